@@ -1,0 +1,65 @@
+# Two commands: `make run` (set up and start the app on the demo database) and `make test` (set up, lint, test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+export DATABASE_URL ?= sqlite:///data/shian.db
+
+.PHONY: run test lint venv dev-venv pg-start sysdeps demo clean
+
+$(VENV)/.run-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+venv: $(VENV)/.run-installed
+dev-venv: $(VENV)/.dev-installed
+
+## run: migrate, build the demo database when the database is empty, start the app on $(PORT)
+run: venv
+	$(PY) -m seed setup
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+demo: venv
+	$(PY) -m seed demo
+
+## pg-start: start the local PostgreSQL cluster when it is installed but stopped (tests use 127.0.0.1:5432)
+pg-start:
+	@if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -n1) main start || true; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+
+## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, installed when missing and run as root
+sysdeps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "sysdeps: installing chromium and fonts-noto-cjk"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update && apt-get install -y chromium fonts-noto-cjk; } \
+			|| echo "sysdeps: apt-get failed; the browser tests will skip (and fail under CI=true)"; \
+	else \
+		echo "sysdeps: /usr/bin/chromium or the Noto CJK fonts are missing and this is not root;" \
+			"the browser tests will skip saying why (and fail under CI=true)." \
+			"As root: apt-get install chromium fonts-noto-cjk"; \
+	fi
+
+lint: dev-venv
+	$(VENV)/bin/ruff check .
+
+## test: lint and the whole suite (PostgreSQL and browser tests skip when their service is missing, fail under CI=true)
+test: dev-venv pg-start sysdeps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -rs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

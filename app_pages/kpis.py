@@ -1,0 +1,58 @@
+"""指标: every gauged KPI with its gauge, monthly trend against the pacing line, target and source; reference rows."""
+
+import pandas as pd
+import streamlit as st
+
+from components import data, period, views
+from components.gauge import build_gauge, gauge_caption
+from db import fmt
+
+p = period.current()
+st.title(f"指标 · {p.label}")
+
+gauges = data.metric("kpi_gauges", year=p.year, month=p.month)
+PACING = {"ramp": "按时序递增", "level": "全年保持", "once": "到期一次完成"}
+
+if gauges.empty:
+    st.info(f"{p.year}年尚无纳入仪表的指标。")
+for row in gauges.to_dict("records"):
+    with st.container(border=True, key=f"kpi-{row['kpi_id']}"):
+        left, right = st.columns([1, 2])
+        is_rate = row["unit"] == "%"
+        with left:
+            st.altair_chart(build_gauge(row), key=f"kpi-gauge-{row['kpi_id']}", width="content")
+            st.caption(gauge_caption(row))
+        with right:
+            st.markdown(f"#### {fmt.md_escape(row['name'])}")
+            target = fmt.pct(row["target"]) if is_rate else f"{fmt.num(row['target'])}{row['unit']}"
+            actual = fmt.pct(row["actual"]) if is_rate else f"{fmt.num(row['actual'])}{row['unit']}"
+            sign = "≤" if row["direction"] == "<=" else "≥"
+            expected = fmt.pct(row["expected_rate"]) if is_rate else (
+                f"{fmt.num(row['expected'])}{row['unit']}（{fmt.pct(row['expected_rate'])}）")
+            st.markdown(
+                f"目标 {sign}{target}（{PACING.get(row['pacing'], row['pacing'])}）｜本年累计 {actual}"
+                f"｜应达 {expected}｜{views.lag_text(row['lag_pp'], row['direction'])}"
+            )
+            source = "，".join(x for x in (row.get("source_doc"), row.get("source_article")) if x)
+            st.caption(fmt.md_escape(f"来源：{source or '未注明'}" + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
+            trend = data.metric("kpi_trend", kpi_id=int(row["kpi_id"]), year=p.year)
+            trend = trend[trend["month"] <= p.month]
+            if trend["reported"].any():
+                st.altair_chart(views.build_trend(trend, title="完成率" if not is_rate else "数值"),
+                                key=f"kpi-trend-{row['kpi_id']}")
+
+st.subheader("参考指标（其他地区公开文件，不纳入仪表）")
+ref = data.metric("kpi_reference")
+if ref.empty:
+    st.caption("无")
+else:
+    st.dataframe(
+        pd.DataFrame({
+            "指标": ref["name"],
+            "目标": [fmt.pct(t) if u == "%" else f"{fmt.num(t)}{u}" for t, u in zip(ref["target"], ref["unit"], strict=True)],
+            "辖区": ref["jurisdiction"], "年度": ref["year"].astype(str),
+            "说明": ref["rule_text"].fillna(""),
+            "来源": (ref["source_doc"].fillna("") + " " + ref["source_article"].fillna("")).str.strip(),
+        }),
+        hide_index=True, key="kpi-reference",
+    )

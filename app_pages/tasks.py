@@ -1,0 +1,98 @@
+"""任务清单: station × indicator progress, ranking, monthly trend, a station's sites, the 督办 list and the 配档表."""
+
+import pandas as pd
+import streamlit as st
+
+from components import data, period, views
+from db import fmt
+
+p = period.current()
+st.title(f"任务清单 · {p.label}")
+
+df = data.metric("task_progress", year=p.year, month=p.month)
+if df.empty:
+    st.info(f"{p.year}年尚无任务清单，可用命令 python -m seed import 导入任务清单文件。")
+    st.stop()
+
+indicators = list(dict.fromkeys(df["indicator"]))
+choice = st.segmented_control("指标", ["全部指标", *indicators], default="全部指标", key="task_indicator")
+shown = df if choice in (None, "全部指标") else df[df["indicator"] == choice]
+
+n_unreported = int((~shown["reported"]).sum())
+n_mismatch = int(shown["item_mismatch"].sum())
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("监管所×指标", f"{len(shown)}项")
+c2.metric("明显滞后", f"{int((shown['status'] == 'red').sum())}项")
+c3.metric("本月未报", f"{n_unreported}项", help="当月没有上报，沿用此前最近一次的累计数")
+c4.metric("与明细不符", f"{n_mismatch}项", help="已完成/已验收的点位数与上报的累计数不一致")
+
+st.subheader("各监管所进度")
+views.progress_table(shown, key="task-table", height=min(38 * len(shown) + 40, 640))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("监管所排名")
+    lags = data.metric("station_lag", year=p.year, month=p.month)
+    st.caption("平均进度差 = 各项指标进度差的平均值")
+    st.altair_chart(views.build_ranking(lags, expected_rate=float(df["expected_rate"].iloc[0])), key="task-ranking")
+with right:
+    st.subheader("全区月度进度")
+    trend = data.metric("task_trend", year=p.year)
+    trend_ind = choice if choice not in (None, "全部指标") else indicators[0]
+    st.caption(f"{trend_ind}：累计完成率与时序进度")
+    st.altair_chart(views.build_trend(trend[trend["indicator"] == trend_ind]), key="task-trend")
+
+st.subheader("督办清单")
+duban = df[df["status"].isin(["red", "amber"])].sort_values("lag_pp")
+if duban.empty:
+    st.success("各监管所各项任务均达到时序进度。")
+else:
+    duban_view = pd.DataFrame({
+        "监管所": duban["station"], "指标": duban["indicator"], "目标": duban["target"], "累计完成": duban["actual"],
+        "完成率": duban["rate"].map(fmt.pct), "应完成率": duban["expected_rate"].map(fmt.pct),
+        "进度差（百分点）": duban["lag_pp"].map(lambda x: fmt.round_half_up(x)), "状态": duban["status"].map(views.status_chip),
+    })
+    st.caption(f"共{len(duban_view)}项滞后于时序进度，按进度差排序")
+    st.dataframe(views.style_status(duban_view), hide_index=True, key="duban")
+    views.download(duban_view, label="下载督办清单（Excel）", file_name=f"督办清单_{p.year}年{p.month}月.xlsx",
+                   key="duban-download")
+
+st.subheader("监管所明细")
+stations = list(dict.fromkeys(df["station"]))
+station = st.selectbox("选择监管所", stations, key="task_station", bind="query-params")
+st.dataframe(
+    views.style_status(
+        df[df["station"] == station].assign(状态=lambda d: d["status"].map(views.status_chip),
+                                            完成率=lambda d: d["rate"].map(fmt.pct))
+        [["indicator", "target", "actual", "完成率", "状态"]]
+        .rename(columns={"indicator": "指标", "target": "目标", "actual": "累计完成"})),
+    hide_index=True, key="station-rows",
+)
+station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
+items = data.query("db.lists", "task_items", year=p.year, station_id=station_id)
+if items.empty:
+    st.caption("该所尚未登记任务明细（示范点、试点点位）。")
+else:
+    st.dataframe(
+        items.assign(
+            计划月份=items["planned_month"].map(lambda m: f"{int(m)}月" if pd.notna(m) else ""),
+            完成日期=items["completed_date"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else ""),
+            视频在线=items["video_online"].map(lambda v: "" if pd.isna(v) else ("在线" if v else "离线")),
+        )[["indicator", "name", "business_name", "计划月份", "status", "完成日期", "视频在线"]]
+        .rename(columns={"indicator": "指标", "name": "名称", "business_name": "主体", "status": "状态"}),
+        hide_index=True, key="station-items",
+    )
+
+st.subheader("配档表")
+sched = data.metric("schedule", year=p.year)
+if sched.empty:
+    st.caption(f"{p.year}年尚无配档表。")
+else:
+    st.altair_chart(views.build_timeline(sched, today=p.as_of), key="timeline")
+    st.dataframe(
+        sched.assign(
+            时间窗口=sched.apply(lambda r: f"{fmt.date_label(r['start_date'])}至{fmt.date_label(r['end_date'])}", axis=1))
+        [["time_text", "时间窗口", "focus", "measures", "status"]]
+        .rename(columns={"time_text": "时间", "focus": "工作重点", "measures": "推进措施", "status": "状态"}),
+        hide_index=True, key="schedule-table",
+    )

@@ -1,0 +1,168 @@
+"""工作要点 renderers: the unit filter, status cards and the tables by plan, by lead unit and of single tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from components import views
+from db import fmt
+
+ALL = "全部"
+DATE_FORMAT = "YYYY年MM月DD日"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFAULT_DEADLINE = "未写明，按年底计"
+COUNT_LABELS = {
+    "n_tasks": "要点数", "n_not_started": "未开始", "n_in_progress": "进行中", "n_done": "已完成",
+    "n_delayed": "已延期", "n_overdue": "逾期", "n_due_30d": "30天内到期",
+}
+
+
+def unit_filter(units: pd.DataFrame, *, key: str) -> str | None:
+    """The 成员单位视图 selectbox, bound to the URL; None for 全部."""
+    # The option itself is the URL value (?unit=区市场监管局), so no counts in the label: a link must survive an import.
+    options = [ALL, *units["unit"].tolist()]
+    choice = st.selectbox(
+        "成员单位视图", options, index=0, key=key, bind="query-params",
+        help="选一个单位，只看它以任何身份（牵头、负责、分别负责、配合，或未列责任单位时的发文单位）参与的要点",
+    )
+    return None if choice in (None, ALL) else choice
+
+
+def is_empty(totals: pd.DataFrame) -> bool:
+    return totals.empty or int(totals["n_tasks"].iloc[0]) == 0
+
+
+def show_scope(totals: pd.DataFrame, *, label: str, unit: str | None) -> None:
+    """How the figures are counted, and whose view this is."""
+    ref = totals["ref"].iloc[0]
+    st.caption(f"{label}｜状态取当月或此前最近一次填报，从未填报的计为未开始；逾期指完成时限已过（截至"
+               f"{fmt.date_label(ref)}）仍未完成。参考文件不计入统计。")
+    if unit:
+        st.caption(f"成员单位视图：{unit}——只计它以任何身份参与的要点。")
+
+
+def no_upcoming(totals: pd.DataFrame, *, days: int) -> str:
+    """The empty-list sentence for 即将到期, naming the next deadline when there is one."""
+    text = f"未来{days}天内没有到期的未完成要点"
+    nxt = totals["next_deadline"].iloc[0]
+    if isinstance(nxt, dt.date):
+        text += f"；最近的完成时限为{fmt.date_label(nxt)}（还有{(nxt - totals['ref'].iloc[0]).days}天）"
+    return text + "。"
+
+
+def show_cards(totals: pd.DataFrame, *, key: str) -> None:
+    """任务总数, 已完成, 进行中, 已延期, 逾期 — each task counted once."""
+    row = totals.iloc[0]
+    n = int(row["n_tasks"])
+    next_deadline = row.get("next_deadline")
+    due_note = (f"最近的完成时限：{fmt.date_label(next_deadline)}" if isinstance(next_deadline, dt.date)
+                else "没有未完成且未到期的要点")
+    cards = [
+        ("任务总数", n, f"{int(row['n_plans'])}个文件；其中未开始{int(row['n_not_started'])}项"),
+        ("已完成", int(row["n_done"]), f"完成率{fmt.pct(row['done_rate'])}"),
+        ("进行中", int(row["n_in_progress"]), None),
+        ("已延期", int(row["n_delayed"]), "最近一次填报的状态为已延期"),
+        ("逾期", int(row["n_overdue"]), f"完成时限已过仍未完成；30天内到期{int(row['n_due_30d'])}项。{due_note}"),
+    ]
+    for col, (label, value, help_) in zip(st.columns(len(cards)), cards, strict=True):
+        with col.container(border=True, key=f"{key}-{label}"):
+            st.metric(label, f"{value}项", help=help_)
+
+
+def _counts_config() -> dict:
+    config = {label: st.column_config.NumberColumn(label, format="%d") for label in COUNT_LABELS.values()}
+    config["完成率"] = st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100)
+    return config
+
+
+def _counts(df: pd.DataFrame) -> dict[str, pd.Series]:
+    out = {label: df[col] for col, label in COUNT_LABELS.items()}
+    out["完成率"] = (df["done_rate"] * 100).map(lambda x: fmt.round_half_up(x))
+    return out
+
+
+def show_plan_summary(df: pd.DataFrame, *, key: str) -> None:
+    """One row per plan with its origin and counts."""
+    view = pd.DataFrame({"文件": df["plan"], "发文单位": df["issuer"], **_counts(df), "来源": df["origin"]})
+    st.dataframe(view, hide_index=True, key=key, column_config=_counts_config())
+
+
+def show_unit_summary(df: pd.DataFrame, *, key: str) -> None:
+    """One row per lead unit (a task under each of its units, so the rows add up to more than the total)."""
+    st.caption("牵头单位：要点写明的牵头单位；无牵头的按负责（分别负责）单位；都未写明的按发文单位。"
+               "一项要点在它的每个单位下各计一次，各行相加可能多于总数。")
+    view = pd.DataFrame({"牵头单位": df["unit"], "类别": df["kind"], "文件数": df["n_plans"], **_counts(df)})
+    config = _counts_config() | {"文件数": st.column_config.NumberColumn("文件数", format="%d")}
+    st.dataframe(view, hide_index=True, key=key, column_config=config)
+
+
+def _month(m) -> str:
+    return "" if pd.isna(m) else f"{int(m)}月"
+
+
+def task_view(df: pd.DataFrame, *, kind: str = "all", with_role: bool = False) -> pd.DataFrame:
+    """The columns a task table shows (and its Excel export writes); kind: all / overdue / upcoming / delays."""
+    cols: dict[str, pd.Series] = {"文件": df["plan"], "序号": df["number"], "要点": df["title"],
+                                  "牵头单位": df["lead_units"]}
+    if kind == "all":
+        cols["配合单位"] = df["co_units"]
+    if with_role:
+        cols["本单位职责"] = df["role"]
+    if kind != "delays":
+        cols["完成时限"] = df["deadline"]
+        cols["时限说明"] = df["deadline_is_default"].map(lambda d: DEFAULT_DEADLINE if d else "文件写明")
+    if kind == "overdue":
+        cols["逾期天数"] = df["overdue_days"]
+    if kind == "upcoming":
+        cols["剩余天数"] = df["days_to_deadline"]
+    cols["状态"] = df["status"]
+    cols["填报月份"] = df["status_month"].map(_month)
+    if kind in ("all", "delays", "overdue"):
+        cols["延期原因"] = df["delay_reason"].fillna("")
+    if kind == "all":
+        cols["进展"] = df["notes"].fillna("")
+        cols["逾期"] = df["overdue"].map(lambda o: "逾期" if o else "")
+    return pd.DataFrame(cols)
+
+
+def show_tasks(df: pd.DataFrame, *, key: str, kind: str = "all", with_role: bool = False,
+               empty: str = "没有符合条件的要点。") -> pd.DataFrame:
+    """A task table; returns the frame it drew so an export can write the same columns."""
+    view = task_view(df, kind=kind, with_role=with_role)
+    if view.empty:
+        st.caption(empty)
+        return view
+    if df.attrs.get("truncated"):
+        st.caption(f"只列出前{df.attrs['limit']}项。")
+    st.dataframe(
+        view, hide_index=True, key=key,
+        column_config={
+            "完成时限": st.column_config.DateColumn("完成时限", format=DATE_FORMAT),
+            "序号": st.column_config.NumberColumn("序号", format="%d"),
+            "逾期天数": st.column_config.NumberColumn("逾期天数", format="%d天"),
+            "剩余天数": st.column_config.NumberColumn("剩余天数", format="%d天"),
+        },
+    )
+    return view
+
+
+def show_reference_plans(df: pd.DataFrame, *, key: str) -> None:
+    """Plans kept for reference: not counted, shown with their origin."""
+    st.caption("其他地区的公开文件，仅作参考，不计入统计。")
+    if df.empty:
+        st.caption("没有参考文件。")
+        return
+    view = pd.DataFrame({
+        "文件": df["plan"], "发文单位": df["issuer"], "辖区": df["jurisdiction"],
+        "年度": df["year"].map(lambda y: f"{int(y)}年"), "要点数": df["n_tasks"], "来源": df["origin"],
+        "示例副本": df["copy_years"],
+    })
+    st.dataframe(view, hide_index=True, key=key,
+                 column_config={"要点数": st.column_config.NumberColumn("要点数", format="%d")})
+
+
+def download(view: pd.DataFrame, *, label: str, file_name: str, sheet: str, key: str) -> None:
+    views.download(view, label=label, file_name=file_name, sheet=sheet, key=key)

@@ -1,0 +1,215 @@
+"""Renderers shared by the pages: KPI cards, status chips, progress tables, rankings, trends and the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from components.style import DOT, FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS, STATUS_MD
+from db import fmt
+from seed.export import column_width
+
+
+def status_chip(status: str) -> str:
+    """Plain text for tables (coloured by `style_status`): a dot and the status word."""
+    return f"{DOT} {STATUS_LABELS.get(status, '未报')}"
+
+
+def status_md(status: str) -> str:
+    """Markdown for captions: the dot in the status colour, then the word."""
+    return f":{STATUS_MD.get(status, 'gray')}[{DOT}] {STATUS_LABELS.get(status, '未报')}"
+
+
+_CHIP_COLORS = {f"{DOT} {label}": STATUS_COLORS[key] for key, label in STATUS_LABELS.items()}
+
+
+def style_status(df: pd.DataFrame, column: str = "状态", *, raw: tuple[str, ...] = ()):
+    """A Styler that colours the status column's text; numbers shown as counts (no decimals) or to 0.1.
+
+    The plain values stay in the frame for exports and tests; columns in `raw` keep their column_config format.
+    """
+    styler = df.style
+    if column in df:
+        styler = styler.map(lambda v: f"color: {_CHIP_COLORS[v]}; font-weight: 600" if v in _CHIP_COLORS else "",
+                            subset=[column])
+    formats = {}
+    for col in df.columns:
+        if col in raw or not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            continue
+        values = df[col].dropna()
+        whole = bool(len(values)) and bool((values == values.round()).all())
+        formats[col] = "{:,.0f}" if whole else "{:,.1f}"
+    return styler.format(formats, na_rep="—")
+
+
+def lag_text(lag: float | None, direction: str = ">=") -> str:
+    return fmt.lag_words(lag, direction)
+
+
+def task_card(row: dict, *, key: str) -> None:
+    """One task-list indicator: completed of target, rate, pace and status."""
+    with st.container(border=True, key=key):
+        st.markdown(f"**{fmt.md_escape(row['indicator'])}**")
+        st.metric("累计完成", f"{fmt.num(row['actual'])}/{fmt.num(row['target'])}{row['unit']}",
+                  label_visibility="collapsed")
+        st.progress(min(1.0, float(row["rate"] or 0)), text=f"完成率{fmt.pct(row['rate'])}，应达{fmt.pct(row['expected_rate'])}")
+        st.caption(f"{status_md(row['status'])}｜{lag_text(row['lag_pp'])}")
+
+
+def rate_card(label: str, value: float | None, *, help: str | None = None, note: str | None = None,
+              key: str) -> None:
+    with st.container(border=True, key=key):
+        st.metric(label, fmt.pct(value), help=help)
+        if note:
+            st.caption(note)
+
+
+def count_card(label: str, value: int | float, unit: str = "", *, help: str | None = None, note: str | None = None,
+               key: str) -> None:
+    with st.container(border=True, key=key):
+        st.metric(label, f"{fmt.num(value)}{unit}", help=help)
+        if note:
+            st.caption(note)
+
+
+def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") -> None:
+    """Station × indicator rows: target, completed, rate (bar), expected, lag, status, 未报 and 与明细不符 flags."""
+    view = pd.DataFrame({
+        "监管所": df["station"],
+        "指标": df["indicator"],
+        "目标": df["target"],
+        "累计完成": df["actual"],
+        "完成率": df["rate"] * 100,
+        "应完成率": df["expected_rate"] * 100,
+        "进度差（百分点）": df["lag_pp"].map(lambda x: fmt.round_half_up(x)),
+        "状态": df["status"].map(status_chip),
+        "本月上报": df["reported"].map(lambda r: "已报" if r else "未报"),
+        "明细核对": df["item_mismatch"].map(lambda x: "与明细不符" if x else ""),
+    })
+    st.dataframe(
+        style_status(view, raw=("完成率", "应完成率")), hide_index=True, key=key, height=height,
+        column_config={
+            "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100),
+            "应完成率": st.column_config.NumberColumn("应完成率", format="%.1f%%"),
+            "目标": st.column_config.NumberColumn(format="%d"),
+            "累计完成": st.column_config.NumberColumn(format="%d"),
+            "进度差（百分点）": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+
+
+def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:
+    """A station's colour in the ranking, from its mean lag: behind by more than 10% of the expected rate is red."""
+    if pd.isna(mean_lag_pp):
+        return "grey"
+    if mean_lag_pp >= 0:
+        return "green"
+    return "amber" if mean_lag_pp >= -10 * expected_rate else "red"
+
+
+def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "mean_lag_pp",
+                  label: str = "平均进度差（百分点）") -> alt.Chart:
+    """Stations ranked by their mean lag: bars left of zero are behind the time schedule."""
+    status = df[value].map(lambda x: mean_lag_status(x, expected_rate))
+    data = df.assign(
+        value=df[value].map(lambda x: fmt.round_half_up(x)),
+        color=status.map(lambda s: STATUS_COLORS.get(s, STATUS_COLORS["grey"])),
+        状态=status.map(lambda s: STATUS_LABELS.get(s, "")),
+    )
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("station:N", sort=alt.EncodingSortField("value", order="ascending"), title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=120)),
+            x=alt.X("value:Q", title=label),
+            color=alt.Color("color:N", scale=None),
+            tooltip=[alt.Tooltip("station:N", title="监管所"), alt.Tooltip("value:Q", title=label),
+                     alt.Tooltip("状态:N")],
+        )
+        .properties(height=max(200, 22 * len(data)))
+        .configure(font=FONT)
+    )
+
+
+def build_trend(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate",
+                title: str = "完成率") -> alt.Chart:
+    """Monthly actual against the time-schedule line (both as % of target)."""
+    rows = []
+    for r in df.itertuples():
+        rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "实际", "值": fmt.round_half_up(getattr(r, value) * 100)
+                     if not pd.isna(getattr(r, value)) else None})
+        rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "时序进度", "值": fmt.round_half_up(getattr(r, expected) * 100)
+                     if not pd.isna(getattr(r, expected)) else None})
+    data = pd.DataFrame(rows)
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("月份:N", sort=alt.EncodingSortField("m"), title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("值:Q", title=f"{title}（%）"),
+            color=alt.Color("系列:N", scale=alt.Scale(domain=["实际", "时序进度"], range=[PRIMARY, PACE_LINE]),
+                            legend=alt.Legend(title=None, orient="top")),
+            strokeDash=alt.StrokeDash("系列:N", scale=alt.Scale(domain=["实际", "时序进度"], range=[[1, 0], [5, 4]]),
+                                      legend=None),
+            tooltip=["月份:N", "系列:N", alt.Tooltip("值:Q", format=".1f", title=f"{title}（%）")],
+        )
+        .properties(height=260)
+        .configure(font=FONT)
+    )
+
+
+MILESTONE_COLORS = {"未开始": "#9aa3ad", "进行中": "#1f5fa8", "已到期": "#2e9d5b"}
+
+
+def build_timeline(df: pd.DataFrame, *, today) -> alt.Chart:
+    """配档表 windows as bars with today's line; colour by each milestone's status."""
+    data = df.assign(
+        开始=pd.to_datetime(df["start_date"]),
+        结束=pd.to_datetime(df["end_date"]) + pd.Timedelta(days=1),
+        工作重点=df["focus"].str.slice(0, 40),
+        时间=df["time_text"],
+        状态=df["status"],
+        行=df["row_order"].map(lambda n: f"{n:02d}"),
+    )
+    bars = alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
+        y=alt.Y("行:N", title=None, axis=alt.Axis(labels=False, ticks=False)),
+        x=alt.X("开始:T", title=None, axis=alt.Axis(format="%-m月", tickCount="month", labelAngle=0)),
+        x2="结束:T",
+        color=alt.Color("状态:N", scale=alt.Scale(domain=list(MILESTONE_COLORS), range=list(MILESTONE_COLORS.values())),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=["时间:N", "工作重点:N", "状态:N"],
+    )
+    labels = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11, color="#1c2430").encode(
+        y="行:N", x="结束:T", text="时间:N")
+    rule = alt.Chart(pd.DataFrame({"今天": [pd.Timestamp(today)]})).mark_rule(color="#d64541", strokeWidth=2).encode(
+        x="今天:T", tooltip=[alt.Tooltip("今天:T", format="%Y年%-m月%-d日")])
+    return alt.layer(bars, labels, rule).properties(height=34 * max(1, len(data))).configure(font=FONT)
+
+
+XLSX_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(view: pd.DataFrame, *, sheet: str) -> bytes:
+    """A table as an .xlsx: dates as dates written 2022年12月31日, text never turned into a formula or link."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter", date_format=XLSX_DATE_FORMAT, datetime_format=XLSX_DATE_FORMAT,
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
+        view.to_excel(writer, sheet_name=sheet[:31], index=False)
+        ws = writer.sheets[sheet[:31]]
+        ws.freeze_panes(1, 0)
+        for i, col in enumerate(view.columns):
+            texts = [fmt.date_label(v) if isinstance(v, dt.date) else v for v in view[col].head(200).tolist()]
+            ws.set_column(i, i, column_width([col, *texts]))
+    return buf.getvalue()
+
+
+def download(df: pd.DataFrame, *, label: str, file_name: str, key: str, sheet: str | None = None) -> None:
+    sheet = sheet or file_name.rsplit(".", 1)[0].split("_")[0]
+    st.download_button(label, data=xlsx_bytes(df, sheet=sheet), file_name=file_name, key=key, on_click="ignore",
+                       mime=XLSX_MIME)

@@ -1,0 +1,365 @@
+"""工作要点: plan tasks with their carried-forward status, counted by plan and by lead unit (SQL counts, pandas combines)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from db.models import PLAN_STATUSES, UNIT_ROLES, MemberUnit, PlanDocument, PlanTask, PlanTaskStatus, TaskUnit
+from db.pacing import ref_date
+from db.sql import count_if as _count_if
+from db.sql import frame as _frame
+from db.sql import truncate as _truncate
+
+NOT_STARTED, IN_PROGRESS, DONE, DELAYED = PLAN_STATUSES
+# Count columns, one per status, in the UI's order.
+STATUS_COLUMNS = {NOT_STARTED: "n_not_started", IN_PROGRESS: "n_in_progress", DONE: "n_done", DELAYED: "n_delayed"}
+COUNT_COLUMNS = ["n_tasks", *STATUS_COLUMNS.values(), "n_overdue", "n_due_30d"]
+LEAD, RESPONSIBLE, SEVERALLY, COOPERATE = UNIT_ROLES
+# The grouping rule: under the 牵头 units, else each 负责 / 分别负责 unit, else the issuing bureau.
+RESPONSIBLE_ROLES = (RESPONSIBLE, SEVERALLY)
+ISSUER_ROLE = "发文单位"  # the role shown when a task names no lead or responsible unit and falls to the issuer
+KIND_MEMBER, KIND_ISSUER = "成员单位", "发文单位"
+OWN_ORIGIN = "本区文件"  # origin shown for the bureau's own plans, which carry no origin_note
+DUE_DAYS = 30
+JOIN = "、"
+
+# A district issues a handful of plans with tens of points each (the demo: 7 plans, 105 tasks); the caps only
+# guard a bad import or filter so the kiosk never waits on a runaway list.
+MAX_TASKS = 5_000
+MAX_GROUPS = 2_000
+
+TASK_COLUMNS = [
+    "plan_id", "plan", "issuer", "jurisdiction", "origin_note", "origin", "is_demo", "task_id", "section", "number",
+    "title", "deadline", "deadline_is_default", "status", "status_month", "delay_reason", "notes", "overdue",
+    "days_to_deadline", "overdue_days", "lead_units", "co_units", "role",
+]
+
+
+def _origin(df: pd.DataFrame) -> pd.Series:
+    return df["origin_note"].where(df["origin_note"].notna() & (df["origin_note"] != ""), OWN_ORIGIN)
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def _counted(year: int) -> sa.Select:
+    """Ids of the tasks counted in `year`: plans of that year that are not reference copies."""
+    T, D = PlanTask, PlanDocument
+    return (
+        select(T.id)
+        .join(D, D.id == T.plan_id)
+        .where(D.year == year, D.is_reference.is_(False))
+    )
+
+
+def _status(year: int, month: int) -> sa.Subquery:
+    """Per task: its status row for the latest month ≤ month in the year (carried forward)."""
+    S = PlanTaskStatus
+    latest = (
+        select(S.task_id, func.max(S.month).label("last_month"))
+        .where(S.year == year, S.month <= month)
+        .group_by(S.task_id)
+        .subquery("latest_status")
+    )
+    return (
+        select(S.task_id, S.status, S.month.label("status_month"), S.delay_reason, S.notes, S.is_demo)
+        .join(latest, and_(S.task_id == latest.c.task_id, S.month == latest.c.last_month))
+        .where(S.year == year)
+        .subquery("task_status")
+    )
+
+
+def _groups(year: int) -> sa.Subquery:
+    """(task_id, unit, kind, ord) under the grouping rule, one row per task and unit: the 牵头 units, else each
+    负责 / 分别负责 unit, else the issuing bureau. `ord` keeps the order the plan names them in."""
+    T, D, TU, U = PlanTask, PlanDocument, TaskUnit, MemberUnit
+    other = aliased(TaskUnit)
+    counted = _counted(year)
+
+    def has(roles, task_id) -> sa.ColumnElement:
+        return exists(select(other.id).where(other.task_id == task_id, other.role.in_(roles)))
+
+    def named(roles, *conds) -> sa.Select:
+        # ord: one sortable key, the clause first and then the order the units were written in within it.
+        return (
+            select(TU.task_id, U.name.label("unit"), literal(KIND_MEMBER).label("kind"),
+                   func.min(TU.clause_no * 100_000 + TU.id).label("ord"))
+            .join(U, U.id == TU.unit_id)
+            .where(TU.role.in_(roles), TU.task_id.in_(counted), *conds)
+            .group_by(TU.task_id, U.name)
+        )
+
+    leads = named((LEAD,))
+    responsible = named(RESPONSIBLE_ROLES, ~has((LEAD,), TU.task_id))
+    issuer = (
+        select(T.id.label("task_id"), D.issuer.label("unit"), literal(KIND_ISSUER).label("kind"),
+               literal(0).label("ord"))
+        .join(D, D.id == T.plan_id)
+        .where(T.id.in_(counted), ~has((LEAD, *RESPONSIBLE_ROLES), T.id))
+    )
+    return sa.union_all(leads, responsible, issuer).subquery("task_group")
+
+
+def _unit_tasks(year: int, unit: str) -> sa.Select:
+    """Ids of the tasks a unit is part of: named in any role, or grouped under it as the issuing bureau."""
+    TU, U = TaskUnit, MemberUnit
+    g = _groups(year)
+    named = select(TU.task_id).join(U, U.id == TU.unit_id).where(U.name == unit, TU.task_id.in_(_counted(year)))
+    grouped = select(g.c.task_id).where(g.c.unit == unit)
+    return sa.union(named, grouped)
+
+
+def _flags(year: int, month: int, as_of: dt.date):
+    """The status, overdue and due-soon expressions over PlanTask joined to _status()."""
+    ref = ref_date(year, month, as_of)
+    st = _status(year, month)
+    status = func.coalesce(st.c.status, NOT_STARTED)
+    deadline = PlanTask.deadline
+    overdue = and_(deadline.is_not(None), deadline < ref, status != DONE)
+    due = and_(deadline.is_not(None), deadline >= ref, deadline <= ref + dt.timedelta(days=DUE_DAYS), status != DONE)
+    return st, status, overdue, due
+
+
+def _counts(status, overdue, due) -> list[sa.ColumnElement]:
+    return [
+        func.count(PlanTask.id.distinct()).label("n_tasks"),
+        *[_count_if(status == s).label(col) for s, col in STATUS_COLUMNS.items()],
+        _count_if(overdue).label("n_overdue"),
+        _count_if(due).label("n_due_30d"),
+    ]
+
+
+def _with_rate(df: pd.DataFrame) -> pd.DataFrame:
+    for col in COUNT_COLUMNS:
+        df[col] = df[col].astype("int64")
+    df["done_rate"] = df["n_done"] / df["n_tasks"].where(df["n_tasks"] != 0)
+    return df
+
+
+# --- summaries ---------------------------------------------------------------------------------
+
+
+def totals(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None) -> pd.DataFrame:
+    """One row: n_plans, n_tasks and the counts per status, n_overdue, n_due_30d — each task counted once — and
+    next_deadline, the nearest deadline from the reference day on among tasks not 已完成, and ref, that day (the
+    month's end, or as_of when it comes first)."""
+    T, D = PlanTask, PlanDocument
+    st, status, overdue, due = _flags(year, month, as_of)
+    ahead = and_(T.deadline >= ref_date(year, month, as_of), status != DONE)
+    stmt = (
+        select(func.count(D.id.distinct()).label("n_plans"), *_counts(status, overdue, due),
+               func.min(case((ahead, T.deadline))).label("next_deadline"))
+        .select_from(T)
+        .join(D, D.id == T.plan_id)
+        .outerjoin(st, st.c.task_id == T.id)
+        .where(T.id.in_(_counted(year)))
+    )
+    if unit:
+        stmt = stmt.where(T.id.in_(_unit_tasks(year, unit)))
+    df = _frame(session, stmt)
+    df["n_plans"] = df["n_plans"].astype("int64")
+    df["ref"] = ref_date(year, month, as_of)
+    return _with_rate(df)
+
+
+def plan_summary(*, session: Session, year: int, month: int, as_of: dt.date,
+                 unit: str | None = None) -> pd.DataFrame:
+    """Per counted plan of the year: n_tasks, the counts per status, n_overdue, n_due_30d, done_rate and origin."""
+    T, D = PlanTask, PlanDocument
+    st, status, overdue, due = _flags(year, month, as_of)
+    stmt = (
+        select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.origin_note,
+               D.source_plan_id, D.is_demo, *_counts(status, overdue, due))
+        .select_from(D)
+        .join(T, T.plan_id == D.id)
+        .outerjoin(st, st.c.task_id == T.id)
+        .where(D.year == year, D.is_reference.is_(False))
+        .group_by(D.id, D.title, D.issuer, D.jurisdiction, D.origin_note, D.source_plan_id, D.is_demo)
+        .order_by(D.id)
+        .limit(MAX_GROUPS)
+    )
+    if unit:
+        stmt = stmt.where(T.id.in_(_unit_tasks(year, unit)))
+    df = _frame(session, stmt)
+    df["is_demo"] = df["is_demo"].astype(bool)
+    df["origin"] = _origin(df)
+    return _with_rate(df)
+
+
+def unit_summary(*, session: Session, year: int, month: int, as_of: dt.date,
+                 unit: str | None = None) -> pd.DataFrame:
+    """Per lead unit (the grouping rule; a task counts under each of its units): kind (成员单位 / 发文单位), n_plans,
+    n_tasks, the counts per status, n_overdue, n_due_30d and done_rate. Most tasks first."""
+    T = PlanTask
+    g = _groups(year)
+    st, status, overdue, due = _flags(year, month, as_of)
+    stmt = (
+        select(g.c.unit, func.max(g.c.kind).label("kind"), func.count(T.plan_id.distinct()).label("n_plans"),
+               *_counts(status, overdue, due))
+        .select_from(g)
+        .join(T, T.id == g.c.task_id)
+        .outerjoin(st, st.c.task_id == T.id)
+        .group_by(g.c.unit)
+        .order_by(func.count(T.id.distinct()).desc(), g.c.unit)
+        .limit(MAX_GROUPS)
+    )
+    if unit:
+        stmt = stmt.where(T.id.in_(_unit_tasks(year, unit)))
+    df = _frame(session, stmt)
+    df["n_plans"] = df["n_plans"].astype("int64")
+    return _with_rate(df)
+
+
+def units(*, session: Session, year: int) -> pd.DataFrame:
+    """unit, kind, n_tasks: every unit a counted task of the year names, and each issuing bureau that tasks fall
+    to — the choices of the member-unit filter, most tasks first."""
+    TU, U = TaskUnit, MemberUnit
+    g = _groups(year)
+    named = (
+        select(TU.task_id, U.name.label("unit"), literal(KIND_MEMBER).label("kind"))
+        .join(U, U.id == TU.unit_id)
+        .where(TU.task_id.in_(_counted(year)))
+    )
+    issuers = select(g.c.task_id, g.c.unit, g.c.kind).where(g.c.kind == KIND_ISSUER)
+    every = sa.union_all(named, issuers).subquery("unit_task")
+    stmt = (
+        select(every.c.unit, func.max(every.c.kind).label("kind"),
+               func.count(every.c.task_id.distinct()).label("n_tasks"))
+        .group_by(every.c.unit)
+        .order_by(func.count(every.c.task_id.distinct()).desc(), every.c.unit)
+        .limit(MAX_GROUPS)
+    )
+    return _frame(session, stmt)
+
+
+def reference_plans(*, session: Session) -> pd.DataFrame:
+    """The plans kept for reference (not counted): their origin, task count and the years of their 示例 copies."""
+    T, D = PlanTask, PlanDocument
+    stmt = (
+        select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.year, D.origin_note,
+               func.count(T.id).label("n_tasks"))
+        .select_from(D)
+        .outerjoin(T, T.plan_id == D.id)
+        .where(D.is_reference.is_(True))
+        .group_by(D.id, D.title, D.issuer, D.jurisdiction, D.year, D.origin_note)
+        .order_by(D.year.desc(), D.id)
+        .limit(MAX_GROUPS)
+    )
+    df = _frame(session, stmt)
+    df["n_tasks"] = df["n_tasks"].astype("int64")
+    df["origin"] = _origin(df)
+    copies = _frame(session, (
+        select(D.source_plan_id.label("plan_id"), D.year.label("copy_year"))
+        .where(D.source_plan_id.is_not(None), D.is_reference.is_(False))
+        .distinct()
+        .order_by(D.source_plan_id, D.year)
+        .limit(MAX_GROUPS)
+    ))
+    years = copies.groupby("plan_id")["copy_year"].agg(lambda ys: JOIN.join(f"{y}年" for y in ys))
+    df["copy_years"] = df["plan_id"].map(years).fillna("")
+    return df
+
+
+# --- task lists --------------------------------------------------------------------------------
+
+
+def _tasks(session: Session, *, year: int, month: int, as_of: dt.date, unit: str | None, where=(),
+           order_by=(), limit: int = MAX_TASKS) -> pd.DataFrame:
+    """One row per counted task (TASK_COLUMNS), filtered by `where`, cut at `limit` (attrs["truncated"])."""
+    T, D = PlanTask, PlanDocument
+    st, status, overdue, _due = _flags(year, month, as_of)
+    ref = ref_date(year, month, as_of)
+    stmt = (
+        select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.origin_note,
+               or_(D.is_demo, T.is_demo, func.coalesce(st.c.is_demo, False)).label("is_demo"),
+               T.id.label("task_id"), T.section, T.number, T.title, T.deadline, T.deadline_is_default,
+               status.label("status"), st.c.status_month, st.c.delay_reason, st.c.notes, overdue.label("overdue"))
+        .select_from(T)
+        .join(D, D.id == T.plan_id)
+        .outerjoin(st, st.c.task_id == T.id)
+        .where(T.id.in_(_counted(year)), *[w(status, overdue, ref) for w in where])
+        .order_by(*order_by, D.id, T.number)
+        .limit(limit + 1)
+    )
+    if unit:
+        stmt = stmt.where(T.id.in_(_unit_tasks(year, unit)))
+    df = _truncate(_frame(session, stmt), limit)
+    df["is_demo"] = df["is_demo"].astype(bool)
+    df["overdue"] = df["overdue"].fillna(False).astype(bool)
+    df["deadline_is_default"] = df["deadline_is_default"].astype(bool)
+    df["status_month"] = df["status_month"].astype("Int64")
+    df["origin"] = _origin(df)
+    days = pd.Series([(d - ref).days if d is not None and not pd.isna(d) else pd.NA for d in df["deadline"]],
+                     index=df.index, dtype="Int64")
+    df["days_to_deadline"] = days
+    df["overdue_days"] = (-days).where(df["overdue"]).astype("Int64")
+    df = _with_units(session, df, year=year, unit=unit)
+    return df[TASK_COLUMNS]
+
+
+def _with_units(session: Session, df: pd.DataFrame, *, year: int, unit: str | None) -> pd.DataFrame:
+    """lead_units (the grouping rule), co_units (配合) and, in a unit's view, that unit's role in each task."""
+    ids = [int(i) for i in df["task_id"]]
+    g = _groups(year)
+    groups = _frame(session, select(g.c.task_id, g.c.unit, g.c.kind, g.c.ord).where(g.c.task_id.in_(ids))
+                    .order_by(g.c.task_id, g.c.ord, g.c.unit))
+    TU, U = TaskUnit, MemberUnit
+    named = _frame(session, (
+        select(TU.task_id, U.name.label("unit"), TU.role, TU.clause_no, TU.id)
+        .join(U, U.id == TU.unit_id)
+        .where(TU.task_id.in_(ids))
+        .order_by(TU.task_id, TU.clause_no, TU.id)
+    ))
+    lead = groups.groupby("task_id")["unit"].agg(lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
+    df["lead_units"] = [lead.get(t, "") for t in df["task_id"]]
+    co = named[named["role"] == COOPERATE].groupby("task_id")["unit"].agg(
+        lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
+    df["co_units"] = [co.get(t, "") for t in df["task_id"]]
+    if unit:
+        mine = named[named["unit"] == unit]
+        roles = mine.groupby("task_id")["role"].agg(set).to_dict()
+        for task_id in groups.loc[(groups["unit"] == unit) & (groups["kind"] == KIND_ISSUER), "task_id"]:
+            roles.setdefault(task_id, set()).add(ISSUER_ROLE)
+        order = [*UNIT_ROLES, ISSUER_ROLE]
+        df["role"] = [JOIN.join(r for r in order if r in roles.get(t, ())) for t in df["task_id"]]
+    else:
+        df["role"] = ""
+    return df
+
+
+def plan_tasks(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None,
+               limit: int = MAX_TASKS) -> pd.DataFrame:
+    """One row per counted task of the year, by plan and number: status carried forward to `month`, overdue
+    (deadline before the month's end or as_of, not 已完成), lead units by the grouping rule; `unit` keeps the
+    tasks that unit is part of and fills its role."""
+    return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit)
+
+
+def overdue(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None,
+            limit: int = 500) -> pd.DataFrame:
+    """Overdue tasks (deadline passed, not 已完成), longest overdue first."""
+    return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit,
+                  where=[lambda status, od, ref: od], order_by=[PlanTask.deadline])
+
+
+def upcoming(*, session: Session, year: int, month: int, as_of: dt.date, days: int = 60, unit: str | None = None,
+             limit: int = 200) -> pd.DataFrame:
+    """Tasks not 已完成 whose deadline falls within `days` from the reference day (inclusive), soonest first."""
+    def within(status, od, ref):
+        return and_(PlanTask.deadline >= ref, PlanTask.deadline <= ref + dt.timedelta(days=days), status != DONE)
+
+    return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit, where=[within],
+                  order_by=[PlanTask.deadline])
+
+
+def delays(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None,
+           limit: int = 200) -> pd.DataFrame:
+    """Tasks whose carried-forward status is 已延期, with the reason given, by plan and number."""
+    return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit,
+                  where=[lambda status, od, ref: status == DELAYED])

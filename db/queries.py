@@ -1,0 +1,660 @@
+"""Named, bounded SQL: every count per group is done here, and every function returns a DataFrame."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+from sqlmodel import Session
+
+from db.models import (
+    ITEM_DONE,
+    PROBLEM_CLOSED,
+    AppSetting,
+    Assignment,
+    Business,
+    Cadre,
+    Kpi,
+    KpiReading,
+    MonthlySubmission,
+    Problem,
+    ScheduleMilestone,
+    Station,
+    StationProgress,
+    StationTarget,
+    TaskIndicator,
+    TaskItem,
+    Township,
+    Visit,
+    VisitRule,
+)
+from db.sql import count_if as _count_if
+from db.sql import flag as _flag
+from db.sql import frame as _frame
+
+# The 大屏 redraws unattended every few seconds: no aggregate may return more rows than this, whatever the
+# data, so one bad import cannot freeze the wall. Aggregates here are stations × indicators × months (≈1,000).
+MAX_ROWS = 50_000
+# Lists a person reads (not visited, overdue) stop here; the caller learns of the cut from attrs["truncated"].
+LIST_LIMIT = 5_000
+
+IN_OPERATION = "在营"
+ONSITE = "现场"
+PROGRESS_KIND = "任务进度"
+DEFAULT_HIGH_RISK = ("C", "D")
+HIGH_RISK_KEY = "high_risk_levels"
+
+# 包保 metrics can be grouped by these; the value lists the business columns that form the group key.
+BAOBAO_GROUPS = {
+    "district": (),
+    "station": ("station_id",),
+    "township": ("station_id", "township_id"),
+    "sector": ("sector",),
+    "tier": ("tier",),
+    "risk_level": ("risk_level",),
+}
+# Days since a problem was found: (column, lower bound inclusive, upper bound inclusive or None).
+AGING_BUCKETS = (("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("d91_plus", 91, None))
+
+
+def _months(months: Sequence[int]) -> sa.Subquery:
+    """A one-column table of month numbers (1–12), portable to SQLite and PostgreSQL."""
+    parts = [select(sa.literal_column(str(int(m)), sa.Integer).label("m")) for m in months]
+    stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    return stmt.subquery("months")
+
+
+def _latest_per_month(model, keys: Sequence[str], *, year: int, months: Sequence[int]) -> sa.Subquery:
+    """For each month m and key: the latest month ≤ m holding a row (the carried-forward figure), and
+    whether m itself holds one."""
+    ms = _months(months)
+    key_cols = [getattr(model, k) for k in keys]
+    return (
+        select(
+            ms.c.m,
+            *key_cols,
+            func.max(model.month).label("last_month"),
+            func.max(case((model.month == ms.c.m, 1), else_=0)).label("reported"),
+        )
+        .select_from(ms)
+        .join(model, and_(model.year == year, model.month <= ms.c.m))
+        .group_by(ms.c.m, *key_cols)
+        .subquery("latest")
+    )
+
+
+# --- organisation ---------------------------------------------------------------------------
+
+
+def stations(*, session: Session) -> pd.DataFrame:
+    """station_id, station, sort_order, is_demo — every station, in the bureau's order."""
+    stmt = (
+        select(
+            Station.id.label("station_id"),
+            Station.name.label("station"),
+            Station.sort_order,
+            Station.is_demo,
+        )
+        .order_by(Station.sort_order, Station.id)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+def townships(*, session: Session) -> pd.DataFrame:
+    """township_id, township, station_id."""
+    stmt = (
+        select(Township.id.label("township_id"), Township.name.label("township"), Township.station_id)
+        .order_by(Township.station_id, Township.id)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+def high_risk_levels(*, session: Session) -> tuple[str, ...]:
+    """The 风险等级 counted as high risk: AppSetting high_risk_levels ("C,D"), else C and D."""
+    raw = session.exec(select(AppSetting.value).where(AppSetting.key == HIGH_RISK_KEY)).scalar()
+    if not raw:
+        return DEFAULT_HIGH_RISK
+    return tuple(x.strip() for x in raw.replace("，", ",").split(",") if x.strip())
+
+
+# --- task lists -----------------------------------------------------------------------------
+
+
+def station_targets(*, session: Session, year: int) -> pd.DataFrame:
+    """One row per (station, indicator) with a target in the year."""
+    stmt = (
+        select(
+            Station.id.label("station_id"),
+            Station.name.label("station"),
+            Station.sort_order,
+            TaskIndicator.id.label("indicator_id"),
+            TaskIndicator.code.label("indicator"),
+            TaskIndicator.name.label("indicator_name"),
+            TaskIndicator.unit,
+            TaskIndicator.sort_order.label("indicator_order"),
+            StationTarget.target,
+            StationTarget.is_demo.label("target_demo"),
+        )
+        .select_from(StationTarget)
+        .join(Station, Station.id == StationTarget.station_id)
+        .join(TaskIndicator, TaskIndicator.id == StationTarget.indicator_id)
+        .where(StationTarget.year == year)
+        .order_by(Station.sort_order, Station.id, TaskIndicator.sort_order, TaskIndicator.id)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+def station_progress_asof(*, session: Session, year: int, months: Sequence[int]) -> pd.DataFrame:
+    """month, station_id, indicator_id, actual (latest 累计完成 with month ≤ month), last_month, reported
+    (a row for exactly that month), progress_demo. Pairs with no report up to a month have no row."""
+    if not months:
+        return pd.DataFrame(
+            columns=["month", "station_id", "indicator_id", "actual", "last_month", "reported", "progress_demo"]
+        )
+    sp = StationProgress
+    lt = _latest_per_month(sp, ("station_id", "indicator_id"), year=year, months=months)
+    stmt = (
+        select(
+            lt.c.m.label("month"),
+            lt.c.station_id,
+            lt.c.indicator_id,
+            sp.cumulative.label("actual"),
+            lt.c.last_month,
+            lt.c.reported,
+            sp.is_demo.label("progress_demo"),
+        )
+        .select_from(lt)
+        .join(
+            sp,
+            and_(
+                sp.year == year,
+                sp.station_id == lt.c.station_id,
+                sp.indicator_id == lt.c.indicator_id,
+                sp.month == lt.c.last_month,
+            ),
+        )
+        .order_by(lt.c.m, lt.c.station_id, lt.c.indicator_id)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+def task_item_counts(*, session: Session, year: int, ref: dt.date) -> pd.DataFrame:
+    """station_id, indicator_id, items_total, items_done (已完成/已验收, completed by ref when dated), items_demo."""
+    ti = TaskItem
+    # An item finished after ref was not done yet at ref; an undated finished item counts as done.
+    done = and_(ti.status.in_(ITEM_DONE), or_(ti.completed_date.is_(None), ti.completed_date <= ref))
+    stmt = (
+        select(
+            ti.station_id,
+            ti.indicator_id,
+            func.count().label("items_total"),
+            _count_if(done).label("items_done"),
+            func.max(_flag(ti.is_demo)).label("items_demo"),
+        )
+        .where(ti.year == year)
+        .group_by(ti.station_id, ti.indicator_id)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+def schedule_rows(*, session: Session, year: int) -> pd.DataFrame:
+    """配档表 rows of a year in their printed order; recorded_status is None when not recorded."""
+    m = ScheduleMilestone
+    stmt = (
+        select(
+            m.id,
+            m.year,
+            m.row_order,
+            m.time_text,
+            m.start_date,
+            m.end_date,
+            m.focus,
+            m.measures,
+            m.note,
+            m.status.label("recorded_status"),
+            m.is_demo,
+        )
+        .where(m.year == year)
+        .order_by(m.row_order)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+# --- 包保督导 -------------------------------------------------------------------------------
+
+
+def visit_rules(*, session: Session) -> pd.DataFrame:
+    """The quarterly visit rules: cadre_level, tier, risk_level ('*' = any), min_visits, onsite_required."""
+    r = VisitRule
+    stmt = (
+        select(r.id, r.cadre_level, r.tier, r.risk_level, r.min_visits, r.onsite_required)
+        .where(r.period == "quarter")
+        .order_by(r.id)
+        .limit(1_000)  # a configuration table: a handful of rows, each becomes one CASE branch
+    )
+    return _frame(session, stmt)
+
+
+def _rule_exprs(rules: pd.DataFrame, high: Sequence[str], cadre_level, tier, risk_level):
+    """min_visits and onsite_required (0/1) per assignment as SQL CASE expressions.
+
+    Branches go most specific first (number of non-'*' columns), so the first match is the most specific
+    rule. Each expression orders equally specific rules strictest first, so when two of them match, the
+    larger min_visits and an on-site requirement from either both apply. With no rule matching — or no
+    rules at all — the default applies: 1 visit a quarter, on site for high-risk businesses.
+    """
+    default_min = literal(1)
+    default_onsite = case((risk_level.in_(high), 1), else_=0)
+    if rules.empty:
+        return default_min, default_onsite
+    cols = {"cadre_level": cadre_level, "tier": tier, "risk_level": risk_level}
+    r = rules.assign(
+        specificity=sum((rules[c] != "*").astype(int) for c in cols),
+        onsite=rules["onsite_required"].astype(bool).astype(int),
+    )
+
+    def branches(value: str) -> list:
+        ordered = r.sort_values(["specificity", value, "id"], ascending=[False, False, True])
+        # A few configuration rows become CASE branches; the per-assignment work stays in SQL.
+        out = []
+        for row in ordered.itertuples(index=False):
+            conds = [col == getattr(row, name) for name, col in cols.items() if getattr(row, name) != "*"]
+            out.append((and_(*conds) if conds else sa.true(), int(getattr(row, value))))
+        return out
+
+    return (
+        case(*branches("min_visits"), else_=default_min),
+        case(*branches("onsite"), else_=default_onsite),
+    )
+
+
+def _assignment_status(
+    *, rules: pd.DataFrame, high: Sequence[str], start: dt.date, ref: dt.date, station_id: int | None
+) -> sa.Subquery:
+    """One row per assignment active at ref on an in-operation business, with ok = 1 when the cadre's own
+    visits in [start, ref] meet the rule (count, and a 现场 one where required)."""
+    v = Visit
+    visits = (
+        select(
+            v.cadre_id,
+            v.business_id,
+            func.count().label("n_visits"),
+            _count_if(v.method == ONSITE).label("n_onsite"),
+        )
+        .where(v.visit_date >= start, v.visit_date <= ref)
+        .group_by(v.cadre_id, v.business_id)
+        .subquery("cadre_visits")
+    )
+    min_visits, onsite_required = _rule_exprs(rules, high, Cadre.level, Business.tier, Business.risk_level)
+    n_visits = func.coalesce(visits.c.n_visits, 0)
+    n_onsite = func.coalesce(visits.c.n_onsite, 0)
+    ok = case((and_(n_visits >= min_visits, or_(onsite_required == 0, n_onsite >= 1)), 1), else_=0)
+    stmt = (
+        select(
+            Assignment.id.label("assignment_id"),
+            Assignment.business_id,
+            Assignment.cadre_id,
+            Cadre.level.label("cadre_level"),
+            ok.label("ok"),
+        )
+        .select_from(Assignment)
+        .join(Cadre, Cadre.id == Assignment.cadre_id)
+        .join(Business, Business.id == Assignment.business_id)
+        .outerjoin(
+            visits,
+            and_(visits.c.cadre_id == Assignment.cadre_id, visits.c.business_id == Assignment.business_id),
+        )
+        .where(_active_at(ref), Business.status == IN_OPERATION)
+    )
+    if station_id is not None:
+        stmt = stmt.where(Business.station_id == station_id)
+    return stmt.subquery("assignment_status")
+
+
+def _active_at(ref: dt.date) -> sa.ColumnElement:
+    return and_(
+        Assignment.start_date <= ref, or_(Assignment.end_date.is_(None), Assignment.end_date >= ref)
+    )
+
+
+def _group_cols(by: str) -> list:
+    if by not in BAOBAO_GROUPS:
+        raise ValueError(f"by must be one of {sorted(BAOBAO_GROUPS)}, not {by!r}")
+    return [getattr(Business, c) for c in BAOBAO_GROUPS[by]]
+
+
+def baobao_business_counts(
+    *,
+    session: Session,
+    by: str,
+    start: dt.date,
+    ref: dt.date,
+    rules: pd.DataFrame,
+    high: Sequence[str],
+    station_id: int | None = None,
+) -> pd.DataFrame:
+    """Per group of in-operation businesses: n_business, n_covered, n_done, n_high_risk,
+    n_high_risk_onsite, is_demo. Visits count from `start` (the quarter's first day) through `ref`."""
+    asg = _assignment_status(rules=rules, high=high, start=start, ref=ref, station_id=station_id)
+    per_business = (
+        select(asg.c.business_id, func.min(asg.c.ok).label("all_ok"))
+        .group_by(asg.c.business_id)
+        .subquery("per_business")
+    )
+    v = Visit
+    onsite = (
+        select(v.business_id)
+        .where(v.method == ONSITE, v.visit_date >= start, v.visit_date <= ref)
+        .group_by(v.business_id)
+        .subquery("onsite_any")
+    )
+    keys = _group_cols(by)
+    is_high = Business.risk_level.in_(high)
+    stmt = (
+        select(
+            *keys,
+            func.count().label("n_business"),
+            func.count(per_business.c.business_id).label("n_covered"),
+            func.coalesce(func.sum(per_business.c.all_ok), 0).label("n_done"),
+            _count_if(is_high).label("n_high_risk"),
+            _count_if(and_(is_high, onsite.c.business_id.is_not(None))).label("n_high_risk_onsite"),
+            func.coalesce(func.max(_flag(Business.is_demo)), 0).label("is_demo"),
+        )
+        .select_from(Business)
+        .outerjoin(per_business, per_business.c.business_id == Business.id)
+        .outerjoin(onsite, onsite.c.business_id == Business.id)
+        .where(Business.status == IN_OPERATION)
+        .group_by(*keys)
+        .limit(MAX_ROWS)
+    )
+    if station_id is not None:
+        stmt = stmt.where(Business.station_id == station_id)
+    return _frame(session, stmt)
+
+
+def _closed_by(day) -> sa.ColumnElement:
+    # A closed status without a date is not evidence of closing by a day; the explicit IS NOT NULL keeps
+    # the expression FALSE (not NULL) so that NOT(...) reads "still open".
+    return and_(Problem.status.in_(PROBLEM_CLOSED), Problem.closed_date.is_not(None), Problem.closed_date <= day)
+
+
+def baobao_problem_counts(
+    *,
+    session: Session,
+    by: str,
+    month_start: dt.date,
+    year_start: dt.date,
+    ref: dt.date,
+    station_id: int | None = None,
+) -> pd.DataFrame:
+    """Per group: problem cohort (found in [month_start, ref]), running (found in [year_start, ref]),
+    on-time (deadline in [year_start, ref]) and overdue (deadline < ref, open at ref) counts.
+
+    Problems count whatever the business's status now: a problem found before a shop closed was found."""
+    found = Visit.visit_date
+    closed = _closed_by(ref)
+    in_month = and_(found >= month_start, found <= ref)
+    in_year = and_(found >= year_start, found <= ref)
+    due = and_(Problem.deadline >= year_start, Problem.deadline <= ref)
+    keys = _group_cols(by)
+    stmt = (
+        select(
+            *keys,
+            _count_if(in_month).label("n_prob_period"),
+            _count_if(and_(in_month, closed)).label("n_prob_period_closed"),
+            _count_if(in_year).label("n_prob_ytd"),
+            _count_if(and_(in_year, closed)).label("n_prob_ytd_closed"),
+            _count_if(due).label("n_prob_due"),
+            _count_if(and_(due, _closed_by(Problem.deadline))).label("n_prob_due_ontime"),
+            _count_if(and_(Problem.deadline < ref, not_(closed))).label("n_prob_overdue"),
+        )
+        .select_from(Problem)
+        .join(Visit, Visit.id == Problem.visit_id)
+        .join(Business, Business.id == Visit.business_id)
+        .where(found <= ref)
+        .group_by(*keys)
+        .limit(MAX_ROWS)
+    )
+    if station_id is not None:
+        stmt = stmt.where(Business.station_id == station_id)
+    return _frame(session, stmt)
+
+
+def assignment_counts_by_cadre_level(
+    *,
+    session: Session,
+    start: dt.date,
+    ref: dt.date,
+    rules: pd.DataFrame,
+    high: Sequence[str],
+    station_id: int | None = None,
+) -> pd.DataFrame:
+    """cadre_level, n_cadres, n_businesses, n_assigned (assignments active at ref), n_satisfied."""
+    asg = _assignment_status(rules=rules, high=high, start=start, ref=ref, station_id=station_id)
+    stmt = (
+        select(
+            asg.c.cadre_level,
+            func.count(sa.distinct(asg.c.cadre_id)).label("n_cadres"),
+            func.count(sa.distinct(asg.c.business_id)).label("n_businesses"),
+            func.count().label("n_assigned"),
+            func.coalesce(func.sum(asg.c.ok), 0).label("n_satisfied"),
+        )
+        .group_by(asg.c.cadre_level)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)
+
+
+def unvisited_businesses(
+    *, session: Session, start: dt.date, ref: dt.date, station_id: int | None = None, limit: int = LIST_LIMIT
+) -> pd.DataFrame:
+    """In-operation businesses with an assignment active at ref and no visit by anyone in [start, ref].
+
+    Fetches limit + 1 rows so the caller can tell a full list from a cut one."""
+    visited = exists(
+        select(Visit.id).where(Visit.business_id == Business.id, Visit.visit_date >= start, Visit.visit_date <= ref)
+    )
+    b = Business
+    stmt = (
+        select(
+            b.id.label("business_id"),
+            b.name.label("business"),
+            b.station_id,
+            Station.name.label("station"),
+            Station.sort_order,
+            Township.name.label("township"),
+            b.sector,
+            b.tier,
+            b.risk_level,
+            func.aggregate_strings(Cadre.name, "、").label("cadres"),
+            func.count().label("n_assignments"),
+            b.is_demo,
+        )
+        .select_from(Assignment)
+        .join(b, b.id == Assignment.business_id)
+        .join(Cadre, Cadre.id == Assignment.cadre_id)
+        .join(Station, Station.id == b.station_id)
+        .outerjoin(Township, Township.id == b.township_id)
+        .where(_active_at(ref), b.status == IN_OPERATION, not_(visited))
+        .group_by(
+            b.id, b.name, b.station_id, Station.name, Station.sort_order, Township.name,
+            b.sector, b.tier, b.risk_level, b.is_demo,
+        )
+        # Highest risk first within a station: those are the visits a 所长 chases first.
+        .order_by(Station.sort_order, b.station_id, b.risk_level.desc(), b.name, b.id)
+        .limit(limit + 1)
+    )
+    if station_id is not None:
+        stmt = stmt.where(b.station_id == station_id)
+    return _frame(session, stmt)
+
+
+def overdue_problem_rows(
+    *, session: Session, ref: dt.date, station_id: int | None = None, limit: int = LIST_LIMIT
+) -> pd.DataFrame:
+    """Problems found by ref whose deadline is before ref and which were not closed by ref, oldest deadline
+    first; limit + 1 rows so the caller can tell a cut list."""
+    p = Problem
+    stmt = (
+        select(
+            p.id.label("problem_id"),
+            Business.id.label("business_id"),
+            Business.name.label("business"),
+            Business.station_id,
+            Station.name.label("station"),
+            Station.sort_order,
+            Township.name.label("township"),
+            p.description,
+            p.status,
+            p.deadline,
+            Visit.visit_date,
+            Visit.method,
+            Cadre.name.label("cadre"),
+            Cadre.level.label("cadre_level"),
+            p.is_demo,
+        )
+        .select_from(p)
+        .join(Visit, Visit.id == p.visit_id)
+        .join(Cadre, Cadre.id == Visit.cadre_id)
+        .join(Business, Business.id == Visit.business_id)
+        .join(Station, Station.id == Business.station_id)
+        .outerjoin(Township, Township.id == Business.township_id)
+        .where(Visit.visit_date <= ref, p.deadline < ref, not_(_closed_by(ref)))
+        .order_by(p.deadline, Station.sort_order, p.id)
+        .limit(limit + 1)
+    )
+    if station_id is not None:
+        stmt = stmt.where(Business.station_id == station_id)
+    return _frame(session, stmt)
+
+
+def open_problem_aging(*, session: Session, ref: dt.date, station_id: int | None = None) -> pd.DataFrame:
+    """Per station: problems found by ref and open at ref, by days since found (AGING_BUCKETS), and n_open."""
+    found = Visit.visit_date
+    cols = []
+    for name, lo, hi in AGING_BUCKETS:
+        # Days since found in [lo, hi] ⇔ found in [ref − hi, ref − lo]: compare dates, no date arithmetic in SQL.
+        cond = found <= ref - dt.timedelta(days=lo)
+        if hi is not None:
+            cond = and_(cond, found >= ref - dt.timedelta(days=hi))
+        cols.append(_count_if(cond).label(name))
+    stmt = (
+        select(Business.station_id, *cols, func.count().label("n_open"))
+        .select_from(Problem)
+        .join(Visit, Visit.id == Problem.visit_id)
+        .join(Business, Business.id == Visit.business_id)
+        .where(found <= ref, not_(_closed_by(ref)))
+        .group_by(Business.station_id)
+        .limit(MAX_ROWS)
+    )
+    if station_id is not None:
+        stmt = stmt.where(Business.station_id == station_id)
+    return _frame(session, stmt)
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+def kpi_rows(
+    *,
+    session: Session,
+    year: int | None = None,
+    gauged: bool | None = None,
+    jurisdiction: str | None = None,
+    kpi_id: int | None = None,
+) -> pd.DataFrame:
+    """KPI definitions (Kpi columns, id as kpi_id, kind = pacing), filtered as asked."""
+    k = Kpi
+    stmt = select(
+        k.id.label("kpi_id"),
+        k.name,
+        k.unit,
+        k.target,
+        k.direction,
+        k.pacing,
+        k.baseline,
+        k.due_date,
+        k.jurisdiction,
+        k.year,
+        k.gauged,
+        k.rule_text,
+        k.source_doc,
+        k.source_article,
+        k.computed_from,
+        k.is_demo.label("kpi_demo"),
+    )
+    if year is not None:
+        stmt = stmt.where(k.year == year)
+    if gauged is not None:
+        stmt = stmt.where(k.gauged == gauged)
+    if jurisdiction is not None:
+        stmt = stmt.where(k.jurisdiction == jurisdiction)
+    if kpi_id is not None:
+        stmt = stmt.where(k.id == kpi_id)
+    return _frame(session, stmt.order_by(k.year, k.jurisdiction, k.id).limit(MAX_ROWS))
+
+
+def kpi_readings_asof(
+    *, session: Session, year: int, months: Sequence[int], kpi_ids: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """month, kpi_id, actual (latest YTD value with month ≤ month), numerator, denominator, last_month,
+    reported (a reading for exactly that month), reading_demo."""
+    cols = ["month", "kpi_id", "actual", "numerator", "denominator", "last_month", "reported", "reading_demo"]
+    if not months:
+        return pd.DataFrame(columns=cols)
+    r = KpiReading
+    lt = _latest_per_month(r, ("kpi_id",), year=year, months=months)
+    stmt = (
+        select(
+            lt.c.m.label("month"),
+            lt.c.kpi_id,
+            r.value.label("actual"),
+            r.numerator,
+            r.denominator,
+            lt.c.last_month,
+            lt.c.reported,
+            r.is_demo.label("reading_demo"),
+        )
+        .select_from(lt)
+        .join(r, and_(r.year == year, r.kpi_id == lt.c.kpi_id, r.month == lt.c.last_month))
+        .order_by(lt.c.m, lt.c.kpi_id)
+        .limit(MAX_ROWS)
+    )
+    if kpi_ids is not None:
+        stmt = stmt.where(lt.c.kpi_id.in_(list(kpi_ids)))
+    return _frame(session, stmt)
+
+
+def station_count(*, session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(Station)).scalar() or 0)
+
+
+def submission_counts(*, session: Session, year: int, deadlines: dict[int, dt.date]) -> pd.DataFrame:
+    """month, n_submitted, n_ontime (report_date ≤ that month's deadline), any_demo — 任务进度 reports."""
+    s = MonthlySubmission
+    if not deadlines:
+        return pd.DataFrame(columns=["month", "n_submitted", "n_ontime", "any_demo"])
+    # Each month has its own deadline: a few CASE branches, one per month, keep the comparison in SQL.
+    deadline = case(*[(s.month == m, literal(d, sa.Date)) for m, d in deadlines.items()], else_=None)
+    stmt = (
+        select(
+            s.month,
+            func.count().label("n_submitted"),
+            _count_if(s.report_date <= deadline).label("n_ontime"),
+            func.max(_flag(s.is_demo)).label("any_demo"),
+        )
+        .where(s.year == year, s.kind == PROGRESS_KIND, s.month.in_(list(deadlines)))
+        .group_by(s.month)
+        .order_by(s.month)
+        .limit(MAX_ROWS)
+    )
+    return _frame(session, stmt)

@@ -1,0 +1,107 @@
+"""The one settings object: every knob read from the environment, each with a help string."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, fields
+
+DEFAULT_DATABASE_URL = "sqlite:///data/shian.db"
+
+
+def _env_date(name: str) -> dt.date | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    return dt.date.fromisoformat(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default=DEFAULT_DATABASE_URL,
+        metadata={"env": "DATABASE_URL", "help": "数据库地址，SQLite 或 postgresql+psycopg://…"},
+    )
+    as_of: dt.date | None = field(
+        default=None,
+        metadata={
+            "env": "AS_OF",
+            "help": "“今天”的日期（YYYY-MM-DD）：进度、逾期、季度累计都以它为准；不设则用数据库记录的日期，再不然用当天",
+        },
+    )
+    port: int = field(default=8501, metadata={"env": "PORT", "help": "网页服务端口"})
+    max_upload_mb: int = field(
+        default=20, metadata={"env": "MAX_UPLOAD_MB", "help": "导入文件大小上限（MB）"}
+    )
+    parse_memory_mb: int = field(
+        default=1536,
+        metadata={"env": "PARSE_MEMORY_MB", "help": "解析子进程的内存上限（MB）"},
+    )
+    parse_timeout_s: int = field(
+        default=120, metadata={"env": "PARSE_TIMEOUT_S", "help": "解析子进程的时间上限（秒）"}
+    )
+
+    lockout_attempts: int = field(
+        default=5,
+        metadata={"env": "LOCKOUT_ATTEMPTS",
+                  "help": "同一账号在同一客户端登录失败多少次后锁定（在 LOCKOUT_MINUTES 分钟之内）"},
+    )
+    lockout_minutes: int = field(
+        default=15,
+        metadata={"env": "LOCKOUT_MINUTES", "help": "计算登录失败次数的时间窗，也是锁定的时长（分钟）"},
+    )
+    client_rate_limit: int = field(
+        default=20,
+        metadata={"env": "CLIENT_RATE_LIMIT",
+                  "help": "同一客户端在 LOCKOUT_MINUTES 分钟内最多登录失败多少次（不分账号），超过即暂停登录"},
+    )
+    session_hours: float = field(
+        default=8,
+        metadata={"env": "SESSION_HOURS", "help": "登录有效期（小时）：期间刷新页面或打开链接无须再次登录"},
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "env": "TRUSTED_PROXIES",
+            "help": "受信任的反向代理地址（逗号分隔，可写网段）：只有来自它们的连接才采信 X-Forwarded-For / X-Real-IP",
+        },
+    )
+    session_secret: str | None = field(
+        default=None,
+        repr=False,  # a secret: never in a repr or a log line
+        metadata={
+            "env": "SESSION_SECRET",
+            "help": "登录 Cookie 的签名密钥（至少32个字符）；正式库必须设置（或写在 .streamlit/secrets.toml 的 "
+                    "[auth_cookie] secret），演示库不设时自动生成",
+        },
+    )
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            as_of=_env_date("AS_OF"),
+            port=int(os.environ.get("PORT") or 8501),
+            max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB") or 20),
+            parse_memory_mb=int(os.environ.get("PARSE_MEMORY_MB") or 1536),
+            parse_timeout_s=int(os.environ.get("PARSE_TIMEOUT_S") or 120),
+            lockout_attempts=int(os.environ.get("LOCKOUT_ATTEMPTS") or 5),
+            lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES") or 15),
+            client_rate_limit=int(os.environ.get("CLIENT_RATE_LIMIT") or 20),
+            session_hours=float(os.environ.get("SESSION_HOURS") or 8),
+            trusted_proxies=os.environ.get("TRUSTED_PROXIES", "").strip(),
+            session_secret=os.environ.get("SESSION_SECRET") or None,
+        )
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(environment variable, default, help) for the README table."""
+        out = []
+        for f in fields(cls):
+            default = f.default if f.default is not None else "（不设）"
+            out.append((f.metadata["env"], str(default), f.metadata["help"]))
+        return out
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,394 @@
+"""The registry of spreadsheet kinds: each kind's headers with synonyms, natural key and updatable fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from db import models as m
+
+
+@dataclass(frozen=True)
+class Col:
+    field: str
+    label: str  # the header our templates and exports write
+    synonyms: tuple[str, ...] = ()
+    type: str = "text"  # text code int float rate date month year bool enum station number
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.label, *self.synonyms)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the Chinese kind name used by the CLI and the UI
+    table: str  # the main table it writes
+    columns: tuple[Col, ...]
+    key: str  # natural key, in words, for the README
+    updatable: str
+    layout: str = "long"  # long: one record a row; wide: station rows x indicator columns
+    title_words: tuple[str, ...] = ()  # words in a title or sheet name that point to this kind
+    needs_year: bool = False
+    needs_month: bool = False
+    description: str = ""
+    template_example: tuple[tuple[object, ...], ...] = ()
+
+    def col(self, field_name: str) -> Col:
+        for c in self.columns:
+            if c.field == field_name:
+                return c
+        raise KeyError(field_name)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    synonyms: tuple[str, ...] = field(default=())
+
+
+# The four task-list indicators of the 2022 任务清单 (seeds/004 附件1); later years may add columns.
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("示范创建", "食品小作坊示范创建", "家", ("示范创建", "小作坊示范创建", "食品小作坊示范创建（家）")),
+    Indicator(
+        "升级为生产企业",
+        "食品小作坊提升（新升级为食品生产企业数量）",
+        "家",
+        ("食品小作坊提升", "新升级为食品生产企业数量", "升级为生产企业", "小作坊提升", "小作坊升级"),
+    ),
+    Indicator("视频监管试点", "打造视频监管试点（家）", "家", ("打造视频监管试点", "视频监管试点", "视频监管")),
+    Indicator(
+        "产业协会活动",
+        "推进产业协会工作实现抱团高质量发展（活动次数）",
+        "次",
+        ("推进产业协会工作实现抱团高质量发展", "产业协会活动", "产业协会活动次数", "产业协会"),
+    ),
+)
+
+STATION_SYNONYMS = ("监管所", "市场监管所", "监管所名称", "单位", "所", "单位名称", "市场监督管理所", "镇街", "镇（街道）")
+# Columns that never hold data: ignored wherever they appear.
+NON_DATA = ("序号", "备注", "说明", "联系人", "联系电话", "填报人", "审核人", "负责人", "排名", "编号", "完成率", "进度")
+
+_station = Col("station", "监管所", STATION_SYNONYMS, "station", required=True, help="监管所名称，可写简称（如“明水”）或镇街名")
+_year = Col("year", "年度", ("年份", "年"), "year", help="四位年份；不填时取标题中的年份")
+_month = Col("month", "月份", ("月", "统计月份", "报告月份"), "month", help="1–12；不填时取标题中的月份")
+_cadre_code = Col("cadre_code", "干部编号", ("包保干部编号",), "code")
+_cadre_name = Col("cadre_name", "干部姓名", ("包保干部", "包保干部姓名", "姓名"), "text")
+_cadre_unit = Col("cadre_unit", "干部单位", ("包保干部单位", "所在单位"), "text")
+_biz_code = Col("business_code", "主体编码", ("统一社会信用代码", "许可证编号", "信用代码", "社会信用代码"), "code")
+_biz_name = Col("business_name", "主体名称", ("包保主体", "企业名称", "经营者名称", "单位名称"), "text")
+
+KINDS: dict[str, Kind] = {}
+
+
+def _register(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+_register(Kind(
+    name="区县",
+    table="district",
+    columns=(
+        Col("name", "区县", ("区县名称", "区", "县", "行政区"), required=True),
+        Col("code", "行政区划代码", ("区划代码", "代码"), "code"),
+        Col("population_wan", "常住人口（万人）", ("常住人口", "常住人口(万人)", "人口（万人）"), "float"),
+        Col("population_year", "人口年份", ("人口统计年份", "统计年份"), "year"),
+        Col("population_source", "人口来源", ("数据来源", "来源"), "text"),
+    ),
+    key="区县",
+    updatable="行政区划代码、常住人口、人口年份、人口来源",
+    title_words=("区县",),
+    description="区县与常住人口（注明年份与来源）",
+    template_example=(("章丘区", "370114", 110.1, 2023, "章丘区2023年统计公报"),),
+))
+
+_register(Kind(
+    name="监管所",
+    table="station",
+    columns=(
+        Col("name", "监管所", ("市场监管所", "监管所名称", "市场监督管理所"), required=True),
+        Col("townships", "所辖镇街", ("镇街", "所辖镇（街道）", "镇（街道）", "乡镇街道", "辖区镇街"), help="多个镇街用顿号分隔"),
+        Col("lat", "纬度", ("北纬",), "float"),
+        Col("lon", "经度", ("东经",), "float"),
+        Col("coord_precision", "坐标精度", ("坐标类型",), "enum", choices=("近似", "精确")),
+        Col("coord_note", "坐标说明", ("坐标来源",)),
+        Col("aliases", "别名", ("其他名称", "简称"), help="多个别名用顿号分隔"),
+        Col("district", "区县", ("所属区县",)),
+    ),
+    key="监管所",
+    updatable="所辖镇街、坐标、别名、区县",
+    title_words=("监管所", "镇街"),
+    description="监管所、所辖镇街与坐标（近似坐标须标明）",
+    template_example=(("明水所", "明水街道", 36.717, 117.537, "近似", "镇街驻地估计位置", "明水监管所", "章丘区"),),
+))
+
+_register(Kind(
+    name="任务清单",
+    table="station_target",
+    columns=(_station,),
+    key="年度 + 监管所 + 指标",
+    updatable="目标值",
+    layout="wide",
+    title_words=("任务清单", "任务分解", "目标任务", "任务表"),
+    needs_year=True,
+    description="各监管所年度任务目标：每行一个监管所，每列一个指标；末行合计须等于各行之和",
+))
+
+_register(Kind(
+    name="任务进度",
+    table="station_progress",
+    columns=(
+        _station,
+        _month,
+        Col("report_date", "上报日期", ("报送日期", "填报日期"), "date", help="监管所报送的日期；不填为导入当日"),
+    ),
+    key="年度 + 月份 + 监管所 + 指标",
+    updatable="累计完成数",
+    layout="wide",
+    title_words=("进度", "完成情况", "推进情况", "月报"),
+    needs_year=True,
+    needs_month=True,
+    description="各监管所截至当月的累计完成数（空白=未报，不是0）",
+))
+
+_register(Kind(
+    name="任务明细",
+    table="task_item",
+    columns=(
+        _year,
+        _station,
+        Col("indicator", "指标", ("任务类型", "类别"), required=True, help="示范创建 / 升级为生产企业 / 视频监管试点 / 产业协会活动"),
+        Col("name", "名称", ("点位名称", "示范点名称", "试点名称", "项目名称", "作坊名称"), required=True),
+        Col("business_name", "主体名称", ("企业名称", "小作坊名称", "经营者名称")),
+        Col("planned_month", "计划月份", ("计划完成月份",), "month"),
+        Col("status", "状态", ("进展状态", "完成状态"), "enum", choices=m.ITEM_STATUSES),
+        Col("completed_date", "完成日期", ("验收日期", "完成时间"), "date"),
+        Col("video_online", "视频是否在线", ("视频在线", "是否在线", "视频在线情况"), "bool"),
+    ),
+    key="年度 + 监管所 + 指标 + 名称",
+    updatable="主体名称、计划月份、状态、完成日期、视频是否在线",
+    title_words=("明细", "示范点", "试点名单", "点位"),
+    needs_year=True,
+    description="任务背后的点位：示范创建的小作坊、视频监管试点等",
+    template_example=((2022, "明水所", "视频监管试点", "某某食品小作坊视频点", "某某食品小作坊", 6, "已完成", "2022-06-20", "是"),),
+))
+
+_register(Kind(
+    name="配档表",
+    table="schedule_milestone",
+    columns=(
+        Col("time_text", "时间", ("时间节点", "时间安排", "完成时限", "时限"), required=True, help="如“2022年2月底前”“2022年4月~6月”"),
+        Col("focus", "工作重点", ("重点工作", "工作内容", "主要任务"), required=True),
+        Col("measures", "推进措施", ("工作措施", "具体措施", "措施")),
+        Col("note", "备注", ("说明",)),
+        Col("status", "状态", ("完成状态",), "enum", choices=m.MILESTONE_STATUSES),
+    ),
+    key="年度 + 行序",
+    updatable="时间、工作重点、推进措施、备注、状态",
+    title_words=("配档表", "推进表", "时间安排"),
+    needs_year=True,
+    description="工作推进配档表：每行一个时间窗口",
+))
+
+_register(Kind(
+    name="工作要点",
+    table="plan_task",
+    columns=(
+        Col("number", "序号", ("编号", "任务序号"), "int", required=True),
+        Col("section", "章节", ("部分", "类别", "分类")),
+        Col("title", "任务", ("任务名称", "工作任务", "要点")),
+        Col("text", "内容", ("任务内容", "工作内容", "具体内容", "主要内容"), required=True),
+        Col("deadline_text", "完成时限", ("时限", "完成时间", "截止日期")),
+        Col("plan_title", "文件名称", ("计划名称", "文件标题")),
+        Col("issuer", "发文单位", ()),
+        Col("jurisdiction", "辖区", ()),
+        Col("plan_year", "计划年度", (), "year"),
+    ),
+    key="文件（标题 + 辖区 + 年度）+ 序号",
+    updatable="章节、任务、内容、完成时限（责任单位由内容中的括注解析）",
+    title_words=("工作要点", "计划", "要点"),
+    description="工作要点：每张表一个文件（标题行写文件名称，第二行写“发文单位：…；辖区：…；年度：…”），每行一条",
+))
+
+_register(Kind(
+    name="工作要点进展",
+    table="plan_task_status",
+    columns=(
+        Col("plan_title", "文件名称", ("计划名称", "工作要点", "文件"), required=True),
+        Col("plan_year", "计划年度", (), "year"),
+        Col("number", "序号", ("任务序号",), "int", required=True),
+        _year,
+        _month,
+        Col("status", "状态", ("进展状态", "完成状态"), "enum", required=True, choices=m.PLAN_STATUSES),
+        Col("delay_reason", "延期原因", ("未完成原因",)),
+        Col("notes", "进展情况", ("备注", "工作进展", "说明")),
+    ),
+    key="文件 + 序号 + 年度 + 月份",
+    updatable="状态、延期原因、进展情况",
+    title_words=("进展", "落实情况"),
+    needs_year=True,
+    needs_month=True,
+    description="工作要点每月进展",
+    template_example=(("2024年食品安全协调工作要点", 2024, 1, 2024, 5, "进行中", "", "已完成部署"),),
+))
+
+_register(Kind(
+    name="指标",
+    table="kpi",
+    columns=(
+        Col("name", "指标名称", ("指标", "考核指标"), required=True),
+        Col("unit", "单位", ("计量单位",), required=True, help="% 表示比率，其余为计数单位"),
+        Col("target", "目标值", ("目标", "年度目标"), "number", required=True),
+        Col("direction", "方向", ("考核方向",), "enum", choices=("≥", "≤")),
+        Col("pacing", "进度类型", ("进度", "时序类型"), "enum", choices=m.PACING_KINDS),
+        Col("baseline", "基线", ("基数", "年初值"), "number"),
+        Col("due_date", "截止日期", ("完成时限",), "date"),
+        Col("jurisdiction", "辖区", ("区县", "地区"), required=True),
+        Col("year", "年度", ("年份",), "year", required=True),
+        Col("gauged", "是否仪表", ("仪表", "纳入仪表"), "bool"),
+        Col("rule_text", "规则说明", ("说明", "规则")),
+        Col("source_doc", "来源文件", ("来源", "文件")),
+        Col("source_article", "条款", ("条目", "来源条款")),
+    ),
+    key="指标名称 + 辖区 + 年度",
+    updatable="单位、目标值、方向、进度类型、基线、截止日期、是否仪表、说明、来源",
+    title_words=("指标",),
+    description="指标及目标（比率以百分数填写），注明来源文件与条款",
+))
+
+_register(Kind(
+    name="指标月报",
+    table="kpi_reading",
+    columns=(
+        Col("name", "指标名称", ("指标",), required=True),
+        Col("jurisdiction", "辖区", ("区县",), required=True),
+        _year,
+        _month,
+        Col("value", "本年累计", ("累计值", "完成值", "实际值", "数值"), "number", required=True),
+        Col("numerator", "分子", (), "number"),
+        Col("denominator", "分母", (), "number"),
+    ),
+    key="指标 + 年度 + 月份",
+    updatable="本年累计、分子、分母",
+    title_words=("指标月报", "指标完成"),
+    needs_year=True,
+    needs_month=True,
+    description="指标每月的本年累计值（比率以百分数填写）",
+    template_example=(("监督抽检批次", "章丘区", 2022, 10, 4200, "", ""),),
+))
+
+_register(Kind(
+    name="包保主体",
+    table="business",
+    columns=(
+        Col("uscc", "统一社会信用代码", ("信用代码", "社会信用代码"), "code"),
+        Col("license", "许可证编号", ("许可证号", "登记证编号"), "code"),
+        Col("name", "主体名称", ("企业名称", "经营者名称", "单位名称"), required=True),
+        Col("sector", "业态", ("主体类型", "类型"), "enum", required=True, choices=m.SECTORS),
+        Col("subtype", "细分类型", ("子类型", "具体类型")),
+        Col("tier", "包保分级", ("主体分级", "包保等级"), "enum", required=True, choices=m.GRADES),
+        Col("risk_level", "风险等级", ("风险分级",), "enum", required=True, choices=m.GRADES),
+        _station,
+        Col("township", "镇街", ("所在镇街", "乡镇（街道）")),
+        Col("address", "地址", ("经营地址", "住所", "生产地址")),
+        Col("lat", "纬度", (), "float"),
+        Col("lon", "经度", (), "float"),
+        Col("status", "经营状态", ("状态",), "enum", choices=m.BUSINESS_STATUSES),
+    ),
+    key="统一社会信用代码或许可证编号；都没有时为 名称 + 监管所 + 地址（规范化后）",
+    updatable="除键以外的全部字段",
+    title_words=("包保主体", "主体台账"),
+    description="包保主体台账：包保分级（A最大）与风险等级（A风险最低）是两列",
+    template_example=(("91370181MA3C000001", "", "某某食品有限公司", "生产", "", "B", "C", "明水所", "明水街道", "明水街道某路1号", "", "", "在营"),),
+))
+
+_register(Kind(
+    name="包保干部",
+    table="cadre",
+    columns=(
+        Col("code", "干部编号", ("编号",), "code"),
+        Col("name", "姓名", ("干部姓名", "包保干部"), required=True),
+        Col("level", "层级", ("包保层级", "干部层级"), "enum", required=True, choices=("市", "县", "乡", "村")),
+        Col("unit", "单位", ("所在单位", "工作单位"), required=True),
+        Col("title", "职务", ()),
+        Col("station", "监管所", ("所属监管所",), "station"),
+    ),
+    key="干部编号；没有时为 姓名 + 单位",
+    updatable="层级、职务、监管所",
+    title_words=("包保干部",),
+    description="包保干部：层级为 市 / 县 / 乡 / 村",
+    template_example=(("GB0001", "张某", "乡", "明水街道办事处", "副主任", "明水所"),),
+))
+
+_register(Kind(
+    name="包保关系",
+    table="assignment",
+    columns=(
+        _cadre_code, _cadre_name, _cadre_unit, _biz_code, _biz_name,
+        Col("station", "监管所", STATION_SYNONYMS[1:], "station"),
+        Col("start_date", "开始日期", ("包保开始日期", "起始日期"), "date", required=True),
+        Col("end_date", "结束日期", ("包保结束日期", "终止日期"), "date"),
+    ),
+    key="干部 + 主体 + 开始日期",
+    updatable="结束日期",
+    title_words=("包保关系", "包保对应"),
+    description="哪位干部从哪天起包保哪个主体（干部按编号或姓名+单位，主体按编码或名称+监管所）",
+    template_example=(("GB0001", "张某", "明水街道办事处", "91370181MA3C000001", "某某食品有限公司", "明水所", "2022-01-01", ""),),
+))
+
+_register(Kind(
+    name="督导记录",
+    table="visit",
+    columns=(
+        Col("record_no", "记录编号", ("督导编号",), "code"),
+        Col("visit_date", "督导日期", ("日期", "督导时间"), "date", required=True),
+        _cadre_code, _cadre_name, _cadre_unit, _biz_code, _biz_name,
+        Col("station", "监管所", STATION_SYNONYMS[1:], "station"),
+        Col("method", "督导方式", ("方式",), "enum", required=True, choices=m.VISIT_METHODS),
+        Col("problems_found", "发现问题数", ("问题数", "发现问题"), "int"),
+        Col("note", "备注", ("督导情况",)),
+    ),
+    key="记录编号；没有时为 日期 + 干部 + 主体 + 方式 + 当日序号",
+    updatable="方式、发现问题数、备注",
+    title_words=("督导记录", "督导台账"),
+    description="包保督导记录",
+    template_example=(("DD2022000001", "2022-03-15", "GB0001", "张某", "明水街道办事处", "91370181MA3C000001", "某某食品有限公司", "明水所", "现场", 1, ""),),
+))
+
+_register(Kind(
+    name="问题",
+    table="problem",
+    columns=(
+        Col("record_no", "记录编号", ("督导编号",), "code", required=True),
+        Col("seq", "序号", ("问题序号",), "int", required=True),
+        Col("description", "问题描述", ("问题", "存在问题"), required=True),
+        Col("deadline", "整改期限", ("整改时限",), "date"),
+        Col("status", "整改状态", ("状态",), "enum", choices=m.PROBLEM_STATUSES),
+        Col("closed_date", "销号日期", ("整改完成日期", "完成日期"), "date"),
+    ),
+    key="督导记录 + 序号",
+    updatable="问题描述、整改期限、整改状态、销号日期",
+    title_words=("问题清单", "问题台账", "整改"),
+    description="督导发现的问题及整改（清单制 + 销号制）",
+    template_example=(("DD2022000001", 1, "进货查验记录不全", "2022-03-30", "已销号", "2022-03-28"),),
+))
+
+# Order in which kinds are applied when several files land together (parents first).
+APPLY_ORDER = (
+    "区县", "监管所", "任务清单", "任务进度", "任务明细", "配档表", "工作要点", "工作要点进展",
+    "指标", "指标月报", "包保主体", "包保干部", "包保关系", "督导记录", "问题",
+)
+
+ENUM_SYNONYMS: dict[str, dict[str, str]] = {
+    "level": {"市级": "市", "县级": "县", "区级": "县", "县(区)": "县", "县（区）": "县", "区": "县",
+              "乡级": "乡", "镇级": "乡", "街道": "乡", "乡(镇、街道)": "乡", "乡（镇、街道）": "乡", "镇街": "乡",
+              "村级": "村", "社区": "村", "村(社区)": "村", "村（社区）": "村"},
+    "direction": {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "不低于": "≥", "不高于": "≤", "以上": "≥", "以下": "≤"},
+    "method": {"现场督导": "现场", "实地": "现场", "实地督导": "现场", "电话": "电话询问", "视频": "视频会议",
+               "线上督导": "线上", "集中": "集中督导"},
+}

@@ -1,0 +1,208 @@
+"""Cell values as the bureau types them: NFKC, numbers stored as text, units, percentages, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+UNITS = ("批次", "家", "次", "个", "户", "人", "项", "件", "起", "场", "所", "元", "万元")
+_NUM_RE = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\s*(" + "|".join(UNITS) + r")?$")
+_PCT_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*%$")
+_FRAC_RE = re.compile(r"^(\d+)\s*/\s*(\d+)$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class ValueProblem(ValueError):
+    """A cell that cannot be read as what its column needs; the message is Chinese."""
+
+
+def nfkc(value: object) -> str:
+    """Normalised text for matching and parsing (full-width digits, ％, U+3000, NBSP, newlines)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def squash(value: object) -> str:
+    """NFKC without any whitespace: the form header texts and names are compared in."""
+    return re.sub(r"\s+", "", nfkc(value))
+
+
+def display(value: object) -> str:
+    """The original value as the user would recognise it in an error message."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and nfkc(value) == "")
+
+
+def parse_number(value: object) -> tuple[float, bool]:
+    """(number, was_text). Accepts numbers, text numbers, thousands separators and units like "5家"."""
+    if isinstance(value, bool):
+        raise ValueProblem("应为数字")
+    if isinstance(value, (int, float)):
+        return float(value), False
+    text = nfkc(value).replace(" ", "")
+    m = _NUM_RE.match(text)
+    if not m:
+        if _PCT_RE.match(text):
+            raise ValueProblem("此处应为数量，不能填百分数")
+        raise ValueProblem("应为数字")
+    number = float(m.group(2).replace(",", ""))
+    return (-number if m.group(1) == "-" else number), True
+
+
+def parse_count(value: object) -> tuple[int, bool]:
+    """A non-negative whole number (targets, cumulative counts)."""
+    number, was_text = parse_number(value)
+    if number < 0:
+        raise ValueProblem("不能为负数")
+    if abs(number - round(number)) > 1e-9:
+        raise ValueProblem("应为整数")
+    return int(round(number)), was_text
+
+
+def parse_float(value: object, *, allow_negative: bool = False) -> tuple[float, bool]:
+    number, was_text = parse_number(value)
+    if number < 0 and not allow_negative:
+        raise ValueProblem("不能为负数")
+    return number, was_text
+
+
+def parse_rate(value: object) -> tuple[float, str | None]:
+    """A fraction 0-1 from 0.95, "95%", "95.5％" or "2/3"; (fraction, warning)."""
+    if isinstance(value, bool):
+        raise ValueProblem("应为百分数")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = nfkc(value).replace(" ", "")
+        m = _PCT_RE.match(text)
+        if m:
+            number = float(m.group(1)) / 100
+            if number < 0:
+                raise ValueProblem("不能为负数")
+            return number, None
+        m = _FRAC_RE.match(text)
+        if m:
+            if int(m.group(2)) == 0:
+                raise ValueProblem("分母不能为0")
+            return int(m.group(1)) / int(m.group(2)), None
+        number, _ = parse_number(text)
+    if number < 0:
+        raise ValueProblem("不能为负数")
+    if 1 < number <= 100:
+        return number / 100, "大于1的数值已按百分数理解"
+    if number > 100:
+        raise ValueProblem("百分数不能超过100%")
+    return number, None
+
+
+def parse_target(value: object, unit: str) -> tuple[float, str | None]:
+    """A KPI target or reading: a fraction when the unit is %, else a non-negative number."""
+    if unit == "%":
+        return parse_rate(value)
+    number, was_text = parse_float(value)
+    return number, None
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 <= value <= 80000:  # an Excel serial date (1900 system)
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if 19000101 <= value <= 21001231:
+            value = str(int(value))
+        else:
+            raise ValueProblem("应为日期")
+    text = nfkc(value).replace(" ", "")
+    text = text.split("T")[0]
+    if re.match(r"^\d{4}-\d{2}-\d{2} \d", nfkc(value)):
+        text = nfkc(value).split(" ")[0]
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError as exc:
+                raise ValueProblem("不是有效日期") from exc
+    raise ValueProblem("应为日期（如 2022-03-31 或 2022年3月31日）")
+
+
+def parse_month(value: object) -> int:
+    """1-12 from 10, "10", "10月", "2022年10月", "2022-10"."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.month
+    text = nfkc(value).replace(" ", "")
+    m = re.match(r"^(?:\d{4}[-/.年])?(\d{1,2})月?(?:份)?$", text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return int(m.group(1))
+    if isinstance(value, float) and value.is_integer() and 1 <= value <= 12:
+        return int(value)
+    raise ValueProblem("月份应为1–12")
+
+
+def parse_year(value: object) -> int:
+    text = nfkc(value).replace(" ", "")
+    m = re.match(r"^(\d{4})年?度?$", text)
+    if m and 2000 <= int(m.group(1)) <= 2100:
+        return int(m.group(1))
+    raise ValueProblem("年度应为四位年份")
+
+
+_TRUE = {"是", "在线", "y", "yes", "true", "1", "√", "有"}
+_FALSE = {"否", "离线", "不在线", "n", "no", "false", "0", "×", "无"}
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = nfkc(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueProblem("应填“是”或“否”")
+
+
+def parse_code(value: object) -> str:
+    """A code column (信用代码, 许可证编号, 编号): text; a long number means Excel already lost digits."""
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueProblem("编号被存为小数，请将该列设为文本后重新填写")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        raise ValueProblem("编号被存为数字，超过15位的部分已丢失，请将该列设为文本后重新填写")
+    return nfkc(value).replace(" ", "").upper()
+
+
+def unescape_text(value: object) -> object:
+    """Strip the leading apostrophe our CSV exports put before = + - @ tab CR, full-width ＝＋－＠ included
+    (formula-injection guard)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and (
+        value[1] in "=+-@\t\r" or unicodedata.normalize("NFKC", value[1])[:1] in ("=", "+", "-", "@")
+    ):
+        return value[1:]
+    return value

@@ -1,0 +1,221 @@
+"""The running app for browser tests: a demo database, `streamlit run` on a free port, Debian's Chromium.
+
+Without /usr/bin/chromium, the Noto CJK fonts or the playwright package every test here skips with the reason;
+under CI=true it fails instead (`make test` installs the system packages when it runs as root).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from db.engine import dispose_engines, get_engine
+from db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "tests" / "artifacts" / "screens"
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+VIEWPORT = {"width": 1600, "height": 1000}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-default-apps",
+    # WebGL for the pydeck canvas: Chromium >= 144 no longer falls back to SwiftShader by itself
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-gpu-sandbox",
+]
+
+
+def _missing() -> str | None:
+    """None when the browser tests can run, else why not."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (apt-get install chromium; `make test` does it as root)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"the playwright package does not import ({exc}); install requirements-dev.txt"
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return "fc-list (fontconfig) is missing, so the Noto CJK fonts cannot be checked (apt-get install fonts-noto-cjk)"
+    if "noto sans cjk" not in subprocess.run([fc_list], capture_output=True, text=True).stdout.lower():
+        return "the Noto CJK fonts are missing, Chinese would render as boxes (apt-get install fonts-noto-cjk)"
+    return None
+
+
+_REASON = _missing()
+
+
+def require_browser() -> None:
+    if _REASON:
+        if IN_CI:
+            pytest.fail(f"CI=true requires the browser tests: {_REASON}")
+        pytest.skip(_REASON)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+            return r.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass(frozen=True)
+class App:
+    url: str  # http://127.0.0.1:<port>
+    log: Path  # the server's stdout and stderr: tracebacks the page only shows redacted
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """`streamlit run app.py` on the demo database on a free port; stopped after the session."""
+    require_browser()
+    from seed.demo import build_demo
+
+    tmp = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{tmp / 'demo.db'}"
+    upgrade(url)
+    build_demo(get_engine(url))
+    dispose_engines()
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url}
+    env.pop("AS_OF", None)  # the date recorded in the demo database, as `make run` shows it
+    log_path = tmp / "streamlit.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed after the server stops
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    running = App(f"http://127.0.0.1:{port}", log_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(running.url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health within 60 s:\n{running.log_tail()}")
+            time.sleep(0.3)
+        yield running
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Outside:
+    """Requests the page tried to send anywhere but the app server (all aborted)."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def handler(self, route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.urls.append(url)
+            route.abort()
+
+    def websocket(self, ws) -> None:
+        if urlsplit(ws.url).hostname not in LOCAL_HOSTS:
+            self.urls.append(ws.url)
+
+    def check(self) -> None:
+        assert self.urls == [], f"the page requested hosts other than the app server: {self.urls}"
+
+
+@pytest.fixture
+def outside() -> Outside:
+    return Outside()
+
+
+@pytest.fixture
+def page(browser, app, outside):
+    """A fresh zh-CN page, 1600×1000, that may only talk to the app server (tests end with outside.check())."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.route("**/*", outside.handler)
+    p = context.new_page()
+    p.on("websocket", outside.websocket)
+    yield p
+    context.close()
+
+
+def wait_for_app_run(page, timeout: float = 60_000) -> None:
+    """Streamlit's own readiness check (e2e_playwright/conftest.py): connected, script finished, no skeletons."""
+    from playwright.sync_api import expect
+
+    page.wait_for_selector("[data-testid='stAppViewContainer']", state="attached", timeout=30_000)
+    page.wait_for_timeout(210)  # pydeck's 200 ms debounce
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
+    page.wait_for_timeout(100)
+
+
+def wait_for_charts(page, timeout: float = 30_000) -> None:
+    """Every Altair chart has drawn its canvas or svg, every dataframe its canvas."""
+    for testid in ("stVegaLiteChart", "stDataFrame"):
+        charts = page.get_by_test_id(testid)
+        for i in range(charts.count()):
+            charts.nth(i).locator("canvas, svg").first.wait_for(state="attached", timeout=timeout)
+
+
+def full_page_screenshot(page, path: Path) -> None:
+    """The whole scrolled main area: Streamlit scrolls inside stMain, so grow the viewport to its height first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = VIEWPORT["height"]
+    for _ in range(3):  # the layout may reflow once the viewport grows
+        wanted = page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=stMain]');"
+            " return m ? m.scrollHeight : document.documentElement.scrollHeight; }"
+        )
+        wanted = min(max(int(wanted), VIEWPORT["height"]), 16_000)
+        if wanted <= height:
+            break
+        height = wanted
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    page.set_viewport_size(VIEWPORT)

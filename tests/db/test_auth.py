@@ -1,0 +1,486 @@
+"""Accounts: hashing, logins and lockouts, the client behind a proxy, cookies, kiosk tokens, the permission matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlmodel import Session, SQLModel
+
+from db import auth
+from db import models as m
+from db.engine import data_version, dispose_engines, get_engine, set_setting
+
+PASSWORD = "Zq7-wx9!pass"
+OTHER_PASSWORD = "Other-pw-4411"
+T0 = dt.datetime(2022, 10, 31, 8, 0, tzinfo=dt.UTC)
+OFFICE, HOME = "10.0.0.5", "10.0.0.6"
+
+
+@pytest.fixture(autouse=True)
+def fast_bcrypt(monkeypatch):
+    """Cost 4 instead of 12: the same code path, a millisecond per hash instead of half a second."""
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+
+
+@pytest.fixture
+def session_with_users(engine):
+    """Two stations and one account of each role (监管所 = 明水所), all with PASSWORD."""
+    with Session(engine) as s:
+        s.add(m.Station(id=1, name="明水所"))
+        s.add(m.Station(id=2, name="双山所"))
+        s.commit()
+        for name, role, station in (("leader", "领导", None), ("office", "食安办", None),
+                                    ("mingshui", "监管所", 1), ("admin", "管理员", None)):
+            auth.create_user(session=s, username=name, password=PASSWORD, role=role, station_id=station)
+        yield s
+
+
+def login(s, username, password=PASSWORD, client=OFFICE, now=T0):
+    return auth.authenticate(session=s, username=username, password=password, client=client, now=now)
+
+
+def every_row_as_text(engine) -> str:
+    """Every table of the database, every row, as text: what a reader of a stolen file would see."""
+    out = []
+    with engine.connect() as c:
+        for table in SQLModel.metadata.sorted_tables:
+            out += [repr(tuple(row)) for row in c.execute(select(table))]
+    return "\n".join(out)
+
+
+# --- passwords ----------------------------------------------------------------------------------
+
+
+def test_hashing_round_trip_at_cost_12(monkeypatch):
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 12)
+    h = auth.hash_password(PASSWORD)
+    assert h.startswith("$2b$12$") and PASSWORD not in h
+    assert auth.verify_password(PASSWORD, h)
+    assert not auth.verify_password(PASSWORD + "x", h)
+    assert auth.hash_password(PASSWORD) != h  # salted
+
+
+def test_long_and_unicode_passwords_are_not_truncated():
+    base = "密码" * 12  # 72 bytes in UTF-8
+    h = auth.hash_password(base + "甲")
+    assert auth.verify_password(base + "甲", h)
+    assert not auth.verify_password(base + "乙", h)  # differs after byte 72: bcrypt alone would accept it
+    assert not auth.verify_password(base, h)
+    assert not auth.verify_password(PASSWORD, "not a hash")
+
+
+def test_create_user_refuses_bad_input_in_chinese(session_with_users):
+    s = session_with_users
+    cases = [
+        (dict(username="x1", password=PASSWORD, role="神"), "未知的角色"),
+        (dict(username="x2", password=PASSWORD, role="监管所"), "必须指定所属监管所"),
+        (dict(username="x3", password=PASSWORD, role="监管所", station_id=99), "不存在"),
+        (dict(username="x4", password=PASSWORD, role="领导", station_id=1), "只有监管所账号"),
+        (dict(username="x5", password="short7!", role="领导"), "密码至少8个字符"),
+        (dict(username="x6", password="aaaaaaaaaa", role="领导"), "同一个字符"),
+        (dict(username="longname1", password="LongName1", role="领导"), "不能与用户名相同"),
+        (dict(username=" Office ", password=PASSWORD, role="领导"), "已存在"),
+        (dict(username="a b", password=PASSWORD, role="领导"), "不能含空格"),
+        (dict(username="  ", password=PASSWORD, role="领导"), "不能为空"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            auth.create_user(session=s, **kwargs)
+        s.rollback()
+    assert len(auth.users_frame(session=s)) == 4
+
+
+def test_accounts_are_not_data_and_do_not_move_data_version(engine):
+    before = data_version(engine)
+    with Session(engine) as s:
+        auth.create_user(session=s, username="boss", password=PASSWORD, role="领导")
+        assert login(s, "boss").ok
+    assert data_version(engine) == before
+
+
+def test_users_frame_never_shows_the_hash(session_with_users):
+    frame = auth.users_frame(session=session_with_users)
+    assert list(frame.columns) == ["用户名", "姓名", "角色", "监管所", "状态", "创建时间"]
+    assert frame.set_index("用户名").loc["mingshui", "监管所"] == "明水所"
+    assert "$2b$" not in frame.to_csv()
+
+
+# --- logins -------------------------------------------------------------------------------------
+
+
+def test_login_returns_the_user_without_the_hash(session_with_users):
+    result = login(session_with_users, "  MingShui ")
+    assert result.ok and result.message == "登录成功"
+    assert result.user == {"id": result.user["id"], "username": "mingshui", "display_name": "mingshui",
+                           "role": "监管所", "station_id": 1, "station_name": "明水所", "is_active": True}
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message_and_both_check_a_hash(session_with_users,
+                                                                                       monkeypatch):
+    checks = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda pw, h: checks.append(h) or real(pw, h))
+    wrong = login(session_with_users, "office", "wrong-password")
+    unknown = login(session_with_users, "nobody", "wrong-password")
+    assert wrong == unknown == auth.AuthResult(ok=False, user=None, message="用户名或密码错误")
+    assert len(checks) == 2 and all(h.startswith("$2b$") for h in checks)  # a dummy bcrypt run for "nobody"
+
+
+def test_a_disabled_account_cannot_log_in_and_says_nothing_more(session_with_users):
+    s = session_with_users
+    auth.deactivate(session=s, username="leader")
+    assert login(s, "leader").message == "用户名或密码错误"
+    auth.activate(session=s, username="leader")
+    assert login(s, "leader").ok
+
+
+def test_the_last_administrator_cannot_be_disabled(session_with_users):
+    with pytest.raises(ValueError, match="最后一个"):
+        auth.deactivate(session=session_with_users, username="admin")
+    auth.create_user(session=session_with_users, username="admin2", password=PASSWORD, role="管理员")
+    auth.deactivate(session=session_with_users, username="admin")
+
+
+def test_five_failures_lock_that_account_for_that_client_only(session_with_users):
+    s = session_with_users
+    for i in range(4):
+        assert login(s, "office", "wrong", now=T0 + dt.timedelta(minutes=i)).message == "用户名或密码错误"
+    assert login(s, "office", now=T0 + dt.timedelta(minutes=4)).ok  # 4 failures: not locked yet
+    fifth = login(s, "office", "wrong", now=T0 + dt.timedelta(minutes=5))
+    assert fifth.message == "登录失败次数过多，请15分钟后再试"
+    assert not login(s, "office", now=T0 + dt.timedelta(minutes=6)).ok  # the right password does not help
+    assert login(s, "office", client=HOME, now=T0 + dt.timedelta(minutes=6)).ok  # another client can
+    assert login(s, "leader", now=T0 + dt.timedelta(minutes=6)).ok  # another account from this client can
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(session_with_users):
+    s = session_with_users
+    for i in range(6):
+        login(s, "office", "wrong", now=T0 + dt.timedelta(minutes=4 * i))  # never 5 within 15 minutes
+    assert login(s, "office", now=T0 + dt.timedelta(minutes=21)).ok
+
+
+def test_a_lock_expires_after_15_minutes_and_refusals_do_not_extend_it(session_with_users):
+    s = session_with_users
+    for i in range(5):
+        login(s, "office", "wrong", now=T0 + dt.timedelta(seconds=i))
+    last = T0 + dt.timedelta(seconds=4)
+    for minutes in (1, 5, 14):  # knocking while locked
+        assert login(s, "office", now=last + dt.timedelta(minutes=minutes)).message.startswith("登录失败次数过多")
+    assert not login(s, "office", now=last + dt.timedelta(minutes=15) - dt.timedelta(seconds=1)).ok
+    assert login(s, "office", now=last + dt.timedelta(minutes=15)).ok
+
+
+def test_an_unknown_username_locks_the_same_way(session_with_users):
+    s = session_with_users
+    messages = [login(s, name, "wrong", now=T0 + dt.timedelta(seconds=i)).message
+                for i in range(6) for name in ("ghost",)]
+    known = [login(s, "office", "wrong", now=T0 + dt.timedelta(seconds=i)).message for i in range(6)]
+    assert messages == known == ["用户名或密码错误"] * 4 + ["登录失败次数过多，请15分钟后再试"] * 2
+
+
+def test_the_administrator_unlocks(session_with_users):
+    s = session_with_users
+    for client in (OFFICE, HOME):
+        for i in range(5):
+            login(s, "office", "wrong", client=client, now=T0 + dt.timedelta(seconds=i))
+    admin = auth.Actor(username="admin", role="管理员", client="10.0.0.1")
+    minute = T0 + dt.timedelta(minutes=1)
+    assert not login(s, "office", client=OFFICE, now=minute).ok
+    auth.unlock(session=s, username="office", client=OFFICE, actor=admin, now=minute)
+    assert login(s, "office", client=OFFICE, now=minute + dt.timedelta(seconds=1)).ok
+    assert not login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=1)).ok  # still locked there
+    auth.unlock(session=s, username="OFFICE", actor=admin, now=minute + dt.timedelta(seconds=2))  # every client
+    assert login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=3)).ok
+    rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "用户管理", m.AuditLog.target == "office",
+                                           m.AuditLog.username == "admin")).scalars().all()
+    assert [r.detail for r in rows] == [{"操作": "解锁", "客户端": OFFICE}, {"操作": "解锁", "客户端": "全部"}]
+    assert s.exec(select(m.AccountUnlock.client)).scalars().all() == [OFFICE, "*"]
+
+
+def test_one_client_guessing_across_accounts_is_rate_limited(session_with_users):
+    s = session_with_users
+    names = ["u1", "u2", "u3", "u4", "leader"]
+    for i in range(20):  # 4 per name: no single account locks
+        assert login(s, names[i % 5], "wrong", now=T0 + dt.timedelta(seconds=i)).message == "用户名或密码错误"
+    blocked = login(s, "office", now=T0 + dt.timedelta(seconds=30))
+    assert (blocked.ok, blocked.message) == (False, "尝试过于频繁，请稍后再试")
+    assert login(s, "office", client=HOME, now=T0 + dt.timedelta(seconds=30)).ok
+    assert login(s, "office", now=T0 + dt.timedelta(minutes=15, seconds=20)).ok  # the window has passed
+
+
+def test_thresholds_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LOCKOUT_ATTEMPTS", "3")
+    monkeypatch.setenv("LOCKOUT_MINUTES", "30")
+    monkeypatch.setenv("CLIENT_RATE_LIMIT", "50")
+    assert auth.LoginPolicy.from_settings() == auth.LoginPolicy(
+        attempts=3, window=dt.timedelta(minutes=30), lock=dt.timedelta(minutes=30), client_limit=50)
+    monkeypatch.delenv("LOCKOUT_ATTEMPTS")
+    assert auth.LoginPolicy.from_settings().attempts == 5
+
+
+def test_every_attempt_is_recorded_with_its_reason(session_with_users):
+    s = session_with_users
+    login(s, "office")
+    login(s, "office", "wrong")
+    login(s, "ghost", "wrong")
+    attempts = s.exec(select(m.LoginAttempt.username, m.LoginAttempt.client, m.LoginAttempt.success,
+                             m.LoginAttempt.reason).order_by(m.LoginAttempt.id)).all()
+    assert [tuple(a) for a in attempts] == [("office", OFFICE, True, None), ("office", OFFICE, False, "密码错误"),
+                                            ("ghost", OFFICE, False, "用户不存在")]
+    log = s.exec(select(m.AuditLog.action, m.AuditLog.username, m.AuditLog.role, m.AuditLog.detail)
+                 .where(m.AuditLog.action.in_(["登录", "登录失败"])).order_by(m.AuditLog.id)).all()
+    assert [tuple(r) for r in log] == [("登录", "office", "食安办", None),
+                                       ("登录失败", "office", "食安办", {"原因": "密码错误"}),
+                                       ("登录失败", "ghost", None, {"原因": "用户不存在"})]
+    frame = auth.audit_frame(session=s, action="登录失败")
+    assert list(frame["用户"]) == ["ghost", "office"]  # newest first
+
+
+def test_passwords_are_never_stored_or_logged_in_clear(engine, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    with Session(engine) as s:
+        s.add(m.Station(id=1, name="明水所"))
+        s.commit()
+        auth.create_user(session=s, username="mingshui", password=PASSWORD, role="监管所", station_id=1)
+        login(s, "mingshui")
+        login(s, "mingshui", OTHER_PASSWORD)
+        login(s, OTHER_PASSWORD, PASSWORD)  # a password typed into the name field is the name, not a password
+        auth.set_password(session=s, username="mingshui", password=OTHER_PASSWORD)
+        auth.create_kiosk_token(session=s, label="大厅", token="kiosk-secret-token")
+    stored = every_row_as_text(engine)
+    assert "mingshui" in stored and "$2b$" in stored  # the dump does read the tables
+    for secret in (PASSWORD, "kiosk-secret-token"):
+        assert secret not in stored
+        assert secret not in caplog.text
+        assert secret not in "".join(capsys.readouterr())
+
+
+# --- the client ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("remote_ip", "headers", "trusted", "expected"),
+    [
+        ("203.0.113.7", {}, "", "203.0.113.7"),
+        # an untrusted peer cannot choose its name
+        ("203.0.113.7", {"X-Forwarded-For": "1.2.3.4", "X-Real-IP": "5.6.7.8"}, "", "203.0.113.7"),
+        ("203.0.113.7", {"X-Forwarded-For": "1.2.3.4"}, "10.0.0.2", "203.0.113.7"),
+        # behind the proxy: the address it saw
+        ("10.0.0.2", {"x-forwarded-for": "198.51.100.9"}, "10.0.0.2", "198.51.100.9"),
+        ("10.0.0.2", {"X-Real-IP": "198.51.100.9"}, "10.0.0.2, 10.0.1.0/24", "198.51.100.9"),
+        ("10.0.1.40", {"X-Forwarded-For": "198.51.100.9"}, "10.0.0.2, 10.0.1.0/24", "198.51.100.9"),
+        # a browser that sends its own X-Forwarded-For: nginx appends the real address; the forged part is skipped
+        ("10.0.0.2", {"X-Forwarded-For": "1.2.3.4, 198.51.100.9"}, "10.0.0.2", "198.51.100.9"),
+        ("10.0.0.2", {"X-Forwarded-For": "198.51.100.9, 10.0.0.3"}, "10.0.0.2,10.0.0.3", "198.51.100.9"),
+        ("10.0.0.2", {"X-Forwarded-For": "garbage"}, "10.0.0.2", "10.0.0.2"),
+        ("10.0.0.2", {}, "10.0.0.2", "10.0.0.2"),
+        # Streamlit gives no address for loopback: a proxy on the same host, or a local browser by its session
+        (None, {"X-Forwarded-For": "198.51.100.9"}, "127.0.0.1", "198.51.100.9"),
+        ("", {"X-Forwarded-For": "198.51.100.9"}, "", "session:abc"),
+        (None, {}, "127.0.0.1", "session:abc"),
+        ("2001:db8::1", {}, "", "2001:db8::1"),
+    ],
+)
+def test_client_id(remote_ip, headers, trusted, expected):
+    proxies = auth.parse_trusted_proxies(trusted)
+    assert auth.client_id(remote_ip=remote_ip, headers=headers, trusted_proxies=proxies,
+                          session_fallback="abc") == expected
+
+
+def test_spoofed_headers_do_not_escape_a_lockout(session_with_users):
+    s = session_with_users
+
+    def client(forged: str) -> str:
+        return auth.client_id(remote_ip="203.0.113.7", headers={"X-Forwarded-For": forged},
+                              trusted_proxies=set(), session_fallback="x")
+
+    for i in range(5):
+        login(s, "office", "wrong", client=client(f"1.1.1.{i}"), now=T0 + dt.timedelta(seconds=i))
+    assert not login(s, "office", client=client("9.9.9.9"), now=T0 + dt.timedelta(seconds=9)).ok
+
+
+# --- session tokens -----------------------------------------------------------------------------
+
+SECRET = "s" * 40
+USER = {"username": "mingshui", "role": "监管所", "station_id": 1}
+
+
+def test_session_token_round_trip_and_expiry():
+    token = auth.issue_session_token(user=USER, secret=SECRET, hours=8, now=T0)
+    body = auth.read_session_token(token, secret=SECRET, now=T0 + dt.timedelta(hours=7, minutes=59))
+    assert body == {"u": "mingshui", "r": "监管所", "s": 1, "iat": T0.timestamp(),
+                    "exp": int(T0.timestamp()) + 8 * 3600}
+    assert auth.read_session_token(token, secret=SECRET, now=T0 + dt.timedelta(hours=8)) is None
+    short = auth.issue_session_token(user=USER, secret=SECRET, hours=0.01, now=T0)  # 36 seconds
+    assert auth.read_session_token(short, secret=SECRET, now=T0 + dt.timedelta(seconds=35))
+    assert auth.read_session_token(short, secret=SECRET, now=T0 + dt.timedelta(seconds=36)) is None
+    assert auth.read_session_token(auth.issue_session_token(user=USER, secret=SECRET, hours=8), secret=SECRET)
+
+
+def test_a_tampered_or_foreign_token_is_refused():
+    token = auth.issue_session_token(user=USER, secret=SECRET, hours=8, now=T0)
+    payload, signature = token.split(".")
+    forged_body = auth._b64(b'{"u":"mingshui","r":"\\u7ba1\\u7406\\u5458","s":null,"iat":1,"exp":9999999999}')
+    now = T0 + dt.timedelta(minutes=1)
+    for bad in (f"{forged_body}.{signature}", f"{payload}.{signature[:-2]}AA", f"{payload}x.{signature}",
+                token + ".x", "", None, "not-a-token", "a.b", "%%%.%%%"):
+        assert auth.read_session_token(bad, secret=SECRET, now=now) is None, bad
+    assert auth.read_session_token(token, secret="t" * 40, now=now) is None
+
+
+def test_a_cookie_dies_with_a_password_change_or_a_disabled_account(session_with_users):
+    s = session_with_users
+    user = login(s, "mingshui").user
+    token = auth.issue_session_token(user=user, secret=SECRET, hours=8)
+    assert auth.user_from_token(session=s, token=token, secret=SECRET)["station_name"] == "明水所"
+    auth.deactivate(session=s, username="mingshui")
+    assert auth.user_from_token(session=s, token=token, secret=SECRET) is None
+    auth.activate(session=s, username="mingshui")
+    assert auth.user_from_token(session=s, token=token, secret=SECRET) is not None
+    time.sleep(0.01)
+    auth.set_password(session=s, username="mingshui", password=OTHER_PASSWORD)
+    assert auth.user_from_token(session=s, token=token, secret=SECRET) is None
+    fresh = auth.issue_session_token(user=login(s, "mingshui", OTHER_PASSWORD).user, secret=SECRET, hours=8)
+    assert auth.user_from_token(session=s, token=fresh, secret=SECRET)["username"] == "mingshui"
+
+
+def test_session_secret_sources(engine, monkeypatch, tmp_path):
+    missing = tmp_path / "none.toml"
+    monkeypatch.delenv("SESSION_SECRET", raising=False)
+    with Session(engine) as s:
+        with pytest.raises(RuntimeError, match="SESSION_SECRET"):  # a real (or unmarked) database
+            auth.session_secret(session=s, secrets_path=missing)
+        toml = tmp_path / "secrets.toml"
+        toml.write_text('[auth_cookie]\nsecret = "' + "k" * 40 + '"\n', encoding="utf-8")
+        assert auth.session_secret(session=s, secrets_path=toml) == "k" * 40
+        monkeypatch.setenv("SESSION_SECRET", "e" * 40)
+        assert auth.session_secret(session=s, secrets_path=toml) == "e" * 40
+        monkeypatch.setenv("SESSION_SECRET", "short")
+        with pytest.raises(RuntimeError, match="太短"):
+            auth.session_secret(session=s, secrets_path=missing)
+        monkeypatch.delenv("SESSION_SECRET")
+        set_setting(s, "database_kind", "demo")
+        s.commit()
+        first = auth.session_secret(session=s, secrets_path=missing)
+        assert len(first) >= 32 and auth.session_secret(session=s, secrets_path=missing) == first
+    dispose_engines()
+    with Session(get_engine(str(engine.url))) as s:  # kept in the database, so every process agrees
+        assert auth.session_secret(session=s, secrets_path=missing) == first
+
+
+# --- kiosk tokens -------------------------------------------------------------------------------
+
+
+def test_kiosk_tokens_are_kept_as_hashes(engine):
+    with Session(engine) as s:
+        token = auth.create_kiosk_token(session=s, label="一楼大厅")
+        assert len(token) >= 24
+        assert auth.check_kiosk_token(session=s, token=token)
+        for bad in (token[:-1], token + "x", "", None, "x" * 1000):
+            assert not auth.check_kiosk_token(session=s, token=bad)
+        row = s.exec(select(m.KioskToken)).scalars().one()
+        assert token not in every_row_as_text(engine) and len(row.token_hash) == 64
+        auth.deactivate_kiosk_token(session=s, token_id=row.id)
+        assert not auth.check_kiosk_token(session=s, token=token)
+        with pytest.raises(ValueError, match="名称"):
+            auth.create_kiosk_token(session=s, label=" ")
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+# The issue's matrix, as written there (read = see; act = change; — = nothing).
+ISSUE_MATRIX = """
+| 总览, 包保督导, 任务清单, 工作要点, 指标, 地图 | read | read | read; lists of businesses, visits, problems and sites only for its own station | read | — |
+| 数据导入 | — | act, every kind and station | act, only its own station's 任务进度 and 风险隐患 | — | — |
+| 导入记录 | read | read, undo | its own batches | read | — |
+| 数据填报 | — | act (KPI values, any station) | act, own station | — | — |
+| 会议材料 | act | act | — | — | — |
+| 系统设置 (kiosk, rules) | — | act | — | act | — |
+| 用户管理, 审计日志 | — | — | — | act | — |
+| 大屏 | read | read | read | read | read, nothing else |
+"""
+WHO = ("领导", "食安办", "监管所", "管理员", "kiosk")
+
+
+def _cell_level(cell: str) -> str | None:
+    if cell == "—":
+        return None
+    if cell.startswith("act") or "undo" in cell:
+        return "act"
+    return "read"  # "read…", "its own batches"
+
+
+def issue_cells():
+    for line in ISSUE_MATRIX.strip().splitlines():
+        first, *cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        for page in first.split(" (")[0].split(","):
+            for who, cell in zip(WHO, cells, strict=True):
+                yield page.strip(), who, _cell_level(cell)
+
+
+def test_the_permission_matrix_is_the_issues_table():
+    cells = list(issue_cells())
+    assert {page for page, _, _ in cells} == set(auth.PAGES)
+    for page, who, level in cells:
+        assert auth.PERMISSIONS[(page, who)] == level, (page, who)
+        assert auth.can(who, page, "read") is (level is not None), (page, who)
+        assert auth.can(who, page, "act") is (level == "act"), (page, who)
+    assert len(auth.PERMISSIONS) == len(cells)
+
+
+def test_nothing_unknown_is_allowed():
+    assert not auth.can(None, "总览")
+    assert not auth.can("游客", "总览")
+    assert not auth.can("领导", "不存在的页面")
+    assert not auth.can("管理员", "用户管理", "delete")
+    assert [p for p in auth.PAGES if auth.can("kiosk", p)] == ["大屏"]
+    with pytest.raises(PermissionError, match="无权操作“数据导入”"):
+        auth.require({"role": "领导"}, "数据导入", "act")
+    auth.require({"role": "食安办"}, "数据导入", "act")
+
+
+def test_station_scope():
+    assert auth.station_scope({"role": "监管所", "station_id": 3}) == 3
+    for role in ("领导", "食安办", "管理员"):
+        assert auth.station_scope({"role": role, "station_id": None}) is None
+    with pytest.raises(PermissionError):
+        auth.station_scope({"role": "监管所", "station_id": None})
+
+
+# --- the migration ------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_url(request):
+    """An empty database, once on SQLite and once on PostgreSQL (skipped when it is not reachable)."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    yield url
+    dispose_engines()
+
+
+def test_0002_upgrades_a_0001_database_in_place(empty_url):
+    from db.migrate import current_revision, upgrade
+
+    upgrade(empty_url, "0001")
+    assert current_revision(empty_url) == "0001"
+    engine = get_engine(empty_url)
+    assert "app_user" not in inspect(engine).get_table_names()
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO station (is_demo, name, aliases, sort_order, coord_precision) "
+                       "VALUES (false, '明水所', '[]', 1, '近似')"))
+    upgrade(empty_url)
+    assert current_revision(empty_url) == "0002"
+    engine = get_engine(empty_url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"app_user", "kiosk_token", "login_attempt", "account_unlock", "audit_log"} <= tables
+    indexes = {ix["name"] for ix in inspect(engine).get_indexes("login_attempt")}
+    assert {"ix_login_attempt_user_client_at", "ix_login_attempt_client_at"} <= indexes
+    with Session(engine) as s:
+        station_id = s.exec(select(m.Station.id).where(m.Station.name == "明水所")).scalars().one()
+        auth.create_user(session=s, username="mingshui", password=PASSWORD, role="监管所", station_id=station_id)
+        assert login(s, "mingshui").user["station_name"] == "明水所"

@@ -1,0 +1,80 @@
+"""Databases for page tests: a small one built by hand, and the demo database built once per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from db.engine import dispose_engines, get_engine, set_setting
+from db.migrate import upgrade
+from tests.db.factories import Factory
+
+ROOT = Path(__file__).resolve().parents[2]
+D = dt.date
+
+
+def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31") -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    if as_of:
+        monkeypatch.setenv("AS_OF", as_of)
+    else:
+        monkeypatch.delenv("AS_OF", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    dispose_engines()
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory):
+    from seed.demo import build_demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    upgrade(url)
+    build_demo(get_engine(url))
+    dispose_engines()
+    return url
+
+
+@pytest.fixture
+def small_url(tmp_path):
+    """Two stations, one indicator (98 of 126 done at 2022-10), one KPI, a small 包保 register.
+
+    By hand: time progress 304/365 = 83.29%; 明水所 80/100 = 80.0% (lag −3.3, amber), 双山所 18/26 = 69.2%
+    (lag −14.1, red), district 98/126 = 77.8% (lag −5.5, amber). KPI 95% level, 90% read → lag −5.0, amber.
+    包保: three in-operation businesses all assigned; 店A visited on site in October (done), 店B never visited
+    (not visited), 店C visited in Q3 only; one problem of 店A due 2022-10-10 still open → 1 overdue.
+    """
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    upgrade(url)
+    engine = get_engine(url)
+    with Session(engine) as s:
+        f = Factory(s)
+        a, b = f.station("明水所"), f.station("双山所")
+        ta, tb = f.township("明水街道", a), f.township("双山街道", b)
+        ind = f.indicator("示范创建")
+        f.target(a, ind, 100)
+        f.target(b, ind, 26)
+        f.progress(a, ind, 9, 70)
+        f.progress(a, ind, 10, 80)
+        f.progress(b, ind, 10, 18)
+        k = f.kpi("核查处置按时完成率", 0.95, pacing="level")
+        f.reading(k, 10, 0.90)
+        cadre = f.cadre("张某", "乡", a)
+        b1 = f.business("店A", a, township=ta, risk_level="C")
+        b2 = f.business("店B", a, township=ta)
+        b3 = f.business("店C", b, township=tb)
+        for biz in (b1, b2, b3):
+            f.assign(cadre, biz)
+        v = f.visit(cadre, b1, D(2022, 10, 5), "现场")
+        f.visit(cadre, b3, D(2022, 8, 1), "电话询问")
+        f.problem(v, deadline=D(2022, 10, 10), description="进货查验记录不全")
+        set_setting(s, "as_of", "2022-10-31")
+        s.commit()
+    dispose_engines()
+    return url

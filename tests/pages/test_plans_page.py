@@ -1,0 +1,180 @@
+"""工作要点 page through app.py: the demo database's counts against SQL counted by hand, the member-unit view, and
+the exact words on a small hand-built database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from components import views
+from db.engine import dispose_engines, get_engine
+from db.migrate import upgrade
+from tests.db.test_plans import COPY_ORIGIN, OTHER_ISSUER, A, build_plans
+from tests.pages.conftest import fresh_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def plans_page() -> str:
+    """The path app.py registers the page under (pages/ moved to app_pages/ in the frame's rewrite)."""
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    for path in ("app_pages/plans.py", "pages/plans.py"):
+        if f'"{path}"' in app:
+            return path
+    pytest.skip("app.py does not register the 工作要点 page")
+
+
+def open_page(url: str, monkeypatch, *, as_of: str, unit: str | None = None):
+    at = fresh_app(url, monkeypatch, as_of=as_of)
+    if unit:
+        at.query_params["unit"] = unit
+    at.run()
+    at.switch_page(plans_page()).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def table_with(at, column: str) -> pd.DataFrame:
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with a {column} column"
+    return found[0]
+
+
+# --- the demo database (2022-10, 7 示例 copies counted, 7 reference originals not) ----------------------------
+
+# Each task's status: the row for the latest month ≤ 10 of 2022, else 未开始; counted plans only.
+STATUS_SQL = """
+SELECT t.id, d.title, t.number, t.deadline, COALESCE(s.status, '未开始') AS status
+FROM plan_task t
+JOIN plan_document d ON d.id = t.plan_id AND d.year = 2022 AND d.is_reference = 0
+LEFT JOIN plan_task_status s ON s.task_id = t.id AND s.year = 2022 AND s.month = (
+    SELECT MAX(s2.month) FROM plan_task_status s2 WHERE s2.task_id = t.id AND s2.year = 2022 AND s2.month <= 10)
+"""
+UNIT_SQL = """
+SELECT DISTINCT d.title, t.number
+FROM plan_task t
+JOIN plan_document d ON d.id = t.plan_id AND d.year = 2022 AND d.is_reference = 0
+JOIN task_unit tu ON tu.task_id = t.id
+JOIN member_unit u ON u.id = tu.unit_id AND u.name = :unit
+"""
+
+
+def by_hand(url: str) -> pd.DataFrame:
+    with Session(get_engine(url)) as s:
+        rows = s.connection().execute(text(STATUS_SQL)).fetchall()
+    dispose_engines()
+    return pd.DataFrame(rows, columns=["id", "plan", "number", "deadline", "status"])
+
+
+def test_demo_counts_match_sql(demo_url, monkeypatch):
+    tasks = by_hand(demo_url)
+    assert len(tasks) == 105 == 14 + 68 + 23  # 宝山 14, 昌乐 15+15+10+16+12, 南开 23
+    n = tasks["status"].value_counts()
+    overdue = ((tasks["deadline"] < "2022-10-31") & (tasks["status"] != "已完成")).sum()
+    at = open_page(demo_url, monkeypatch, as_of="2022-10-31")
+    assert metrics(at) == {"任务总数": "105项", "已完成": f"{n.get('已完成', 0)}项", "进行中": f"{n.get('进行中', 0)}项",
+                           "已延期": f"{n.get('已延期', 0)}项", "逾期": f"{overdue}项"}
+    assert n.get("已延期", 0) > 0 and n.get("已完成", 0) > 0  # the demo's generated progress is there
+    by_plan = table_with(at, "来源")
+    assert by_plan["要点数"].sum() == 105 and len(by_plan) == 7
+    assert "内容取自上海市宝山区2024年公开文件，年份为示例" in set(by_plan["来源"])
+    reference = table_with(at, "示例副本")
+    assert len(reference) == 7 and set(reference["年度"]) == {"2024年"} and set(reference["示例副本"]) == {"2022年"}
+    assert len(table_with(at, "进展")) == 105
+    assert len(table_with(at, "延期原因").query("状态 == '已延期'")) == n.get("已延期", 0)
+
+
+def test_demo_unit_view_shows_only_that_units_tasks(demo_url, monkeypatch):
+    unit = "区市场监管局"
+    with Session(get_engine(demo_url)) as s:
+        expected = {(t, int(no)) for t, no in s.connection().execute(text(UNIT_SQL), {"unit": unit}).fetchall()}
+    dispose_engines()
+    assert len(expected) == 16
+    at = open_page(demo_url, monkeypatch, as_of="2022-10-31")
+    at.selectbox(key="unit").select(unit).run()
+    assert not at.exception
+    listed = table_with(at, "进展")
+    assert {(r["文件"], int(r["序号"])) for _, r in listed.iterrows()} == expected
+    assert len(listed) == 16 and (listed["本单位职责"] != "").all()
+    assert metrics(at)["任务总数"] == "16项"
+    assert f"成员单位视图：{unit}——只计它以任何身份参与的要点。" in [c.value for c in at.caption]
+
+
+# --- a small database built by hand (tests/db/test_plans.py: 6 tasks at 2022-06-15) --------------------------
+
+
+@pytest.fixture
+def plans_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    upgrade(url)
+    build_plans(get_engine(url))
+    dispose_engines()
+    return url
+
+
+def test_small_database_exact_words(plans_url, monkeypatch):
+    at = open_page(plans_url, monkeypatch, as_of="2022-06-15")
+    assert metrics(at) == {"任务总数": "6项", "已完成": "1项", "进行中": "3项", "已延期": "1项", "逾期": "2项"}
+    captions = [c.value for c in at.caption]
+    assert ("2022年6月｜状态取当月或此前最近一次填报，从未填报的计为未开始；逾期指完成时限已过（截至2022年6月15日）仍未完成。"
+            "参考文件不计入统计。") in captions
+    assert not at.warning  # no 示例 activity in the register: no banner
+
+    by_plan = table_with(at, "来源")
+    assert by_plan.to_dict("records") == [
+        {"文件": "2022年工作要点", "发文单位": "本区市场监管局", "要点数": 5, "未开始": 1, "进行中": 2, "已完成": 1, "已延期": 1,
+         "逾期": 1, "30天内到期": 2, "完成率": 20.0, "来源": "本区文件"},
+        {"文件": "2024年某区工作要点", "发文单位": OTHER_ISSUER, "要点数": 1, "未开始": 0, "进行中": 1, "已完成": 0,
+         "已延期": 0, "逾期": 1, "30天内到期": 0, "完成率": 0.0, "来源": COPY_ORIGIN},
+    ]
+    by_unit = table_with(at, "类别")
+    assert dict(zip(by_unit["牵头单位"], by_unit["要点数"], strict=True)) == {
+        "区卫健委": 2, "区商务局": 2, "区民政局": 1, "区食安办": 1, "本区市场监管局": 1, OTHER_ISSUER: 1}
+
+    overdue = table_with(at, "逾期天数")
+    assert overdue[["文件", "序号", "牵头单位", "逾期天数", "状态"]].to_dict("records") == [
+        {"文件": "2024年某区工作要点", "序号": 1, "牵头单位": OTHER_ISSUER, "逾期天数": 46, "状态": "进行中"},
+        {"文件": "2022年工作要点", "序号": 2, "牵头单位": "区商务局、区民政局", "逾期天数": 15, "状态": "进行中"},
+    ]
+    assert [b.label for b in at.download_button] == ["下载逾期任务（Excel）"]
+    upcoming = table_with(at, "剩余天数")
+    assert list(zip(upcoming["序号"], upcoming["剩余天数"], upcoming["时限说明"], strict=True)) == [
+        (5, 0, "文件写明"), (4, 25, "文件写明")]
+    delays = table_with(at, "延期原因").query("状态 == '已延期'")
+    assert delays[["序号", "延期原因", "填报月份"]].to_dict("records") == [{"序号": 4, "延期原因": "资金未到位", "填报月份": "4月"}]
+    reference = table_with(at, "示例副本")
+    assert reference[["文件", "年度", "要点数", "示例副本"]].to_dict("records") == [
+        {"文件": "2024年某区工作要点", "年度": "2024年", "要点数": 2, "示例副本": "2022年"},
+        {"文件": "2022年他区工作要点", "年度": "2022年", "要点数": 1, "示例副本": ""},
+    ]
+
+
+def test_small_database_unit_view_from_the_url(plans_url, monkeypatch):
+    at = open_page(plans_url, monkeypatch, as_of="2022-06-15", unit=A)
+    assert at.selectbox(key="unit").value == A
+    assert metrics(at) == {"任务总数": "3项", "已完成": "1项", "进行中": "1项", "已延期": "1项", "逾期": "0项"}
+    listed = table_with(at, "进展")
+    assert list(zip(listed["序号"], listed["本单位职责"], listed["牵头单位"], strict=True)) == [
+        (1, "牵头", "区卫健委"), (4, "配合", "区商务局"), (5, "牵头", "区卫健委、区食安办")]
+    assert not at.download_button  # no overdue task of A's: nothing to download
+    assert "没有逾期的要点。" in [c.value for c in at.caption]
+
+
+def test_overdue_workbook_keeps_text_and_dates():
+    view = pd.DataFrame({"要点": ["=SUM(1,2)"], "完成时限": [dt.date(2022, 5, 31)], "逾期天数": [15]})
+    ws = openpyxl.load_workbook(io.BytesIO(views.xlsx_bytes(view, sheet="逾期任务")))["逾期任务"]
+    assert [c.value for c in ws[1]] == ["要点", "完成时限", "逾期天数"]
+    assert ws["A2"].value == "=SUM(1,2)" and ws["A2"].data_type == "s"  # text, never a formula
+    assert ws["B2"].value.date() == dt.date(2022, 5, 31) and ws["B2"].number_format == 'yyyy"年"m"月"d"日"'
+    assert ws["C2"].value == 15

@@ -1,0 +1,55 @@
+"""Builders of spreadsheet fixtures as the bureau's files come: titles, merged headers, totals, footnotes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from db import models as m
+from db.engine import data_version
+
+SEED_DATA = Path(__file__).resolve().parents[2] / "seed" / "data"
+HEADERS = ["监管所", "食品小作坊示范创建", "食品小作坊提升（新升级为食品生产企业数量）", "打造视频监管试点（家）",
+           "推进产业协会工作实现抱团高质量发展（活动次数）"]
+
+
+def xlsx(rows: list[list[object]], *, merges: list[str] = (), title: str = "Sheet1", extra=None) -> bytes:
+    """An .xlsx with the rows as given (None = empty cell), merged ranges and optional extra sheets."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+    for rng in merges:
+        ws.merge_cells(rng)
+    if extra:
+        extra(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def task_rows(title: str | None = "附件1：2022年度各监管所食品小作坊提升任务清单", stations=None):
+    """A small 任务清单: three stations, a 总计 row."""
+    rows = []
+    if title:
+        rows.append([title])
+    rows.append(HEADERS)
+    data = stations or [["明水所", 20, 3, 5, 2], ["双山所", 20, 3, 5, 2], ["刁镇所", 10, 2, 4, 1]]
+    rows.extend(data)
+    return rows
+
+
+def snapshot(engine) -> dict[str, int]:
+    """Row counts of every table and the data_version: equal before and after a refused import."""
+    out = {"data_version": data_version(engine)}
+    with Session(engine) as session:
+        for model in (*m.DATA_TABLES, m.ImportBatch, m.ImportChange):
+            out[model.__tablename__] = session.exec(select(func.count()).select_from(model)).one()
+    return out
