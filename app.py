@@ -1,24 +1,55 @@
-"""The frame: page config, the period selector, the demo banner and navigation — on every run and branch."""
+"""The frame: page config, who is looking, navigation by role, the period selector and the demo banner — on every run
+and branch. A page a role may not see is not in its navigation, so a direct link to it is "not found"; the data
+layer checks again (db/auth.py, db/access.py)."""
 
 import streamlit as st
 
-from components import data, period
+from components import auth, data, period
+from db.auth import can
 
 st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
 
-PAGES = {
-    "看板": [
-        st.Page("app_pages/overview.py", title="总览", icon=":material/dashboard:", default=True, url_path="overview"),
-        st.Page("app_pages/baobao.py", title="包保督导", icon=":material/handshake:", url_path="baobao"),
-        st.Page("app_pages/tasks.py", title="任务清单", icon=":material/checklist:", url_path="tasks"),
-        st.Page("app_pages/plans.py", title="工作要点", icon=":material/folder_open:", url_path="plans"),
-        st.Page("app_pages/kpis.py", title="指标", icon=":material/speed:", url_path="kpis"),
-        st.Page("app_pages/map.py", title="地图", icon=":material/map:", url_path="map"),
-    ],
-}
+# (section, page title, file, icon, url path); the first page a role may see is its default.
+PAGES = [
+    ("看板", "总览", "app_pages/overview.py", ":material/dashboard:", "overview"),
+    ("看板", "包保督导", "app_pages/baobao.py", ":material/handshake:", "baobao"),
+    ("看板", "任务清单", "app_pages/tasks.py", ":material/checklist:", "tasks"),
+    ("看板", "工作要点", "app_pages/plans.py", ":material/folder_open:", "plans"),
+    ("看板", "指标", "app_pages/kpis.py", ":material/speed:", "kpis"),
+    ("看板", "地图", "app_pages/map.py", ":material/map:", "map"),
+    ("系统管理", "用户管理", "app_pages/users.py", ":material/manage_accounts:", "users"),
+    ("系统管理", "审计日志", "app_pages/audit.py", ":material/history:", "audit"),
+]
+# Pages that draw the period selector (the management pages do not depend on it).
+PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指标", "地图"}
 
-nav = st.navigation(PAGES)
-period.select()
+
+def navigation_for(role: str | None) -> dict[str, list]:
+    sections: dict[str, list] = {}
+    for section, title, path, icon, url in PAGES:
+        if can(role, title):
+            first = not sections
+            sections.setdefault(section, []).append(
+                st.Page(path, title=title, icon=icon, url_path=url, default=first))
+    return sections
+
+
+auth.sync_cookie()
+who = auth.principal()
+sections = navigation_for(who["role"]) if who else {}
+if not sections:
+    nav = st.navigation([st.Page(auth.login_form, title="登录", icon=":material/login:", url_path="login")],
+                       position="hidden")
+    if who:  # a kiosk token: the 大屏 is its only page
+        st.info("此链接为大屏专用，只能打开大屏页面。")
+        st.stop()
+    nav.run()
+    st.stop()
+
+nav = st.navigation(sections)
+if nav.title in PERIOD_PAGES:
+    period.select()
+auth.sidebar_account(who)
 if data.is_demo_database():
     st.warning("示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计；任务目标与配档表取自章丘区2022年文件。",
                icon=":material/warning:")

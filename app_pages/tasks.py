@@ -39,7 +39,7 @@ with right:
     st.subheader("全区月度进度")
     trend = data.metric("task_trend", year=p.year)
     trend_ind = choice if choice not in (None, "全部指标") else indicators[0]
-    st.caption(f"{trend_ind}：累计完成率与时序进度")
+    st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度")
     st.altair_chart(views.build_trend(trend[trend["indicator"] == trend_ind]), key="task-trend")
 
 st.subheader("督办清单")

@@ -29,8 +29,26 @@ def test_frame_shows_the_2022_task_list_totals(app_db):
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    from tests.pages.conftest import ensure_user
+
+    ensure_user(app_db, "leader")
+    dispose_engines()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["auth_user"] = "leader"
+    at.run()
     assert not at.exception
     cards = [m.value for m in at.metric if m.label == "累计完成"]
     assert cards == ["0/126家", "0/27家", "0/42家", "0/20次"]  # the bureau's targets, nothing reported yet
     assert not at.warning  # real data only: no 示例数据 banner
+
+
+def test_a_real_database_without_a_login_shows_only_the_login_form(app_db):
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.metric  # no figure before a login
+    assert not at.info  # and no demo accounts offered on a real database

@@ -87,6 +87,7 @@ def _healthy(base: str) -> bool:
 class App:
     url: str  # http://127.0.0.1:<port>
     log: Path  # the server's stdout and stderr: tracebacks the page only shows redacted
+    db: str = ""  # DATABASE_URL of the server
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
@@ -115,7 +116,7 @@ def app(tmp_path_factory):
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    running = App(f"http://127.0.0.1:{port}", log_path)
+    running = App(f"http://127.0.0.1:{port}", log_path, url)
     try:
         deadline = time.monotonic() + 60
         while not _healthy(running.url):
@@ -171,15 +172,54 @@ def outside() -> Outside:
     return Outside()
 
 
-@pytest.fixture
-def page(browser, app, outside):
-    """A fresh zh-CN page, 1600×1000, that may only talk to the app server (tests end with outside.check())."""
+def session_cookie(app: App, username: str) -> dict:
+    """The login cookie the app would set for this demo account (signed with the demo database's secret)."""
+    from sqlmodel import Session
+
+    from components.auth import COOKIE
+    from db import auth
+
+    with Session(get_engine(app.db)) as s:
+        user = auth.get_user(session=s, username=username)
+        token = auth.issue_session_token(user=user, secret=auth.session_secret(session=s), hours=1)
+    return {"name": COOKIE, "value": token, "url": app.url, "sameSite": "Strict"}
+
+
+def new_page(browser, app, outside, user: str | None):
+    """A fresh zh-CN page, 1600×1000, that may only talk to the app server, logged in as `user` (or not)."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.route("**/*", outside.handler)
+    if user:
+        context.add_cookies([session_cookie(app, user)])
     p = context.new_page()
     p.on("websocket", outside.websocket)
+    return context, p
+
+
+@pytest.fixture
+def page(browser, app, outside):
+    """A page logged in as `leader` (by its cookie); tests end with outside.check()."""
+    context, p = new_page(browser, app, outside, "leader")
     yield p
     context.close()
+
+
+@pytest.fixture
+def anon_page(browser, app, outside):
+    """A page with no login cookie."""
+    context, p = new_page(browser, app, outside, None)
+    yield p
+    context.close()
+
+
+def login(page, app, username: str, password: str = "demo1234") -> None:
+    """Log in through the form (the page is on the login screen)."""
+    page.goto(app.url)
+    wait_for_app_run(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    wait_for_app_run(page)
 
 
 def wait_for_app_run(page, timeout: float = 60_000) -> None:

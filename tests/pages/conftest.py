@@ -18,7 +18,34 @@ ROOT = Path(__file__).resolve().parents[2]
 D = dt.date
 
 
-def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31") -> AppTest:
+# Test accounts by role: (username, role, station name). The demo database has these usernames already.
+TEST_USERS = {
+    "leader": ("领导", None),
+    "office": ("食安办", None),
+    "mingshui": ("监管所", "明水所"),
+    "admin": ("管理员", None),
+}
+
+
+def ensure_user(url: str, username: str) -> None:
+    """The account exists in this database (created with a cheap hash for the small hand-built one)."""
+    from sqlmodel import select
+
+    from db import auth
+    from db import models as m
+
+    role, station_name = TEST_USERS[username]
+    with Session(get_engine(url)) as s:
+        if auth.get_user(session=s, username=username):
+            return
+        station_id = s.exec(select(m.Station.id).where(m.Station.name == station_name)).first() if station_name else None
+        s.add(m.AppUser(username=username, role=role, station_id=station_id,
+                        password_hash=auth.bcrypt.hashpw(b"test-password", auth.bcrypt.gensalt(4)).decode()))
+        s.commit()
+
+
+def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31", user: str | None = "leader") -> AppTest:
+    """The app on this database, logged in as `user` (None: not logged in)."""
     monkeypatch.setenv("DATABASE_URL", url)
     if as_of:
         monkeypatch.setenv("AS_OF", as_of)
@@ -27,7 +54,12 @@ def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31") -> AppTes
     st.cache_data.clear()
     st.cache_resource.clear()
     dispose_engines()
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if user:
+        ensure_user(url, user)
+        dispose_engines()
+        at.session_state["auth_user"] = user
+    return at
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,251 @@
+"""Who is looking: the login form, the session cookie, logout and the principal every page and data call is checked
+against. The rules themselves (roles, lockouts, tokens) live in db/auth.py; this is only the Streamlit side.
+
+The signed login cookie is written in the browser by extra-streamlit-components' CookieManager and read back on the
+server from the websocket handshake (`st.context.cookies`), so a reload or an opened link is logged in on its first
+run. The session keeps only the username; every run re-reads the account, so a disabled account or a changed
+password takes effect at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import streamlit as st
+from sqlmodel import Session
+
+from components import data
+from db import auth, fmt
+from db.settings import get_settings
+
+COOKIE = "shian_session"
+USER_KEY = "auth_user"  # username of the account logged in in this browser session
+_SET_KEY = "_auth_cookie_set"  # (token, expires) still to be written by the cookie component
+_CLEAR_KEY = "_auth_cookie_clear"  # the cookie is to be removed (after a logout or an expired token)
+_KIOSK_KEY = "_auth_kiosk"
+
+
+def _session_id() -> str:
+    sid = st.session_state.get("_auth_sid")
+    if sid is None:
+        sid = st.session_state["_auth_sid"] = uuid.uuid4().hex[:12]
+    return sid
+
+
+def client() -> str:
+    """The client for lockouts and the audit log (a trusted proxy's forwarded address, the peer, or this session)."""
+    ctx = st.context
+    try:
+        headers = dict(ctx.headers)
+    except Exception:  # no request (AppTest)
+        headers = {}
+    try:
+        ip = ctx.ip_address
+    except Exception:
+        ip = None
+    return auth.client_id(remote_ip=ip, headers=headers, trusted_proxies=get_settings().trusted_proxies,
+                          session_fallback=_session_id())
+
+
+def _cookie_value() -> str | None:
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # no request (AppTest)
+        return None
+
+
+def _secret(session: Session) -> str:
+    return auth.session_secret(session=session)
+
+
+def current_user() -> dict[str, Any] | None:
+    """The logged-in account (dict without its hash) or None. Re-checked against the database on every run."""
+    with Session(data.engine()) as session:
+        name = st.session_state.get(USER_KEY)
+        if name:
+            user = auth.get_user(session=session, username=name)
+            if user and user["is_active"]:
+                return user
+            st.session_state.pop(USER_KEY, None)
+            return None
+        if st.session_state.get(_CLEAR_KEY):
+            return None  # logged out in this session: the handshake's cookie is stale
+        token = _cookie_value()
+        if not token:
+            return _remember(sso_user())
+        try:
+            user = auth.user_from_token(session=session, token=token, secret=_secret(session))
+        except RuntimeError:  # no secret configured: nobody can be logged in by cookie
+            return None
+        if user is None:
+            st.session_state[_CLEAR_KEY] = True  # expired or void: remove it from the browser
+            return None
+        st.session_state[USER_KEY] = user["username"]
+        return user
+
+
+def _remember(user: dict[str, Any] | None) -> dict[str, Any] | None:
+    if user:
+        st.session_state[USER_KEY] = user["username"]
+    return user
+
+
+def kiosk_principal() -> dict[str, Any] | None:
+    """A kiosk opened with ?kiosk=TOKEN (valid tokens only): it may see the 大屏 and nothing else."""
+    token = st.query_params.get("kiosk")
+    if not token:
+        return st.session_state.get(_KIOSK_KEY)
+    with Session(data.engine()) as session:
+        ok = auth.check_kiosk_token(session=session, token=token)
+    principal = {"username": None, "role": auth.KIOSK, "station_id": None, "display_name": "大屏"} if ok else None
+    st.session_state[_KIOSK_KEY] = principal
+    return principal
+
+
+def principal() -> dict[str, Any] | None:
+    """Whoever this run acts for: a logged-in account, else a kiosk token, else None."""
+    return current_user() or kiosk_principal()
+
+
+def actor(user: dict[str, Any] | None) -> auth.Actor:
+    """The account as db/auth sees an actor (for the audit log and the data layer's permission checks)."""
+    return auth.Actor(username=(user or {}).get("username"), role=(user or {}).get("role") or "", client=client())
+
+
+def log_in(username: str, password: str) -> auth.AuthResult:
+    """Check a login through the lockout rules; on success remember it in the session and schedule the cookie."""
+    settings = get_settings()
+    with Session(data.engine()) as session:
+        result = auth.authenticate(session=session, username=username, password=password, client=client())
+        if result.ok and result.user:
+            secret = _secret(session)
+            now = dt.datetime.now(dt.UTC)
+            token = auth.issue_session_token(user=result.user, secret=secret, hours=settings.session_hours, now=now)
+            expires = now + dt.timedelta(seconds=max(1, int(settings.session_hours * 3600)))
+            st.session_state[USER_KEY] = result.user["username"]
+            st.session_state[_SET_KEY] = (token, expires)
+            st.session_state.pop(_CLEAR_KEY, None)
+    return result
+
+
+def log_out(user: dict[str, Any] | None) -> None:
+    if user and user.get("username"):
+        with Session(data.engine()) as session:
+            auth.logout(session=session, user=user, client=client())
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(_SET_KEY, None)
+    st.session_state[_CLEAR_KEY] = True
+
+
+def _secure() -> bool:
+    try:
+        return str(st.context.url or "").startswith("https://")
+    except Exception:
+        return False
+
+
+def sync_cookie() -> None:
+    """Write or remove the login cookie in the browser (zero-height component, same position on every run)."""
+    pending = st.session_state.get(_SET_KEY)
+    clear = st.session_state.get(_CLEAR_KEY)
+    if not pending and not (clear and _cookie_value()):
+        return
+    import extra_streamlit_components as stx
+
+    manager = stx.CookieManager(key="auth-cookies")
+    if pending:
+        token, expires = pending
+        manager.set(COOKIE, token, key="auth-cookie-set", expires_at=expires, secure=_secure(), same_site="strict")
+    else:
+        # An expiry in the past removes it; the value is emptied too in case the browser keeps it.
+        manager.set(COOKIE, "", key="auth-cookie-clear", expires_at=dt.datetime(1970, 1, 2, tzinfo=dt.UTC),
+                    secure=_secure(), same_site="strict")
+
+
+def login_form() -> None:
+    """The 登录 page."""
+    st.title("食安督导看板")
+    st.subheader("登录")
+    with st.form("login", enter_to_submit=True):
+        username = st.text_input("用户名", key="login_username", max_chars=auth.MAX_USERNAME_LENGTH,
+                                 autocomplete="username")
+        password = st.text_input("密码", type="password", key="login_password", max_chars=256,
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        if not username.strip() or not password:
+            st.error("请输入用户名和密码")
+        else:
+            result = log_in(username, password)
+            if result.ok:
+                st.rerun()
+            st.error(result.message)
+    hours = get_settings().session_hours
+    st.caption(f"登录后{_hours_text(hours)}内刷新页面或打开链接无须再次登录；连续输错密码将暂时锁定。"
+               "忘记密码请联系系统管理员。")
+    if data.is_demo_database():
+        st.info("演示账号（密码均为 demo1234）：leader（领导）、office（食安办）、mingshui（明水所）、admin（管理员）")
+    sso_button()
+
+
+def _hours_text(hours: float) -> str:
+    if hours >= 1 and float(hours).is_integer():
+        return f"{int(hours)}小时"
+    return f"{round(hours * 60)}分钟"
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml
+        return False
+
+
+def sso_button() -> None:
+    """Single sign-on (OIDC via st.login) when [auth] is set in .streamlit/secrets.toml; see the README."""
+    if not _sso_configured():
+        return
+    st.divider()
+    if st.button("使用单位统一身份认证登录", key="sso-login"):
+        st.login()
+
+
+def sso_user() -> dict[str, Any] | None:
+    """An account for an identity st.login vouched for: the local account named by its e-mail or preferred
+    username. An identity without a local account gets no role and sees nothing."""
+    if not _sso_configured():
+        return None
+    try:
+        if not st.user.is_logged_in:
+            return None
+        names = [st.user.get("preferred_username"), st.user.get("email")]
+    except Exception:
+        return None
+    with Session(data.engine()) as session:
+        for name in filter(None, names):
+            user = auth.get_user(session=session, username=str(name))
+            if user and user["is_active"]:
+                return user
+    return None
+
+
+def sidebar_account(user: dict[str, Any]) -> None:
+    with st.sidebar:
+        st.divider()
+        who = user.get("display_name") or user["username"]
+        role = user["role"] + (f" · {user['station_name']}" if user.get("station_name") else "")
+        st.caption(f"当前用户：{fmt.md_escape(who)}（{fmt.md_escape(role)}）")
+        if st.button("退出登录", key="logout", icon=":material/logout:"):
+            log_out(user)
+            if _sso_configured() and _sso_logged_in():
+                st.logout()
+            st.rerun()
+
+
+def _sso_logged_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:
+        return False
