@@ -25,6 +25,7 @@ USER_KEY = "auth_user"  # username of the account logged in in this browser sess
 _SET_KEY = "_auth_cookie_set"  # (token, expires) still to be written by the cookie component
 _CLEAR_KEY = "_auth_cookie_clear"  # the cookie is to be removed (after a logout or an expired token)
 _KIOSK_KEY = "_auth_kiosk"
+_UNTIL_KEY = "_auth_until"  # POSIX time the login ends: a reload may reconnect to this very session (Streamlit ≥ 1.61)
 
 
 def _session_id() -> str:
@@ -65,10 +66,11 @@ def current_user() -> dict[str, Any] | None:
     with Session(data.engine()) as session:
         name = st.session_state.get(USER_KEY)
         if name:
+            until = st.session_state.get(_UNTIL_KEY)
             user = auth.get_user(session=session, username=name)
-            if user and user["is_active"]:
+            if user and user["is_active"] and (until is None or dt.datetime.now(dt.UTC).timestamp() < until):
                 return user
-            st.session_state.pop(USER_KEY, None)
+            _forget()
             return None
         if st.session_state.get(_CLEAR_KEY):
             return None  # logged out in this session: the handshake's cookie is stale
@@ -82,13 +84,22 @@ def current_user() -> dict[str, Any] | None:
         if user is None:
             st.session_state[_CLEAR_KEY] = True  # expired or void: remove it from the browser
             return None
-        st.session_state[USER_KEY] = user["username"]
+        _remember(user, until=float(auth.read_session_token(token, secret=_secret(session))["exp"]))
         return user
 
 
-def _remember(user: dict[str, Any] | None) -> dict[str, Any] | None:
+def _forget() -> None:
+    """End this session's login and remove the cookie from the browser."""
+    for key in (USER_KEY, _SET_KEY, _UNTIL_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[_CLEAR_KEY] = True
+
+
+def _remember(user: dict[str, Any] | None, until: float | None = None) -> dict[str, Any] | None:
     if user:
         st.session_state[USER_KEY] = user["username"]
+        st.session_state[_UNTIL_KEY] = until if until is not None else (
+            dt.datetime.now(dt.UTC).timestamp() + get_settings().session_hours * 3600)
     return user
 
 
@@ -125,6 +136,7 @@ def log_in(username: str, password: str) -> auth.AuthResult:
             token = auth.issue_session_token(user=result.user, secret=secret, hours=settings.session_hours, now=now)
             expires = now + dt.timedelta(seconds=max(1, int(settings.session_hours * 3600)))
             st.session_state[USER_KEY] = result.user["username"]
+            st.session_state[_UNTIL_KEY] = float(auth.read_session_token(token, secret=secret, now=now)["exp"])
             st.session_state[_SET_KEY] = (token, expires)
             st.session_state.pop(_CLEAR_KEY, None)
     return result
@@ -134,9 +146,7 @@ def log_out(user: dict[str, Any] | None) -> None:
     if user and user.get("username"):
         with Session(data.engine()) as session:
             auth.logout(session=session, user=user, client=client())
-    st.session_state.pop(USER_KEY, None)
-    st.session_state.pop(_SET_KEY, None)
-    st.session_state[_CLEAR_KEY] = True
+    _forget()
 
 
 def _secure() -> bool:
@@ -150,7 +160,7 @@ def sync_cookie() -> None:
     """Write or remove the login cookie in the browser (zero-height component, same position on every run)."""
     pending = st.session_state.get(_SET_KEY)
     clear = st.session_state.get(_CLEAR_KEY)
-    if not pending and not (clear and _cookie_value()):
+    if not pending and not clear:
         return
     import extra_streamlit_components as stx
 
@@ -165,15 +175,21 @@ def sync_cookie() -> None:
 
 
 def login_form() -> None:
-    """The 登录 page."""
+    """The 登录 page: a narrow form in the middle of the wide layout."""
+    _, middle, _ = st.columns([1, 1.3, 1])
+    with middle:
+        _login_form_body()
+
+
+def _login_form_body() -> None:
     st.title("食安督导看板")
-    st.subheader("登录")
     with st.form("login", enter_to_submit=True):
+        st.subheader("登录")
         username = st.text_input("用户名", key="login_username", max_chars=auth.MAX_USERNAME_LENGTH,
                                  autocomplete="username")
         password = st.text_input("密码", type="password", key="login_password", max_chars=256,
                                  autocomplete="current-password")
-        submitted = st.form_submit_button("登录", type="primary")
+        submitted = st.form_submit_button("登录", type="primary", width="stretch")
     if submitted:
         if not username.strip() or not password:
             st.error("请输入用户名和密码")
@@ -186,7 +202,7 @@ def login_form() -> None:
     st.caption(f"登录后{_hours_text(hours)}内刷新页面或打开链接无须再次登录；连续输错密码将暂时锁定。"
                "忘记密码请联系系统管理员。")
     if data.is_demo_database():
-        st.info("演示账号（密码均为 demo1234）：leader（领导）、office（食安办）、mingshui（明水所）、admin（管理员）")
+        st.info("演示库账号（密码均为 demo1234）：leader（领导）、office（食安办）、mingshui（明水所）、admin（管理员）")
     sso_button()
 
 

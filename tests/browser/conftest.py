@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,22 +94,25 @@ class App:
         return self.log.read_text(errors="replace")[-chars:]
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    """`streamlit run app.py` on the demo database on a free port; stopped after the session."""
-    require_browser()
+def build_demo_db(tmp: Path) -> str:
+    """A fresh demo database in tmp; returns its DATABASE_URL."""
     from seed.demo import build_demo
 
-    tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'demo.db'}"
     upgrade(url)
     build_demo(get_engine(url))
     dispose_engines()
+    return url
 
+
+@contextmanager
+def serve(db_url: str, tmp: Path, **env_extra: str):
+    """`streamlit run app.py` on this database on a free port until the block ends (env_extra: e.g. SESSION_HOURS)."""
+    require_browser()
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {**os.environ, "DATABASE_URL": db_url, **env_extra}
     env.pop("AS_OF", None)  # the date recorded in the demo database, as `make run` shows it
-    log_path = tmp / "streamlit.log"
+    log_path = tmp / f"streamlit-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -116,7 +120,7 @@ def app(tmp_path_factory):
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    running = App(f"http://127.0.0.1:{port}", log_path, url)
+    running = App(f"http://127.0.0.1:{port}", log_path, db_url)
     try:
         deadline = time.monotonic() + 60
         while not _healthy(running.url):
@@ -132,6 +136,15 @@ def app(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """`streamlit run app.py` on the demo database on a free port; stopped after the session."""
+    require_browser()
+    tmp = tmp_path_factory.mktemp("browser")
+    with serve(build_demo_db(tmp), tmp) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -219,6 +232,9 @@ def login(page, app, username: str, password: str = "demo1234") -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录", exact=True).click()
+    # The run after the click may not have started yet: wait for its outcome, the account line or an error.
+    page.locator("[data-testid='stSidebar'] :text('当前用户：'), [data-testid='stAlertContentError']").first.wait_for(
+        timeout=30_000)
     wait_for_app_run(page)
 
 

@@ -1,0 +1,114 @@
+"""Logging in through the form, staying logged in across a reload and an opened link, and the cookie's expiry."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from components.auth import COOKIE
+from tests.browser.conftest import SCREENS, login, new_page, serve, wait_for_app_run
+
+pytestmark = pytest.mark.browser
+
+OFFICE = "当前用户：演示·食安办（食安办）"
+
+
+def _logged_in_as(page, text: str) -> bool:
+    """The account line shows and the form is gone (waiting out a rerun that has not finished yet)."""
+    expect(page.get_by_text(text)).to_be_visible(timeout=20_000)
+    expect(page.get_by_label("用户名")).to_have_count(0, timeout=20_000)
+    return True
+
+
+def _form_shown(page) -> bool:
+    expect(page.get_by_label("用户名")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("当前用户：")).to_have_count(0, timeout=20_000)
+    return True
+
+
+def test_office_logs_in_through_the_form_and_stays_logged_in(anon_page, app, outside):
+    page = anon_page
+    page.goto(app.url)
+    wait_for_app_run(page)
+    assert _form_shown(page)
+    assert page.get_by_test_id("stSidebarNav").count() == 0  # nothing but the form before a login
+    page.screenshot(path=str(SCREENS / "login.png"))
+
+    login(page, app, "office")
+    assert _logged_in_as(page, OFFICE), app.log_tail()
+    nav = page.get_by_test_id("stSidebarNav").inner_text()
+    assert "总览" in nav and "用户管理" not in nav  # 用户管理 is the administrator's
+
+    page.wait_for_timeout(500)  # the cookie component writes the cookie after the run
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert COOKIE in cookies, "the login cookie was not set"
+    assert cookies[COOKIE]["sameSite"] == "Strict"
+    assert cookies[COOKIE]["expires"] > time.time() + 7 * 3600  # SESSION_HOURS=8 by default
+
+    page.reload()
+    wait_for_app_run(page)
+    assert _logged_in_as(page, OFFICE), "a reload asked for the password again"
+
+    link = page.context.new_page()  # an opened link in the same browser
+    link.goto(f"{app.url}/tasks?year=2022年&month=9月")
+    wait_for_app_run(link)
+    assert _logged_in_as(link, OFFICE)
+    assert link.get_by_role("heading", name="任务清单 · 2022年9月").count() == 1
+
+    link.get_by_role("button", name="退出登录").click()
+    wait_for_app_run(link)
+    assert _form_shown(link)
+    link.wait_for_timeout(500)
+    link.reload()
+    wait_for_app_run(link)
+    assert _form_shown(link), "after 退出登录 a reload must not log in again"
+    outside.check()
+
+
+def test_logging_out_right_after_logging_in_removes_the_cookie(anon_page, app, outside):
+    page = anon_page
+    login(page, app, "office")
+    assert _logged_in_as(page, OFFICE)
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="退出登录").click()
+    wait_for_app_run(page)
+    page.wait_for_timeout(500)
+    assert COOKIE not in {c["name"] for c in page.context.cookies() if c["value"]}
+    page.reload()
+    wait_for_app_run(page)
+    assert _form_shown(page), "after 退出登录 a reload must not log in again"
+    outside.check()
+
+
+def test_a_wrong_password_says_the_same_as_an_unknown_user(anon_page, app, outside):
+    page = anon_page
+    login(page, app, "office", "wrong-password")
+    assert page.get_by_text("用户名或密码错误").is_visible()
+    login(page, app, "nobody-here", "wrong-password")
+    assert page.get_by_text("用户名或密码错误").is_visible()
+    assert COOKIE not in {c["name"] for c in page.context.cookies()}
+    outside.check()
+
+
+def test_the_login_expires_after_its_configured_time(browser, tmp_path, app, outside):
+    """SESSION_HOURS=0.01 (36 seconds): a reload within it stays logged in, one after it shows the form."""
+    with serve(app.db, tmp_path, SESSION_HOURS="0.01") as short:
+        context, page = new_page(browser, short, outside, None)
+        try:
+            login(page, short, "leader")
+            started = time.monotonic()  # the token was issued before this moment
+            assert _logged_in_as(page, "当前用户：演示·领导（领导）"), short.log_tail()
+            page.wait_for_timeout(500)
+            page.reload()
+            wait_for_app_run(page)
+            assert _logged_in_as(page, "当前用户：演示·领导（领导）")
+            assert time.monotonic() - started < 33, "too slow to check the login within its lifetime"
+            page.wait_for_timeout(max(0.0, started + 38 - time.monotonic()) * 1000)
+            page.reload()
+            wait_for_app_run(page)
+            assert _form_shown(page), "the login outlived SESSION_HOURS"
+        finally:
+            context.close()
+    outside.check()

@@ -1,0 +1,113 @@
+"""The login form (AppTest): one message for every refusal, the lockout and its unlock, and no clear password kept."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+import pytest
+from sqlmodel import Session, select
+
+from db import auth
+from db import models as m
+from db.engine import dispose_engines, get_engine
+from tests.pages.conftest import fresh_app
+
+SECRET_PASSWORD = "Zx-unique-pw-7431"
+
+
+@pytest.fixture
+def url(small_url, monkeypatch):
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setenv("SESSION_SECRET", "s" * 40)
+    with Session(get_engine(small_url)) as s:
+        auth.create_user(session=s, username="office", password=SECRET_PASSWORD, role="食安办")
+    dispose_engines()
+    return small_url
+
+
+def submit(at, username: str, password: str):
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()  # the form's submit button
+    return at.run()
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_the_form_logs_in_and_shows_the_pages(url, monkeypatch):
+    at = fresh_app(url, monkeypatch, user=None).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    at = submit(at, "office", SECRET_PASSWORD)
+    assert not at.exception and not errors(at)
+    assert at.session_state["auth_user"] == "office"
+    assert any(m.label == "累计完成" for m in at.metric)  # the 总览 page ran
+    assert any("当前用户：office（食安办）" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("username", ["office", "nobody"])
+def test_unknown_user_and_wrong_password_get_the_same_message(url, monkeypatch, username):
+    at = fresh_app(url, monkeypatch, user=None).run()
+    at = submit(at, username, "not-the-password")
+    assert errors(at) == ["用户名或密码错误"]
+    assert "auth_user" not in at.session_state
+
+
+def test_five_failures_lock_the_account_for_this_client_until_the_admin_unlocks(url, monkeypatch):
+    at = fresh_app(url, monkeypatch, user=None).run()
+    for _ in range(4):
+        at = submit(at, "office", "wrong")
+        assert errors(at) == ["用户名或密码错误"]
+    at = submit(at, "office", "wrong")
+    assert errors(at) == ["登录失败次数过多，请15分钟后再试"]
+    at = submit(at, "office", SECRET_PASSWORD)  # even the right password, while locked
+    assert errors(at) == ["登录失败次数过多，请15分钟后再试"]
+    assert "auth_user" not in at.session_state
+
+    with Session(get_engine(url)) as s:
+        auth.unlock(session=s, username="office")
+    at = submit(at, "office", SECRET_PASSWORD)
+    assert not errors(at)
+    assert at.session_state["auth_user"] == "office"
+
+
+def test_a_disabled_account_is_logged_out_on_its_next_run(url, monkeypatch):
+    at = fresh_app(url, monkeypatch, user="office").run()
+    assert any(m.label == "累计完成" for m in at.metric)
+    with Session(get_engine(url)) as s:
+        auth.deactivate(session=s, username="office")
+    at.run()
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.metric
+
+
+def test_logout_returns_to_the_form_and_is_audited(url, monkeypatch):
+    at = fresh_app(url, monkeypatch, user=None).run()
+    at = submit(at, "office", SECRET_PASSWORD)
+    at.sidebar.button(key="logout").click().run()
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    with Session(get_engine(url)) as s:
+        actions = s.exec(select(m.AuditLog.action).where(m.AuditLog.username == "office")).all()
+    assert actions.count("登录") == 1 and actions.count("退出") == 1
+
+
+def test_no_password_is_kept_or_logged_in_clear(url, monkeypatch, caplog, capsys, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    at = fresh_app(url, monkeypatch, user=None).run()
+    at = submit(at, "office", SECRET_PASSWORD + "-wrong")
+    at = submit(at, "office", SECRET_PASSWORD)
+    assert at.session_state["auth_user"] == "office"
+
+    path = url.removeprefix("sqlite:///")
+    dispose_engines()
+    with sqlite3.connect(path) as con:
+        dump = "\n".join(con.iterdump())
+    assert "office" in dump and "$2b$" in dump  # the account and its bcrypt hash are there …
+    assert SECRET_PASSWORD not in dump  # … and neither the password nor the wrong guess
+    captured = capsys.readouterr()
+    assert SECRET_PASSWORD not in caplog.text + captured.out + captured.err
+    assert "auth-cookie-set" in repr(at.session_state)  # the repr shows the session's values …
+    assert SECRET_PASSWORD not in repr(at.session_state)  # … and the password is not among them
