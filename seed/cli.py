@@ -77,6 +77,11 @@ def cmd_import(args) -> int:
         if not path.is_file():
             _err(f"{name}：文件不存在或无法读取")
             return EXIT_UNUSABLE
+        cap = get_settings().max_upload_mb
+        size = path.stat().st_size / 2**20
+        if size > cap:  # checked before reading: a huge file never enters memory
+            _err(f"{path.name}：文件大小{size:.1f} MB，超过{cap} MB上限，请拆分后再导入")
+            return EXIT_UNUSABLE
         files.append((path.name, path.read_bytes()))
     url = _db(args)
     upgrade(url)

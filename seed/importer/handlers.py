@@ -120,6 +120,15 @@ def district(job: SheetJob, writer: Writer, session: Session, today: dt.date) ->
             "population_source": v.get("population_source"),
         }
         _upsert(job, writer, m.District, {"name": v["name"]}, values, rec)
+    _claim_own_plans(writer, session, [str(r.values["name"]) for r in job.records])
+
+
+def _claim_own_plans(writer: Writer, session: Session, names: list[str]) -> None:
+    """Work plans imported before their district existed were kept as reference; now they count (logged, undoable)."""
+    for plan in session.exec(select(m.PlanDocument).where(m.PlanDocument.is_reference == True)).all():  # noqa: E712
+        if any(n in plan.jurisdiction or plan.jurisdiction in n for n in names):
+            writer.upsert(m.PlanDocument, {"title": plan.title, "jurisdiction": plan.jurisdiction, "year": plan.year},
+                          {"is_reference": False, "origin_note": None}, sheet=plan.src_sheet, row=plan.src_row)
 
 
 @handler("监管所")
@@ -475,6 +484,9 @@ def plan_tasks(job: SheetJob, writer: Writer, session: Session, today: dt.date) 
     if job.has_errors:
         return
     districts = [d.name for d in session.exec(select(m.District)).all()]
+    if not districts:
+        job.warn(None, None, "数据库中还没有区县（请先导入监管所表），本表的工作要点暂按参考文件导入、不计入统计；"
+                             "导入区县后，辖区相符的工作要点自动计入")
     for records, first, title, issuer, jurisdiction, year, deadlines in planned:
         own = any(d in jurisdiction or jurisdiction in d for d in districts)
         plan, _ = _upsert(job, writer, m.PlanDocument, {"title": title, "jurisdiction": jurisdiction, "year": year},

@@ -96,3 +96,17 @@ def test_demo_then_export_json_contract(sqlite_url, capsys):
                        ("2022-07-01", "2022-07-31"), ("2022-08-01", "2022-09-30"), ("2022-10-01", "2022-11-30"),
                        ("2022-12-01", "2022-12-31")]
     assert main(["export", "没有这类", "--db", sqlite_url]) == 2
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(sqlite_url, tmp_path, capsys, monkeypatch):
+    from pathlib import Path
+
+    _stations(sqlite_url)
+    big = tmp_path / "大文件.xlsx"
+    with big.open("wb") as fh:  # sparse: 25 MB on paper, nothing on disk
+        fh.truncate(25 * 2**20)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(AssertionError("read")))
+    before = snapshot(get_engine(sqlite_url))
+    assert main(["import", str(big), "--db", sqlite_url]) == 2
+    assert "大文件.xlsx：文件大小25.0 MB，超过20 MB上限，请拆分后再导入" in capsys.readouterr().err
+    assert snapshot(get_engine(sqlite_url)) == before

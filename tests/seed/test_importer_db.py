@@ -39,3 +39,34 @@ def test_refused_file_writes_nothing(db_url):
     report = import_files([("坏.xlsx", xlsx(task_rows() + [["合计", 1, 1, 1, 1]]))], engine=engine)
     assert report.exit_code == 1 and len(report.errors) == 4
     assert snapshot(engine) == before
+
+
+def _own_plan_workbook() -> bytes:
+    """The first sheet of the seed 工作要点 as if 章丘区 had issued it."""
+    from io import BytesIO
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(SEED_DATA / "工作要点.xlsx")
+    for extra in wb.worksheets[1:]:
+        wb.remove(extra)
+    ws = wb.worksheets[0]
+    ws["A1"] = "2024年章丘区食品生产环节安全监管工作要点"
+    ws["A2"] = "发文单位：济南市章丘区市场监督管理局；辖区：济南市章丘区；年度：2024"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_work_plans_imported_before_the_district_say_so_and_count_once_reimported(db_url):
+    engine = get_engine(db_url)
+    content = _own_plan_workbook()
+    first = import_files([("章丘工作要点.xlsx", content)], engine=engine)
+    assert first.exit_code == 0
+    assert any("数据库中还没有区县" in f.line() for f in first.warnings)
+    with Session(engine) as s:
+        assert [p.is_reference for p in s.exec(select(m.PlanDocument)).all()] == [True]
+
+    assert import_paths([SEED_DATA / "监管所.xlsx"], engine=engine).exit_code == 0  # its 区县 sheet claims the plan
+    with Session(engine) as s:
+        assert [p.is_reference for p in s.exec(select(m.PlanDocument)).all()] == [False]
