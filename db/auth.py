@@ -122,6 +122,37 @@ def station_scope(user: Mapping[str, Any] | None) -> int | None:
     return int(station_id)
 
 
+# The rights the account functions below check (ACT to change, READ to list).
+USER_ADMIN, KIOSK_ADMIN, AUDIT_PAGE = "用户管理", "系统设置", "审计日志"
+
+
+def _check(actor: Actor | None, capability: str, action: str = ACT) -> None:
+    """Refuse a web actor (a string role; "" = nobody logged in) without this right, before anything is written.
+    The command line (role None) and no actor at all stay allowed."""
+    if actor is not None and actor.role is not None:
+        require({"role": actor.role}, capability, action)
+
+
+# --- times as people read them ------------------------------------------------------------------
+
+# China has kept UTC+8 without daylight saving since 1991: a fixed offset is exact and needs no tz database.
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_time_label(at: dt.datetime | None) -> str:
+    """A stored (UTC) time as read in the bureau: 2026年11月22日 16:05; "" for none. Naive times are UTC."""
+    if at is None or pd.isna(at):
+        return ""
+    if at.utcoffset() is None:
+        at = at.replace(tzinfo=dt.UTC)
+    t = at.astimezone(LOCAL_TZ)
+    return f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}"
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, LOCAL_TZ).astimezone(dt.UTC)
+
+
 # --- passwords ----------------------------------------------------------------------------------
 
 
@@ -252,7 +283,9 @@ def _audit_change(session: Session, actor: Actor | None, target: str, detail: di
 
 def create_user(*, session: Session, username: str, password: str, role: str, station_id: int | None = None,
                 display_name: str | None = None, actor: Actor | None = None) -> dict[str, Any]:
-    """Add an account (committed, audited). ValueError in Chinese for a bad name, role, station or password."""
+    """Add an account (committed, audited). ValueError in Chinese for a bad name, role, station or password;
+    PermissionError for a web actor who may not manage users."""
+    _check(actor, USER_ADMIN)
     name = normalise_username(username)
     if not name:
         raise ValueError("用户名不能为空")
@@ -285,6 +318,7 @@ def create_user(*, session: Session, username: str, password: str, role: str, st
 
 def set_password(*, session: Session, username: str, password: str, actor: Actor | None = None) -> None:
     """A new password; cookies issued before it stop working."""
+    _check(actor, USER_ADMIN)
     user = _require_user(session, username)
     check_password_strength(password, username=user.username)
     user.password_hash = hash_password(password)
@@ -295,6 +329,7 @@ def set_password(*, session: Session, username: str, password: str, actor: Actor
 
 
 def _set_active(session: Session, username: str, active: bool, actor: Actor | None) -> None:
+    _check(actor, USER_ADMIN)
     user = _require_user(session, username)
     if not active and user.role == "管理员" and user.is_active:
         others = session.exec(select(func.count()).select_from(AppUser).where(
@@ -316,8 +351,9 @@ def activate(*, session: Session, username: str, actor: Actor | None = None) -> 
     _set_active(session, username, True, actor)
 
 
-def users_frame(*, session: Session) -> pd.DataFrame:
+def users_frame(*, session: Session, actor: Actor | None = None) -> pd.DataFrame:
     """Every account, without its hash: 用户名, 姓名, 角色, 监管所, 状态, 创建时间."""
+    _check(actor, USER_ADMIN, READ)
     rows = session.exec(
         select(AppUser.username, AppUser.display_name, AppUser.role, Station.name, AppUser.is_active,
                AppUser.created_at)
@@ -455,13 +491,37 @@ def logout(*, session: Session, user: Mapping[str, Any], client: str) -> None:
 def unlock(*, session: Session, username: str, client: str | None = None, actor: Actor | None = None,
            now: dt.datetime | None = None) -> None:
     """Lift a lockout of a username, for one client or (None) every client; recorded and audited."""
+    _check(actor, USER_ADMIN)
     name = normalise_username(username)
     if not name:
         raise ValueError("用户名不能为空")
     a = _actor(actor)
     session.add(AccountUnlock(username=name, client=client or "*", at=_now(now), by=a.username or a.client))
-    _audit_change(session, a, name, {"操作": "解锁", "客户端": client or "全部"})
+    _audit_change(session, a, name, {"操作": "解锁", "客户端": client or "全部"}, action="解锁")
     session.commit()
+
+
+def locked_frame(*, session: Session, now: dt.datetime | None = None, policy: LoginPolicy | None = None,
+                 actor: Actor | None = None, limit: int = 200) -> pd.DataFrame:
+    """Usernames locked at `now`, per client: 用户名, 客户端, 锁定至 (UTC). Only pairs with enough recent counted
+    failures are checked, so this stays cheap; the account need not exist (unknown names lock too)."""
+    _check(actor, USER_ADMIN, READ)
+    now, policy = _now(now), policy or LoginPolicy.from_settings()
+    pairs = session.exec(
+        select(LoginAttempt.username, LoginAttempt.client).where(
+            col(LoginAttempt.success).is_(False), col(LoginAttempt.reason).in_(COUNTED_REASONS),
+            LoginAttempt.at > now - policy.window - policy.lock, LoginAttempt.at <= now)
+        .group_by(LoginAttempt.username, LoginAttempt.client)
+        .having(func.count() >= policy.attempts)
+        .order_by(LoginAttempt.username, LoginAttempt.client)
+        .limit(limit)
+    ).all()
+    rows = []
+    for name, client in pairs:
+        until = lock_until(session=session, username=name, client=client, now=now, policy=policy)
+        if until is not None:
+            rows.append((name, client, until))
+    return pd.DataFrame(rows, columns=["用户名", "客户端", "锁定至"])
 
 
 # --- who is the client ---------------------------------------------------------------------------
@@ -644,6 +704,7 @@ def _token_hash(token: str) -> str:
 def create_kiosk_token(*, session: Session, label: str, token: str | None = None,
                        actor: Actor | None = None) -> str:
     """A new kiosk token; the clear token is returned once and only its sha256 is kept. `token` fixes it (demo)."""
+    _check(actor, KIOSK_ADMIN)
     label = (label or "").strip()
     if not label:
         raise ValueError("大屏令牌须有名称")
@@ -669,6 +730,7 @@ def check_kiosk_token(*, session: Session, token: str | None) -> bool:
 
 
 def deactivate_kiosk_token(*, session: Session, token_id: int, actor: Actor | None = None) -> None:
+    _check(actor, KIOSK_ADMIN)
     row = session.get(KioskToken, token_id)
     if row is None:
         raise LookupError(f"大屏令牌 #{token_id} 不存在")
@@ -678,8 +740,9 @@ def deactivate_kiosk_token(*, session: Session, token_id: int, actor: Actor | No
     session.commit()
 
 
-def kiosk_tokens_frame(*, session: Session) -> pd.DataFrame:
+def kiosk_tokens_frame(*, session: Session, actor: Actor | None = None) -> pd.DataFrame:
     """Every kiosk token's number, label, state and date (the tokens themselves are not kept)."""
+    _check(actor, KIOSK_ADMIN, READ)
     rows = session.exec(select(KioskToken).order_by(KioskToken.id).limit(1000)).all()
     return pd.DataFrame([(t.id, t.label, "启用" if t.is_active else "停用", t.created_at) for t in rows],
                         columns=["编号", "名称", "状态", "创建时间"])
@@ -687,12 +750,26 @@ def kiosk_tokens_frame(*, session: Session) -> pd.DataFrame:
 
 # --- the audit log ------------------------------------------------------------------------------
 
+AUDIT_LIMIT = 5000  # rows the audit page and its export show at most
 
-def audit_frame(*, session: Session, action: str | None = None, limit: int = 5000) -> pd.DataFrame:
-    """The newest audit rows first (bounded: the page and its export show at most `limit`)."""
+
+def audit_frame(*, session: Session, action: str | None = None, user: str | None = None,
+                start: dt.date | None = None, end: dt.date | None = None, limit: int = AUDIT_LIMIT,
+                actor: Actor | None = None) -> pd.DataFrame:
+    """The newest audit rows first (bounded: the page and its export show at most `limit`).
+
+    `user`: part of the username, any case; `start`/`end`: calendar days in Asia/Shanghai, both included."""
+    _check(actor, AUDIT_PAGE, READ)
     q = select(AuditLog).order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
     if action:
         q = q.where(AuditLog.action == action)
+    wanted = (user or "").strip().lower()
+    if wanted:
+        q = q.where(func.lower(AuditLog.username).contains(wanted, autoescape=True))
+    if start is not None:
+        q = q.where(AuditLog.at >= _local_day_start(start))
+    if end is not None:
+        q = q.where(AuditLog.at < _local_day_start(end + dt.timedelta(days=1)))
     rows = session.exec(q).all()
     return pd.DataFrame(
         [(r.at, r.username or "", r.role or "", r.client or "", r.action, r.target or "",

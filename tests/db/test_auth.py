@@ -196,7 +196,7 @@ def test_the_administrator_unlocks(session_with_users):
     assert not login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=1)).ok  # still locked there
     auth.unlock(session=s, username="OFFICE", actor=admin, now=minute + dt.timedelta(seconds=2))  # every client
     assert login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=3)).ok
-    rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "用户管理", m.AuditLog.target == "office",
+    rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "解锁", m.AuditLog.target == "office",
                                            m.AuditLog.username == "admin")).scalars().all()
     assert [r.detail for r in rows] == [{"操作": "解锁", "客户端": OFFICE}, {"操作": "解锁", "客户端": "全部"}]
     assert s.exec(select(m.AccountUnlock.client)).scalars().all() == [OFFICE, "*"]
@@ -450,6 +450,135 @@ def test_station_scope():
         assert auth.station_scope({"role": role, "station_id": None}) is None
     with pytest.raises(PermissionError):
         auth.station_scope({"role": "监管所", "station_id": None})
+
+
+# --- who may change accounts --------------------------------------------------------------------
+
+# Every principal a web session can carry: the four roles, a kiosk, and "" (no account; components/auth.actor).
+WEB_PRINCIPALS = (*m.ROLES, "kiosk", "")
+
+
+def _mutators(s, token_id: int, n: int):
+    """(name, right needed, call) for every account and kiosk-token change; `n` keeps names unique per call."""
+    return [
+        ("create_user", "用户管理", lambda a: auth.create_user(session=s, username=f"new{n}", password=PASSWORD,
+                                                             role="领导", actor=a)),
+        ("set_password", "用户管理", lambda a: auth.set_password(session=s, username="leader",
+                                                               password=OTHER_PASSWORD, actor=a)),
+        ("deactivate", "用户管理", lambda a: auth.deactivate(session=s, username="leader", actor=a)),
+        ("activate", "用户管理", lambda a: auth.activate(session=s, username="leader", actor=a)),
+        ("unlock", "用户管理", lambda a: auth.unlock(session=s, username="office", actor=a)),
+        ("create_kiosk_token", "系统设置", lambda a: auth.create_kiosk_token(session=s, label=f"屏{n}", actor=a)),
+        ("deactivate_kiosk_token", "系统设置", lambda a: auth.deactivate_kiosk_token(session=s, token_id=token_id,
+                                                                                   actor=a)),
+    ]
+
+
+def account_state(s) -> tuple:
+    """Everything an account change could write."""
+    s.expire_all()
+    users = s.exec(select(m.AppUser.username, m.AppUser.password_hash, m.AppUser.is_active,
+                          m.AppUser.password_changed_at).order_by(m.AppUser.id)).all()
+    tokens = s.exec(select(m.KioskToken.id, m.KioskToken.is_active).order_by(m.KioskToken.id)).all()
+    unlocks = s.exec(select(m.AccountUnlock.id)).all()
+    audit_rows = s.exec(select(m.AuditLog.id)).all()
+    return tuple(map(tuple, users)), tuple(map(tuple, tokens)), len(unlocks), len(audit_rows)
+
+
+def test_only_the_administrator_manages_users_and_kiosk_tokens_from_the_web(session_with_users):
+    s = session_with_users
+    token_id = s.exec(select(m.KioskToken.id)).scalars().first()
+    if token_id is None:
+        auth.create_kiosk_token(session=s, label="大厅")
+        token_id = s.exec(select(m.KioskToken.id)).scalars().one()
+    allowed: dict[str, set[str]] = {}
+    n = 0
+    for who in WEB_PRINCIPALS:
+        a = auth.Actor(username=who or None, role=who, client="10.0.0.1")
+        for name, right, call in _mutators(s, token_id, n := n + 1):
+            before = account_state(s)
+            try:
+                call(a)
+            except PermissionError as exc:
+                assert str(exc) == f"当前账号无权操作“{right}”", (who, name)
+                s.rollback()
+                assert account_state(s) == before, (who, name)  # nothing written, no audit row
+                continue
+            allowed.setdefault(name, set()).add(who)
+            after = account_state(s)
+            assert after[3] == before[3] + 1, (who, name)  # audited
+            if name == "deactivate":
+                auth.activate(session=s, username="leader")  # the next principal starts from an active account
+    managers = {"create_user", "set_password", "deactivate", "activate", "unlock"}
+    assert {name: who for name, who in allowed.items() if name in managers} == {name: {"管理员"} for name in managers}
+    assert allowed["create_kiosk_token"] == allowed["deactivate_kiosk_token"] == {"食安办", "管理员"}
+
+
+@pytest.mark.parametrize("actor", [None, auth.Actor.cli(), auth.Actor(username=None, role=None, client="演示")])
+def test_the_command_line_may_still_do_everything(session_with_users, actor):
+    s = session_with_users
+    token = auth.create_kiosk_token(session=s, label="大厅", actor=actor)
+    token_id = s.exec(select(m.KioskToken.id)).scalars().one()
+    for _name, _right, call in _mutators(s, token_id, 1):
+        call(actor)
+    assert auth.get_user(session=s, username="new1") is not None
+    assert not auth.check_kiosk_token(session=s, token=token)
+
+
+def test_reads_are_checked_for_web_actors_too(session_with_users):
+    s = session_with_users
+    reads = {"用户管理": [auth.users_frame, auth.locked_frame], "系统设置": [auth.kiosk_tokens_frame],
+             "审计日志": [auth.audit_frame]}
+    for who in WEB_PRINCIPALS:
+        a = auth.Actor(username=None, role=who, client="10.0.0.1")
+        for right, functions in reads.items():
+            for fn in functions:
+                if auth.can(who, right):
+                    fn(session=s, actor=a)
+                else:
+                    with pytest.raises(PermissionError, match=f"当前账号无权查看“{right}”"):
+                        fn(session=s, actor=a)
+    admin = auth.Actor(username="admin", role="管理员", client="x")
+    assert len(auth.users_frame(session=s, actor=admin)) == 4
+    assert len(auth.audit_frame(session=s)) == len(auth.audit_frame(session=s, actor=admin)) == 4
+
+
+def test_locked_frame_lists_locked_usernames_per_client(session_with_users):
+    s = session_with_users
+    for i in range(5):
+        login(s, "office", "wrong", client=OFFICE, now=T0 + dt.timedelta(seconds=i))
+        login(s, "ghost", "wrong", client=HOME, now=T0 + dt.timedelta(seconds=i))
+    for i in range(4):
+        login(s, "leader", "wrong", client=OFFICE, now=T0 + dt.timedelta(seconds=i))  # one short of a lock
+    frame = auth.locked_frame(session=s, now=T0 + dt.timedelta(minutes=1))
+    assert [tuple(r) for r in frame[["用户名", "客户端"]].itertuples(index=False)] == [("ghost", HOME),
+                                                                                  ("office", OFFICE)]
+    assert set(frame["锁定至"]) == {T0 + dt.timedelta(seconds=4, minutes=15)}
+    auth.unlock(session=s, username="office", now=T0 + dt.timedelta(minutes=2))
+    assert list(auth.locked_frame(session=s, now=T0 + dt.timedelta(minutes=3))["用户名"]) == ["ghost"]
+    assert auth.locked_frame(session=s, now=T0 + dt.timedelta(minutes=20)).empty
+
+
+def test_audit_frame_filters_by_user_and_local_day(session_with_users):
+    s = session_with_users
+    # 2022-10-31 23:30 in Shanghai is 15:30 UTC; 2022-11-01 00:30 there is 16:30 UTC the same day.
+    for at, who in ((dt.datetime(2022, 10, 31, 15, 30, tzinfo=dt.UTC), "office"),
+                    (dt.datetime(2022, 10, 31, 16, 30, tzinfo=dt.UTC), "Office_2"),
+                    (dt.datetime(2022, 11, 2, 1, 0, tzinfo=dt.UTC), "leader")):
+        s.add(m.AuditLog(at=at, username=who.lower(), role="食安办", client="x", action="导出", target="任务清单"))
+    s.commit()
+    day = auth.audit_frame(session=s, action="导出", start=dt.date(2022, 11, 1), end=dt.date(2022, 11, 1))
+    assert list(day["用户"]) == ["office_2"]
+    assert list(auth.audit_frame(session=s, action="导出", user="OFFICE")["用户"]) == ["office_2", "office"]
+    assert list(auth.audit_frame(session=s, action="导出", user="_")["用户"]) == ["office_2"]  # not a wildcard
+    assert list(auth.audit_frame(session=s, action="导出", end=dt.date(2022, 10, 31))["用户"]) == ["office"]
+    assert auth.local_time_label(day.iloc[0]["时间"]) == "2022年11月1日 00:30"
+
+
+def test_local_time_label():
+    assert auth.local_time_label(dt.datetime(2026, 11, 22, 8, 5, tzinfo=dt.UTC)) == "2026年11月22日 16:05"
+    assert auth.local_time_label(dt.datetime(2026, 12, 31, 16, 0)) == "2027年1月1日 00:00"  # naive = UTC
+    assert auth.local_time_label(None) == ""
 
 
 # --- the migration ------------------------------------------------------------------------------

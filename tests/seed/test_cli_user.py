@@ -51,7 +51,7 @@ def add(url, monkeypatch, name, *extra, password=PASSWORD):
 
 def audit_rows(url) -> list[tuple[str, str | None, dict]]:
     with Session(get_engine(url)) as s:
-        rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "用户管理").order_by(m.AuditLog.id)).all()
+        rows = s.exec(select(m.AuditLog).where(m.AuditLog.action.in_(["用户管理", "解锁"])).order_by(m.AuditLog.id)).all()
         return [(r.action, r.target, r.detail) for r in rows]
 
 
