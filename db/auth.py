@@ -753,6 +753,15 @@ def kiosk_tokens_frame(*, session: Session, actor: Actor | None = None) -> pd.Da
 AUDIT_LIMIT = 5000  # rows the audit page and its export show at most
 
 
+def detail_text(detail: Mapping[str, Any] | None) -> str:
+    """An audit row's detail as a clerk reads it: "操作：新增账号；角色：领导" (nested values as compact JSON)."""
+    if not detail:
+        return ""
+    def value(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+    return "；".join(f"{k}：{value(v)}" for k, v in detail.items())
+
+
 def audit_frame(*, session: Session, action: str | None = None, user: str | None = None,
                 start: dt.date | None = None, end: dt.date | None = None, limit: int = AUDIT_LIMIT,
                 actor: Actor | None = None) -> pd.DataFrame:
@@ -773,6 +782,6 @@ def audit_frame(*, session: Session, action: str | None = None, user: str | None
     rows = session.exec(q).all()
     return pd.DataFrame(
         [(r.at, r.username or "", r.role or "", r.client or "", r.action, r.target or "",
-          json.dumps(r.detail, ensure_ascii=False) if r.detail else "") for r in rows],
+          detail_text(r.detail)) for r in rows],
         columns=["时间", "用户", "角色", "客户端", "操作", "对象", "详情"],
     )

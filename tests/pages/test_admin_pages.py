@@ -243,7 +243,7 @@ def test_the_audit_page_shows_rows_and_filters_them(url, monkeypatch):
 
     at.selectbox(key="audit-action").set_value("导入").run()
     imports = table(at, "详情")
-    assert list(imports["操作"]) == ["导入"] and imports.iloc[0]["详情"] == '{"行数": 3}'
+    assert list(imports["操作"]) == ["导入"] and imports.iloc[0]["详情"] == "行数：3"
 
     at.selectbox(key="audit-action").set_value("全部")
     at.text_input(key="audit-user").input("OFF").run()
