@@ -6,6 +6,16 @@ import streamlit as st
 from components import data, period, views
 from db import fmt
 
+
+def listing(name: str, **kwargs):
+    """A list checked against the viewer (db.access); a refusal takes the list's place, and its download's."""
+    try:
+        return data.listing(name, **kwargs)
+    except PermissionError as e:
+        st.error(fmt.md_escape(str(e)))
+        return None
+
+
 p = period.current()
 st.title(f"包保督导 · {p.label}")
 
@@ -14,6 +24,11 @@ names = ["全区", *stations["station"].tolist()]
 scope = st.selectbox("范围", names, key="bb_station", bind="query-params")
 station_id = None if scope == "全区" else int(stations.loc[stations["station"] == scope, "station_id"].iloc[0])
 kw = {"year": p.year, "month": p.month, "station_id": station_id}
+# Figures for every scope are open to every role; a 监管所 account's lists are its own station's only (db.access).
+own = data.own_station()
+if own is not None and station_id is None:
+    own_name = stations.loc[stations["station_id"] == own, "station"]
+    st.caption(f"汇总数据为全区；监管所账号的名单仅列本所（{fmt.md_escape(''.join(own_name))}）的主体、督导和问题。")
 
 head = data.metric("baobao", by="station", **kw) if station_id else data.metric("baobao", by="district", **kw)
 if head.empty or not head["n_business"].sum():
@@ -22,7 +37,8 @@ if head.empty or not head["n_business"].sum():
 r = head.sum(numeric_only=True) if station_id else head.iloc[0]
 q = head.iloc[0]
 rules = data.query("db.lists", "visit_rules")
-rule_text = "；".join(dict.fromkeys(n for n in rules["note"].dropna())) or "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）"
+rule_text = ("；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna()))
+             or "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）")
 st.caption(f"季度累计：{fmt.date_label(q['quarter_start'])}至{fmt.date_label(q['ref_date'])}，"
            f"季度时间进度{fmt.pct(q['quarter_progress'])}；督导规则：{rule_text}")
 
@@ -77,43 +93,52 @@ else:
 
 tab1, tab2, tab3, tab4 = st.tabs(["本季度未督导主体", "逾期未整改问题", "整改时长", "按干部查看"])
 with tab1:
-    nv = data.metric("not_visited", **kw)
-    st.caption(f"超过{len(nv)}个主体本季度尚未督导（仅列出前{len(nv)}个）" if nv.attrs.get("truncated")
-               else f"共{len(nv)}个主体本季度尚未督导")
-    nv_view = pd.DataFrame({"主体": nv["business"], "监管所": nv["station"], "镇街": nv["township"],
-                            "业态": nv["sector"], "包保分级": nv["tier"], "风险等级": nv["risk_level"],
-                            "包保干部": nv["cadres"]})
-    st.dataframe(nv_view, hide_index=True, key="bb-not-visited", height=360)
-    views.download(nv_view, label="下载（Excel）", file_name=f"本季度未督导主体_{p.year}年{p.month}月.xlsx",
-                   key="dl-not-visited")
+    nv = listing("not_visited", **kw)
+    if nv is not None:
+        st.caption(f"超过{len(nv)}个主体本季度尚未督导（仅列出前{len(nv)}个）" if nv.attrs.get("truncated")
+                   else f"共{len(nv)}个主体本季度尚未督导")
+        nv_view = pd.DataFrame({"主体": nv["business"], "监管所": nv["station"], "镇街": nv["township"],
+                                "业态": nv["sector"], "包保分级": nv["tier"], "风险等级": nv["risk_level"],
+                                "包保干部": nv["cadres"]})
+        st.dataframe(nv_view, hide_index=True, key="bb-not-visited", height=360)
+        views.download(nv_view, label="下载（Excel）", file_name=f"本季度未督导主体_{p.year}年{p.month}月.xlsx",
+                       key="dl-not-visited")
 with tab2:
-    od = data.metric("overdue_problems", **kw)
-    st.caption(f"超过{len(od)}个问题逾期未整改（仅列出前{len(od)}个）" if od.attrs.get("truncated")
-               else f"共{len(od)}个问题逾期未整改")
-    od_view = pd.DataFrame({"主体": od["business"], "监管所": od["station"], "问题": od["description"],
-                            "整改期限": od["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
-                            "逾期天数": od["days_overdue"], "发现日期": od["visit_date"].map(fmt.date_label),
-                            "包保干部": od["cadre"], "状态": od["status"]})
-    st.dataframe(od_view.sort_values("逾期天数", ascending=False), hide_index=True, key="bb-overdue", height=360)
-    views.download(od_view, label="下载（Excel）", file_name=f"逾期未整改问题_{p.year}年{p.month}月.xlsx",
-                   key="dl-overdue")
-with tab3:
+    od = listing("overdue_problems", **kw)
+    if od is not None:
+        st.caption(f"超过{len(od)}个问题逾期未整改（仅列出前{len(od)}个）" if od.attrs.get("truncated")
+                   else f"共{len(od)}个问题逾期未整改")
+        od_view = pd.DataFrame({"主体": od["business"], "监管所": od["station"], "问题": od["description"],
+                                "整改期限": od["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
+                                "逾期天数": od["days_overdue"], "发现日期": od["visit_date"].map(fmt.date_label),
+                                "包保干部": od["cadre"], "状态": od["status"]})
+        st.dataframe(od_view.sort_values("逾期天数", ascending=False), hide_index=True, key="bb-overdue",
+                     height=360)
+        views.download(od_view, label="下载（Excel）", file_name=f"逾期未整改问题_{p.year}年{p.month}月.xlsx",
+                       key="dl-overdue")
+with tab3:  # counts per station, no business named: the same for every role
     ag = data.metric("problem_aging", **kw)
     st.dataframe(pd.DataFrame({"监管所": ag["station"], "7天内": ag["d0_7"], "8–30天": ag["d8_30"],
                                "31–90天": ag["d31_90"], "90天以上": ag["d91_plus"], "未整改合计": ag["n_open"]}),
                  hide_index=True, key="bb-aging")
 with tab4:
-    cadres = data.query("db.lists", "cadres", station_id=station_id)
-    if cadres.empty:
+    cadres = listing("cadres", station_id=station_id)
+    if cadres is None:
+        pass
+    elif cadres.empty:
         st.caption("无包保干部。")
     else:
         labels = [f"{r.name}（{r.level}级，{r.unit}）" for r in cadres.itertuples()]
         pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], key="bb_cadre")
-        detail = data.query("db.lists", "cadre_detail", cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year,
-                            month=p.month, as_of=p.as_of)
-        st.dataframe(pd.DataFrame({
-            "主体": detail["business"], "监管所": detail["station"], "业态": detail["sector"],
-            "包保分级": detail["tier"], "风险等级": detail["risk_level"], "本季度督导次数": detail["visits"],
-            "其中现场": detail["onsite"],
-            "最近督导": detail["last_visit"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else "—"),
-        }), hide_index=True, key="bb-cadre-detail")
+        pick = pick if pick is not None and pick < len(labels) else 0
+        detail = listing("cadre_detail", cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
+                         as_of=p.as_of)
+        if detail is not None:
+            st.dataframe(pd.DataFrame({
+                "主体": detail["business"], "监管所": detail["station"], "业态": detail["sector"],
+                "包保分级": detail["tier"], "风险等级": detail["risk_level"], "本季度督导次数": detail["visits"],
+                "其中现场": detail["onsite"],
+                "最近督导": detail["last_visit"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else "—"),
+            }), hide_index=True, key="bb-cadre-detail")
+            if detail.attrs.get("n_hidden"):
+                st.caption(f"该干部另包保其他监管所主体{detail.attrs['n_hidden']}个，监管所账号不列出。")

@@ -59,7 +59,12 @@ else:
 
 st.subheader("监管所明细")
 stations = list(dict.fromkeys(df["station"]))
-station = st.selectbox("选择监管所", stations, key="task_station", bind="query-params")
+# A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
+# the sites behind them (names of businesses) are its own station's only (db.access).
+own = data.own_station()
+own_names = df.loc[df["station_id"] == own, "station"].tolist() if own is not None else []
+default = stations.index(own_names[0]) if own_names else 0
+station = st.selectbox("选择监管所", stations, index=default, key="task_station", bind="query-params")
 st.dataframe(
     views.style_status(
         df[df["station"] == station].assign(状态=lambda d: d["status"].map(views.status_chip),
@@ -69,8 +74,14 @@ st.dataframe(
     hide_index=True, key="station-rows",
 )
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
-items = data.query("db.lists", "task_items", year=p.year, station_id=station_id)
-if items.empty:
+try:
+    items = data.listing("task_items", year=p.year, station_id=station_id)
+except PermissionError as e:
+    st.error(fmt.md_escape(str(e)))
+    items = None
+if items is None:
+    pass
+elif items.empty:
     st.caption("该所尚未登记任务明细（示范点、试点点位）。")
 else:
     st.dataframe(

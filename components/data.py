@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, select
 
+from db import access, auth, metrics
 from db import engine as dbe
-from db import metrics
 from db import models as m
 
 # Every cached frame is keyed by data_version: an import in any process moves it, so the next rerun reads fresh
@@ -72,6 +72,45 @@ def metric(name: str, **kwargs: Any) -> pd.DataFrame:
 def _metric(version: int, name: str, kwargs: tuple) -> pd.DataFrame:
     with Session(engine()) as session:
         return getattr(metrics, name)(session=session, **dict(kwargs))
+
+
+def viewer() -> dict[str, Any]:
+    """Who the lists are for: the logged-in account or kiosk token; nobody is {"role": None}, which may read
+    nothing (never None: to db.access, None is the system and sees everything)."""
+    from components import auth as ui_auth  # components.auth imports this module
+
+    return ui_auth.principal() or {"role": None, "station_id": None}
+
+
+def own_station() -> int | None:
+    """The station this viewer's lists are limited to (a 监管所 account's own); None = every station."""
+    try:
+        return auth.station_scope(viewer())
+    except PermissionError:  # a 监管所 account without a station: its lists are refused in db.access
+        return None
+
+
+def listing(name: str, **kwargs: Any) -> pd.DataFrame:
+    """A row list from db.access by name, checked against the viewer, e.g. listing("task_items", year=2022).
+
+    PermissionError (its message in Chinese, for st.error) when this viewer may not see it. Cached by
+    data_version and the viewer's role and station, so one viewer's rows never serve another."""
+    if name not in access.LISTS:
+        raise ValueError(f"unknown list {name!r}; one of {sorted(access.LISTS)}")
+    if name in access.NEEDS_AS_OF:
+        kwargs.setdefault("as_of", as_of())
+    who = viewer()
+    station_id = who.get("station_id")
+    return _listing(data_version(), who.get("role"), None if station_id is None else int(station_id), name,
+                    tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(**CACHE)
+def _listing(version: int, role: str | None, station_id: int | None, name: str, kwargs: tuple) -> pd.DataFrame:
+    # A refusal raises: st.cache_data keeps no exception, so it is checked again on the next run.
+    with Session(engine()) as session:
+        return access.LISTS[name](session=session, user={"role": role, "station_id": station_id},
+                                  **dict(kwargs))
 
 
 def query(module: str, name: str, **kwargs: Any) -> pd.DataFrame:

@@ -1,0 +1,136 @@
+"""Row-level lists checked against who asks: the entry points the pages use for lists that name businesses,
+visits, problems and sites. The rule (issue: roles and accounts): every role that may read a view page reads
+every figure, but a 监管所 account gets such lists only for its own station. Asking for another station is
+refused with a PermissionError, not answered with an empty list, so a crafted URL or query parameter is told no.
+
+`user` is an account as db.auth.get_user returns it (role, station_id, optionally station_name); None means the
+system itself (command line, exports) and sees everything. Aggregates by station (db.metrics.baobao,
+problem_aging, task_progress …) name no business and stay unchecked here; the functions underneath
+(db.metrics.not_visited, db.lists.task_items …) are unchanged for the command line and exports.
+
+Cadres: a 监管所 account lists the cadres tied to its station — cadres of the station, and cadres of any level
+(县、市 cadres have no station) who cover one of its businesses — and a cadre's detail shows only the station's
+own businesses (attrs["n_hidden"] counts the others, a number and no names). A cadre with no tie to the station
+at all is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import exists, or_
+from sqlmodel import Session, col, select
+
+from db import auth, lists, metrics, queries
+from db import models as m
+
+User = Mapping[str, Any] | None
+
+BAOBAO_PAGE, TASKS_PAGE = "包保督导", "任务清单"
+MSG_OTHER_STATION = "监管所账号只能查看本所（{station}）的主体、督导、问题和点位名单"
+MSG_OTHER_CADRE = "监管所账号只能查看本所（{station}）包保干部及其包保的本所主体"
+
+
+def _station_name(session: Session, user: Mapping[str, Any], station_id: int) -> str:
+    name = user.get("station_name")
+    if not name:
+        station = session.get(m.Station, station_id)
+        name = station.name if station is not None else f"编号 {station_id}"
+    return str(name)
+
+
+def scope(session: Session, user: User, page: str, station_id: int | None = None) -> int | None:
+    """The station a list is limited to, after the checks: the role may read the page (else PermissionError),
+    and a 监管所 account asks for its own station only (none = its own; another = PermissionError)."""
+    if user is None:  # the system: whatever was asked
+        return None if station_id is None else int(station_id)
+    auth.require(user, page)
+    own = auth.station_scope(user)
+    if own is None:
+        return None if station_id is None else int(station_id)
+    if station_id is not None and int(station_id) != own:
+        raise PermissionError(MSG_OTHER_STATION.format(station=_station_name(session, user, own)))
+    return own
+
+
+# --- 包保督导 ------------------------------------------------------------------------------------
+
+
+def not_visited(*, session: Session, user: User, year: int, month: int, as_of: dt.date,
+                station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
+    """Businesses not visited this quarter to date (db.metrics.not_visited), for this user."""
+    sid = scope(session, user, BAOBAO_PAGE, station_id)
+    return metrics.not_visited(session=session, year=year, month=month, as_of=as_of, station_id=sid, limit=limit)
+
+
+def overdue_problems(*, session: Session, user: User, year: int, month: int, as_of: dt.date,
+                     station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
+    """Problems past their deadline and still open (db.metrics.overdue_problems), for this user."""
+    sid = scope(session, user, BAOBAO_PAGE, station_id)
+    return metrics.overdue_problems(session=session, year=year, month=month, as_of=as_of, station_id=sid,
+                                    limit=limit)
+
+
+def _tied_to_station(station_id: int):
+    """A cadre is tied to a station when it belongs to it or covers (or covered) one of its businesses."""
+    a, b, c = m.Assignment, m.Business, m.Cadre
+    covers = exists(select(a.id).join(b, b.id == a.business_id)
+                    .where(a.cadre_id == c.id, b.station_id == station_id))
+    return or_(c.station_id == station_id, covers)
+
+
+def cadres(*, session: Session, user: User, station_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+    """包保干部 (cadre_id, name, level, unit, title): every cadre, or those tied to the station in effect."""
+    sid = scope(session, user, BAOBAO_PAGE, station_id)
+    if sid is None:
+        return lists.cadres(session=session, limit=limit)
+    c = m.Cadre
+    stmt = (select(c.id, c.name, c.level, c.unit, c.title).where(_tied_to_station(sid))
+            .order_by(c.level, c.name).limit(limit))
+    return pd.DataFrame(session.exec(stmt).all(), columns=["cadre_id", "name", "level", "unit", "title"])
+
+
+def cadre_detail(*, session: Session, user: User, cadre_id: int, year: int, month: int, as_of: dt.date,
+                 limit: int = lists.LIMIT) -> pd.DataFrame:
+    """A cadre's businesses with this quarter's visits (db.lists.cadre_detail). A 监管所 account: only its own
+    station's businesses, attrs["n_hidden"] the number left out; a cadre not tied to its station is refused."""
+    own = scope(session, user, BAOBAO_PAGE)
+    df = lists.cadre_detail(session=session, cadre_id=cadre_id, year=year, month=month, as_of=as_of, limit=limit)
+    if own is None:
+        df.attrs["n_hidden"] = 0
+        return df
+    tied = session.exec(select(m.Cadre.id).where(m.Cadre.id == cadre_id, _tied_to_station(own))).first()
+    if tied is None:
+        raise PermissionError(MSG_OTHER_CADRE.format(station=_station_name(session, user, own)))
+    ids = [int(i) for i in df["business_id"]]
+    mine = set(session.exec(select(m.Business.id).where(m.Business.station_id == own,
+                                                         col(m.Business.id).in_(ids))).all()) if ids else set()
+    keep = df["business_id"].isin(mine)
+    out = df[keep].reset_index(drop=True)
+    out.attrs["n_hidden"] = int((~keep).sum())
+    return out
+
+
+# --- 任务清单 ------------------------------------------------------------------------------------
+
+
+def task_items(*, session: Session, user: User, year: int, station_id: int | None = None,
+               limit: int = lists.LIMIT) -> pd.DataFrame:
+    """任务明细 (the sites behind the counts, db.lists.task_items), for this user."""
+    sid = scope(session, user, TASKS_PAGE, station_id)
+    return lists.task_items(session=session, year=year, station_id=sid, limit=limit)
+
+
+# The lists components.data.listing may call, by name (nothing else in this module is reachable through it).
+LISTS: dict[str, Callable[..., pd.DataFrame]] = {
+    "not_visited": not_visited,
+    "overdue_problems": overdue_problems,
+    "cadres": cadres,
+    "cadre_detail": cadre_detail,
+    "task_items": task_items,
+}
+# Lists whose rows depend on the period's end (as_of).
+NEEDS_AS_OF = frozenset({"not_visited", "overdue_problems", "cadre_detail"})

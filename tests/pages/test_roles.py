@@ -1,0 +1,292 @@
+"""Each role sees exactly what the permission matrix says (AppTest on the demo database): its navigation, and on
+包保督导 and 任务清单 the lists of one station — including a 监管所 account that edits the URL's query parameters
+to ask for another station's lists."""
+
+from __future__ import annotations
+
+import ast
+
+import pandas as pd
+import pytest
+import streamlit as st
+from google.protobuf import text_format
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Dataframe, Table
+
+from db import auth
+from db import models as m
+from db.engine import dispose_engines, get_engine
+from tests.pages.conftest import ROOT, TEST_USERS, fresh_app
+
+BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"
+OWN, OTHER = "明水所", "双山所"  # mingshui's station, and another
+REFUSAL = "监管所账号只能查看本所（明水所）的主体、督导、问题和点位名单"
+VIEWS = ["总览", "包保督导", "任务清单", "工作要点", "指标", "地图"]
+# Written out once by hand: a wrong matrix in db.auth fails here, not only a wrong navigation.
+EXPECTED_NAV = {
+    "leader": VIEWS,
+    "office": VIEWS,
+    "mingshui": VIEWS,
+    "admin": [*VIEWS, "用户管理", "审计日志"],
+}
+
+
+def app_pages() -> list[tuple[str, str, str, str, str]]:
+    """app.PAGES, read from the source (importing app.py would run the app)."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError("app.py has no PAGES")
+
+
+PAGES = app_pages()
+
+
+@pytest.fixture
+def nav(monkeypatch):
+    """The titles of the pages each run hands to st.navigation, run by run."""
+    seen: list[list[str]] = []
+    real = st.navigation
+
+    def spy(pages, *args, **kwargs):
+        flat = [p for group in pages.values() for p in group] if isinstance(pages, dict) else list(pages)
+        seen.append([p.title for p in flat])
+        return real(pages, *args, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", spy)
+    return seen
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every frame a page offers for download (components.views.download), in order."""
+    from components import views
+
+    frames: list[pd.DataFrame] = []
+    real = views.download
+
+    def spy(df, **kwargs):
+        frames.append(df.copy())
+        return real(df, **kwargs)
+
+    monkeypatch.setattr(views, "download", spy)
+    return frames
+
+
+def visible_text(at: AppTest, downloads: list[pd.DataFrame] = ()) -> str:
+    """Everything a run put on the screen (every element's message, every table's cells) and its downloads."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        children = getattr(node, "children", None)
+        if children is not None:  # a block: its own labels (tabs, expanders), then what it holds
+            if getattr(node, "proto", None) is not None:
+                parts.append(text_format.MessageToString(node.proto, as_utf8=True))
+            for child in children.values():
+                walk(child)
+            return
+        if isinstance(node, Dataframe | Table):  # cells travel as Arrow bytes: read them back as a frame
+            parts.append(node.value.to_csv())
+        else:
+            parts.append(text_format.MessageToString(node.proto, as_utf8=True))
+
+    walk(at.main)
+    walk(at.sidebar)
+    parts += [df.to_csv() for df in downloads]
+    return "\n".join(parts)
+
+
+def names_of(url: str, station: str) -> tuple[set[str], set[str]]:
+    """Business names and task-site names (2022) held for this station and for no other."""
+    with Session(get_engine(url)) as s:
+        sid = s.exec(select(m.Station.id).where(m.Station.name == station)).one()
+
+        def split(rows) -> tuple[set[str], set[str]]:
+            here = {name for st_id, name in rows if st_id == sid and name}
+            elsewhere = {name for st_id, name in rows if st_id != sid and name}
+            return here, elsewhere
+
+        biz_here, biz_else = split(s.exec(select(m.Business.station_id, m.Business.name)).all())
+        items = s.exec(select(m.TaskItem.station_id, m.TaskItem.name, m.TaskItem.business_name)
+                       .where(m.TaskItem.year == 2022)).all()
+        site_here, site_else = split([(i, n) for i, n, _ in items] + [(i, b) for i, _, b in items])
+    dispose_engines()
+    return biz_here - biz_else, site_here - site_else
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def table(at: AppTest, column: str, *more: str) -> pd.DataFrame | None:
+    """The first table holding all these columns."""
+    return next((d.value for d in at.dataframe if {column, *more} <= set(d.value.columns)), None)
+
+
+def open_page(url, monkeypatch, user, page, **params) -> AppTest:
+    at = fresh_app(url, monkeypatch, user=user)
+    for key, value in params.items():
+        at.query_params[key] = value  # the URL holds the option as shown: ?bb_station=双山所
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+# --- navigation by role ---------------------------------------------------------------------------
+
+
+def test_the_expected_navigation_is_the_matrix():
+    for user, (role, _) in TEST_USERS.items():
+        assert [title for _, title, *_ in PAGES if auth.can(role, title)] == EXPECTED_NAV[user], user
+
+
+@pytest.mark.parametrize("user", list(TEST_USERS))
+def test_each_role_gets_exactly_the_pages_it_may_read(demo_url, monkeypatch, nav, user):
+    at = fresh_app(demo_url, monkeypatch, user=user).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert nav[-1] == EXPECTED_NAV[user]
+    for _, title, path, _, _ in PAGES:
+        if title in EXPECTED_NAV[user]:
+            at.switch_page(path).run()
+            assert not at.exception, (title, [e.value for e in at.exception])
+            assert nav[-1] == EXPECTED_NAV[user]
+        else:  # not in the navigation: a direct link is "not found"
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(path)
+
+
+def test_a_kiosk_token_sees_no_dashboard_page(demo_url, monkeypatch, nav):
+    at = fresh_app(demo_url, monkeypatch, user=None)
+    at.query_params["kiosk"] = "demo-kiosk"
+    at.run()
+    assert not at.exception
+    assert nav[-1] == ["登录"]
+    assert [i.value for i in at.info] == ["此链接为大屏专用，只能打开大屏页面。"]
+    assert not at.metric and not at.dataframe and not at.text_input  # no figure, and no login form either
+    for _, _, path, _, _ in PAGES:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(path)
+
+
+def test_a_wrong_kiosk_token_is_nobody(demo_url, monkeypatch, nav):
+    at = fresh_app(demo_url, monkeypatch, user=None)
+    at.query_params["kiosk"] = "not-a-token"
+    at.run()
+    assert nav[-1] == ["登录"]
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+
+
+def test_an_anonymous_run_shows_only_the_login_form(demo_url, monkeypatch, nav):
+    at = fresh_app(demo_url, monkeypatch, user=None).run()
+    assert not at.exception
+    assert nav[-1] == ["登录"]
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.metric and not at.dataframe
+    for _, _, path, _, _ in PAGES:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(path)
+
+
+# --- 包保督导: a station's lists -----------------------------------------------------------------
+
+
+def test_a_station_account_opens_baobao_on_its_own_lists(demo_url, monkeypatch, downloads):
+    at = open_page(demo_url, monkeypatch, "mingshui", BAOBAO)
+    assert not errors(at)
+    assert at.selectbox(key="bb_station").value == "全区"
+    assert any("汇总数据为全区" in c.value and f"本所（{OWN}）" in c.value for c in at.caption)
+    nv = table(at, "主体", "包保干部", "镇街")
+    od = table(at, "主体", "逾期天数")
+    detail = table(at, "主体", "本季度督导次数")
+    assert len(nv) and set(nv["监管所"]) == {OWN}
+    assert set(od["监管所"]) <= {OWN}
+    assert len(detail) and set(detail["监管所"]) == {OWN}
+    assert downloads and all(set(df["监管所"]) <= {OWN} for df in downloads)
+    # The figures stay district-wide: the 分组 table lists every station.
+    groups = table(at, "监管所", "在营主体")
+    assert len(groups) == 18
+    # And no business of another station is named anywhere, downloads included.
+    others: set[str] = set()
+    for station in (OTHER, "刁镇所", "黄河所"):
+        others |= names_of(demo_url, station)[0]
+    shown = visible_text(at, downloads)
+    assert not [n for n in others if n in shown]
+
+
+def test_a_station_account_asking_for_another_station_is_refused(demo_url, monkeypatch, downloads):
+    at = open_page(demo_url, monkeypatch, "mingshui", BAOBAO, bb_station=OTHER)
+    assert at.selectbox(key="bb_station").value == OTHER
+    assert errors(at) == [REFUSAL] * 3  # not-visited, overdue, cadres: each list's place
+    assert table(at, "主体") is None
+    assert not downloads and not at.get("download_button")
+    # The figures for that station are still shown.
+    assert any(m.label == "包保覆盖率" for m in at.metric)
+    businesses, _ = names_of(demo_url, OTHER)
+    assert len(businesses) > 100
+    shown = visible_text(at, downloads)
+    assert not [n for n in businesses if n in shown]
+
+
+def test_the_office_asking_for_that_station_sees_its_lists(demo_url, monkeypatch, downloads):
+    at = open_page(demo_url, monkeypatch, "office", BAOBAO, bb_station=OTHER)
+    assert not errors(at)
+    nv = table(at, "主体", "包保干部", "镇街")
+    assert len(nv) and set(nv["监管所"]) == {OTHER}
+    assert downloads and set(downloads[0]["监管所"]) == {OTHER}
+    businesses, _ = names_of(demo_url, OTHER)
+    shown = visible_text(at, downloads)
+    assert set(nv["主体"]) <= businesses and any(n in shown for n in businesses)  # the check above can see names
+
+
+def test_one_viewers_cached_lists_never_serve_another(demo_url, monkeypatch):
+    """The office fills the cache with 双山所's lists; mingshui, asking the same in the same process, is refused."""
+    open_page(demo_url, monkeypatch, "office", BAOBAO, bb_station=OTHER)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # no cache cleared this time
+    at.session_state["auth_user"] = "mingshui"
+    at.query_params["bb_station"] = OTHER
+    at.run()
+    at.switch_page(BAOBAO).run()
+    assert not at.exception
+    assert errors(at) == [REFUSAL] * 3
+    assert table(at, "主体") is None
+
+
+# --- 任务清单: a station's sites -----------------------------------------------------------------
+
+
+def test_a_station_account_opens_tasks_on_its_own_sites(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "mingshui", TASKS)
+    assert not errors(at)
+    assert at.selectbox(key="task_station").value == OWN
+    sites = table(at, "名称", "计划月份")
+    _, own_sites = names_of(demo_url, OWN)
+    assert len(sites) and set(sites["名称"]) <= own_sites
+    _, other_sites = names_of(demo_url, OTHER)
+    shown = visible_text(at)
+    assert not [n for n in other_sites if n in shown]
+
+
+def test_a_station_account_asking_for_another_stations_sites_is_refused(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "mingshui", TASKS, task_station=OTHER)
+    assert at.selectbox(key="task_station").value == OTHER
+    assert errors(at) == [REFUSAL]
+    assert table(at, "名称", "计划月份") is None
+    # That station's progress figures stay: they are counts, not sites.
+    rows = table(at, "指标", "目标", "累计完成", "完成率")
+    assert rows is not None and len(rows)
+    _, other_sites = names_of(demo_url, OTHER)
+    assert len(other_sites) > 10
+    shown = visible_text(at)
+    assert not [n for n in other_sites if n in shown]
+
+
+def test_the_office_sees_any_stations_sites(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "office", TASKS, task_station=OTHER)
+    assert not errors(at)
+    sites = table(at, "名称", "计划月份")
+    _, other_sites = names_of(demo_url, OTHER)
+    assert len(sites) and set(sites["名称"]) <= other_sites
+    assert any(n in visible_text(at) for n in other_sites)
