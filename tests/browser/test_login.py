@@ -112,3 +112,28 @@ def test_the_login_expires_after_its_configured_time(browser, tmp_path, app, out
         finally:
             context.close()
     outside.check()
+
+
+def test_a_station_account_is_refused_another_stations_lists(anon_page, app, outside):
+    """mingshui (明水所) logs in through the form, then edits the link to 双山所: figures yes, names no."""
+    page = anon_page
+    login(page, app, "mingshui")
+    assert _logged_in_as(page, "当前用户：演示·明水所（监管所 · 明水所）")
+    refusal = "监管所账号只能查看本所（明水所）的主体、督导、问题和点位名单"
+
+    page.goto(f"{app.url}/baobao?bb_station=双山所")
+    wait_for_app_run(page)
+    expect(page.get_by_text(refusal).first).to_be_visible(timeout=20_000)
+    assert page.get_by_test_id("stMetric").count() >= 5  # the station's figures are still shown
+    assert page.get_by_role("button", name="下载（Excel）").count() == 0  # and no list to download
+
+    page.goto(f"{app.url}/tasks?task_station=双山所")
+    wait_for_app_run(page)
+    expect(page.get_by_text(refusal).first).to_be_visible(timeout=20_000)
+
+    page.goto(f"{app.url}/baobao")  # its own station: the lists are there
+    wait_for_app_run(page)
+    assert page.get_by_text(refusal).count() == 0
+    assert page.get_by_role("button", name="下载（Excel）").count() >= 1
+    page.screenshot(path=str(SCREENS / "mingshui-baobao.png"), full_page=True)
+    outside.check()
