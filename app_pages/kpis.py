@@ -29,10 +29,11 @@ for row in gauges.to_dict("records"):
             sign = "≤" if row["direction"] == "<=" else "≥"
             expected = fmt.pct(row["expected_rate"]) if is_rate else (
                 f"{fmt.num(row['expected'])}{row['unit']}（{fmt.pct(row['expected_rate'])}）")
-            st.markdown(
+            # Units and an unknown pacing word come from the data: the whole line is plain text.
+            st.markdown(fmt.md_escape(
                 f"目标 {sign}{target}（{PACING.get(row['pacing'], row['pacing'])}）｜本年累计 {actual}"
                 f"｜应达 {expected}｜{views.lag_text(row['lag_pp'], row['direction'])}"
-            )
+            ))
             source = "，".join(x for x in (row.get("source_doc"), row.get("source_article")) if x)
             st.caption(fmt.md_escape(f"来源：{source or '未注明'}" + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
             trend = data.metric("kpi_trend", kpi_id=int(row["kpi_id"]), year=p.year)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import data, map_layers, period
+from db import fmt
 
 p = period.current()
 st.title("地图")
@@ -33,9 +34,9 @@ st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="st
 st.caption(map_layers.APPROXIMATE)
 missing = map_layers.unlocated(frame)
 if missing:
-    st.warning(f"{len(missing)}个监管所没有坐标，未在图上显示：{'、'.join(missing)}")
+    st.warning(f"{len(missing)}个监管所没有坐标，未在图上显示：{'、'.join(fmt.md_escape(name) for name in missing)}")
 
 station = st.selectbox("监管所", list(ids), index=None, placeholder="在图上点选或在此选择", key="map_station")
 if station is not None:
-    st.subheader(station)
+    st.subheader(fmt.md_escape(station))
     map_layers.show_station(map_layers.station_row(frame, station), key="map_station_cards")

@@ -15,7 +15,8 @@ if df.empty:
     st.stop()
 
 indicators = list(dict.fromkeys(df["indicator"]))
-choice = st.segmented_control("指标", ["全部指标", *indicators], default="全部指标", key="task_indicator")
+choice = st.segmented_control("指标", ["全部指标", *indicators], default="全部指标", key="task_indicator",
+                           format_func=fmt.md_escape)
 shown = df if choice in (None, "全部指标") else df[df["indicator"] == choice]
 
 n_unreported = int((~shown["reported"]).sum())

@@ -287,7 +287,10 @@ def fit_view(bounds: tuple[float, float, float, float], *, width: int = 900, hei
 
 
 TOOLTIP = {
-    # Streamlit escapes every {field} it puts into tooltip HTML; the fields are data, the markup is ours.
+    # The markup is ours; every {field} is data (a station name can be anything an import wrote). Streamlit
+    # (1.67, DeckGlJsonChart's tooltip interpolation) HTML-escapes & < > " ' in each value it puts into "html",
+    # so the records carry the raw names: escaping them here as well would show "&lt;" on the map.
+    # tests/browser/test_xss.py hovers a station named <img … onerror=…> and checks the tooltip shows it as text.
     "html": "<b>{station}</b><br/>{figure}<br/>{status_label}<br/><small>{note}</small>",
     "style": {"fontFamily": FONT, "fontSize": "13px", "backgroundColor": "#1c2430", "color": "#ffffff"},
 }

@@ -41,7 +41,7 @@ def show_scope(totals: pd.DataFrame, *, label: str, unit: str | None) -> None:
     st.caption(f"{label}｜状态取当月或此前最近一次填报，从未填报的计为未开始；逾期指完成时限已过（截至"
                f"{fmt.date_label(ref)}）仍未完成。参考文件不计入统计。")
     if unit:
-        st.caption(f"成员单位视图：{unit}——只计它以任何身份参与的要点。")
+        st.caption(f"成员单位视图：{fmt.md_escape(unit)}——只计它以任何身份参与的要点。")
 
 
 def no_upcoming(totals: pd.DataFrame, *, days: int) -> str:

@@ -54,7 +54,7 @@ def task_card(row: dict, *, key: str) -> None:
     """One task-list indicator: completed of target, rate, pace and status."""
     with st.container(border=True, key=key):
         st.markdown(f"**{fmt.md_escape(row['indicator'])}**")
-        st.metric("累计完成", f"{fmt.num(row['actual'])}/{fmt.num(row['target'])}{row['unit']}",
+        st.metric("累计完成", f"{fmt.num(row['actual'])}/{fmt.num(row['target'])}{fmt.md_escape(row['unit'])}",
                   label_visibility="collapsed")
         st.progress(min(1.0, float(row["rate"] or 0)), text=f"完成率{fmt.pct(row['rate'])}，应达{fmt.pct(row['expected_rate'])}")
         st.caption(f"{status_md(row['status'])}｜{lag_text(row['lag_pp'])}")
@@ -62,6 +62,7 @@ def task_card(row: dict, *, key: str) -> None:
 
 def rate_card(label: str, value: float | None, *, help: str | None = None, note: str | None = None,
               key: str) -> None:
+    """label, help and note are Markdown written by the caller: pass names from the data through fmt.md_escape."""
     with st.container(border=True, key=key):
         st.metric(label, fmt.pct(value), help=help)
         if note:
@@ -70,6 +71,7 @@ def rate_card(label: str, value: float | None, *, help: str | None = None, note:
 
 def count_card(label: str, value: int | float, unit: str = "", *, help: str | None = None, note: str | None = None,
                key: str) -> None:
+    """label, unit, help and note are Markdown written by the caller: pass data text through fmt.md_escape."""
     with st.container(border=True, key=key):
         st.metric(label, f"{fmt.num(value)}{unit}", help=help)
         if note:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from db.pacing import month_end
@@ -77,11 +78,24 @@ def pace_sentence(actual_rate: float, expected_rate: float) -> str:
 
 
 _MD_SPECIAL = set("\\`*_{}[]()#!|<>:~$")
+WORD_JOINER = "\u2060"  # invisible, zero width, not whitespace
+_WWW_DOT = re.compile(r"(?<=www)\.", re.IGNORECASE)
 
 
 def md_escape(text: object) -> str:
-    """Text from the data (names, titles) made inert in Markdown: no links, images, colour tags or emphasis."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    """Text from the data (names, titles) made inert in Markdown: no links, images, colour tags or emphasis.
+
+    Backslashes stop what the parser would read as markup. Streamlit then rewrites the parsed text itself, where
+    no backslash is left: GFM autolink literals (http://…, www.…, a@b.cn) become links and :material/…:,
+    :streamlit: become icons. An invisible word joiner after every ':' and '@' and before the '.' of "www." breaks
+    those patterns; the reader sees the same characters."""
+    s = _WWW_DOT.sub(WORD_JOINER + ".", str(text))
+    out = []
+    for ch in s:
+        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+        if ch in ":@":
+            out.append(WORD_JOINER)
+    return "".join(out)
 
 
 def lag_words(lag: float | None, direction: str = ">=") -> str:
