@@ -142,6 +142,15 @@ def log_in(username: str, password: str) -> auth.AuthResult:
     return result
 
 
+def audit_export(file_name: str, rows: int) -> None:
+    """on_click of a download: who exported which table (action 导出)."""
+    user = principal() or {}
+    with Session(data.engine()) as session:
+        auth.audit(session=session, username=user.get("username"), role=user.get("role"), client=client(),
+                   action="导出", target=file_name, detail={"行数": rows})
+        session.commit()
+
+
 def log_out(user: dict[str, Any] | None) -> None:
     if user and user.get("username"):
         with Session(data.engine()) as session:

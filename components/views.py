@@ -212,6 +212,9 @@ def xlsx_bytes(view: pd.DataFrame, *, sheet: str) -> bytes:
 
 
 def download(df: pd.DataFrame, *, label: str, file_name: str, key: str, sheet: str | None = None) -> None:
+    """An Excel download of this table; each download is written to the audit log (导出)."""
+    from components import auth as ui_auth  # components.auth imports the data seam, which imports this module
+
     sheet = sheet or file_name.rsplit(".", 1)[0].split("_")[0]
-    st.download_button(label, data=xlsx_bytes(df, sheet=sheet), file_name=file_name, key=key, on_click="ignore",
-                       mime=XLSX_MIME)
+    st.download_button(label, data=xlsx_bytes(df, sheet=sheet), file_name=file_name, key=key,
+                       on_click=ui_auth.audit_export, args=(file_name, len(df)), mime=XLSX_MIME)

@@ -111,3 +111,15 @@ def test_no_password_is_kept_or_logged_in_clear(url, monkeypatch, caplog, capsys
     assert SECRET_PASSWORD not in caplog.text + captured.out + captured.err
     assert "auth-cookie-set" in repr(at.session_state)  # the repr shows the session's values …
     assert SECRET_PASSWORD not in repr(at.session_state)  # … and the password is not among them
+
+
+def test_downloading_a_list_is_audited(small_url, monkeypatch):
+    at = fresh_app(small_url, monkeypatch, user="office").run()
+    at.switch_page("app_pages/baobao.py").run()
+    assert not at.exception
+    at.download_button(key="dl-not-visited").click().run()
+    assert not at.exception
+    with Session(get_engine(small_url)) as s:
+        rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "导出")).all()
+    assert [(r.username, r.role, r.target, r.detail) for r in rows] == [
+        ("office", "食安办", "本季度未督导主体_2022年10月.xlsx", {"行数": 2})]  # 店B never, 店C only in Q3
