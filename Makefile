@@ -26,6 +26,7 @@ dev-venv: $(VENV)/.dev-installed
 ## run: migrate, build the demo database when the database is empty, start the app on $(PORT)
 run: venv
 	$(PY) -m seed setup
+	@echo "食安督导看板：http://localhost:$(PORT)（同一网络的其他电脑用本机的 IP 地址访问；Ctrl+C 停止）"
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 demo: venv

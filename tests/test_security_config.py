@@ -16,6 +16,12 @@ def test_xsrf_protection_stays_on():
     assert config["server"].get("enableCORS", True) is True  # XSRF on and CORS off would turn both on anyway
 
 
+def test_the_server_does_not_look_up_its_external_address_on_start():
+    """A headless server's welcome banner fetches checkip.amazonaws.com; hiding the banner avoids that request."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["logger"]["hideWelcomeMessage"] is True
+
+
 def test_no_secrets_file_is_tracked_and_it_is_ignored():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     if not tracked:  # not a git checkout (e.g. an unpacked release): nothing to check
