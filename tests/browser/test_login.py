@@ -137,3 +137,34 @@ def test_a_station_account_is_refused_another_stations_lists(anon_page, app, out
     assert page.get_by_role("button", name="下载（Excel）").count() >= 1
     page.screenshot(path=str(SCREENS / "mingshui-baobao.png"), full_page=True)
     outside.check()
+
+
+def test_behind_a_trusted_proxy_the_lockout_counts_the_forwarded_client(browser, tmp_path, app, outside):
+    """TRUSTED_PROXIES=127.0.0.1: two browsers that differ only by X-Forwarded-For are two clients — five failures
+    lock `leader` for the first and not for the second."""
+    locked = "登录失败次数过多，请15分钟后再试"
+    with serve(app.db, tmp_path, TRUSTED_PROXIES="127.0.0.1") as proxied:
+        pages = []
+        try:
+            for address in ("198.51.100.7", "198.51.100.8"):
+                context, page = new_page(browser, proxied, outside, None)
+                context.set_extra_http_headers({"X-Forwarded-For": address})
+                pages.append((context, page))
+            (_, first), (_, second) = pages
+            for _ in range(5):
+                login(first, proxied, "leader", "wrong-password")
+            expect(first.get_by_text(locked)).to_be_visible(timeout=20_000)
+            login(second, proxied, "leader")  # the other client is not locked out
+            assert _logged_in_as(second, "当前用户：演示·领导（领导）")
+        finally:
+            for context, _ in pages:
+                context.close()
+    from sqlmodel import Session, select
+
+    from db import models as m
+    from db.engine import get_engine
+
+    with Session(get_engine(app.db)) as s:
+        clients = set(s.exec(select(m.LoginAttempt.client).where(m.LoginAttempt.username == "leader")).all())
+    assert {"198.51.100.7", "198.51.100.8"} <= clients
+    outside.check()
