@@ -17,11 +17,13 @@ PAGES = [
     ("看板", "工作要点", "app_pages/plans.py", ":material/folder_open:", "plans"),
     ("看板", "指标", "app_pages/kpis.py", ":material/speed:", "kpis"),
     ("看板", "地图", "app_pages/map.py", ":material/map:", "map"),
+    ("数据", "数据填报", "app_pages/entry.py", ":material/edit_note:", "entry"),
+    ("数据", "上报监测", "app_pages/submissions.py", ":material/fact_check:", "submissions"),
     ("系统管理", "用户管理", "app_pages/users.py", ":material/manage_accounts:", "users"),
     ("系统管理", "审计日志", "app_pages/audit.py", ":material/history:", "audit"),
 ]
 # Pages that draw the period selector (the management pages do not depend on it).
-PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指标", "地图"}
+PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "上报监测"}
 
 
 def navigation_for(role: str | None) -> dict[str, list]:

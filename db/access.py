@@ -42,17 +42,19 @@ def _station_name(session: Session, user: Mapping[str, Any], station_id: int) ->
     return str(name)
 
 
-def scope(session: Session, user: User, page: str, station_id: int | None = None) -> int | None:
-    """The station a list is limited to, after the checks: the role may read the page (else PermissionError),
-    and a 监管所 account asks for its own station only (none = its own; another = PermissionError)."""
+def scope(session: Session, user: User, page: str, station_id: int | None = None, *, action: str = auth.READ,
+          message: str = MSG_OTHER_STATION) -> int | None:
+    """The station a list (or an entry) is limited to, after the checks: the role may read (or act on) the page,
+    else PermissionError, and a 监管所 account asks for its own station only (none = its own; another =
+    PermissionError with `message`, whose {station} is the account's own station)."""
     if user is None:  # the system: whatever was asked
         return None if station_id is None else int(station_id)
-    auth.require(user, page)
+    auth.require(user, page, action)
     own = auth.station_scope(user)
     if own is None:
         return None if station_id is None else int(station_id)
     if station_id is not None and int(station_id) != own:
-        raise PermissionError(MSG_OTHER_STATION.format(station=_station_name(session, user, own)))
+        raise PermissionError(message.format(station=_station_name(session, user, own)))
     return own
 
 

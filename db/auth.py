@@ -65,8 +65,8 @@ SECRETS_FILE = project_root() / ".streamlit" / "secrets.toml"
 # --- permissions as data ------------------------------------------------------------------------
 
 READ, ACT = "read", "act"
-PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "数据导入", "导入记录", "数据填报", "会议材料",
-         "系统设置", "用户管理", "审计日志", "大屏")
+PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "数据导入", "导入记录", "数据填报", "上报监测",
+         "会议材料", "系统设置", "用户管理", "审计日志", "大屏")
 PRINCIPALS = (*ROLES, KIOSK)
 VIEW_PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图")
 # What a 监管所 account may import: its own station's rows of these kinds only.
@@ -80,6 +80,7 @@ def _matrix() -> dict[tuple[str, str], str | None]:
         "数据导入": (None, ACT, ACT, None, None),
         "导入记录": (READ, ACT, READ, READ, None),  # 食安办 may undo; 监管所 sees its own batches
         "数据填报": (None, ACT, ACT, None, None),
+        "上报监测": (READ, READ, READ, READ, None),  # 监管所: its own station's rows only
         "会议材料": (ACT, ACT, None, None, None),
         "系统设置": (None, ACT, None, ACT, None),
         "用户管理": (None, None, None, ACT, None),

@@ -399,6 +399,7 @@ ISSUE_MATRIX = """
 | 数据导入 | — | act, every kind and station | act, only its own station's 任务进度 and 风险隐患 | — | — |
 | 导入记录 | read | read, undo | its own batches | read | — |
 | 数据填报 | — | act (KPI values, any station) | act, own station | — | — |
+| 上报监测 | read | read | read, its own station | read | — |
 | 会议材料 | act | act | — | — | — |
 | 系统设置 (kiosk, rules) | — | act | — | act | — |
 | 用户管理, 审计日志 | — | — | — | act | — |

@@ -25,10 +25,10 @@ REFUSAL = "监管所账号只能查看本所（明水所）的主体、督导、
 VIEWS = ["总览", "包保督导", "任务清单", "工作要点", "指标", "地图"]
 # Written out once by hand: a wrong matrix in db.auth fails here, not only a wrong navigation.
 EXPECTED_NAV = {
-    "leader": VIEWS,
-    "office": VIEWS,
-    "mingshui": VIEWS,
-    "admin": [*VIEWS, "用户管理", "审计日志"],
+    "leader": [*VIEWS, "上报监测"],
+    "office": [*VIEWS, "数据填报", "上报监测"],
+    "mingshui": [*VIEWS, "数据填报", "上报监测"],
+    "admin": [*VIEWS, "上报监测", "用户管理", "审计日志"],
 }
 
 

@@ -1,0 +1,128 @@
+"""上报监测: for the period's month, which stations sent their monthly report (任务进度) by the deadline, which were late,
+which are missing; the year's 月报按时上报率 month by month, from the same reports and deadlines."""
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from components import data, period, views
+from components.style import DOT, FONT, PRIMARY, STATUS_COLORS
+from db import fmt, submissions
+
+COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_COLORS["amber"],
+          submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}
+CHIPS = {f"{DOT} {s}": c for s, c in COLORS.items()}
+RULE = "截止日期为当月23日（含当日），遇周末或法定节假日顺延至下一个工作日，调休上班日照常计算。"
+
+
+@st.cache_data(**data.CACHE)
+def grid_for(version: int, role: str | None, station_id: int | None, year: int, month: int,
+             as_of: dt.date) -> pd.DataFrame:
+    # Keyed by the viewer's role and station, so one viewer's rows never serve another; a refusal is not cached.
+    with Session(data.engine()) as session:
+        return submissions.submission_grid(session=session, user={"role": role, "station_id": station_id},
+                                           year=year, month=month, as_of=as_of)
+
+
+def chip(status: str) -> str:
+    return f"{DOT} {status}"
+
+
+def colour(df: pd.DataFrame, columns: list[str]):
+    styler = df.style.map(lambda v: f"color: {CHIPS[v]}; font-weight: 600" if v in CHIPS else "", subset=columns)
+    return styler.format(na_rep="—")
+
+
+def day_label(d) -> str:
+    return fmt.date_label(d) if isinstance(d, dt.date) else ""
+
+
+def build_rate_chart(tl: pd.DataFrame) -> alt.Chart:
+    """The cumulative on-time rate by month (due months only), in %."""
+    due = tl[tl["due"]]
+    chart_data = pd.DataFrame({"月份": due["month"].map(lambda m: f"{m}月"), "m": due["month"],
+                               "累计按时上报率": due["value"].map(lambda v: fmt.round_half_up(v * 100))})
+    return (
+        alt.Chart(chart_data)
+        .mark_line(point=True, color=PRIMARY)
+        .encode(x=alt.X("月份:N", sort=alt.EncodingSortField("m"), title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("累计按时上报率:Q", title="累计按时上报率（%）", scale=alt.Scale(domain=[0, 100])),
+                tooltip=["月份:N", alt.Tooltip("累计按时上报率:Q", format=".1f")])
+        .properties(height=220)
+        .configure(font=FONT)
+    )
+
+
+p = period.current()
+st.title(f"上报监测 · {p.label}")
+who = data.viewer()
+station_id = who.get("station_id")
+try:
+    grid = grid_for(data.data_version(), who.get("role"), None if station_id is None else int(station_id), p.year,
+                    p.month, p.as_of)
+except PermissionError as e:
+    st.error(fmt.md_escape(e))
+    st.stop()
+if grid.empty:
+    st.info("尚无监管所，请先导入监管所表。")
+    st.stop()
+
+month = grid[grid["month"] == p.month].reset_index(drop=True)
+deadline, note = month["deadline"].iloc[0], month["deadline_note"].iloc[0]
+st.caption(f"{p.label}月报（任务进度）截止日期：{fmt.date_label(deadline)}。{RULE}"
+           f"逾期天数按{fmt.date_label(p.as_of)}（数据截至日）计算。")
+if note:
+    st.info(f"{p.label}的截止日期{fmt.md_escape(note)}（节假日安排以国务院办公厅通知为准）。")
+if data.own_station() is not None:
+    st.caption(f"监管所账号仅显示本所（{fmt.md_escape(month['station'].iloc[0])}）的上报情况。")
+
+counts = submissions.status_counts(month)
+for col, status in zip(st.columns(4), submissions.STATUSES, strict=True):
+    col.metric(status, f"{counts[status]}个所")
+
+view = pd.DataFrame({
+    "监管所": month["station"],
+    "截止日期": month["deadline"].map(day_label),
+    "上报日期": month["report_date"].map(day_label),
+    "状态": month["status"].map(chip),
+    "逾期天数": [f"{int(d)}天" if late and pd.notna(d) else ""
+                 for d, late in zip(month["days_late"],
+                                    month["status"].isin([submissions.LATE, submissions.MISSING]), strict=True)],
+})
+st.dataframe(colour(view, ["状态"]), hide_index=True, key="submission-table")
+views.download(view.assign(状态=month["status"]), label="下载上报情况（Excel）",
+               file_name=f"上报情况_{p.year}年{p.month}月.xlsx", key="submission-download")
+
+st.subheader(f"{p.year}年月报按时上报率")
+tl = data.metric("report_timeliness", year=p.year, month=p.month)
+monthly = pd.DataFrame({
+    "月份": tl["month"].map(lambda m: f"{m}月"),
+    "截止日期": tl["deadline"].map(day_label),
+    "应报（个所）": tl["n_expected"].where(tl["due"]),
+    "按时上报": tl["n_ontime"].where(tl["due"]),
+    "当月按时上报率": (tl["n_ontime"] / tl["n_expected"].where(tl["n_expected"] > 0)).map(fmt.pct),
+    "累计按时上报率": tl["value"].map(fmt.pct),
+})
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(monthly, hide_index=True, key="timeliness-table",
+                 column_config={c: st.column_config.NumberColumn(format="%d") for c in ("应报（个所）", "按时上报")})
+    st.caption("全区口径：截止日期已到的月份，按时上报的所数 ÷ 应报所数，逐月累计；截止日期未到的月份不计入。")
+    notes = tl.loc[tl["deadline_note"].notna(), "month"].tolist()
+    if notes:
+        note_text = fmt.md_escape(tl["deadline_note"].dropna().iloc[0])
+        st.caption(f"{'、'.join(f'{m}月' for m in notes)}的截止日期{note_text}。")
+with right:
+    if tl["due"].any():
+        st.altair_chart(build_rate_chart(tl), key="timeliness-chart")
+
+st.subheader("各月上报情况")
+table = grid.pivot(index=["sort_order", "station"], columns="month", values="status").reset_index()
+table = table.drop(columns="sort_order").rename(columns={"station": "监管所"})
+table.columns = ["监管所", *[f"{m}月" for m in table.columns[1:]]]
+for c in table.columns[1:]:
+    table[c] = table[c].map(chip)
+st.dataframe(colour(table, list(table.columns[1:])), hide_index=True, key="submission-grid")

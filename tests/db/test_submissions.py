@@ -1,0 +1,193 @@
+"""上报监测 (db.submissions) on a small hand-built database, figures worked out by hand against the official
+calendar: deadlines 2022-08-23 (Tue), 2022-09-23 (Fri), 2022-10-24 (23 Oct was a Sunday); the station scope; and
+agreement with 月报按时上报率 (metrics.report_timeliness), here and on the demo database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+
+from db import entry, metrics, submissions
+from db.deadlines import FALLBACK_NOTE
+from db.engine import dispose_engines, get_engine
+from db.models import Station
+from tests.db.factories import Factory
+from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
+
+D = dt.date
+OCT31 = D(2022, 10, 31)
+OFFICE = {"username": "office", "role": "食安办", "station_id": None}
+LEADER = {"username": "leader", "role": "领导", "station_id": None}
+ADMIN = {"username": "admin", "role": "管理员", "station_id": None}
+
+# Report dates by station and month (None: no report). 9-01 风险隐患 and 2021 rows are set apart below.
+REPORTS = {
+    "明水所": {8: D(2022, 8, 20), 9: D(2022, 9, 23), 10: D(2022, 10, 18)},
+    "双山所": {8: D(2022, 8, 25), 10: D(2022, 10, 25)},
+    "刁镇所": {8: D(2022, 8, 22), 9: D(2022, 9, 26)},
+    "圣井所": {8: D(2022, 8, 23), 9: D(2022, 9, 22), 10: D(2022, 10, 24)},
+}
+
+
+@pytest.fixture
+def db(db_url):
+    engine = get_engine(db_url)
+    with Session(engine) as s:
+        f = Factory(s)
+        ids = {}
+        for name, reports in REPORTS.items():
+            st = f.station(name)
+            ids[name] = st.id
+            for month, day in reports.items():
+                f.submission(st, month, day)
+        shuangshan = s.get(Station, ids["双山所"])
+        f.submission(shuangshan, 9, D(2022, 9, 1), kind="风险隐患")  # another kind never counts
+        f.submission(shuangshan, 9, D(2021, 9, 1), year=2021)  # another year never counts
+        s.commit()
+    return engine, ids
+
+
+def status(engine, user=None, *, month=10, as_of=OCT31, **kw) -> pd.DataFrame:
+    with Session(engine) as s:
+        return submissions.submission_status(session=s, user=user, year=2022, month=month, as_of=as_of, **kw)
+
+
+def by_station(df: pd.DataFrame) -> dict[str, tuple]:
+    return {r.station: (r.status, r.report_date, None if pd.isna(r.days_late) else int(r.days_late))
+            for r in df.itertuples()}
+
+
+def test_october_by_hand(db):
+    engine, _ = db
+    df = status(engine, OFFICE)
+    assert df["station"].tolist() == ["明水所", "双山所", "刁镇所", "圣井所"]  # the bureau's order
+    assert set(df["deadline"]) == {D(2022, 10, 24)} and set(df["deadline_note"]) == {None}
+    assert by_station(df) == {
+        "明水所": ("按时", D(2022, 10, 18), 0),
+        "双山所": ("逾期", D(2022, 10, 25), 1),  # a day after the moved deadline
+        "刁镇所": ("未报", None, 7),  # 24 Oct → 31 Oct
+        "圣井所": ("按时", D(2022, 10, 24), 0),  # on the moved deadline, inclusive
+    }
+    assert submissions.status_counts(df) == {"按时": 2, "逾期": 1, "未报": 1, "未到期": 0}
+
+
+def test_september_and_august_by_hand(db):
+    engine, _ = db
+    assert by_station(status(engine, OFFICE, month=9)) == {
+        "明水所": ("按时", D(2022, 9, 23), 0),  # on the day itself
+        "双山所": ("未报", None, 38),  # the 风险隐患 report and the 2021 one do not count; 23 Sep → 31 Oct
+        "刁镇所": ("逾期", D(2022, 9, 26), 3),
+        "圣井所": ("按时", D(2022, 9, 22), 0),
+    }
+    assert submissions.status_counts(status(engine, OFFICE, month=8)) == {"按时": 3, "逾期": 1, "未报": 0, "未到期": 0}
+
+
+def test_ages_are_measured_against_as_of(db):
+    engine, _ = db
+    # On the deadline day: due; a report dated later has not arrived yet
+    assert by_station(status(engine, OFFICE, as_of=D(2022, 10, 24))) == {
+        "明水所": ("按时", D(2022, 10, 18), 0),
+        "双山所": ("未报", None, 0),
+        "刁镇所": ("未报", None, 0),
+        "圣井所": ("按时", D(2022, 10, 24), 0),
+    }
+    # Before the deadline: an early report is on time, the rest are not yet due
+    early = status(engine, OFFICE, as_of=D(2022, 10, 20))
+    assert by_station(early) == {
+        "明水所": ("按时", D(2022, 10, 18), 0),
+        "双山所": ("未到期", None, None),
+        "刁镇所": ("未到期", None, None),
+        "圣井所": ("未到期", None, None),
+    }
+    assert not early["due"].any()
+
+
+def test_station_scope(db):
+    engine, ids = db
+    mingshui = {"username": "mingshui", "role": "监管所", "station_id": ids["明水所"]}
+    for who in (OFFICE, LEADER, ADMIN, None):
+        assert len(status(engine, who)) == 4
+    assert status(engine, mingshui)["station"].tolist() == ["明水所"]
+    assert status(engine, mingshui, station_id=ids["明水所"])["station"].tolist() == ["明水所"]
+    assert status(engine, OFFICE, station_id=ids["双山所"])["station"].tolist() == ["双山所"]
+    with pytest.raises(PermissionError, match="监管所账号只能查看本所（明水所）的上报情况"):
+        status(engine, mingshui, station_id=ids["双山所"])
+    for who in ({"role": "kiosk", "station_id": None}, {"role": None, "station_id": None}):
+        with pytest.raises(PermissionError, match="当前账号无权查看“上报监测”"):
+            status(engine, who)
+    with pytest.raises(PermissionError, match="监管所账号未指定监管所"):
+        status(engine, {"role": "监管所", "station_id": None})
+
+
+def agree(engine, *, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """The page's per-month counts and 月报按时上报率's, side by side; assert that every due month agrees."""
+    with Session(engine) as s:
+        grid = submissions.submission_grid(session=s, user=OFFICE, year=year, month=month, as_of=as_of)
+        tl = metrics.report_timeliness(session=s, year=year, month=month, as_of=as_of)
+    counts = submissions.monthly_counts(grid).merge(tl, on="month", suffixes=("", "_tl"))
+    assert (counts["due"] == counts["due_tl"]).all()
+    due = counts[counts["due"]]
+    assert due["按时"].tolist() == due["n_ontime"].tolist()
+    assert (due["按时"] + due["逾期"] + due["未报"]).tolist() == due["n_expected"].tolist()
+    assert (counts.loc[~counts["due"], ["逾期", "未报"]] == 0).all().all()
+    rate = due["按时"].sum() / (due["按时"] + due["逾期"] + due["未报"]).sum() if len(due) else float("nan")
+    if len(due):
+        assert tl["value"].iloc[-1] == pytest.approx(rate)
+    return counts
+
+
+def test_agreement_with_report_timeliness(db):
+    engine, _ = db
+    counts = agree(engine, year=2022, month=10, as_of=OCT31)
+    # by hand: January–July nobody reported; 3 + 2 + 2 on time of 4 × 10 due
+    assert counts["按时"].tolist() == [0] * 7 + [3, 2, 2]
+    with Session(engine) as s:
+        tl = metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31)
+    assert tl["value"].iloc[-1] == pytest.approx(7 / 40)
+    agree(engine, year=2022, month=10, as_of=D(2022, 10, 24))
+    agree(engine, year=2022, month=10, as_of=D(2022, 10, 20))
+
+
+def test_a_save_on_the_entry_page_is_a_submission(db):
+    engine, ids = db
+    user = {"username": "diaozhen", "role": "监管所", "station_id": ids["刁镇所"]}
+    with Session(engine) as s:
+        f = Factory(s)
+        ind = f.indicator("示范创建")
+        f.target(s.get(Station, ids["刁镇所"]), ind, 5)
+        s.commit()
+        ind_id = ind.id
+    result = entry.save_progress(engine=engine, user=user, station_id=ids["刁镇所"], year=2022, month=10,
+                                 rows={ind_id: 2}, today=OCT31)
+    assert result.ok and result.changed
+    assert by_station(status(engine, OFFICE))["刁镇所"] == ("逾期", OCT31, 7)
+    agree(engine, year=2022, month=10, as_of=OCT31)
+
+
+def test_the_fallback_note_travels_with_the_deadline(db):
+    engine, ids = db
+    with Session(engine) as s:
+        df = submissions.submission_status(session=s, user=OFFICE, year=2100, month=1, as_of=D(2100, 1, 31))
+    assert set(df["deadline"]) == {D(2100, 1, 25)}  # Saturday 23 Jan 2100 → Monday, weekends only
+    assert set(df["deadline_note"]) == {FALLBACK_NOTE}
+    assert set(df["status"]) == {"未报"} and set(df["days_late"]) == {6}
+
+
+def test_empty_database(db_url):
+    with Session(get_engine(db_url)) as s:
+        df = submissions.submission_status(session=s, user=OFFICE, year=2022, month=10, as_of=OCT31)
+    assert df.empty and list(df.columns) == submissions.COLUMNS
+    assert submissions.status_counts(df) == {"按时": 0, "逾期": 0, "未报": 0, "未到期": 0}
+    assert submissions.monthly_counts(df).empty
+
+
+def test_agreement_on_the_demo_database(demo_url):  # noqa: F811
+    engine = get_engine(demo_url)
+    try:
+        counts = agree(engine, year=2022, month=10, as_of=OCT31)
+        assert counts["逾期"].sum() > 0 and counts["按时"].sum() > 0  # the demo has both kinds
+    finally:
+        dispose_engines()

@@ -1,0 +1,186 @@
+"""数据填报 and 上报监测 pages (AppTest): a station account edits its own month, a bad figure is refused with the
+importer's words and nothing is written, a good one is saved as a batch and shows up in 上报监测; the office also
+enters KPI values; a leader has no 数据填报 page; 上报监测's counts are 月报按时上报率's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session, select
+
+from db import metrics
+from db import models as m
+from db.engine import dispose_engines, get_engine
+from tests.pages.conftest import fresh_app
+
+ENTRY, SUBMISSIONS = "app_pages/entry.py", "app_pages/submissions.py"
+OCT31 = dt.date(2022, 10, 31)
+
+
+def open_page(url, monkeypatch, user, page):
+    at = fresh_app(url, monkeypatch, user=user).run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def station_id(url, name: str) -> int:
+    with Session(get_engine(url)) as s:
+        sid = s.exec(select(m.Station.id).where(m.Station.name == name)).one()
+    dispose_engines()
+    return sid
+
+
+def rows(url, model):
+    with Session(get_engine(url)) as s:
+        out = [r.model_dump() for r in s.exec(select(model)).all()]
+    dispose_engines()
+    return out
+
+
+def edit(at, key: str, cells: dict[int, dict]):
+    """Seed the keyed editor's edit state, as a person typing into its cells would."""
+    at.session_state[key] = {"edited_rows": cells, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def metrics_of(at) -> dict[str, str]:
+    return {x.label: x.value for x in at.metric}
+
+
+# --- 数据填报 -----------------------------------------------------------------------------------------
+
+
+def test_a_station_account_sees_its_own_station_only(small_url, monkeypatch):
+    at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
+    assert not at.tabs  # no 指标月报 for a station
+    station = at.selectbox(key="entry_station_own")
+    assert station.disabled and station.options == ["明水所"]
+    assert at.selectbox(key="entry_month").value == 10 and at.selectbox(key="entry_month").options == [
+        f"2022年{mo}月" for mo in range(1, 11)]
+    editor = at.data_editor[0].value
+    assert editor[["指标", "目标", "上月累计", "本月累计完成", "本月新增"]].values.tolist() == [["示范创建", 100, 70, 80, 10]]
+
+
+def test_the_increment_follows_an_edit_before_saving(small_url, monkeypatch):
+    at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
+    key = f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0"
+    edit(at, key, {0: {"本月累计完成": 105}})
+    row = at.data_editor[0].value.iloc[0]
+    assert (row["本月新增"], row["提示"]) == (35, "超过年度目标")
+    edit(at, key, {0: {"本月累计完成": 60}})
+    row = at.data_editor[0].value.iloc[0]
+    assert (row["本月新增"], row["提示"]) == (-10, "低于上月，须填写说明")
+    assert rows(small_url, m.ImportBatch) == []  # nothing is saved before 保存
+
+
+def test_a_fall_without_a_reason_is_refused_and_nothing_is_written(small_url, monkeypatch):
+    before = rows(small_url, m.StationProgress)
+    at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
+    edit(at, f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0", {0: {"本月累计完成": 60}})
+    at.button(key="entry-save-progress-0").click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "示范创建：累计数低于9月的70，请在“说明”中填写原因（原值：60）" in at.error[0].value.replace("\\", "")
+    assert rows(small_url, m.StationProgress) == before
+    assert rows(small_url, m.ImportBatch) == [] and rows(small_url, m.MonthlySubmission) == []
+
+
+def test_a_valid_save_is_a_batch_and_a_submission(small_url, monkeypatch):
+    at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
+    edit(at, f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0",
+         {0: {"本月累计完成": 60, "说明": "两家示范点复核未通过"}})
+    at.button(key="entry-save-progress-0").click().run()
+    assert not at.exception and not at.error
+    batch = rows(small_url, m.ImportBatch)
+    assert [(b["file_name"], b["user"], b["kind"]) for b in batch] == [("数据填报（明水所 2022年10月）", "mingshui", "任务进度")]
+    assert batch[0]["warnings"] == ["明水所 示范创建：累计数低于9月的70（60），说明：两家示范点复核未通过"]
+    success = at.success[0].value.replace("\\", "")
+    assert success.startswith(f"已保存为批次 #{batch[0]['id']}：新增0项，更新1项，1处提示")
+    assert "两家示范点复核未通过" in at.warning[0].value
+    # the editor starts again from the stored figure
+    assert at.data_editor[0].value.iloc[0][["本月累计完成", "本月新增"]].tolist() == [60, -10]
+    [sub] = rows(small_url, m.MonthlySubmission)
+    assert (sub["year"], sub["month"], sub["report_date"]) == (2022, 10, OCT31)
+    # 上报监测: the save on 31 Oct is a week after the 24 Oct deadline
+    at.switch_page(SUBMISSIONS).run()
+    assert not at.exception
+    assert metrics_of(at) == {"按时": "0个所", "逾期": "1个所", "未报": "0个所", "未到期": "0个所"}
+    table = at.dataframe[0].value
+    assert table.iloc[0][["监管所", "上报日期", "状态", "逾期天数"]].tolist() == ["明水所", "2022年10月31日", "● 逾期", "7天"]
+
+
+def test_the_office_enters_any_station_and_kpi_values(small_url, monkeypatch):
+    at = open_page(small_url, monkeypatch, "office", ENTRY)
+    assert [t.label for t in at.tabs] == ["任务进度", "指标月报"]
+    at.selectbox(key="entry_station").select_index(1).run()
+    assert at.data_editor[0].value.iloc[0][["目标", "本月累计完成"]].tolist() == [26, 18]
+    kpi = at.data_editor[1].value
+    assert kpi[["指标", "目标", "本年累计"]].values.tolist() == [["核查处置按时完成率", "≥95.0%", 90.0]]
+    edit(at, "entry-kpi-2022-10-0", {0: {"本年累计": 96, "分子": 48, "分母": 50}})
+    at.button(key="entry-save-kpi-0").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.replace("\\", "").startswith("已保存为批次 #1：新增0项，更新1项")
+    [reading] = rows(small_url, m.KpiReading)
+    assert (reading["value"], reading["numerator"], reading["denominator"]) == (pytest.approx(0.96), 48, 50)
+    assert rows(small_url, m.ImportBatch)[0]["file_name"] == "数据填报（指标月报 2022年10月）"
+
+
+def test_a_leader_has_no_entry_page(small_url, monkeypatch):
+    at = fresh_app(small_url, monkeypatch, user="leader").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(ENTRY)
+
+
+def test_entry_page_runs_on_the_demo_database(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "mingshui", ENTRY)
+    assert len(at.data_editor[0].value) == 4  # the four indicators of 2022
+    at = open_page(demo_url, monkeypatch, "office", ENTRY)
+    assert len(at.data_editor) == 2 and not at.error
+
+
+# --- 上报监测 ------------------------------------------------------------------------------------------
+
+
+def test_submissions_page_agrees_with_the_overviews_rate(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "office", SUBMISSIONS)
+    with Session(get_engine(demo_url)) as s:
+        tl = metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31)
+        n_stations = len(s.exec(select(m.Station.id)).all())
+    dispose_engines()
+    october = tl.iloc[-1]
+    counts = {k: int(v.removesuffix("个所")) for k, v in metrics_of(at).items()}
+    assert counts["按时"] == october["n_ontime"]
+    assert counts["按时"] + counts["逾期"] + counts["未报"] == october["n_expected"] == n_stations
+    assert len(at.dataframe[0].value) == n_stations
+    timeliness = at.dataframe[1].value
+    assert timeliness["累计按时上报率"].iloc[-1] == f"{october['value'] * 100:.1f}%"
+    assert timeliness["按时上报"].tolist() == tl["n_ontime"].tolist()
+
+
+def test_a_station_account_sees_its_own_row(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "mingshui", SUBMISSIONS)
+    assert at.dataframe[0].value["监管所"].tolist() == ["明水所"]
+    assert at.dataframe[2].value["监管所"].tolist() == ["明水所"]
+    assert any("仅显示本所（明水所）" in c.value for c in at.caption)
+    assert sum(int(v.removesuffix("个所")) for v in metrics_of(at).values()) == 1
+
+
+def test_leader_sees_every_station(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, "leader", SUBMISSIONS)
+    assert len(at.dataframe[0].value) == 18 and not at.error
+
+
+def test_the_fallback_deadline_is_noted(small_url, monkeypatch):
+    """A month past chinese-calendar's data: the deadline counts weekends only, and the page says so."""
+    import chinese_calendar
+
+    from db.deadlines import FALLBACK_NOTE
+
+    year = max(chinese_calendar.constants.holidays).year + 1
+    at = fresh_app(small_url, monkeypatch, as_of=f"{year}-01-31", user="office").run()
+    at.switch_page(SUBMISSIONS).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(FALLBACK_NOTE in i.value for i in at.info)
+    assert at.title[0].value == f"上报监测 · {year}年1月"
