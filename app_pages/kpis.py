@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from components import data, period, views
+from components import data, lineage_view, period, views
 from components.gauge import build_gauge, gauge_caption
 from db import fmt
 
@@ -36,6 +36,10 @@ for row in gauges.to_dict("records"):
             ))
             source = "，".join(x for x in (row.get("source_doc"), row.get("source_article")) if x)
             st.caption(fmt.md_escape(f"来源：{source or '未注明'}" + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
+            with st.expander("数据来源"):
+                lineage_view.show("kpi_lineage", key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
+                                  year=p.year, month=p.month,
+                                  value_format=fmt.pct if is_rate else lambda v, u=row["unit"]: f"{fmt.num(v)}{u}")
             trend = data.metric("kpi_trend", kpi_id=int(row["kpi_id"]), year=p.year)
             trend = trend[trend["month"] <= p.month]
             if trend["reported"].any():

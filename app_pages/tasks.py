@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from components import data, period, views
+from components import data, lineage_view, period, views
 from db import fmt
 
 p = period.current()
@@ -75,6 +75,8 @@ st.dataframe(
     hide_index=True, key="station-rows",
 )
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
+with st.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报"):
+    lineage_view.show("task_lineage", key="station-lineage", year=p.year, month=p.month, station_id=station_id)
 try:
     items = data.listing("task_items", year=p.year, station_id=station_id)
 except PermissionError as e:

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
-from db import auth, lists, metrics, queries
+from db import auth, lineage, lists, metrics, queries
 from db import models as m
 
 User = Mapping[str, Any] | None
@@ -133,6 +133,9 @@ LISTS: dict[str, Callable[..., pd.DataFrame]] = {
     "cadres": cadres,
     "cadre_detail": cadre_detail,
     "task_items": task_items,
+    # where a figure came from (db.lineage checks that the viewer may read the figure's page)
+    "task_lineage": lineage.station_figures,
+    "kpi_lineage": lineage.kpi_figure,
 }
 # Lists whose rows depend on the period's end (as_of).
 NEEDS_AS_OF = frozenset({"not_visited", "overdue_problems", "cadre_detail"})

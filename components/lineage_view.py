@@ -1,0 +1,29 @@
+"""数据来源: the lineage of a page's figures (db.lineage) as a small table — figure, value, month and source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from components import data
+from db import fmt
+
+
+def show(name: str, *, key: str, value_format: Callable[[float], str] = fmt.num, **kwargs) -> None:
+    """The lineage list `name` of components.data.listing (task_lineage, kpi_lineage) as a table; a refusal or
+    nothing to show as a caption. value_format writes a value (e.g. fmt.pct for a rate)."""
+    try:
+        df = data.listing(name, **kwargs)
+    except PermissionError as e:
+        st.caption(fmt.md_escape(str(e)))
+        return
+    if df.empty:
+        st.caption("没有可追溯的数据")
+        return
+    view = pd.DataFrame({
+        **({"指标": df["indicator"]} if "indicator" in df else {}),
+        "数据项": df["figure"], "数值": df["value"].map(lambda v: "" if pd.isna(v) else value_format(v)), "月份": df["month"], "来源": df["source"],
+    })
+    st.dataframe(view, hide_index=True, key=key)
