@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 export DATABASE_URL ?= sqlite:///data/shian.db
 
-.PHONY: run test lint venv dev-venv pg-start sysdeps demo clean
+.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ lint: dev-venv
 test: dev-venv pg-start sysdeps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -rs
+
+## soak: 2,000 大屏 rotations in one process (not part of `make test`, about three minutes); prints the resident
+## memory at rotation 100 and 2,000 and fails when it grew by 50 MB or more
+soak: dev-venv
+	$(PY) tests/soak_kiosk.py --rotations 2000 --bump-every 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

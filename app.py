@@ -4,8 +4,8 @@ layer checks again (db/auth.py, db/access.py)."""
 
 import streamlit as st
 
-from components import auth, data, period
-from db.auth import can
+from components import auth, data, kiosk, period
+from db.auth import KIOSK, can
 
 st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
 
@@ -17,8 +17,12 @@ PAGES = [
     ("看板", "工作要点", "app_pages/plans.py", ":material/folder_open:", "plans"),
     ("看板", "指标", "app_pages/kpis.py", ":material/speed:", "kpis"),
     ("看板", "地图", "app_pages/map.py", ":material/map:", "map"),
+    ("看板", "大屏", "app_pages/kiosk.py", ":material/tv:", "kiosk"),
+    ("数据", "数据导入", "app_pages/imports.py", ":material/upload_file:", "import"),
+    ("数据", "导入记录", "app_pages/import_log.py", ":material/history_edu:", "import-log"),
     ("数据", "数据填报", "app_pages/entry.py", ":material/edit_note:", "entry"),
     ("数据", "上报监测", "app_pages/submissions.py", ":material/fact_check:", "submissions"),
+    ("系统管理", "系统设置", "app_pages/settings.py", ":material/settings:", "settings"),
     ("系统管理", "用户管理", "app_pages/users.py", ":material/manage_accounts:", "users"),
     ("系统管理", "审计日志", "app_pages/audit.py", ":material/history:", "audit"),
 ]
@@ -42,17 +46,25 @@ sections = navigation_for(who["role"]) if who else {}
 if not sections:
     nav = st.navigation([st.Page(auth.login_form, title="登录", icon=":material/login:", url_path="login")],
                        position="hidden")
-    if who:  # a kiosk token: the 大屏 is its only page
-        st.info("此链接为大屏专用，只能打开大屏页面。")
-        st.stop()
     nav.run()
     st.stop()
 
+if who["role"] == KIOSK:  # a kiosk token: the 大屏 is its only page; no menu, no sidebar, nothing to click
+    st.set_page_config(page_title="大屏 · 食安督导看板", initial_sidebar_state="collapsed")
+    # Streamlit serves a navigation's default page at "/" and answers its own url_path with "page not found":
+    # the 大屏 at /kiosk is therefore not the default; "/" (the older ?kiosk=TOKEN links) draws the same screen.
+    _, title, path, icon, url = next(row for row in PAGES if row[1] == "大屏")
+    home = st.Page(kiosk.show, title=title, icon=icon, url_path="screen", default=True)
+    st.navigation([home, st.Page(path, title=title, icon=icon, url_path=url)], position="hidden").run()
+    st.stop()
+
 nav = st.navigation(sections)
+if nav.title == "大屏":
+    st.set_page_config(initial_sidebar_state="collapsed")
 if nav.title in PERIOD_PAGES:
     period.select()
 auth.sidebar_account(who)
-if data.is_demo_database():
+if data.is_demo_database() and nav.title != "大屏":  # the 大屏 shows its own, in its header
     st.warning("示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计；任务目标与配档表取自章丘区2022年文件。",
                icon=":material/warning:")
 nav.run()

@@ -1,5 +1,5 @@
-"""数据填报: a station's monthly 累计完成 (监管所: its own; 食安办: any station) and the office's KPI monthly values,
-checked and saved by db.entry as one batch that 导入记录 can undo."""
+"""数据填报: a station's monthly 累计完成 and 风险隐患排查整治表 (监管所: its own; 食安办: any station) and the office's
+KPI monthly values, checked and saved by db.entry as one batch that 导入记录 can undo."""
 
 import logging
 from collections.abc import Mapping
@@ -18,6 +18,8 @@ FLASH = "entry_flash"  # (message, warnings) of the last save, shown on the next
 GEN = "entry_gen"  # bumped after a save so the editors start again from the stored figures
 COL_VALUE, COL_REASON, COL_LAST, COL_NEW, COL_HINT = "本月累计完成", "说明", "上月累计", "本月新增", "提示"
 KPI_VALUE, KPI_NUM, KPI_DEN = "本年累计", "分子", "分母"
+HZ_VALUE, HZ_BEFORE, HZ_LIST = "本月", "本年此前累计", "隐患清单"
+REPORTS = ("任务进度", "风险隐患排查整治表")  # the two monthly reports a station sends (DOMAIN.md §5)
 
 user = web_auth.current_user()
 actor = web_auth.actor(user)
@@ -56,6 +58,8 @@ elif station_names:
     station_id = by_name[right.selectbox("监管所", list(by_name), key="entry_station")]
 else:
     station_id = None
+report = st.segmented_control("填报内容", REPORTS, default=REPORTS[0], key="entry_report",
+                              help="监管所每月23日前上报任务进度和风险隐患排查整治表") or REPORTS[0]
 
 def show_errors(errors: list[str]) -> None:
     st.error("未保存，请修改以下问题后重新保存：\n" + "\n".join(f"- {fmt.md_escape(e)}" for e in errors))
@@ -156,6 +160,44 @@ def progress_form(station_id: int) -> None:
         history(saves, key=f"entry-history-{station_id}")
 
 
+def hazard_form(station_id: int) -> None:
+    name = station_names.get(station_id, "")
+    with Session(data.engine()) as session:
+        frame = entry.hazard_entry_frame(session=session, user=user, station_id=station_id, year=year, month=month)
+        saves = entry.hazard_entry_batches(session=session, user=user, station_id=station_id, year=year,
+                                           month=month)
+    view = pd.DataFrame({"项目": frame["item"], "单位": frame["unit"], HZ_BEFORE: frame["ytd_before"],
+                         HZ_VALUE: frame["value"], HZ_LIST: frame["listed"]})
+    reported = frame.attrs.get("report_date")
+    st.caption(f"{fmt.md_escape(name)} · {fmt.month_label(year, month)}风险隐患排查整治表："
+               "填写本月的数字（不是累计），四项都要填，没有请填0。整改隐患数为本月发现的隐患中截至上报时已整改的数量，"
+               "不能大于发现隐患数。“隐患清单”列为已导入清单中的条数，仅供核对，不一致时保存后会提示。"
+               + (f"本月已于{fmt.date_label(reported)}上报，更正不改变上报日期。" if reported else ""))
+    edited = st.data_editor(
+        view, key=f"entry-hazard-{station_id}-{year}-{month}-{gen}", hide_index=True, num_rows="fixed",
+        disabled=["项目", "单位", HZ_BEFORE, HZ_LIST],
+        column_config={
+            HZ_BEFORE: st.column_config.NumberColumn(format="%d", help="1月至上月各月上报数之和"),
+            HZ_VALUE: st.column_config.NumberColumn(min_value=0, step=1, format="%d", help="本月数字，整数，不能为负"),
+            HZ_LIST: st.column_config.NumberColumn(format="%d", help="隐患清单中本月发现的隐患数，及其中截至上报日已整改的数"),
+        },
+    )
+    if st.button("保存", type="primary", key=f"entry-save-hazard-{gen}", icon=":material/save:"):
+        rows = dict(zip(frame["field"], edited[HZ_VALUE].tolist(), strict=True))
+        attempt(lambda: entry.save_hazards(engine=data.engine(), user=user, station_id=station_id, year=year,
+                                           month=month, rows=rows, today=as_of, client=actor.client))
+    with st.expander("本月填报记录", expanded=False):
+        history(saves, key=f"entry-hazard-history-{station_id}")
+
+
+def station_form(station_id: int) -> None:
+    """The chosen monthly report of the station: 任务进度 or 风险隐患排查整治表."""
+    if report == REPORTS[1]:
+        hazard_form(station_id)
+    else:
+        progress_form(station_id)
+
+
 def _rate_text(value: float, unit: str) -> str:
     return fmt.pct(value) if unit == "%" else f"{fmt.num(value)}{unit}"
 
@@ -211,10 +253,10 @@ def kpi_form() -> None:
 if station_id is None:
     st.info("尚无监管所，请先导入监管所表。")
 elif own is None:
-    t_progress, t_kpi = st.tabs(["任务进度", "指标月报"])
-    with t_progress:
-        progress_form(int(station_id))
+    t_station, t_kpi = st.tabs([report, "指标月报"])
+    with t_station:
+        station_form(int(station_id))
     with t_kpi:
         kpi_form()
 else:
-    progress_form(int(station_id))
+    station_form(int(station_id))

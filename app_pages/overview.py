@@ -1,10 +1,11 @@
-"""总览: one screen for leaders — the narrative, task-list pace, KPI gauges, 包保 and the stations lagging most."""
+"""总览: one screen for leaders — the narrative, task-list pace, KPI gauges, 包保, the stations lagging most and the
+风险隐患排查整治 (隐患整改率, open hazards by station)."""
 
 import streamlit as st
 
 from components import data, period, views
 from components.gauge import show_gauges
-from db import fmt, narrative
+from db import fmt, narrative, pacing, submissions
 
 p = period.current()
 st.title(f"总览 · {p.label}")
@@ -69,3 +70,53 @@ else:
         hide_index=True, key="worst-stations",
         column_config={"平均进度差": st.column_config.NumberColumn("平均进度差（百分点）", format="%.1f")},
     )
+
+st.subheader(f"{p.month}月月报上报")
+# The same submissions 月报按时上报率 counts (db.metrics.report_timeliness); by station on 上报监测.
+for kind, label in submissions.KIND_LABELS.items():
+    try:
+        month_rows = data.listing("submission_status", year=p.year, month=p.month, kind=kind)
+    except PermissionError:
+        break
+    if month_rows.empty:
+        continue
+    n = submissions.status_counts(month_rows)
+    deadline, note = month_rows.iloc[0]["deadline"], month_rows.iloc[0]["deadline_note"]
+    if n[submissions.NOT_DUE]:
+        told = f"未到截止日，已报{len(month_rows) - n[submissions.NOT_DUE]}个所"
+    else:
+        told = "、".join(f"{s}{n[s]}个所" for s in (submissions.ON_TIME, submissions.LATE, submissions.MISSING))
+    st.markdown(fmt.md_escape(f"{label}：{told}（共{len(month_rows)}个所，截止{fmt.date_label(deadline)}"
+                              f"{'，' + note if note else ''}）"))
+
+st.subheader("风险隐患排查整治")
+hz_total = data.metric("hazard_totals", year=p.year, month=p.month)
+hz_station = data.metric("hazards", year=p.year, month=p.month)
+if hz_total.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
+    st.info(f"{p.year}年尚无风险隐患排查整治表。")
+else:
+    h = hz_total.iloc[0]
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        views.rate_card("隐患整改率（今年累计）", h["rectification_rate"], key="hz-rate",
+                        help="各所风险隐患排查整治表的整改隐患数 ÷ 发现隐患数，1月至本月累计",
+                        note=f"{fmt.num(h['hazards_rectified'])}/{fmt.num(h['hazards_found'])}项隐患")
+    with c2:
+        ref = pacing.ref_date(p.year, p.month, p.as_of)
+        views.count_card("未整改隐患", int(h["n_open"]), "项", key="hz-open",
+                         help=f"隐患清单中截至{fmt.date_label(ref)}尚未整改的隐患（未整改 + 逾期）",
+                         note=f"其中逾期{fmt.num(h['n_overdue'])}项")
+    with c3:
+        views.count_card("检查主体（今年累计）", int(h["entities_checked"]), "家", key="hz-checked",
+                         note=f"立案{fmt.num(h['cases_opened'])}件")
+    with c4:
+        views.count_card(f"{p.month}月已报", int(h["n_reported"]), "个所", key="hz-reported",
+                         note=f"共{fmt.num(h['n_stations'])}个所，详见“上报监测”")
+    open_by_station = hz_station[hz_station["n_open"] > 0].sort_values(
+        ["n_open", "n_overdue", "sort_order"], ascending=[False, False, True])
+    if open_by_station.empty:
+        st.caption("各监管所的隐患均已整改。")
+    else:
+        parts = [f"{fmt.md_escape(r.station)}{r.n_open}项" + (f"（逾期{r.n_overdue}项）" if r.n_overdue else "")
+                 for r in open_by_station.itertuples()]
+        st.caption("未整改隐患（按监管所）：" + "、".join(parts))

@@ -1,5 +1,6 @@
-"""上报监测: for the period's month, which stations sent their monthly report (任务进度) by the deadline, which were late,
-which are missing; the year's 月报按时上报率 month by month, from the same reports and deadlines."""
+"""上报监测: for the period's month, which stations sent their monthly report — 任务进度 or 风险隐患排查整治表, chosen
+on the page — by the deadline, which were late, which are missing; the year's on-time rate month by month, from the
+same reports and deadlines."""
 
 import datetime as dt
 
@@ -20,11 +21,11 @@ RULE = "截止日期为当月23日（含当日），遇周末或法定节假日�
 
 @st.cache_data(**data.CACHE)
 def grid_for(version: int, role: str | None, station_id: int | None, year: int, month: int,
-             as_of: dt.date) -> pd.DataFrame:
+             as_of: dt.date, kind: str = submissions.KINDS[0]) -> pd.DataFrame:
     # Keyed by the viewer's role and station, so one viewer's rows never serve another; a refusal is not cached.
     with Session(data.engine()) as session:
         return submissions.submission_grid(session=session, user={"role": role, "station_id": station_id},
-                                           year=year, month=month, as_of=as_of)
+                                           year=year, month=month, as_of=as_of, kind=kind)
 
 
 def chip(status: str) -> str:
@@ -58,11 +59,17 @@ def build_rate_chart(tl: pd.DataFrame) -> alt.Chart:
 
 p = period.current()
 st.title(f"上报监测 · {p.label}")
+labels = {label: kind for kind, label in submissions.KIND_LABELS.items()}
+kind_label = st.segmented_control("月报", list(labels), default=submissions.KIND_LABELS[submissions.KINDS[0]],
+                                  key="submission_kind",
+                                  help="监管所每月23日前上报任务进度和风险隐患排查整治表，两者分别统计") \
+    or submissions.KIND_LABELS[submissions.KINDS[0]]
+kind = labels[kind_label]
 who = data.viewer()
 station_id = who.get("station_id")
 try:
     grid = grid_for(data.data_version(), who.get("role"), None if station_id is None else int(station_id), p.year,
-                    p.month, p.as_of)
+                    p.month, p.as_of, kind)
 except PermissionError as e:
     st.error(fmt.md_escape(e))
     st.stop()
@@ -72,7 +79,7 @@ if grid.empty:
 
 month = grid[grid["month"] == p.month].reset_index(drop=True)
 deadline, note = month["deadline"].iloc[0], month["deadline_note"].iloc[0]
-st.caption(f"{p.label}月报（任务进度）截止日期：{fmt.date_label(deadline)}。{RULE}"
+st.caption(f"{p.label}月报（{kind_label}）截止日期：{fmt.date_label(deadline)}。{RULE}"
            f"逾期天数按{fmt.date_label(p.as_of)}（数据截至日）计算。")
 if note:
     st.info(f"{p.label}的截止日期{fmt.md_escape(note)}（节假日安排以国务院办公厅通知为准）。")
@@ -94,10 +101,10 @@ view = pd.DataFrame({
 })
 st.dataframe(colour(view, ["状态"]), hide_index=True, key="submission-table")
 views.download(view.assign(状态=month["status"]), label="下载上报情况（Excel）",
-               file_name=f"上报情况_{p.year}年{p.month}月.xlsx", key="submission-download")
+               file_name=f"上报情况_{kind_label}_{p.year}年{p.month}月.xlsx", key="submission-download")
 
-st.subheader(f"{p.year}年月报按时上报率")
-tl = data.metric("report_timeliness", year=p.year, month=p.month)
+st.subheader(f"{p.year}年月报按时上报率" + ("" if kind == submissions.KINDS[0] else f"（{kind_label}）"))
+tl = data.metric("report_timeliness", year=p.year, month=p.month, kind=kind)
 monthly = pd.DataFrame({
     "月份": tl["month"].map(lambda m: f"{m}月"),
     "截止日期": tl["deadline"].map(day_label),

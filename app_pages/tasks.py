@@ -1,10 +1,11 @@
-"""任务清单: station × indicator progress, ranking, monthly trend, a station's sites, the 督办 list and the 配档表."""
+"""任务清单: station × indicator progress, ranking, monthly trend, a station's sites, the 督办 list, the 配档表 and each
+station's 风险隐患排查整治 (counts year to date, 隐患整改率, open hazards)."""
 
 import pandas as pd
 import streamlit as st
 
 from components import data, lineage_view, period, views
-from db import fmt
+from db import fmt, pacing
 
 p = period.current()
 st.title(f"任务清单 · {p.label}")
@@ -110,3 +111,30 @@ else:
         .rename(columns={"time_text": "时间", "focus": "工作重点", "measures": "推进措施", "status": "状态"}),
         hide_index=True, key="schedule-table",
     )
+
+st.subheader("风险隐患排查整治")
+hz = data.metric("hazards", year=p.year, month=p.month)
+hz_total = data.metric("hazard_totals", year=p.year, month=p.month)
+if hz.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
+    st.caption(f"{p.year}年尚无风险隐患排查整治表。")
+else:
+    h = hz_total.iloc[0]
+    ref = pacing.ref_date(p.year, p.month, p.as_of)
+    st.caption(f"1月至{p.month}月累计：全区隐患整改率{fmt.pct(h['rectification_rate'])}"
+               f"（整改{fmt.num(h['hazards_rectified'])}项/发现{fmt.num(h['hazards_found'])}项）；"
+               f"截至{fmt.date_label(ref)}隐患清单中未整改{fmt.num(h['n_open'])}项，其中逾期{fmt.num(h['n_overdue'])}项。"
+               "隐患整改率 = 整改隐患数 ÷ 发现隐患数（各所每月上报数之和）。")
+    rows = pd.concat([hz, hz_total.assign(station=hz_total["district"])], ignore_index=True)
+    hz_view = pd.DataFrame({
+        "监管所": rows["station"],
+        f"{p.month}月上报": [*hz["reported"].map(lambda r: "已报" if r else "未报"),
+                           f"{int(h['n_reported'])}/{int(h['n_stations'])}个所"],
+        "检查主体数": rows["entities_checked"], "发现隐患数": rows["hazards_found"],
+        "整改隐患数": rows["hazards_rectified"], "隐患整改率": rows["rectification_rate"].map(fmt.pct),
+        "立案数": rows["cases_opened"], "未整改": rows["n_pending"], "逾期": rows["n_overdue"],
+    })
+    st.dataframe(hz_view, hide_index=True, key="hazard-table",
+                 column_config={c: st.column_config.NumberColumn(format="%d")
+                                for c in ("检查主体数", "发现隐患数", "整改隐患数", "立案数", "未整改", "逾期")})
+    views.download(hz_view, label="下载风险隐患排查整治情况（Excel）",
+                   file_name=f"风险隐患排查整治_{p.year}年{p.month}月.xlsx", key="hazard-download")

@@ -148,7 +148,7 @@ with t_kiosk:
         except Exception:  # no request (AppTest)
             base = ""
         st.caption("大屏打开以下地址即可（令牌停用后失效）：")
-        st.code(f"{base or 'http://<服务器地址>'}/?kiosk={token}", language=None)
+        st.code(f"{base or 'http://<服务器地址>'}/kiosk?token={token}", language=None)
     st.dataframe(tokens.assign(创建时间=tokens["创建时间"].map(auth.local_time_label)), hide_index=True,
                  key="kiosk-table")
     with st.form(f"add-kiosk-{gen}"):

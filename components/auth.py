@@ -104,8 +104,9 @@ def _remember(user: dict[str, Any] | None, until: float | None = None) -> dict[s
 
 
 def kiosk_principal() -> dict[str, Any] | None:
-    """A kiosk opened with ?kiosk=TOKEN (valid tokens only): it may see the 大屏 and nothing else."""
-    token = st.query_params.get("kiosk")
+    """A kiosk opened with /kiosk?token=TOKEN (or the older ?kiosk=TOKEN; valid tokens only): it may see the 大屏
+    and nothing else."""
+    token = st.query_params.get("token") or st.query_params.get("kiosk")
     if not token:
         return st.session_state.get(_KIOSK_KEY)
     with Session(data.engine()) as session:

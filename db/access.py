@@ -126,6 +126,14 @@ def task_items(*, session: Session, user: User, year: int, station_id: int | Non
     return lists.task_items(session=session, year=year, station_id=sid, limit=limit)
 
 
+def submission_status(**kwargs: Any) -> pd.DataFrame:
+    """上报监测's month, one row per station (db.submissions.submission_status, which checks the page and a
+    监管所 account's own station; imported here on use, as db.submissions builds on this module)."""
+    from db import submissions
+
+    return submissions.submission_status(**kwargs)
+
+
 # The lists components.data.listing may call, by name (nothing else in this module is reachable through it).
 LISTS: dict[str, Callable[..., pd.DataFrame]] = {
     "not_visited": not_visited,
@@ -136,6 +144,8 @@ LISTS: dict[str, Callable[..., pd.DataFrame]] = {
     # where a figure came from (db.lineage checks that the viewer may read the figure's page)
     "task_lineage": lineage.station_figures,
     "kpi_lineage": lineage.kpi_figure,
+    # 上报监测: a station's month by station (db.submissions checks the page and a 监管所's own station)
+    "submission_status": submission_status,
 }
 # Lists whose rows depend on the period's end (as_of).
-NEEDS_AS_OF = frozenset({"not_visited", "overdue_problems", "cadre_detail"})
+NEEDS_AS_OF = frozenset({"not_visited", "overdue_problems", "cadre_detail", "submission_status"})

@@ -52,7 +52,7 @@ REASON_RATE_LIMITED = "尝试过频"
 # Only attempts that tested a password count towards a lockout; refusals while locked do not extend it.
 COUNTED_REASONS = (REASON_WRONG_PASSWORD, REASON_UNKNOWN_USER, REASON_DISABLED)
 
-ACTIONS = ("登录", "登录失败", "退出", "导入", "撤销", "编辑", "导出", "用户管理", "解锁")
+ACTIONS = ("登录", "登录失败", "退出", "导入", "撤销", "编辑", "导出", "用户管理", "解锁", "系统设置")
 KIOSK = "kiosk"  # the pseudo-role of a 大屏 opened with a kiosk token
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 64

@@ -1,5 +1,5 @@
-"""数据填报: a station's monthly 累计完成 and the office's KPI monthly values, entered on a page and written the way
-an import writes them — the importer's checks and messages, one ImportBatch with its change log (so 导入记录 can undo
+"""数据填报: a station's monthly 累计完成 and 风险隐患排查整治表 counts, and the office's KPI monthly values, entered on
+a page and written the way an import writes them — the importer's checks and messages, one ImportBatch with its change log (so 导入记录 can undo
 it), the month's first report recorded as the station's submission, data_version moved and an audit row."""
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ from sqlmodel import Session, col, select
 
 from db import access, auth
 from db import engine as dbe
+from db import hazards as hz
 from db import models as m
+from db.pacing import month_end
 from seed.importer.values import ValueProblem, display, is_blank, parse_count, parse_float, parse_rate
 from seed.importer.writer import Counts, Writer
 
 ENTRY_PAGE = "数据填报"
 PROGRESS_KIND = "任务进度"
+HAZARD_KIND = hz.KIND  # 风险隐患
 KPI_KIND = "指标月报"
 SHEET = "数据填报"  # the change log's src_sheet for rows written from the page
 ENTRY_PREFIX = "数据填报（"  # every entry batch's file_name starts so: 导入记录 tells saves from files by it
@@ -48,6 +51,8 @@ MSG_NO_CHANGE = "数据没有变化，未做任何更改"
 
 ENTRY_COLUMNS = ["indicator_id", "indicator", "indicator_name", "unit", "target", "last_month", "last_cumulative",
                  "cumulative", "increment", "is_demo"]
+HAZARD_ENTRY_COLUMNS = ["field", "item", "unit", "ytd_before", "value", "listed", "is_demo"]
+MSG_HAZARD_UNKNOWN_FIELD = "未知的项目：{field}"
 KPI_ENTRY_COLUMNS = ["kpi_id", "name", "unit", "target", "direction", "last_month", "last_value", "value",
                      "numerator", "denominator", "is_demo"]
 
@@ -170,6 +175,10 @@ def _finish(session: Session, batch: m.ImportBatch, writer: Writer, result: Save
 
 def entry_file_name(station: str, year: int, month: int) -> str:
     return f"{ENTRY_PREFIX}{station} {year}年{month}月）"
+
+
+def hazard_file_name(station: str, year: int, month: int) -> str:
+    return f"{ENTRY_PREFIX}{station} {year}年{month}月 风险隐患）"
 
 
 def kpi_file_name(year: int, month: int) -> str:
@@ -316,6 +325,127 @@ def save_progress(
             _finish(session, batch, writer, result, user=user, client=client,
                     detail={"station": station, "year": year, "month": month,
                             "reasons": {str(k): _text(v)[:REASON_MAX] for k, v in reasons.items() if _text(v)}})
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# --- 风险隐患排查整治表 ------------------------------------------------------------------------------
+
+
+def _hazard_rows(session: Session, station_id: int, year: int, month: int) -> pd.DataFrame:
+    """The four counts of the station's month: this month's figure (NaN when not reported yet), the sum of the
+    year's earlier months, and what the hazard list says for 发现/整改 (NaN when the station keeps no list)."""
+    r = m.HazardReport
+    # One station's year: twelve rows at most.
+    reports = session.exec(select(r).where(r.year == year, r.station_id == station_id, r.month <= month)).all()
+    current = next((x for x in reports if x.month == month), None)
+    before = {f: sum(getattr(x, f) for x in reports if x.month < month) for f in hz.COUNTS}
+    tallies = hz.list_tallies(session, year=year, station_ids=[station_id])
+    tally = tallies.get(station_id, {}).get(month, hz.ListTally()) if station_id in tallies else None
+    day = (current.report_date if current and current.report_date else None) or month_end(year, month)
+    listed = {"hazards_found": tally.n if tally else math.nan,
+              "hazards_rectified": tally.rectified_by(day) if tally else math.nan}
+    rows = [{
+        "field": f, "item": hz.LABELS[f], "unit": hz.UNITS[f],
+        "ytd_before": float(before[f]) if any(x.month < month for x in reports) else math.nan,
+        "value": float(getattr(current, f)) if current else math.nan,
+        "listed": float(listed.get(f, math.nan)),
+        "is_demo": bool(current and current.is_demo),
+    } for f in hz.COUNTS]
+    df = pd.DataFrame(rows, columns=HAZARD_ENTRY_COLUMNS)
+    df.attrs["report_date"] = current.report_date if current else None
+    return df
+
+
+def hazard_entry_frame(*, session: Session, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
+    """One row per count of the 风险隐患排查整治表 (检查主体数, 发现隐患数, 整改隐患数, 立案数): this month's figure
+    (NaN = not reported), the year's earlier months summed (ytd_before) and the hazard list's figure (listed: the
+    hazards listed for the month, and those of them rectified by the report date). attrs["report_date"] is the
+    month's first report date, None before one. Same checks as entry_frame: 食安办 any station, 监管所 its own."""
+    check_station(session=session, user=user, station_id=station_id)
+    return _hazard_rows(session, int(station_id), int(year), int(month))
+
+
+def save_hazards(
+    *,
+    engine: Engine,
+    user: User,
+    station_id: int,
+    year: int,
+    month: int,
+    rows: Mapping[str, Any],
+    today: dt.date | None = None,
+    client: str | None = None,
+) -> SaveResult:
+    """Save a station's 风险隐患排查整治表 for a month: `rows` maps a count's field (hz.COUNTS) → the figure as typed;
+    a field left out keeps its stored figure. PermissionError for a role that may not enter data or a 监管所 account
+    entering another station; validation problems come back as Chinese errors and nothing is written.
+
+    The importer's rules (handlers.hazard_reports): whole non-negative numbers, all four or none (none = not
+    reported; a reported figure cannot be cleared), 整改隐患数 ≤ 发现隐患数; a disagreement with the hazard list is a
+    warning. One transaction writes one ImportBatch (kind 风险隐患) through the importer's Writer, records the
+    month's submission dated `today` (AS_OF) unless the station already reported that month, audits 编辑 and moves
+    data_version; 导入记录 (undo_batch) can undo it."""
+    today = today or dbe.as_of(engine)
+    result = SaveResult()
+    with Session(engine) as session:
+        try:
+            station = check_station(session=session, user=user, station_id=station_id)
+            result.errors += _check_period(year, month, today)
+            unknown = [str(f) for f in rows if f not in hz.COUNTS]
+            result.errors += [MSG_HAZARD_UNKNOWN_FIELD.format(field=f) for f in unknown]
+            if result.errors:
+                return result
+            frame = _hazard_rows(session, int(station_id), int(year), int(month)).set_index("field")
+            stored = {f: None if pd.isna(frame.at[f, "value"]) else int(frame.at[f, "value"]) for f in hz.COUNTS}
+            typed = {f: rows.get(f) if f in rows else stored[f] for f in hz.COUNTS}
+            if all(_blank(v) for v in typed.values()) and all(v is None for v in stored.values()):
+                return result  # nothing reported, nothing typed: no change
+            values: dict[str, int | None] = {}
+            for f in hz.COUNTS:
+                raw, label = typed[f], hz.LABELS[f]
+                if _blank(raw):
+                    result.errors.append(_line(label, MSG_CLEARED if stored[f] is not None else hz.MSG_INCOMPLETE))
+                    values[f] = None
+                    continue
+                try:
+                    values[f], _ = parse_count(raw)
+                except ValueProblem as exc:
+                    result.errors.append(_line(label, str(exc), raw))
+                    values[f] = None
+            for f, message in hz.check_counts(values).items():
+                result.errors.append(_line(hz.LABELS[f], message, typed[f]))
+            if result.errors:
+                return result
+            report_date = frame.attrs["report_date"] or today
+            tallies = hz.list_tallies(session, year=year, station_ids=[int(station_id)])
+            for f, message in hz.list_check(tallies, station=station, station_id=int(station_id), year=year,
+                                            month=month, found=values["hazards_found"],
+                                            rectified=values["hazards_rectified"], report_date=report_date).items():
+                result.warnings.append(_line(f"{station} {hz.LABELS[f]}", message))
+            if values == stored:
+                result.counts.add("unchanged")
+                return result
+            batch = _new_batch(session, file_name=hazard_file_name(station, year, month), kind=HAZARD_KIND,
+                               year=year, month=month, user=user,
+                               payload={"station_id": int(station_id), "year": year, "month": month, "rows": values})
+            writer = Writer(session, batch)
+            hr, ms = m.HazardReport, m.MonthlySubmission
+            writer.prefetch(hr, ("year", "month", "station_id"),
+                            where=(hr.year == year) & (hr.month == month) & (hr.station_id == station_id))
+            # The month's first report keeps its date, as for the submission below.
+            _, status = writer.upsert(hr, {"year": year, "month": month, "station_id": int(station_id)},
+                                      {**values, "report_date": report_date}, sheet=SHEET)
+            result.counts.add(status)
+            subs = writer.prefetch(ms, ("station_id", "year", "month", "kind"),
+                                   where=(ms.station_id == station_id) & (ms.year == year) & (ms.month == month))
+            if (int(station_id), year, month, HAZARD_KIND) not in subs:
+                writer.upsert(ms, {"station_id": int(station_id), "year": year, "month": month, "kind": HAZARD_KIND},
+                              {"report_date": today}, sheet=SHEET)
+            _finish(session, batch, writer, result, user=user, client=client,
+                    detail={"station": station, "year": year, "month": month, "counts": values})
             return result
         except BaseException:
             session.rollback()
@@ -482,6 +612,13 @@ def entry_batches(*, session: Session, user: User, station_id: int, year: int, m
     """The saves of this station's month (batch, when, who, status, warnings), newest first."""
     station = check_station(session=session, user=user, station_id=station_id)
     return _batches(session, entry_file_name(station, year, month), limit)
+
+
+def hazard_entry_batches(*, session: Session, user: User, station_id: int, year: int, month: int,
+                         limit: int = 50) -> pd.DataFrame:
+    """The 风险隐患 saves of this station's month, newest first."""
+    station = check_station(session=session, user=user, station_id=station_id)
+    return _batches(session, hazard_file_name(station, year, month), limit)
 
 
 def kpi_entry_batches(*, session: Session, user: User, year: int, month: int, limit: int = 50) -> pd.DataFrame:

@@ -331,6 +331,63 @@ def problem_aging(
     return df.sort_values(["sort_order", "station_id"], na_position="last").reset_index(drop=True)
 
 
+# --- 风险隐患排查整治 -------------------------------------------------------------------------------
+
+HAZARD_COLUMNS = [
+    "station_id", "station", "sort_order", "n_reports", "reported", "entities_checked", "hazards_found",
+    "hazards_rectified", "cases_opened", "rectification_rate", "n_listed", "n_pending", "n_overdue", "n_open",
+    "is_demo",
+]
+_HAZARD_SUMS = ["n_reports", "entities_checked", "hazards_found", "hazards_rectified", "cases_opened", "n_listed",
+                "n_pending", "n_overdue", "n_open"]
+
+
+def hazard_rate(df: pd.DataFrame) -> pd.Series:
+    """隐患整改率 = 整改隐患数 ÷ 发现隐患数, both summed over the year's 风险隐患排查整治表 for months 1..M (year to
+    date up to the period). The reported counts drive it, as 累计完成 drives the task rates; the hazard list is only
+    their check. Nothing found: NaN (shown "—"), never 0% or 100%. Compute it again after any roll-up, so a total is
+    the ratio of sums."""
+    return _ratio(df["hazards_rectified"], df["hazards_found"])
+
+
+def hazards(*, session: Session, year: int, month: int, as_of: dt.date, station_id: int | None = None) -> pd.DataFrame:
+    """Per station (every station, in the bureau's order): the 风险隐患排查整治表 counts summed year to date through
+    `month`, n_reports and reported (this month), 隐患整改率 (hazard_rate), and from the hazard list as of ref
+    (the month's end, or as_of when earlier) the open hazards: n_pending (未整改), n_overdue (逾期, deadline before
+    ref) and n_open = n_pending + n_overdue; n_listed counts the list's hazards found by ref."""
+    ref = pacing.ref_date(year, month, as_of)
+    sums = queries.hazard_report_sums(session=session, year=year, month=month, station_id=station_id)
+    open_ = queries.hazard_open_counts(session=session, ref=ref, station_id=station_id)
+    st = queries.stations(session=session).drop(columns="is_demo")
+    if station_id is not None:
+        st = st[st["station_id"] == station_id]
+    df = st.merge(sums, on="station_id", how="left").merge(
+        open_.rename(columns={"any_demo": "list_demo"}), on="station_id", how="left")
+    df["n_open"] = df["n_pending"].fillna(0) + df["n_overdue"].fillna(0)
+    for c in _HAZARD_SUMS:
+        df[c] = df[c].fillna(0).astype("int64")
+    df["reported"] = df["reported"].fillna(0).astype(bool)
+    df["is_demo"] = df["any_demo"].fillna(0).astype(bool) | df["list_demo"].fillna(0).astype(bool)
+    df["rectification_rate"] = hazard_rate(df)
+    df = df.sort_values(["sort_order", "station_id"], kind="stable")
+    return df[HAZARD_COLUMNS].reset_index(drop=True)
+
+
+def hazard_totals(*, session: Session, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """The district row of `hazards`: counts summed over stations, n_stations and n_reported (stations that
+    reported this month), 隐患整改率 recomputed from the sums."""
+    df = hazards(session=session, year=year, month=month, as_of=as_of)
+    out = pd.DataFrame([{
+        "district": DISTRICT_LABEL,
+        "n_stations": len(df),
+        "n_reported": int(df["reported"].sum()),
+        **{c: int(df[c].sum()) for c in _HAZARD_SUMS},
+        "is_demo": bool(df["is_demo"].any()),
+    }])
+    out["rectification_rate"] = hazard_rate(out)
+    return out
+
+
 # --- KPIs ----------------------------------------------------------------------------------
 
 KPI_COLUMNS = [
@@ -360,14 +417,17 @@ def _deadline(fn: DeadlineFn, year: int, month: int) -> tuple[dt.date, str | Non
 
 
 def report_timeliness(
-    *, session: Session, year: int, month: int, as_of: dt.date, deadline_fn: DeadlineFn = report_deadline
+    *, session: Session, year: int, month: int, as_of: dt.date, deadline_fn: DeadlineFn = report_deadline,
+    kind: str = queries.PROGRESS_KIND,
 ) -> pd.DataFrame:
-    """月报按时上报率 by month 1..month: 任务进度 reports in by the deadline ÷ stations, summed year to date.
+    """月报按时上报率 by month 1..month: 任务进度 reports in by the deadline ÷ stations, summed year to date
+    (`kind` 风险隐患 gives the same for the 风险隐患排查整治表; the KPI counts 任务进度).
 
     A month whose deadline is still ahead of as_of is not yet due: it adds nothing to either side."""
     months = list(range(1, month + 1))
     dl = {m: _deadline(deadline_fn, year, m) for m in months}
-    counts = queries.submission_counts(session=session, year=year, deadlines={m: d for m, (d, _) in dl.items()})
+    counts = queries.submission_counts(session=session, year=year, deadlines={m: d for m, (d, _) in dl.items()},
+                                       kind=kind)
     n_stations = queries.station_count(session=session)
     df = pd.DataFrame({"year": year, "month": months})
     df["deadline"] = pd.Series([dl[m][0] for m in months], dtype="object")

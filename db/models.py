@@ -24,6 +24,8 @@ BUSINESS_STATUSES = ("在营", "停业", "注销")
 PACING_KINDS = ("ramp", "level", "once")
 DIRECTIONS = (">=", "<=")
 SUBMISSION_KINDS = ("任务进度", "风险隐患")
+HAZARD_STATUSES = ("未整改", "已整改", "逾期")
+HAZARD_RECTIFIED = "已整改"
 
 
 class Lineage(SQLModel):
@@ -231,6 +233,51 @@ class TaskItem(Lineage, table=True):
     __table_args__ = (
         UniqueConstraint("year", "station_id", "indicator_id", "name", name="uq_task_item"),
     )
+
+
+# --- 风险隐患排查整治 (seeds/001: each station reports monthly by the 23rd) --------------------
+
+
+class HazardReport(Lineage, table=True):
+    """风险隐患排查整治表: a station's counts for one month, as reported (the figures every rate uses)."""
+
+    __tablename__ = "hazard_report"
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    month: int
+    station_id: int = Field(foreign_key="station.id", index=True)
+    entities_checked: int = 0  # 检查主体数
+    hazards_found: int = 0  # 发现隐患数 (found in the month)
+    hazards_rectified: int = 0  # 整改隐患数 (of those found in the month, rectified by the report)
+    cases_opened: int = 0  # 立案数
+    report_date: dt.date | None = None  # the month's first report; a date written in the file replaces it
+    __table_args__ = (
+        UniqueConstraint("year", "month", "station_id", name="uq_hazard_report"),
+        Index("ix_hazard_report_period", "year", "month"),
+    )
+
+
+class Hazard(Lineage, table=True):
+    """隐患清单: one hazard found at a business, open until rectified (清单制 + 销号制, like Problem).
+
+    `status` is what was recorded (未整改 / 已整改 / 逾期); whether a hazard is open or overdue on a given day is
+    derived from rectified_date and deadline (db.queries.hazard_open_counts), so a list never goes stale."""
+
+    __tablename__ = "hazard"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # 隐患编号, else station|found date|business|description (normalised)
+    code: str | None = None  # 隐患编号 as written
+    year: int  # the report (month reported) the hazard was listed in
+    month: int
+    station_id: int = Field(foreign_key="station.id", index=True)
+    business_name: str
+    business_id: int | None = Field(default=None, foreign_key="business.id", index=True)  # when it matches
+    description: str
+    found_date: dt.date
+    deadline: dt.date | None = None  # 整改期限
+    status: str = "未整改"
+    rectified_date: dt.date | None = None
+    __table_args__ = (Index("ix_hazard_station_period", "station_id", "year", "month"),)
 
 
 # --- KPIs ---------------------------------------------------------------------------------
@@ -527,5 +574,7 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     Visit,
     Problem,
     VisitRule,
+    HazardReport,
+    Hazard,
 )
 TABLES_BY_NAME: dict[str, type[SQLModel]] = {t.__tablename__: t for t in DATA_TABLES}

@@ -11,12 +11,15 @@ from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
 from sqlmodel import Session
 
 from db.models import (
+    HAZARD_RECTIFIED,
     ITEM_DONE,
     PROBLEM_CLOSED,
     AppSetting,
     Assignment,
     Business,
     Cadre,
+    Hazard,
+    HazardReport,
     Kpi,
     KpiReading,
     MonthlySubmission,
@@ -561,6 +564,63 @@ def open_problem_aging(*, session: Session, ref: dt.date, station_id: int | None
     return _frame(session, stmt)
 
 
+# --- 风险隐患排查整治 -------------------------------------------------------------------------------
+
+HAZARD_COUNTS = ("entities_checked", "hazards_found", "hazards_rectified", "cases_opened")
+
+
+def hazard_report_sums(*, session: Session, year: int, month: int, station_id: int | None = None) -> pd.DataFrame:
+    """Per station with a 风险隐患排查整治表 in months 1..month of `year`: the four counts summed year to date,
+    n_reports (months reported), reported (1 when `month` itself was reported) and any_demo."""
+    r = HazardReport
+    stmt = (
+        select(
+            r.station_id,
+            func.count().label("n_reports"),
+            *[func.coalesce(func.sum(getattr(r, c)), 0).label(c) for c in HAZARD_COUNTS],
+            func.max(case((r.month == month, 1), else_=0)).label("reported"),
+            func.max(_flag(r.is_demo)).label("any_demo"),
+        )
+        .where(r.year == year, r.month >= 1, r.month <= month)
+        .group_by(r.station_id)
+        .limit(MAX_ROWS)  # one row per station
+    )
+    if station_id is not None:
+        stmt = stmt.where(r.station_id == station_id)
+    return _frame(session, stmt)
+
+
+def _hazard_rectified_by(day) -> sa.ColumnElement:
+    # As for problems: a 已整改 mark without a date is no evidence of rectification by a day, and the explicit
+    # IS NOT NULL keeps the expression FALSE (not NULL), so NOT(...) reads "still open".
+    return and_(Hazard.status == HAZARD_RECTIFIED, Hazard.rectified_date.is_not(None), Hazard.rectified_date <= day)
+
+
+def hazard_open_counts(*, session: Session, ref: dt.date, station_id: int | None = None) -> pd.DataFrame:
+    """Per station, from the hazard list as it stood on ref (found by ref): n_listed, n_rectified (by ref), and of
+    the open ones n_pending (未整改: deadline not passed, or none) and n_overdue (逾期: deadline before ref), any_demo.
+    The status is derived from the dates, never read from the recorded word, so an old list does not go stale."""
+    h = Hazard
+    still_open = not_(_hazard_rectified_by(ref))
+    overdue = and_(still_open, h.deadline.is_not(None), h.deadline < ref)
+    stmt = (
+        select(
+            h.station_id,
+            func.count().label("n_listed"),
+            _count_if(_hazard_rectified_by(ref)).label("n_rectified"),
+            _count_if(and_(still_open, not_(overdue))).label("n_pending"),
+            _count_if(overdue).label("n_overdue"),
+            func.max(_flag(h.is_demo)).label("any_demo"),
+        )
+        .where(h.found_date <= ref)
+        .group_by(h.station_id)
+        .limit(MAX_ROWS)  # one row per station
+    )
+    if station_id is not None:
+        stmt = stmt.where(h.station_id == station_id)
+    return _frame(session, stmt)
+
+
 # --- KPIs -----------------------------------------------------------------------------------
 
 
@@ -638,8 +698,10 @@ def station_count(*, session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(Station)).scalar() or 0)
 
 
-def submission_counts(*, session: Session, year: int, deadlines: dict[int, dt.date]) -> pd.DataFrame:
-    """month, n_submitted, n_ontime (report_date ≤ that month's deadline), any_demo — 任务进度 reports."""
+def submission_counts(*, session: Session, year: int, deadlines: dict[int, dt.date],
+                      kind: str = PROGRESS_KIND) -> pd.DataFrame:
+    """month, n_submitted, n_ontime (report_date ≤ that month's deadline), any_demo — reports of one kind
+    (任务进度 unless asked: the 月报按时上报率 KPI counts those)."""
     s = MonthlySubmission
     if not deadlines:
         return pd.DataFrame(columns=["month", "n_submitted", "n_ontime", "any_demo"])
@@ -652,7 +714,7 @@ def submission_counts(*, session: Session, year: int, deadlines: dict[int, dt.da
             _count_if(s.report_date <= deadline).label("n_ontime"),
             func.max(_flag(s.is_demo)).label("any_demo"),
         )
-        .where(s.year == year, s.kind == PROGRESS_KIND, s.month.in_(list(deadlines)))
+        .where(s.year == year, s.kind == kind, s.month.in_(list(deadlines)))
         .group_by(s.month)
         .order_by(s.month)
         .limit(MAX_ROWS)

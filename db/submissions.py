@@ -1,5 +1,6 @@
 """上报监测: which stations sent their monthly report by the deadline (DOMAIN.md §5), which were late, which are
 missing — from the same MonthlySubmission rows and deadlines that 月报按时上报率 (metrics.report_timeliness) counts.
+Both monthly reports are covered, one kind at a time: 任务进度 (the default) and 风险隐患 (风险隐患排查整治表).
 
 A submission is the first import or 数据填报 save of a station's month (the importer and db.entry keep its first
 report date; a date written in an imported file replaces it). Ages are measured against as_of (AS_OF)."""
@@ -22,6 +23,8 @@ PAGE = "上报监测"
 ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "未报", "未到期"
 STATUSES = (ON_TIME, LATE, MISSING, NOT_DUE)
 MSG_OTHER_STATION = "监管所账号只能查看本所（{station}）的上报情况"
+KINDS = m.SUBMISSION_KINDS  # 任务进度, 风险隐患
+KIND_LABELS = {"任务进度": "任务进度", "风险隐患": "风险隐患排查整治表"}
 
 COLUMNS = ["station_id", "station", "sort_order", "year", "month", "deadline", "deadline_note", "due", "report_date",
            "status", "days_late", "is_demo"]
@@ -58,9 +61,12 @@ def submission_grid(
     deadline_fn: DeadlineFn = report_deadline,
     kind: str = queries.PROGRESS_KIND,
 ) -> pd.DataFrame:
-    """One row per station × month 1..month of the year: deadline (+ note when the weekend-only fallback was used),
+    """One row per station × month 1..month of the year for reports of `kind` (任务进度 or 风险隐患; ValueError
+    for another): deadline (+ note when the weekend-only fallback was used),
     the first report's date, status 按时 / 逾期 / 未报 / 未到期 and days late (逾期: report − deadline; 未报: as_of −
     deadline; 按时 0; 未到期 NA). A 监管所 account gets its own station's rows only."""
+    if kind not in KINDS:
+        raise ValueError(f"未知的月报类型“{kind}”，可选：{'、'.join(KINDS)}")
     sid = scope(session=session, user=user, station_id=station_id)
     months = list(range(1, int(month) + 1))
     stations = queries.stations(session=session)

@@ -94,6 +94,11 @@ PROBLEMS = (
     "未落实周排查记录", "原料贮存离地离墙不符合要求", "超范围经营", "添加剂未专柜专人管理", "冷藏设施温度记录缺失",
     "加工场所卫生不达标", "过期食品未及时下架", "留样不规范", "虫害防治设施缺失", "索证索票资料不全",
 )
+HAZARDS = (
+    "冷藏冷冻设施温度不达标", "过期食品未及时下架", "进货查验记录不全", "从业人员未持有效健康证明", "餐饮具清洗消毒不到位",
+    "食品添加剂未专柜专人管理", "原料贮存未离地离墙", "防鼠防蝇设施缺失", "未落实食品安全日管控", "预包装食品标签不规范",
+    "临期食品未分区存放", "加工操作区生熟混放", "留样不规范", "食品安全管理人员未到岗", "索证索票资料不全",
+)
 DELAY_REASONS = (
     "配套资金未到位", "需与区教育局联合开展，时间顺延", "受疫情防控影响，现场活动暂缓", "上级部署调整，待新方案印发",
     "第三方机构招标未完成", "涉及多部门协调，进度滞后",
@@ -345,6 +350,9 @@ class DemoBuilder:
         self.plans()
         self.say("生成章丘区示例指标与指标月报…")
         self.kpis()
+        # Last, so the rows drawn before stay exactly as they were before hazards existed.
+        self.say("生成风险隐患排查整治表与隐患清单…")
+        self.hazards()
 
     def insert(self, model: type[SQLModel], rows: list[dict[str, Any]], label: str) -> None:
         self.counts[label] = self.counts.get(label, 0) + bulk_insert(self.s, model, rows)
@@ -690,6 +698,72 @@ class DemoBuilder:
             lo, hi = math.ceil(0.9 * e * den - 1e-9), math.ceil(e * den - 1e-9) - 1
             return max(lo, min(hi, round(v * den))) if lo <= hi else round(v * den)
         return min(round(v * den), math.ceil(0.9 * e * den - 1e-9) - 1)
+
+    # -- 风险隐患排查整治表 and 隐患清单
+
+    def hazards(self) -> None:
+        """Each station's monthly counts and the hazard list behind them, consistent with each other: 发现隐患数 is
+        the month's listed hazards, 整改隐患数 those of them rectified by the report date. A few station-months are
+        not reported (no report, no list rows) and a few reports come late, so 上报监测 has something to show."""
+        rng, ctx = self.rng, self.ctx
+        stations = ctx.stations
+        missing_stations = rng.sample(stations, min(3, len(stations)))
+        missing = {(st.id, mo) for st, mo in zip(missing_stations, [rng.randint(3, 6), rng.randint(7, 9), AS_OF.month],
+                                                 strict=False)}
+        open_shops = defaultdict(list)
+        for b in self.businesses:
+            if b["status"] == "在营":
+                open_shops[b["station_id"]].append(b)
+        reports, items, subs = [], [], []
+        for st in stations:
+            shops = open_shops[st.id]
+            late_chance = 0.02 + 0.10 * max(0.0, 1.0 - st.diligence)
+            open_chance = 0.03 + 0.3 * (0.97 - st.diligence)  # careless stations leave more hazards open
+            for mo in MONTHS:
+                if (st.id, mo) in missing:
+                    continue
+                deadline = report_deadline(YEAR, mo)
+                if (st.id, mo) in self.report_dates and rng.random() < 0.8:
+                    day = self.report_dates[(st.id, mo)]  # sent together with the month's 任务进度
+                elif rng.random() < late_chance:
+                    day = self.workdays.pick(rng, deadline + dt.timedelta(1), deadline + dt.timedelta(6))
+                else:
+                    day = self.workdays.pick(rng, dt.date(YEAR, mo, 15), deadline)
+                day = min(day, AS_OF)
+                checked = max(1, round(len(shops) * rng.uniform(0.10, 0.22)))
+                n_found = min(len(shops), sum(rng.random() < 0.09 for _ in range(checked)))
+                found_list = []
+                for k, shop in enumerate(rng.sample(shops, n_found), start=1):
+                    found = self.workdays.pick(rng, dt.date(YEAR, mo, 1), day)
+                    limit = found + dt.timedelta(rng.choice((7, 15, 30)))
+                    u = rng.random()
+                    if u < 0.5:
+                        fixed: dt.date | None = found  # 立行立改: rectified on the spot
+                    elif u < 1 - open_chance:
+                        days = rng.randint(1, 6) if rng.random() < 0.7 else rng.randint(7, (limit - found).days + 5)
+                        fixed = found + dt.timedelta(days)
+                    else:
+                        fixed = None
+                    if fixed is not None and fixed > AS_OF:
+                        fixed = None  # not yet rectified on the demo's "today"
+                    status = m.HAZARD_RECTIFIED if fixed else ("逾期" if limit < AS_OF else "未整改")
+                    code = f"YH{YEAR}{st.sort_order:02d}{mo:02d}{k:03d}"
+                    found_list.append(fixed)
+                    items.append(lineage(key=code, code=code, year=YEAR, month=mo, station_id=st.id,
+                                         business_name=shop["name"], business_id=shop["id"],
+                                         description=rng.choice(HAZARDS), found_date=found, deadline=limit,
+                                         status=status, rectified_date=fixed))
+                rectified = sum(1 for f in found_list if f is not None and f <= day)
+                cases = sum(rng.random() < 0.12 for _ in range(n_found))
+                reports.append(lineage(year=YEAR, month=mo, station_id=st.id, entities_checked=checked,
+                                       hazards_found=n_found, hazards_rectified=rectified, cases_opened=cases,
+                                       report_date=day))
+                subs.append(lineage(station_id=st.id, year=YEAR, month=mo, kind="风险隐患", report_date=day))
+        self.insert(m.HazardReport, reports, "风险隐患排查整治表")
+        self.insert(m.Hazard, items, "隐患清单")
+        self.insert(m.MonthlySubmission, subs, "月报记录（风险隐患）")
+        names = {st.id: st.name for st in stations}
+        self.notes.append("风险隐患排查整治表未报：" + "、".join(f"{names[sid]}{mo}月" for sid, mo in sorted(missing)))
 
     # -- 包保 register
 

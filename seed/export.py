@@ -425,6 +425,38 @@ def _problems(s: Session, year: int | None, demo: bool) -> Built:
     return Built([c.label for c in k.columns], rows, year, _types(k))
 
 
+@builder("风险隐患")
+def _hazard_reports(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["风险隐患"]
+    stations = _stations(s)
+    rank = _station_rank(stations)
+    stmt = select(m.HazardReport).where(_live(m.HazardReport, demo))
+    if year is not None:
+        stmt = stmt.where(m.HazardReport.year == year)
+    reports = sorted(s.exec(stmt).all(), key=lambda r: (r.year, r.month, rank.get(r.station_id, 1 << 30)))
+    rows = [[stations[r.station_id].name, r.year, r.month, r.entities_checked, r.hazards_found, r.hazards_rectified,
+             r.cases_opened, r.report_date] for r in reports]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("隐患清单")
+def _hazards(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["隐患清单"]
+    stations = _stations(s)
+    rank = _station_rank(stations)
+    stmt = select(m.Hazard).where(_live(m.Hazard, demo))
+    if year is not None:
+        stmt = stmt.where(m.Hazard.year == year)
+    hazards = sorted(s.exec(stmt).all(), key=lambda h: (h.year, h.month, rank.get(h.station_id, 1 << 30),
+                                                       h.found_date, h.id))
+    ids = sorted({h.business_id for h in hazards if h.business_id is not None})
+    codes = dict(s.exec(select(m.Business.id, m.Business.code).where(m.Business.id.in_(ids))).all()) if ids else {}
+    # The importer links a business by its code, else by name within the station: the same link on re-import.
+    rows = [[h.code, stations[h.station_id].name, h.year, h.month, h.business_name, codes.get(h.business_id),
+             h.description, h.found_date, h.deadline, h.status, h.rectified_date] for h in hazards]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
 def build(kind: str, *, session: Session, year: int | None = None, include_demo: bool = False) -> Built:
     _kind(kind)
     if kind in NO_YEAR:

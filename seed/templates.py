@@ -53,12 +53,15 @@ EXAMPLES: dict[str, tuple[object, ...]] = {
                "2022-06-30", "2022年食品安全工作要点", "区食品安全委员会办公室", "章丘区", 2022),
     "指标": ("监督抽检批次", "批次", 4800, "≥", "ramp", "", "2022-12-31", "章丘区", 2022, "是", "全年完成监督抽检4800批次",
            "2022年食品安全工作要点", "一、3"),
+    "风险隐患": ("明水所", 2022, 10, 120, 9, 7, 1, "2022-10-20"),
 }
 WIDE_HELP = {
     "任务清单": "本年度目标数（整数）；不承担该项任务的留空",
     "任务进度": "截至本月底的累计完成数（整数）；空白表示未报，不是0",
 }
 WIDE_EXAMPLE = {"任务清单": (20, 3, 5, 2), "任务进度": (12, 1, 3, 1)}
+# The form's own name where it differs from the kind's (seeds/001: "风险隐患排查整治表").
+TITLES = {"风险隐患": "风险隐患排查整治表"}
 TEMPLATE_NOTES = {
     "工作要点": "每行都要填写文件名称、发文单位、辖区、计划年度（同一文件的各行相同）",
 }
@@ -84,7 +87,7 @@ def template_title(kind: str, year: int | None = None, month: int | None = None)
         period = f"{month}月"
     else:
         period = ""
-    return f"{period}{kind}（填报模板）"
+    return f"{period}{TITLES.get(kind, kind)}（填报模板）"
 
 
 def template_filename(kind: str, year: int | None = None, month: int | None = None) -> str:
@@ -252,7 +255,8 @@ def template_bytes(kind: str, *, session: Session | None = None, year: int | Non
     ws = wb.active
     ws.title = kind
     ncols = len(columns)
-    stations = _stations(session) if k.layout == "wide" else []
+    per_station = k.layout == "wide" or k.per_station
+    stations = _stations(session) if per_station else []
     last_row = FIRST_ROW + max(INPUT_ROWS, len(stations) + 50) - 1
 
     thin = Side(style="thin", color="999999")
@@ -294,11 +298,11 @@ def template_bytes(kind: str, *, session: Session | None = None, year: int | Non
             cell.border = border
             cell.number_format = number_format
         ws.add_data_validation(_validation(col, letter, str(last_row), refs.get(col.label), k))
-    if stations:  # 任务清单 / 任务进度: one prefilled row per station
+    if stations:  # 任务清单 / 任务进度 / 风险隐患: one prefilled row per station
         for r, name in enumerate(stations, start=FIRST_ROW):
             ws.cell(r, 1, name)
 
-    ws.freeze_panes = f"B{FIRST_ROW}" if k.layout == "wide" else f"A{FIRST_ROW}"
+    ws.freeze_panes = f"B{FIRST_ROW}" if per_station else f"A{FIRST_ROW}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # False = allowed: users may widen columns and rows
     ws.protection.formatRows = False

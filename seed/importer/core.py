@@ -6,15 +6,16 @@ import datetime as dt
 import hashlib
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.engine import bump_data_version
-from db.models import ImportBatch, TaskIndicator
+from db.models import ImportBatch, ImportChange, TaskIndicator
 from seed.importer import handlers
 from seed.importer.grid import (
     Layout,
@@ -49,6 +50,7 @@ from seed.importer.values import (
 from seed.importer.writer import Counts, Writer
 
 META_SHEET = "_meta"
+ANNOTATION_SHEET = "错误说明"  # added by annotate.py to a returned workbook; skipped when it comes back fixed
 
 
 @dataclass
@@ -141,11 +143,28 @@ class FileReport:
 
 
 @dataclass
+class Change:
+    """One row an import writes (or, in a dry run, would write): the change log's before and after."""
+
+    file: str
+    table: str
+    row_id: int
+    before: dict[str, Any] | None  # None: a new row
+    after: dict[str, Any] | None  # None: a deleted row
+
+
+# Rows kept on a report for the preview; the station check below looks at every row regardless.
+MAX_CHANGES = 20_000
+
+
+@dataclass
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     committed: bool = False
     dry_run: bool = False
+    changes: list[Change] = field(default_factory=list)  # filled in a dry run, or with collect_changes=True
+    changes_truncated: bool = False  # more than MAX_CHANGES rows changed; `changes` holds the first ones
 
     @property
     def errors(self) -> list[Finding]:
@@ -212,6 +231,10 @@ def read_meta(wb: Workbook) -> dict[str, str]:
     return {}
 
 
+def _is_annotation(name: str) -> bool:
+    return name.startswith(ANNOTATION_SHEET) and (name[len(ANNOTATION_SHEET):] or "0").isdigit()
+
+
 def db_indicators(session: Session) -> dict[str, tuple[str, ...]]:
     return {i.code: (i.name,) for i in session.exec(select(TaskIndicator)).all()}
 
@@ -226,8 +249,8 @@ def plan_sheets(
     jobs: list[SheetJob] = []
     non_empty = False
     for sheet in wb.sheets:
-        if sheet.name == META_SHEET or not sheet.visible:
-            continue  # hidden sheets hold lists and notes, never data
+        if sheet.name == META_SHEET or not sheet.visible or _is_annotation(sheet.name):
+            continue  # hidden sheets hold lists and notes, never data; nor does our error list
         rows = expand_merged(sheet)
         if not any(not is_blank(v) for r in rows for v in r):
             continue
@@ -238,7 +261,8 @@ def plan_sheets(
             candidates = list(KINDS.values())
         layout = find_layout(rows, candidates, ind_names)
         if layout is None:
-            if len([s for s in wb.sheets if s.visible and s.name != META_SHEET]) == 1 or meta_kind:
+            data_sheets = [s for s in wb.sheets if s.visible and s.name != META_SHEET and not _is_annotation(s.name)]
+            if len(data_sheets) == 1 or meta_kind:
                 findings.append(Finding("错误", wb.file_name, sheet.name, None, None, None,
                                         "未找到可识别的表头（例如任务清单需要“监管所”列和指标列），请对照模板检查表头"))
             else:
@@ -393,6 +417,42 @@ def _sort_key(job: SheetJob) -> int:
     return APPLY_ORDER.index(job.kind.name)
 
 
+# Tables as the messages name them: the kinds' main tables and the rows they write alongside.
+TABLE_LABELS = {"task_indicator": "指标列", "monthly_submission": "上报记录", "township": "镇街",
+                "task_unit": "责任单位", "member_unit": "成员单位"}
+
+
+def table_label(table: str) -> str:
+    for kind in KINDS.values():
+        if kind.table == table:
+            return kind.name
+    return TABLE_LABELS.get(table, table)
+
+
+def _changes(session: Session, batches: dict[str, ImportBatch]):
+    """The change log the writers flushed for these batches, as (file name, ImportChange), in write order."""
+    files = {b.id: b.file_name for b in batches.values()}
+    stmt = (select(ImportChange).where(col(ImportChange.batch_id).in_(list(files)))
+            .order_by(ImportChange.id).execution_options(yield_per=1000))
+    for change in session.exec(stmt):
+        yield files[change.batch_id], change
+
+
+def _check_station_scope(session: Session, batches: dict[str, ImportBatch], report: ImportReport,
+                         station_scope: int) -> None:
+    """A station's import may change only rows of that station: a row of another station, or a row no station
+    owns (a new indicator column, a station's own record), is an error and nothing is written."""
+    refused: dict[tuple[str, str], int] = defaultdict(int)
+    for file_name, change in _changes(session, batches):
+        row = change.after or change.before or {}
+        if row.get("station_id") != station_scope:
+            refused[(file_name, change.table_name)] += 1
+    for (file_name, table), n in refused.items():
+        report.findings.append(Finding(
+            "错误", file_name, None, None, None, None,
+            f"监管所账号只能导入本所的数据：本文件会修改{n}条“{table_label(table)}”记录，不属于本所，已拒绝"))
+
+
 def import_files(
     files: list[tuple[str, bytes]],
     *,
@@ -406,9 +466,19 @@ def import_files(
     station_scope: int | None = None,
     report_date: dt.date | None = None,
     keep_content: bool = True,
+    allowed_kinds: Collection[str] | None = None,
+    collect_changes: bool | None = None,
+    before_commit: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Validate every file; write nothing if anything is wrong; else write all files in one transaction."""
+    """Validate every file; write nothing if anything is wrong; else write all files in one transaction.
+
+    `station_scope`: a station's own import — a row naming another station is an error, and so is any written row
+    not of that station. `allowed_kinds`: a sheet of another kind is an error. `collect_changes` (default: in a dry
+    run) puts the rows written, before and after, on `report.changes`. `before_commit(session, report)` runs in the
+    import's transaction just before it commits (batch ids are set): the web page writes its audit row there."""
     report = ImportReport(dry_run=dry_run)
+    if collect_changes is None:
+        collect_changes = dry_run
     workbooks: list[tuple[Workbook, FileReport, bytes]] = []
     for name, data in files:
         fr = FileReport(name=name, sha256=hashlib.sha256(data).hexdigest())
@@ -432,6 +502,12 @@ def import_files(
                 ).first()
                 fr.previous_batch = previous
                 for job in plan_sheets(wb, session=session, year=year, forced_kind=kind, findings=report.findings):
+                    if allowed_kinds is not None and job.kind.name not in allowed_kinds:
+                        report.findings.append(Finding(
+                            "错误", wb.file_name, job.sheet, None, None, None,
+                            f"当前账号不能导入“{job.kind.name}”，可导入：{'、'.join(allowed_kinds) or '无'}"))
+                        fr.kinds.append(job.kind.name)
+                        continue
                     job.station_scope = station_scope
                     job.report_date = report_date
                     jobs.append((job, fr))
@@ -462,6 +538,15 @@ def import_files(
                 fr.counts.new += job.counts.new
                 fr.counts.updated += job.counts.updated
                 fr.counts.unchanged += job.counts.unchanged
+            if station_scope is not None:
+                _check_station_scope(session, batches, report, station_scope)
+            if collect_changes:
+                for file_name, change in _changes(session, batches):
+                    if len(report.changes) >= MAX_CHANGES:
+                        report.changes_truncated = True
+                        break
+                    report.changes.append(Change(file_name, change.table_name, change.row_id, change.before,
+                                                 change.after))
             warnings_by_file: dict[str, list[str]] = defaultdict(list)
             for f in report.warnings:
                 warnings_by_file[f.file].append(f.line())
@@ -480,6 +565,8 @@ def import_files(
                     session.delete(batches[fr.name + fr.sha256])
                     fr.batch_id = None
             bump_data_version(session)
+            if before_commit is not None:
+                before_commit(session, report)
             session.commit()
             report.committed = True
             return report

@@ -30,6 +30,7 @@ class Kind:
     key: str  # natural key, in words, for the README
     updatable: str
     layout: str = "long"  # long: one record a row; wide: station rows x indicator columns
+    per_station: bool = False  # one row per station: the template lists every station (as the wide kinds do)
     title_words: tuple[str, ...] = ()  # words in a title or sheet name that point to this kind
     needs_year: bool = False
     needs_month: bool = False
@@ -378,10 +379,67 @@ _register(Kind(
     template_example=(("DD2022000001", 1, "进货查验记录不全", "2022-03-30", "已销号", "2022-03-28"),),
 ))
 
+# 风险隐患排查整治表 (seeds/001: "每月23日前上报风险隐患排查整治表"): one row per station for a month.
+_register(Kind(
+    name="风险隐患",
+    table="hazard_report",
+    columns=(
+        _station,
+        _year,
+        _month,
+        Col("entities_checked", "检查主体数", ("检查主体", "检查户数", "排查主体数", "检查经营主体数"), "int",
+            help="本月检查的主体数（家）"),
+        Col("hazards_found", "发现隐患数", ("发现隐患", "发现风险隐患数", "排查隐患数", "发现问题隐患数"), "int",
+            help="本月发现的风险隐患数（项）"),
+        Col("hazards_rectified", "整改隐患数", ("已整改隐患数", "已整改数", "整改完成数", "完成整改数"), "int",
+            help="本月发现的隐患中截至上报时已整改的数量，不能大于发现隐患数"),
+        Col("cases_opened", "立案数", ("立案", "立案查处数", "立案件数"), "int", help="本月立案查处数（件）"),
+        Col("report_date", "上报日期", ("报送日期", "填报日期"), "date", help="监管所报送的日期；不填为导入当日"),
+    ),
+    key="年度 + 月份 + 监管所",
+    updatable="检查主体数、发现隐患数、整改隐患数、立案数、上报日期",
+    per_station=True,
+    title_words=("风险隐患排查整治", "隐患排查整治", "排查整治"),
+    needs_year=True,
+    needs_month=True,
+    description="各监管所每月23日前上报的风险隐患排查整治表：一行一个所，四项数字都空白的行为未报；"
+                "整改隐患数不能大于发现隐患数；已导入隐患清单的，与清单条数不一致时提示",
+))
+
+_register(Kind(
+    name="隐患清单",
+    table="hazard",
+    columns=(
+        Col("code", "隐患编号", (), "code",
+            help="有编号的按编号更新（编号全年唯一）；没有编号时按监管所、发现日期、主体和隐患描述识别"),
+        Col("station", "监管所", tuple(s for s in STATION_SYNONYMS[1:] if s not in ("单位", "单位名称")), "station",
+            required=True, help="监管所名称，可写简称（如“明水”）或镇街名"),
+        Col("year", "年度", ("年份", "上报年度"), "year", help="隐患列入哪一年的排查整治表；不填时取标题中的年份，标题也没有时取发现日期的年份"),
+        Col("month", "月份", ("上报月份", "报告月份", "统计月份"), "month",
+            help="隐患列入哪个月的排查整治表（1–12）；不填时取标题中的月份，标题也没有时取发现日期的月份"),
+        Col("business_name", "主体名称", ("企业名称", "经营者名称", "单位名称", "被检查单位", "检查对象"), required=True),
+        Col("business_code", "主体编码", ("统一社会信用代码", "许可证编号", "信用代码", "社会信用代码"), "code",
+            help="填写后按编码关联包保主体台账；不填时按名称在本所主体中查找"),
+        Col("description", "隐患描述", ("隐患内容", "风险隐患", "存在隐患", "隐患问题", "问题描述"), required=True),
+        Col("found_date", "发现日期", ("检查日期", "排查日期", "发现时间"), "date", required=True),
+        Col("deadline", "整改期限", ("整改时限", "整改截止日期"), "date"),
+        Col("hazard_status", "整改状态", ("状态", "整改情况"), "enum", choices=m.HAZARD_STATUSES,
+            help="不填时：有整改日期为已整改，否则为未整改；是否逾期由整改期限自动判断"),
+        Col("rectified_date", "整改日期", ("整改完成日期", "完成整改日期", "销号日期"), "date"),
+    ),
+    key="隐患编号；没有时为 监管所 + 发现日期 + 主体名称 + 隐患描述",
+    updatable="年度、月份、主体、整改期限、整改状态、整改日期",
+    title_words=("隐患清单", "隐患台账", "隐患明细"),
+    description="风险隐患清单（清单制 + 销号制）：用来核对排查整治表中的发现隐患数和整改隐患数",
+    template_example=(("YH2022100001", "明水所", 2022, 10, "某某饭店", "", "冷藏设施温度记录缺失", "2022-10-12",
+                       "2022-10-27", "未整改", ""),),
+))
+
 # Order in which kinds are applied when several files land together (parents first).
 APPLY_ORDER = (
     "区县", "监管所", "任务清单", "任务进度", "任务明细", "配档表", "工作要点", "工作要点进展",
     "指标", "指标月报", "包保主体", "包保干部", "包保关系", "督导记录", "问题",
+    "风险隐患", "隐患清单",  # the list after the counts: its check then sees the counts of the same import
 )
 
 ENUM_SYNONYMS: dict[str, dict[str, str]] = {
@@ -389,6 +447,8 @@ ENUM_SYNONYMS: dict[str, dict[str, str]] = {
               "乡级": "乡", "镇级": "乡", "街道": "乡", "乡(镇、街道)": "乡", "乡（镇、街道）": "乡", "镇街": "乡",
               "村级": "村", "社区": "村", "村(社区)": "村", "村（社区）": "村"},
     "direction": {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "不低于": "≥", "不高于": "≤", "以上": "≥", "以下": "≤"},
+    "hazard_status": {"整改中": "未整改", "待整改": "未整改", "未完成": "未整改", "已完成": "已整改",
+                      "已销号": "已整改", "完成整改": "已整改", "超期": "逾期", "逾期未整改": "逾期", "超期未整改": "逾期"},
     "method": {"现场督导": "现场", "实地": "现场", "实地督导": "现场", "电话": "电话询问", "视频": "视频会议",
                "线上督导": "线上", "集中": "集中督导"},
 }

@@ -106,8 +106,11 @@ def build_demo_db(tmp: Path) -> str:
 
 
 @contextmanager
-def serve(db_url: str, tmp: Path, **env_extra: str):
-    """`streamlit run app.py` on this database on a free port until the block ends (env_extra: e.g. SESSION_HOURS)."""
+def serve(db_url: str, tmp: Path, *, launcher: Path | None = None, **env_extra: str):
+    """`streamlit run app.py` on this database on a free port until the block ends (env_extra: e.g. SESSION_HOURS).
+
+    launcher: a script that stands in for `-m streamlit` (e.g. one that wraps a function first); it is given
+    `run app.py …` as its arguments."""
     require_browser()
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, **env_extra}
@@ -115,7 +118,8 @@ def serve(db_url: str, tmp: Path, **env_extra: str):
     log_path = tmp / f"streamlit-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, *([str(launcher)] if launcher else ["-m", "streamlit"]), "run", "app.py",
+         "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -12,6 +12,8 @@ from db.models import (
     Assignment,
     Business,
     Cadre,
+    Hazard,
+    HazardReport,
     Kpi,
     KpiReading,
     MonthlySubmission,
@@ -92,6 +94,25 @@ class Factory:
         return self._add(ScheduleMilestone(
             year=year or self.year, row_order=row_order, time_text=f"{start}~{end}", start_date=start,
             end_date=end, focus=f"工作重点{row_order}", status=status, is_demo=self.is_demo))
+
+    # 风险隐患排查整治
+    def hazard_report(self, station: Station, month: int, found: int, rectified: int, *, checked: int = 50,
+                      cases: int = 0, report_date: dt.date | None = None, year: int | None = None) -> HazardReport:
+        year = year or self.year
+        return self._add(HazardReport(
+            year=year, month=month, station_id=station.id, entities_checked=checked, hazards_found=found,
+            hazards_rectified=rectified, cases_opened=cases, report_date=report_date or dt.date(year, month, 20),
+            is_demo=self.is_demo))
+
+    def hazard(self, station: Station, found: dt.date, *, deadline: dt.date | None = None, status: str = "未整改",
+               rectified: dt.date | None = None, business: Business | None = None, month: int | None = None,
+               description: str = "隐患") -> Hazard:
+        n = next(self._n)
+        return self._add(Hazard(
+            key=f"h{n}", year=found.year, month=month or found.month, station_id=station.id,
+            business_name=business.name if business else f"主体{n}", business_id=business.id if business else None,
+            description=description, found_date=found, deadline=deadline, status=status, rectified_date=rectified,
+            is_demo=self.is_demo))
 
     # KPIs
     def kpi(self, name: str, target: float, *, unit: str = "%", direction: str = ">=", pacing: str = "level",

@@ -23,3 +23,39 @@ def test_schema_matches_the_models(sqlite_url):
     with get_engine(sqlite_url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
     assert diff == []
+
+
+def test_a_database_at_0002_upgrades_in_place_to_the_hazard_tables(sqlite_url):
+    """0003 adds hazard_report and hazard to an existing database without touching its rows; downgrade drops them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from db.migrate import alembic_config
+
+    upgrade(sqlite_url, "0002")
+    engine = get_engine(sqlite_url)
+    assert not {"hazard_report", "hazard"} & set(inspect(engine).get_table_names())
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO station (id, name, aliases, sort_order, coord_precision, is_demo) "
+                       "VALUES (1, '明水所', '[]', 1, '近似', 0)"))
+    upgrade(sqlite_url)
+    assert current_revision(sqlite_url) not in (None, "0002")  # head: 0003 or a later revision
+    insp = inspect(engine)
+    assert {"hazard_report", "hazard"} <= set(insp.get_table_names())
+    assert {c["name"] for c in insp.get_columns("hazard_report")} >= {
+        "station_id", "year", "month", "entities_checked", "hazards_found", "hazards_rectified", "cases_opened",
+        "report_date", "is_demo", "batch_id", "src_sheet", "src_row"}
+    assert {c["name"] for c in insp.get_columns("hazard")} >= {
+        "key", "station_id", "business_name", "business_id", "description", "found_date", "deadline", "status",
+        "rectified_date", "year", "month", "is_demo", "batch_id", "src_sheet", "src_row"}
+    with engine.connect() as c:
+        assert c.execute(text("SELECT name FROM station")).scalars().all() == ["明水所"]
+        c.execute(text("INSERT INTO hazard_report (year, month, station_id, entities_checked, hazards_found, "
+                       "hazards_rectified, cases_opened, is_demo) VALUES (2022, 10, 1, 30, 4, 3, 0, 0)"))
+        c.commit()
+    cfg = alembic_config(sqlite_url)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0002")
+    assert not {"hazard_report", "hazard"} & set(inspect(engine).get_table_names())
+    assert current_revision(sqlite_url) == "0002"

@@ -210,7 +210,7 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
     button(at, "新增大屏令牌").click().run()
     assert not at.error, errors(at)
     token, link = (c.value for c in at.code)
-    assert link == f"http://<服务器地址>/?kiosk={token}"
+    assert link == f"http://<服务器地址>/kiosk?token={token}"
     with session(url) as s:
         assert auth.check_kiosk_token(session=s, token=token)
         row = s.exec(select(m.KioskToken).where(m.KioskToken.label == "二楼会议室")).one()

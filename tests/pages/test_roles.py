@@ -25,10 +25,10 @@ REFUSAL = "监管所账号只能查看本所（明水所）的主体、督导、
 VIEWS = ["总览", "包保督导", "任务清单", "工作要点", "指标", "地图"]
 # Written out once by hand: a wrong matrix in db.auth fails here, not only a wrong navigation.
 EXPECTED_NAV = {
-    "leader": [*VIEWS, "上报监测"],
-    "office": [*VIEWS, "数据填报", "上报监测"],
-    "mingshui": [*VIEWS, "数据填报", "上报监测"],
-    "admin": [*VIEWS, "上报监测", "用户管理", "审计日志"],
+    "leader": [*VIEWS, "大屏", "导入记录", "上报监测"],
+    "office": [*VIEWS, "大屏", "数据导入", "导入记录", "数据填报", "上报监测", "系统设置"],
+    "mingshui": [*VIEWS, "大屏", "数据导入", "导入记录", "数据填报", "上报监测"],
+    "admin": [*VIEWS, "大屏", "导入记录", "上报监测", "系统设置", "用户管理", "审计日志"],
 }
 
 
@@ -158,15 +158,20 @@ def test_each_role_gets_exactly_the_pages_it_may_read(demo_url, monkeypatch, nav
                 at.switch_page(path)
 
 
-def test_a_kiosk_token_sees_no_dashboard_page(demo_url, monkeypatch, nav):
+@pytest.mark.parametrize("param", ["token", "kiosk"])  # /kiosk?token=…, and the older ?kiosk=… links
+def test_a_kiosk_token_sees_the_kiosk_and_no_other_page(demo_url, monkeypatch, nav, param):
     at = fresh_app(demo_url, monkeypatch, user=None)
-    at.query_params["kiosk"] = "demo-kiosk"
+    at.query_params[param] = "demo-kiosk"
     at.run()
     assert not at.exception
-    assert nav[-1] == ["登录"]
-    assert [i.value for i in at.info] == ["此链接为大屏专用，只能打开大屏页面。"]
-    assert not at.metric and not at.dataframe and not at.text_input  # no figure, and no login form either
-    for _, _, path, _, _ in PAGES:
+    assert nav[-1] == ["大屏", "大屏"]  # "/" and /kiosk draw the same screen
+    assert any(m.value.startswith("第1/5屏") for m in at.markdown)
+    assert not at.dataframe and not at.text_input and not at.button  # no login form, nothing to click
+    for _, title, path, _, _ in PAGES:
+        if title == "大屏":
+            at.switch_page(path).run()
+            assert not at.exception
+            continue
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(path)
 

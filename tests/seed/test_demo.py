@@ -33,7 +33,7 @@ START = dt.date(2022, 1, 1)
 TASK_LIST_FILE = "2022年度各监管所食品小作坊提升任务清单.xlsx"
 # Tables whose every row is generated (the others hold imported rows, demo copies beside them, or configuration).
 GENERATED = (m.StationProgress, m.MonthlySubmission, m.TaskItem, m.PlanTaskStatus, m.KpiReading, m.Business,
-             m.Cadre, m.Assignment, m.Visit, m.Problem)
+             m.Cadre, m.Assignment, m.Visit, m.Problem, m.HazardReport, m.Hazard)
 # Dates of things that happened: on or before the demo's "today". Deadlines may lie ahead of it.
 EVENT_DATES = {
     m.MonthlySubmission: ("report_date",),
@@ -41,6 +41,8 @@ EVENT_DATES = {
     m.Assignment: ("start_date", "end_date"),
     m.Visit: ("visit_date",),
     m.Problem: ("closed_date",),
+    m.HazardReport: ("report_date",),
+    m.Hazard: ("found_date", "rectified_date"),
 }
 
 
@@ -104,7 +106,7 @@ def test_the_summary_names_the_seed_and_every_generated_table(demo):
     assert "导入完成：0处提示" in demo.lines
     assert any(line.startswith(f"{TASK_LIST_FILE}（任务清单）：新增72") for line in demo.lines)
     for label in ("任务进度", "月报记录", "任务明细", "工作要点进展", "指标月报", "包保主体", "包保干部", "包保关系",
-                  "督导记录", "问题"):
+                  "督导记录", "问题", "风险隐患排查整治表", "隐患清单", "月报记录（风险隐患）"):
         assert any(line.startswith(f"{label}：") for line in demo.lines), label
 
 
@@ -245,7 +247,7 @@ def test_progress_is_cumulative_whole_and_within_target_with_paces_that_differ(s
 
 def test_a_month_without_progress_has_no_submission(session):
     progress = set(session.exec(select(m.StationProgress.station_id, m.StationProgress.month).distinct()).all())
-    subs = session.exec(select(m.MonthlySubmission)).all()
+    subs = session.exec(select(m.MonthlySubmission).where(m.MonthlySubmission.kind == "任务进度")).all()
     assert {(s.station_id, s.month) for s in subs} == progress
     n_stations = count(session, m.Station)
     missing = {(s, mo) for s in range(1, n_stations + 1) for mo in range(1, 11)} - progress
@@ -256,13 +258,15 @@ def test_a_month_without_progress_has_no_submission(session):
 
 def test_reports_come_from_the_15th_and_a_few_are_late(session):
     subs = session.exec(select(m.MonthlySubmission)).all()
-    assert {s.kind for s in subs} == {"任务进度"}
-    late = 0
-    for s in subs:
-        deadline = report_deadline(2022, s.month)
-        assert dt.date(2022, s.month, 15) <= s.report_date <= min(deadline + dt.timedelta(6), AS_OF)
-        late += s.report_date > deadline
-    assert 1 <= late <= 0.15 * len(subs)
+    assert {s.kind for s in subs} == {"任务进度", "风险隐患"}
+    for kind in ("任务进度", "风险隐患"):
+        late = 0
+        of_kind = [s for s in subs if s.kind == kind]
+        for s in of_kind:
+            deadline = report_deadline(2022, s.month)
+            assert dt.date(2022, s.month, 15) <= s.report_date <= min(deadline + dt.timedelta(6), AS_OF)
+            late += s.report_date > deadline
+        assert 1 <= late <= 0.15 * len(of_kind), kind
 
 
 def test_sites_match_the_reports_except_one_or_two_flagged_stations(session):
@@ -286,6 +290,53 @@ def test_sites_match_the_reports_except_one_or_two_flagged_stations(session):
     video = [i.video_online for (_, _, code), its in per.items() if code == "视频监管试点" for i in its
              if i.status in m.ITEM_DONE]
     assert video.count(False) >= 1 and video.count(True) > 3 * video.count(False)
+
+
+# --- 风险隐患排查整治表 and 隐患清单 ----------------------------------------------------------------------
+
+
+def test_hazard_counts_match_the_hazard_list(session):
+    """发现隐患数 = the month's listed hazards, 整改隐患数 = those rectified by the report date, for every report."""
+    reports = session.exec(select(m.HazardReport)).all()
+    hazards = session.exec(select(m.Hazard)).all()
+    per = defaultdict(list)
+    for h in hazards:
+        per[(h.station_id, h.month)].append(h)
+        assert h.year == 2022 and h.found_date.month == h.month and h.found_date <= AS_OF
+        assert h.deadline > h.found_date and h.business_id is not None and h.key == h.code
+        assert (h.status == "已整改") == (h.rectified_date is not None)
+        assert h.rectified_date is None or h.found_date <= h.rectified_date <= AS_OF
+        assert h.status != "逾期" or (h.rectified_date is None and h.deadline < AS_OF)
+    assert per.keys() <= {(r.station_id, r.month) for r in reports}  # no list rows for a month not reported
+    for r in reports:
+        listed = per.get((r.station_id, r.month), [])
+        assert r.hazards_found == len(listed)
+        assert r.hazards_rectified == sum(1 for h in listed if h.rectified_date and h.rectified_date <= r.report_date)
+        assert all(h.found_date <= r.report_date for h in listed)
+        assert 0 <= r.cases_opened <= r.hazards_found <= r.entities_checked
+    businesses = {b.id: (b.name, b.station_id) for b in session.exec(select(m.Business))}
+    assert all(businesses[h.business_id] == (h.business_name, h.station_id) for h in hazards)
+
+
+def test_hazard_reports_miss_a_few_months_and_are_submissions(session):
+    reports = {(r.station_id, r.month): r.report_date for r in session.exec(select(m.HazardReport))}
+    subs = {(s.station_id, s.month): s.report_date for s in session.exec(
+        select(m.MonthlySubmission).where(m.MonthlySubmission.kind == "风险隐患"))}
+    assert subs == reports
+    n_stations = count(session, m.Station)
+    missing = {(s, mo) for s in range(1, n_stations + 1) for mo in range(1, 11)} - set(reports)
+    assert len(missing) == 3 and any(mo == 10 for _, mo in missing)
+    assert len({s for s, _ in missing}) == 3
+
+
+def test_the_demo_rectification_rate_and_open_hazards(session):
+    found, rectified = session.exec(select(func.sum(m.HazardReport.hazards_found),
+                                           func.sum(m.HazardReport.hazards_rectified))).one()
+    assert 300 <= found <= 600 and 0.7 <= rectified / found <= 0.9
+    hz = metrics.hazard_totals(session=session, year=2022, month=10, as_of=AS_OF).iloc[0]
+    assert (hz.hazards_found, hz.hazards_rectified) == (found, rectified)
+    open_ = [h for h in session.exec(select(m.Hazard)) if h.rectified_date is None]
+    assert hz.n_open == len(open_) > 0 and hz.n_overdue == sum(h.deadline < AS_OF for h in open_) > 0
 
 
 # --- KPIs -----------------------------------------------------------------------------------------
@@ -444,6 +495,12 @@ def checksums(engine: Engine) -> dict[str, str]:
             "plan_status": digest(s, select(m.PlanTaskStatus.month, m.PlanTaskStatus.status,
                                             m.PlanTaskStatus.delay_reason)),
             "settings": digest(s, select(m.AppSetting.key, m.AppSetting.value)),
+            "hazard_report": digest(s, select(m.HazardReport.station_id, m.HazardReport.month,
+                                              m.HazardReport.entities_checked, m.HazardReport.hazards_found,
+                                              m.HazardReport.hazards_rectified, m.HazardReport.cases_opened,
+                                              m.HazardReport.report_date)),
+            "hazard": digest(s, select(m.Hazard.key, m.Hazard.business_id, m.Hazard.description, m.Hazard.found_date,
+                                       m.Hazard.deadline, m.Hazard.status, m.Hazard.rectified_date)),
         }
 
 

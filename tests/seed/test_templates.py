@@ -86,14 +86,15 @@ def test_template_layout(db_with_stations, kind):
     for c in range(1, len(labels) + 1):
         assert not ws.cell(FIRST_ROW, c).protection.locked
         assert not ws.cell(last, c).protection.locked
-    assert ws.freeze_panes == ("B3" if k.layout == "wide" else "A3")
+    per_station = k.layout == "wide" or k.per_station
+    assert ws.freeze_panes == ("B3" if per_station else "A3")
     # every column: a prompt (validation) and a header comment; an example only there, never as data
     for c in range(1, len(labels) + 1):
         assert validations_on(ws, c), labels[c - 1]
         assert all(dv.prompt for dv in validations_on(ws, c))
         assert ws.cell(HEADER_ROW, c).comment is not None
     data_cells = [ws.cell(r, c).value for r in range(FIRST_ROW, last + 1) for c in range(1, len(labels) + 1)]
-    if k.layout == "wide":  # prefilled stations in the 监管所 column, nothing else
+    if per_station:  # prefilled stations in the 监管所 column, nothing else
         assert [ws.cell(r, 1).value for r in range(FIRST_ROW, FIRST_ROW + len(stations))] == stations
         assert [v for v in data_cells if v is not None] == stations
     else:
@@ -252,7 +253,7 @@ def test_filled_business_register_imports(db_with_stations):
 
 
 def test_every_kind_filled_in_order_imports(db_with_stations):
-    """All fifteen templates, filled with one or two rows each and imported parents first."""
+    """All seventeen templates, filled with one or two rows each and imported parents first."""
     eng = db_with_stations
     ex = {name: dict(zip([c.label for c in k.columns], k.template_example[0], strict=True))
           for name, k in KINDS.items() if k.template_example}
@@ -280,6 +281,9 @@ def test_every_kind_filled_in_order_imports(db_with_stations):
         ("包保关系", {}, [{**ex["包保关系"], "开始日期": dt.date(2022, 1, 1)}]),
         ("督导记录", {}, [{**ex["督导记录"], "督导日期": dt.date(2022, 3, 15)}]),
         ("问题", {}, [ex["问题"]]),
+        ("风险隐患", {"year": 2022, "month": 10},
+         {"明水所": {"检查主体数": 120, "发现隐患数": 1, "整改隐患数": 0, "立案数": 0}}),
+        ("隐患清单", {"year": 2022, "month": 10}, [ex["隐患清单"]]),
     ]
     assert [f[0] for f in filled] == list(KINDS)
     for kind, period, rows in filled:

@@ -1,0 +1,52 @@
+"""系统设置 (食安办, 管理员): the 大屏's interval, panels and stale-report warning. The change goes through db/kiosk,
+which checks the role again and writes the audit row."""
+
+import streamlit as st
+from sqlmodel import Session
+
+from components import auth as web_auth
+from components import data
+from db import auth, fmt
+from db import kiosk as kiosk_db
+
+FLASH = "settings_flash"  # the success message for the run after a save
+
+user = web_auth.current_user()
+actor = web_auth.actor(user)
+st.title("系统设置")
+if not auth.can(actor.role, kiosk_db.SETTINGS_PAGE, auth.ACT):
+    st.error(f"当前账号无权操作“{kiosk_db.SETTINGS_PAGE}”")
+    st.stop()
+if flash := st.session_state.pop(FLASH, None):
+    st.success(fmt.md_escape(flash))
+
+with Session(data.engine()) as session:
+    current = kiosk_db.kiosk_settings(session=session)
+
+st.subheader("大屏")
+st.caption("大屏地址：`http://<服务器地址>:8501/kiosk?token=<大屏令牌>`（令牌在“用户管理 → 大屏令牌”中新增）。"
+           "网址可临时改变轮播：`&rotate=20` 为间隔秒数，`&panels=kpi,map` 为面板及顺序；不写则按下面的设置。")
+with st.form("kiosk-settings"):
+    interval = st.number_input("轮播间隔（秒）", min_value=kiosk_db.MIN_INTERVAL, max_value=kiosk_db.MAX_INTERVAL,
+                               value=current.interval, step=1, key="kiosk_interval",
+                               help=f"每屏停留的时间，最少{kiosk_db.MIN_INTERVAL}秒")
+    panels = st.multiselect("轮播面板（按选择的先后顺序轮播）", list(kiosk_db.PANEL_IDS), default=list(current.panels),
+                            format_func=lambda p: f"{kiosk_db.PANELS[p]}（{p}）", key="kiosk_panels")
+    stale_days = st.number_input("月报滞后提醒（天）", min_value=1, max_value=kiosk_db.MAX_STALE_DAYS,
+                                 value=current.stale_days, step=1, key="kiosk_stale_days",
+                                 help="最新一次月报的日期早于“数据截至”日期超过这么多天时，大屏显示提醒")
+    submitted = st.form_submit_button("保存", type="primary")
+
+if submitted:
+    with Session(data.engine()) as session:
+        try:
+            saved = kiosk_db.save_kiosk_settings(session=session, interval=int(interval), panels=panels,
+                                                 stale_days=int(stale_days), actor=actor)
+        except (ValueError, PermissionError) as exc:
+            session.rollback()
+            st.error(fmt.md_escape(exc))
+        else:
+            st.session_state[FLASH] = (f"已保存：每{saved.interval}秒轮播，面板依次为"
+                                       f"{'、'.join(kiosk_db.PANELS[p] for p in saved.panels)}；"
+                                       f"月报滞后{saved.stale_days}天提醒。各大屏在下一屏时生效。")
+            st.rerun()

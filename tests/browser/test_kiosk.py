@@ -1,0 +1,128 @@
+"""The 大屏 in Chromium at 1920×1080, opened by its token with no login: it rotates on its own (run_every in the
+browser), shows no exception, asks no outside host for anything, leaves a screenshot of every panel in
+tests/artifacts/screens, and after a server restart under the open page it reconnects and rotates again."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser import conftest
+from tests.browser.conftest import SCREENS, build_demo_db, serve, wait_for_app_run, wait_for_charts
+
+pytestmark = pytest.mark.browser
+
+SCREEN = {"width": 1920, "height": 1080}
+PANELS = {"kpi": "重点指标", "tasks": "任务清单进度", "baobao": "包保督导", "map": "监管所地图", "duban": "督办清单"}
+PAGER = ".st-key-kiosk-head [data-testid='stMarkdownContainer']"
+
+
+def kiosk_page(browser, outside):
+    """A fresh zh-CN page the size of the wall screen, with no login cookie, that may only talk to the app."""
+    context = browser.new_context(viewport=SCREEN, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.route("**/*", outside.handler)
+    page = context.new_page()
+    page.on("websocket", outside.websocket)
+    return context, page
+
+
+def pager(page) -> str | None:
+    """The header's "第i/N屏 · 面板名", or None while there is none (loading, reconnecting)."""
+    try:
+        loc = page.locator(PAGER).first
+        return loc.inner_text(timeout=500) if loc.count() else None
+    except Exception:  # the element was replaced between count and read: try again on the next poll
+        return None
+
+
+def watch(page, app, *, changes: int, timeout: float) -> list[str]:
+    """The pager's texts in order until it has changed `changes` times; fails on an exception or a timeout."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(seen) <= changes:
+        assert page.get_by_test_id("stException").count() == 0, (
+            f"{page.get_by_test_id('stException').first.inner_text()}\n--- server log ---\n{app.log_tail()}")
+        text = pager(page)
+        if text and (not seen or text != seen[-1]):
+            seen.append(text)
+        if time.monotonic() > deadline:
+            pytest.fail(f"the kiosk changed panel {len(seen) - 1} times in {timeout} s: {seen}\n{app.log_tail()}")
+        page.wait_for_timeout(200)
+    return seen
+
+
+def test_the_kiosk_rotates_by_itself(browser, app, outside):
+    context, page = kiosk_page(browser, outside)
+    try:
+        page.goto(f"{app.url}/kiosk?token=demo-kiosk&rotate=3")
+        wait_for_app_run(page)
+        assert page.get_by_role("dialog").count() == 0  # no "page not found"
+        assert page.get_by_test_id("stSidebar").count() == 0 or not page.get_by_test_id("stSidebar").is_visible()
+        assert not page.get_by_test_id("stHeader").is_visible()  # no menu, no running indicator
+        assert page.get_by_text("示例数据：").first.is_visible()
+        assert page.get_by_text("数据截至2022年10月31日").first.is_visible()
+        seen = watch(page, app, changes=4, timeout=90)
+        titles = list(PANELS.values())
+        first = titles.index(seen[0].split(" · ")[1])
+        assert seen == [f"第{(first + i) % 5 + 1}/5屏 · {titles[(first + i) % 5]}" for i in range(len(seen))]
+        assert page.get_by_role("button").count() == 0 and page.get_by_role("textbox").count() == 0
+        assert "Traceback" not in app.log_tail(20_000)
+        outside.check()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("panel", list(PANELS))
+def test_every_panel_fits_the_screen(browser, app, outside, panel):
+    """One panel held still (?panels=…&rotate=600) and photographed at 1920×1080: nothing below the fold."""
+    context, page = kiosk_page(browser, outside)
+    try:
+        page.goto(f"{app.url}/kiosk?token=demo-kiosk&panels={panel}&rotate=600")
+        wait_for_app_run(page)
+        wait_for_charts(page)
+        if panel == "map":
+            page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for(state="visible",
+                                                                                     timeout=30_000)
+        page.wait_for_timeout(2500)  # charts and deck.gl draw a few frames after they attach
+        assert page.get_by_test_id("stException").count() == 0, app.log_tail()
+        assert pager(page) == f"第1/1屏 · {PANELS[panel]}"
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / f"kiosk-{panel}.png"), animations="disabled")
+        # Nothing cut off: the main area does not scroll, and no block reaches past the right edge.
+        overflow = page.evaluate(
+            "() => { const m = document.querySelector('[data-testid=stMain]');"
+            " return [m.scrollHeight - m.clientHeight, document.documentElement.scrollWidth - innerWidth]; }")
+        assert overflow[0] <= 2 and overflow[1] <= 0, f"{panel}: content beyond the screen by {overflow} px"
+        outside.check()
+    finally:
+        context.close()
+
+
+def test_rotation_resumes_after_a_server_restart(browser, outside, tmp_path, monkeypatch):
+    """Stop the server under the open page, start a new one on the same port and database: the page reconnects
+    by itself and rotates again with the URL's panels and interval."""
+    url = build_demo_db(tmp_path)
+    port = conftest._free_port()
+    monkeypatch.setattr(conftest, "_free_port", lambda: port)  # serve() on this very port, twice
+    context, page = kiosk_page(browser, outside)
+    try:
+        with serve(url, tmp_path) as first:
+            page.goto(f"{first.url}/kiosk?token=demo-kiosk&rotate=3&panels=duban,kpi")
+            wait_for_app_run(page)
+            before = watch(page, first, changes=1, timeout=60)
+            assert all("/2屏" in text for text in before)
+        # The server is gone: the page notices and keeps trying to reconnect.
+        page.wait_for_selector("[data-testid='stApp']:not([data-test-connection-state='CONNECTED'])",
+                               timeout=30_000)
+        page.wait_for_timeout(3000)
+        with serve(url, tmp_path) as second:
+            assert second.url == first.url
+            page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=120_000)
+            after = watch(page, second, changes=2, timeout=120)
+            assert all(t.startswith(("第1/2屏", "第2/2屏")) for t in after), after
+            assert {t.split(" · ")[1] for t in after} == {"督办清单", "重点指标"}
+            assert "Traceback" not in second.log_tail(20_000)
+        outside.check()
+    finally:
+        context.close()

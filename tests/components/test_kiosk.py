@@ -1,0 +1,66 @@
+"""The 大屏's drawing helpers without a Streamlit run: shared charts recoloured for the dark screen with large text
+(and their data untouched), the station bars, and names from the data made inert in st.table's Markdown cells."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from components import kiosk, views
+from components.gauge import build_gauge
+from components.style import STATUS_COLORS
+from db import fmt
+
+ROW = {"name": "#1c2430 核查处置按时完成率", "unit": "%", "target": 0.95, "rate": 0.9, "expected_rate": 0.95,
+       "status": "amber", "lag_pp": -5.0, "direction": ">=", "kpi_id": 1}
+
+
+def marks_and_config(spec: dict) -> str:
+    return json.dumps({k: v for k, v in spec.items() if k != "datasets"}, ensure_ascii=False)
+
+
+def test_a_gauge_for_the_dark_screen():
+    spec = kiosk.dark(build_gauge(ROW, size=kiosk.GAUGE_SIZE), title=False)
+    drawn = marks_and_config(spec)
+    assert "#1c2430" not in drawn.lower() and "#5b6775" not in drawn.lower()  # desk-screen text colours
+    assert kiosk.TEXT in drawn and "title" not in spec
+    assert spec["background"] == "transparent"
+    sizes = [m.get("fontSize") for layer in spec["layer"] for m in [layer["mark"]] if isinstance(m, dict)]
+    assert [s for s in sizes if s is not None] and min(s for s in sizes if s is not None) >= kiosk.CHART_FONT
+    # The data keeps what it said, even a name that looks like a colour.
+    assert any(row.get("指标") == ROW["name"] for rows in spec["datasets"].values() for row in rows)
+
+
+def test_the_ranking_for_the_dark_screen_is_taller_with_large_labels():
+    lags = pd.DataFrame({"station": ["明水所", "双山所"], "mean_lag_pp": [-3.3, -14.1]})
+    spec = kiosk.dark(views.build_ranking(lags, expected_rate=0.83), height=530)
+    assert spec["height"] == 530
+    assert spec["config"]["axis"]["labelFontSize"] == kiosk.CHART_FONT
+    assert spec["config"]["axis"]["labelColor"] == kiosk.TEXT
+
+
+def test_station_bars_against_the_expected_rate():
+    frame = pd.DataFrame({"station": ["明水所", "双山所"], "rate": [0.336, 0.286], "expected": [0.337, 0.337],
+                          "status": ["amber", "red"]})
+    spec = kiosk.build_station_rates(frame, value="rate", expected="expected", status="status",
+                                     label="督导完成率（%）").to_dict()
+    [rows] = spec["datasets"].values()
+    assert [(r["station"], r["rate"], r["expected"], r["color"]) for r in rows] == [
+        ("明水所", 33.6, 33.7, STATUS_COLORS["amber"]), ("双山所", 28.6, 33.7, STATUS_COLORS["red"])]
+
+
+def test_names_in_kiosk_tables_are_inert_markdown():
+    frame = pd.DataFrame({"station": ["[点我](http://example.com)", "明水所"], "task_rate": [0.1, 0.9],
+                          "task_expected_rate": [0.83, 0.83], "task_status": ["red", "green"],
+                          "n_prob_overdue": [3, 0]})
+    table = kiosk._station_table(frame)
+    assert table["监管所"].tolist() == [fmt.md_escape("[点我](http://example.com)"), "明水所"]
+    assert table["监管所"].iloc[0].startswith("\\[点我\\]\\(")
+    assert table["状态"].tolist() == [views.status_chip("red"), views.status_chip("green")]
+
+
+def test_the_duban_rule_is_the_task_pages():
+    progress = pd.DataFrame({"station": ["a", "b", "c"], "status": ["green", "red", "amber"],
+                             "lag_pp": [1.0, -20.0, -3.0]})
+    assert kiosk.duban_rows(progress)["station"].tolist() == ["b", "c"]
