@@ -2,11 +2,15 @@
 
 import streamlit as st
 
+from components import auth as web_auth
 from components import data, period, plans_view
+from db import plan_entry
 
 UPCOMING_DAYS = 60
 
 p = period.current()
+user = web_auth.current_user()
+editor = plan_entry.can_edit(user)  # 更新进展 is the office's: leaders, stations and the kiosk see no editor
 st.title("工作要点")
 
 unit = plans_view.unit_filter(data.query("db.plans", "units", year=p.year), key="unit")
@@ -22,8 +26,9 @@ if plans_view.is_empty(totals):
 
 plans_view.show_cards(totals, key="plan-cards")
 mine = unit is not None
-t_plans, t_units, t_list, t_overdue, t_upcoming, t_delays, t_ref = st.tabs(
-    ["按文件", "按牵头单位", "要点清单", "逾期任务", "即将到期", "延期原因", "参考文件"])
+labels = ["按文件", "按牵头单位", "要点清单", "逾期任务", "即将到期", "延期原因", "参考文件"]
+t_plans, t_units, t_list, t_overdue, t_upcoming, t_delays, t_ref, *t_edit = st.tabs(
+    [*labels, "更新进展"] if editor else labels)
 with t_plans:
     plans_view.show_plan_summary(data.query("db.plans", "plan_summary", **scope), key="plan-summary")
 with t_units:
@@ -44,3 +49,7 @@ with t_delays:
                           empty="没有已延期的要点。")
 with t_ref:
     plans_view.show_reference_plans(data.query("db.plans", "reference_plans"), key="reference-plans")
+if t_edit:
+    with t_edit[0]:
+        plans_view.show_progress_editor(user=user, client=web_auth.actor(user).client, year=p.year, month=p.month,
+                                        as_of=p.as_of)

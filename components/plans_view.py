@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
-from components import views
-from db import fmt
+from components import data, views
+from db import fmt, plan_entry
+from db.models import PLAN_STATUSES
+
+log = logging.getLogger(__name__)
 
 ALL = "全部"
 DATE_FORMAT = "YYYY年MM月DD日"
@@ -166,3 +171,80 @@ def show_reference_plans(df: pd.DataFrame, *, key: str) -> None:
 
 def download(view: pd.DataFrame, *, label: str, file_name: str, sheet: str, key: str) -> None:
     views.download(view, label=label, file_name=file_name, sheet=sheet, key=key)
+
+
+# --- 更新进展: the office's monthly status of each task (db.plan_entry) ------------------------------
+
+PROGRESS_FLASH = "plans_progress_flash"  # the last save's message, shown on the next run (st.rerun drops it now)
+PROGRESS_GEN = "plans_progress_gen"  # bumped after a save so the editor starts again from the stored values
+COL_STATUS, COL_REASON, COL_NOTES = "状态", "延期原因", "进展情况"
+
+
+def _save_failed(errors: list[str]) -> None:
+    st.error("未保存，请修改以下问题后重新保存：\n" + "\n".join(f"- {fmt.md_escape(e)}" for e in errors))
+
+
+def show_progress_editor(*, user, client: str, year: int, month: int, as_of: dt.date,
+                         key: str = "plan-progress") -> None:
+    """The office's editor of the month's status, 延期原因 and 进展情况 for one plan's tasks, with 保存."""
+    if flash := st.session_state.pop(PROGRESS_FLASH, None):
+        st.success(fmt.md_escape(flash))
+    gen = st.session_state.setdefault(PROGRESS_GEN, 0)
+    try:
+        with Session(data.engine()) as session:
+            frame = plan_entry.plan_status_frame(session=session, user=user, plan_id=None, year=year, month=month)
+    except PermissionError as e:
+        st.error(fmt.md_escape(e))
+        return
+    if frame.empty:
+        st.caption("没有计入统计的要点可以更新。")
+        return
+    titles = dict(zip(frame["plan_id"].astype(int), frame["plan"], strict=False))
+    plan_id = st.selectbox("文件", list(titles), format_func=lambda i: titles[i], key=f"{key}-plan")
+    rows = frame[frame["plan_id"] == plan_id].reset_index(drop=True)
+    view = pd.DataFrame({
+        "序号": rows["number"], "要点": rows["title"], "牵头单位": rows["lead_units"], "完成时限": rows["deadline"],
+        "填报月份": rows["status_month"].map(_month), COL_STATUS: rows["status"], COL_REASON: rows["delay_reason"],
+        COL_NOTES: rows["notes"],
+    })
+    st.caption(f"{fmt.month_label(year, month)}：修改状态、延期原因或进展情况后点“保存”。未填报过的要点显示为未开始，"
+               "此前填报的状态沿用到本月；只有改动的要点写入本月，可在“导入记录”中撤销。")
+    edited = st.data_editor(
+        view, key=f"{key}-{plan_id}-{year}-{month}-{gen}", hide_index=True, num_rows="fixed",
+        disabled=["序号", "要点", "牵头单位", "完成时限", "填报月份"],
+        column_config={
+            "序号": st.column_config.NumberColumn("序号", format="%d"),
+            "完成时限": st.column_config.DateColumn("完成时限", format=DATE_FORMAT),
+            COL_STATUS: st.column_config.SelectboxColumn(COL_STATUS, options=list(PLAN_STATUSES),
+                                                         required=True),
+            COL_REASON: st.column_config.TextColumn(COL_REASON, max_chars=plan_entry.TEXT_MAX),
+            COL_NOTES: st.column_config.TextColumn(COL_NOTES, max_chars=plan_entry.TEXT_MAX),
+        },
+    )
+    if not st.button("保存", type="primary", key=f"{key}-save-{gen}", icon=":material/save:"):
+        return
+    typed = {
+        int(tid): {"status": s, "delay_reason": r, "notes": n}
+        for tid, s, r, n in zip(rows["task_id"], edited[COL_STATUS], edited[COL_REASON], edited[COL_NOTES],
+                                strict=True)
+    }
+    try:
+        result = plan_entry.save_plan_status(engine=data.engine(), user=user, year=year, month=month, rows=typed,
+                                             today=as_of, client=client)
+    except PermissionError as e:
+        st.error(fmt.md_escape(e))
+        return
+    except Exception:
+        log.exception("工作要点进展保存失败")
+        st.error("保存失败，数据未写入。请稍后重试，或联系管理员。")
+        return
+    if result.errors:
+        _save_failed(result.errors)
+        return
+    if not result.changed:
+        st.info(fmt.md_escape(result.message))
+        return
+    data.refresh()
+    st.session_state[PROGRESS_FLASH] = result.message + "。如需撤销，可在“导入记录”中撤销该批次。"
+    st.session_state[PROGRESS_GEN] = gen + 1
+    st.rerun()
