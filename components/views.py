@@ -9,7 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.style import DOT, FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS, STATUS_MD
+from components.charts import build_ranking, build_trend, mean_lag_status  # noqa: F401 - re-exported for the pages
+from components.style import DOT, FONT, STATUS_COLORS, STATUS_LABELS, STATUS_MD
 from db import fmt
 from seed.export import column_width
 
@@ -101,67 +102,6 @@ def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") ->
             "累计完成": st.column_config.NumberColumn(format="%d"),
             "进度差（百分点）": st.column_config.NumberColumn(format="%.1f"),
         },
-    )
-
-
-def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:
-    """A station's colour in the ranking, from its mean lag: behind by more than 10% of the expected rate is red."""
-    if pd.isna(mean_lag_pp):
-        return "grey"
-    if mean_lag_pp >= 0:
-        return "green"
-    return "amber" if mean_lag_pp >= -10 * expected_rate else "red"
-
-
-def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "mean_lag_pp",
-                  label: str = "平均进度差（百分点）") -> alt.Chart:
-    """Stations ranked by their mean lag: bars left of zero are behind the time schedule."""
-    status = df[value].map(lambda x: mean_lag_status(x, expected_rate))
-    data = df.assign(
-        value=df[value].map(lambda x: fmt.round_half_up(x)),
-        color=status.map(lambda s: STATUS_COLORS.get(s, STATUS_COLORS["grey"])),
-        状态=status.map(lambda s: STATUS_LABELS.get(s, "")),
-    )
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("station:N", sort=alt.EncodingSortField("value", order="ascending"), title=None,
-                    axis=alt.Axis(labelOverlap=False, labelLimit=120)),
-            x=alt.X("value:Q", title=label),
-            color=alt.Color("color:N", scale=None),
-            tooltip=[alt.Tooltip("station:N", title="监管所"), alt.Tooltip("value:Q", title=label),
-                     alt.Tooltip("状态:N")],
-        )
-        .properties(height=max(200, 22 * len(data)))
-        .configure(font=FONT)
-    )
-
-
-def build_trend(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate",
-                title: str = "完成率") -> alt.Chart:
-    """Monthly actual against the time-schedule line (both as % of target)."""
-    rows = []
-    for r in df.itertuples():
-        rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "实际", "值": fmt.round_half_up(getattr(r, value) * 100)
-                     if not pd.isna(getattr(r, value)) else None})
-        rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "时序进度", "值": fmt.round_half_up(getattr(r, expected) * 100)
-                     if not pd.isna(getattr(r, expected)) else None})
-    data = pd.DataFrame(rows)
-    return (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("月份:N", sort=alt.EncodingSortField("m"), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("值:Q", title=f"{title}（%）"),
-            color=alt.Color("系列:N", scale=alt.Scale(domain=["实际", "时序进度"], range=[PRIMARY, PACE_LINE]),
-                            legend=alt.Legend(title=None, orient="top")),
-            strokeDash=alt.StrokeDash("系列:N", scale=alt.Scale(domain=["实际", "时序进度"], range=[[1, 0], [5, 4]]),
-                                      legend=None),
-            tooltip=["月份:N", "系列:N", alt.Tooltip("值:Q", format=".1f", title=f"{title}（%）")],
-        )
-        .properties(height=260)
-        .configure(font=FONT)
     )
 
 

@@ -106,6 +106,18 @@ def get_setting(session: Session, key: str) -> str | None:
     return row.value if row else None
 
 
+DEMO_NOTE = "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"
+
+
+def is_demo_database(session: Session) -> bool:
+    """The demo database (its recorded kind), or any generated 任务进度 row: figures drawn from it are 示例."""
+    from db.models import StationProgress
+
+    if get_setting(session, "database_kind") == "demo":
+        return True
+    return session.exec(select(StationProgress.id).where(StationProgress.is_demo).limit(1)).first() is not None
+
+
 def set_setting(session: Session, key: str, value: str, help: str | None = None) -> None:
     row = session.get(AppSetting, key)
     if row is None:
@@ -130,11 +142,6 @@ def as_of(engine: Engine | None = None, *, today: dt.date | None = None) -> dt.d
     if stored:
         return dt.date.fromisoformat(stored)
     return today or dt.date.today()
-
-
-def is_demo_database(engine: Engine) -> bool:
-    with Session(engine) as session:
-        return get_setting(session, "database_kind") == "demo"
 
 
 def has_data(engine: Engine) -> bool:

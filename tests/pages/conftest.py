@@ -73,8 +73,7 @@ def demo_url(tmp_path_factory):
     return url
 
 
-@pytest.fixture
-def small_url(tmp_path):
+def build_small(url: str) -> None:
     """Two stations, one indicator (98 of 126 done at 2022-10), one KPI, a small 包保 register.
 
     By hand: time progress 304/365 = 83.29%; 明水所 80/100 = 80.0% (lag −3.3, amber), 双山所 18/26 = 69.2%
@@ -82,7 +81,6 @@ def small_url(tmp_path):
     包保: three in-operation businesses all assigned; 店A visited on site in October (done), 店B never visited
     (not visited), 店C visited in Q3 only; one problem of 店A due 2022-10-10 still open → 1 overdue.
     """
-    url = f"sqlite:///{tmp_path / 'small.db'}"
     upgrade(url)
     engine = get_engine(url)
     with Session(engine) as s:
@@ -108,5 +106,12 @@ def small_url(tmp_path):
         f.problem(v, deadline=D(2022, 10, 10), description="进货查验记录不全")
         set_setting(s, "as_of", "2022-10-31")
         s.commit()
+
+
+@pytest.fixture
+def small_url(tmp_path):
+    """A fresh small database (build_small)."""
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    build_small(url)
     dispose_engines()
     return url

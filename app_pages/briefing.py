@@ -1,0 +1,54 @@
+"""会议材料: the 食安委 meeting pack for the chosen period — Word briefing, Excel tables and PDF, to download."""
+
+import streamlit as st
+
+from components import auth, data, period
+from db import fmt
+from reports import briefing
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+p = period.current()
+st.title(f"会议材料 · {p.label}")
+st.caption("食安委会议材料：Word汇报稿（黑体标题、仿宋正文，可直接修改）、Excel统计表和PDF。"
+           "文中数字与看板同期数字一致；“下一步工作”留待食安办填写。")
+
+generated = st.session_state.setdefault("briefing_generated", set())
+wanted = (p.year, p.month, data.data_version())
+if st.button("生成会议材料", type="primary", key="briefing-generate", icon=":material/description:"):
+    with st.status("正在生成会议材料…", expanded=True) as status:
+        st.write("汇总任务清单、指标、包保督导和工作要点，绘制图表，写入Word和Excel…")
+        data.briefing_files(p.year, p.month)
+        if briefing.soffice() is not None:
+            st.write("用LibreOffice转换PDF…")
+            data.briefing_pdf(p.year, p.month)
+        status.update(label="会议材料已生成", state="complete", expanded=False)
+    generated.add(wanted)
+
+if wanted in generated:
+    files = data.briefing_files(p.year, p.month)
+    stem = briefing.file_stem(p.year, p.month)
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.download_button("下载Word汇报稿", data=files["docx"], file_name=f"{stem}.docx", mime=DOCX_MIME,
+                           key="briefing-docx", on_click=auth.audit_export, args=(f"{stem}.docx", files["rows"]),
+                           icon=":material/download:")
+    with c2:
+        st.download_button("下载Excel统计表", data=files["xlsx"], file_name=f"{stem}.xlsx", mime=XLSX_MIME,
+                           key="briefing-xlsx", on_click=auth.audit_export, args=(f"{stem}.xlsx", files["rows"]),
+                           icon=":material/download:")
+    with c3:
+        try:
+            pdf = data.briefing_pdf(p.year, p.month)
+        except Exception as e:  # a failed conversion: the Word and Excel files are still there
+            st.error(fmt.md_escape(f"PDF转换失败：{e}"))
+        else:
+            if pdf is None:
+                st.info(briefing.NO_PDF)
+            else:
+                st.download_button("下载PDF", data=pdf, file_name=f"{stem}.pdf", mime="application/pdf",
+                                   key="briefing-pdf", on_click=auth.audit_export, args=(f"{stem}.pdf", files["rows"]),
+                                   icon=":material/download:")
+elif generated:
+    st.caption("数据或期间已变化，请重新生成。")

@@ -1,0 +1,1 @@
+"""Word / Excel / PDF outputs built from the dashboard's own frames (never imports streamlit)."""

@@ -1,0 +1,433 @@
+"""The 食安委 meeting pack for a period: a Word briefing, an Excel workbook of its tables and (with LibreOffice) a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt, RGBColor, Twips
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from components.charts import build_ranking, build_trend
+from components.style import STATUS_LABELS
+from db import engine as dbe
+from db import fmt, metrics, narrative, pacing, plans
+from seed.export import column_width
+
+HEADING_FONT = "黑体"
+BODY_FONT = "仿宋_GB2312"
+LATIN_FONT = "Times New Roman"
+TABLE_PT = 9  # 小五: nine columns fit the A4 text width
+A4_TWIPS = (11906, 16838)  # 210 × 297 mm
+TEXT_WIDTH = Mm(210 - 28 - 26)  # A4 less the 公文 side margins (see docx_bytes)
+NO_PDF = "本机未安装LibreOffice，暂不能生成PDF"
+PDF_TIMEOUT = 180  # seconds: a first LibreOffice start builds its profile; a hung one must not hold the page
+PLACEHOLDER = "（请食安办填写）"
+# Fonts vl-convert draws the charts' Chinese with: the Debian package fonts-noto-cjk (make sysdeps).
+FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype")
+
+
+def file_stem(year: int, month: int) -> str:
+    return f"食安委会议材料_{year}年{month}月"
+
+
+@dataclass
+class Briefing:
+    """Everything the documents say, gathered once: sections of sentences, tables (sheet name → frame), charts."""
+
+    year: int
+    month: int
+    as_of: dt.date
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    charts: list[tuple[str, bytes]] = field(default_factory=list)
+    is_demo: bool = False  # drawn from the demo database: the documents say 示例数据 under the title
+
+    @property
+    def title(self) -> str:
+        return f"{self.year}年{self.month}月食品安全工作情况汇报"
+
+
+# --- the figures: the same db functions the dashboard pages call ------------------------------------------
+
+
+def _status_label(s: str) -> str:
+    return STATUS_LABELS.get(s, "")
+
+
+def _lag(x) -> float:
+    return fmt.round_half_up(x) if not pd.isna(x) else math.nan
+
+
+def station_table(progress: pd.DataFrame) -> pd.DataFrame:
+    """任务清单 by station and indicator, as the 任务清单 page's table shows it."""
+    return pd.DataFrame({
+        "监管所": progress["station"], "指标": progress["indicator"], "单位": progress["unit"],
+        "目标": progress["target"], "累计完成": progress["actual"], "完成率": progress["rate"].map(fmt.pct),
+        "时序进度": progress["expected_rate"].map(fmt.pct), "进度差（百分点）": progress["lag_pp"].map(_lag),
+        "状态": progress["status"].map(_status_label),
+    })
+
+
+def unit_table(units: pd.DataFrame) -> pd.DataFrame:
+    """工作要点 by lead unit (成员单位), as the 工作要点 page counts them."""
+    return pd.DataFrame({
+        "牵头单位": units["unit"], "类别": units["kind"], "要点数": units["n_tasks"],
+        "已完成": units["n_done"], "进行中": units["n_in_progress"], "未开始": units["n_not_started"],
+        "已延期": units["n_delayed"], "逾期未完成": units["n_overdue"], "完成率": units["done_rate"].map(fmt.pct),
+    })
+
+
+def kpi_table(gauges: pd.DataFrame) -> pd.DataFrame:
+    def value(x, unit):
+        return fmt.pct(x) if unit == "%" else fmt.num(x)
+
+    return pd.DataFrame({
+        "指标": gauges["name"], "目标": [value(x, u) for x, u in zip(gauges["target"], gauges["unit"], strict=True)],
+        "实际": [value(x, u) for x, u in zip(gauges["actual"], gauges["unit"], strict=True)],
+        "时序进度": [value(x, u) for x, u in zip(gauges["expected"], gauges["unit"], strict=True)],
+        "进度差（百分点）": gauges["lag_pp"].map(_lag), "状态": gauges["status"].map(_status_label),
+    })
+
+
+def baobao_table(by_station: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "监管所": by_station["station"], "在营主体": by_station["n_business"],
+        "包保覆盖率": by_station["coverage"].map(fmt.pct), "督导完成率（本季度）": by_station["completion_rate"].map(fmt.pct),
+        "今年发现问题": by_station["n_prob_ytd"], "已整改": by_station["n_prob_ytd_closed"],
+        "逾期未整改": by_station["n_prob_overdue"],
+    })
+
+
+def duban_table(progress: pd.DataFrame, overdue: pd.DataFrame, *, year: int) -> pd.DataFrame:
+    """督办通报: station tasks behind schedule (most behind first; owner the station, due at the year's end) and
+    overdue 工作要点 (owner their lead units, due their deadline)."""
+    behind = progress[progress["status"].isin(["red", "amber"])].sort_values("lag_pp")
+    rows = [("任务清单", f"{r.indicator}：完成{fmt.num(r.actual)}/{fmt.num(r.target)}{r.unit}，完成率{fmt.pct(r.rate)}",
+             r.station, fmt.date_label(dt.date(year, 12, 31)), fmt.lag_words(r.lag_pp))
+            for r in behind.itertuples()]
+    rows += [("工作要点", f"{r.plan}第{r.number}项：{r.title}", r.lead_units or r.issuer, fmt.date_label(r.deadline),
+              f"{r.status}，逾期{int(r.overdue_days)}天" if not pd.isna(r.overdue_days) else r.status)
+             for r in overdue.itertuples()]
+    return pd.DataFrame(rows, columns=["类别", "事项", "责任单位", "完成时限", "进展"])
+
+
+def overdue_line(plan_totals: pd.DataFrame, overdue: pd.DataFrame, *, ref: dt.date) -> str | None:
+    """ "截至10月31日，工作要点共6项，已完成1项；逾期未完成2项，按牵头单位：区商务局1项、区民政局1项"."""
+    if plan_totals.empty or not int(plan_totals.iloc[0]["n_tasks"]):
+        return None
+    t = plan_totals.iloc[0]
+    head = f"截至{fmt.date_label(ref)}，工作要点共{int(t['n_tasks'])}项，已完成{int(t['n_done'])}项"
+    if overdue.empty:
+        return head + "，无逾期未完成事项"
+    counts: dict[str, int] = {}
+    for r in overdue.itertuples():
+        for unit in (r.lead_units or r.issuer).split(plans.JOIN):
+            counts[unit] = counts.get(unit, 0) + 1
+    by_unit = "、".join(f"{u}{n}项" for u, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{head}；逾期未完成{len(overdue)}项，按牵头单位：{by_unit}"
+
+
+def _png(chart) -> bytes:
+    import vl_convert as vlc
+
+    _register_fonts()
+    # A fixed width: a chart on a page has no container to fill.
+    return vlc.vegalite_to_png(chart.properties(width=520).to_json(), scale=2)
+
+
+_fonts_registered = False
+
+
+def _register_fonts() -> None:
+    global _fonts_registered
+    if _fonts_registered:
+        return
+    import vl_convert as vlc
+
+    for d in FONT_DIRS:
+        if os.path.isdir(d):
+            vlc.register_font_directory(d)
+            break
+    _fonts_registered = True
+
+
+def gather(engine: Engine, *, year: int, month: int, as_of: dt.date | None = None, charts: bool = True) -> Briefing:
+    """The pack's sentences, tables and charts for a period, from the same db functions the pages call."""
+    as_of = as_of or dbe.as_of(engine)
+    b = Briefing(year=year, month=month, as_of=as_of)
+    kw = {"year": year, "month": month, "as_of": as_of}
+    with Session(engine) as session:
+        progress = metrics.task_progress(session=session, **kw)
+        totals = metrics.task_totals(session=session, **kw)
+        gauges = metrics.kpi_gauges(session=session, **kw)
+        lags = metrics.station_lag(session=session, **kw)
+        district = metrics.baobao(session=session, by="district", **kw)
+        by_station = metrics.baobao(session=session, by="station", **kw)
+        plan_totals = plans.totals(session=session, **kw)
+        overdue = plans.overdue(session=session, **kw)
+        units = plans.unit_summary(session=session, **kw)
+        trend = metrics.task_trend(session=session, year=year, as_of=as_of) if charts else None
+        b.is_demo = dbe.is_demo_database(session)
+    ref = pacing.ref_date(year, month, as_of)
+
+    overall = narrative.task_lines(totals, year=year, month=month, as_of=as_of) or [f"{year}年尚无任务清单"]
+    b.sections.append(("一、总体进展", overall))
+    b.sections.append(("二、重点指标", [(narrative.kpi_line(gauges) if not gauges.empty else None) or "本期无纳入考核的指标"]))
+    b.sections.append(("三、监管所进度", [(narrative.station_line(lags, n=len(lags)) if not lags.empty else None)
+                                     or "尚无监管所进度数据"]))
+    b.sections.append(("四、包保督导", [narrative.baobao_line(district) or "尚无包保主体数据"]))
+    b.sections.append(("五、工作要点", [overdue_line(plan_totals, overdue, ref=ref) or f"{year}年尚无工作要点"]))
+    b.sections.append(("六、下一步工作", [f"（一）{PLACEHOLDER}", f"（二）{PLACEHOLDER}", f"（三）{PLACEHOLDER}"]))
+
+    b.tables["各监管所任务进度"] = station_table(progress)
+    b.tables["重点指标"] = kpi_table(gauges)
+    b.tables["包保督导"] = baobao_table(by_station)
+    b.tables["成员单位工作要点"] = unit_table(units)
+    b.tables["督办通报"] = duban_table(progress, overdue, year=year)
+
+    if charts and not lags.empty and not totals.empty:
+        b.charts.append(("图1 各监管所平均进度差（百分点）",
+                         _png(build_ranking(lags, expected_rate=float(totals["expected_rate"].iloc[0])))))
+        first = totals["indicator"].iloc[0]
+        b.charts.append((f"图2 {first}累计完成率与时序进度（%）",
+                         _png(build_trend(trend[trend["indicator"] == first]))))
+    return b
+
+
+# --- Word -------------------------------------------------------------------------------------------------
+
+
+def _set_fonts(run, east_asia: str, size: float, *, bold: bool = False) -> None:
+    """Name the run's font for every script: python-docx's font.name sets only ascii/hAnsi, Word picks Chinese
+    glyphs from w:eastAsia."""
+    run.font.name = LATIN_FONT
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.color.rgb = RGBColor(0, 0, 0)
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    fonts.set(qn("w:eastAsia"), east_asia)
+
+
+def _para(doc_or_cell, text: str, *, font: str = BODY_FONT, size: float = 16, bold: bool = False,
+          align=None, indent: bool = False, style: str | None = None):
+    p = doc_or_cell.add_paragraph(style=style) if style else doc_or_cell.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    p.paragraph_format.space_after = Pt(0)
+    _set_fonts(p.add_run(text), font, size, bold=bold)
+    return p
+
+
+def _page_field(paragraph) -> None:
+    """— PAGE — in the footer: Word and LibreOffice fill in the number."""
+    def run_with(el):
+        r = paragraph.add_run()
+        _set_fonts(r, BODY_FONT, 14)
+        r._element.append(el)
+        return r
+
+    _set_fonts(paragraph.add_run("— "), BODY_FONT, 14)
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " PAGE "
+    run_with(instr)
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run_with(sep)
+    _set_fonts(paragraph.add_run("1"), BODY_FONT, 14)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+    _set_fonts(paragraph.add_run(" —"), BODY_FONT, 14)
+
+
+def cell_text(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, dt.date):
+        return fmt.date_label(v)
+    if isinstance(v, int | float):
+        return fmt.num(v)
+    return str(v)
+
+
+def _table(doc, df: pd.DataFrame) -> None:
+    table = doc.add_table(rows=1, cols=len(df.columns))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, name in zip(table.rows[0].cells, df.columns, strict=True):
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_fonts(cell.paragraphs[0].add_run(str(name)), HEADING_FONT, TABLE_PT)
+    for row in df.itertuples(index=False):
+        cells = table.add_row().cells
+        for cell, v in zip(cells, row, strict=True):
+            _set_fonts(cell.paragraphs[0].add_run(cell_text(v)), BODY_FONT, TABLE_PT)
+    # Columns as wide as their text needs (CJK counted as two), shared out over the text width.
+    weights = [column_width([name, *[cell_text(v) for v in df[name].head(200)]], lo=4, hi=28) + 2 for name in df.columns]
+    for j, w in enumerate(weights):
+        width = int(TEXT_WIDTH * w / sum(weights))
+        table.columns[j].width = width  # w:gridCol, which LibreOffice reads
+        for row in table.rows:  # w:tcW, which Word reads
+            row.cells[j].width = width
+    table.autofit = False
+    # Repeat the header row on every page the table runs over.
+    trpr = table.rows[0]._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    trpr.append(header)
+
+
+def docx_bytes(b: Briefing) -> bytes:
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Twips(A4_TWIPS[0]), Twips(A4_TWIPS[1])
+    # The 党政机关公文格式 margins (GB/T 9704): top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _page_field(footer)
+
+    _para(doc, b.title, font=HEADING_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc, f"（数据截至{fmt.date_label(pacing.ref_date(b.year, b.month, b.as_of))}）", size=16,
+          align=WD_ALIGN_PARAGRAPH.CENTER)
+    if b.is_demo:
+        _para(doc, f"（{dbe.DEMO_NOTE}）", size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for heading, lines in b.sections:
+        _para(doc, heading, font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
+        for line in lines:
+            _para(doc, line if line.endswith("。") or line.endswith(PLACEHOLDER) else f"{line}。", indent=True)
+
+    if b.charts:
+        _para(doc, "附图", font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
+        for caption, png in b.charts:
+            doc.add_picture(io.BytesIO(png), width=Cm(15))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            doc.paragraphs[-1].paragraph_format.keep_with_next = True
+            _para(doc, caption, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+    for i, (name, df) in enumerate(b.tables.items(), start=1):
+        _para(doc, f"附表{i} {name}", font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
+        if df.empty:
+            _para(doc, "（无）", indent=True)
+        else:
+            _table(doc, df)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+# --- Excel ------------------------------------------------------------------------------------------------
+
+
+def xlsx_bytes(b: Briefing) -> bytes:
+    """A sheet per table: text written as text (never a formula or a link), frozen header, A4 landscape print."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    head = wb.add_format({"bold": True, "bg_color": "#e6ebf1", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    cell = wb.add_format({"border": 1, "valign": "top"})
+    summary = wb.add_worksheet("本期概况")
+    summary.set_column(0, 0, 120)
+    summary.write_string(0, 0, b.title, wb.add_format({"bold": True, "font_size": 14}))
+    row = 1
+    if b.is_demo:
+        summary.write_string(row, 0, dbe.DEMO_NOTE, wb.add_format({"bold": True, "font_color": "#9c5700"}))
+        row += 1
+    for heading, lines in b.sections:
+        summary.write_string(row, 0, heading, wb.add_format({"bold": True}))
+        row += 1
+        for line in lines:
+            summary.write_string(row, 0, line)
+            row += 1
+    for name, df in b.tables.items():
+        ws = wb.add_worksheet(name[:31])
+        for j, col in enumerate(df.columns):
+            ws.write_string(0, j, str(col), head)
+            ws.set_column(j, j, column_width([col, *[cell_text(v) for v in df[col].head(500)]]))
+        for i, values in enumerate(df.itertuples(index=False), start=1):
+            for j, v in enumerate(values):
+                if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                    ws.write_blank(i, j, None, cell)
+                elif isinstance(v, bool) or not isinstance(v, int | float):
+                    ws.write_string(i, j, cell_text(v), cell)
+                else:
+                    ws.write_number(i, j, float(v), cell)
+        ws.freeze_panes(1, 0)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # as wide as one page, as many pages tall as it takes
+        ws.repeat_rows(0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+    wb.close()
+    return buf.getvalue()
+
+
+# --- PDF --------------------------------------------------------------------------------------------------
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def pdf_bytes(docx: bytes, *, timeout: int = PDF_TIMEOUT) -> bytes | None:
+    """The briefing converted by LibreOffice headless; None when LibreOffice is not installed."""
+    exe = soffice()
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="briefing-") as tmp:
+        src = Path(tmp) / "briefing.docx"
+        src.write_bytes(docx)
+        # A private profile: a running LibreOffice (or another conversion) holding the default one blocks this.
+        profile = Path(tmp) / "profile"
+        subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                        "--outdir", tmp, str(src)], check=True, timeout=timeout, capture_output=True)
+        out = Path(tmp) / "briefing.pdf"
+        if not out.exists():
+            raise RuntimeError("LibreOffice 未能生成PDF")
+        return out.read_bytes()
+
+
+def write(engine: Engine, *, year: int, month: int, out: Path, as_of: dt.date | None = None,
+          pdf: bool = True) -> list[Path]:
+    """Write the .docx, .xlsx and (when LibreOffice is installed) .pdf into `out`; the paths written."""
+    b = gather(engine, year=year, month=month, as_of=as_of)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / file_stem(year, month)
+    docx = docx_bytes(b)
+    paths = [stem.with_suffix(".docx"), stem.with_suffix(".xlsx")]
+    paths[0].write_bytes(docx)
+    paths[1].write_bytes(xlsx_bytes(b))
+    if pdf:
+        data = pdf_bytes(docx)
+        if data is not None:
+            paths.append(stem.with_suffix(".pdf"))
+            paths[-1].write_bytes(data)
+    return paths

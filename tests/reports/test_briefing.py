@@ -1,0 +1,186 @@
+"""The meeting pack on a small hand-built database (tests/reports/conftest.py, figures by hand in its docstring):
+the Word briefing's sentences, tables, images, fonts, page size and page numbers; the workbook's rows, frozen
+headers and text that stays text; the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from sqlmodel import Session
+
+from db.engine import get_engine, set_setting
+from reports import __main__ as cli
+from reports import briefing
+from tests.reports.conftest import FORMULA_UNIT, build_small
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+AS_OF = dt.date(2022, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def pack(pack_db) -> briefing.Briefing:
+    return briefing.gather(pack_db, year=2022, month=10, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def document(pack) -> docx.document.Document:
+    return docx.Document(io.BytesIO(briefing.docx_bytes(pack)))
+
+
+@pytest.fixture(scope="module")
+def workbook(pack) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(pack)))
+
+
+def paragraphs(d) -> list[str]:
+    return [p.text for p in d.paragraphs]
+
+
+def table_rows(d, header_first: str) -> list[list[str]]:
+    """The rows (after the header) of the docx table whose first header cell is `header_first`, first match."""
+    for t in d.tables:
+        rows = [[c.text for c in r.cells] for r in t.rows]
+        if rows[0][0] == header_first:
+            return rows[1:]
+    raise AssertionError(f"no table headed {header_first}")
+
+
+def test_narrative_sentences_are_the_dashboards(document):
+    text = paragraphs(document)
+    assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in text
+    assert "1项指标滞后：核查处置按时完成率90.0%，低于时序进度5.0个百分点。" in text
+    assert "进度滞后的监管所（平均进度差，百分点）：双山所（-14.1）、明水所（-3.3）。" in text
+    assert ("包保覆盖率100.0%，本季度督导完成率33.3%（季度时间进度33.7%），高风险主体现场督导率100.0%，"
+            "今年发现问题整改率0.0%，逾期未整改问题1个。") in text
+    assert f"截至2022年10月31日，工作要点共2项，已完成1项；逾期未完成1项，按牵头单位：{FORMULA_UNIT}1项。" in text
+    i = text.index("六、下一步工作")
+    assert text[i + 1:i + 4] == ["（一）（请食安办填写）", "（二）（请食安办填写）", "（三）（请食安办填写）"]
+
+
+def test_word_tables(document):
+    assert table_rows(document, "监管所")[:2] == [
+        ["明水所", "示范创建", "家", "100", "80", "80.0%", "83.3%", "-3.3", "略有滞后"],
+        ["双山所", "示范创建", "家", "26", "18", "69.2%", "83.3%", "-14.1", "明显滞后"],
+    ]
+    assert table_rows(document, "牵头单位") == [
+        [FORMULA_UNIT, "成员单位", "1", "0", "1", "0", "0", "1", "0.0%"],
+        ["区卫健委", "成员单位", "1", "1", "0", "0", "0", "0", "100.0%"],
+    ]
+    assert table_rows(document, "类别") == [
+        ["任务清单", "示范创建：完成18/26家，完成率69.2%", "双山所", "2022年12月31日", "低于时序进度14.1个百分点"],
+        ["任务清单", "示范创建：完成80/100家，完成率80.0%", "明水所", "2022年12月31日", "低于时序进度3.3个百分点"],
+        ["工作要点", "2022年工作要点第1项：落实进货查验制度", FORMULA_UNIT, "2022年9月30日", "进行中，逾期31天"],
+    ]
+
+
+def test_word_has_chart_images(document, pack):
+    assert len(document.inline_shapes) == 2 == len(pack.charts)
+    for _, png in pack.charts:
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    parts = [p for p in document.part.package.parts if p.content_type == "image/png"]
+    assert len(parts) == 2
+
+
+def test_word_fonts_page_size_and_page_numbers(document):
+    body = document.element.body
+    fonts = {r.get(f"{W}eastAsia") for r in body.iter(f"{W}rFonts")}
+    assert {"黑体", "仿宋_GB2312"} <= fonts
+    runs = [r for p in document.paragraphs for r in p.runs if r.text]
+    for run in runs:  # every run with text names its East Asian font
+        assert run._element.rPr.rFonts.get(f"{W}eastAsia") in ("黑体", "仿宋_GB2312"), run.text
+    title = document.paragraphs[0].runs[0]
+    assert title._element.rPr.rFonts.get(f"{W}eastAsia") == "黑体"
+    body_run = next(p for p in document.paragraphs if p.text.startswith("截至10月底")).runs[0]
+    assert body_run._element.rPr.rFonts.get(f"{W}eastAsia") == "仿宋_GB2312"
+
+    sect = body.find(f"{W}sectPr")
+    size = sect.find(f"{W}pgSz")
+    assert (size.get(f"{W}w"), size.get(f"{W}h")) == ("11906", "16838")
+
+    footer = document.sections[0].footer._element
+    assert [t.text for t in footer.iter(f"{W}instrText")] == [" PAGE "]
+    assert [f.get(f"{W}fldCharType") for f in footer.iter(f"{W}fldChar")] == ["begin", "separate", "end"]
+
+
+def test_workbook_sheets_rows_and_print_setup(workbook):
+    assert workbook.sheetnames == ["本期概况", "各监管所任务进度", "重点指标", "包保督导", "成员单位工作要点", "督办通报"]
+    ws = workbook["各监管所任务进度"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows == [
+        ["监管所", "指标", "单位", "目标", "累计完成", "完成率", "时序进度", "进度差（百分点）", "状态"],
+        ["明水所", "示范创建", "家", 100, 80, "80.0%", "83.3%", -3.3, "略有滞后"],
+        ["双山所", "示范创建", "家", 26, 18, "69.2%", "83.3%", -14.1, "明显滞后"],
+    ]
+    for name in workbook.sheetnames[1:]:
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.page_setup.orientation == "landscape"
+        # One page wide (fitToWidth left at its default, 1), as many tall as it takes.
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1)
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.print_title_rows == "$1:$1"
+    # CJK counted as two: the 督办通报 事项 column is wider than its longest text's character count.
+    duban = workbook["督办通报"]
+    assert duban.column_dimensions["B"].width >= 2 * len("2022年工作要点第1项：落实进货查验制度") - 10
+    summary = [r[0] for r in workbook["本期概况"].iter_rows(values_only=True)]
+    assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点" in summary
+
+
+def test_a_name_starting_with_equals_stays_text(pack):
+    raw = zipfile.ZipFile(io.BytesIO(briefing.xlsx_bytes(pack)))
+    sheets = "".join(raw.read(n).decode() for n in raw.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert "<f>" not in sheets  # no formula anywhere
+    wb = openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(pack)))
+    for name, col in (("成员单位工作要点", "A2"), ("督办通报", "C4")):
+        cell = wb[name][col]
+        assert cell.value == FORMULA_UNIT and cell.data_type == "s", (name, cell.data_type)
+
+
+def test_command_line_writes_the_pack(pack_db, tmp_path, capsys):
+    url = pack_db.url.render_as_string(hide_password=False)
+    assert cli.main(["briefing", "--year", "2022", "--month", "10", "--out", str(tmp_path), "--db", url,
+                     "--no-pdf"]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["食安委会议材料_2022年10月.docx", "食安委会议材料_2022年10月.xlsx"]
+    d = docx.Document(str(tmp_path / names[0]))
+    assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in paragraphs(d)
+
+
+def test_no_libreoffice_means_no_pdf(monkeypatch):
+    monkeypatch.setattr(briefing.shutil, "which", lambda name: None)
+    assert briefing.pdf_bytes(b"not used") is None
+
+
+def test_reports_do_not_import_streamlit():
+    code = "import sys, reports.briefing, reports.__main__; print('streamlit' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=root)
+    assert out.stdout.strip() == "False"
+
+
+def test_real_figures_carry_no_demo_note_and_demo_figures_do(pack, document, workbook, tmp_path):
+    assert not pack.is_demo
+    assert not any("示例数据" in p for p in paragraphs(document))
+    assert not any("示例数据" in str(c.value) for row in workbook["本期概况"].iter_rows() for c in row if c.value)
+    # the same database marked as the demo one: both documents say so under the title
+    url = f"sqlite:///{tmp_path / 'demo-kind.db'}"
+    build_small(url)
+    engine = get_engine(url)
+    with Session(engine) as s:
+        set_setting(s, "database_kind", "demo")
+        s.commit()
+    demo = briefing.gather(engine, year=2022, month=10, charts=False)
+    note = "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"
+    assert demo.is_demo
+    text = paragraphs(docx.Document(io.BytesIO(briefing.docx_bytes(demo))))
+    assert text[1:3] == ["（数据截至2022年10月31日）", f"（{note}）"]
+    sheet = openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(demo)))["本期概况"]
+    assert sheet["A2"].value == note
