@@ -1,10 +1,13 @@
 """会议材料: the 食安委 meeting pack for the chosen period — Word briefing, Excel tables and PDF, to download."""
 
+import logging
+
 import streamlit as st
 
 from components import auth, data, period
-from db import fmt
 from reports import briefing
+
+log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -18,13 +21,19 @@ generated = st.session_state.setdefault("briefing_generated", set())
 wanted = (p.year, p.month, data.data_version())
 if st.button("生成会议材料", type="primary", key="briefing-generate", icon=":material/description:"):
     with st.status("正在生成会议材料…", expanded=True) as status:
-        st.write("汇总任务清单、指标、包保督导和工作要点，绘制图表，写入Word和Excel…")
-        data.briefing_files(p.year, p.month)
-        if briefing.soffice() is not None:
-            st.write("用LibreOffice转换PDF…")
-            data.briefing_pdf(p.year, p.month)
-        status.update(label="会议材料已生成", state="complete", expanded=False)
-    generated.add(wanted)
+        try:
+            st.write("汇总任务清单、指标、包保督导和工作要点，绘制图表，写入Word和Excel…")
+            data.briefing_files(p.year, p.month)
+            if briefing.soffice() is not None:
+                st.write("用LibreOffice转换PDF…")
+                data.briefing_pdf(p.year, p.month)
+        except Exception:  # logged for the technician; the user gets a plain message, never a traceback
+            log.exception("meeting pack for %s-%s failed", p.year, p.month)
+            status.update(label="会议材料生成失败", state="error", expanded=True)
+            st.error("会议材料生成失败，请稍后重试，或联系管理员查看服务器日志。")
+        else:
+            status.update(label="会议材料已生成", state="complete", expanded=False)
+            generated.add(wanted)
 
 if wanted in generated:
     files = data.briefing_files(p.year, p.month)
@@ -41,8 +50,9 @@ if wanted in generated:
     with c3:
         try:
             pdf = data.briefing_pdf(p.year, p.month)
-        except Exception as e:  # a failed conversion: the Word and Excel files are still there
-            st.error(fmt.md_escape(f"PDF转换失败：{e}"))
+        except Exception:  # a failed conversion: the Word and Excel files are still there
+            log.exception("PDF conversion for %s-%s failed", p.year, p.month)
+            st.error("PDF转换失败（Word和Excel仍可下载），请稍后重试，或联系管理员查看服务器日志。")
         else:
             if pdf is None:
                 st.info(briefing.NO_PDF)

@@ -56,3 +56,16 @@ def test_a_station_account_has_no_meeting_pack(small_url, monkeypatch):
     assert not at.exception
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_a_failure_is_a_plain_message_not_a_traceback(small_url, monkeypatch):
+    monkeypatch.setattr(briefing, "soffice", lambda: None)
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(briefing, "gather", broken)
+    at = generate(fresh_app(small_url, monkeypatch, user="office"))
+    assert [e.value for e in at.error] == ["会议材料生成失败，请稍后重试，或联系管理员查看服务器日志。"]
+    assert not downloads(at)
+    assert "disk full" not in str([m.value for m in at.markdown])
