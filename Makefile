@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 export DATABASE_URL ?= sqlite:///data/shian.db
 
-.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak clean
+.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak bench clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ test: dev-venv pg-start sysdeps
 ## memory at rotation 100 and 2,000 and fails when it grew by 50 MB or more
 soak: dev-venv
 	$(PY) tests/soak_kiosk.py --rotations 2000 --bump-every 100
+
+## bench: page times at county and city scale next to their data calls, a 100k-row import next to a bare
+## python-calamine read, peak memory (not part of `make test`; builds data/bench/*.db once, about a minute, and reuses
+## them). BENCH_ARGS="--scales county" for the county scale only.
+bench: dev-venv
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The command line: python -m seed demo | init | import | export | template | undo | migrate | setup | user |
+"""The command line: python -m seed demo | synth | init | import | export | template | undo | migrate | setup | user |
 kiosk-token."""
 
 from __future__ import annotations
@@ -54,6 +54,29 @@ def cmd_demo(args) -> int:
         return EXIT_UNUSABLE
     for line in build_demo(engine, progress=lambda s: print(s, flush=True)):
         print(line)
+    return EXIT_OK
+
+
+def cmd_synth(args) -> int:
+    import time
+
+    from seed.synth import build_synth
+
+    url = _db(args)
+    started = time.perf_counter()
+    upgrade(url)
+    engine = get_engine(url)
+    if has_data(engine):
+        _err("该数据库已有数据：合成数据只写入空数据库，请用 --db 指定一个新的数据库")
+        return EXIT_UNUSABLE
+    t0 = time.perf_counter()
+
+    def say(line: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f} s] {line}", flush=True)
+
+    for line in build_synth(engine, args.scale, seed=args.seed, progress=say):
+        print(line)
+    print(f"总用时 {time.perf_counter() - started:.1f} 秒（含建表）")
     return EXIT_OK
 
 
@@ -369,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("demo", cmd_demo, "建立演示数据库（可重复执行）")
+    sp = add("synth", cmd_synth, "在空数据库中生成县级或市级规模的合成示例数据（性能测试用）")
+    sp.add_argument("--scale", choices=("county", "city", "tiny"), default="county",
+                    help="county = 演示库规模（18个所）；city = 150个所、15万主体、60万条督导记录")
+    sp.add_argument("--seed", type=int, default=20221031, help="随机种子（同一种子生成相同数据）")
     add("init", cmd_init, "建立空的正式数据库")
     add("migrate", cmd_migrate, "把数据库结构升级到最新")
     add("setup", cmd_setup, "升级结构；数据库为空时建立演示数据（make run 使用）")

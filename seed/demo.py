@@ -335,6 +335,10 @@ class DemoBuilder:
         self.report_dates: dict[tuple[int, int], dt.date] = {}
         self.businesses: list[dict[str, Any]] = []
         self.workshops: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        # Sizes (seed/synth.py scales them; the demo keeps these defaults, so its rows stay as they were).
+        self.n_businesses = N_BUSINESSES
+        self.cadre_counts = dict(CADRE_COUNTS)
+        self.second_visit_chance = 0.08
 
     # -- orchestration
 
@@ -775,7 +779,7 @@ class DemoBuilder:
         rng, ctx = self.rng, self.ctx
         weights = [(60 + 12 * ctx.targets.get((st.id, DEMO_CREATION), 5)) * rng.uniform(0.9, 1.1)
                    for st in ctx.stations]
-        sizes = largest_remainder(N_BUSINESSES, weights, minimum=20)
+        sizes = largest_remainder(self.n_businesses, weights, minimum=20)
         used_names: set[str] = set()
         used_codes: set[str] = set()
         for st, size in zip(ctx.stations, sizes, strict=True):
@@ -860,13 +864,13 @@ class DemoBuilder:
             cadres.append(row)
             pools[(level, station_id)].append(row)
 
-        for _ in range(CADRE_COUNTS["市"]):
+        for _ in range(self.cadre_counts["市"]):
             add("市", rng.choice(CITY_UNITS), None)
-        for i in range(CADRE_COUNTS["县"]):
+        for i in range(self.cadre_counts["县"]):
             add("县", COUNTY_UNITS[i % len(COUNTY_UNITS)] if i < len(COUNTY_UNITS) else rng.choice(COUNTY_UNITS), None)
         sizes = [st.n_businesses for st in ctx.stations]
         for level in ("乡", "村"):
-            for st, k in zip(ctx.stations, largest_remainder(CADRE_COUNTS[level], sizes, minimum=2), strict=True):
+            for st, k in zip(ctx.stations, largest_remainder(self.cadre_counts[level], sizes, minimum=2), strict=True):
                 villages = rng.sample(VILLAGES, len(VILLAGES))
                 for j in range(k):
                     _, township = rng.choice(st.townships) if st.townships else (None, st.name)
@@ -928,7 +932,7 @@ class DemoBuilder:
                 p = p_full * (0.5 if qe > AS_OF else 1.0)
                 if rng.random() >= p:
                     continue
-                n = 2 if rng.random() < 0.08 else 1
+                n = 2 if rng.random() < self.second_visit_chance else 1
                 for k in range(n):
                     method = pick(rng, HIGH_RISK_METHODS if high else LOW_RISK_METHODS) if k == 0 else "现场"
                     drafts.append((self.workdays.pick(rng, lo, hi), b["id"], cadre["id"], k, method))

@@ -1,0 +1,267 @@
+"""`make bench` (issue 8): page times at county and city scale next to the time of their data calls, the import of a
+100k-row 督导记录 register next to a bare python-calamine read, and peak memory. Public tools only (perf_counter,
+resource.getrusage). The targets are reported, not asserted.
+
+    python bench/run.py [--scales county city] [--rows 100000] [--pages 总览 地图] [--pages-db URL]
+
+--pages-db runs the page measurements on another database (e.g. PostgreSQL built by `python -m seed synth --scale
+city --db postgresql+psycopg://…`), for the one scale given in --scales; the import still uses data/bench/.
+
+Synthetic databases are built once with `python -m seed synth` and kept under data/bench/ (git-ignored): a second
+run reuses them. Each measurement runs in its own child process so each has its own peak memory.
+
+Page times: AppTest from app.py, logged in as the demo account leader, in a process that has already run the app
+once. cold = the page's first run after st.cache_data.clear(); warm = a rerun. "data" = the same data calls the
+page made in its cold run (every st.cache_data function of components/data.py it called, with the same arguments),
+replayed directly without the cache: the SQL of its aggregates and the pandas around it, nothing of Streamlit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DIR = ROOT / "data" / "bench"
+AS_OF = "2022-10-31"
+FIGURE_PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图")
+TARGET_COLD, TARGET_WARM, TARGET_IMPORT = 1.0, 0.15, 10.0
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def db_url(scale: str) -> str:
+    return f"sqlite:///{BENCH_DIR / f'{scale}.db'}"
+
+
+def ensure_db(scale: str) -> dict:
+    """The cached synthetic database of this scale, built when absent; its build time from the first build."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path, meta = BENCH_DIR / f"{scale}.db", BENCH_DIR / f"{scale}.json"
+    if path.exists() and meta.exists():
+        return json.loads(meta.read_text())
+    for stale in BENCH_DIR.glob(f"{scale}.db*"):
+        stale.unlink()
+    print(f"building the {scale} database (once; kept in {path.relative_to(ROOT)}) …", flush=True)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "seed", "synth", "--scale", scale, "--db", db_url(scale)], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+    info = {"scale": scale, "build_s": round(time.perf_counter() - started, 1)}
+    meta.write_text(json.dumps(info))
+    return info
+
+
+def app_pages() -> list[tuple]:
+    """app.py's PAGES, read without running app.py (importing it would run the frame)."""
+    import ast
+
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise RuntimeError("app.py has no PAGES")
+
+
+# --- child: pages -------------------------------------------------------------------------------
+
+
+def bench_pages(scale: str, only: list[str], url: str | None = None) -> dict:
+    os.environ["DATABASE_URL"] = url or db_url(scale)
+    os.environ["AS_OF"] = AS_OF
+    import streamlit as st
+    from streamlit.runtime.caching.cache_utils import CachedFunc
+    from streamlit.testing.v1 import AppTest
+
+    from components import data
+
+    calls: list[tuple[str, tuple, dict]] = []
+    skip = {"engine", "_data_version"}
+    plain = {}  # name -> the undecorated function behind st.cache_data
+    for name, fn in list(vars(data).items()):
+        if isinstance(fn, CachedFunc) and name not in skip:
+            plain[name] = fn.__wrapped__
+            def recorder(*args, _fn=fn, _name=name, **kwargs):
+                calls.append((_name, args, kwargs))
+                return _fn(*args, **kwargs)
+            setattr(data, name, recorder)
+
+    pages = [(title, path) for _, title, path, *_ in app_pages()
+             if title in FIGURE_PAGES and (not only or title in only)]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["auth_user"] = "leader"
+    started = time.perf_counter()
+    at.run()  # the process's first run: imports, engine, the default page
+    first_run = time.perf_counter() - started
+    rows = []
+    for title, path in pages:
+        st.cache_data.clear()
+        calls.clear()
+        t0 = time.perf_counter()
+        at.switch_page(path).run()
+        cold = time.perf_counter() - t0
+        errors = [e.value for e in at.exception]
+        recorded = list(dict.fromkeys((n, a, tuple(sorted(k.items()))) for n, a, k in calls))
+        t0 = time.perf_counter()
+        at.run()
+        warm = time.perf_counter() - t0
+        errors += [e.value for e in at.exception]
+        t0 = time.perf_counter()
+        for name, args, kwargs in recorded:  # the same calls, straight to db.*, no cache
+            plain[name](*args, **dict(kwargs))
+        raw = time.perf_counter() - t0
+        rows.append({"page": title, "cold": cold, "warm": warm, "data": raw, "calls": len(recorded),
+                     "errors": errors[:1]})
+    return {"scale": scale, "first_run": first_run, "pages": rows, "peak_mb": peak_mb()}
+
+
+# --- child: import ------------------------------------------------------------------------------
+
+
+def visit_register(path: Path, url: str, n: int) -> None:
+    """A 督导记录 register of n new visits by existing cadres to existing businesses (xlsxwriter, constant memory)."""
+    import xlsxwriter
+    from sqlalchemy import text
+
+    from db.engine import get_engine
+    from seed.importer.kinds import KINDS
+
+    with get_engine(url).connect() as c:
+        cadres = c.execute(text("SELECT code, name, unit FROM cadre ORDER BY id")).all()
+        businesses = c.execute(text("SELECT b.code, b.name, s.name FROM business b JOIN station s "
+                                    "ON s.id = b.station_id WHERE b.status = '在营' ORDER BY b.id")).all()
+    rng = random.Random(8)
+    methods = ("现场", "电话询问", "集中督导", "线上", "视频会议")
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("督导记录")
+    ws.write_row(0, 0, ["2022年包保督导记录（基准测试）"])
+    ws.write_row(1, 0, [col.label for col in KINDS["督导记录"].columns])
+    start = dt.date(2022, 1, 4)
+    for i in range(n):
+        cadre, biz = rng.choice(cadres), rng.choice(businesses)
+        day = start + dt.timedelta(rng.randrange(290))
+        ws.write_row(i + 2, 0, [f"BJ2022{i + 1:06d}", day.isoformat(), cadre[0], cadre[1], cadre[2], biz[0], biz[1],
+                                biz[2], rng.choice(methods), 0, ""])
+    wb.close()
+
+
+def bench_import(scale: str, rows: int) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    from db.engine import dispose_engines, get_engine
+    from seed.importer import import_files
+
+    work = BENCH_DIR / f"import-{scale}.db"
+    xlsx = BENCH_DIR / f"visits-{scale}-{rows}.xlsx"
+    if not xlsx.exists():
+        visit_register(xlsx, db_url(scale), rows)
+    def remove_work() -> None:  # the copy and its -wal/-shm: a stale -wal would replay the last run's import
+        for f in BENCH_DIR.glob(f"{work.name}*"):
+            f.unlink()
+
+    remove_work()
+    shutil.copyfile(BENCH_DIR / f"{scale}.db", work)  # the import writes: into a copy, so the next run starts equal
+    t0 = time.perf_counter()
+    sheet = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python()
+    bare = time.perf_counter() - t0
+    content = xlsx.read_bytes()
+    t0 = time.perf_counter()
+    report = import_files([(xlsx.name, content)], engine=get_engine(f"sqlite:///{work}"), year=2022, user="bench")
+    took = time.perf_counter() - t0
+    dispose_engines()
+    remove_work()
+    return {"scale": scale, "rows": len(sheet) - 2, "import": took, "calamine": bare, "exit": report.exit_code,
+            "summary": report.summary_lines()[:2], "errors": [f.line() for f in report.errors[:3]],
+            "peak_mb": peak_mb()}
+
+
+# --- parent: run the children, print the table --------------------------------------------------
+
+
+def child(*args: str) -> dict:
+    env = {**os.environ, "STREAMLIT_LOGGER_LEVEL": "error"}
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], cwd=ROOT, check=True,
+                         stdout=subprocess.PIPE, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def ms(s: float) -> str:
+    return f"{s * 1000:7.0f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scales", nargs="+", default=["county", "city"], choices=["tiny", "county", "city"])
+    p.add_argument("--rows", type=int, default=100_000, help="rows of the 督导记录 register to import")
+    p.add_argument("--import-scale", default=None, help="database the register is imported into (default: largest)")
+    p.add_argument("--pages", nargs="*", default=[], help="only these pages (titles)")
+    p.add_argument("--no-import", action="store_true", help="the pages only")
+    p.add_argument("--pages-db", help="measure the pages on this database URL instead (one scale)")
+    p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        kind, scale = args.child[:2]
+        if kind == "pages":
+            result = bench_pages(scale, args.pages, args.child[2] if len(args.child) > 2 else None)
+        else:
+            result = bench_import(scale, args.rows)
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+
+    if args.pages_db and len(args.scales) != 1:
+        p.error("--pages-db needs exactly one scale in --scales")
+    builds = {scale: ensure_db(scale) for scale in args.scales}
+    backend = "PostgreSQL" if (args.pages_db or "").startswith("postgresql") else "SQLite"
+    print(f"\nmake bench — {dt.datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs, pages on {backend}, import on SQLite; targets (city): cold ≤ {TARGET_COLD:.2f} s, warm ≤ {TARGET_WARM:.2f} s, "
+          f"import ≤ {TARGET_IMPORT:.0f} s\n")
+    print("database builds (python -m seed synth, first build): "
+          + ", ".join(f"{s} {b['build_s']} s" for s, b in builds.items()))
+    header = f"{'scale':7} {'page':8} {'cold ms':>8} {'warm ms':>8} {'data ms':>8} {'cold/data':>9} {'calls':>5}  note"
+    print("\n" + header + "\n" + "-" * len(header))
+    page_peaks = {}
+    for scale in args.scales:
+        res = child("--child", "pages", scale, *([args.pages_db] if args.pages_db else []), "--pages", *args.pages)
+        page_peaks[scale] = res["peak_mb"]
+        for r in res["pages"]:
+            notes = []
+            if scale == "city" and r["cold"] > TARGET_COLD:
+                notes.append("cold over target")
+            if scale == "city" and r["warm"] > TARGET_WARM:
+                notes.append("warm over target")
+            if r["errors"]:
+                notes.append(f"EXCEPTION: {r['errors'][0][:60]}")
+            ratio = r["cold"] / r["data"] if r["data"] > 0 else float("nan")
+            print(f"{scale:7} {r['page']:8} {ms(r['cold']):>8} {ms(r['warm']):>8} {ms(r['data']):>8} "
+                  f"{ratio:8.1f}× {r['calls']:5}  {'; '.join(notes)}")
+        print(f"{scale:7} (first run of the app in the process: {res['first_run'] * 1000:.0f} ms; "
+              f"peak RSS {res['peak_mb']:.0f} MB)")
+    if args.no_import:
+        print("\npeak memory (ru_maxrss): " + ", ".join(f"pages {s} {mb:.0f} MB" for s, mb in page_peaks.items()))
+        return 0
+    target = args.import_scale or args.scales[-1]
+    imp = child("--child", "import", target, "--rows", str(args.rows))
+    ratio = imp["import"] / imp["calamine"] if imp["calamine"] > 0 else float("nan")
+    print(f"\nimport of a {imp['rows']}-row 督导记录 register into the {target} database: {imp['import']:.1f} s "
+          f"(target ≤ {TARGET_IMPORT:.0f} s); bare python-calamine read of the same file: {imp['calamine']:.2f} s; "
+          f"ratio {ratio:.1f}×; exit code {imp['exit']}; peak RSS {imp['peak_mb']:.0f} MB")
+    for line in imp["summary"] + imp["errors"]:
+        print("  " + line)
+    print("\npeak memory (ru_maxrss): " + ", ".join(f"pages {s} {mb:.0f} MB" for s, mb in page_peaks.items())
+          + f", import {imp['peak_mb']:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
