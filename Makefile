@@ -40,7 +40,7 @@ pg-start:
 	fi
 
 ## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, LibreOffice Writer and poppler-utils for
-## the meeting pack's PDF (and its test), installed when missing and run as root
+## the meeting pack's PDF (and its test), nginx for the deploy/ config's tests, installed when missing and run as root
 sysdeps:
 	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		:; \
@@ -66,14 +66,37 @@ sysdeps:
 		echo "sysdeps: LibreOffice or poppler-utils is missing and this is not root; 会议材料 offers no PDF and" \
 			"the PDF test will skip (and fail under CI=true). As root: apt-get install libreoffice-writer-nogui poppler-utils"; \
 	fi
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "sysdeps: installing nginx (deploy/nginx.conf: tests/test_deploy.py, tests/browser/test_replicas.py)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update && apt-get install -y --no-install-recommends nginx; } \
+			|| echo "sysdeps: apt-get failed; the nginx tests will skip"; \
+	else \
+		echo "sysdeps: nginx is missing and this is not root; the nginx tests will skip. As root: apt-get install nginx"; \
+	fi
 
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 
-## test: lint and the whole suite (PostgreSQL and browser tests skip when their service is missing, fail under CI=true)
+## test: lint and the whole suite on SQLite, then the data-layer, importer, report and page tests again on PostgreSQL
+## (TEST_DB=pg). Without a PostgreSQL server the second pass is left out, saying so, and its tests skip in the first;
+## under CI=true a missing server fails the run, as a missing browser does.
+## The tests without a browser run in two worker processes (pytest-xdist, a test file per worker at a time); the
+## browser tests run alone, one at a time, since they time pages and start servers.
+PG_TESTS ?= tests/db tests/seed tests/pages tests/reports tests/components tests/test_app.py
+XDIST ?= -n 2 --dist loadfile
 test: dev-venv pg-start sysdeps
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -rs
+	$(PY) -m pytest -q -rs $(XDIST) --ignore=tests/browser
+	$(PY) -m pytest -q -rs tests/browser
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "$$CI" = true ]; then \
+		echo "--- the same tests on PostgreSQL (TEST_DB=pg) ---"; \
+		TEST_DB=pg $(PY) -m pytest -q -rs $(XDIST) $(PG_TESTS); \
+	else \
+		echo "test: no PostgreSQL at 127.0.0.1:5432, so the TEST_DB=pg pass is left out"; \
+	fi
 
 ## soak: 2,000 大屏 rotations in one process (not part of `make test`, about three minutes); prints the resident
 ## memory at rotation 100 and 2,000 and fails when it grew by 50 MB or more
@@ -88,3 +111,10 @@ bench: dev-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## load: N concurrent sessions (10, 25, 50 by default) through a websocket-level client, no browser, against a
+## server it starts on the synthetic county database; p50/p95 page time, server CPU and memory, the client's own CPU
+## (not part of `make test`). LOAD_ARGS="--db URL", "--url http://127.0.0.1:8501", "--sessions 5 --rounds 2" …
+.PHONY: load
+load: dev-venv
+	$(PY) bench/load.py $(LOAD_ARGS)

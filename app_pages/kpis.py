@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, lineage_view, period, views
-from components.gauge import build_gauge, gauge_caption
+from components.gauge import show_gauge
 from db import fmt
 
 p = period.current()
@@ -20,8 +20,7 @@ for row in gauges.to_dict("records"):
         left, right = st.columns([1, 2])
         is_rate = row["unit"] == "%"
         with left:
-            st.altair_chart(build_gauge(row), key=f"kpi-gauge-{row['kpi_id']}", width="content")
-            st.caption(gauge_caption(row))
+            show_gauge(row, key=f"kpi-gauge-{row['kpi_id']}")
         with right:
             st.markdown(f"#### {fmt.md_escape(row['name'])}")
             target = fmt.pct(row["target"]) if is_rate else f"{fmt.num(row['target'])}{row['unit']}"
@@ -43,7 +42,7 @@ for row in gauges.to_dict("records"):
             trend = data.metric("kpi_trend", kpi_id=int(row["kpi_id"]), year=p.year)
             trend = trend[trend["month"] <= p.month]
             if trend["reported"].any():
-                st.altair_chart(views.build_trend(trend, title="完成率" if not is_rate else "数值"),
+                st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值"),
                                 key=f"kpi-trend-{row['kpi_id']}")
 
 st.subheader("参考指标（其他地区公开文件，不纳入仪表）")

@@ -42,7 +42,7 @@ with right:
     trend = data.metric("task_trend", year=p.year)
     trend_ind = choice if choice not in (None, "全部指标") else indicators[0]
     st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度")
-    st.altair_chart(views.build_trend(trend[trend["indicator"] == trend_ind]), key="task-trend")
+    st.vega_lite_chart(views.trend_spec(trend[trend["indicator"] == trend_ind]), key="task-trend")
 
 st.subheader("督办清单")
 duban = df[df["status"].isin(["red", "amber"])].sort_values("lag_pp")

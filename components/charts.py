@@ -43,16 +43,21 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "mean_
     )
 
 
-def build_trend(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate",
-                title: str = "完成率") -> alt.Chart:
-    """Monthly actual against the time-schedule line (both as % of target)."""
+def trend_rows(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate") -> list[dict]:
+    """build_trend's rows: per month the actual and the time-schedule value, in % (None when missing)."""
     rows = []
     for r in df.itertuples():
         rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "实际", "值": fmt.round_half_up(getattr(r, value) * 100)
                      if not pd.isna(getattr(r, value)) else None})
         rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "时序进度", "值": fmt.round_half_up(getattr(r, expected) * 100)
                      if not pd.isna(getattr(r, expected)) else None})
-    data = pd.DataFrame(rows)
+    return rows
+
+
+def build_trend(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate",
+                title: str = "完成率") -> alt.Chart:
+    """Monthly actual against the time-schedule line (both as % of target)."""
+    data = pd.DataFrame(trend_rows(df, value=value, expected=expected))
     return (
         alt.Chart(data)
         .mark_line(point=True)

@@ -63,6 +63,11 @@ def metric(name: str, **kwargs: Any) -> pd.DataFrame:
     """A frame from db.metrics by name, e.g. metric("task_progress", year=2022, month=10)."""
     if name not in _NO_AS_OF:
         kwargs.setdefault("as_of", as_of())
+    if name == "baobao" and kwargs.get("by") == "district":
+        # The district row is the sum of the station rows (metrics.baobao_total): a page showing both, and every
+        # page after it, runs the one aggregate, and both always agree.
+        stations = metric("baobao", **{**kwargs, "by": "station"})
+        return metrics.baobao_total(stations, year=kwargs["year"], month=kwargs["month"], as_of=kwargs["as_of"])
     return _metric(data_version(), name, tuple(sorted(kwargs.items())))
 
 

@@ -208,6 +208,9 @@ def baobao(
     """包保 coverage, completion (quarter to date), 现场督导率 and problem counts per group, with rates."""
     if by not in queries.BAOBAO_GROUPS:
         raise ValueError(f"by must be one of {sorted(queries.BAOBAO_GROUPS)}, not {by!r}")
+    if by == "district":  # the sum of the station rows: the one aggregate serves both (components.data shares it)
+        stations = baobao(session=session, year=year, month=month, as_of=as_of, by="station", station_id=station_id)
+        return baobao_total(stations, year=year, month=month, as_of=as_of)
     keys = list(queries.BAOBAO_GROUPS[by])
     w = _baobao_window(year, month, as_of)
     ents = queries.baobao_business_counts(
@@ -227,14 +230,10 @@ def baobao(
         ref=w["ref"],
         station_id=station_id,
     )
-    if by == "district":  # no group key: one row from each query, side by side
-        df = pd.concat([ents, probs], axis=1)
-        df.insert(0, "district", DISTRICT_LABEL)
-    else:
-        if "township_id" in keys:  # NULL townships come back as None; align key dtypes before merging
-            for part in (ents, probs):
-                part["township_id"] = part["township_id"].astype("Int64")
-        df = ents.merge(probs, on=keys, how="outer")
+    if "township_id" in keys:  # NULL townships come back as None; align key dtypes before merging
+        for part in (ents, probs):
+            part["township_id"] = part["township_id"].astype("Int64")
+    df = ents.merge(probs, on=keys, how="outer")
     # Every station (and township) appears, with zeros, so a page never silently loses one.
     if by in ("station", "township"):
         st = queries.stations(session=session).drop(columns="is_demo")
@@ -252,10 +251,23 @@ def baobao(
     df["quarter_progress"] = pacing.quarter_progress(year, month, as_of)
     df["ref_date"] = w["ref"]
     df["quarter_start"] = w["start"]
-    sort = {"district": [], "station": ["sort_order", "station_id"],
-            "township": ["sort_order", "station_id", "township_id"]}.get(by, [by])
-    df = df.sort_values(sort, na_position="last", kind="stable") if sort else df
+    sort = {"station": ["sort_order", "station_id"], "township": ["sort_order", "station_id", "township_id"]}.get(
+        by, [by])
+    df = df.sort_values(sort, na_position="last", kind="stable")
     return df[BAOBAO_LEAD[by] + BAOBAO_COLUMNS].reset_index(drop=True)
+
+
+def baobao_total(stations: pd.DataFrame, *, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """The district row of baobao from its station rows: every business belongs to one station, so the counts
+    summed are the district's own, and the rates are recomputed from the sums."""
+    w = _baobao_window(year, month, as_of)
+    df = pd.DataFrame({"district": [DISTRICT_LABEL], **{c: [int(stations[c].sum())] for c in BAOBAO_COUNTS}})
+    df["is_demo"] = bool(stations["is_demo"].any())
+    df = add_baobao_rates(df)
+    df["quarter_progress"] = pacing.quarter_progress(year, month, as_of)
+    df["ref_date"] = w["ref"]
+    df["quarter_start"] = w["start"]
+    return df[BAOBAO_LEAD["district"] + BAOBAO_COLUMNS]
 
 
 def baobao_by_cadre_level(

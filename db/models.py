@@ -392,7 +392,7 @@ class Problem(Lineage, table=True):
     visit_id: int = Field(foreign_key="visit.id", index=True)
     seq: int
     description: str
-    deadline: dt.date | None = None
+    deadline: dt.date | None = Field(default=None, index=True)  # the overdue list and counts start here
     status: str = "待整改"
     closed_date: dt.date | None = None
     __table_args__ = (UniqueConstraint("visit_id", "seq", name="uq_problem"),)

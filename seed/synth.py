@@ -3,7 +3,9 @@
 The same recipe as the demo database (seed/demo.py): the bureau's real spreadsheets imported as they are (stations,
 task list, plans, indicators), then generated 示例 activity drawn from one random.Random(seed) by the demo's own
 generator, sized by a Scale. City scale adds generated stations (示例, with townships and the real stations' targets
-copied round-robin) up to 150. Every generated row is is_demo=True; the database is flagged database_kind=demo, so
+copied round-robin) up to 150. Before the demo's year (2022, months 1–10) come 14 earlier months, 2020-11 … 2021-12,
+of task progress and KPI values against 示例 targets for 2020 and 2021 (2022's scaled down), so a city database holds
+the 24 months 2020-11 … 2022-10 the issue asks for. Every generated row is is_demo=True; the database is flagged database_kind=demo, so
 the app says 示例数据, and it carries the demo accounts and kiosk token. Rows go in by Core executemany, never as ORM
 objects one by one.
 """
@@ -26,6 +28,8 @@ from seed import demo
 from seed.demo import DEFAULT_SEED, DISTRICT, YEAR, Context, DemoBuilder, Progress
 
 SYNTH_KEY = "synth_scale"
+# The months before the demo's year: (year, months, target as a share of 2022's).
+HISTORY = ((2020, (11, 12), 0.75), (2021, tuple(range(1, 13)), 0.85))
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,59 @@ class SynthBuilder(DemoBuilder):
         self.counts[label] = self.counts.get(label, 0) + n
         if n >= 20_000:
             self.say(f"  {label}：{n}行，{time.perf_counter() - started:.1f} 秒")
+
+    def history(self, rng: random.Random) -> None:
+        """示例 targets, monthly 累计完成 and KPI readings for the months before 2022 (HISTORY).
+
+        Its own random stream, so the 2022 rows stay exactly as the demo's generator draws them. Cumulative figures
+        rise month by month to a year-end of 85–105% of the target; KPI readings scatter around their target
+        (level) or ramp towards it through the year (ramp). KPIs computed from other tables get no readings.
+        """
+        conn = self.s.connection()
+        targets = conn.execute(select(m.StationTarget.station_id, m.StationTarget.indicator_id,
+                                      m.StationTarget.target).where(m.StationTarget.year == YEAR)
+                               .order_by(m.StationTarget.station_id, m.StationTarget.indicator_id)).all()
+        kpis = list(self.s.exec(select(m.Kpi).where(m.Kpi.year == YEAR, m.Kpi.is_demo.is_(True))
+                                .order_by(m.Kpi.id)).all())
+        for year, months, share in HISTORY:
+            target_rows, progress_rows = [], []
+            for station_id, indicator_id, target in targets:
+                goal = max(1.0, float(round(target * share)))
+                final = round(goal * rng.uniform(0.85, 1.05))
+                shares = sorted(rng.random() for _ in months)
+                shares[-1] = 1.0 if months[-1] == 12 else shares[-1]
+                start = (months[0] - 1) / 12  # 2020 starts in November: most of the year is done before
+                target_rows.append(demo.lineage(year=year, station_id=station_id, indicator_id=indicator_id,
+                                                target=goal))
+                for mo, f in zip(months, shares, strict=True):
+                    progress_rows.append(demo.lineage(
+                        year=year, month=mo, station_id=station_id, indicator_id=indicator_id,
+                        cumulative=float(round(final * (start + (1 - start) * f)))))
+            self.insert(m.StationTarget, target_rows, f"{year}年任务目标（示例）")
+            self.insert(m.StationProgress, progress_rows, f"{year}年任务进度（示例）")
+            kpi_rows = []
+            for k in kpis:
+                kpi_rows.append(demo.lineage(
+                    name=k.name, unit=k.unit, target=k.target, direction=k.direction, pacing=k.pacing,
+                    baseline=k.baseline, due_date=demo.with_year(k.due_date, k.due_date.year - (YEAR - year))
+                    if k.due_date else None, jurisdiction=k.jurisdiction, year=year, gauged=k.gauged,
+                    rule_text=k.rule_text, source_doc=k.source_doc, source_article=k.source_article,
+                    computed_from=k.computed_from))
+            self.insert(m.Kpi, kpi_rows, f"{year}年指标（示例）")
+            ids = self.ids(select(m.Kpi.name, m.Kpi.id).where(m.Kpi.year == year, m.Kpi.is_demo.is_(True)))
+            readings = []
+            for k in kpis:
+                if k.computed_from:
+                    continue
+                base = k.baseline if k.baseline is not None else (0.0 if k.pacing == "ramp" else k.target)
+                end = k.target * rng.uniform(0.9, 1.08)
+                for mo in months:
+                    value = base + (end - base) * mo / 12 if k.pacing == "ramp" else end * rng.uniform(0.97, 1.02)
+                    if k.unit == "%":
+                        value = min(1.0, max(0.0, value))
+                    readings.append(demo.lineage(kpi_id=ids[k.name], year=year, month=mo,
+                                                 value=round(value, 4 if k.unit == "%" else 0)))
+            self.insert(m.KpiReading, readings, f"{year}年指标月报（示例）")
 
 
 def add_stations(session: Session, total: int) -> int:
@@ -137,6 +194,8 @@ def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
         ctx = Context.load(session)
         builder = SynthBuilder(session, ctx, random.Random(seed), say, scale)
         builder.run()
+        say("生成2020年11月至2021年12月的任务进度与指标月报（示例）…")
+        builder.history(random.Random(seed + 1))
         set_setting(session, demo.DEMO_KEY, str(seed), "示例数据已生成（值为随机种子）；再次生成前须新建数据库")
         set_setting(session, SYNTH_KEY, scale.name, "合成数据的规模（python -m seed synth）")
     if engine.dialect.name == "postgresql":  # planner statistics now, not when autovacuum gets round to it:

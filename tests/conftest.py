@@ -1,17 +1,21 @@
-"""Shared fixtures: empty databases at the current schema, on SQLite and (when reachable) PostgreSQL."""
+"""Shared fixtures: empty databases at the current schema, on SQLite and (when reachable) PostgreSQL.
+
+Under TEST_DB=pg (the second pass of `make test`) the databases that are SQLite files by default are made on
+PostgreSQL instead (tests/dbs.py); `sqlite_url` stays SQLite on purpose.
+"""
 
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 from db.engine import dispose_engines, get_engine
+from tests import dbs
 
-PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = dbs.PG_ADMIN_URL
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -30,6 +34,37 @@ def pg_reachable() -> str | None:
 _PG_REASON = pg_reachable()
 
 
+def pytest_report_header(config):
+    return f"test databases: {'PostgreSQL' if dbs.BACKEND == 'pg' else 'SQLite'} (TEST_DB={dbs.BACKEND})"
+
+
+def pytest_sessionstart(session):
+    if dbs.BACKEND == "pg" and _PG_REASON:
+        pytest.exit(f"TEST_DB=pg needs PostgreSQL: {_PG_REASON}", returncode=1)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    dbs.drop_created()
+
+
+# Fixtures that pin a backend: a test using them ran on PostgreSQL (or on SQLite on purpose) in the SQLite pass.
+_PINNED = {"db_url", "pg_url", "sqlite_url", "empty_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The TEST_DB=pg pass runs what the SQLite pass ran on SQLite only: it leaves out tests that pin a backend
+    (parametrized over both, or PostgreSQL/SQLite by design) and those marked sqlite_file."""
+    if dbs.BACKEND != "pg":
+        return
+    keep, drop = [], []
+    for item in items:
+        pinned = _PINNED & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("sqlite_file")
+        (drop if pinned else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def require_pg() -> None:
     if _PG_REASON:
         if IN_CI:
@@ -41,16 +76,8 @@ def require_pg() -> None:
 def pg_url():
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     require_pg()
-    name = f"shian_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    yield url
+    yield dbs.new_pg_url()
     dispose_engines()
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -58,9 +85,10 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture(params=["sqlite", "pg"])
+@pytest.fixture(params=["pg"] if dbs.BACKEND == "pg" else ["sqlite", "pg"])
 def db_url(request, tmp_path):
-    """An empty database at the current schema (via Alembic), once on SQLite and once on PostgreSQL."""
+    """An empty database at the current schema (via Alembic), once on SQLite and once on PostgreSQL (on
+    PostgreSQL only in the TEST_DB=pg pass, which would otherwise repeat the SQLite case)."""
     from db.migrate import upgrade
 
     if request.param == "sqlite":
@@ -74,8 +102,8 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def engine(tmp_path):
-    """An empty SQLite database file at the current schema (create_all; fast)."""
-    url = f"sqlite:///{tmp_path / 'unit.db'}"
+    """An empty database at the current schema (create_all; fast): a SQLite file, or PostgreSQL under TEST_DB=pg."""
+    url = dbs.new_url(tmp_path, "unit.db")
     eng = get_engine(url)
     SQLModel.metadata.create_all(eng)
     with eng.begin() as c:

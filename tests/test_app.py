@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import dispose_engines
 from db.migrate import upgrade
 from seed.importer import import_paths
+from tests import dbs
 from tests.seed.fixtures import SEED_DATA
 
 ROOT = SEED_DATA.parents[1]
@@ -13,7 +14,7 @@ ROOT = SEED_DATA.parents[1]
 
 @pytest.fixture
 def app_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+    url = dbs.new_url(tmp_path, "app.db")
     upgrade(url)
     from db.engine import get_engine
 

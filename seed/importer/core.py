@@ -330,55 +330,80 @@ def _cell(row: list[Any], col0: int) -> Any:
     return unescape_text(row[col0]) if col0 < len(row) else ""
 
 
-def parse_value(col: Col, value: Any, job: SheetJob, row0: int, col0: int, text_numbers: dict) -> Any:
-    """A typed value for one cell, or raises ValueProblem with a Chinese message."""
+def read_value(col: Col, value: Any) -> tuple[Any, bool, str | None]:
+    """(typed value, was a text number, warning) for one cell, or raises ValueProblem with a Chinese message.
+    Depends on the value alone, so a column's repeated values are read once (collect_rows)."""
     t = col.type
     if t in ("text", "station", "number"):
         if t == "number":
-            return value
-        return display(value).strip() if not isinstance(value, str) else value.strip()
+            return value, False, None
+        return (display(value).strip() if not isinstance(value, str) else value.strip()), False, None
     if t == "code":
-        return parse_code(value)
+        return parse_code(value), False, None
     if t == "int":
-        number, was_text = parse_count(value)
-        if was_text:
-            text_numbers[col0] = text_numbers.get(col0, 0) + 1
-        return number
+        return (*parse_count(value), None)
     if t == "float":
-        number, was_text = parse_float(value)
-        if was_text:
-            text_numbers[col0] = text_numbers.get(col0, 0) + 1
-        return number
+        return (*parse_float(value), None)
     if t == "rate":
         fraction, warning = parse_rate(value)
-        if warning:
-            job.warn(row0, col0, warning, value)
-        return fraction
+        return fraction, False, warning
     if t == "date":
-        return parse_date(value)
+        return parse_date(value), False, None
     if t == "month":
-        return parse_month(value)
+        return parse_month(value), False, None
     if t == "year":
-        return parse_year(value)
+        return parse_year(value), False, None
     if t == "bool":
-        return parse_bool(value)
+        return parse_bool(value), False, None
     if t == "enum":
         text = squash(value)
         text = ENUM_SYNONYMS.get(col.field, {}).get(text, text)
         if col.field == "direction":
             text = ENUM_SYNONYMS["direction"].get(text, text)
         if text.upper() in col.choices:
-            return text.upper()
+            return text.upper(), False, None
         if text not in col.choices:
             raise ValueProblem("应为以下之一：" + "、".join(col.choices))
-        return text
+        return text, False, None
     raise AssertionError(t)
+
+
+def parse_value(col: Col, value: Any, job: SheetJob, row0: int, col0: int, text_numbers: dict) -> Any:
+    """A typed value for one cell, or raises ValueProblem with a Chinese message; counts text numbers and
+    reports the cell's warning."""
+    number, was_text, warning = read_value(col, value)
+    if was_text:
+        text_numbers[col0] = text_numbers.get(col0, 0) + 1
+    if warning:
+        job.warn(row0, col0, warning, value)
+    return number
+
+
+_BLANK, _VALUE, _PROBLEM = 0, 1, 2
+
+
+def _read_cell(col: Col, cell: Any) -> tuple[int, Any, Any, bool, str | None]:
+    """(outcome, raw, value or the problem's message, was a text number, warning) of one cell as stored."""
+    raw = unescape_text(cell)
+    if is_blank(raw):
+        return _BLANK, raw, None, False, None
+    try:
+        return (_VALUE, raw, *read_value(col, raw))
+    except ValueProblem as exc:
+        return _PROBLEM, raw, str(exc), False, None
 
 
 def collect_rows(job: SheetJob) -> None:
     """Classify rows and parse the cells of data rows (long kinds) into typed records."""
     layout = job.layout
     text_numbers: dict[int, int] = {}
+    # Per column, each distinct cell is read once (names, dates, methods repeat down a register; issue 8).
+    # Keyed with the type too: 1, 1.0 and True are equal as dict keys but not as cells.
+    fields = []
+    for fname, col0 in layout.columns.items():
+        seen: dict[tuple[type, Any], tuple] = {}
+        fields.append((fname, col0, job.kind.col(fname), seen, seen.get))
+    long = job.kind.layout == "long"
     for row0 in range(layout.header.end, len(job.rows)):
         row = job.rows[row0]
         kind_of_row = row_kind(row)
@@ -387,23 +412,33 @@ def collect_rows(job: SheetJob) -> None:
         if kind_of_row == "total":
             job.totals.append(row0)
             continue
-        record = Record(row0, {}, {}, {})
-        for fname, col0 in layout.columns.items():
-            col = job.kind.col(fname)
-            raw = _cell(row, col0)
-            record.cells[fname] = col0
-            record.raw[fname] = raw
-            if is_blank(raw):
-                if col.required:
-                    job.error(row0, col0, "不能为空")
-                record.values[fname] = None
+        record = Record(row0, dict(layout.columns), {}, {})
+        raws, values = record.raw, record.values
+        filled = False
+        width = len(row)
+        for fname, col0, column, seen, seen_get in fields:
+            cell = row[col0] if col0 < width else ""
+            key = (cell.__class__, cell)
+            read = seen_get(key)
+            if read is None:
+                read = seen[key] = _read_cell(column, cell)
+            outcome, raw, value, was_text, warning = read
+            raws[fname] = raw
+            if outcome == _VALUE:
+                values[fname] = value
+                filled = filled or value is not None
+                if was_text:
+                    text_numbers[col0] = text_numbers.get(col0, 0) + 1
+                if warning:
+                    job.warn(row0, col0, warning, raw)
                 continue
-            try:
-                record.values[fname] = parse_value(col, raw, job, row0, col0, text_numbers)
-            except ValueProblem as exc:
-                job.error(row0, col0, str(exc), raw)
-                record.values[fname] = None
-        if job.kind.layout == "long" and all(v is None for v in record.values.values()):
+            values[fname] = None
+            if outcome == _BLANK:
+                if column.required:
+                    job.error(row0, col0, "不能为空")
+            else:
+                job.error(row0, col0, value, raw)
+        if long and not filled:
             continue
         job.records.append(record)
     for col0, n in sorted(text_numbers.items()):

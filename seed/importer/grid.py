@@ -230,11 +230,13 @@ def month_from(text: str) -> int | None:
 
 def row_kind(row: list[object]) -> str:
     """data / blank / total / footer."""
-    cells = [v for v in row if not is_blank(v)]
-    if not cells:
+    for first_cell in row:  # only the first filled cell is looked at
+        if not is_blank(first_cell):
+            break
+    else:
         return "blank"
-    first = squash(cells[0])
-    if FOOTER_RE.match(nfkc(cells[0])) or first.startswith("注:"):
+    first = squash(first_cell)
+    if FOOTER_RE.match(nfkc(first_cell)) or first.startswith("注:"):
         return "footer"
     for v in row[:3]:
         if TOTAL_RE.match(squash(v)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -17,19 +18,36 @@ class ValueProblem(ValueError):
     """A cell that cannot be read as what its column needs; the message is Chinese."""
 
 
+# Names, units, methods and dates repeat down a register: each distinct text is normalised once (issue 8).
+_TEXT_CACHE = 1 << 16
+
+
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def _normal_text(text: str) -> str:
+    # str.split() and re's \s (str patterns) share one definition of whitespace (Py_UNICODE_ISSPACE), so this is
+    # re.sub(r"\s+", " ", text).strip() without the regex.
+    return " ".join(unicodedata.normalize("NFKC", text).replace("\u00a0", " ").split())
+
+
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def _squashed_text(normal: str) -> str:
+    return "".join(normal.split())
+
+
 def nfkc(value: object) -> str:
     """Normalised text for matching and parsing (full-width digits, ％, U+3000, NBSP, newlines)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _normal_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", text).strip()
+    return _normal_text(str(value))
 
 
 def squash(value: object) -> str:
     """NFKC without any whitespace: the form header texts and names are compared in."""
-    return re.sub(r"\s+", "", nfkc(value))
+    return _squashed_text(nfkc(value))
 
 
 def display(value: object) -> str:
@@ -48,7 +66,7 @@ def display(value: object) -> str:
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and nfkc(value) == "")
+    return value is None or (isinstance(value, str) and not _normal_text(value))
 
 
 def parse_number(value: object) -> tuple[float, bool]:
@@ -139,10 +157,15 @@ def parse_date(value: object) -> dt.date:
             value = str(int(value))
         else:
             raise ValueProblem("应为日期")
-    text = nfkc(value).replace(" ", "")
+    return _parse_date_text(nfkc(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a register's dates repeat; a bad one raises each time (errors are not cached)
+def _parse_date_text(normal: str) -> dt.date:
+    text = normal.replace(" ", "")
     text = text.split("T")[0]
-    if re.match(r"^\d{4}-\d{2}-\d{2} \d", nfkc(value)):
-        text = nfkc(value).split(" ")[0]
+    if re.match(r"^\d{4}-\d{2}-\d{2} \d", normal):
+        text = normal.split(" ")[0]
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, DateTime, func, insert, tuple_
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Date, DateTime, bindparam, func, insert, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -23,6 +25,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _json_row(values: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    """row_to_dict of a row held as a dict (_jsonable inlined: upsert_many builds one per row)."""
+    return {c: (v.isoformat() if isinstance(v := values[c], dt.date) else v) for c in columns}
 
 
 def row_to_dict(row: SQLModel) -> dict[str, Any]:
@@ -72,6 +79,9 @@ class Writer:
         self._cache: dict[tuple[type, tuple[str, ...]], dict[tuple, SQLModel]] = {}
         self._log: list[dict[str, Any]] = []
         self._pending_new: list[SQLModel] = []
+        # change records of upsert_many, written as they are (its rows have ids already): new rows, then updates
+        self._bulk_new: list[dict[str, Any]] = []
+        self._bulk_log: list[dict[str, Any]] = []
 
     # -- lookups -------------------------------------------------------------------------
     def prefetch(self, model: type[SQLModel], key_fields: tuple[str, ...], where=None) -> dict[tuple, SQLModel]:
@@ -133,6 +143,115 @@ class Writer:
         self._log.append({"table_name": model.__tablename__, "obj": existing, "before": before})
         return existing, "updated"
 
+    def upsert_many(
+        self,
+        model: type[SQLModel],
+        key_fields: tuple[str, ...],
+        items: list[tuple[tuple, dict[str, Any], str | None, int | None]],
+    ) -> list[str]:
+        """upsert() for many rows of one table at once: (key, values, sheet, row) each, keys distinct.
+
+        The same outcome and change log as one upsert() a row, without an ORM object a row (issue 8: a 100k-row
+        register): the rows already there are read once as plain values, new rows go in with one executemany
+        INSERT (their ids read back by key), changed rows with one executemany UPDATE, all in the session's
+        transaction; the change records go out with the next flush().
+        Returns new / updated / unchanged for each item, in order."""
+        table = model.__table__
+        fields = model.model_fields
+        lineage_on = "batch_id" in fields
+        demo_on = "is_demo" in fields
+        batch_id = self.batch.id if self.batch else None
+        columns = [c.name for c in table.columns]
+        key_cols = [table.c[f] for f in key_fields]
+        # The ORM leaves a None out of its INSERT, so a column's default applies: the same here for scalar defaults.
+        fill: dict[str, Any] = {}
+        for c in table.columns:
+            if c.name == "id" or (c.default is None and c.server_default is None):
+                continue
+            if c.server_default is not None or not c.default.is_scalar:
+                raise NotImplementedError(f"upsert_many: {table.name}.{c.name} has a computed default; use upsert()")
+            fill[c.name] = c.default.arg
+        if len({k for k, *_ in items}) != len(items):
+            raise ValueError("upsert_many: repeated keys (the handler reports them as errors before writing)")
+        self.session.flush()  # a Core SELECT does not autoflush; earlier upsert() rows must be visible to it
+
+        def by_key(keys: list[tuple], cols: list) -> Iterator[tuple]:
+            """The rows of these keys, as plain tuples of cols (500 keys a query)."""
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                where = key_cols[0].in_([k[0] for k in chunk]) if len(key_cols) == 1 else tuple_(*key_cols).in_(chunk)
+                yield from self.session.execute(select(*cols).where(where))  # Rows behave as tuples
+
+        at = [columns.index(f) for f in key_fields]
+        existing = {tuple(found[i] for i in at): dict(zip(columns, found, strict=True))
+                    for found in by_key([k for k, *_ in items], list(table.columns))}
+
+        static: dict[str, Any] = {}  # what a model(**…) would have set for the columns not given
+        factories: dict[str, Any] = {}
+        for name in columns:
+            field = fields.get(name)
+            if name == "id" or field is None:
+                continue
+            if field.default_factory is not None:
+                factories[name] = field.default_factory
+            else:
+                static[name] = None if field.default is PydanticUndefined else field.default
+        statuses: list[str] = []
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (before, after)
+        demo = {"is_demo": self.is_demo} if demo_on else {}
+        fill_items = list(fill.items())
+        for key, values, sheet, row in items:
+            lineage = {"batch_id": batch_id, "src_sheet": sheet, "src_row": row} if lineage_on else {}
+            old = existing.get(key) if existing else None
+            if old is None:
+                new = {**static, **({f: make() for f, make in factories.items()} if factories else {}),
+                       **dict(zip(key_fields, key, strict=True)), **values, **demo, **lineage}
+                for f, default in fill_items:
+                    if new[f] is None:
+                        new[f] = default
+                inserts.append(new)
+                statuses.append("new")
+                continue
+            wanted = {**values, **demo}
+            if all(_same(old[f], v) for f, v in wanted.items()):
+                statuses.append("unchanged")
+            else:
+                updates.append((old, {**old, **wanted, **lineage}))
+                statuses.append("updated")
+
+        if inserts:
+            # A plain executemany, then the ids by key: INSERT … RETURNING of many rows is one huge statement a
+            # page, which psycopg re-parses in Python (5× slower on PostgreSQL); this way is as fast on SQLite.
+            self.session.execute(insert(table), inserts)
+            new_keys = [tuple(values[f] for f in key_fields) for values in inserts]
+            ids = {tuple(found[1:]): found[0] for found in by_key(new_keys, [table.c.id, *key_cols])}
+            for values, key in zip(inserts, new_keys, strict=True):
+                values["id"] = ids[key]
+            if self.batch is not None:
+                self._bulk_new.extend(
+                    {"batch_id": batch_id, "table_name": table.name, "row_id": values["id"], "before": None,
+                     "after": _json_row(values, columns)}
+                    for values in inserts)
+        if updates:
+            changed = [c for c in columns if c != "id" and c in updates[0][1]]
+            stmt = (update(table).where(table.c.id == bindparam("b_id"))
+                    .values({c: bindparam(f"b_{c}") for c in changed}))
+            self.session.execute(stmt, [{"b_id": after["id"], **{f"b_{c}": after[c] for c in changed}}
+                                        for _before, after in updates])
+            stale = {after["id"] for _before, after in updates}
+            for obj in list(self.session.identity_map.values()):  # ORM copies of these rows, if any, reload
+                if isinstance(obj, model) and obj.id in stale:
+                    self.session.expire(obj)
+            if self.batch is not None:
+                self._bulk_log.extend(
+                    {"batch_id": batch_id, "table_name": table.name, "row_id": after["id"],
+                     "before": _json_row(before, columns), "after": _json_row(after, columns)}
+                    for before, after in updates)
+        for cache_key in [ck for ck in self._cache if ck[0] is model]:  # the ORM lookups refetch what changed
+            del self._cache[cache_key]
+        return statuses
+
     def delete(self, obj: SQLModel) -> None:
         self._log.append({"table_name": obj.__tablename__, "obj": None, "row_id": obj.id, "before": row_to_dict(obj)})
         for cache in self._cache.values():
@@ -147,11 +266,14 @@ class Writer:
         if self.batch is None:
             self._pending_new.clear()
             self._log.clear()
+            self._bulk_new.clear()
+            self._bulk_log.clear()
             return
         records = []
         for obj in self._pending_new:
             records.append({"batch_id": self.batch.id, "table_name": obj.__tablename__, "row_id": obj.id,
                             "before": None, "after": row_to_dict(obj)})
+        records.extend(self._bulk_new)
         for entry in self._log:
             obj = entry["obj"]
             records.append({
@@ -161,10 +283,13 @@ class Writer:
                 "before": entry["before"],
                 "after": row_to_dict(obj) if obj is not None else None,
             })
-        if records:
-            self.session.execute(insert(ImportChange), records)
+        records.extend(self._bulk_log)
+        if records:  # Core, not the ORM's bulk insert: one plain executemany (issue 8); the same rows and JSON
+            self.session.execute(insert(ImportChange.__table__), records)
         self._pending_new.clear()
         self._log.clear()
+        self._bulk_new.clear()
+        self._bulk_log.clear()
 
 
 class UndoRefused(Exception):

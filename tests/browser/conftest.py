@@ -89,6 +89,7 @@ class App:
     url: str  # http://127.0.0.1:<port>
     log: Path  # the server's stdout and stderr: tracebacks the page only shows redacted
     db: str = ""  # DATABASE_URL of the server
+    pid: int = 0  # the server process: a test can tell it was not restarted
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
@@ -124,7 +125,7 @@ def serve(db_url: str, tmp: Path, *, launcher: Path | None = None, **env_extra: 
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    running = App(f"http://127.0.0.1:{port}", log_path, db_url)
+    running = App(f"http://127.0.0.1:{port}", log_path, db_url, proc.pid)
     try:
         deadline = time.monotonic() + 60
         while not _healthy(running.url):

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from components import views
-from components.gauge import build_gauge, gauge_caption, gauge_parts
+from components.gauge import build_gauge, gauge_caption, gauge_parts, gauge_spec
 from components.style import STATUS_COLORS, status_rgba
 from db import pacing
 
@@ -46,6 +46,30 @@ def test_gauge_spec_carries_the_figures_and_source():
     text = str(spec)
     assert "90.0%" in text and "应达 95.0%" in text and "昌乐 2024 抽检，二、6" in text
     assert STATUS_COLORS["amber"] in text
+
+
+@pytest.mark.parametrize("row", [
+    {"name": "核查处置按时完成率", "rate": 0.9, "expected_rate": 0.95, "target": 0.95, "unit": "%", "status": "amber",
+     "lag_pp": -5.0, "actual": 0.9, "source_doc": "昌乐 2024 抽检", "source_article": "二、6", "kpi_id": 1},
+    {"name": "未报", "rate": math.nan, "expected_rate": None, "target": 3, "unit": "次", "status": None,
+     "lag_pp": None, "actual": 0, "direction": "<="},
+    {"name": "超额", "rate": 1.7, "expected_rate": 0.3, "target": 12.0, "unit": "家", "status": "green",
+     "lag_pp": 4.44, "actual": 20.0, "source_doc": None, "source_article": "第3条"},
+])
+@pytest.mark.parametrize("size", [190, 240])
+def test_the_written_out_spec_draws_what_altair_builds(row, size):
+    """gauge_spec (what the pages draw, fast) has build_gauge's marks, encodings, sizes, title and rows."""
+
+    def drawn(spec: dict) -> dict:
+        spec = dict(spec)
+        datasets = spec.pop("datasets", {})
+        layers = [{**layer, "data": datasets[layer["data"]["name"]] if "name" in layer["data"]
+                   else layer["data"]["values"]} for layer in spec.pop("layer")]
+        config = {k: v for k, v in spec.pop("config").items() if k != "view"}  # view: Altair's theme default
+        spec.pop("$schema", None)
+        return {**spec, "config": config, "layer": layers}
+
+    assert drawn(gauge_spec(row, size=size)) == drawn(build_gauge(row, size=size).to_dict())
 
 
 @pytest.mark.parametrize(("lag", "text"), [

@@ -15,6 +15,7 @@ from components import map_layers
 from db import fmt
 from db.engine import dispose_engines, get_engine, set_setting
 from db.migrate import upgrade
+from tests import dbs
 from tests.db.factories import Factory
 from tests.pages.conftest import fresh_app
 
@@ -148,7 +149,7 @@ KPI_NAME = "<script>alert(2)</script>抽检"
 
 @pytest.fixture
 def payload_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'payload.db'}"
+    url = dbs.new_url(tmp_path, "payload.db")
     upgrade(url)
     with Session(get_engine(url)) as s:
         f = Factory(s)

@@ -301,6 +301,23 @@ def test_baobao_district(session, db_baobao):
     assert row.district == "全区"
 
 
+@pytest.mark.parametrize("month", [9, 10])
+def test_baobao_district_is_its_own_count_as_well_as_the_stations_sum(session, db_baobao, month):
+    """The district row is summed from the station rows (one aggregate serves both); the same counts grouped by
+    nothing in SQL say the same."""
+    got = metrics.baobao(session=session, year=2022, month=month, as_of=OCT31, by="district").iloc[0]
+    ref, start = D(2022, month, 30 if month == 9 else 31), D(2022, 7 if month == 9 else 10, 1)
+    ents = queries.baobao_business_counts(session=session, by="district", start=start, ref=ref,
+                                          rules=queries.visit_rules(session=session),
+                                          high=queries.high_risk_levels(session=session)).iloc[0]
+    probs = queries.baobao_problem_counts(session=session, by="district", month_start=D(2022, month, 1),
+                                          year_start=D(2022, 1, 1), ref=ref).iloc[0]
+    direct = {**{c: int(ents[c]) for c in ents.index if c != "is_demo"}, **{c: int(v) for c, v in probs.items()}}
+    direct["n_assigned"] = direct["n_covered"]
+    assert counts(got) == {c: direct[c] for c in COUNTS}
+    assert bool(got.is_demo) == bool(ents["is_demo"])
+
+
 def test_baobao_by_station_and_township_add_up(session, db_baobao):
     st = metrics.baobao(session=session, year=2022, month=10, as_of=OCT31, by="station")
     assert st["station"].tolist() == ["明水所", "双山所"]

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from db import places
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
+from tests import dbs
 from tests.db.factories import Factory
 
 D = dt.date
@@ -28,7 +29,7 @@ def demo_stations(tmp_path_factory) -> pd.DataFrame:
     """The 18 stations (with their approximate seats) as the demo database holds them."""
     from seed.demo import build_demo
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('places') / 'demo.db'}"
+    url = dbs.new_url(tmp_path_factory.mktemp("places"), "demo.db")
     upgrade(url)
     build_demo(get_engine(url))
     with Session(get_engine(url)) as s:

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import dispose_engines, get_engine, set_setting
 from db.migrate import upgrade
+from tests import dbs
 from tests.db.factories import Factory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +67,7 @@ def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31", user: str
 def demo_url(tmp_path_factory):
     from seed.demo import build_demo
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    url = dbs.new_url(tmp_path_factory.mktemp("demo"), "demo.db")
     upgrade(url)
     build_demo(get_engine(url))
     dispose_engines()
@@ -111,7 +112,7 @@ def build_small(url: str) -> None:
 @pytest.fixture
 def small_url(tmp_path):
     """A fresh small database (build_small)."""
-    url = f"sqlite:///{tmp_path / 'small.db'}"
+    url = dbs.new_url(tmp_path, "small.db")
     build_small(url)
     dispose_engines()
     return url

@@ -4,7 +4,6 @@ role gets these pages."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 from sqlalchemy import func
@@ -12,7 +11,8 @@ from sqlmodel import Session, select
 
 from db import auth
 from db import models as m
-from db.engine import dispose_engines, get_engine
+from db.engine import get_engine
+from tests import dbs
 from tests.pages.conftest import fresh_app
 
 USERS, AUDIT = "app_pages/users.py", "app_pages/audit.py"
@@ -27,11 +27,7 @@ def fast_bcrypt(monkeypatch):
 @pytest.fixture
 def url(demo_url, tmp_path):
     """A copy of the demo database for one test: these tests change accounts, the shared one stays as built."""
-    dispose_engines()
-    target = tmp_path / "admin.db"
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
+    return dbs.copy_url(demo_url, tmp_path, "admin.db")
 
 
 def admin_page(url, monkeypatch, page=USERS):

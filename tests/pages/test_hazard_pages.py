@@ -26,7 +26,8 @@ OPEN_SQL = ("SELECT COUNT(*) FROM hazard WHERE found_date <= '2022-10-31' "
 
 def sql(url: str, statement: str, **params) -> list[tuple]:
     with get_engine(url).connect() as c:
-        rows = [tuple(r) for r in c.execute(text(statement), params).all()]
+        rows = [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r)  # dates as SQLite keeps them
+                for r in c.execute(text(statement), params).all()]
     dispose_engines()
     return rows
 

@@ -106,7 +106,10 @@ def test_a_valid_upload_is_previewed_then_imported_on_confirmation(small_url, mo
     assert state(small_url) == before  # the dry run wrote nothing
     at.button(key="imp-commit").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value.replace("\\", "").startswith("导入完成：批次 #1（十月.xlsx）")
+    with Session(get_engine(small_url)) as s:  # PostgreSQL's sequence moved on in the dry run's rolled-back batch
+        batch = s.exec(select(m.ImportBatch.id)).one()
+    dispose_engines()
+    assert at.success[0].value.replace("\\", "").startswith(f"导入完成：批次 #{batch}（十月.xlsx）")
     done = table(at, "监管所", "现值", "导入后")
     assert done[["监管所", "现值", "导入后"]].values.tolist() == [["明水所", 80.0, 85.0], ["双山所", 18.0, 20.0]]
     assert cumulative(small_url, "明水所") == 85 and cumulative(small_url, "双山所") == 20
@@ -117,7 +120,7 @@ def test_a_valid_upload_is_previewed_then_imported_on_confirmation(small_url, mo
     with Session(get_engine(small_url)) as s:
         audit = s.exec(select(m.AuditLog).where(m.AuditLog.action == "导入")).all()
     dispose_engines()
-    assert [(a.username, a.target, a.detail["批次"]) for a in audit] == [("office", "十月.xlsx", [1])]
+    assert [(a.username, a.target, a.detail["批次"]) for a in audit] == [("office", "十月.xlsx", [batch])]
 
 
 def test_a_station_uploading_another_stations_rows_is_refused(small_url, monkeypatch):

@@ -6,7 +6,6 @@ settings the kiosk then uses; fresh data and the calendar's month without a relo
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 import types
 
@@ -20,6 +19,7 @@ from components import auth as ui_auth
 from db import auth, fmt
 from db import models as m
 from db.engine import dispose_engines, get_engine, write_session
+from tests import dbs
 from tests.pages.conftest import fresh_app
 
 KIOSK, SETTINGS = "app_pages/kiosk.py", "app_pages/settings.py"
@@ -30,11 +30,7 @@ BANNER = "示例数据：进度、台账、督导记录与指标数值为生成�
 @pytest.fixture
 def url(demo_url, tmp_path):
     """A copy of the demo database for one test (these tests change settings or figures)."""
-    dispose_engines()
-    target = tmp_path / "kiosk.db"
-    with sqlite3.connect(demo_url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target}"
+    return dbs.copy_url(demo_url, tmp_path, "kiosk.db")
 
 
 @pytest.fixture

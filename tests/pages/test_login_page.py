@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import pytest
 from sqlmodel import Session, select
@@ -11,6 +10,7 @@ from sqlmodel import Session, select
 from db import auth
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from tests import dbs
 from tests.pages.conftest import fresh_app
 
 SECRET_PASSWORD = "Zx-unique-pw-7431"
@@ -101,10 +101,7 @@ def test_no_password_is_kept_or_logged_in_clear(url, monkeypatch, caplog, capsys
     at = submit(at, "office", SECRET_PASSWORD)
     assert at.session_state["auth_user"] == "office"
 
-    path = url.removeprefix("sqlite:///")
-    dispose_engines()
-    with sqlite3.connect(path) as con:
-        dump = "\n".join(con.iterdump())
+    dump = dbs.dump_text(url)
     assert "office" in dump and "$2b$" in dump  # the account and its bcrypt hash are there …
     assert SECRET_PASSWORD not in dump  # … and neither the password nor the wrong guess
     captured = capsys.readouterr()

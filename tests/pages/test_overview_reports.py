@@ -43,7 +43,8 @@ def test_demo_counts_match_the_submissions_table(demo_url, monkeypatch):
         expected = []
         for kind, label in (("任务进度", "任务进度"), ("风险隐患", "风险隐患排查整治表")):
             on_time, late = c.execute(text(
-                "select sum(report_date <= '2022-10-24'), sum(report_date > '2022-10-24') from monthly_submission"
+                "select sum(case when report_date <= '2022-10-24' then 1 else 0 end), "
+                "sum(case when report_date > '2022-10-24' then 1 else 0 end) from monthly_submission"
                 " where year = 2022 and month = 10 and kind = :k and report_date <= '2022-10-31'"), {"k": kind}).one()
             on_time, late = int(on_time or 0), int(late or 0)
             expected.append(f"{label}：按时{on_time}个所、逾期{late}个所、未报{n_stations - on_time - late}个所"

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
+from tests import dbs
 from tests.db.test_plans import build_plans
 from tests.pages.conftest import fresh_app
 
@@ -18,7 +19,7 @@ TAB = "更新进展"
 
 @pytest.fixture
 def plans_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    url = dbs.new_url(tmp_path, "plans.db")
     upgrade(url)
     build_plans(get_engine(url))
     dispose_engines()

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from components import views
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
+from tests import dbs
 from tests.db.test_plans import COPY_ORIGIN, OTHER_ISSUER, A, build_plans
 from tests.pages.conftest import fresh_app
 
@@ -57,14 +58,14 @@ def table_with(at, column: str) -> pd.DataFrame:
 STATUS_SQL = """
 SELECT t.id, d.title, t.number, t.deadline, COALESCE(s.status, '未开始') AS status
 FROM plan_task t
-JOIN plan_document d ON d.id = t.plan_id AND d.year = 2022 AND d.is_reference = 0
+JOIN plan_document d ON d.id = t.plan_id AND d.year = 2022 AND d.is_reference = false
 LEFT JOIN plan_task_status s ON s.task_id = t.id AND s.year = 2022 AND s.month = (
     SELECT MAX(s2.month) FROM plan_task_status s2 WHERE s2.task_id = t.id AND s2.year = 2022 AND s2.month <= 10)
 """
 UNIT_SQL = """
 SELECT DISTINCT d.title, t.number
 FROM plan_task t
-JOIN plan_document d ON d.id = t.plan_id AND d.year = 2022 AND d.is_reference = 0
+JOIN plan_document d ON d.id = t.plan_id AND d.year = 2022 AND d.is_reference = false
 JOIN task_unit tu ON tu.task_id = t.id
 JOIN member_unit u ON u.id = tu.unit_id AND u.name = :unit
 """
@@ -81,7 +82,8 @@ def test_demo_counts_match_sql(demo_url, monkeypatch):
     tasks = by_hand(demo_url)
     assert len(tasks) == 105 == 14 + 68 + 23  # 宝山 14, 昌乐 15+15+10+16+12, 南开 23
     n = tasks["status"].value_counts()
-    overdue = ((tasks["deadline"] < "2022-10-31") & (tasks["status"] != "已完成")).sum()
+    deadline = pd.to_datetime(tasks["deadline"])  # text on SQLite, a date on PostgreSQL
+    overdue = ((deadline < pd.Timestamp("2022-10-31")) & (tasks["status"] != "已完成")).sum()
     at = open_page(demo_url, monkeypatch, as_of="2022-10-31")
     assert metrics(at) == {"任务总数": "105项", "已完成": f"{n.get('已完成', 0)}项", "进行中": f"{n.get('进行中', 0)}项",
                            "已延期": f"{n.get('已延期', 0)}项", "逾期": f"{overdue}项"}
@@ -116,7 +118,7 @@ def test_demo_unit_view_shows_only_that_units_tasks(demo_url, monkeypatch):
 
 @pytest.fixture
 def plans_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    url = dbs.new_url(tmp_path, "plans.db")
     upgrade(url)
     build_plans(get_engine(url))
     dispose_engines()

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from db.engine import dispose_engines, get_engine, set_setting
 from db.models import MemberUnit, PlanDocument, PlanTask, PlanTaskStatus, TaskUnit
+from tests import dbs
 from tests.pages import conftest as pages
 
 D = dt.date
@@ -46,7 +47,7 @@ def build_small(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def pack_db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('pack') / 'small.db'}"
+    url = dbs.new_url(tmp_path_factory.mktemp("pack"), "small.db")
     build_small(url)
     yield get_engine(url)
     dispose_engines()

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from db.engine import get_engine, set_setting
 from reports import __main__ as cli
 from reports import briefing
+from tests import dbs
 from tests.reports.conftest import FORMULA_UNIT, build_small
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -171,7 +172,7 @@ def test_real_figures_carry_no_demo_note_and_demo_figures_do(pack, document, wor
     assert not any("示例数据" in p for p in paragraphs(document))
     assert not any("示例数据" in str(c.value) for row in workbook["本期概况"].iter_rows() for c in row if c.value)
     # the same database marked as the demo one: both documents say so under the title
-    url = f"sqlite:///{tmp_path / 'demo-kind.db'}"
+    url = dbs.new_url(tmp_path, "demo-kind.db")
     build_small(url)
     engine = get_engine(url)
     with Session(engine) as s:

@@ -29,6 +29,8 @@ from seed.demo import (
 )
 from tests.seed.fixtures import snapshot
 
+pytestmark = pytest.mark.sqlite_file  # the demo built on SQLite files; test_postgresql_gets_the_same_demo compares PostgreSQL's
+
 START = dt.date(2022, 1, 1)
 TASK_LIST_FILE = "2022年度各监管所食品小作坊提升任务清单.xlsx"
 # Tables whose every row is generated (the others hold imported rows, demo copies beside them, or configuration).

@@ -26,6 +26,7 @@ from seed.export import (
 )
 from seed.importer import import_files, import_paths
 from seed.importer.kinds import KINDS
+from tests import dbs
 from tests.seed.fixtures import SEED_DATA
 
 FOUR = {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 42, "产业协会活动": 20}
@@ -37,7 +38,7 @@ NEEDS_YEAR_OUTSIDE_CSV = ("任务清单", "任务进度", "配档表")
 
 
 def _empty_engine(path):
-    eng = make_engine(f"sqlite:///{path}")
+    eng = make_engine(dbs.new_url(path.parent, path.name))
     SQLModel.metadata.create_all(eng)
     with eng.begin() as c:
         c.execute(text("INSERT INTO data_version (id, version) VALUES (1, 0)"))

@@ -18,6 +18,8 @@ from seed.cli import main
 from seed.demo import DEMO_ACCOUNTS, DEMO_KIOSK_TOKEN
 from seed.synth import SCALES, build_synth
 
+pytestmark = pytest.mark.sqlite_file  # SQLite files by design; the PostgreSQL build is compared in its own test
+
 TINY = SCALES["tiny"]
 AS_OF = dt.date(2022, 10, 31)
 GENERATED = (m.Business, m.Cadre, m.Assignment, m.Visit, m.Problem, m.StationProgress, m.KpiReading)
@@ -125,6 +127,32 @@ def test_the_dashboard_metrics_run_on_it(session):
     assert len(bb) == TINY.stations and bb["n_business"].sum() > 0
     assert not metrics.kpi_gauges(**args).empty
     assert not metrics.hazard_totals(**args).empty
+
+
+def test_it_holds_24_months_of_task_progress_and_kpi_values(session):
+    """2020-11 … 2022-10: 示例 targets and KPIs for 2020 and 2021, progress rising month by month in each year."""
+    conn = session.connection()
+    months = [tuple(r) for r in conn.execute(text(
+        "SELECT DISTINCT year, month FROM station_progress ORDER BY year, month")).all()]
+    expected = [(2020, 11), (2020, 12)] + [(2021, mo) for mo in range(1, 13)] + [(2022, mo) for mo in range(1, 11)]
+    assert months == expected and len(months) == 24
+    readings = [tuple(r) for r in conn.execute(text(
+        "SELECT DISTINCT r.year, r.month FROM kpi_reading r ORDER BY r.year, r.month")).all()]
+    assert readings == expected
+    for year in (2020, 2021):
+        assert count(session, m.StationTarget, m.StationTarget.year == year) == count(
+            session, m.StationTarget, m.StationTarget.year == 2022)
+        assert count(session, m.StationTarget, m.StationTarget.year == year, m.StationTarget.is_demo.is_(False)) == 0
+        assert count(session, m.Kpi, m.Kpi.year == year, m.Kpi.is_demo.is_(False)) == 0
+    # the 累计完成 of each station and indicator never falls within a year
+    falls = conn.execute(text(
+        "SELECT count(*) FROM station_progress a JOIN station_progress b ON a.station_id = b.station_id "
+        "AND a.indicator_id = b.indicator_id AND a.year = b.year AND b.month = a.month + 1 "
+        "WHERE b.cumulative < a.cumulative")).scalar()
+    assert falls == 0
+    dec = metrics.task_totals(session=session, year=2021, month=12, as_of=AS_OF)
+    assert not dec.empty and dec["target"].sum() > 0 and dec["actual"].sum() > 0
+    assert not metrics.kpi_gauges(session=session, year=2021, month=12, as_of=AS_OF).empty
 
 
 def test_the_cli_refuses_a_database_with_data(synth, capsys):

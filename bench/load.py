@@ -1,0 +1,557 @@
+"""`make load` (issue 8): N concurrent sessions against a running app on loopback, with page times, server CPU and
+memory, and the client's own CPU.
+
+    python bench/load.py [--sessions 10 25 50] [--rounds 1] [--db URL | --url http://127.0.0.1:8501] [--json PATH]
+
+The client works at the websocket level and runs no browser. On 2 cores, 50 Chromium tabs would measure the browsers
+more than the server. Each session is one websocket on /_stcore/stream. It speaks Streamlit's own protocol: BackMsg
+rerun_script out, ForwardMsg back. All sessions run in one asyncio process. A session opens "/" (the default page),
+then visits the figure pages through the sidebar's page hashes for --rounds rounds; each session starts at a
+different page. "Page time" is from sending rerun_script to the script_finished of that run: the server's work plus
+loopback transfer. It leaves out the browser's parse, layout, chart rendering and the lazily loaded dataframe chunks.
+
+Every session is logged in as --user (default: the demo account leader) with a signed shian_session cookie. The
+cookie is issued with the database's own secret (db/auth.py) and sent in the websocket handshake, where the app reads
+it (components/auth.py). A run counts as an error when any of these holds:
+- it raised (an exception element) or hit a compile error;
+- it drew no heading with the page's title, or its navigation came back "page not found";
+- it shows no logged-in account (the 登录 page);
+- it drew no table, chart, metric or map;
+- it timed out or its connection dropped.
+
+Without --url the script starts `streamlit run app.py` itself on a free port, on --db (default: the synthetic county
+database data/bench/county.db, built once like `make bench` builds it). Server CPU is utime+stime from /proc of the
+server process and its descendants. Server memory is the peak of their summed VmRSS, sampled every 0.25 s. With
+--url the server process is found by its listening port; another user's process shows n/a. Before the timed runs,
+one session visits every page once (the cold run, printed apart) so the tables show a warm server under load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import resource
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.run import AS_OF, FIGURE_PAGES, db_url, ensure_db  # noqa: E402
+
+CLIENT_KIND = "websocket-level client (Streamlit's BackMsg/ForwardMsg protocol on /_stcore/stream; no browser)"
+LOGGED_IN_MARK = "当前用户："  # the sidebar caption components/auth.sidebar_account draws for a logged-in account
+DATA_ELEMENTS = {"dataframe", "arrow_data_frame", "arrow_table", "table", "vega_lite_chart", "arrow_vega_lite_chart",
+                 "metric", "deck_gl_json_chart", "plotly_chart"}
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+# --- the server: start one or find the one behind --url ------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+            return r.read().decode().strip() == "ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_extra: dict[str, str] | None = None):
+    """`streamlit run app.py` on this database on a free loopback port; yields (base URL, pid, log path)."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "STREAMLIT_LOGGER_LEVEL": "warning", **(env_extra or {})}
+    env.pop("AS_OF", None)
+    if as_of:
+        env["AS_OF"] = as_of
+    log_path = log_dir / f"load-streamlit-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while not _healthy(base):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("streamlit did not answer /_stcore/health within 120 s:\n"
+                                       + log_path.read_text(errors="replace")[-3000:])
+                time.sleep(0.3)
+            yield base, proc.pid, log_path
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def listening_pid(port: int) -> int | None:
+    """The process listening on this TCP port (from /proc/net/tcp*), when this user may see its sockets."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:  # 0A = LISTEN
+                inodes.add(cols[9])
+    if not inodes:
+        return None
+    targets = {f"socket:[{inode}]" for inode in inodes}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                if os.readlink(fd) in targets:
+                    return int(proc.name)
+        except OSError:
+            continue
+    return None
+
+
+# --- /proc: server CPU and memory -----------------------------------------------------------------
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()  # fields from 3 (state) on; the command name may hold spaces
+
+
+def _tree(root: int) -> list[int]:
+    """root and its descendants (e.g. a LibreOffice the app starts for a PDF)."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            st = _stat(int(proc.name))
+            if st:
+                children.setdefault(int(st[1]), []).append(int(proc.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def cpu_seconds(root: int) -> float | None:
+    """utime+stime of the tree, plus the root's reaped children (cutime+cstime)."""
+    total = 0
+    for pid in _tree(root):
+        st = _stat(pid)
+        if st is None:
+            if pid == root:
+                return None
+            continue
+        total += int(st[11]) + int(st[12])  # utime, stime (fields 14, 15)
+        if pid == root:
+            total += int(st[13]) + int(st[14])  # cutime, cstime (fields 16, 17)
+    return total / CLK_TCK
+
+
+def rss_mb(pids: list[int]) -> float | None:
+    total, seen = 0, False
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    seen = True
+        except OSError:
+            continue
+    return total / 1024 if seen else None
+
+
+def client_cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+# --- the websocket-level session --------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    session: int
+    page: str
+    seconds: float
+    error: str = ""
+    elements: int = 0  # new elements the run drew
+    data_elements: int = 0  # tables, charts, metrics and maps among them
+    logged_in: bool = False
+
+
+@dataclass
+class Run:
+    """What one rerun_script brought back, up to its script_finished."""
+    seconds: float = 0.0
+    status: str = ""
+    elements: int = 0
+    data_elements: int = 0
+    headings: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    logged_in: bool = False
+    page_not_found: bool = False
+    pages: dict[str, str] = field(default_factory=dict)  # page title -> page_script_hash (navigation message)
+    default_page: str = ""
+
+
+def login_cookie(database_url: str, username: str) -> str:
+    """A shian_session cookie for this account, signed with the database's secret as the app signs it."""
+    from sqlmodel import Session
+
+    from db import auth
+    from db.engine import dispose_engines, get_engine
+    from db.settings import get_settings
+
+    with Session(get_engine(database_url)) as session:
+        user = auth.get_user(session=session, username=username)
+        if user is None or not user["is_active"]:
+            raise SystemExit(f"no active account {username!r} in {database_url}")
+        secret = auth.session_secret(session=session)
+    dispose_engines()
+    token = auth.issue_session_token(user=user, secret=secret, hours=max(get_settings().session_hours, 1.0))
+    return f"shian_session={token}"
+
+
+async def rerun(ws, *, page_script_hash: str = "", page_name: str = "", timeout: float) -> Run:
+    """Send one rerun_script as the browser does on a page change and read until that run's script_finished."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = BackMsg()
+    msg.rerun_script.query_string = ""
+    msg.rerun_script.page_script_hash = page_script_hash
+    msg.rerun_script.page_name = page_name
+    msg.rerun_script.widget_states.SetInParent()  # no widget touched: every widget at its default
+    run = Run()
+    started = time.perf_counter()
+    await ws.send(msg.SerializeToString())
+    async with asyncio.timeout(timeout):
+        while True:
+            fwd = ForwardMsg()
+            fwd.ParseFromString(await ws.recv())
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                etype = element.WhichOneof("type")
+                run.elements += 1
+                run.data_elements += etype in DATA_ELEMENTS
+                if etype == "heading":
+                    run.headings.append(element.heading.body)
+                elif etype == "markdown" and element.markdown.body.startswith(LOGGED_IN_MARK):
+                    run.logged_in = True
+                elif etype == "exception":
+                    run.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:200])
+            elif kind == "navigation":
+                run.pages = {p.page_name: p.page_script_hash for p in fwd.navigation.app_pages}
+                run.default_page = next((p.page_name for p in fwd.navigation.app_pages if p.is_default), "")
+            elif kind == "page_not_found":
+                run.page_not_found = True
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(fwd.script_finished)
+                if fwd.script_finished in (ForwardMsg.FINISHED_EARLY_FOR_RERUN,
+                                           ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+                    continue  # an st.rerun() inside the app: its next run is still this page change
+                run.status = status
+                run.seconds = time.perf_counter() - started
+                return run
+
+
+def judge(run: Run, page: str) -> str:
+    """Why this run does not count as a page the account saw with its data ('' when it does)."""
+    if run.exceptions:
+        return f"exception: {run.exceptions[0]}"
+    if run.status != "FINISHED_SUCCESSFULLY":
+        return f"script_finished {run.status}"
+    if run.page_not_found:
+        return "page not found"
+    if not run.logged_in:
+        return "not logged in (登录 page)" if "登录" in run.pages else "no logged-in account shown"
+    if not any(h == page or h.startswith(f"{page} ") for h in run.headings):
+        return f"no {page} heading (headings: {run.headings[:3]})"
+    if not run.data_elements:
+        return "no table, chart, metric or map"
+    return ""
+
+
+async def session(index: int, ws_url: str, cookie: str, pages: list[str], rounds: int, *, timeout: float,
+                  think: float) -> list[Visit]:
+    """One browser tab's worth of traffic: open "/", then the pages in turn, starting at a page of its own."""
+    import websockets
+
+    visits: list[Visit] = []
+
+    def record(page: str, run: Run | None, error: str, seconds: float) -> None:
+        visits.append(Visit(index, page, seconds, error, run.elements if run else 0,
+                            run.data_elements if run else 0, run.logged_in if run else False))
+
+    order = pages[index % len(pages):] + pages[:index % len(pages)]
+    # No keepalive pings: a server busy for seconds answers them late, which is a slow page, not a lost session.
+    try:
+        async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
+                                      max_size=None, open_timeout=timeout, ping_interval=None) as ws:
+            started = time.perf_counter()
+            try:
+                first = await rerun(ws, page_name="", timeout=timeout)  # "/": the navigation's default page
+            except TimeoutError:
+                record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                return visits
+            home = first.default_page or "(open)"
+            record(home, first, judge(first, home), first.seconds)
+            hashes = first.pages
+            for _ in range(rounds):
+                for page in order:
+                    if think:
+                        await asyncio.sleep(think)
+                    if page not in hashes:
+                        record(page, None, "not in this account's navigation", 0.0)
+                        continue
+                    started = time.perf_counter()
+                    try:
+                        run = await rerun(ws, page_script_hash=hashes[page], timeout=timeout)
+                    except TimeoutError:
+                        record(page, None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                        return visits  # the run may still be going: this websocket's later times would be wrong
+                    record(page, run, judge(run, page), run.seconds)
+    except (OSError, websockets.WebSocketException) as exc:
+        record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
+    return visits
+
+
+# --- one load level: N sessions, server and client measured around them ----------------------------
+
+
+async def _sample_rss(pid: int | None, peak: list[float], stop: asyncio.Event) -> None:
+    """Every 0.25 s the summed VmRSS of the server's processes; the process tree is re-read every 5 s only
+    (walking /proc costs the client ~0.1 s of CPU each time)."""
+    pids: list[int] = []
+    sample = 0
+    while pid is not None and not stop.is_set():
+        if sample % 20 == 0:
+            pids = _tree(pid)
+        sample += 1
+        mb = rss_mb(pids)
+        if mb is not None:
+            peak[0] = max(peak[0], mb)
+        try:
+            await asyncio.wait_for(stop.wait(), 0.25)
+        except TimeoutError:
+            pass
+
+
+async def load_level(n: int, ws_url: str, cookie: str, pages: list[str], rounds: int, *, pid: int | None,
+                     timeout: float, think: float) -> dict:
+    peak, stop = [0.0], asyncio.Event()
+    rss_before = rss_mb(_tree(pid)) if pid else None
+    cpu_before = cpu_seconds(pid) if pid else None
+    client_before = client_cpu_seconds()
+    load_before = os.getloadavg()[0]
+    wall_started = time.perf_counter()
+    sampler = asyncio.create_task(_sample_rss(pid, peak, stop))
+    results = await asyncio.gather(*(session(i, ws_url, cookie, pages, rounds, timeout=timeout, think=think)
+                                     for i in range(n)))
+    wall = time.perf_counter() - wall_started
+    stop.set()
+    await sampler
+    cpu_after = cpu_seconds(pid) if pid else None
+    server_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    visits = [v for s in results for v in s]
+    return {
+        "sessions": n, "rounds": rounds, "wall_s": wall, "visits": [asdict(v) for v in visits],
+        "server_cpu_s": server_cpu, "server_cpu_pct": server_cpu / wall * 100 if server_cpu is not None else None,
+        "server_rss_before_mb": rss_before, "server_rss_peak_mb": peak[0] or None,
+        "client_cpu_s": client_cpu_seconds() - client_before,
+        "loadavg_before": load_before, "loadavg_after": os.getloadavg()[0],
+    }
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100), linear between closest ranks."""
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+def summarise(level: dict) -> dict:
+    ok = [v["seconds"] for v in level["visits"] if not v["error"]]
+    errors = [v for v in level["visits"] if v["error"]]
+    return {"runs": len(level["visits"]), "ok": len(ok), "errors": len(errors),
+            "p50": pct(ok, 50), "p95": pct(ok, 95), "max": max(ok, default=float("nan")),
+            "first_errors": sorted({f"{v['page']}: {v['error']}" for v in errors})[:5]}
+
+
+def _ljust(text: str, width: int) -> str:
+    """Pad to a display width: a CJK character takes two columns in a terminal."""
+    return text + " " * max(0, width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def print_report(levels: list[dict], pages: list[str]) -> None:
+    header = (f"{'sessions':>8} {'runs':>5} {'errors':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'wall s':>7} "
+              f"{'srv CPU s':>9} {'srv CPU %':>9} {'srv RSS MB':>10} {'RSS peak MB':>11} {'client CPU s':>12} "
+              f"{'load1':>9}")
+    print(header + "\n" + "-" * len(header))
+    for level in levels:
+        s = summarise(level)
+        print(f"{level['sessions']:>8} {s['runs']:>5} {s['errors']:>6} {s['p50']:>7.2f} {s['p95']:>7.2f} "
+              f"{s['max']:>7.2f} {level['wall_s']:>7.1f} {_fmt(level['server_cpu_s'], '9.1f'):>9} "
+              f"{_fmt(level['server_cpu_pct'], '9.0f'):>9} {_fmt(level['server_rss_before_mb'], '10.0f'):>10} "
+              f"{_fmt(level['server_rss_peak_mb'], '11.0f'):>11} {level['client_cpu_s']:>12.1f} "
+              f"{level['loadavg_before']:>4.1f}→{level['loadavg_after']:<4.1f}")
+    for level in levels:
+        for line in summarise(level)["first_errors"]:
+            print(f"  {level['sessions']} sessions, error: {line}")
+    print("\nper page, p50 / p95 s (runs without error; the default page's include the opening of \"/\"):")
+    head = _ljust("page", 10) + "".join(f"{'N=' + str(lv['sessions']):>16}" for lv in levels)
+    print(head + "\n" + "-" * len(head))
+    for page in pages:
+        cells = []
+        for level in levels:
+            times = [v["seconds"] for v in level["visits"] if v["page"] == page and not v["error"]]
+            cells.append(f"{pct(times, 50):6.2f} / {pct(times, 95):6.2f}" if times else "—")
+        print(_ljust(page, 10) + "".join(f"{c:>16}" for c in cells))
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+async def measure(base: str, cookie: str, pages: list[str], args, pid: int | None) -> tuple[list[dict], dict | None]:
+    parts = urlsplit(base)
+    ws_url = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
+    cold = None
+    if not args.no_warmup:
+        cold = await load_level(1, ws_url, cookie, pages, 1, pid=pid, timeout=args.timeout, think=0)
+        print(f"  cold run, 1 session: {cold['wall_s']:.0f} s", flush=True)
+    levels = []
+    for n in args.sessions:
+        print(f"  {n} sessions × {args.rounds} round(s) …", end=" ", flush=True)
+        level = await load_level(n, ws_url, cookie, pages, args.rounds, pid=pid, timeout=args.timeout,
+                                 think=args.think)
+        levels.append(level)
+        s = summarise(level)  # a line now, in case a long run is stopped before the tables
+        print(f"{level['wall_s']:.0f} s, {s['runs']} runs, {s['errors']} errors, p50 {s['p50']:.2f} s, "
+              f"p95 {s['p95']:.2f} s", flush=True)
+        if args.json:
+            write_json(args.json, cold, levels, pages)
+    return levels, cold
+
+
+def write_json(path: Path, cold: dict | None, levels: list[dict], pages: list[str]) -> None:
+    path.write_text(json.dumps({"client": CLIENT_KIND, "database": os.environ.get("DATABASE_URL"), "pages": pages,
+                                "cold": cold, "levels": levels}, ensure_ascii=False, indent=1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", nargs="+", type=int, default=[10, 25, 50], help="concurrent sessions, one level each")
+    p.add_argument("--rounds", type=int, default=1, help="times each session visits every page")
+    p.add_argument("--pages", nargs="+", default=list(FIGURE_PAGES), help="page titles (default: the figure pages)")
+    p.add_argument("--db", help="DATABASE_URL of the server this script starts (default: the synthetic county db)")
+    p.add_argument("--url", help="attach to a running app instead (its DATABASE_URL must be given by --db or the "
+                                 "environment, for the login cookie's secret)")
+    p.add_argument("--as-of", help=f"AS_OF of the started server (default {AS_OF} for the synthetic db, else none)")
+    p.add_argument("--user", default="leader", help="account every session is logged in as")
+    p.add_argument("--timeout", type=float, default=600, help="seconds one page run may take before it fails")
+    p.add_argument("--think", type=float, default=0.0, help="seconds a session waits between pages (default none)")
+    p.add_argument("--no-warmup", action="store_true", help="skip the one-session cold visit of every page")
+    p.add_argument("--json", type=Path, help="also write every visit and measurement here")
+    args = p.parse_args(argv)
+    # A plain `kill` still stops the server this script started (the finally blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    if args.url:
+        database_url = args.db or os.environ.get("DATABASE_URL")
+        if not database_url:
+            p.error("--url needs the app's DATABASE_URL (--db or the environment) to sign the login cookie")
+        as_of = None
+    elif args.db:
+        database_url, as_of = args.db, args.as_of
+    else:
+        ensure_db("county")
+        database_url, as_of = db_url("county"), args.as_of or AS_OF
+    os.environ["DATABASE_URL"] = database_url  # db.settings reads it (session_hours and the secret's defaults)
+    env_extra = {}
+    try:
+        cookie = login_cookie(database_url, args.user)
+    except RuntimeError:  # a real database without SESSION_SECRET: give the server this script starts one
+        if args.url:
+            raise SystemExit("the app has no login secret this script can read; set SESSION_SECRET for both") from None
+        os.environ["SESSION_SECRET"] = env_extra["SESSION_SECRET"] = secrets.token_urlsafe(48)
+        cookie = login_cookie(database_url, args.user)
+
+    backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    print(f"\nmake load — {dt.datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"{backend} ({database_url.rsplit('/', 1)[-1] if backend == 'SQLite' else urlsplit(database_url).path})\n"
+          f"client: {CLIENT_KIND}, all sessions in one asyncio process on loopback; page time = rerun_script sent → "
+          f"script_finished received (no browser rendering)\nsessions logged in as {args.user}; pages: "
+          f"{' '.join(args.pages)}; {args.rounds} round(s) per session after opening \"/\"; think time "
+          f"{args.think:g} s\n", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="load-") as tmp:
+        if args.url:
+            base = args.url.rstrip("/")
+            port = urlsplit(base).port or (443 if base.startswith("https") else 80)
+            pid = listening_pid(port)
+            levels, cold = asyncio.run(measure(base, cookie, args.pages, args, pid))
+        else:
+            with start_server(database_url, as_of=as_of, log_dir=Path(tmp), env_extra=env_extra) as (base, pid, log):
+                levels, cold = asyncio.run(measure(base, cookie, args.pages, args, pid))
+                tail = log.read_text(errors="replace")
+        print(f"\nserver {base} (pid {pid or 'n/a'}); CPU % is of one core; RSS = the server process and its "
+              "children, before the level and their peak during it;\nload1 = the machine's 1-minute load average "
+              "before → after the level (other work on the machine slows the pages)\n")
+        if cold:
+            s = summarise(cold)
+            times = ", ".join(f"{v['page']} {v['seconds']:.2f}" for v in cold["visits"])
+            print(f"cold run, 1 session (not in the table): {times} s; errors {s['errors']}\n")
+        print_report(levels, args.pages)
+        if not args.url and "Traceback" in tail:
+            print("\nthe server logged a traceback:\n" + tail[-2000:])
+    if args.json:
+        write_json(args.json, cold, levels, args.pages)
+    return 1 if any(summarise(level)["errors"] for level in levels) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Test databases on the backend the run asks for: SQLite files by default, PostgreSQL under TEST_DB=pg.
+
+`make test` runs the suite once on SQLite and then the data-layer, importer, report and page tests again with
+TEST_DB=pg (issue 8: CI runs both). Tests that need a database they may write to ask `new_url` for one instead of
+writing a sqlite:/// URL by hand; `copy_url` clones a built database (SQLite backup API, PostgreSQL TEMPLATE).
+Every PostgreSQL database made here is dropped at the end of the session (`drop_created`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BACKEND = os.environ.get("TEST_DB", "sqlite").strip().lower() or "sqlite"
+if BACKEND not in ("sqlite", "pg"):
+    raise SystemExit(f"TEST_DB must be sqlite or pg, not {BACKEND!r}")
+
+_created: list[str] = []
+
+
+def _admin():
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def new_pg_url(template: str | None = None) -> str:
+    """A new, empty PostgreSQL database (or a copy of `template`, a database name), dropped at session end."""
+    name = f"shian_test_{uuid.uuid4().hex[:10]}"
+    admin = _admin()
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    _created.append(name)
+    return _pg_url(name)
+
+
+def new_url(folder: Path, name: str) -> str:
+    """An empty database for a test: a file `name` in `folder` on SQLite, a fresh database under TEST_DB=pg."""
+    if BACKEND == "pg":
+        return new_pg_url()
+    return f"sqlite:///{Path(folder) / name}"
+
+
+def copy_url(src_url: str, folder: Path, name: str) -> str:
+    """A copy of a built database, so a test may change it while the original stays as built."""
+    from db.engine import dispose_engines
+
+    dispose_engines()  # PostgreSQL refuses a template with open connections; SQLite wants a settled file
+    if src_url.startswith("sqlite:///"):
+        target = Path(folder) / name
+        with sqlite3.connect(src_url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return f"sqlite:///{target}"
+    return new_pg_url(template=src_url.rsplit("/", 1)[1])
+
+
+def drop_created() -> None:
+    """Drop every PostgreSQL database this session made."""
+    if not _created:
+        return
+    from db.engine import dispose_engines
+
+    dispose_engines()
+    admin = _admin()
+    with admin.connect() as c:
+        for name in _created:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+    _created.clear()
+
+
+def dump_text(url: str) -> str:
+    """Everything the database holds, as text (SQLite iterdump, PostgreSQL pg_dump --data-only)."""
+    import subprocess
+
+    from db.engine import dispose_engines
+
+    dispose_engines()
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as con:
+            return "\n".join(con.iterdump())
+    libpq = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return subprocess.run(["pg_dump", "--data-only", libpq], capture_output=True, text=True, check=True).stdout
