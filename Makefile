@@ -83,14 +83,14 @@ lint: dev-venv
 ## test: lint and the whole suite on SQLite, then the data-layer, importer, report and page tests again on PostgreSQL
 ## (TEST_DB=pg). Without a PostgreSQL server the second pass is left out, saying so, and its tests skip in the first;
 ## under CI=true a missing server fails the run, as a missing browser does.
-## Each pass runs in two worker processes (pytest-xdist, a test file per worker at a time); the browser tests run after
-## the others, so two Chromiums and their servers never share the cores with the AppTest workers.
+## The tests without a browser run in two worker processes (pytest-xdist, a test file per worker at a time); the
+## browser tests run alone, one at a time: they time pages and the 大屏's rotation, which two at once made flaky.
 PG_TESTS ?= tests/db tests/seed tests/pages tests/reports tests/components tests/test_app.py
 XDIST ?= -n 2 --dist loadfile
 test: dev-venv pg-start sysdeps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -rs $(XDIST) --ignore=tests/browser
-	$(PY) -m pytest -q -rs $(XDIST) --durations=8 tests/browser
+	$(PY) -m pytest -q -rs --durations=8 tests/browser
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "$$CI" = true ]; then \
 		echo "--- the same tests on PostgreSQL (TEST_DB=pg) ---"; \
 		TEST_DB=pg $(PY) -m pytest -q -rs $(XDIST) --durations=8 $(PG_TESTS); \
