@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 from db import access, auth, lists, metrics
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from tests import dbs
 from tests.db.factories import Factory
-from tests.pages.conftest import TEST_USERS, ensure_user, small_url  # noqa: F401  (small_url: the fixture)
+from tests.pages.conftest import TEST_USERS, build_small, ensure_user
 
 D = dt.date
 PERIOD = {"year": 2022, "month": 10, "as_of": D(2022, 10, 31)}
@@ -64,9 +65,13 @@ DETAIL_SCOPE = {"system": "full", "leader": "full", "office": "full", "admin": "
                 "shuangshan": SS, "kiosk": REFUSED, "anonymous": REFUSED, "station_without_station": REFUSED}
 
 
-@pytest.fixture
-def url(request):
-    base = request.getfixturevalue("small_url")  # the page tests' small database
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    """The page tests' small database and the rows the matrix needs, built once for the module: every test here
+    only reads (on PostgreSQL a database per test cost about 3 s, times 141 tests)."""
+    base = dbs.new_url(tmp_path_factory.mktemp("access"), "small.db")
+    build_small(base)
+    dispose_engines()
     with Session(get_engine(base)) as s:
         f = Factory(s)
         f._n = itertools.count(1000)  # keys apart from the ones small_url made
