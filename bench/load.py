@@ -65,13 +65,15 @@ CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # --- the server: start one or find the one behind --url ------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _healthy(base: str) -> bool:
+def healthy(base: str) -> bool:
+    """Streamlit's health endpoint answers ok."""
     try:
         with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
             return r.read().decode().strip() == "ok"
@@ -82,7 +84,7 @@ def _healthy(base: str) -> bool:
 @contextmanager
 def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_extra: dict[str, str] | None = None):
     """`streamlit run app.py` on this database on a free loopback port; yields (base URL, pid, log path)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "STREAMLIT_LOGGER_LEVEL": "warning", **(env_extra or {})}
     env.pop("AS_OF", None)
     if as_of:
@@ -97,7 +99,7 @@ def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_ext
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120
-            while not _healthy(base):
+            while not healthy(base):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("streamlit did not answer /_stcore/health within 120 s:\n"
                                        + log_path.read_text(errors="replace")[-3000:])

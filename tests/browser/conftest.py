@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.load import free_port as _free_port  # the load script starts its server the same way
+from bench.load import healthy as _healthy
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 
@@ -68,20 +67,6 @@ def require_browser() -> None:
         if IN_CI:
             pytest.fail(f"CI=true requires the browser tests: {_REASON}")
         pytest.skip(_REASON)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-            return r.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @dataclass(frozen=True)
