@@ -377,7 +377,7 @@ class Visit(Lineage, table=True):
     record_no: str | None = None
     visit_date: dt.date = Field(index=True)
     cadre_id: int = Field(foreign_key="cadre.id", index=True)
-    business_id: int = Field(foreign_key="business.id", index=True)
+    business_id: int = Field(foreign_key="business.id")  # indexed by ix_visit_business_date, which leads with it
     method: str
     problems_found: int = 0
     note: str | None = None

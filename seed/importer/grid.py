@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from seed.importer.kinds import INDICATORS, KINDS, NON_DATA, Col, Kind
 from seed.importer.reader import SheetGrid
-from seed.importer.values import display, is_blank, nfkc, squash
+from seed.importer.values import cjk_free, display, is_blank, nfkc, squash
 
 TOTAL_RE = re.compile(r"^(全[区县市])?(合计|总计|小计)$")
 FOOTER_RE = re.compile(r"^(注|备注|说明|填报人|审核人|制表人?|填表人?|联系人|联系电话|负责人|填报单位|填报日期|统计人)\s*[:：]")
@@ -235,11 +235,11 @@ def row_kind(row: list[object]) -> str:
             break
     else:
         return "blank"
-    first = squash(first_cell)
-    if FOOTER_RE.match(nfkc(first_cell)) or first.startswith("注:"):
+    # Numbers, dates and ASCII text (record numbers, codes) are never a 合计 or 注： line: skip the normalising.
+    if not cjk_free(first_cell) and (FOOTER_RE.match(nfkc(first_cell)) or squash(first_cell).startswith("注:")):
         return "footer"
     for v in row[:3]:
-        if TOTAL_RE.match(squash(v)):
+        if not cjk_free(v) and TOTAL_RE.match(squash(v)):
             return "total"
     return "data"
 

@@ -66,7 +66,18 @@ def display(value: object) -> str:
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not _normal_text(value))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    if value.isascii():  # NFKC leaves ASCII as it is: blank when only whitespace, and no cache entry a record number
+        return not value.strip()
+    return not _normal_text(value)
+
+
+def cjk_free(value: object) -> bool:
+    """Not text, or text in ASCII: it cannot read as a Chinese word such as 合计 or 注：, whatever NFKC makes of it."""
+    return not isinstance(value, str) or value.isascii()
 
 
 def parse_number(value: object) -> tuple[float, bool]:

@@ -115,3 +115,36 @@ def test_a_visit_naming_an_unknown_cadre_writes_nothing_and_names_the_cell(db_ur
     assert [f.line() for f in report.errors] == [
         "督导记录.csv › CSV!C5（干部编号）：未找到该包保干部，请先导入包保干部表（原值：GB9999）"]
     assert snapshot(engine) == before
+
+
+def _stored(path, table: str, skip: tuple[str, ...] = ()) -> list[tuple]:
+    """A table's rows as SQLite holds them: each value with its storage class (text, integer, real, null)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as c:
+        names = [r[1] for r in c.execute(f"PRAGMA table_info({table})") if r[1] not in skip]
+        cols = ", ".join(f"{n}, typeof({n})" for n in names)
+        return c.execute(f"SELECT {cols} FROM {table} ORDER BY id").fetchall()
+
+
+def test_the_sqlite_bulk_insert_stores_exactly_what_sqlalchemys_insert_stores(tmp_path, monkeypatch):
+    """writer.insert_many hands SQLite its rows through each column type's bind processor: the same text, numbers,
+    NULLs and JSON (a new row's "before" is the JSON text null) as SQLAlchemy's own executemany writes."""
+    from db.migrate import upgrade
+    from seed.importer import writer
+
+    stored = {}
+    for way in ("driver", "sqlalchemy"):
+        path = tmp_path / f"{way}.db"
+        upgrade(f"sqlite:///{path}")
+        engine = get_engine(f"sqlite:///{path}")
+        if way == "sqlalchemy":
+            monkeypatch.setattr(writer, "insert_many", lambda session, table, rows: session.execute(
+                writer.insert(table), rows) if rows else None)
+        _register(engine)
+        assert _import(engine, "督导记录", VISITS).exit_code == 0
+        engine.dispose()
+        stored[way] = {t: _stored(path, t) for t in ("visit", "business", "cadre", "import_change")}
+    assert stored["driver"]["visit"] and stored["driver"]["import_change"]
+    assert {v for row in stored["driver"]["import_change"] for v in row[1::2]} >= {"text", "integer"}
+    assert stored["driver"] == stored["sqlalchemy"]
