@@ -41,6 +41,7 @@ def navigation_for(role: str | None) -> dict[str, list]:
     return sections
 
 
+data.warm_up()  # once per process, in a background thread
 auth.sync_cookie()
 who = auth.principal()
 sections = navigation_for(who["role"]) if who else {}

