@@ -2,7 +2,7 @@
 replica A (the same SESSION_SECRET signs the cookie, and the browser sends a host's cookies to every port); an import
 through A's 数据导入 page shows on B's 总览 at B's next rerun (every cache is keyed by data_version), with no reload
 and no restart of B. nginx with deploy/nginx.conf in front of two replicas serves the app, websocket included, and
-keeps each browser on one replica (the static checks of deploy/ are tests/test_deploy.py)."""
+keeps each browser on one replica, its uploads included (the static checks of deploy/ are tests/test_deploy.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
@@ -36,7 +37,8 @@ from tests.browser.conftest import (
     wait_for_app_run,
 )
 from tests.browser.test_upload import TITLE, choose, october, open_import, state
-from tests.seed.fixtures import xlsx
+from tests.pages.conftest import ensure_user
+from tests.seed.fixtures import HEADERS, xlsx
 from tests.test_deploy import nginx, nginx_command, nginx_conf
 
 OFFICE = "当前用户：演示·食安办（食安办）"
@@ -165,7 +167,8 @@ def test_nginx_serves_the_app_and_keeps_each_browser_on_one_replica(sqlite_url, 
     upgrade(sqlite_url)
     dispose_engines()
     with ExitStack() as stack:
-        a, b = stack.enter_context(two_replicas(sqlite_url, tmp_path))
+        secret = secrets.token_urlsafe(48)
+        a, b = stack.enter_context(two_replicas(sqlite_url, tmp_path, SESSION_SECRET=secret))
         ports = (int(a.url.rsplit(":", 1)[1]), int(b.url.rsplit(":", 1)[1]))
         listen = _free_port()
         conf = nginx_conf(tmp_path, listen=listen, replicas=ports)
@@ -216,4 +219,24 @@ def test_nginx_serves_the_app_and_keeps_each_browser_on_one_replica(sqlite_url, 
         assert all(len(by_route[r]) == 1 for r in routes), by_route
         assert {u for r in routes for u in by_route[r]} == {f"127.0.0.1:{p}" for p in ports}
         assert len(by_route[route]) == 1, [row for row in log if row["route"] == route]
+
+        # An upload through nginx reaches the replica that holds the browser's session (its route): Streamlit
+        # refuses a file PUT for a session it does not have, so the importer's Chinese answer shows it arrived.
+        ensure_user(sqlite_url, "office")
+        with Session(get_engine(sqlite_url)) as s:
+            token = auth.issue_session_token(user=auth.get_user(session=s, username="office"), secret=secret, hours=1)
+        dispose_engines()
+        context, page = new_page(browser, a, outside, None)
+        context.add_cookies([{"name": COOKIE, "value": token, "url": front, "sameSite": "Strict"}])
+        try:
+            open_import(page, SimpleNamespace(url=front, log_tail=a.log_tail))
+            choose(page, "十月进度.xlsx", xlsx([[TITLE], HEADERS, ["明水所", 15, 3, 4, 2]], title="十月"))
+            page.get_by_text("未写入任何数据").first.wait_for(timeout=60_000)
+            assert page.get_by_test_id("stException").count() == 0, a.log_tail() + b.log_tail()
+            uploader = next(c["value"] for c in context.cookies(front) if c["name"] == "shian_route")
+        finally:
+            context.close()
+        puts = [row for row in _access_log(tmp_path) if row["path"].startswith("/_stcore/upload_file/")]
+        assert puts and all(row["route"] == uploader and row["status"] in ("200", "204") for row in puts), puts
+        assert len({row["upstream"] for row in _access_log(tmp_path) if row["route"] == uploader}) == 1
     outside.check()
