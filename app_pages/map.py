@@ -9,7 +9,7 @@ p = period.current()
 st.title("地图")
 st.caption(f"{p.label}｜数据截至{p.as_of.year}年{p.as_of.month}月{p.as_of.day}日")
 
-frame = data.query("db.places", "station_map_frame", year=p.year, month=p.month, as_of=p.as_of)
+frame = data.station_map(year=p.year, month=p.month, as_of=p.as_of)
 if frame.empty:
     st.info("数据库中还没有监管所。可用 `python -m seed import 监管所.xlsx` 导入。")
     st.stop()

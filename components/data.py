@@ -134,6 +134,24 @@ def _query(version: int, module: str, name: str, kwargs: tuple) -> pd.DataFrame:
         return fn(session=session, **dict(kwargs))
 
 
+def station_map(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """places.station_map_frame (地图, the 大屏's map) made from the cached task_progress and station 包保 frames,
+    which 总览, 任务清单, 包保督导 and the 大屏 read too: the 包保 aggregate, the slow one, runs once for all."""
+    tasks = metric("task_progress", year=year, month=month, as_of=as_of)
+    baobao = metric("baobao", year=year, month=month, as_of=as_of, by="station")
+    return _station_map(data_version(), year, month, as_of, tasks, baobao)
+
+
+@st.cache_data(**CACHE)
+def _station_map(version: int, year: int, month: int, as_of: dt.date, _tasks: pd.DataFrame,
+                 _baobao: pd.DataFrame) -> pd.DataFrame:
+    from db import places  # shapely: loaded with the first map
+
+    with Session(engine()) as session:  # the frames are those of (version, year, month, as_of): not hashed
+        return places.station_map_frame(session=session, year=year, month=month, as_of=as_of, tasks=_tasks,
+                                        baobao=_baobao)
+
+
 def years() -> list[int]:
     return _years(data_version())
 

@@ -292,7 +292,7 @@ def panel_tasks(year: int, month: int, as_of: dt.date) -> None:
 
 
 def _map_frame(year: int, month: int, as_of: dt.date) -> pd.DataFrame:
-    return data.query("db.places", "station_map_frame", year=year, month=month, as_of=as_of)
+    return data.station_map(year=year, month=month, as_of=as_of)
 
 
 def panel_baobao(year: int, month: int, as_of: dt.date) -> None:

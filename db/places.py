@@ -134,21 +134,27 @@ def _overdue_status(n_overdue: int, n_due: int, n_business: int) -> str:
     return "amber" if n_due and n_overdue <= OVERDUE_AMBER_SHARE * n_due + 1e-9 else "red"
 
 
-def station_map_frame(*, session: Session, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+def station_map_frame(*, session: Session, year: int, month: int, as_of: dt.date, tasks: pd.DataFrame | None = None,
+                      baobao: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per station: where it is and the four figures the map colours by, each with its status.
 
     task_rate / task_expected_rate: means over the station's indicators (zero targets left out), paced like the
     indicators; lag_status: the worst indicator status (as the station ranking shows it); baobao: 督导完成率
-    quarter to date against the quarter's time progress; overdue: problems past deadline and still open."""
+    quarter to date against the quarter's time progress; overdue: problems past deadline and still open.
+    `tasks` and `baobao` are metrics.task_progress and metrics.baobao(by="station") of the same period when the
+    caller has them already (components.data passes its cached frames); computed here otherwise."""
     places = station_places(session=session)
-    tasks = metrics.task_progress(session=session, year=year, month=month, as_of=as_of)
+    if tasks is None:
+        tasks = metrics.task_progress(session=session, year=year, month=month, as_of=as_of)
     rated = tasks[tasks["rate"].notna()]
     task = rated.groupby("station_id").agg(
         task_rate=("rate", "mean"), task_expected_rate=("expected_rate", "mean")
     )
     task["reported_ytd"] = tasks.groupby("station_id")["reported_ytd"].any()
     lag = metrics.station_lag_frame(tasks).set_index("station_id")[["mean_lag_pp", "worst_status", "is_demo"]]
-    bb = metrics.baobao(session=session, year=year, month=month, as_of=as_of, by="station").set_index("station_id")
+    if baobao is None:
+        baobao = metrics.baobao(session=session, year=year, month=month, as_of=as_of, by="station")
+    bb = baobao.set_index("station_id")
     df = places.join(task, on="station_id").join(lag, on="station_id").join(
         bb[["completion_rate", "quarter_progress", "n_assigned", "n_done", "n_business", "n_prob_overdue",
             "n_prob_due", "is_demo"]].rename(columns={"is_demo": "bb_demo"}),

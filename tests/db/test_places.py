@@ -154,6 +154,17 @@ def small_session(db_url):
         s.rollback()
 
 
+def test_station_map_frame_from_frames_the_caller_has_is_the_same(small_session):
+    """components.data passes its cached task_progress and station 包保 frames: the same map frame as computed."""
+    from db import metrics
+
+    period = {"year": 2022, "month": 10, "as_of": OCT31}
+    tasks = metrics.task_progress(session=small_session, **period)
+    bb = metrics.baobao(session=small_session, by="station", **period)
+    pd.testing.assert_frame_equal(places.station_map_frame(session=small_session, tasks=tasks, baobao=bb, **period),
+                                  places.station_map_frame(session=small_session, **period))
+
+
 def test_station_map_frame_small_database(small_session):
     df = places.station_map_frame(session=small_session, year=2022, month=10, as_of=OCT31)
     assert list(df.columns) == places.MAP_COLUMNS

@@ -135,3 +135,23 @@ def test_a_click_on_a_dot_or_an_area_picks_the_station():
     assert map_layers.selected_station_id({"selection": {"indices": {}, "objects": {}}}, frame) is None
     assert map_layers.selected_station_id(None, frame) is None
     assert map_layers.selected_station(dot, frame) == "双山所"
+
+
+def test_the_map_reuses_the_station_baobao_frame_the_overview_computed(small_url, monkeypatch):
+    """The 包保 aggregate is the slow one at city scale: 总览 then 地图 run it once, not once a page."""
+    from db import metrics
+
+    calls = []
+    real = metrics.baobao
+
+    def counted(**kwargs):
+        calls.append(kwargs.get("by"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(metrics, "baobao", counted)
+    at = fresh_app(small_url, monkeypatch).run()  # 总览, the leader's first page
+    assert not at.exception and calls.count("station") == 1, calls
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert calls.count("station") == 1, calls
+    assert at.get("deck_gl_json_chart")
