@@ -137,9 +137,10 @@ def _query(version: int, module: str, name: str, kwargs: tuple) -> pd.DataFrame:
 def station_map(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
     """places.station_map_frame (地图, the 大屏's map) made from the cached task_progress and station 包保 frames,
     which 总览, 任务清单, 包保督导 and the 大屏 read too: the 包保 aggregate, the slow one, runs once for all."""
+    version = data_version()  # read first: frames newer than the key can be cached under it, never older ones
     tasks = metric("task_progress", year=year, month=month, as_of=as_of)
     baobao = metric("baobao", year=year, month=month, as_of=as_of, by="station")
-    return _station_map(data_version(), year, month, as_of, tasks, baobao)
+    return _station_map(version, year, month, as_of, tasks, baobao)
 
 
 @st.cache_data(**CACHE)

@@ -70,7 +70,7 @@ def is_blank(value: object) -> bool:
         return True
     if not isinstance(value, str):
         return False
-    if value.isascii():  # NFKC leaves ASCII as it is: blank when only whitespace, and no cache entry a record number
+    if value.isascii():  # NFKC leaves ASCII as it is; record numbers need not fill the text cache
         return not value.strip()
     return not _normal_text(value)
 
