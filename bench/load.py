@@ -106,12 +106,17 @@ def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_ext
                 time.sleep(0.3)
             yield base, proc.pid, log_path
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server and reap it; kill it when it has not stopped within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def listening_pid(port: int) -> int | None:

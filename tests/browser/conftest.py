@@ -20,6 +20,7 @@ import pytest
 
 from bench.load import free_port as _free_port  # the load script starts its server the same way
 from bench.load import healthy as _healthy
+from bench.load import stop
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 
@@ -119,12 +120,7 @@ def serve(db_url: str, tmp: Path, *, launcher: Path | None = None, **env_extra: 
             time.sleep(0.3)
         yield running
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
