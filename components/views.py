@@ -157,8 +157,7 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率") -> dict:
     }
 
 
-def _chart_builders() -> dict:
-    return {"ranking": build_ranking, "timeline": build_timeline}
+CHART_BUILDERS = {"ranking": build_ranking, "timeline": build_timeline}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -168,7 +167,7 @@ def chart_spec(builder: str, frame: pd.DataFrame, **kwargs) -> dict:
     on 任务清单 (issue 8: warm ≤ 0.15 s). Draw it with st.vega_lite_chart."""
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    return _convert_altair_to_vega_lite_spec(_chart_builders()[builder](frame, **kwargs))
+    return _convert_altair_to_vega_lite_spec(CHART_BUILDERS[builder](frame, **kwargs))
 
 
 XLSX_DATE_FORMAT = 'yyyy"年"m"月"d"日"'

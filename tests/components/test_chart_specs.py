@@ -40,7 +40,7 @@ def test_cached_chart_specs_are_what_streamlit_makes_of_the_altair_charts():
                           "focus": ["示范创建"], "time_text": ["3月至5月"], "status": ["已到期"], "row_order": [1]})
     for builder, frame, kwargs in (("ranking", lags, {"expected_rate": 0.83}),
                                    ("timeline", sched, {"today": dt.date(2022, 10, 31)})):
-        build = {"ranking": views.build_ranking, "timeline": views.build_timeline}[builder]
+        build = {"ranking": views.build_ranking, "timeline": views.build_timeline}[builder]  # not CHART_BUILDERS
         want = vega_charts._convert_altair_to_vega_lite_spec(build(frame, **kwargs))
         got = views.chart_spec(builder, frame, **kwargs)
         assert {k: v for k, v in got.items() if k != "datasets"} == {k: v for k, v in want.items() if k != "datasets"}
