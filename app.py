@@ -5,7 +5,7 @@ layer checks again (db/auth.py, db/access.py)."""
 import streamlit as st
 
 from components import auth, data, kiosk, period
-from db.auth import KIOSK, can
+from services.auth import KIOSK, can
 
 st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from components import auth as web_auth
 from components import data, views
-from db import auth
+from services import auth
 
 DEFAULT_DAYS = 30
 ALL = "全部"

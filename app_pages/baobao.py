@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, period, views
-from db import fmt
+from services.rules import fmt
 
 
 def listing(name: str, **kwargs):
@@ -36,7 +36,7 @@ if head.empty or not head["n_business"].sum():
     st.stop()
 r = head.sum(numeric_only=True) if station_id else head.iloc[0]
 q = head.iloc[0]
-rules = data.query("db.lists", "visit_rules")
+rules = data.query("services.lists", "visit_rules")
 rule_text = ("；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna()))
              or "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）")
 st.caption(f"季度累计：{fmt.date_label(q['quarter_start'])}至{fmt.date_label(q['ref_date'])}，"

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from components import auth as web_auth
 from components import data
-from db import auth, entry, fmt
+from services import auth, entry
+from services.rules import fmt
 
 log = logging.getLogger(__name__)
 

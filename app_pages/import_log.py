@@ -6,7 +6,8 @@ from sqlmodel import Session
 
 from components import auth as web_auth
 from components import data, import_view
-from db import auth, fmt, imports
+from services import auth, imports
+from services.rules import fmt
 
 user = web_auth.current_user()
 actor = web_auth.actor(user)

@@ -5,7 +5,8 @@ import streamlit as st
 
 from components import auth as web_auth
 from components import import_view
-from db import auth, fmt, imports
+from services import auth, imports
+from services.rules import fmt
 
 user = web_auth.current_user()
 actor = web_auth.actor(user)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import data, lineage_view, period, views
 from components.gauge import show_gauge
-from db import fmt
+from services.rules import fmt
 
 p = period.current()
 st.title(f"指标 · {p.label}")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import data, map_layers, period
-from db import fmt
+from services.rules import fmt
 
 p = period.current()
 st.title("地图")

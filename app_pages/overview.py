@@ -5,7 +5,8 @@ import streamlit as st
 
 from components import data, period, views
 from components.gauge import show_gauges
-from db import fmt, narrative, pacing, submissions
+from services import narrative, submissions
+from services.rules import fmt, pacing
 
 p = period.current()
 st.title(f"总览 · {p.label}")

@@ -6,8 +6,9 @@ from sqlmodel import Session
 
 from components import auth as web_auth
 from components import data
-from db import auth, fmt
-from db import kiosk as kiosk_db
+from services import auth
+from services import kiosk as kiosk_db
+from services.rules import fmt
 
 FLASH = "settings_flash"  # the success message for the run after a save
 

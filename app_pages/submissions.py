@@ -10,8 +10,9 @@ import streamlit as st
 from sqlmodel import Session
 
 from components import data, period, views
-from components.style import DOT, FONT, PRIMARY, STATUS_COLORS
-from db import fmt, submissions
+from services import submissions
+from services.rules import fmt
+from services.rules.style import DOT, FONT, PRIMARY, STATUS_COLORS
 
 COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_COLORS["amber"],
           submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}

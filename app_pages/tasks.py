@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, lineage_view, period, views
-from db import fmt, pacing
+from services.rules import fmt, pacing
 
 p = period.current()
 st.title(f"任务清单 · {p.label}")

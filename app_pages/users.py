@@ -9,8 +9,10 @@ from sqlmodel import Session
 
 from components import auth as web_auth
 from components import data
-from db import auth, fmt, queries
+from db import queries
 from db.models import ROLES, STATION_ROLE
+from services import auth
+from services.rules import fmt
 
 FLASH = "users_flash"  # a success message for the next run (st.rerun would drop one shown now)
 NEW_TOKEN = "users_new_kiosk_token"  # (label, token): shown once on the next run, then forgotten

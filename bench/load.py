@@ -239,9 +239,9 @@ def login_cookie(database_url: str, username: str) -> str:
     """A shian_session cookie for this account, signed with the database's secret as the app signs it."""
     from sqlmodel import Session
 
-    from db import auth
     from db.engine import dispose_engines, get_engine
     from db.settings import get_settings
+    from services import auth
 
     with Session(get_engine(database_url)) as session:
         user = auth.get_user(session=session, username=username)

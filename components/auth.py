@@ -17,8 +17,9 @@ import streamlit as st
 from sqlmodel import Session
 
 from components import data
-from db import auth, fmt
 from db.settings import get_settings
+from services import auth
+from services.rules import fmt
 
 COOKIE = "shian_session"
 USER_KEY = "auth_user"  # username of the account logged in in this browser session

@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import Session, select
 
-from db import access, auth, metrics
 from db import engine as dbe
 from db import models as m
+from services import access, auth, metrics
 
 log = logging.getLogger(__name__)
 # Every cached frame is keyed by data_version: an import in any process moves it, so the next rerun reads fresh
@@ -146,7 +146,7 @@ def station_map(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
 @st.cache_data(**CACHE)
 def _station_map(version: int, year: int, month: int, as_of: dt.date, _tasks: pd.DataFrame,
                  _baobao: pd.DataFrame) -> pd.DataFrame:
-    from db import places  # shapely: loaded with the first map
+    from services import places  # shapely: loaded with the first map
 
     with Session(engine()) as session:  # the frames are those of (version, year, month, as_of): not hashed
         return places.station_map_frame(session=session, year=year, month=month, as_of=as_of, tasks=_tasks,
@@ -202,7 +202,7 @@ def warm_up() -> threading.Thread:
     all China, about 0.8 s to parse) before the first 地图 or 大屏 map after a restart has to wait for it."""
 
     def work() -> None:
-        from db import places
+        from services import places
 
         try:
             eng = dbe.get_engine()
@@ -219,7 +219,7 @@ def warm_up() -> threading.Thread:
 
 @st.cache_data(**CACHE)
 def _map_geometry(version: int) -> tuple[dict | None, dict | None]:
-    from db import places
+    from services import places
 
     name = _district_name(engine())
     try:

@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components.style import DOT, FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, STATUS_MD, TRACK
-from db import fmt
+from services.rules import fmt
+from services.rules.style import DOT, FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, STATUS_MD, TRACK
 
 HALF = math.pi / 2
 

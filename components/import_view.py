@@ -16,10 +16,11 @@ from sqlmodel import Session
 from components import auth as web_auth
 from components import data
 from components.views import XLSX_MIME
-from db import auth, fmt, imports
 from seed.importer import FileRejected, UndoRefused
 from seed.importer.annotate import annotate_file, annotated_name
 from seed.importer.kinds import KINDS
+from services import auth, imports
+from services.rules import fmt
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,10 @@ from sqlmodel import Session
 from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
-from components.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
-from db import auth, fmt
-from db import kiosk as kiosk_db
+from services import auth
+from services import kiosk as kiosk_db
+from services.rules import fmt
+from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
 
 INDEX_KEY = "kiosk_index"  # the only rotation state in the session: the index of the panel shown last
 PAGE = "大屏"
@@ -161,7 +162,7 @@ def header(panel: str, i: int, n: int, *, as_of: dt.date, stale_days: int, notes
     alerts = []
     if data.is_demo_database():
         alerts.append(("warning", "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"))
-    latest = data.query("db.kiosk", "latest_report_date")
+    latest = data.query("services.kiosk", "latest_report_date")
     if kiosk_db.stale(latest, as_of=as_of, days=stale_days):
         alerts.append(("error", stale_text(latest, stale_days)))
     if alerts or notes:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from db import fmt
+from services.rules import fmt
 
 
 def show(name: str, *, key: str, value_format: Callable[[float], str] = fmt.num, **kwargs) -> None:

@@ -12,7 +12,8 @@ import pydeck as pdk
 import streamlit as st
 from shapely.geometry import shape
 
-from components.style import (
+from services.rules import fmt
+from services.rules.style import (
     AREA_RGBA,
     BOUNDARY_RGBA,
     FONT,
@@ -21,7 +22,6 @@ from components.style import (
     STATUS_ORDER,
     status_rgba,
 )
-from db import fmt
 
 DOTS = {"green": "●", "amber": "●", "red": "●", "grey": "○"}  # no emoji: a kiosk's Chromium may lack the font
 LAYER_IDS = {"boundary": "district_boundary", "areas": "service_areas", "stations": "stations",

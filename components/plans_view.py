@@ -10,8 +10,9 @@ import streamlit as st
 from sqlmodel import Session
 
 from components import data, views
-from db import fmt, plan_entry
 from db.models import PLAN_STATUSES
+from services import plan_entry
+from services.rules import fmt
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from db import models as m
-from db.pacing import month_end
+from services.rules.pacing import month_end
 
 KIND = "风险隐患"  # the monthly report: ImportBatch.kind and MonthlySubmission.kind
 LIST_KIND = "隐患清单"

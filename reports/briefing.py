@@ -24,11 +24,12 @@ from docx.shared import Cm, Mm, Pt, RGBColor, Twips
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from components.charts import build_ranking, build_trend
-from components.style import STATUS_LABELS
 from db import engine as dbe
-from db import fmt, metrics, narrative, pacing, plans
 from seed.export import column_width
+from services import metrics, narrative, plans
+from services.charts import build_ranking, build_trend
+from services.rules import fmt, pacing
+from services.rules.style import STATUS_LABELS
 
 HEADING_FONT = "黑体"
 BODY_FONT = "仿宋_GB2312"

@@ -2,6 +2,6 @@
 
 import sys
 
-from seed.cli import main
+from cli.seed import main
 
 sys.exit(main())

@@ -29,7 +29,7 @@ from db.engine import get_setting, set_setting, write_session
 from seed.importer import import_paths
 
 try:  # the other helper's module; the same rule is computed below when it is absent
-    from db.deadlines import report_deadline as _report_deadline
+    from services.rules.deadlines import report_deadline as _report_deadline
 except ImportError:  # pragma: no cover - db/deadlines.py ships with the project
     _report_deadline = None
 
@@ -1032,7 +1032,7 @@ DEMO_KIOSK_TOKEN, DEMO_KIOSK_LABEL = "demo-kiosk", "演示大屏"
 def demo_accounts(engine: Engine) -> list[str]:
     """Create the demo accounts and kiosk token that are absent (demo database only). A plain commit, not a
     write_session: accounts are not data, so caches stay valid. Returns a summary line when something was made."""
-    from db import auth
+    from services import auth
 
     actor = auth.Actor(username=None, role=None, client=DEMO_USER)
     made: list[str] = []

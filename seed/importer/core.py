@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from db.changelog import Counts, Writer
 from db.engine import bump_data_version
 from db.models import ImportBatch, ImportChange, TaskIndicator
 from seed.importer import handlers
@@ -47,7 +48,6 @@ from seed.importer.values import (
     squash,
     unescape_text,
 )
-from seed.importer.writer import Counts, Writer
 
 META_SHEET = "_meta"
 ANNOTATION_SHEET = "错误说明"  # added by annotate.py to a returned workbook; skipped when it comes back fixed

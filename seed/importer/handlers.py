@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from db import hazards as hz
 from db import models as m
-from db.pacing import month_end
+from db.changelog import Writer
 from seed import plans, schedule
 from seed.importer.grid import header_forms, indicator_names, match_indicator, month_from
 from seed.importer.kinds import INDICATORS
@@ -28,7 +28,7 @@ from seed.importer.values import (
     parse_rate,
     squash,
 )
-from seed.importer.writer import Writer
+from services.rules.pacing import month_end
 
 if TYPE_CHECKING:
     from seed.importer.core import Record, SheetJob

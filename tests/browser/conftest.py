@@ -176,7 +176,7 @@ def session_cookie(app: App, username: str) -> dict:
     from sqlmodel import Session
 
     from components.auth import COOKIE
-    from db import auth
+    from services import auth
 
     with Session(get_engine(app.db)) as s:
         user = auth.get_user(session=s, username=username)

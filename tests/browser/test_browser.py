@@ -7,7 +7,7 @@ from io import BytesIO
 
 import pytest
 
-from components import style
+from services.rules import style
 from tests.browser.conftest import SCREENS, full_page_screenshot, wait_for_app_run, wait_for_charts
 
 pytestmark = pytest.mark.browser

@@ -21,11 +21,11 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from components.auth import COOKIE
-from db import auth
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 from seed.demo import build_demo
+from services import auth
 from tests.browser.conftest import (
     SCREENS,
     _free_port,

@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 
-from db import fmt
 from db.engine import dispose_engines, get_engine
+from services.rules import fmt
 from tests.browser.conftest import (
     SCREENS,
     build_demo_db,
@@ -150,7 +150,7 @@ def hover_station(page, db_url: str, sort_order: int):
     from shapely.geometry import shape
 
     from components import map_layers
-    from db import places
+    from services import places
 
     with get_engine(db_url).connect() as c:
         lat, lon = c.execute(text("SELECT lat, lon FROM station WHERE sort_order = :n"), {"n": sort_order}).one()

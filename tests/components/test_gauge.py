@@ -6,8 +6,8 @@ import pytest
 
 from components import views
 from components.gauge import build_gauge, gauge_caption, gauge_parts, gauge_spec
-from components.style import STATUS_COLORS, status_rgba
-from db import pacing
+from services.rules import pacing
+from services.rules.style import STATUS_COLORS, status_rgba
 
 
 @pytest.mark.parametrize(("actual", "expected", "direction", "status"), [

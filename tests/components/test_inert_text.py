@@ -12,9 +12,9 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from components import map_layers
-from db import fmt
 from db.engine import dispose_engines, get_engine, set_setting
 from db.migrate import upgrade
+from services.rules import fmt
 from tests import dbs
 from tests.db.factories import Factory
 from tests.pages.conftest import fresh_app

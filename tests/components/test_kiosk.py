@@ -9,8 +9,8 @@ import pandas as pd
 
 from components import kiosk, views
 from components.gauge import build_gauge
-from components.style import STATUS_COLORS
-from db import fmt
+from services.rules import fmt
+from services.rules.style import STATUS_COLORS
 
 ROW = {"name": "#1c2430 核查处置按时完成率", "unit": "%", "target": 0.95, "rate": 0.9, "expected_rate": 0.95,
        "status": "amber", "lag_pp": -5.0, "direction": ">=", "kpi_id": 1}

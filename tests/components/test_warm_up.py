@@ -4,8 +4,8 @@ so the first 地图 or 大屏 map after a restart does not wait ~0.8 s for fast-
 from __future__ import annotations
 
 from components import data
-from db import places
 from db.engine import dispose_engines
+from services import places
 from tests.pages.conftest import small_url  # noqa: F401  (the fixture)
 
 

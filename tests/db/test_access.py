@@ -13,9 +13,9 @@ import itertools
 import pytest
 from sqlmodel import Session, select
 
-from db import access, auth, lists, metrics
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from services import access, auth, lists, metrics
 from tests import dbs
 from tests.db.factories import Factory
 from tests.pages.conftest import TEST_USERS, build_small, ensure_user

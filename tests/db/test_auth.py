@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlmodel import Session, SQLModel
 
-from db import auth
 from db import models as m
 from db.engine import data_version, dispose_engines, get_engine, set_setting
+from services import auth
 
 PASSWORD = "Zq7-wx9!pass"
 OTHER_PASSWORD = "Other-pw-4411"

@@ -8,8 +8,8 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from db import deadlines
-from db.deadlines import FALLBACK_NOTE, report_deadline
+from services.rules import deadlines
+from services.rules.deadlines import FALLBACK_NOTE, report_deadline
 
 D = dt.date
 

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from db import entry, metrics
 from db import models as m
+from db.changelog import row_to_dict
 from db.engine import data_version, get_engine, set_setting
 from seed.importer import UndoRefused, undo_batch
-from seed.importer.writer import row_to_dict
+from services import entry, metrics
 from tests.db.factories import Factory
 
 D = dt.date

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from db import fmt
+from services.rules import fmt
 
 D = dt.date
 

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from db import entry, fmt, metrics, submissions
 from db import models as m
+from db.changelog import row_to_dict
 from db.engine import data_version, get_engine, set_setting
 from seed.importer import undo_batch
-from seed.importer.writer import row_to_dict
+from services import entry, metrics, submissions
+from services.rules import fmt
 from tests.db.factories import Factory
 
 D = dt.date

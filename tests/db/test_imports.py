@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from db import entry, imports
 from db import models as m
 from db.engine import data_version, get_engine
 from seed.importer import UndoRefused
 from seed.importer.kinds import KINDS
+from services import entry, imports
 from tests.db.factories import Factory
 from tests.seed.fixtures import snapshot, xlsx
 

@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from components import kiosk
-from db import auth
-from db import kiosk as kdb
 from db import models as m
 from db.engine import get_setting, set_setting
 from db.migrate import upgrade
+from services import auth
+from services import kiosk as kdb
 from tests.db.factories import Factory
 
 WEB = "10.0.0.5"

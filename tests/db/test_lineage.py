@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from db import auth, entry, lineage
 from db import models as m
 from seed.importer import import_files, import_paths, undo_batch
+from services import auth, entry, lineage
 from tests.db.factories import Factory
 from tests.seed.fixtures import HEADERS, SEED_DATA, task_rows, xlsx
 

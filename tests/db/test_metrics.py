@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from db import fmt, metrics, queries
+from db import queries
 from db.engine import get_engine
+from services import metrics
+from services.rules import fmt
 from tests.db.factories import Factory
 
 D = dt.date

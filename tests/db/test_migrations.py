@@ -82,9 +82,9 @@ def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(em
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import Session
 
-    from db import auth, metrics
     from db.migrate import alembic_config
     from seed import demo
+    from services import auth, metrics
 
     upgrade(empty_url, "0001")
     assert current_revision(empty_url) == "0001"

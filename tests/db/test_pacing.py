@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from db import pacing
-from db.deadlines import FALLBACK_NOTE, report_deadline
-from db.pacing import expected, lag_pp, pace_frame, quarter_progress, status, time_progress
+from services.rules import pacing
+from services.rules.deadlines import FALLBACK_NOTE, report_deadline
+from services.rules.pacing import expected, lag_pp, pace_frame, quarter_progress, status, time_progress
 
 D = dt.date
 

@@ -12,9 +12,9 @@ import shapely
 from shapely.geometry import Point, shape
 from sqlmodel import Session
 
-from db import places
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
+from services import places
 from tests import dbs
 from tests.db.factories import Factory
 
@@ -156,7 +156,7 @@ def small_session(db_url):
 
 def test_station_map_frame_from_frames_the_caller_has_is_the_same(small_session):
     """components.data passes its cached task_progress and station 包保 frames: the same map frame as computed."""
-    from db import metrics
+    from services import metrics
 
     period = {"year": 2022, "month": 10, "as_of": OCT31}
     tasks = metrics.task_progress(session=small_session, **period)

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from db import entry, plan_entry, plans
 from db import models as m
+from db.changelog import row_to_dict
 from db.engine import data_version, get_engine
 from seed.importer import undo_batch
-from seed.importer.writer import row_to_dict
+from services import entry, plan_entry, plans
 from tests.db.test_plans import build_plans
 
 D = dt.date

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from db import plans
 from db.engine import get_engine
 from db.models import MemberUnit, PlanDocument, PlanTask, PlanTaskStatus, TaskUnit
+from services import plans
 
 D = dt.date
 ISSUER = "本区市场监管局"

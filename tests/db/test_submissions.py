@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from db import entry, metrics, submissions
-from db.deadlines import FALLBACK_NOTE
 from db.engine import dispose_engines, get_engine
 from db.models import Station
+from services import entry, metrics, submissions
+from services.rules.deadlines import FALLBACK_NOTE
 from tests.db.factories import Factory
 from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
 

@@ -32,8 +32,8 @@ def ensure_user(url: str, username: str) -> None:
     """The account exists in this database (created with a cheap hash for the small hand-built one)."""
     from sqlmodel import select
 
-    from db import auth
     from db import models as m
+    from services import auth
 
     role, station_name = TEST_USERS[username]
     with Session(get_engine(url)) as s:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db import auth
 from db import models as m
 from db.engine import get_engine
+from services import auth
 from tests import dbs
 from tests.pages.conftest import fresh_app
 

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, select
 
-from db import metrics
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from services import metrics
 from tests.pages.conftest import fresh_app
 
 ENTRY, SUBMISSIONS = "app_pages/entry.py", "app_pages/submissions.py"
@@ -176,7 +176,7 @@ def test_the_fallback_deadline_is_noted(small_url, monkeypatch):
     """A month past chinese-calendar's data: the deadline counts weekends only, and the page says so."""
     import chinese_calendar
 
-    from db.deadlines import FALLBACK_NOTE
+    from services.rules.deadlines import FALLBACK_NOTE
 
     year = max(chinese_calendar.constants.holidays).year + 1
     at = fresh_app(small_url, monkeypatch, as_of=f"{year}-01-31", user="office").run()

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from db import models as m
-from db import submissions
 from db.engine import dispose_engines, get_engine
+from services import submissions
 from tests.pages.conftest import fresh_app
 
 OVERVIEW, TASKS, ENTRY, SUBMISSIONS = ("app_pages/overview.py", "app_pages/tasks.py", "app_pages/entry.py",

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import Session, select
 
 from components import import_view
-from db import auth, imports
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from services import auth, imports
 from tests.pages.conftest import ensure_user, fresh_app
 from tests.seed.fixtures import snapshot, xlsx
 

@@ -16,9 +16,10 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from components import auth as ui_auth
-from db import auth, fmt
 from db import models as m
 from db.engine import dispose_engines, get_engine, write_session
+from services import auth
+from services.rules import fmt
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
@@ -215,7 +216,7 @@ def _one_rotation_started_with_20_seconds():
 def test_a_rotation_that_finds_a_new_interval_asks_for_a_full_run(url, monkeypatch):
     """The browser reruns only the fragment, whose timer was set on the last full run: when the office changes
     the interval, the fragment asks for a full run, which starts the timer anew."""
-    from db import kiosk as kdb
+    from services import kiosk as kdb
 
     with Session(get_engine(url)) as s:
         kdb.save_kiosk_settings(session=s, interval=4, panels=["kpi", "tasks"], stale_days=35)

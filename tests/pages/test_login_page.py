@@ -7,9 +7,9 @@ import logging
 import pytest
 from sqlmodel import Session, select
 
-from db import auth
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from services import auth
 from tests import dbs
 from tests.pages.conftest import fresh_app
 

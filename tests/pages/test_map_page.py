@@ -9,10 +9,10 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from components import map_layers
-from components.style import status_rgba
 from db.engine import dispose_engines, get_engine
 from db.models import Station
 from seed.build_data import STATIONS
+from services.rules.style import status_rgba
 from tests.pages.conftest import fresh_app
 
 PAGE = "app_pages/map.py"
@@ -139,7 +139,7 @@ def test_a_click_on_a_dot_or_an_area_picks_the_station():
 
 def test_the_map_reuses_the_station_baobao_frame_the_overview_computed(small_url, monkeypatch):
     """The 包保 aggregate is the slow one at city scale: 总览 then 地图 run it once, not once a page."""
-    from db import metrics
+    from services import metrics
 
     calls = []
     real = metrics.baobao

@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe, Table
 
-from db import auth
 from db import models as m
 from db.engine import dispose_engines, get_engine
+from services import auth
 from tests.pages.conftest import ROOT, TEST_USERS, fresh_app
 
 BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from cli.seed import main
 from db import models as m
 from db.engine import get_engine
-from seed.cli import main
 from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, xlsx
 
 

@@ -9,10 +9,10 @@ import sys
 import pytest
 from sqlmodel import Session, select
 
-from db import auth
+from cli.seed import main
 from db import models as m
 from db.engine import get_engine
-from seed.cli import main
+from services import auth
 from tests.db.test_auth import every_row_as_text
 from tests.seed.fixtures import SEED_DATA
 

@@ -15,7 +15,6 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db import metrics
 from db import models as m
 from db.engine import get_engine, get_setting
 from db.migrate import upgrade
@@ -27,6 +26,7 @@ from seed.demo import (
     import_seed_files,
     report_deadline,
 )
+from services import metrics
 from tests.seed.fixtures import snapshot
 
 pytestmark = pytest.mark.sqlite_file  # the demo built on SQLite files; test_postgresql_gets_the_same_demo compares PostgreSQL's

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from db import metrics
+from cli.seed import main
 from db import models as m
 from db.engine import dispose_engines, get_engine, get_setting, is_demo_database
 from db.migrate import upgrade
-from seed.cli import main
 from seed.demo import DEMO_ACCOUNTS, DEMO_KIOSK_TOKEN
 from seed.synth import SCALES, build_synth
+from services import metrics
 
 pytestmark = pytest.mark.sqlite_file  # SQLite files by design; the PostgreSQL build is compared in its own test
 

@@ -130,8 +130,8 @@ def _stored(path, table: str, skip: tuple[str, ...] = ()) -> list[tuple]:
 def test_the_sqlite_bulk_insert_stores_exactly_what_sqlalchemys_insert_stores(tmp_path, monkeypatch):
     """writer.insert_many hands SQLite its rows through each column type's bind processor: the same text, numbers,
     NULLs and JSON (a new row's "before" is the JSON text null) as SQLAlchemy's own executemany writes."""
+    from db import changelog as writer
     from db.migrate import upgrade
-    from seed.importer import writer
 
     stored = {}
     for way in ("driver", "sqlalchemy"):

@@ -24,8 +24,9 @@ import pandas as pd
 from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
-from db import auth, lineage, lists, metrics, queries
 from db import models as m
+from db import queries
+from services import auth, lineage, lists, metrics
 
 User = Mapping[str, Any] | None
 
@@ -129,7 +130,7 @@ def task_items(*, session: Session, user: User, year: int, station_id: int | Non
 def submission_status(**kwargs: Any) -> pd.DataFrame:
     """上报监测's month, one row per station (db.submissions.submission_status, which checks the page and a
     监管所 account's own station; imported here on use, as db.submissions builds on this module)."""
-    from db import submissions
+    from services import submissions
 
     return submissions.submission_status(**kwargs)
 

@@ -17,13 +17,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from db import access, auth
 from db import engine as dbe
 from db import hazards as hz
 from db import models as m
-from db.pacing import month_end
+from db.changelog import Counts, Writer
 from seed.importer.values import ValueProblem, display, is_blank, parse_count, parse_float, parse_rate
-from seed.importer.writer import Counts, Writer
+from services import access, auth
+from services.rules.pacing import month_end
 
 ENTRY_PAGE = "数据填报"
 PROGRESS_KIND = "任务进度"

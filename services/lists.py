@@ -9,7 +9,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from db import models as m
-from db.pacing import quarter_start, ref_date
+from services.rules.pacing import quarter_start, ref_date
 
 LIMIT = 2000  # a station has tens of sites and a cadre tens of businesses; the cap only guards a bad filter
 

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from db import pacing, queries
-from db.deadlines import report_deadline
+from db import queries
 from db.models import CADRE_LEVELS
 from db.sql import truncate as _truncate
+from services.rules import pacing
+from services.rules.deadlines import report_deadline
 
 DeadlineFn = Callable[[int, int], "tuple[dt.date, str | None] | dt.date"]
 DISTRICT_LABEL = "全区"

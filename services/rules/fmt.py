@@ -7,7 +7,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from db.pacing import month_end
+from services.rules.pacing import month_end
 
 MISSING = "—"
 

@@ -19,13 +19,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from db import access, auth
 from db import models as m
-from db.entry import ENTRY_PREFIX
 from seed.importer import Change, ImportReport, UnknownBatch, import_files, undo_batch
 from seed.importer.core import table_label
 from seed.importer.kinds import KINDS
 from seed.importer.values import display
+from services import access, auth
+from services.entry import ENTRY_PREFIX
 
 IMPORT_PAGE, LOG_PAGE = "数据导入", "导入记录"
 MAX_FILES = 20  # files in one upload: the bytes are held in the session until the import is confirmed

@@ -11,10 +11,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from db.models import PLAN_STATUSES, UNIT_ROLES, MemberUnit, PlanDocument, PlanTask, PlanTaskStatus, TaskUnit
-from db.pacing import ref_date
 from db.sql import count_if as _count_if
 from db.sql import frame as _frame
 from db.sql import truncate as _truncate
+from services.rules.pacing import ref_date
 
 NOT_STARTED, IN_PROGRESS, DONE, DELAYED = PLAN_STATUSES
 # Count columns, one per status, in the UI's order.

@@ -12,10 +12,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db import auth, plans
 from db import engine as dbe
 from db import models as m
-from db.entry import (
+from db.changelog import Writer
+from seed.importer.kinds import ENUM_SYNONYMS
+from seed.importer.values import squash
+from services import auth, plans
+from services.entry import (
     ENTRY_PAGE,
     ENTRY_PREFIX,
     SHEET,
@@ -27,10 +30,7 @@ from db.entry import (
     _new_batch,
     _text,
 )
-from db.pacing import month_end
-from seed.importer.kinds import ENUM_SYNONYMS
-from seed.importer.values import squash
-from seed.importer.writer import Writer
+from services.rules.pacing import month_end
 
 PLAN_KIND = "工作要点进展"
 MSG_PLAN_OFFICE_ONLY = "只有食安办可以更新工作要点进展"

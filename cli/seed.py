@@ -202,7 +202,7 @@ def _read_password(args, *, username: str) -> str | None:
     None (after saying why) when it is weak or the two entries differ."""
     import getpass
 
-    from db.auth import check_password_strength
+    from services.auth import check_password_strength
 
     if args.password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
@@ -230,8 +230,8 @@ def _session(args):
 def cmd_user_add(args) -> int:
     from sqlmodel import select
 
-    from db import auth
     from db.models import ROLES, STATION_ROLE, AppUser, Station
+    from services import auth
 
     if args.role not in ROLES:
         _err(f"未知的角色“{args.role}”，可选：{'、'.join(ROLES)}")
@@ -267,7 +267,7 @@ def cmd_user_add(args) -> int:
 
 
 def cmd_user_list(args) -> int:
-    from db import auth
+    from services import auth
 
     with _session(args) as session:
         frame = auth.users_frame(session=session)
@@ -284,7 +284,7 @@ def cmd_user_list(args) -> int:
 
 
 def _user_change(args, fn, done: str, **kwargs) -> int:
-    from db import auth
+    from services import auth
 
     with _session(args) as session:
         if auth.get_user(session=session, username=args.name) is None:
@@ -301,7 +301,7 @@ def _user_change(args, fn, done: str, **kwargs) -> int:
 
 
 def cmd_user_passwd(args) -> int:
-    from db import auth
+    from services import auth
 
     with _session(args) as session:
         if auth.get_user(session=session, username=args.name) is None:
@@ -314,26 +314,26 @@ def cmd_user_passwd(args) -> int:
 
 
 def cmd_user_unlock(args) -> int:
-    from db import auth
+    from services import auth
 
     where = f"（客户端 {args.client}）" if args.client else "（全部客户端）"
     return _user_change(args, auth.unlock, "已解除 {name} 的登录锁定" + where, client=args.client)
 
 
 def cmd_user_disable(args) -> int:
-    from db import auth
+    from services import auth
 
     return _user_change(args, auth.deactivate, "已停用账号 {name}")
 
 
 def cmd_user_enable(args) -> int:
-    from db import auth
+    from services import auth
 
     return _user_change(args, auth.activate, "已启用账号 {name}")
 
 
 def cmd_kiosk_add(args) -> int:
-    from db import auth
+    from services import auth
 
     with _session(args) as session:
         try:
@@ -347,7 +347,7 @@ def cmd_kiosk_add(args) -> int:
 
 
 def cmd_kiosk_list(args) -> int:
-    from db import auth
+    from services import auth
 
     with _session(args) as session:
         frame = auth.kiosk_tokens_frame(session=session)
@@ -362,7 +362,7 @@ def cmd_kiosk_list(args) -> int:
 
 
 def cmd_kiosk_disable(args) -> int:
-    from db import auth
+    from services import auth
 
     with _session(args) as session:
         try:

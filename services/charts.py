@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from components.style import FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS
-from db import fmt
+from services.rules import fmt
+from services.rules.style import FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS
 
 
 def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:

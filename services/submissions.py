@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from db import access, queries
 from db import models as m
-from db.deadlines import report_deadline
-from db.metrics import DeadlineFn, _deadline
+from db import queries
+from services import access
+from services.metrics import DeadlineFn, _deadline
+from services.rules.deadlines import report_deadline
 
 PAGE = "上报监测"
 ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "未报", "未到期"

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from db import auth
 from db.engine import get_setting, set_setting
 from db.models import MonthlySubmission
+from services import auth
 
 # Stable panel ids (URL ?panels=…, stored settings, tests) and the titles shown on the screen.
 PANELS: dict[str, str] = {

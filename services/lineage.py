@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, select
 
-from db import auth, fmt
 from db import models as m
+from services import auth
+from services.rules import fmt
 
 TASKS_PAGE, KPI_PAGE = "任务清单", "指标"
 COLUMNS = ["indicator", "figure", "value", "month", "batch_id", "file_name", "sheet", "row", "user", "at", "status",
@@ -29,7 +30,7 @@ User = Mapping[str, Any] | None
 def describe(*, batch_id: int | None, file_name: str | None, sheet: str | None, row: int | None,
              user: str | None, at: Any, status: str | None, is_demo: bool) -> str:
     """One readable line: 批次 #12：任务进度.xlsx，工作表“任务进度”第8行；office 于2022年11月3日 10:20 导入."""
-    from db import entry  # db.entry imports db.access, which lists this module's functions
+    from services import entry  # db.entry imports db.access, which lists this module's functions
 
     if batch_id is None or file_name is None:
         return "示例数据（系统生成，无导入批次）" if is_demo else "未记录来源（早于导入记录的数据）"

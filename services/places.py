@@ -16,8 +16,10 @@ from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping, 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from db import metrics, pacing, queries
+from db import queries
 from db.models import Station
+from services import metrics
+from services.rules import pacing
 
 DISTRICT = "章丘区"
 OVERDUE_AMBER_SHARE = 0.1  # the overdue share of due problems still shown amber (cf. pacing.AMBER = 90%)

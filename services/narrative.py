@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from db import fmt
+from services.rules import fmt
 
 
 def _ok(x) -> bool:
