@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from db import models as m
 from db import queries
 from services import auth, lineage, lists, metrics
+from services.unit import unit_of_work
 
 User = Mapping[str, Any] | None
 
@@ -62,14 +63,16 @@ def scope(session: Session, user: User, page: str, station_id: int | None = None
 # --- 包保督导 ------------------------------------------------------------------------------------
 
 
-def not_visited(*, session: Session, user: User, year: int, month: int, as_of: dt.date,
+@unit_of_work
+def not_visited(*, session: Session | None = None, user: User, year: int, month: int, as_of: dt.date,
                 station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
     """Businesses not visited this quarter to date (db.metrics.not_visited), for this user."""
     sid = scope(session, user, BAOBAO_PAGE, station_id)
     return metrics.not_visited(session=session, year=year, month=month, as_of=as_of, station_id=sid, limit=limit)
 
 
-def overdue_problems(*, session: Session, user: User, year: int, month: int, as_of: dt.date,
+@unit_of_work
+def overdue_problems(*, session: Session | None = None, user: User, year: int, month: int, as_of: dt.date,
                      station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
     """Problems past their deadline and still open (db.metrics.overdue_problems), for this user."""
     sid = scope(session, user, BAOBAO_PAGE, station_id)
@@ -85,7 +88,8 @@ def _tied_to_station(station_id: int):
     return or_(c.station_id == station_id, covers)
 
 
-def cadres(*, session: Session, user: User, station_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+@unit_of_work
+def cadres(*, session: Session | None = None, user: User, station_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
     """包保干部 (cadre_id, name, level, unit, title): every cadre, or those tied to the station in effect."""
     sid = scope(session, user, BAOBAO_PAGE, station_id)
     if sid is None:
@@ -96,7 +100,8 @@ def cadres(*, session: Session, user: User, station_id: int | None = None, limit
     return pd.DataFrame(session.exec(stmt).all(), columns=["cadre_id", "name", "level", "unit", "title"])
 
 
-def cadre_detail(*, session: Session, user: User, cadre_id: int, year: int, month: int, as_of: dt.date,
+@unit_of_work
+def cadre_detail(*, session: Session | None = None, user: User, cadre_id: int, year: int, month: int, as_of: dt.date,
                  limit: int = lists.LIMIT) -> pd.DataFrame:
     """A cadre's businesses with this quarter's visits (db.lists.cadre_detail). A 监管所 account: only its own
     station's businesses, attrs["n_hidden"] the number left out; a cadre not tied to its station is refused."""
@@ -120,7 +125,8 @@ def cadre_detail(*, session: Session, user: User, cadre_id: int, year: int, mont
 # --- 任务清单 ------------------------------------------------------------------------------------
 
 
-def task_items(*, session: Session, user: User, year: int, station_id: int | None = None,
+@unit_of_work
+def task_items(*, session: Session | None = None, user: User, year: int, station_id: int | None = None,
                limit: int = lists.LIMIT) -> pd.DataFrame:
     """任务明细 (the sites behind the counts, db.lists.task_items), for this user."""
     sid = scope(session, user, TASKS_PAGE, station_id)

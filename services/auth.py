@@ -35,6 +35,7 @@ from db.models import (
     Station,
 )
 from db.settings import Settings, get_settings
+from services.unit import unit_of_work
 
 # --- words the user sees ------------------------------------------------------------------------
 
@@ -239,7 +240,8 @@ def _get_user(session: Session, username: str) -> AppUser | None:
     return session.exec(select(AppUser).where(AppUser.username == normalise_username(username))).first()
 
 
-def get_user(*, session: Session, username: str) -> dict[str, Any] | None:
+@unit_of_work
+def get_user(*, session: Session | None = None, username: str) -> dict[str, Any] | None:
     """An account by username (any case), without its hash; None when there is none."""
     user = _get_user(session, username)
     return _user_dict(session, user) if user is not None else None
@@ -265,7 +267,8 @@ def _user_dict(session: Session, user: AppUser) -> dict[str, Any]:
     }
 
 
-def audit(*, session: Session, username: str | None, role: str | None, client: str | None, action: str,
+@unit_of_work
+def audit(*, session: Session | None = None, username: str | None, role: str | None, client: str | None, action: str,
           target: str | None, detail: dict[str, Any] | None = None) -> None:
     """Add one audit row to the caller's unit of work (an import logs in the same transaction as its rows).
 
@@ -282,7 +285,8 @@ def _audit_change(session: Session, actor: Actor | None, target: str, detail: di
           detail=detail)
 
 
-def create_user(*, session: Session, username: str, password: str, role: str, station_id: int | None = None,
+@unit_of_work
+def create_user(*, session: Session | None = None, username: str, password: str, role: str, station_id: int | None = None,
                 display_name: str | None = None, actor: Actor | None = None) -> dict[str, Any]:
     """Add an account (committed, audited). ValueError in Chinese for a bad name, role, station or password;
     PermissionError for a web actor who may not manage users."""
@@ -317,7 +321,8 @@ def create_user(*, session: Session, username: str, password: str, role: str, st
     return out
 
 
-def set_password(*, session: Session, username: str, password: str, actor: Actor | None = None) -> None:
+@unit_of_work
+def set_password(*, session: Session | None = None, username: str, password: str, actor: Actor | None = None) -> None:
     """A new password; cookies issued before it stop working."""
     _check(actor, USER_ADMIN)
     user = _require_user(session, username)
@@ -343,16 +348,19 @@ def _set_active(session: Session, username: str, active: bool, actor: Actor | No
     session.commit()
 
 
-def deactivate(*, session: Session, username: str, actor: Actor | None = None) -> None:
+@unit_of_work
+def deactivate(*, session: Session | None = None, username: str, actor: Actor | None = None) -> None:
     """Disable an account: it can no longer log in and its cookies stop working (the row stays for the audit)."""
     _set_active(session, username, False, actor)
 
 
-def activate(*, session: Session, username: str, actor: Actor | None = None) -> None:
+@unit_of_work
+def activate(*, session: Session | None = None, username: str, actor: Actor | None = None) -> None:
     _set_active(session, username, True, actor)
 
 
-def users_frame(*, session: Session, actor: Actor | None = None) -> pd.DataFrame:
+@unit_of_work
+def users_frame(*, session: Session | None = None, actor: Actor | None = None) -> pd.DataFrame:
     """Every account, without its hash: 用户名, 姓名, 角色, 监管所, 状态, 创建时间."""
     _check(actor, USER_ADMIN, READ)
     rows = session.exec(
@@ -399,7 +407,8 @@ def _last_unlock(session: Session, username: str, client: str) -> dt.datetime | 
     ).one()
 
 
-def lock_until(*, session: Session, username: str, client: str, now: dt.datetime | None = None,
+@unit_of_work
+def lock_until(*, session: Session | None = None, username: str, client: str, now: dt.datetime | None = None,
                policy: LoginPolicy | None = None) -> dt.datetime | None:
     """When the lock of this username for this client ends, or None when it is not locked at `now`.
 
@@ -427,7 +436,8 @@ def lock_until(*, session: Session, username: str, client: str, now: dt.datetime
     return until if until is not None and now < until else None
 
 
-def client_failures(*, session: Session, client: str, now: dt.datetime | None = None,
+@unit_of_work
+def client_failures(*, session: Session | None = None, client: str, now: dt.datetime | None = None,
                     policy: LoginPolicy | None = None) -> int:
     """Counted failures from one client, any username, within the window ending at `now`."""
     now, policy = _now(now), policy or LoginPolicy.from_settings()
@@ -439,7 +449,8 @@ def client_failures(*, session: Session, client: str, now: dt.datetime | None = 
     ).one()
 
 
-def authenticate(*, session: Session, username: str, password: str, client: str, now: dt.datetime | None = None,
+@unit_of_work
+def authenticate(*, session: Session | None = None, username: str, password: str, client: str, now: dt.datetime | None = None,
                  policy: LoginPolicy | None = None) -> AuthResult:
     """Check a login and record it (LoginAttempt and AuditLog, committed). The message never tells an unknown
     user from a wrong password, nor whether a locked username exists."""
@@ -482,14 +493,16 @@ def authenticate(*, session: Session, username: str, password: str, client: str,
     return finish(False, reason, locked_message if locked else MSG_BAD_LOGIN)
 
 
-def logout(*, session: Session, user: Mapping[str, Any], client: str) -> None:
+@unit_of_work
+def logout(*, session: Session | None = None, user: Mapping[str, Any], client: str) -> None:
     """Record a logout (the page deletes the cookie)."""
     audit(session=session, username=user.get("username"), role=user.get("role"), client=client, action="退出",
           target=user.get("username"))
     session.commit()
 
 
-def unlock(*, session: Session, username: str, client: str | None = None, actor: Actor | None = None,
+@unit_of_work
+def unlock(*, session: Session | None = None, username: str, client: str | None = None, actor: Actor | None = None,
            now: dt.datetime | None = None) -> None:
     """Lift a lockout of a username, for one client or (None) every client; recorded and audited."""
     _check(actor, USER_ADMIN)
@@ -502,7 +515,8 @@ def unlock(*, session: Session, username: str, client: str | None = None, actor:
     session.commit()
 
 
-def locked_frame(*, session: Session, now: dt.datetime | None = None, policy: LoginPolicy | None = None,
+@unit_of_work
+def locked_frame(*, session: Session | None = None, now: dt.datetime | None = None, policy: LoginPolicy | None = None,
                  actor: Actor | None = None, limit: int = 200) -> pd.DataFrame:
     """Usernames locked at `now`, per client: 用户名, 客户端, 锁定至 (UTC). Only pairs with enough recent counted
     failures are checked, so this stays cheap; the account need not exist (unknown names lock too)."""
@@ -643,7 +657,8 @@ def read_session_token(token: str | None, *, secret: str, now: dt.datetime | Non
     return body
 
 
-def user_from_token(*, session: Session, token: str | None, secret: str,
+@unit_of_work
+def user_from_token(*, session: Session | None = None, token: str | None, secret: str,
                     now: dt.datetime | None = None) -> dict[str, Any] | None:
     """The account behind a cookie, if the token is genuine and unexpired and the account is still active, with
     the same role and station, and its password unchanged since the token was issued."""
@@ -671,7 +686,8 @@ def _secrets_toml_secret(path: Path) -> str | None:
     return str(value) if value else None
 
 
-def session_secret(*, session: Session, secrets_path: Path | None = None) -> str:
+@unit_of_work
+def session_secret(*, session: Session | None = None, secrets_path: Path | None = None) -> str:
     """The key that signs login cookies: SESSION_SECRET, else secrets.toml [auth_cookie] secret; a demo database
     without either gets a random one stored in the database. A real database without one cannot log anyone in."""
     configured = os.environ.get("SESSION_SECRET") or _secrets_toml_secret(secrets_path or SECRETS_FILE)
@@ -702,7 +718,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_kiosk_token(*, session: Session, label: str, token: str | None = None,
+@unit_of_work
+def create_kiosk_token(*, session: Session | None = None, label: str, token: str | None = None,
                        actor: Actor | None = None) -> str:
     """A new kiosk token; the clear token is returned once and only its sha256 is kept. `token` fixes it (demo)."""
     _check(actor, KIOSK_ADMIN)
@@ -717,7 +734,8 @@ def create_kiosk_token(*, session: Session, label: str, token: str | None = None
     return clear
 
 
-def check_kiosk_token(*, session: Session, token: str | None) -> bool:
+@unit_of_work
+def check_kiosk_token(*, session: Session | None = None, token: str | None) -> bool:
     if not token or len(token) > 512:
         return False
     wanted = _token_hash(token)
@@ -730,7 +748,8 @@ def check_kiosk_token(*, session: Session, token: str | None) -> bool:
     return found
 
 
-def deactivate_kiosk_token(*, session: Session, token_id: int, actor: Actor | None = None) -> None:
+@unit_of_work
+def deactivate_kiosk_token(*, session: Session | None = None, token_id: int, actor: Actor | None = None) -> None:
     _check(actor, KIOSK_ADMIN)
     row = session.get(KioskToken, token_id)
     if row is None:
@@ -741,7 +760,8 @@ def deactivate_kiosk_token(*, session: Session, token_id: int, actor: Actor | No
     session.commit()
 
 
-def kiosk_tokens_frame(*, session: Session, actor: Actor | None = None) -> pd.DataFrame:
+@unit_of_work
+def kiosk_tokens_frame(*, session: Session | None = None, actor: Actor | None = None) -> pd.DataFrame:
     """Every kiosk token's number, label, state and date (the tokens themselves are not kept)."""
     _check(actor, KIOSK_ADMIN, READ)
     rows = session.exec(select(KioskToken).order_by(KioskToken.id).limit(1000)).all()
@@ -763,7 +783,8 @@ def detail_text(detail: Mapping[str, Any] | None) -> str:
     return "；".join(f"{k}：{value(v)}" for k, v in detail.items())
 
 
-def audit_frame(*, session: Session, action: str | None = None, user: str | None = None,
+@unit_of_work
+def audit_frame(*, session: Session | None = None, action: str | None = None, user: str | None = None,
                 start: dt.date | None = None, end: dt.date | None = None, limit: int = AUDIT_LIMIT,
                 actor: Actor | None = None) -> pd.DataFrame:
     """The newest audit rows first (bounded: the page and its export show at most `limit`).

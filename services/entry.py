@@ -24,6 +24,7 @@ from db.changelog import Counts, Writer
 from seed.importer.values import ValueProblem, display, is_blank, parse_count, parse_float, parse_rate
 from services import access, auth
 from services.rules.pacing import month_end
+from services.unit import unit_of_work
 
 ENTRY_PAGE = "数据填报"
 PROGRESS_KIND = "任务进度"
@@ -94,7 +95,8 @@ def _station_name(session: Session, station_id: int) -> str | None:
     return station.name if station is not None else None
 
 
-def check_station(*, session: Session, user: User, station_id: int) -> str:
+@unit_of_work
+def check_station(*, session: Session | None = None, user: User, station_id: int) -> str:
     """The station's name, after the checks: the role may enter data (PermissionError) and a 监管所 account enters
     its own station only (PermissionError); an unknown station is a LookupError."""
     auth.require(user, ENTRY_PAGE, auth.ACT)  # also refuses None: an entry is always someone's
@@ -230,7 +232,8 @@ def _progress_rows(session: Session, station_id: int, year: int, month: int) -> 
     return df
 
 
-def entry_frame(*, session: Session, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
+@unit_of_work
+def entry_frame(*, session: Session | None = None, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
     """One row per indicator of the station's task list: target, last month's 累计完成 (the latest month before
     this one, carried forward) and this month's, and the increment (NaN when this month is not reported yet)."""
     check_station(session=session, user=user, station_id=station_id)
@@ -359,7 +362,8 @@ def _hazard_rows(session: Session, station_id: int, year: int, month: int) -> pd
     return df
 
 
-def hazard_entry_frame(*, session: Session, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
+@unit_of_work
+def hazard_entry_frame(*, session: Session | None = None, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
     """One row per count of the 风险隐患排查整治表 (检查主体数, 发现隐患数, 整改隐患数, 立案数): this month's figure
     (NaN = not reported), the year's earlier months summed (ytd_before) and the hazard list's figure (listed: the
     hazards listed for the month, and those of them rectified by the report date). attrs["report_date"] is the
@@ -493,7 +497,8 @@ def _kpi_rows(session: Session, year: int, month: int) -> pd.DataFrame:
     return df
 
 
-def kpi_entry_frame(*, session: Session, user: User, year: int, month: int) -> pd.DataFrame:
+@unit_of_work
+def kpi_entry_frame(*, session: Session | None = None, user: User, year: int, month: int) -> pd.DataFrame:
     """The year's gauged KPIs the office enters (not the computed 月报按时上报率): target, the latest earlier
     reading and this month's year-to-date value with its numerator and denominator. Rates are fractions 0–1."""
     check_kpi_user(user)
@@ -607,21 +612,24 @@ def save_kpi_values(
 # --- who saved when -----------------------------------------------------------------------------
 
 
-def entry_batches(*, session: Session, user: User, station_id: int, year: int, month: int,
+@unit_of_work
+def entry_batches(*, session: Session | None = None, user: User, station_id: int, year: int, month: int,
                   limit: int = 50) -> pd.DataFrame:
     """The saves of this station's month (batch, when, who, status, warnings), newest first."""
     station = check_station(session=session, user=user, station_id=station_id)
     return _batches(session, entry_file_name(station, year, month), limit)
 
 
-def hazard_entry_batches(*, session: Session, user: User, station_id: int, year: int, month: int,
+@unit_of_work
+def hazard_entry_batches(*, session: Session | None = None, user: User, station_id: int, year: int, month: int,
                          limit: int = 50) -> pd.DataFrame:
     """The 风险隐患 saves of this station's month, newest first."""
     station = check_station(session=session, user=user, station_id=station_id)
     return _batches(session, hazard_file_name(station, year, month), limit)
 
 
-def kpi_entry_batches(*, session: Session, user: User, year: int, month: int, limit: int = 50) -> pd.DataFrame:
+@unit_of_work
+def kpi_entry_batches(*, session: Session | None = None, user: User, year: int, month: int, limit: int = 50) -> pd.DataFrame:
     check_kpi_user(user)
     return _batches(session, kpi_file_name(year, month), limit)
 

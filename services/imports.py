@@ -26,6 +26,7 @@ from seed.importer.kinds import KINDS
 from seed.importer.values import display
 from services import access, auth
 from services.entry import ENTRY_PREFIX
+from services.unit import unit_of_work
 
 IMPORT_PAGE, LOG_PAGE = "数据导入", "导入记录"
 MAX_FILES = 20  # files in one upload: the bytes are held in the session until the import is confirmed
@@ -77,7 +78,8 @@ def importable_kinds(user: User) -> list[str]:
     return list(KINDS)
 
 
-def template(kind: str, *, session: Session, user: User, year: int | None = None,
+@unit_of_work
+def template(kind: str, *, session: Session | None = None, user: User, year: int | None = None,
              month: int | None = None) -> tuple[str, bytes]:
     """(file name, bytes) of the fill-in workbook of a kind this account may import; the period is written in
     only for kinds that need it. A 监管所 account's wide template lists its own station only."""
@@ -314,7 +316,8 @@ def _content(c: Change) -> str:
     return text if len(text) <= DIFF_CHARS else text[: DIFF_CHARS - 1] + "…"
 
 
-def preview(*, session: Session, changes: Iterable[Change]) -> tuple[pd.DataFrame, pd.DataFrame]:
+@unit_of_work
+def preview(*, session: Session | None = None, changes: Iterable[Change]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What an import changes, readable: (figures, other rows).
 
     figures: one row per station × indicator × period of the task list, its progress, the KPI readings and the
@@ -372,7 +375,8 @@ def _scoped(stmt, session: Session, user: User):
     return stmt.where(col(m.ImportBatch.user).in_(accounts))
 
 
-def batches(*, session: Session, user: User, limit: int = LOG_LIMIT) -> pd.DataFrame:
+@unit_of_work
+def batches(*, session: Session | None = None, user: User, limit: int = LOG_LIMIT) -> pd.DataFrame:
     """Every batch this user may see, newest first: who, when, file, kind, period, sha256, counts, status, whether
     the original file is kept, and its source (文件导入 / 数据填报). A 监管所 account: its station's accounts' only."""
     b = m.ImportBatch
@@ -398,7 +402,8 @@ def _batch(session: Session, user: User, batch_id: int) -> m.ImportBatch:
     return batch
 
 
-def batch_file(*, session: Session, user: User, batch_id: int) -> tuple[str, bytes]:
+@unit_of_work
+def batch_file(*, session: Session | None = None, user: User, batch_id: int) -> tuple[str, bytes]:
     """(file name, bytes) of the file a batch was imported from, as uploaded; LookupError when none was kept."""
     batch = _batch(session, user, batch_id)
     if batch.content is None:
@@ -406,7 +411,8 @@ def batch_file(*, session: Session, user: User, batch_id: int) -> tuple[str, byt
     return batch.file_name, bytes(batch.content)
 
 
-def batch_changes(*, session: Session, user: User, batch_id: int,
+@unit_of_work
+def batch_changes(*, session: Session | None = None, user: User, batch_id: int,
                   limit: int = 20_000) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What a batch changed (preview's two frames), from its change log."""
     batch = _batch(session, user, batch_id)

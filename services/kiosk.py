@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from db.engine import get_setting, set_setting
 from db.models import MonthlySubmission
 from services import auth
+from services.unit import unit_of_work
 
 # Stable panel ids (URL ?panels=…, stored settings, tests) and the titles shown on the screen.
 PANELS: dict[str, str] = {
@@ -58,7 +59,8 @@ def panel_list(ids: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i in PANELS))
 
 
-def kiosk_settings(*, session: Session) -> KioskSettings:
+@unit_of_work
+def kiosk_settings(*, session: Session | None = None) -> KioskSettings:
     """What the office set; a missing or damaged value falls back to its default (a screen must never stop)."""
     raw_panels = get_setting(session, KEYS["panels"][0])
     panels = panel_list((raw_panels or "").split(",")) or PANEL_IDS
@@ -86,7 +88,8 @@ def validate(*, interval: int, panels: Iterable[str], stale_days: int) -> KioskS
     return KioskSettings(interval=interval, panels=tuple(panels), stale_days=stale_days)
 
 
-def save_kiosk_settings(*, session: Session, interval: int, panels: Iterable[str], stale_days: int,
+@unit_of_work
+def save_kiosk_settings(*, session: Session | None = None, interval: int, panels: Iterable[str], stale_days: int,
                         actor: auth.Actor | None = None) -> KioskSettings:
     """Store the kiosk settings (committed, audited as 系统设置). PermissionError for a web actor whose role may not
     act on 系统设置 (the command line, role None, may); ValueError for bad values. Nothing is written on refusal.
@@ -112,7 +115,8 @@ def save_kiosk_settings(*, session: Session, interval: int, panels: Iterable[str
     return new
 
 
-def latest_report_date(*, session: Session) -> dt.date | None:
+@unit_of_work
+def latest_report_date(*, session: Session | None = None) -> dt.date | None:
     """The newest date a monthly report reached the office (any station, any kind); None before the first."""
     return session.exec(select(func.max(MonthlySubmission.report_date))).one()
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from db import models as m
 from services import auth
 from services.rules import fmt
+from services.unit import unit_of_work
 
 TASKS_PAGE, KPI_PAGE = "任务清单", "指标"
 COLUMNS = ["indicator", "figure", "value", "month", "batch_id", "file_name", "sheet", "row", "user", "at", "status",
@@ -63,7 +64,8 @@ def _lineage_fields(obj: Any, batches: Mapping[int, Any]) -> dict[str, Any]:
     return {**fields, "source": describe(**fields)}
 
 
-def station_figures(*, session: Session, user: User, year: int, month: int, station_id: int) -> pd.DataFrame:
+@unit_of_work
+def station_figures(*, session: Session | None = None, user: User, year: int, month: int, station_id: int) -> pd.DataFrame:
     """Each indicator's 目标 and 累计完成 of a station for the period, with where each came from (COLUMNS).
 
     累计完成 is the latest report up to the month; month names the report used ("" when none)."""
@@ -99,7 +101,8 @@ def station_figures(*, session: Session, user: User, year: int, month: int, stat
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def kpi_figure(*, session: Session, user: User, kpi_id: int, year: int, month: int) -> pd.DataFrame:
+@unit_of_work
+def kpi_figure(*, session: Session | None = None, user: User, kpi_id: int, year: int, month: int) -> pd.DataFrame:
     """A KPI's target and its year-to-date value for the period (the latest reading up to the month), with where
     each came from (KPI_COLUMNS). A KPI the system computes (e.g. 月报按时上报率 from the submissions) says so."""
     if user is not None:  # None is the system (command line, reports)

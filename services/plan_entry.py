@@ -31,6 +31,7 @@ from services.entry import (
     _text,
 )
 from services.rules.pacing import month_end
+from services.unit import unit_of_work
 
 PLAN_KIND = "工作要点进展"
 MSG_PLAN_OFFICE_ONLY = "只有食安办可以更新工作要点进展"
@@ -70,7 +71,8 @@ def _rows(session: Session, plan_id: int | None, year: int, month: int) -> pd.Da
     return df
 
 
-def plan_status_frame(*, session: Session, user: User, plan_id: int | None, year: int,
+@unit_of_work
+def plan_status_frame(*, session: Session | None = None, user: User, plan_id: int | None, year: int,
                       month: int) -> pd.DataFrame:
     """One row per counted task of the year (of one plan, or every plan for None): task_id, plan, number, title,
     lead_units, deadline, status for the month — the latest report of this month or before, as the dashboard

@@ -19,6 +19,7 @@ from db import queries
 from services import access
 from services.metrics import DeadlineFn, _deadline
 from services.rules.deadlines import report_deadline
+from services.unit import unit_of_work
 
 PAGE = "上报监测"
 ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "未报", "未到期"
@@ -33,7 +34,8 @@ COLUMNS = ["station_id", "station", "sort_order", "year", "month", "deadline", "
 User = Mapping[str, Any] | None
 
 
-def scope(*, session: Session, user: User, station_id: int | None = None) -> int | None:
+@unit_of_work
+def scope(*, session: Session | None = None, user: User, station_id: int | None = None) -> int | None:
     """The station the rows are limited to, after the checks: the role may read 上报监测 (PermissionError for a
     kiosk or nobody), a 监管所 account sees its own station only. user None is the system and sees everything."""
     return access.scope(session, user, PAGE, station_id, message=MSG_OTHER_STATION)
