@@ -65,6 +65,28 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI=true the run skips nothing: a skip (a missing browser, font, LibreOffice, nginx, PostgreSQL or a
+    condition in a test) is reported as a failure with its reason, so a green CI means every test ran."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"CI=true skips nothing, but this test was skipped: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped at collection (pytest.skip(allow_module_level=True), importorskip)."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"CI=true skips nothing, but {collector.nodeid} was skipped: {report.longrepr}"
+
+
 def require_pg() -> None:
     if _PG_REASON:
         if IN_CI:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bench import load
-from tests import dbs
 
 ROOT = Path(__file__).resolve().parents[1]
 # Two of the lighter figure pages besides "/" (总览): the test checks the client, the page times are `make load`'s.
@@ -21,8 +20,6 @@ PAGES = ("任务清单", "工作要点")
 @pytest.fixture
 def demo_db_url(tmp_path):
     """A fresh demo database (the demo accounts, leader among them) in a SQLite file."""
-    if dbs.BACKEND == "pg":
-        pytest.skip("the load script's test runs once, in the SQLite pass (it starts its own server on SQLite)")
     from db.engine import dispose_engines, get_engine
     from db.migrate import upgrade
     from seed.demo import build_demo
@@ -34,6 +31,7 @@ def demo_db_url(tmp_path):
     return url
 
 
+@pytest.mark.sqlite_file  # the load script starts its own server on a SQLite file
 def test_two_sessions_see_their_pages_logged_in_with_data(demo_db_url, tmp_path):
     out = tmp_path / "load.json"
     proc = subprocess.run([sys.executable, "bench/load.py", "--db", demo_db_url, "--sessions", "2", "--rounds", "1",
