@@ -16,8 +16,8 @@ from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping, 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from db import queries
 from db.models import Station
+from db.sql import MAX_ROWS
 from services import metrics
 from services.rules import pacing
 
@@ -119,7 +119,7 @@ def station_places(*, session: Session) -> pd.DataFrame:
         select(Station.id.label("station_id"), Station.name.label("station"), Station.sort_order,
                Station.lat, Station.lon, Station.coord_precision)
         .order_by(Station.sort_order, Station.id)
-        .limit(queries.MAX_ROWS)  # a district has tens of stations; the bound only guards against a bad import
+        .limit(MAX_ROWS)  # a district has tens of stations; the bound only guards against a bad import
     )
     res = session.exec(stmt)
     df = pd.DataFrame(res.fetchall(), columns=PLACE_COLUMNS)
