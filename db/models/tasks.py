@@ -112,7 +112,7 @@ class Hazard(Lineage, table=True):
     """隐患清单: one hazard found at a business, open until rectified (清单制 + 销号制, like Problem).
 
     `status` is what was recorded (未整改 / 已整改 / 逾期); whether a hazard is open or overdue on a given day is
-    derived from rectified_date and deadline (the hazard queries), so a list never goes stale."""
+    derived from rectified_date and deadline (db.queries.hazards.hazard_open_counts), so a list never goes stale."""
 
     __tablename__ = "hazard"
     id: int | None = Field(default=None, primary_key=True)
