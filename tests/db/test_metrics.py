@@ -591,3 +591,15 @@ def test_township_rows_list_empty_townships_and_businesses_without_one(session, 
     got = metrics.baobao(session=session, year=2022, month=10, as_of=OCT31, by="township")
     assert got["township"].tolist()[0] == "垛庄镇" and pd.isna(got["township"].iloc[1])
     assert got["n_business"].tolist() == [0, 1] and got["n_covered"].tolist() == [0, 1]
+
+
+def test_a_figure_without_a_session_opens_its_own_on_the_configured_database(session, db_two_stations, db_url,
+                                                                               monkeypatch):
+    """Pages, components and reports call services without a session: the service reads DATABASE_URL's database
+    in a unit of its own, and says the same as with the caller's session."""
+    session.commit()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("AS_OF", raising=False)
+    own = metrics.task_totals(year=2022, month=10, as_of=OCT31)
+    pd.testing.assert_frame_equal(own, metrics.task_totals(session=session, year=2022, month=10, as_of=OCT31))
+    assert metrics.baobao(year=2022, month=10, as_of=OCT31, by="district").iloc[0]["n_business"] == 0
