@@ -16,8 +16,6 @@ from services.metrics.common import DISTRICT_LABEL, ratio
 from services.rules import pacing
 from services.unit import unit_of_work
 
-# --- 包保督导 -------------------------------------------------------------------------------
-
 BAOBAO_COUNTS = [
     "n_business", "n_covered", "n_assigned", "n_done", "n_high_risk", "n_high_risk_onsite",
     "n_prob_period", "n_prob_period_closed", "n_prob_ytd", "n_prob_ytd_closed", "n_prob_due",

@@ -13,8 +13,6 @@ from services.metrics.common import DISTRICT_LABEL, ratio
 from services.rules import pacing
 from services.unit import unit_of_work
 
-# --- 风险隐患排查整治 -------------------------------------------------------------------------------
-
 HAZARD_COLUMNS = [
     "station_id", "station", "sort_order", "n_reports", "reported", "entities_checked", "hazards_found",
     "hazards_rectified", "cases_opened", "rectification_rate", "n_listed", "n_pending", "n_overdue", "n_open",

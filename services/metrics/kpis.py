@@ -14,8 +14,6 @@ from services.rules import pacing
 from services.rules.deadlines import report_deadline
 from services.unit import unit_of_work
 
-# --- KPIs ----------------------------------------------------------------------------------
-
 KPI_COLUMNS = [
     "kpi_id", "name", "unit", "target", "direction", "pacing", "baseline", "due_date", "jurisdiction",
     "source_doc", "source_article", "rule_text", "computed_from", "actual", "numerator", "denominator",
@@ -35,7 +33,6 @@ def pace_kpis(df: pd.DataFrame, *, year: int, month: int | None, as_of: dt.date)
         df.assign(kind=df["pacing"]), year=year, month=month, as_of=as_of, reported_col="reported_ytd"
     )
     return out.drop(columns="kind")
-
 
 
 def _kpi_values(
