@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import data, lineage_view, period, views
 from services.rules import fmt, pacing
+from services.rules.duban import duban_tasks
 
 p = period.current()
 st.title(f"任务清单 · {p.label}")
@@ -46,7 +47,7 @@ with right:
     st.vega_lite_chart(views.trend_spec(trend[trend["indicator"] == trend_ind]), key="task-trend")
 
 st.subheader("督办清单")
-duban = df[df["status"].isin(["red", "amber"])].sort_values("lag_pp")
+duban = duban_tasks(df)
 if duban.empty:
     st.success("各监管所各项任务均达到时序进度。")
 else:

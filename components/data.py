@@ -243,7 +243,7 @@ def briefing_files(year: int, month: int) -> dict[str, Any]:
 def _briefing_files(version: int, year: int, month: int, as_of_day: dt.date) -> dict[str, Any]:
     from reports import briefing
 
-    pack = briefing.gather(engine(), year=year, month=month, as_of=as_of_day)
+    pack = briefing.gather(year=year, month=month, as_of=as_of_day)
     return {"docx": briefing.docx_bytes(pack), "xlsx": briefing.xlsx_bytes(pack),
             "rows": sum(len(df) for df in pack.tables.values())}
 

@@ -26,6 +26,7 @@ from components.gauge import build_gauge, gauge_caption
 from services import auth
 from services import kiosk as kiosk_db
 from services.rules import fmt
+from services.rules.duban import duban_tasks
 from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
 
 INDEX_KEY = "kiosk_index"  # the only rotation state in the session: the index of the panel shown last
@@ -362,7 +363,7 @@ def panel_map(year: int, month: int, as_of: dt.date) -> None:
 def duban_rows(progress: pd.DataFrame) -> pd.DataFrame:
     """The 督办 list: station × indicator rows behind the time schedule (red or amber), furthest behind first —
     the rule of 任务清单's 督办清单."""
-    return progress[progress["status"].isin(["red", "amber"])].sort_values("lag_pp")
+    return duban_tasks(progress)
 
 
 def panel_duban(year: int, month: int, as_of: dt.date) -> None:

@@ -10,10 +10,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from seed.export import column_width
 from services.charts import build_ranking, build_trend, mean_lag_status, trend_rows  # noqa: F401 - re-exported for the pages
 from services.rules import fmt
 from services.rules.style import DOT, FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS, STATUS_MD
+from services.rules.text import column_width
 
 
 def status_chip(status: str) -> str:

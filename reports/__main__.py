@@ -1,39 +1,8 @@
-"""python -m reports briefing --year Y --month M --out DIR [--db URL]: write the meeting pack to DIR."""
+"""Entry point for `python -m reports` (the command line lives in cli/reports.py)."""
 
-from __future__ import annotations
-
-import argparse
-import datetime as dt
 import sys
-import time
-from pathlib import Path
 
-from db import engine as dbe
-from reports import briefing
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports", description="会议材料：Word、Excel 与 PDF")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("briefing", help="食安委会议材料（.docx、.xlsx，装有LibreOffice时另有.pdf）")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="M")
-    p.add_argument("--out", type=Path, required=True, help="输出目录")
-    p.add_argument("--db", help="数据库 URL（默认取 DATABASE_URL）")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")
-    p.add_argument("--no-pdf", action="store_true", help="不生成PDF")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    engine = dbe.get_engine(args.db)
-    paths = briefing.write(engine, year=args.year, month=args.month, out=args.out, as_of=args.as_of,
-                           pdf=not args.no_pdf)
-    for path in paths:
-        print(path)
-    if not args.no_pdf and not any(path.suffix == ".pdf" for path in paths):
-        print(briefing.NO_PDF, file=sys.stderr)
-    print(f"用时{time.perf_counter() - started:.1f}秒", file=sys.stderr)
-    return 0
-
+from cli.reports import main
 
 if __name__ == "__main__":
     sys.exit(main())

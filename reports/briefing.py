@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
@@ -21,15 +22,16 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor, Twips
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from db import engine as dbe
-from seed.export import column_width
-from services import metrics, narrative, plans
+from services import meeting, narrative, plans
 from services.charts import build_ranking, build_trend
 from services.rules import fmt, pacing
+from services.rules.duban import duban_tasks
 from services.rules.style import STATUS_LABELS
+from services.rules.text import column_width
+
+if TYPE_CHECKING:
+    from services.meeting import Session
 
 HEADING_FONT = "黑体"
 BODY_FONT = "仿宋_GB2312"
@@ -65,7 +67,7 @@ class Briefing:
         return f"{self.year}年{self.month}月食品安全工作情况汇报"
 
 
-# --- the figures: the same db functions the dashboard pages call ------------------------------------------
+# --- the figures: the same services the dashboard pages call ------------------------------------------
 
 
 def _status_label(s: str) -> str:
@@ -119,7 +121,7 @@ def baobao_table(by_station: pd.DataFrame) -> pd.DataFrame:
 def duban_table(progress: pd.DataFrame, overdue: pd.DataFrame, *, year: int) -> pd.DataFrame:
     """督办通报: station tasks behind schedule (most behind first; owner the station, due at the year's end) and
     overdue 工作要点 (owner their lead units, due their deadline)."""
-    behind = progress[progress["status"].isin(["red", "amber"])].sort_values("lag_pp")
+    behind = duban_tasks(progress)
     rows = [("任务清单", f"{r.indicator}：完成{fmt.num(r.actual)}/{fmt.num(r.target)}{r.unit}，完成率{fmt.pct(r.rate)}",
              r.station, fmt.date_label(dt.date(year, 12, 31)), fmt.lag_words(r.lag_pp))
             for r in behind.itertuples()]
@@ -169,23 +171,15 @@ def _register_fonts() -> None:
     _fonts_registered = True
 
 
-def gather(engine: Engine, *, year: int, month: int, as_of: dt.date | None = None, charts: bool = True) -> Briefing:
-    """The pack's sentences, tables and charts for a period, from the same db functions the pages call."""
-    as_of = as_of or dbe.as_of(engine)
-    b = Briefing(year=year, month=month, as_of=as_of)
-    kw = {"year": year, "month": month, "as_of": as_of}
-    with Session(engine) as session:
-        progress = metrics.task_progress(session=session, **kw)
-        totals = metrics.task_totals(session=session, **kw)
-        gauges = metrics.kpi_gauges(session=session, **kw)
-        lags = metrics.station_lag(session=session, **kw)
-        district = metrics.baobao(session=session, by="district", **kw)
-        by_station = metrics.baobao(session=session, by="station", **kw)
-        plan_totals = plans.totals(session=session, **kw)
-        overdue = plans.overdue(session=session, **kw)
-        units = plans.unit_summary(session=session, **kw)
-        trend = metrics.task_trend(session=session, year=year, as_of=as_of) if charts else None
-        b.is_demo = dbe.is_demo_database(session)
+def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool = True,
+           session: Session | None = None) -> Briefing:
+    """The pack's sentences, tables and charts for a period, from the same services the pages call (which open
+    their own unit of work; a test or the command line may hand in its `session`)."""
+    f = meeting.pack_figures(session=session, year=year, month=month, as_of=as_of, charts=charts)
+    as_of = f.as_of
+    b = Briefing(year=year, month=month, as_of=as_of, is_demo=f.is_demo)
+    progress, totals, gauges, lags, trend = f.progress, f.totals, f.gauges, f.lags, f.trend
+    district, by_station, plan_totals, overdue, units = f.district, f.by_station, f.plan_totals, f.overdue, f.units
     ref = pacing.ref_date(year, month, as_of)
 
     overall = narrative.task_lines(totals, year=year, month=month, as_of=as_of) or [f"{year}年尚无任务清单"]
@@ -320,7 +314,7 @@ def docx_bytes(b: Briefing) -> bytes:
     _para(doc, f"（数据截至{fmt.date_label(pacing.ref_date(b.year, b.month, b.as_of))}）", size=16,
           align=WD_ALIGN_PARAGRAPH.CENTER)
     if b.is_demo:
-        _para(doc, f"（{dbe.DEMO_NOTE}）", size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _para(doc, f"（{meeting.DEMO_NOTE}）", size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for heading, lines in b.sections:
         _para(doc, heading, font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
         for line in lines:
@@ -360,7 +354,7 @@ def xlsx_bytes(b: Briefing) -> bytes:
     summary.write_string(0, 0, b.title, wb.add_format({"bold": True, "font_size": 14}))
     row = 1
     if b.is_demo:
-        summary.write_string(row, 0, dbe.DEMO_NOTE, wb.add_format({"bold": True, "font_color": "#9c5700"}))
+        summary.write_string(row, 0, meeting.DEMO_NOTE, wb.add_format({"bold": True, "font_color": "#9c5700"}))
         row += 1
     for heading, lines in b.sections:
         summary.write_string(row, 0, heading, wb.add_format({"bold": True}))
@@ -416,10 +410,10 @@ def pdf_bytes(docx: bytes, *, timeout: int = PDF_TIMEOUT) -> bytes | None:
         return out.read_bytes()
 
 
-def write(engine: Engine, *, year: int, month: int, out: Path, as_of: dt.date | None = None,
-          pdf: bool = True) -> list[Path]:
+def write(*, year: int, month: int, out: Path, as_of: dt.date | None = None, pdf: bool = True,
+          session: Session | None = None) -> list[Path]:
     """Write the .docx, .xlsx and (when LibreOffice is installed) .pdf into `out`; the paths written."""
-    b = gather(engine, year=year, month=month, as_of=as_of)
+    b = gather(year=year, month=month, as_of=as_of, session=session)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / file_stem(year, month)
     docx = docx_bytes(b)

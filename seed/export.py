@@ -39,6 +39,7 @@ from sqlmodel import Session, select
 
 from db import models as m
 from seed.importer.kinds import KINDS, Kind
+from services.rules.text import column_width, text_width
 
 EXPORT_VERSION = "1"
 FONT = "宋体"
@@ -48,22 +49,6 @@ COUNT = "count"  # column type of an indicator column of the wide kinds
 
 
 # --- small helpers ------------------------------------------------------------------------
-
-
-def text_width(text: object) -> float:
-    """Width of a text in Excel's character units: CJK (wide/full-width) counts 2, anything else 1.1."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in str(text))
-
-
-def column_width(texts: list[object], *, lo: float = 8, hi: float = 60) -> float:
-    """A column wide enough for its longest line (header and sampled values), within [lo, hi]."""
-    widest = 0.0
-    for t in texts:
-        if t is None or (isinstance(t, float) and math.isnan(t)):
-            continue
-        for line in str(t).split("\n"):
-            widest = max(widest, text_width(line))
-    return round(min(hi, max(lo, widest + 2)), 1)
 
 
 def needs_escape(text: str) -> bool:

@@ -23,8 +23,8 @@ from sqlalchemy import false
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.export import column_width
 from seed.importer.kinds import INDICATORS, KINDS, Kind
+from services.rules.text import column_width
 
 TEMPLATE_VERSION = "1"
 FONT = "宋体"

@@ -18,11 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from db import engine as dbe
-from db import hazards as hz
 from db import models as m
 from db.changelog import Counts, Writer
+from db.queries.hazards import hazard_list_rows
 from seed.importer.values import ValueProblem, display, is_blank, parse_count, parse_float, parse_rate
 from services import access, auth
+from services.rules import hazards as hz
 from services.rules.pacing import month_end
 from services.unit import unit_of_work
 
@@ -345,7 +346,7 @@ def _hazard_rows(session: Session, station_id: int, year: int, month: int) -> pd
     reports = session.exec(select(r).where(r.year == year, r.station_id == station_id, r.month <= month)).all()
     current = next((x for x in reports if x.month == month), None)
     before = {f: sum(getattr(x, f) for x in reports if x.month < month) for f in hz.COUNTS}
-    tallies = hz.list_tallies(session, year=year, station_ids=[station_id])
+    tallies = hz.list_tallies(hazard_list_rows(session, year=year, station_ids=[station_id]))
     tally = tallies.get(station_id, {}).get(month, hz.ListTally()) if station_id in tallies else None
     day = (current.report_date if current and current.report_date else None) or month_end(year, month)
     listed = {"hazards_found": tally.n if tally else math.nan,
@@ -424,7 +425,7 @@ def save_hazards(
             if result.errors:
                 return result
             report_date = frame.attrs["report_date"] or today
-            tallies = hz.list_tallies(session, year=year, station_ids=[int(station_id)])
+            tallies = hz.list_tallies(hazard_list_rows(session, year=year, station_ids=[int(station_id)]))
             for f, message in hz.list_check(tallies, station=station, station_id=int(station_id), year=year,
                                             month=month, found=values["hazards_found"],
                                             rectified=values["hazards_rectified"], report_date=report_date).items():

@@ -10,11 +10,14 @@ from sqlmodel import Session, select
 
 from db import models as m
 from services.rules.pacing import quarter_start, ref_date
+from services.unit import unit_of_work
 
 LIMIT = 2000  # a station has tens of sites and a cadre tens of businesses; the cap only guards a bad filter
 
 
-def task_items(*, session: Session, year: int, station_id: int | None = None, limit: int = LIMIT) -> pd.DataFrame:
+@unit_of_work
+def task_items(*, session: Session | None = None, year: int, station_id: int | None = None,
+               limit: int = LIMIT) -> pd.DataFrame:
     """任务明细: the sites behind the counts (示范 workshops, camera-pilot sites)."""
     ti, ind, st = m.TaskItem, m.TaskIndicator, m.Station
     stmt = (
@@ -32,7 +35,9 @@ def task_items(*, session: Session, year: int, station_id: int | None = None, li
                                        "completed_date", "video_online", "is_demo"])
 
 
-def cadres(*, session: Session, station_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+@unit_of_work
+def cadres(*, session: Session | None = None, station_id: int | None = None,
+           limit: int = 5000) -> pd.DataFrame:
     c = m.Cadre
     stmt = select(c.id, c.name, c.level, c.unit, c.title).order_by(c.level, c.name).limit(limit)
     if station_id is not None:
@@ -40,7 +45,8 @@ def cadres(*, session: Session, station_id: int | None = None, limit: int = 5000
     return pd.DataFrame(session.exec(stmt).all(), columns=["cadre_id", "name", "level", "unit", "title"])
 
 
-def cadre_detail(*, session: Session, cadre_id: int, year: int, month: int, as_of: dt.date,
+@unit_of_work
+def cadre_detail(*, session: Session | None = None, cadre_id: int, year: int, month: int, as_of: dt.date,
                  limit: int = LIMIT) -> pd.DataFrame:
     """A cadre's businesses active at the period's end with their visits this quarter to date."""
     ref = ref_date(year, month, as_of)
@@ -65,7 +71,8 @@ def cadre_detail(*, session: Session, cadre_id: int, year: int, month: int, as_o
     return df
 
 
-def visit_rules(*, session: Session) -> pd.DataFrame:
+@unit_of_work
+def visit_rules(*, session: Session | None = None) -> pd.DataFrame:
     """The configured visit rules in words, for the page caption (the default applies when none are set)."""
     r = m.VisitRule
     rows = session.exec(select(r.cadre_level, r.tier, r.risk_level, r.min_visits, r.onsite_required, r.note)

@@ -16,10 +16,11 @@ from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping, 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from db import queries
 from db.models import Station
+from db.sql import MAX_ROWS
 from services import metrics
 from services.rules import pacing
+from services.unit import unit_of_work
 
 DISTRICT = "章丘区"
 OVERDUE_AMBER_SHARE = 0.1  # the overdue share of due problems still shown amber (cf. pacing.AMBER = 90%)
@@ -113,13 +114,14 @@ def service_areas(stations_df: pd.DataFrame, boundary: dict) -> dict:
 # --- the map's figures per station ---------------------------------------------------------
 
 
-def station_places(*, session: Session) -> pd.DataFrame:
+@unit_of_work
+def station_places(*, session: Session | None = None) -> pd.DataFrame:
     """Every station with its (approximate) coordinates, in the bureau's order."""
     stmt = (
         select(Station.id.label("station_id"), Station.name.label("station"), Station.sort_order,
                Station.lat, Station.lon, Station.coord_precision)
         .order_by(Station.sort_order, Station.id)
-        .limit(queries.MAX_ROWS)  # a district has tens of stations; the bound only guards against a bad import
+        .limit(MAX_ROWS)  # a district has tens of stations; the bound only guards against a bad import
     )
     res = session.exec(stmt)
     df = pd.DataFrame(res.fetchall(), columns=PLACE_COLUMNS)
@@ -136,8 +138,9 @@ def _overdue_status(n_overdue: int, n_due: int, n_business: int) -> str:
     return "amber" if n_due and n_overdue <= OVERDUE_AMBER_SHARE * n_due + 1e-9 else "red"
 
 
-def station_map_frame(*, session: Session, year: int, month: int, as_of: dt.date, tasks: pd.DataFrame | None = None,
-                      baobao: pd.DataFrame | None = None) -> pd.DataFrame:
+@unit_of_work
+def station_map_frame(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
+                      tasks: pd.DataFrame | None = None, baobao: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per station: where it is and the four figures the map colours by, each with its status.
 
     task_rate / task_expected_rate: means over the station's indicators (zero targets left out), paced like the

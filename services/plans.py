@@ -15,6 +15,7 @@ from db.sql import count_if as _count_if
 from db.sql import frame as _frame
 from db.sql import truncate as _truncate
 from services.rules.pacing import ref_date
+from services.unit import unit_of_work
 
 NOT_STARTED, IN_PROGRESS, DONE, DELAYED = PLAN_STATUSES
 # Count columns, one per status, in the UI's order.
@@ -145,7 +146,9 @@ def _with_rate(df: pd.DataFrame) -> pd.DataFrame:
 # --- summaries ---------------------------------------------------------------------------------
 
 
-def totals(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None) -> pd.DataFrame:
+@unit_of_work
+def totals(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
+           unit: str | None = None) -> pd.DataFrame:
     """One row: n_plans, n_tasks and the counts per status, n_overdue, n_due_30d — each task counted once — and
     next_deadline, the nearest deadline from the reference day on among tasks not 已完成, and ref, that day (the
     month's end, or as_of when it comes first)."""
@@ -168,7 +171,8 @@ def totals(*, session: Session, year: int, month: int, as_of: dt.date, unit: str
     return _with_rate(df)
 
 
-def plan_summary(*, session: Session, year: int, month: int, as_of: dt.date,
+@unit_of_work
+def plan_summary(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
                  unit: str | None = None) -> pd.DataFrame:
     """Per counted plan of the year: n_tasks, the counts per status, n_overdue, n_due_30d, done_rate and origin."""
     T, D = PlanTask, PlanDocument
@@ -192,7 +196,8 @@ def plan_summary(*, session: Session, year: int, month: int, as_of: dt.date,
     return _with_rate(df)
 
 
-def unit_summary(*, session: Session, year: int, month: int, as_of: dt.date,
+@unit_of_work
+def unit_summary(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
                  unit: str | None = None) -> pd.DataFrame:
     """Per lead unit (the grouping rule; a task counts under each of its units): kind (成员单位 / 发文单位), n_plans,
     n_tasks, the counts per status, n_overdue, n_due_30d and done_rate. Most tasks first."""
@@ -216,7 +221,8 @@ def unit_summary(*, session: Session, year: int, month: int, as_of: dt.date,
     return _with_rate(df)
 
 
-def units(*, session: Session, year: int) -> pd.DataFrame:
+@unit_of_work
+def units(*, session: Session | None = None, year: int) -> pd.DataFrame:
     """unit, kind, n_tasks: every unit a counted task of the year names, and each issuing bureau that tasks fall
     to — the choices of the member-unit filter, most tasks first."""
     TU, U = TaskUnit, MemberUnit
@@ -238,7 +244,8 @@ def units(*, session: Session, year: int) -> pd.DataFrame:
     return _frame(session, stmt)
 
 
-def reference_plans(*, session: Session) -> pd.DataFrame:
+@unit_of_work
+def reference_plans(*, session: Session | None = None) -> pd.DataFrame:
     """The plans kept for reference (not counted): their origin, task count and the years of their 示例 copies."""
     T, D = PlanTask, PlanDocument
     stmt = (
@@ -333,23 +340,26 @@ def _with_units(session: Session, df: pd.DataFrame, *, year: int, unit: str | No
     return df
 
 
-def plan_tasks(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None,
-               limit: int = MAX_TASKS) -> pd.DataFrame:
+@unit_of_work
+def plan_tasks(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
+               unit: str | None = None, limit: int = MAX_TASKS) -> pd.DataFrame:
     """One row per counted task of the year, by plan and number: status carried forward to `month`, overdue
     (deadline before the month's end or as_of, not 已完成), lead units by the grouping rule; `unit` keeps the
     tasks that unit is part of and fills its role."""
     return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit)
 
 
-def overdue(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None,
-            limit: int = 500) -> pd.DataFrame:
+@unit_of_work
+def overdue(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
+            unit: str | None = None, limit: int = 500) -> pd.DataFrame:
     """Overdue tasks (deadline passed, not 已完成), longest overdue first."""
     return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit,
                   where=[lambda status, od, ref: od], order_by=[PlanTask.deadline])
 
 
-def upcoming(*, session: Session, year: int, month: int, as_of: dt.date, days: int = 60, unit: str | None = None,
-             limit: int = 200) -> pd.DataFrame:
+@unit_of_work
+def upcoming(*, session: Session | None = None, year: int, month: int, as_of: dt.date, days: int = 60,
+             unit: str | None = None, limit: int = 200) -> pd.DataFrame:
     """Tasks not 已完成 whose deadline falls within `days` from the reference day (inclusive), soonest first."""
     def within(status, od, ref):
         return and_(PlanTask.deadline >= ref, PlanTask.deadline <= ref + dt.timedelta(days=days), status != DONE)
@@ -358,8 +368,9 @@ def upcoming(*, session: Session, year: int, month: int, as_of: dt.date, days: i
                   order_by=[PlanTask.deadline])
 
 
-def delays(*, session: Session, year: int, month: int, as_of: dt.date, unit: str | None = None,
-           limit: int = 200) -> pd.DataFrame:
+@unit_of_work
+def delays(*, session: Session | None = None, year: int, month: int, as_of: dt.date,
+           unit: str | None = None, limit: int = 200) -> pd.DataFrame:
     """Tasks whose carried-forward status is 已延期, with the reason given, by plan and number."""
     return _tasks(session, year=year, month=month, as_of=as_of, unit=unit, limit=limit,
                   where=[lambda status, od, ref: status == DELAYED])

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from db import hazards as hz
 from db import models as m
 from db.changelog import Writer
+from db.queries.hazards import hazard_list_rows
 from seed import plans, schedule
 from seed.importer.grid import header_forms, indicator_names, match_indicator, month_from
 from seed.importer.kinds import INDICATORS
@@ -28,6 +28,7 @@ from seed.importer.values import (
     parse_rate,
     squash,
 )
+from services.rules import hazards as hz
 from services.rules.pacing import month_end
 
 if TYPE_CHECKING:
@@ -904,7 +905,8 @@ def hazard_reports(job: SheetJob, writer: Writer, session: Session, today: dt.da
         if sid is not None and year is not None and month is not None:
             rows.append((rec, sid, year, month, counts))
     _hazard_totals(job, parsed)
-    tallies = {year: hz.list_tallies(session, year=year, station_ids=[r[1] for r in rows if r[2] == year])
+    tallies = {year: hz.list_tallies(hazard_list_rows(session, year=year,
+                                                      station_ids=[r[1] for r in rows if r[2] == year]))
                for year in {r[2] for r in rows}}
     existing = writer.prefetch(m.HazardReport, ("year", "month", "station_id"))
     for rec, sid, year, month, counts in rows:
@@ -1018,7 +1020,7 @@ def hazard_list(job: SheetJob, writer: Writer, session: Session, today: dt.date)
     session.flush()
     for year in sorted({y for y, _mo, _s in touched}):
         sids = {s for y, _mo, s in touched if y == year}
-        tallies = hz.list_tallies(session, year=year, station_ids=sids)
+        tallies = hz.list_tallies(hazard_list_rows(session, year=year, station_ids=sids))
         reports = session.exec(select(m.HazardReport).where(m.HazardReport.year == year,
                                                             m.HazardReport.station_id.in_(sorted(sids)))).all()
         for r in sorted(reports, key=lambda r: (r.month, r.station_id)):

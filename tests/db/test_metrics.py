@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from db import queries
+from db import sql
 from db.engine import get_engine
+from db.queries import baobao as bq
 from services import metrics
 from services.rules import fmt
 from tests.db.factories import Factory
@@ -309,11 +310,11 @@ def test_baobao_district_is_its_own_count_as_well_as_the_stations_sum(session, d
     nothing in SQL say the same."""
     got = metrics.baobao(session=session, year=2022, month=month, as_of=OCT31, by="district").iloc[0]
     ref, start = D(2022, month, 30 if month == 9 else 31), D(2022, 7 if month == 9 else 10, 1)
-    ents = queries.baobao_business_counts(session=session, by="district", start=start, ref=ref,
-                                          rules=queries.visit_rules(session=session),
-                                          high=queries.high_risk_levels(session=session)).iloc[0]
-    probs = queries.baobao_problem_counts(session=session, by="district", month_start=D(2022, month, 1),
-                                          year_start=D(2022, 1, 1), ref=ref).iloc[0]
+    ents = bq.baobao_business_counts(session=session, by="district", start=start, ref=ref,
+                                     rules=bq.visit_rules(session=session),
+                                     high=bq.high_risk_levels(session=session)).iloc[0]
+    probs = bq.baobao_problem_counts(session=session, by="district", month_start=D(2022, month, 1),
+                                     year_start=D(2022, 1, 1), ref=ref).iloc[0]
     direct = {**{c: int(ents[c]) for c in ents.index if c != "is_demo"}, **{c: int(v) for c, v in probs.items()}}
     direct["n_assigned"] = direct["n_covered"]
     assert counts(got) == {c: direct[c] for c in COUNTS}
@@ -556,7 +557,7 @@ def test_report_timeliness_uses_the_official_calendar_by_default(session, f):
 
 
 def test_queries_are_bounded():
-    assert queries.MAX_ROWS > 0 and queries.LIST_LIMIT > 0
+    assert sql.MAX_ROWS > 0 and sql.LIST_LIMIT > 0
 
 
 def test_every_metric_runs_on_an_empty_database(session):
@@ -590,3 +591,15 @@ def test_township_rows_list_empty_townships_and_businesses_without_one(session, 
     got = metrics.baobao(session=session, year=2022, month=10, as_of=OCT31, by="township")
     assert got["township"].tolist()[0] == "垛庄镇" and pd.isna(got["township"].iloc[1])
     assert got["n_business"].tolist() == [0, 1] and got["n_covered"].tolist() == [0, 1]
+
+
+def test_a_figure_without_a_session_opens_its_own_on_the_configured_database(session, db_two_stations, db_url,
+                                                                               monkeypatch):
+    """Pages, components and reports call services without a session: the service reads DATABASE_URL's database
+    in a unit of its own, and says the same as with the caller's session."""
+    session.commit()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("AS_OF", raising=False)
+    own = metrics.task_totals(year=2022, month=10, as_of=OCT31)
+    pd.testing.assert_frame_equal(own, metrics.task_totals(session=session, year=2022, month=10, as_of=OCT31))
+    assert metrics.baobao(year=2022, month=10, as_of=OCT31, by="district").iloc[0]["n_business"] == 0

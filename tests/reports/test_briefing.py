@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from sqlmodel import Session
 
+from cli import reports as cli
 from db.engine import get_engine, set_setting
-from reports import __main__ as cli
 from reports import briefing
 from tests import dbs
 from tests.reports.conftest import FORMULA_UNIT, build_small
@@ -28,7 +28,8 @@ AS_OF = dt.date(2022, 10, 31)
 
 @pytest.fixture(scope="module")
 def pack(pack_db) -> briefing.Briefing:
-    return briefing.gather(pack_db, year=2022, month=10, as_of=AS_OF)
+    with Session(pack_db) as session:
+        return briefing.gather(year=2022, month=10, as_of=AS_OF, session=session)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +162,7 @@ def test_no_libreoffice_means_no_pdf(monkeypatch):
 
 
 def test_reports_do_not_import_streamlit():
-    code = "import sys, reports.briefing, reports.__main__; print('streamlit' in sys.modules)"
+    code = "import sys, reports.briefing, reports.__main__, cli.reports; print('streamlit' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=root)
     assert out.stdout.strip() == "False"
@@ -178,10 +179,18 @@ def test_real_figures_carry_no_demo_note_and_demo_figures_do(pack, document, wor
     with Session(engine) as s:
         set_setting(s, "database_kind", "demo")
         s.commit()
-    demo = briefing.gather(engine, year=2022, month=10, charts=False)
+    with Session(engine) as s:
+        demo = briefing.gather(year=2022, month=10, charts=False, session=s)
     note = "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"
     assert demo.is_demo
     text = paragraphs(docx.Document(io.BytesIO(briefing.docx_bytes(demo))))
     assert text[1:3] == ["（数据截至2022年10月31日）", f"（{note}）"]
     sheet = openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(demo)))["本期概况"]
     assert sheet["A2"].value == note
+
+
+def test_python_dash_m_reports_hands_over_to_the_command_line():
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-m", "reports", "--help"], capture_output=True, text=True, timeout=60,
+                         cwd=root)
+    assert out.returncode == 0 and "briefing" in out.stdout

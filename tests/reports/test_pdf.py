@@ -10,6 +10,7 @@ import shutil
 import subprocess
 
 import pytest
+from sqlmodel import Session
 
 from reports import briefing
 
@@ -29,7 +30,8 @@ def require_tools() -> None:
 
 def test_pdf_has_chinese_text_and_renders_pages(pack_db, tmp_path):
     require_tools()
-    pack = briefing.gather(pack_db, year=2022, month=10, as_of=dt.date(2022, 10, 31))
+    with Session(pack_db) as session:
+        pack = briefing.gather(year=2022, month=10, as_of=dt.date(2022, 10, 31), session=session)
     pdf = briefing.pdf_bytes(briefing.docx_bytes(pack))
     assert pdf is not None and pdf.startswith(b"%PDF")
     path = tmp_path / "briefing.pdf"

@@ -1,5 +1,6 @@
 """风险隐患排查整治: the rules a monthly hazard report obeys and its check against the hazard list, shared by the
-importer (seed/importer/handlers.py) and 数据填报 (db.entry) so both say the same thing in the same words."""
+importer (seed/importer/handlers.py) and 数据填报 (services.entry) so both say the same thing in the same words.
+The list itself is read by db.queries.hazards.hazard_list_rows; list_tallies turns those rows into tallies."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
-
-from db import models as m
 from services.rules.pacing import month_end
 
 KIND = "风险隐患"  # the monthly report: ImportBatch.kind and MonthlySubmission.kind
@@ -47,22 +45,15 @@ class ListTally:
         return sum(1 for d in self.rectified if d <= day)
 
 
-def list_tallies(session: Session, *, year: int, station_ids: Iterable[int]) -> dict[int, dict[int, ListTally]]:
-    """station_id → month → ListTally, for the stations that keep a hazard list in `year` (a station with no list
-    rows in the year is absent: its counts have nothing to be checked against)."""
-    ids = sorted({int(s) for s in station_ids})
-    if not ids:
-        return {}
-    h = m.Hazard
-    # Bounded by the year's list of a few stations: hundreds of rows at most.
-    rows = session.exec(
-        select(h.station_id, h.month, h.status, h.rectified_date).where(h.year == year, col(h.station_id).in_(ids))
-    ).all()
+def list_tallies(rows: Iterable[tuple[int, int, dt.date | None]]) -> dict[int, dict[int, ListTally]]:
+    """station_id → month → ListTally from the hazard list's rows (station_id, month, rectified date or None when
+    not rectified), as db.queries.hazards.hazard_list_rows reads them: a station with no list rows in the year is
+    absent, its counts have nothing to be checked against."""
     out: dict[int, dict[int, ListTally]] = {}
-    for sid, month, status, rectified in rows:
+    for sid, month, rectified in rows:
         tally = out.setdefault(int(sid), {}).setdefault(int(month), ListTally())
         tally.n += 1
-        if status == m.HAZARD_RECTIFIED and rectified is not None:
+        if rectified is not None:
             tally.rectified.append(rectified)
     return out
 

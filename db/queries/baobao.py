@@ -1,9 +1,9 @@
-"""Named, bounded SQL: every count per group is done here, and every function returns a DataFrame."""
+"""包保督导 queries: coverage and completion by group, problems, the not-visited and overdue lists."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -11,42 +11,24 @@ from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
 from sqlmodel import Session
 
 from db.models import (
-    HAZARD_RECTIFIED,
-    ITEM_DONE,
     PROBLEM_CLOSED,
     AppSetting,
     Assignment,
     Business,
     Cadre,
-    Hazard,
-    HazardReport,
-    Kpi,
-    KpiReading,
-    MonthlySubmission,
     Problem,
-    ScheduleMilestone,
     Station,
-    StationProgress,
-    StationTarget,
-    TaskIndicator,
-    TaskItem,
     Township,
     Visit,
     VisitRule,
 )
+from db.sql import LIST_LIMIT, MAX_ROWS
 from db.sql import count_if as _count_if
 from db.sql import flag as _flag
 from db.sql import frame as _frame
 
-# The 大屏 redraws unattended every few seconds: no aggregate may return more rows than this, whatever the
-# data, so one bad import cannot freeze the wall. Aggregates here are stations × indicators × months (≈1,000).
-MAX_ROWS = 50_000
-# Lists a person reads (not visited, overdue) stop here; the caller learns of the cut from attrs["truncated"].
-LIST_LIMIT = 5_000
-
 IN_OPERATION = "在营"
 ONSITE = "现场"
-PROGRESS_KIND = "任务进度"
 DEFAULT_HIGH_RISK = ("C", "D")
 HIGH_RISK_KEY = "high_risk_levels"
 
@@ -63,176 +45,12 @@ BAOBAO_GROUPS = {
 AGING_BUCKETS = (("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("d91_plus", 91, None))
 
 
-def _months(months: Sequence[int]) -> sa.Subquery:
-    """A one-column table of month numbers (1–12), portable to SQLite and PostgreSQL."""
-    parts = [select(sa.literal_column(str(int(m)), sa.Integer).label("m")) for m in months]
-    stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    return stmt.subquery("months")
-
-
-def _latest_per_month(model, keys: Sequence[str], *, year: int, months: Sequence[int]) -> sa.Subquery:
-    """For each month m and key: the latest month ≤ m holding a row (the carried-forward figure), and
-    whether m itself holds one."""
-    ms = _months(months)
-    key_cols = [getattr(model, k) for k in keys]
-    return (
-        select(
-            ms.c.m,
-            *key_cols,
-            func.max(model.month).label("last_month"),
-            func.max(case((model.month == ms.c.m, 1), else_=0)).label("reported"),
-        )
-        .select_from(ms)
-        .join(model, and_(model.year == year, model.month <= ms.c.m))
-        .group_by(ms.c.m, *key_cols)
-        .subquery("latest")
-    )
-
-
-# --- organisation ---------------------------------------------------------------------------
-
-
-def stations(*, session: Session) -> pd.DataFrame:
-    """station_id, station, sort_order, is_demo — every station, in the bureau's order."""
-    stmt = (
-        select(
-            Station.id.label("station_id"),
-            Station.name.label("station"),
-            Station.sort_order,
-            Station.is_demo,
-        )
-        .order_by(Station.sort_order, Station.id)
-        .limit(MAX_ROWS)
-    )
-    return _frame(session, stmt)
-
-
-def townships(*, session: Session) -> pd.DataFrame:
-    """township_id, township, station_id."""
-    stmt = (
-        select(Township.id.label("township_id"), Township.name.label("township"), Township.station_id)
-        .order_by(Township.station_id, Township.id)
-        .limit(MAX_ROWS)
-    )
-    return _frame(session, stmt)
-
-
 def high_risk_levels(*, session: Session) -> tuple[str, ...]:
     """The 风险等级 counted as high risk: AppSetting high_risk_levels ("C,D"), else C and D."""
     raw = session.exec(select(AppSetting.value).where(AppSetting.key == HIGH_RISK_KEY)).scalar()
     if not raw:
         return DEFAULT_HIGH_RISK
     return tuple(x.strip() for x in raw.replace("，", ",").split(",") if x.strip())
-
-
-# --- task lists -----------------------------------------------------------------------------
-
-
-def station_targets(*, session: Session, year: int) -> pd.DataFrame:
-    """One row per (station, indicator) with a target in the year."""
-    stmt = (
-        select(
-            Station.id.label("station_id"),
-            Station.name.label("station"),
-            Station.sort_order,
-            TaskIndicator.id.label("indicator_id"),
-            TaskIndicator.code.label("indicator"),
-            TaskIndicator.name.label("indicator_name"),
-            TaskIndicator.unit,
-            TaskIndicator.sort_order.label("indicator_order"),
-            StationTarget.target,
-            StationTarget.is_demo.label("target_demo"),
-        )
-        .select_from(StationTarget)
-        .join(Station, Station.id == StationTarget.station_id)
-        .join(TaskIndicator, TaskIndicator.id == StationTarget.indicator_id)
-        .where(StationTarget.year == year)
-        .order_by(Station.sort_order, Station.id, TaskIndicator.sort_order, TaskIndicator.id)
-        .limit(MAX_ROWS)
-    )
-    return _frame(session, stmt)
-
-
-def station_progress_asof(*, session: Session, year: int, months: Sequence[int]) -> pd.DataFrame:
-    """month, station_id, indicator_id, actual (latest 累计完成 with month ≤ month), last_month, reported
-    (a row for exactly that month), progress_demo. Pairs with no report up to a month have no row."""
-    if not months:
-        return pd.DataFrame(
-            columns=["month", "station_id", "indicator_id", "actual", "last_month", "reported", "progress_demo"]
-        )
-    sp = StationProgress
-    lt = _latest_per_month(sp, ("station_id", "indicator_id"), year=year, months=months)
-    stmt = (
-        select(
-            lt.c.m.label("month"),
-            lt.c.station_id,
-            lt.c.indicator_id,
-            sp.cumulative.label("actual"),
-            lt.c.last_month,
-            lt.c.reported,
-            sp.is_demo.label("progress_demo"),
-        )
-        .select_from(lt)
-        .join(
-            sp,
-            and_(
-                sp.year == year,
-                sp.station_id == lt.c.station_id,
-                sp.indicator_id == lt.c.indicator_id,
-                sp.month == lt.c.last_month,
-            ),
-        )
-        .order_by(lt.c.m, lt.c.station_id, lt.c.indicator_id)
-        .limit(MAX_ROWS)
-    )
-    return _frame(session, stmt)
-
-
-def task_item_counts(*, session: Session, year: int, ref: dt.date) -> pd.DataFrame:
-    """station_id, indicator_id, items_total, items_done (已完成/已验收, completed by ref when dated), items_demo."""
-    ti = TaskItem
-    # An item finished after ref was not done yet at ref; an undated finished item counts as done.
-    done = and_(ti.status.in_(ITEM_DONE), or_(ti.completed_date.is_(None), ti.completed_date <= ref))
-    stmt = (
-        select(
-            ti.station_id,
-            ti.indicator_id,
-            func.count().label("items_total"),
-            _count_if(done).label("items_done"),
-            func.max(_flag(ti.is_demo)).label("items_demo"),
-        )
-        .where(ti.year == year)
-        .group_by(ti.station_id, ti.indicator_id)
-        .limit(MAX_ROWS)
-    )
-    return _frame(session, stmt)
-
-
-def schedule_rows(*, session: Session, year: int) -> pd.DataFrame:
-    """配档表 rows of a year in their printed order; recorded_status is None when not recorded."""
-    m = ScheduleMilestone
-    stmt = (
-        select(
-            m.id,
-            m.year,
-            m.row_order,
-            m.time_text,
-            m.start_date,
-            m.end_date,
-            m.focus,
-            m.measures,
-            m.note,
-            m.status.label("recorded_status"),
-            m.is_demo,
-        )
-        .where(m.year == year)
-        .order_by(m.row_order)
-        .limit(MAX_ROWS)
-    )
-    return _frame(session, stmt)
-
-
-# --- 包保督导 -------------------------------------------------------------------------------
 
 
 def visit_rules(*, session: Session) -> pd.DataFrame:
@@ -561,162 +379,4 @@ def open_problem_aging(*, session: Session, ref: dt.date, station_id: int | None
     )
     if station_id is not None:
         stmt = stmt.where(Business.station_id == station_id)
-    return _frame(session, stmt)
-
-
-# --- 风险隐患排查整治 -------------------------------------------------------------------------------
-
-HAZARD_COUNTS = ("entities_checked", "hazards_found", "hazards_rectified", "cases_opened")
-
-
-def hazard_report_sums(*, session: Session, year: int, month: int, station_id: int | None = None) -> pd.DataFrame:
-    """Per station with a 风险隐患排查整治表 in months 1..month of `year`: the four counts summed year to date,
-    n_reports (months reported), reported (1 when `month` itself was reported) and any_demo."""
-    r = HazardReport
-    stmt = (
-        select(
-            r.station_id,
-            func.count().label("n_reports"),
-            *[func.coalesce(func.sum(getattr(r, c)), 0).label(c) for c in HAZARD_COUNTS],
-            func.max(case((r.month == month, 1), else_=0)).label("reported"),
-            func.max(_flag(r.is_demo)).label("any_demo"),
-        )
-        .where(r.year == year, r.month >= 1, r.month <= month)
-        .group_by(r.station_id)
-        .limit(MAX_ROWS)  # one row per station
-    )
-    if station_id is not None:
-        stmt = stmt.where(r.station_id == station_id)
-    return _frame(session, stmt)
-
-
-def _hazard_rectified_by(day) -> sa.ColumnElement:
-    # As for problems: a 已整改 mark without a date is no evidence of rectification by a day, and the explicit
-    # IS NOT NULL keeps the expression FALSE (not NULL), so NOT(...) reads "still open".
-    return and_(Hazard.status == HAZARD_RECTIFIED, Hazard.rectified_date.is_not(None), Hazard.rectified_date <= day)
-
-
-def hazard_open_counts(*, session: Session, ref: dt.date, station_id: int | None = None) -> pd.DataFrame:
-    """Per station, from the hazard list as it stood on ref (found by ref): n_listed, n_rectified (by ref), and of
-    the open ones n_pending (未整改: deadline not passed, or none) and n_overdue (逾期: deadline before ref), any_demo.
-    The status is derived from the dates, never read from the recorded word, so an old list does not go stale."""
-    h = Hazard
-    still_open = not_(_hazard_rectified_by(ref))
-    overdue = and_(still_open, h.deadline.is_not(None), h.deadline < ref)
-    stmt = (
-        select(
-            h.station_id,
-            func.count().label("n_listed"),
-            _count_if(_hazard_rectified_by(ref)).label("n_rectified"),
-            _count_if(and_(still_open, not_(overdue))).label("n_pending"),
-            _count_if(overdue).label("n_overdue"),
-            func.max(_flag(h.is_demo)).label("any_demo"),
-        )
-        .where(h.found_date <= ref)
-        .group_by(h.station_id)
-        .limit(MAX_ROWS)  # one row per station
-    )
-    if station_id is not None:
-        stmt = stmt.where(h.station_id == station_id)
-    return _frame(session, stmt)
-
-
-# --- KPIs -----------------------------------------------------------------------------------
-
-
-def kpi_rows(
-    *,
-    session: Session,
-    year: int | None = None,
-    gauged: bool | None = None,
-    jurisdiction: str | None = None,
-    kpi_id: int | None = None,
-) -> pd.DataFrame:
-    """KPI definitions (Kpi columns, id as kpi_id, kind = pacing), filtered as asked."""
-    k = Kpi
-    stmt = select(
-        k.id.label("kpi_id"),
-        k.name,
-        k.unit,
-        k.target,
-        k.direction,
-        k.pacing,
-        k.baseline,
-        k.due_date,
-        k.jurisdiction,
-        k.year,
-        k.gauged,
-        k.rule_text,
-        k.source_doc,
-        k.source_article,
-        k.computed_from,
-        k.is_demo.label("kpi_demo"),
-    )
-    if year is not None:
-        stmt = stmt.where(k.year == year)
-    if gauged is not None:
-        stmt = stmt.where(k.gauged == gauged)
-    if jurisdiction is not None:
-        stmt = stmt.where(k.jurisdiction == jurisdiction)
-    if kpi_id is not None:
-        stmt = stmt.where(k.id == kpi_id)
-    return _frame(session, stmt.order_by(k.year, k.jurisdiction, k.id).limit(MAX_ROWS))
-
-
-def kpi_readings_asof(
-    *, session: Session, year: int, months: Sequence[int], kpi_ids: Iterable[int] | None = None
-) -> pd.DataFrame:
-    """month, kpi_id, actual (latest YTD value with month ≤ month), numerator, denominator, last_month,
-    reported (a reading for exactly that month), reading_demo."""
-    cols = ["month", "kpi_id", "actual", "numerator", "denominator", "last_month", "reported", "reading_demo"]
-    if not months:
-        return pd.DataFrame(columns=cols)
-    r = KpiReading
-    lt = _latest_per_month(r, ("kpi_id",), year=year, months=months)
-    stmt = (
-        select(
-            lt.c.m.label("month"),
-            lt.c.kpi_id,
-            r.value.label("actual"),
-            r.numerator,
-            r.denominator,
-            lt.c.last_month,
-            lt.c.reported,
-            r.is_demo.label("reading_demo"),
-        )
-        .select_from(lt)
-        .join(r, and_(r.year == year, r.kpi_id == lt.c.kpi_id, r.month == lt.c.last_month))
-        .order_by(lt.c.m, lt.c.kpi_id)
-        .limit(MAX_ROWS)
-    )
-    if kpi_ids is not None:
-        stmt = stmt.where(lt.c.kpi_id.in_(list(kpi_ids)))
-    return _frame(session, stmt)
-
-
-def station_count(*, session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Station)).scalar() or 0)
-
-
-def submission_counts(*, session: Session, year: int, deadlines: dict[int, dt.date],
-                      kind: str = PROGRESS_KIND) -> pd.DataFrame:
-    """month, n_submitted, n_ontime (report_date ≤ that month's deadline), any_demo — reports of one kind
-    (任务进度 unless asked: the 月报按时上报率 KPI counts those)."""
-    s = MonthlySubmission
-    if not deadlines:
-        return pd.DataFrame(columns=["month", "n_submitted", "n_ontime", "any_demo"])
-    # Each month has its own deadline: a few CASE branches, one per month, keep the comparison in SQL.
-    deadline = case(*[(s.month == m, literal(d, sa.Date)) for m, d in deadlines.items()], else_=None)
-    stmt = (
-        select(
-            s.month,
-            func.count().label("n_submitted"),
-            _count_if(s.report_date <= deadline).label("n_ontime"),
-            func.max(_flag(s.is_demo)).label("any_demo"),
-        )
-        .where(s.year == year, s.kind == kind, s.month.in_(list(deadlines)))
-        .group_by(s.month)
-        .order_by(s.month)
-        .limit(MAX_ROWS)
-    )
     return _frame(session, stmt)

@@ -1,0 +1,50 @@
+"""The dashboard's figures: combine the query frames, roll them up by station and district, and pace them.
+
+One module per domain: tasks (任务清单, 配档表), baobao (包保督导), hazards (风险隐患排查整治), timeliness (月报按时上报率)
+and kpis; common holds what they share. Every name is re-exported here, so `metrics.<name>` reads as before (the
+pages' data layer looks figures up here). A function taking `session` opens its own unit of work when given none."""
+
+from __future__ import annotations
+
+from services.metrics.baobao import (
+    BAOBAO_COLUMNS,
+    BAOBAO_COUNTS,
+    BAOBAO_LEAD,
+    add_baobao_rates,
+    baobao,
+    baobao_by_cadre_level,
+    baobao_total,
+    not_visited,
+    overdue_problems,
+    problem_aging,
+)
+from services.metrics.common import DISTRICT_LABEL, DeadlineFn
+from services.metrics.hazards import HAZARD_COLUMNS, hazard_rate, hazard_totals, hazards
+from services.metrics.kpis import (
+    KPI_COLUMNS,
+    KPI_TREND_COLUMNS,
+    TIMELINESS_SOURCE,
+    kpi_gauges,
+    kpi_reference,
+    kpi_trend,
+    pace_kpis,
+)
+from services.metrics.tasks import (
+    TASK_COLUMNS,
+    rollup_tasks,
+    schedule,
+    station_lag,
+    station_lag_frame,
+    task_progress,
+    task_totals,
+    task_trend,
+)
+from services.metrics.timeliness import _deadline, report_timeliness
+
+__all__ = [
+    "BAOBAO_COLUMNS", "BAOBAO_COUNTS", "BAOBAO_LEAD", "DISTRICT_LABEL", "HAZARD_COLUMNS", "KPI_COLUMNS",
+    "KPI_TREND_COLUMNS", "TASK_COLUMNS", "TIMELINESS_SOURCE", "DeadlineFn", "_deadline", "add_baobao_rates", "baobao",
+    "baobao_by_cadre_level", "baobao_total", "hazard_rate", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
+    "kpi_trend", "not_visited", "overdue_problems", "pace_kpis", "problem_aging", "report_timeliness", "rollup_tasks",
+    "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend",
+]

@@ -1,0 +1,137 @@
+"""Task-list figures (任务清单 / 任务进度 / 任务明细) paced against the year, and the 配档表."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session
+
+from db.queries import tasks as tq
+from services.metrics.common import months_through
+from services.rules import pacing
+from services.unit import unit_of_work
+
+# --- task lists (任务清单 / 任务进度 / 任务明细) ---------------------------------------------
+
+TASK_COLUMNS = [
+    "station_id", "station", "sort_order", "indicator_id", "indicator", "indicator_name", "unit",
+    "indicator_order", "target", "actual", "last_month", "reported", "reported_ytd", "expected", "rate",
+    "expected_rate", "lag_pp", "status", "items_total", "items_done", "item_mismatch", "is_demo",
+]
+
+
+def _with_progress(targets: pd.DataFrame, progress: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """Targets joined to their carried-forward figures; no report at all this year counts as 0 done
+    (actual 0, last_month NA), and the status turns grey through reported_ytd."""
+    df = targets.merge(progress, on=on, how="left")
+    df["target"] = df["target"].astype("float64")
+    df["actual"] = df["actual"].astype("float64").fillna(0.0)
+    df["last_month"] = df["last_month"].astype("Int64")
+    df["reported"] = df["reported"].fillna(0).astype(bool)
+    df["reported_ytd"] = df["last_month"].notna()
+    df["is_demo"] = df["target_demo"].astype(bool) | df["progress_demo"].fillna(False).astype(bool)
+    return df
+
+
+@unit_of_work
+def task_progress(*, session: Session | None = None, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """One row per (station, indicator) with a target in `year`: the carried-forward 累计完成 and its pace."""
+    ref = pacing.ref_date(year, month, as_of)
+    targets = tq.station_targets(session=session, year=year)
+    progress = tq.station_progress_asof(session=session, year=year, months=[month]).drop(columns="month")
+    df = _with_progress(targets, progress, ["station_id", "indicator_id"])
+    df = pacing.pace_frame(df, year=year, month=month, as_of=as_of, reported_col="reported_ytd")
+    items = tq.task_item_counts(session=session, year=year, ref=ref)
+    df = df.merge(items, on=["station_id", "indicator_id"], how="left")
+    df["items_total"] = df["items_total"].astype("Int64")
+    df["items_done"] = df["items_done"].astype("Int64")
+    # The reported figure drives every rate; the sites behind it are a check, flagged when they disagree.
+    df["item_mismatch"] = (
+        (df["items_total"].notna() & (df["items_done"].astype("Float64") != df["actual"])).fillna(False).astype(bool)
+    )
+    df["is_demo"] = df["is_demo"] | df["items_demo"].fillna(0).astype(bool)
+    return df[TASK_COLUMNS].reset_index(drop=True)
+
+
+def rollup_tasks(df: pd.DataFrame, *, by: list[str] | None = None) -> pd.DataFrame:
+    """Sum a station-level task frame per indicator (and `by`, e.g. month), then derive rates from the sums.
+
+    Status is grey only when no station reported anything in the year."""
+    keys = (by or []) + ["indicator_id", "indicator", "indicator_name", "unit", "indicator_order"]
+    g = df.groupby(keys, sort=False, dropna=False)
+    out = g.agg(
+        n_stations=("station_id", "nunique"),
+        n_reported=("reported", "sum"),
+        target=("target", "sum"),
+        actual=("actual", "sum"),
+        expected=("expected", "sum"),
+        reported_ytd=("reported_ytd", "any"),
+        is_demo=("is_demo", "any"),
+    ).reset_index()
+    if "items_done" in df:
+        out["n_item_mismatch"] = g["item_mismatch"].sum().to_numpy()
+        # min_count=1: no sites recorded anywhere stays "no check" (NA), not a check that found 0.
+        out["items_done"] = g["items_done"].sum(min_count=1).astype("Int64").to_numpy()
+    out = pacing.derive_rates(out, reported_col="reported_ytd")
+    return out.sort_values(["indicator_order", "indicator_id"] + (by or []), kind="stable").reset_index(drop=True)
+
+
+@unit_of_work
+def task_totals(*, session: Session | None = None, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """District totals per indicator, rolled up from task_progress (the same figures, summed)."""
+    return rollup_tasks(task_progress(session=session, year=year, month=month, as_of=as_of))
+
+
+def station_lag_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Per station: mean lag of its indicators (NaN lags — zero targets — left out), worst status, counts."""
+    g = df.groupby(["station_id", "station", "sort_order"], sort=False)
+    out = g.agg(
+        n_indicators=("indicator_id", "nunique"),
+        mean_lag_pp=("lag_pp", "mean"),
+        is_demo=("is_demo", "any"),
+    ).reset_index()
+    counts = pd.crosstab(df["station_id"], df["status"]).reindex(columns=list(pacing.STATUSES), fill_value=0)
+    counts.columns = [f"n_{s}" for s in counts.columns]
+    out = out.merge(counts, left_on="station_id", right_index=True, how="left")
+    out["worst_status"] = g["status"].agg(pacing.worst_status).to_numpy()
+    return out.sort_values(["mean_lag_pp", "sort_order", "station_id"], na_position="last").reset_index(drop=True)
+
+
+@unit_of_work
+def station_lag(*, session: Session | None = None, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """Stations, most lagging first: mean lag_pp over indicators and the worst status."""
+    return station_lag_frame(task_progress(session=session, year=year, month=month, as_of=as_of))
+
+
+@unit_of_work
+def task_trend(*, session: Session | None = None, year: int, as_of: dt.date) -> pd.DataFrame:
+    """Per month that has begun and indicator: district 累计完成 (carried forward per station) vs expected."""
+    months = months_through(year, as_of)
+    targets = tq.station_targets(session=session, year=year)
+    grid = targets.merge(pd.DataFrame({"month": months}, dtype="int64"), how="cross")
+    progress = tq.station_progress_asof(session=session, year=year, months=months)
+    df = _with_progress(grid, progress, ["month", "station_id", "indicator_id"])
+    # Pace each station-month, then roll up exactly as task_totals does, one month at a time.
+    df = pacing.pace_frame(df, year=year, month=None, as_of=as_of, reported_col="reported_ytd")
+    out = rollup_tasks(df, by=["month"])
+    out.insert(0, "year", year)
+    return out
+
+
+# --- 配档表 ---------------------------------------------------------------------------------
+
+
+@unit_of_work
+def schedule(*, session: Session | None = None, year: int, as_of: dt.date) -> pd.DataFrame:
+    """配档表 rows; status = the recorded one, else derived from the window and as_of."""
+    df = tq.schedule_rows(session=session, year=year)
+    starts = pd.to_datetime(df["start_date"])
+    ends = pd.to_datetime(df["end_date"])
+    today = pd.Timestamp(as_of)
+    derived = np.select([today < starts, today > ends], ["未开始", "已到期"], "进行中")
+    df["derived_status"] = pd.Series(derived, index=df.index, dtype="object")
+    df["status_is_recorded"] = df["recorded_status"].notna()
+    df["status"] = df["recorded_status"].where(df["status_is_recorded"], df["derived_status"])
+    return df
