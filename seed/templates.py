@@ -23,7 +23,7 @@ from sqlalchemy import false
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.export import column_width
+from seed.export.cells import column_width
 from seed.importer.kinds import INDICATORS, KINDS, Kind
 
 TEMPLATE_VERSION = "1"
