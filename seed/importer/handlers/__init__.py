@@ -3,12 +3,10 @@
 Each module registers its kinds' handlers in HANDLERS (by kind name) when imported; importing this package imports
 them all."""
 
-from seed.importer.grid import header_forms
 from seed.importer.handlers import hazards, kpis, register, stations, work_plans
 from seed.importer.handlers.common import HANDLERS, Handler
 from seed.importer.handlers.hazards import hazard_key
 from seed.importer.handlers.register import business_key, cadre_key
-from seed.importer.values import parse_month
 
-__all__ = ["HANDLERS", "Handler", "business_key", "cadre_key", "hazard_key", "hazards", "header_forms", "kpis",
-           "parse_month", "register", "stations", "work_plans"]
+__all__ = ["HANDLERS", "Handler", "business_key", "cadre_key", "hazard_key", "hazards", "kpis", "register", "stations",
+           "work_plans"]
