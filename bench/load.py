@@ -46,7 +46,7 @@ import unicodedata
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,11 +54,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.run import AS_OF, FIGURE_PAGES, db_url, ensure_db  # noqa: E402
+from bench.wsclient import CLIENT_KIND, Run, judge, login_cookie, session  # noqa: E402
 
-CLIENT_KIND = "websocket-level client (Streamlit's BackMsg/ForwardMsg protocol on /_stcore/stream; no browser)"
-LOGGED_IN_MARK = "当前用户："  # the sidebar caption components/auth.sidebar_account draws for a logged-in account
-DATA_ELEMENTS = {"dataframe", "arrow_data_frame", "arrow_table", "table", "vega_lite_chart", "arrow_vega_lite_chart",
-                 "metric", "deck_gl_json_chart", "plotly_chart"}
+__all__ = ["Run", "judge", "free_port", "healthy", "stop"]  # tests import these from here
+
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -204,158 +203,6 @@ def rss_mb(pids: list[int]) -> float | None:
 def client_cpu_seconds() -> float:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return ru.ru_utime + ru.ru_stime
-
-
-# --- the websocket-level session --------------------------------------------------------------------
-
-
-@dataclass
-class Visit:
-    session: int
-    page: str
-    seconds: float
-    error: str = ""
-    elements: int = 0  # new elements the run drew
-    data_elements: int = 0  # tables, charts, metrics and maps among them
-    logged_in: bool = False
-
-
-@dataclass
-class Run:
-    """What one rerun_script brought back, up to its script_finished."""
-    seconds: float = 0.0
-    status: str = ""
-    elements: int = 0
-    data_elements: int = 0
-    headings: list[str] = field(default_factory=list)
-    exceptions: list[str] = field(default_factory=list)
-    logged_in: bool = False
-    page_not_found: bool = False
-    pages: dict[str, str] = field(default_factory=dict)  # page title -> page_script_hash (navigation message)
-    default_page: str = ""
-
-
-def login_cookie(database_url: str, username: str) -> str:
-    """A shian_session cookie for this account, signed with the database's secret as the app signs it."""
-    from sqlmodel import Session
-
-    from db.engine import dispose_engines, get_engine
-    from db.settings import get_settings
-    from services import auth
-
-    with Session(get_engine(database_url)) as session:
-        user = auth.get_user(session=session, username=username)
-        if user is None or not user["is_active"]:
-            raise SystemExit(f"no active account {username!r} in {database_url}")
-        secret = auth.session_secret(session=session)
-    dispose_engines()
-    token = auth.issue_session_token(user=user, secret=secret, hours=max(get_settings().session_hours, 1.0))
-    return f"shian_session={token}"
-
-
-async def rerun(ws, *, page_script_hash: str = "", page_name: str = "", timeout: float) -> Run:
-    """Send one rerun_script as the browser does on a page change and read until that run's script_finished."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    msg = BackMsg()
-    msg.rerun_script.query_string = ""
-    msg.rerun_script.page_script_hash = page_script_hash
-    msg.rerun_script.page_name = page_name
-    msg.rerun_script.widget_states.SetInParent()  # no widget touched: every widget at its default
-    run = Run()
-    started = time.perf_counter()
-    await ws.send(msg.SerializeToString())
-    async with asyncio.timeout(timeout):
-        while True:
-            fwd = ForwardMsg()
-            fwd.ParseFromString(await ws.recv())
-            kind = fwd.WhichOneof("type")
-            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                element = fwd.delta.new_element
-                etype = element.WhichOneof("type")
-                run.elements += 1
-                run.data_elements += etype in DATA_ELEMENTS
-                if etype == "heading":
-                    run.headings.append(element.heading.body)
-                elif etype == "markdown" and element.markdown.body.startswith(LOGGED_IN_MARK):
-                    run.logged_in = True
-                elif etype == "exception":
-                    run.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:200])
-            elif kind == "navigation":
-                run.pages = {p.page_name: p.page_script_hash for p in fwd.navigation.app_pages}
-                run.default_page = next((p.page_name for p in fwd.navigation.app_pages if p.is_default), "")
-            elif kind == "page_not_found":
-                run.page_not_found = True
-            elif kind == "script_finished":
-                status = ForwardMsg.ScriptFinishedStatus.Name(fwd.script_finished)
-                if fwd.script_finished in (ForwardMsg.FINISHED_EARLY_FOR_RERUN,
-                                           ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
-                    continue  # an st.rerun() inside the app: its next run is still this page change
-                run.status = status
-                run.seconds = time.perf_counter() - started
-                return run
-
-
-def judge(run: Run, page: str) -> str:
-    """Why this run does not count as a page the account saw with its data ('' when it does)."""
-    if run.exceptions:
-        return f"exception: {run.exceptions[0]}"
-    if run.status != "FINISHED_SUCCESSFULLY":
-        return f"script_finished {run.status}"
-    if run.page_not_found:
-        return "page not found"
-    if not run.logged_in:
-        return "not logged in (登录 page)" if "登录" in run.pages else "no logged-in account shown"
-    if not any(h == page or h.startswith(f"{page} ") for h in run.headings):
-        return f"no {page} heading (headings: {run.headings[:3]})"
-    if not run.data_elements:
-        return "no table, chart, metric or map"
-    return ""
-
-
-async def session(index: int, ws_url: str, cookie: str, pages: list[str], rounds: int, *, timeout: float,
-                  think: float) -> list[Visit]:
-    """One browser tab's worth of traffic: open "/", then the pages in turn, starting at a page of its own."""
-    import websockets
-
-    visits: list[Visit] = []
-
-    def record(page: str, run: Run | None, error: str, seconds: float) -> None:
-        visits.append(Visit(index, page, seconds, error, run.elements if run else 0,
-                            run.data_elements if run else 0, run.logged_in if run else False))
-
-    order = pages[index % len(pages):] + pages[:index % len(pages)]
-    # No keepalive pings: a server busy for seconds answers them late, which is a slow page, not a lost session.
-    try:
-        async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
-                                      max_size=None, open_timeout=timeout, ping_interval=None) as ws:
-            started = time.perf_counter()
-            try:
-                first = await rerun(ws, page_name="", timeout=timeout)  # "/": the navigation's default page
-            except TimeoutError:
-                record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
-                return visits
-            home = first.default_page or "(open)"
-            record(home, first, judge(first, home), first.seconds)
-            hashes = first.pages
-            for _ in range(rounds):
-                for page in order:
-                    if think:
-                        await asyncio.sleep(think)
-                    if page not in hashes:
-                        record(page, None, "not in this account's navigation", 0.0)
-                        continue
-                    started = time.perf_counter()
-                    try:
-                        run = await rerun(ws, page_script_hash=hashes[page], timeout=timeout)
-                    except TimeoutError:
-                        record(page, None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
-                        return visits  # the run may still be going: this websocket's later times would be wrong
-                    record(page, run, judge(run, page), run.seconds)
-    except (OSError, websockets.WebSocketException) as exc:
-        record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
-    return visits
 
 
 # --- one load level: N sessions, server and client measured around them ----------------------------

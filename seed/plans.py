@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from seed.schedule import month_end
+from services.rules.pacing import month_end
 
 OPEN, CLOSE = "（(〔[", "）)〕]"
 _ROLE_RE = re.compile(r"(牵头|分别负责|按职责分工负责|按职责负责|负责|配合)$")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 
 from seed.importer.values import nfkc
+from services.rules.pacing import month_end
 
 _RANGE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月?\s*[~\-–—至到]\s*(?:(\d{4})年)?(\d{1,2})月(?:底|末)?(?:前)?$")
 _BY_MONTH_END = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(?:底|末)(?:前|之前)?$")
@@ -17,10 +17,6 @@ _YEAR = re.compile(r"^(?:(\d{4})年)?(?:全年|年内)$")
 
 class WindowProblem(ValueError):
     pass
-
-
-def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def parse_window(text: str, year: int, previous_end: dt.date | None) -> tuple[dt.date, dt.date]:

@@ -1,6 +1,6 @@
 """Synthetic databases at county or city scale (issue 8): `python -m seed synth --scale county|city`.
 
-The same recipe as the demo database (seed/demo.py): the bureau's real spreadsheets imported as they are (stations,
+The same recipe as the demo database (seed/demo/): the bureau's real spreadsheets imported as they are (stations,
 task list, plans, indicators), then generated 示例 activity drawn from one random.Random(seed) by the demo's own
 generator, sized by a Scale. City scale adds generated stations (示例, with townships and the real stations' targets
 copied round-robin) up to 150. Before the demo's year (2022, months 1–10) come 14 earlier months, 2020-11 … 2021-12,
@@ -24,8 +24,12 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import get_setting, has_data, set_setting, write_session
-from seed import demo
-from seed.demo import DEFAULT_SEED, DISTRICT, YEAR, Context, DemoBuilder, Progress
+from seed.demo import base, vocab
+from seed.demo.accounts import demo_accounts
+from seed.demo.builder import DemoBuilder
+from seed.demo.context import Context
+from seed.demo.helpers import lineage, with_year
+from seed.demo.vocab import DEFAULT_SEED, DISTRICT, YEAR, Progress
 
 SYNTH_KEY = "synth_scale"
 # The months before the demo's year: (year, months, target as a share of 2022's).
@@ -43,7 +47,7 @@ class Scale:
 
 SCALES = {
     # The demo database's size: the 18 real stations.
-    "county": Scale("county", 18, demo.N_BUSINESSES, dict(demo.CADRE_COUNTS)),
+    "county": Scale("county", 18, vocab.N_BUSINESSES, dict(vocab.CADRE_COUNTS)),
     # A prefecture city: 150 stations, 150,000 businesses, 12,000 cadres, about 600,000 visits in the year.
     "city": Scale("city", 150, 150_000, {"市": 100, "县": 900, "乡": 4_500, "村": 6_500}, second_visit_chance=0.25),
     # For tests (hidden from --help): a few hundred rows, a second or two.
@@ -102,19 +106,19 @@ class SynthBuilder(DemoBuilder):
                 shares = sorted(rng.random() for _ in months)
                 shares[-1] = 1.0 if months[-1] == 12 else shares[-1]
                 start = (months[0] - 1) / 12  # 2020 starts in November: most of the year is done before
-                target_rows.append(demo.lineage(year=year, station_id=station_id, indicator_id=indicator_id,
+                target_rows.append(lineage(year=year, station_id=station_id, indicator_id=indicator_id,
                                                 target=goal))
                 for mo, f in zip(months, shares, strict=True):
-                    progress_rows.append(demo.lineage(
+                    progress_rows.append(lineage(
                         year=year, month=mo, station_id=station_id, indicator_id=indicator_id,
                         cumulative=float(round(final * (start + (1 - start) * f)))))
             self.insert(m.StationTarget, target_rows, f"{year}年任务目标（示例）")
             self.insert(m.StationProgress, progress_rows, f"{year}年任务进度（示例）")
             kpi_rows = []
             for k in kpis:
-                kpi_rows.append(demo.lineage(
+                kpi_rows.append(lineage(
                     name=k.name, unit=k.unit, target=k.target, direction=k.direction, pacing=k.pacing,
-                    baseline=k.baseline, due_date=demo.with_year(k.due_date, k.due_date.year - (YEAR - year))
+                    baseline=k.baseline, due_date=with_year(k.due_date, k.due_date.year - (YEAR - year))
                     if k.due_date else None, jurisdiction=k.jurisdiction, year=year, gauged=k.gauged,
                     rule_text=k.rule_text, source_doc=k.source_doc, source_article=k.source_article,
                     computed_from=k.computed_from))
@@ -130,7 +134,7 @@ class SynthBuilder(DemoBuilder):
                     value = base + (end - base) * mo / 12 if k.pacing == "ramp" else end * rng.uniform(0.97, 1.02)
                     if k.unit == "%":
                         value = min(1.0, max(0.0, value))
-                    readings.append(demo.lineage(kpi_id=ids[k.name], year=year, month=mo,
+                    readings.append(lineage(kpi_id=ids[k.name], year=year, month=mo,
                                                  value=round(value, 4 if k.unit == "%" else 0)))
             self.insert(m.KpiReading, readings, f"{year}年指标月报（示例）")
 
@@ -151,7 +155,7 @@ def add_stations(session: Session, total: int) -> int:
     for i in range(1, extra + 1):
         ring, k = divmod(i - 1, 12)  # spread around the district's centre, ring by ring (示例 positions)
         angle, radius = k * 30.0, 0.25 + 0.12 * ring
-        rows.append(demo.lineage(
+        rows.append(lineage(
             district_id=district.id if district else None, name=f"示例{i:03d}所", aliases=[], sort_order=top + i,
             lat=round(lat0 + radius * math.sin(math.radians(angle)), 6),
             lon=round(lon0 + radius * math.cos(math.radians(angle)), 6),
@@ -159,7 +163,7 @@ def add_stations(session: Session, total: int) -> int:
     conn.execute(insert(m.Station.__table__), rows)
     new = list(session.exec(select(m.Station).where(m.Station.is_demo.is_(True)).order_by(m.Station.sort_order)).all())
     conn.execute(insert(m.Township.__table__), [
-        demo.lineage(station_id=st.id, name=f"示例{st.sort_order - top:03d}{suffix}", code=None)
+        lineage(station_id=st.id, name=f"示例{st.sort_order - top:03d}{suffix}", code=None)
         for st in new for suffix in ("街道", "镇")])
     targets: dict[int, list[m.StationTarget]] = {}
     for t in session.exec(select(m.StationTarget).where(m.StationTarget.year == YEAR)
@@ -170,7 +174,7 @@ def add_stations(session: Session, total: int) -> int:
     for j, st in enumerate(new):
         if real:
             for t in targets[real[j % len(real)]]:
-                rows.append(demo.lineage(year=YEAR, station_id=st.id, indicator_id=t.indicator_id, target=t.target))
+                rows.append(lineage(year=YEAR, station_id=st.id, indicator_id=t.indicator_id, target=t.target))
     if rows:
         conn.execute(insert(m.StationTarget.__table__), rows)
     return len(new)
@@ -185,9 +189,9 @@ def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
     if has_data(engine):
         raise RuntimeError("数据库已有数据：合成数据只写入空数据库（请换一个 --db）")
     say("导入种子文件（真实的监管所、任务清单、工作要点与指标）…")
-    lines = demo.import_seed_files(engine, say=say)
+    lines = base.import_seed_files(engine, say=say)
     with write_session(engine) as session:
-        lines += demo._configure(session)
+        lines += base.configure(session)
         added = add_stations(session, scale.stations)
         if added:
             lines.append(f"示例监管所：{added}个（每所2个镇街，目标按真实监管所轮流复制）")
@@ -196,13 +200,13 @@ def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
         builder.run()
         say("生成2020年11月至2021年12月的任务进度与指标月报（示例）…")
         builder.history(random.Random(seed + 1))
-        set_setting(session, demo.DEMO_KEY, str(seed), "示例数据已生成（值为随机种子）；再次生成前须新建数据库")
+        set_setting(session, vocab.DEMO_KEY, str(seed), "示例数据已生成（值为随机种子）；再次生成前须新建数据库")
         set_setting(session, SYNTH_KEY, scale.name, "合成数据的规模（python -m seed synth）")
     if engine.dialect.name == "postgresql":  # planner statistics now, not when autovacuum gets round to it:
         with engine.begin() as conn:  # without them the 包保 aggregate ran for minutes at city scale
             conn.execute(text("ANALYZE"))
     lines += [f"{label}：{n}行" for label, n in builder.counts.items()]
-    lines += demo.demo_accounts(engine)
+    lines += demo_accounts(engine)
     lines.append(f"合成数据（{scale.name}）已生成（随机种子 {seed}），用时 {time.perf_counter() - started:.1f} 秒")
     return lines
 

@@ -19,7 +19,7 @@ from typing import Any
 ERROR_FILL = "FFC7CE"  # Excel's own "bad" fill (light red)
 ERROR_FONT = "9C0006"
 AUTHOR = "数据导入"
-SHEET = "错误说明"  # the importer skips a sheet of this name (core.ANNOTATION_SHEET)
+SHEET = "错误说明"  # the importer skips a sheet of this name (sheets.ANNOTATION_SHEET)
 HEADER = ("工作表", "单元格", "列", "原值", "说明")
 
 

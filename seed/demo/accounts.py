@@ -1,0 +1,56 @@
+"""The demo database's accounts and kiosk token (README)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from db import models as m
+from db.engine import get_setting
+from seed.demo.vocab import DEMO_USER
+
+# The demo database's accounts (README): username, role, station, display name. Password DEMO_PASSWORD for all.
+DEMO_ACCOUNTS = (
+    ("leader", "领导", None, "演示·领导"),
+    ("office", "食安办", None, "演示·食安办"),
+    ("mingshui", "监管所", "明水所", "演示·明水所"),
+    ("admin", "管理员", None, "演示·管理员"),
+)
+DEMO_PASSWORD = "demo1234"  # public, and only ever in the demo database
+DEMO_KIOSK_TOKEN, DEMO_KIOSK_LABEL = "demo-kiosk", "演示大屏"
+
+
+def demo_accounts(engine: Engine) -> list[str]:
+    """Create the demo accounts and kiosk token that are absent (demo database only). A plain commit, not a
+    write_session: accounts are not data, so caches stay valid. Returns a summary line when something was made."""
+    from services import auth
+
+    actor = auth.Actor(username=None, role=None, client=DEMO_USER)
+    made: list[str] = []
+    with Session(engine) as session:
+        if get_setting(session, "database_kind") != "demo":
+            return []
+        existing = set(session.exec(select(m.AppUser.username)).all())
+        shared_hash = None  # the password is public: one bcrypt run for all four keeps the build quick
+        for username, role, station_name, display in DEMO_ACCOUNTS:
+            if username in existing:
+                continue
+            station_id = None
+            if station_name is not None:
+                station_id = session.exec(select(m.Station.id).where(m.Station.name == station_name)).first()
+                if station_id is None:
+                    continue  # no such station in this database: no station account either
+            shared_hash = shared_hash or auth.hash_password(DEMO_PASSWORD)
+            session.add(m.AppUser(username=username, display_name=display, role=role, station_id=station_id,
+                                  password_hash=shared_hash))
+            auth.audit(session=session, username=None, role=None, client=actor.client, action="用户管理",
+                       target=username, detail={"操作": "新增演示账号", "角色": role})
+            made.append(f"{username}（{role}{'·' + station_name if station_name else ''}）")
+        session.commit()
+        kiosk_hash = hashlib.sha256(DEMO_KIOSK_TOKEN.encode()).hexdigest()
+        if session.exec(select(m.KioskToken.id).where(m.KioskToken.token_hash == kiosk_hash)).first() is None:
+            auth.create_kiosk_token(session=session, label=DEMO_KIOSK_LABEL, token=DEMO_KIOSK_TOKEN, actor=actor)
+            made.append(f"大屏令牌“{DEMO_KIOSK_LABEL}”")
+    return [f"演示账号：{'、'.join(made)}（密码与令牌见 README）"] if made else []

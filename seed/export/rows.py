@@ -1,0 +1,352 @@
+"""What one kind's export holds: its header and rows in the importer's layout, one builder per kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import false, func, true
+from sqlmodel import Session, select
+
+from db import models as m
+from seed.export.cells import COUNT, NO_YEAR, join_list, percent_text, whole, yes_no
+from seed.importer.kinds import KINDS, Kind
+
+
+@dataclass
+class Built:
+    columns: list[str]
+    rows: list[list[Any]]
+    year: int | None = None
+    types: dict[str, str] = field(default_factory=dict)  # label -> Col.type (COUNT for indicator columns)
+    plans: list[dict[str, Any]] = field(default_factory=list)  # 工作要点: one entry per plan, for the sheets
+
+
+def kind_spec(kind: str) -> Kind:
+    if kind not in KINDS:
+        raise ValueError(f"未知的类型“{kind}”，可选：{'、'.join(KINDS)}")
+    return KINDS[kind]
+
+
+def live(model, include_demo: bool):
+    """The demo filter as a WHERE clause (True when demo rows are wanted)."""
+    return true() if include_demo else model.is_demo == false()
+
+
+def stations_of(s: Session) -> dict[int, m.Station]:
+    rows = s.exec(select(m.Station).order_by(m.Station.sort_order, m.Station.id)).all()
+    return {st.id: st for st in rows}
+
+
+def station_rank(stations: dict[int, m.Station]) -> dict[int, int]:
+    return {sid: i for i, sid in enumerate(stations)}
+
+
+def indicators_of(s: Session) -> dict[int, m.TaskIndicator]:
+    rows = s.exec(select(m.TaskIndicator).order_by(m.TaskIndicator.sort_order, m.TaskIndicator.id)).all()
+    return {i.id: i for i in rows}
+
+
+def _latest_year(s: Session, model, include_demo: bool) -> int | None:
+    return s.exec(select(func.max(model.year)).where(live(model, include_demo))).one()
+
+
+def _types(kind: Kind) -> dict[str, str]:
+    return {c.label: c.type for c in kind.columns}
+
+
+BUILDERS: dict[str, Any] = {}
+
+
+def builder(name: str):
+    def wrap(fn):
+        BUILDERS[name] = fn
+        return fn
+
+    return wrap
+
+
+@builder("区县")
+def _districts(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["区县"]
+    rows = []
+    for d in s.exec(select(m.District).where(live(m.District, demo)).order_by(m.District.id)).all():
+        wan = whole(d.population / 10000) if d.population is not None else None
+        rows.append([d.name, d.code, wan, d.population_year, d.population_source])
+    return Built([c.label for c in k.columns], rows, None, _types(k))
+
+
+@builder("监管所")
+def _station_rows(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["监管所"]
+    districts = {d.id: d.name for d in s.exec(select(m.District)).all()}
+    towns: dict[int, list[str]] = defaultdict(list)
+    for t in s.exec(select(m.Township).order_by(m.Township.id)).all():
+        towns[t.station_id].append(t.name)
+    rows = []
+    for st in s.exec(select(m.Station).where(live(m.Station, demo))
+                     .order_by(m.Station.sort_order, m.Station.id)).all():
+        rows.append([st.name, join_list(towns.get(st.id, [])), st.lat, st.lon, st.coord_precision, st.coord_note,
+                     join_list(list(st.aliases or [])), districts.get(st.district_id)])
+    return Built([c.label for c in k.columns], rows, None, _types(k))
+
+
+def _wide(s: Session, model, value_field: str, year: int | None, demo: bool, *, by_month: bool) -> Built:
+    kind = KINDS["任务进度" if by_month else "任务清单"]
+    year = year if year is not None else _latest_year(s, model, demo)
+    stations, indicators = stations_of(s), indicators_of(s)
+    rank = station_rank(stations)
+    cells: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)  # (month, station) -> indicator -> value
+    used: set[int] = set()
+    if year is not None:
+        for r in s.exec(select(model).where(model.year == year, live(model, demo))).all():
+            cells[(r.month if by_month else 0, r.station_id)][r.indicator_id] = getattr(r, value_field)
+            used.add(r.indicator_id)
+    inds = [i for i in indicators.values() if i.id in used] or list(indicators.values())
+    fixed = [c.label for c in kind.columns]
+    reported: dict[tuple[int, int], dt.date] = {}
+    if by_month and year is not None:
+        for sub in s.exec(select(m.MonthlySubmission).where(
+                m.MonthlySubmission.year == year, m.MonthlySubmission.kind == "任务进度")).all():
+            reported[(sub.month, sub.station_id)] = sub.report_date
+    rows = []
+    for (month, sid) in sorted(cells, key=lambda k: (k[0], rank.get(k[1], 1 << 30))):
+        values = [whole(cells[(month, sid)].get(i.id)) for i in inds]
+        lead: list[Any] = [stations[sid].name]
+        if by_month:
+            lead += [month, reported.get((month, sid))]
+        rows.append(lead + values)
+    types = {**_types(kind), **{i.name: COUNT for i in inds}}
+    return Built(fixed + [i.name for i in inds], rows, year, types)
+
+
+@builder("任务清单")
+def _targets(s: Session, year: int | None, demo: bool) -> Built:
+    return _wide(s, m.StationTarget, "target", year, demo, by_month=False)
+
+
+@builder("任务进度")
+def _progress(s: Session, year: int | None, demo: bool) -> Built:
+    return _wide(s, m.StationProgress, "cumulative", year, demo, by_month=True)
+
+
+@builder("任务明细")
+def _items(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["任务明细"]
+    stations, indicators = stations_of(s), indicators_of(s)
+    rank = station_rank(stations)
+    stmt = select(m.TaskItem).where(live(m.TaskItem, demo))
+    if year is not None:
+        stmt = stmt.where(m.TaskItem.year == year)
+    items = sorted(s.exec(stmt).all(), key=lambda t: (t.year, rank.get(t.station_id, 1 << 30),
+                                                      indicators[t.indicator_id].sort_order, t.id))
+    rows = [[t.year, stations[t.station_id].name, indicators[t.indicator_id].code, t.name, t.business_name,
+             t.planned_month, t.status, t.completed_date, yes_no(t.video_online)] for t in items]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("配档表")
+def _milestones(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["配档表"]
+    year = year if year is not None else _latest_year(s, m.ScheduleMilestone, demo)
+    rows = []
+    if year is not None:
+        for r in s.exec(select(m.ScheduleMilestone).where(m.ScheduleMilestone.year == year,
+                                                          live(m.ScheduleMilestone, demo))
+                        .order_by(m.ScheduleMilestone.row_order)).all():
+            rows.append([r.time_text, r.focus, r.measures, r.note, r.status])
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("工作要点")
+def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["工作要点"]
+    stmt = select(m.PlanDocument).where(live(m.PlanDocument, demo))
+    if year is not None:
+        stmt = stmt.where(m.PlanDocument.year == year)
+    docs = s.exec(stmt.order_by(m.PlanDocument.id)).all()
+    rows, plans = [], []
+    for doc in docs:
+        tasks = s.exec(select(m.PlanTask).where(m.PlanTask.plan_id == doc.id).order_by(m.PlanTask.number)).all()
+        plans.append({"title": doc.title, "issuer": doc.issuer, "jurisdiction": doc.jurisdiction, "year": doc.year,
+                      "sheet": doc.src_sheet or next((t.src_sheet for t in tasks if t.src_sheet), None),
+                      "first": len(rows), "count": len(tasks)})
+        for t in tasks:
+            deadline = None if t.deadline_is_default or t.deadline is None else t.deadline.isoformat()
+            rows.append([t.number, t.section, t.title, t.text, deadline, doc.title, doc.issuer, doc.jurisdiction,
+                         doc.year])
+    return Built([c.label for c in k.columns], rows, year, _types(k), plans)
+
+
+@builder("工作要点进展")
+def _plan_status(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["工作要点进展"]
+    stmt = (select(m.PlanTaskStatus, m.PlanTask, m.PlanDocument)
+            .join(m.PlanTask, m.PlanTask.id == m.PlanTaskStatus.task_id)
+            .join(m.PlanDocument, m.PlanDocument.id == m.PlanTask.plan_id)
+            .where(live(m.PlanTaskStatus, demo)))
+    if year is not None:
+        stmt = stmt.where(m.PlanTaskStatus.year == year)
+    stmt = stmt.order_by(m.PlanTaskStatus.year, m.PlanTaskStatus.month, m.PlanDocument.id, m.PlanTask.number)
+    rows = [[doc.title, doc.year, task.number, st.year, st.month, st.status, st.delay_reason, st.notes]
+            for st, task, doc in s.exec(stmt).all()]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+def _kpi_number(value: float | None, unit: str) -> object:
+    return percent_text(value) if unit == "%" else whole(value)
+
+
+@builder("指标")
+def _kpis(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["指标"]
+    stmt = select(m.Kpi).where(live(m.Kpi, demo))
+    if year is not None:
+        stmt = stmt.where(m.Kpi.year == year)
+    rows = []
+    for kpi in s.exec(stmt.order_by(m.Kpi.year, m.Kpi.id)).all():
+        rows.append([kpi.name, kpi.unit, _kpi_number(kpi.target, kpi.unit), "≤" if kpi.direction == "<=" else "≥",
+                     kpi.pacing, _kpi_number(kpi.baseline, kpi.unit), kpi.due_date, kpi.jurisdiction, kpi.year,
+                     yes_no(kpi.gauged), kpi.rule_text, kpi.source_doc, kpi.source_article])
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("指标月报")
+def _kpi_readings(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["指标月报"]
+    stmt = (select(m.KpiReading, m.Kpi).join(m.Kpi, m.Kpi.id == m.KpiReading.kpi_id)
+            .where(live(m.KpiReading, demo), m.Kpi.computed_from.is_(None)))
+    if year is not None:
+        stmt = stmt.where(m.KpiReading.year == year)
+    stmt = stmt.order_by(m.KpiReading.year, m.KpiReading.month, m.Kpi.id)
+    rows = [[kpi.name, kpi.jurisdiction, r.year, r.month, _kpi_number(r.value, kpi.unit), whole(r.numerator),
+             whole(r.denominator)] for r, kpi in s.exec(stmt).all()]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def _code_columns(code: str | None) -> tuple[str | None, str | None]:
+    """(统一社会信用代码, 许可证编号): an 18-character credit code goes left, any other code right."""
+    if not code:
+        return None, None
+    return (code, None) if len(code) == 18 and USCC_RE.match(code) else (None, code)
+
+
+@builder("包保主体")
+def _businesses(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["包保主体"]
+    stations = stations_of(s)
+    rank = station_rank(stations)
+    towns = {t.id: t.name for t in s.exec(select(m.Township)).all()}
+    rows = []
+    for b in sorted(s.exec(select(m.Business).where(live(m.Business, demo))).all(),
+                    key=lambda b: (rank.get(b.station_id, 1 << 30), b.id)):
+        uscc, license_no = _code_columns(b.code)
+        rows.append([uscc, license_no, b.name, b.sector, b.subtype, b.tier, b.risk_level, stations[b.station_id].name,
+                     towns.get(b.township_id), b.address, b.lat, b.lon, b.status])
+    return Built([c.label for c in k.columns], rows, None, _types(k))
+
+
+@builder("包保干部")
+def _cadres(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["包保干部"]
+    stations = stations_of(s)
+    rows = [[c.code, c.name, c.level, c.unit, c.title, stations[c.station_id].name if c.station_id else None]
+            for c in s.exec(select(m.Cadre).where(live(m.Cadre, demo)).order_by(m.Cadre.id)).all()]
+    return Built([c.label for c in k.columns], rows, None, _types(k))
+
+
+def _people(s: Session) -> tuple[dict[int, m.Cadre], dict[int, m.Business], dict[int, m.Station]]:
+    cadres = {c.id: c for c in s.exec(select(m.Cadre)).all()}
+    businesses = {b.id: b for b in s.exec(select(m.Business)).all()}
+    return cadres, businesses, stations_of(s)
+
+
+def _who(cadre: m.Cadre, biz: m.Business, stations: dict[int, m.Station]) -> list[Any]:
+    """干部编号, 干部姓名, 干部单位, 主体编码, 主体名称, 监管所: the columns the importer finds both by."""
+    return [cadre.code, cadre.name, cadre.unit, biz.code, biz.name, stations[biz.station_id].name]
+
+
+@builder("包保关系")
+def _assignments(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["包保关系"]
+    cadres, businesses, stations = _people(s)
+    stmt = select(m.Assignment).where(live(m.Assignment, demo))
+    if year is not None:  # in force at some time of the year
+        stmt = stmt.where(m.Assignment.start_date <= dt.date(year, 12, 31))
+        stmt = stmt.where((m.Assignment.end_date.is_(None)) | (m.Assignment.end_date >= dt.date(year, 1, 1)))
+    rows = [_who(cadres[a.cadre_id], businesses[a.business_id], stations) + [a.start_date, a.end_date]
+            for a in s.exec(stmt.order_by(m.Assignment.start_date, m.Assignment.id)).all()]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("督导记录")
+def _visits(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["督导记录"]
+    cadres, businesses, stations = _people(s)
+    stmt = select(m.Visit).where(live(m.Visit, demo))
+    if year is not None:
+        stmt = stmt.where(m.Visit.visit_date >= dt.date(year, 1, 1), m.Visit.visit_date <= dt.date(year, 12, 31))
+    rows = []
+    for v in s.exec(stmt.order_by(m.Visit.visit_date, m.Visit.id)).all():
+        who = _who(cadres[v.cadre_id], businesses[v.business_id], stations)
+        rows.append([v.record_no, v.visit_date, *who, v.method, v.problems_found, v.note])
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("问题")
+def _problems(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["问题"]
+    stmt = (select(m.Problem, m.Visit).join(m.Visit, m.Visit.id == m.Problem.visit_id)
+            .where(live(m.Problem, demo)))
+    if year is not None:
+        stmt = stmt.where(m.Visit.visit_date >= dt.date(year, 1, 1), m.Visit.visit_date <= dt.date(year, 12, 31))
+    stmt = stmt.order_by(m.Visit.visit_date, m.Visit.id, m.Problem.seq)
+    # The importer finds a visit by its 记录编号, or by its key when it has none.
+    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date]
+            for p, v in s.exec(stmt).all()]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("风险隐患")
+def _hazard_reports(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["风险隐患"]
+    stations = stations_of(s)
+    rank = station_rank(stations)
+    stmt = select(m.HazardReport).where(live(m.HazardReport, demo))
+    if year is not None:
+        stmt = stmt.where(m.HazardReport.year == year)
+    reports = sorted(s.exec(stmt).all(), key=lambda r: (r.year, r.month, rank.get(r.station_id, 1 << 30)))
+    rows = [[stations[r.station_id].name, r.year, r.month, r.entities_checked, r.hazards_found, r.hazards_rectified,
+             r.cases_opened, r.report_date] for r in reports]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+@builder("隐患清单")
+def _hazards(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["隐患清单"]
+    stations = stations_of(s)
+    rank = station_rank(stations)
+    stmt = select(m.Hazard).where(live(m.Hazard, demo))
+    if year is not None:
+        stmt = stmt.where(m.Hazard.year == year)
+    hazards = sorted(s.exec(stmt).all(), key=lambda h: (h.year, h.month, rank.get(h.station_id, 1 << 30),
+                                                       h.found_date, h.id))
+    ids = sorted({h.business_id for h in hazards if h.business_id is not None})
+    codes = dict(s.exec(select(m.Business.id, m.Business.code).where(m.Business.id.in_(ids))).all()) if ids else {}
+    # The importer links a business by its code, else by name within the station: the same link on re-import.
+    rows = [[h.code, stations[h.station_id].name, h.year, h.month, h.business_name, codes.get(h.business_id),
+             h.description, h.found_date, h.deadline, h.status, h.rectified_date] for h in hazards]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
+
+
+def build(kind: str, *, session: Session, year: int | None = None, include_demo: bool = False) -> Built:
+    kind_spec(kind)
+    if kind in NO_YEAR:
+        year = None
+    return BUILDERS[kind](session, year, include_demo)

@@ -1,0 +1,232 @@
+"""The 包保 register: businesses, cadres, assignments, visits and their problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlmodel import Session, select
+
+from db import models as m
+from db.changelog import Writer
+from seed.importer.handlers.common import Stations, duplicates, handler, upsert_row
+from seed.importer.job import Record, SheetJob
+from seed.importer.values import squash
+
+# --- 包保 register --------------------------------------------------------------------------
+
+
+def business_key(code: str | None, name: str, station_name: str, address: str | None) -> str:
+    if code:
+        return code
+    return "|".join([squash(name), squash(station_name), squash(address or "")])
+
+
+def cadre_key(code: str | None, name: str, unit: str) -> str:
+    return code or f"{squash(name)}|{squash(unit)}"
+
+
+@handler("包保主体")
+def businesses(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    stations = Stations(job, session)
+    townships = {squash(t.name): t for t in session.exec(select(m.Township)).all()}
+    resolved = []
+    for rec in job.records:
+        v = rec.values
+        sid = stations.resolve(rec)
+        tw_id = None
+        if v.get("township"):
+            tw = townships.get(squash(v["township"]))
+            if tw is None:
+                job.error(rec.row0, rec.cells["township"], "未知的镇街", v["township"])
+            else:
+                tw_id = tw.id
+        if sid is None:
+            continue
+        code = v.get("uscc") or v.get("license")
+        if v.get("uscc") and len(v["uscc"]) != 18:
+            job.error(rec.row0, rec.cells["uscc"], "统一社会信用代码应为18位", rec.raw["uscc"])
+        key = business_key(code, v["name"] or "", stations.matcher.names[sid], v.get("address"))
+        resolved.append((rec, sid, tw_id, code, key))
+    key_of = {id(rec): key for rec, *_x, key in resolved}  # one pass, not a scan per row
+    duplicates(job, [r for r, *_ in resolved], lambda r: key_of[id(r)], "name", "主体（编码或名称+监管所+地址）")
+    if job.has_errors:
+        return
+    writer.prefetch_keys(m.Business, ("key",), [(k,) for *_x, k in resolved])
+    for rec, sid, tw_id, code, key in resolved:
+        v = rec.values
+        upsert_row(job, writer, m.Business, {"key": key},
+                {"code": code, "name": v["name"], "sector": v["sector"], "subtype": v.get("subtype"),
+                 "tier": v["tier"], "risk_level": v["risk_level"], "station_id": sid, "township_id": tw_id,
+                 "address": v.get("address"), "lat": v.get("lat"), "lon": v.get("lon"),
+                 "status": v.get("status") or "在营"}, rec)
+
+
+@handler("包保干部")
+def cadres(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    stations = Stations(job, session)
+    resolved = []
+    for rec in job.records:
+        v = rec.values
+        sid = stations.resolve(rec, required=False) if v.get("station") else None
+        resolved.append((rec, sid, cadre_key(v.get("code"), v["name"] or "", v["unit"] or "")))
+    duplicates(job, job.records, lambda r: cadre_key(r.values.get("code"), r.values.get("name") or "",
+                                                      r.values.get("unit") or ""), "name", "干部（编号或姓名+单位）")
+    if job.has_errors:
+        return
+    writer.prefetch_keys(m.Cadre, ("key",), [(k,) for *_x, k in resolved])
+    for rec, sid, key in resolved:
+        v = rec.values
+        upsert_row(job, writer, m.Cadre, {"key": key},
+                {"code": v.get("code"), "name": v["name"], "level": v["level"], "unit": v["unit"],
+                 "title": v.get("title"), "station_id": sid}, rec)
+
+
+class People:
+    """Finds cadres and businesses named in a row, by code or by name (+ unit / station)."""
+
+    def __init__(self, job: SheetJob, session: Session, records: list[Record]):
+        self.job = job
+        self.stations = Stations(job, session)
+        self.cadres: dict[str, int] = {}
+        self.cadre_keys: dict[int, str] = {}
+        for c in session.exec(select(m.Cadre.id, m.Cadre.key, m.Cadre.code)).all():
+            self.cadres[c.key] = c.id
+            if c.code:
+                self.cadres[c.code] = c.id
+            self.cadre_keys[c.id] = c.key
+        codes = {r.values.get("business_code") for r in records if r.values.get("business_code")}
+        # names matter only on rows without a code (a row with a code is found by its code)
+        names = {squash(r.values.get("business_name")) for r in records
+                 if r.values.get("business_name") and not r.values.get("business_code")}
+        self.biz_by_code: dict[str, tuple[int, str]] = {}
+        self.biz_by_name: dict[str, list[tuple[int, int, str]]] = {}
+        code_list = list(codes)
+        for i in range(0, len(code_list), 500):
+            for b in session.exec(select(m.Business.id, m.Business.code, m.Business.key)
+                                  .where(m.Business.code.in_(code_list[i : i + 500]))).all():
+                self.biz_by_code[b.code] = (b.id, b.key)
+        if names:
+            for b in session.exec(select(m.Business.id, m.Business.name, m.Business.station_id, m.Business.key)).all():
+                sq = squash(b.name)
+                if sq in names:
+                    self.biz_by_name.setdefault(sq, []).append((b.id, b.station_id, b.key))
+
+    def cadre(self, rec: Record) -> tuple[int, str] | None:
+        v = rec.values
+        key = v.get("cadre_code") or (cadre_key(None, v.get("cadre_name") or "", v.get("cadre_unit") or "")
+                                      if v.get("cadre_name") else None)
+        if not key:
+            self.job.error(rec.row0, rec.cells.get("cadre_code") or rec.cells.get("cadre_name"), "缺少干部编号或干部姓名")
+            return None
+        cid = self.cadres.get(key)
+        if cid is None:
+            col = rec.cells.get("cadre_code") if v.get("cadre_code") else rec.cells.get("cadre_name")
+            self.job.error(rec.row0, col, "未找到该包保干部，请先导入包保干部表",
+                           v.get("cadre_code") or v.get("cadre_name"))
+            return None
+        return cid, self.cadre_keys[cid]
+
+    def business(self, rec: Record) -> tuple[int, str] | None:
+        v = rec.values
+        if v.get("business_code"):
+            hit = self.biz_by_code.get(v["business_code"])
+            if hit is None:
+                self.job.error(rec.row0, rec.cells["business_code"], "未找到该主体，请先导入包保主体表", v["business_code"])
+            return hit
+        if not v.get("business_name"):
+            self.job.error(rec.row0, rec.cells.get("business_name"), "缺少主体编码或主体名称")
+            return None
+        hits = self.biz_by_name.get(squash(v["business_name"]), [])
+        sid = self.stations.resolve(rec) if v.get("station") else None
+        if sid is not None:
+            hits = [h for h in hits if h[1] == sid]
+        if len(hits) == 1:
+            return hits[0][0], hits[0][2]
+        msg = "未找到该主体，请先导入包保主体表" if not hits else "同名主体不止一个，请填写主体编码或监管所"
+        self.job.error(rec.row0, rec.cells["business_name"], msg, v["business_name"])
+        return None
+
+
+@handler("包保关系")
+def assignments(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    people = People(job, session, job.records)
+    resolved = []
+    for rec in job.records:
+        c, b = people.cadre(rec), people.business(rec)
+        v = rec.values
+        if v.get("end_date") and v.get("start_date") and v["end_date"] < v["start_date"]:
+            job.error(rec.row0, rec.cells["end_date"], "结束日期早于开始日期", rec.raw["end_date"])
+        if c and b:
+            resolved.append((rec, c[0], b[0]))
+    if job.has_errors:
+        return
+    for rec, cid, bid in resolved:
+        upsert_row(job, writer, m.Assignment, {"cadre_id": cid, "business_id": bid, "start_date": rec.values["start_date"]},
+                {"end_date": rec.values.get("end_date")}, rec)
+
+
+@handler("督导记录")
+def visits(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    people = People(job, session, job.records)
+    resolved = []
+    order: Counter = Counter()
+    for rec in job.records:
+        v = rec.values
+        c, b = people.cadre(rec), people.business(rec)
+        if not (c and b and v.get("visit_date") and v.get("method")):
+            continue
+        if v.get("record_no"):
+            key = v["record_no"]
+        else:
+            base = f"{v['visit_date'].isoformat()}|{c[1]}|{b[1]}|{v['method']}"
+            order[base] += 1
+            key = f"{base}|{order[base]}"
+        resolved.append((rec, key, c[0], b[0]))
+    first: dict[str, int] = {}
+    for rec, key, *_ in resolved:
+        if key in first:
+            job.error(rec.row0, rec.cells.get("record_no"), f"记录编号与第{first[key] + 1}行重复", rec.raw.get("record_no"))
+        first.setdefault(key, rec.row0)
+    if job.has_errors:
+        return
+    items = []
+    for rec, key, cid, bid in resolved:
+        v = rec.values
+        items.append(((key,), {"record_no": v.get("record_no"), "visit_date": v["visit_date"], "cadre_id": cid,
+                               "business_id": bid, "method": v["method"],
+                               "problems_found": v.get("problems_found") or 0, "note": v.get("note")},
+                      job.sheet, rec.row0 + 1))
+    for status in writer.upsert_many(m.Visit, ("key",), items):  # registers run to 100k rows: in bulk (issue 8)
+        job.counts.add(status)
+
+
+@handler("问题")
+def problems(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    nos = list({r.values.get("record_no") for r in job.records if r.values.get("record_no")})
+    found: dict[str, int] = {}
+    for i in range(0, len(nos), 500):
+        chunk = nos[i : i + 500]
+        for row in session.exec(select(m.Visit.id, m.Visit.record_no, m.Visit.key)
+                                .where((m.Visit.record_no.in_(chunk)) | (m.Visit.key.in_(chunk)))).all():
+            found[row.record_no or row.key] = row.id
+            found[row.key] = row.id
+    resolved = []
+    for rec in job.records:
+        v = rec.values
+        vid = found.get(v.get("record_no") or "")
+        if vid is None:
+            job.error(rec.row0, rec.cells["record_no"], "未找到该督导记录，请先导入督导记录", v.get("record_no"))
+            continue
+        if v.get("status") in m.PROBLEM_CLOSED and not v.get("closed_date"):
+            job.error(rec.row0, rec.cells.get("closed_date", rec.cells["record_no"]), "已整改或已销号的问题需填写销号日期")
+        resolved.append((rec, vid))
+    duplicates(job, job.records, lambda r: (r.values.get("record_no"), r.values.get("seq")), "seq", "同一督导记录的问题序号")
+    if job.has_errors:
+        return
+    for rec, vid in resolved:
+        v = rec.values
+        status = v.get("status") or ("已销号" if v.get("closed_date") else "待整改")
+        upsert_row(job, writer, m.Problem, {"visit_id": vid, "seq": v["seq"]},
+                {"description": v["description"], "deadline": v.get("deadline"), "status": status,
+                 "closed_date": v.get("closed_date")}, rec)
