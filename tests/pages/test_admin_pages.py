@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from db import accounts as store
 from db import models as m
 from db.engine import get_engine
-from services import auth
+from services import accounts, auth
+from services.rules import passwords
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
@@ -21,7 +23,7 @@ NEW_PASSWORD = "Zq7-wx9!pass"
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
 
 
 @pytest.fixture
@@ -148,7 +150,7 @@ def test_resetting_a_password(url, monkeypatch):
     button(at, "重置密码").click().run()
     assert not at.error, errors(at)
     with session(url) as s:
-        assert auth.verify_password(NEW_PASSWORD, auth._get_user(s, "office").password_hash)
+        assert passwords.verify_password(NEW_PASSWORD, store.get_user_row(s, "office").password_hash)
     [row] = audit_rows(url, action="用户管理", target="office", username="admin")
     assert row.detail == {"操作": "修改密码"}
 
@@ -208,7 +210,7 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
     token, link = (c.value for c in at.code)
     assert link == f"http://<服务器地址>/kiosk?token={token}"
     with session(url) as s:
-        assert auth.check_kiosk_token(session=s, token=token)
+        assert accounts.check_kiosk_token(session=s, token=token)
         row = s.exec(select(m.KioskToken).where(m.KioskToken.label == "二楼会议室")).one()
     assert token not in table(at, "编号").to_csv()
     at.run()
@@ -218,7 +220,7 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
     button(at, "停用令牌").click().run()
     assert not at.error, errors(at)
     with session(url) as s:
-        assert not auth.check_kiosk_token(session=s, token=token)
+        assert not accounts.check_kiosk_token(session=s, token=token)
     details = [r.detail["操作"] for r in audit_rows(url, target="二楼会议室", username="admin")]
     assert details == ["新增大屏令牌", "停用大屏令牌"]
 
