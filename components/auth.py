@@ -18,6 +18,7 @@ import streamlit as st
 
 from services import accounts, auth
 from services.rules import fmt
+from services.rules.passwords import MAX_USERNAME_LENGTH
 from services.rules.permissions import KIOSK
 from services.rules.viewer import NOBODY, Viewer
 
@@ -194,7 +195,7 @@ def _login_form_body() -> None:
     st.title("食安督导看板")
     with st.form("login", enter_to_submit=True):
         st.subheader("登录")
-        username = st.text_input("用户名", key="login_username", max_chars=auth.MAX_USERNAME_LENGTH,
+        username = st.text_input("用户名", key="login_username", max_chars=MAX_USERNAME_LENGTH,
                                  autocomplete="username")
         password = st.text_input("密码", type="password", key="login_password", max_chars=256,
                                  autocomplete="current-password")

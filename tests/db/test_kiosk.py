@@ -12,7 +12,6 @@ from components import kiosk
 from db import models as m
 from db.engine import get_setting, set_setting
 from db.migrate import upgrade
-from services import auth
 from services import kiosk as kdb
 from services.rules import permissions
 from services.rules.viewer import Viewer
@@ -31,7 +30,7 @@ def session(sqlite_url):
     dispose_engines()
 
 
-def actor(role: str | None) -> auth.Actor:
+def actor(role: str | None) -> Viewer:
     return Viewer(username="someone", role=role, client=WEB)
 
 

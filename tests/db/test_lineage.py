@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from db import models as m
 from seed.importer import import_files, import_paths, undo_batch
-from services import auth, entry, lineage
+from services import entry, lineage
+from services.rules.localtime import local_time_label
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
 from tests.seed.fixtures import HEADERS, SEED_DATA, task_rows, xlsx
@@ -81,7 +82,7 @@ def test_entry_save_names_who_and_when_and_undo_is_shown(imported):
     assert (done["value"], done["month"], done["batch_id"]) == (9, "2022年10月", result.batch_id)
     with Session(imported) as s:
         at = s.get(m.ImportBatch, result.batch_id).created_at
-    assert done["source"] == f"数据填报：office 于 {auth.local_time_label(at)} 保存（批次 #{result.batch_id}）"
+    assert done["source"] == f"数据填报：office 于 {local_time_label(at)} 保存（批次 #{result.batch_id}）"
     with Session(imported) as s:
         undo_batch(s, result.batch_id)
         s.commit()
@@ -130,7 +131,7 @@ def test_kpi_reading_lineage(engine):
 
 def test_lineage_is_for_whoever_reads_the_figure(imported):
     sid = station_id(imported, "双山所")
-    mingshui = {"username": "mingshui", "role": "监管所", "station_id": station_id(imported, "明水所")}
+    mingshui = Viewer(username="mingshui", role="监管所", station_id=station_id(imported, "明水所"))
     with Session(imported) as s:
         # a 监管所 account reads every station's figures, so their lineage too
         assert len(lineage.station_figures(session=s, viewer=mingshui, year=2022, month=10, station_id=sid)) == 8

@@ -14,6 +14,7 @@ from db import models as m
 from db.engine import get_engine
 from services import accounts, auth
 from services.rules import passwords
+from services.rules.localtime import LOCAL_TZ
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
@@ -230,8 +231,8 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
 
 def test_the_audit_page_shows_rows_and_filters_them(url, monkeypatch):
     with session(url) as s:
-        auth.audit(session=s, username="office", role="食安办", client="10.0.0.9", action="导入", target="任务进度",
-                   detail={"行数": 3})
+        store.add_audit(s, username="office", role="食安办", client="10.0.0.9", action="导入", target="任务进度",
+                        detail={"行数": 3})
         s.commit()
     at = admin_page(url, monkeypatch, AUDIT)
     everything = table(at, "详情")
@@ -247,7 +248,7 @@ def test_the_audit_page_shows_rows_and_filters_them(url, monkeypatch):
     at.text_input(key="audit-user").input("OFF").run()
     assert set(table(at, "详情")["用户"]) == {"office"}
 
-    yesterday = dt.datetime.now(auth.LOCAL_TZ).date() - dt.timedelta(days=1)
+    yesterday = dt.datetime.now(LOCAL_TZ).date() - dt.timedelta(days=1)
     at.date_input(key="audit-days").set_value((yesterday - dt.timedelta(days=5), yesterday)).run()
     assert table(at, "详情").empty
     assert not at.download_button  # nothing to export
