@@ -112,7 +112,7 @@ def kiosk_principal() -> Viewer:
     if not token:
         return st.session_state.get(_KIOSK_KEY) or NOBODY
     ok = accounts.check_kiosk_token(token=token)
-    principal = Viewer(role=KIOSK, display_name="大屏", client=client()) if ok else None
+    principal = Viewer(role=KIOSK, display_name="大屏") if ok else None  # a screen writes nothing: no client
     st.session_state[_KIOSK_KEY] = principal
     return principal or NOBODY
 

@@ -18,7 +18,7 @@ from db.engine import data_version, get_engine, set_setting
 from seed.importer import undo_batch
 from services import entry, metrics, submissions
 from services.rules import fmt
-from services.rules.viewer import Viewer
+from services.rules.viewer import NOBODY, Viewer
 from tests.db.factories import Factory
 
 D = dt.date
@@ -227,7 +227,7 @@ def test_the_station_scope(small):
         save(small, small.mingshui, counts(1, 1), station=small.b)
     with Session(small.engine) as s, pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
         entry.hazard_entry_frame(session=s, viewer=small.mingshui, station_id=small.b, year=YEAR, month=MONTH)
-    for who in (LEADER, None, {"role": "kiosk", "station_id": None}):
+    for who in (LEADER, NOBODY, Viewer(role="kiosk")):
         with pytest.raises(PermissionError, match="当前账号无权操作“数据填报”"):
             save(small, who, counts(1, 1))
     assert snapshot(small.engine) == before
