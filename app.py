@@ -1,11 +1,11 @@
 """The frame: page config, who is looking, navigation by role, the period selector and the demo banner — on every run
 and branch. A page a role may not see is not in its navigation, so a direct link to it is "not found"; the data
-layer checks again (db/auth.py, db/access.py)."""
+layer checks again (services.rules.permissions, services/access.py)."""
 
 import streamlit as st
 
 from components import auth, data, kiosk, period
-from services.auth import KIOSK, can
+from services.rules.permissions import KIOSK, can
 
 st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
 
@@ -44,14 +44,14 @@ def navigation_for(role: str | None) -> dict[str, list]:
 data.warm_up()  # once per process, in a background thread
 auth.sync_cookie()
 who = auth.principal()
-sections = navigation_for(who["role"]) if who else {}
+sections = navigation_for(who.role)
 if not sections:
     nav = st.navigation([st.Page(auth.login_form, title="登录", icon=":material/login:", url_path="login")],
                        position="hidden")
     nav.run()
     st.stop()
 
-if who["role"] == KIOSK:  # a kiosk token: the 大屏 is its only page; no menu, no sidebar, nothing to click
+if who.role == KIOSK:  # a kiosk token: the 大屏 is its only page; no menu, no sidebar, nothing to click
     st.set_page_config(page_title="大屏 · 食安督导看板", initial_sidebar_state="collapsed")
     # Streamlit serves a navigation's default page at "/" and answers its own url_path with "page not found":
     # the 大屏 at /kiosk is therefore not the default; "/" (the older ?kiosk=TOKEN links) draws the same screen.

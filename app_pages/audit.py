@@ -4,26 +4,28 @@ import datetime as dt
 from typing import Any
 
 import streamlit as st
-from sqlmodel import Session
 
 from components import auth as web_auth
-from components import data, views
-from services import auth
+from components import views
+from services import accounts
+from services.rules.localtime import LOCAL_TZ, local_time_label
+from services.rules.passwords import MAX_USERNAME_LENGTH
+from services.rules.permissions import ACTIONS, AUDIT_PAGE, can
+from services.rules.viewer import Viewer
 
 DEFAULT_DAYS = 30
 ALL = "全部"
 
-user = web_auth.current_user()
-actor = web_auth.actor(user)
+viewer = web_auth.current_user()
 st.title("审计日志")
-if not auth.can(actor.role, auth.AUDIT_PAGE):
+if not can(viewer.role, AUDIT_PAGE):
     st.error("当前账号无权查看“审计日志”")
     st.stop()
 
-today = dt.datetime.now(auth.LOCAL_TZ).date()
+today = dt.datetime.now(LOCAL_TZ).date()
 c_action, c_user, c_days = st.columns([1, 1, 2])
-action = c_action.selectbox("操作", [ALL, *auth.ACTIONS], key="audit-action")
-who = c_user.text_input("用户", max_chars=auth.MAX_USERNAME_LENGTH, placeholder="用户名（部分即可）",
+action = c_action.selectbox("操作", [ALL, *ACTIONS], key="audit-action")
+who = c_user.text_input("用户", max_chars=MAX_USERNAME_LENGTH, placeholder="用户名（部分即可）",
                         key="audit-user")
 days = c_days.date_input("日期", value=(today - dt.timedelta(days=DEFAULT_DAYS - 1), today), max_value=today,
                          format="YYYY-MM-DD", key="audit-days")
@@ -32,22 +34,18 @@ end = end or start  # one day picked so far: that day
 
 filters: dict[str, Any] = {"action": None if action == ALL else action, "user": who.strip() or None,
                            "start": start, "end": end}
-with Session(data.engine()) as session:
-    frame = auth.audit_frame(session=session, actor=actor, **filters)
-view = frame.assign(时间=frame["时间"].map(auth.local_time_label))
+frame = accounts.audit_frame(viewer=viewer, **filters)
+view = frame.assign(时间=frame["时间"].map(local_time_label))
 
 st.dataframe(view, hide_index=True, key="audit-table")
-more = f"最多显示{auth.AUDIT_LIMIT}条，请用筛选缩小范围。" if len(view) >= auth.AUDIT_LIMIT else ""
+more = f"最多显示{accounts.AUDIT_LIMIT}条，请用筛选缩小范围。" if len(view) >= accounts.AUDIT_LIMIT else ""
 st.caption(f"共{len(view)}条，按时间从新到旧；时间为北京时间。{more}")
 
 
-def record_export(who: auth.Actor, rows: int, shown: dict[str, Any]) -> None:
+def record_export(who: Viewer, rows: int, shown: dict[str, Any]) -> None:
     """The download button's callback: the export is audited before the rerun it triggers."""
     detail = {"页面": "审计日志", "条数": rows, **{k: v for k, v in shown.items() if v}}
-    with Session(data.engine()) as session:
-        auth.audit(session=session, username=who.username, role=who.role, client=who.client, action="导出",
-                   target="审计日志", detail=detail)
-        session.commit()
+    accounts.audit(viewer=who, action="导出", target="审计日志", detail=detail)
 
 
 if not view.empty:
@@ -55,4 +53,4 @@ if not view.empty:
              "日期": f"{start.isoformat()}至{end.isoformat()}" if start else None}
     st.download_button("导出Excel", data=views.xlsx_bytes(view, sheet="审计日志"), mime=views.XLSX_MIME,
                        file_name=f"审计日志_{today.isoformat()}.xlsx", key="audit-export",
-                       icon=":material/download:", on_click=record_export, args=(actor, len(view), shown))
+                       icon=":material/download:", on_click=record_export, args=(viewer, len(view), shown))

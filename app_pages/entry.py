@@ -10,8 +10,10 @@ from sqlmodel import Session
 
 from components import auth as web_auth
 from components import data
-from services import auth, entry
+from services import entry, kpi_entry
 from services.rules import fmt
+from services.rules.localtime import local_time_label
+from services.rules.permissions import ACT, can, station_scope
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +25,12 @@ HZ_VALUE, HZ_BEFORE, HZ_LIST = "本月", "本年此前累计", "隐患清单"
 REPORTS = ("任务进度", "风险隐患排查整治表")  # the two monthly reports a station sends (DOMAIN.md §5)
 
 user = web_auth.current_user()
-actor = web_auth.actor(user)
 st.title("数据填报")
-if not auth.can(actor.role, entry.ENTRY_PAGE, auth.ACT):
+if not can(user.role, entry.ENTRY_PAGE, ACT):
     st.error("当前账号无权操作“数据填报”")
     st.stop()
 try:
-    own = auth.station_scope(user)
+    own = station_scope(user)
 except PermissionError as e:  # a 监管所 account without a station
     st.error(fmt.md_escape(e))
     st.stop()
@@ -101,7 +102,7 @@ def history(frame: pd.DataFrame, key: str) -> None:
         return
     st.dataframe(pd.DataFrame({
         "批次": frame["batch_id"].map(lambda b: f"#{b}"),
-        "保存时间": frame["created_at"].map(auth.local_time_label),
+        "保存时间": frame["created_at"].map(local_time_label),
         "填报人": frame["user"].fillna(""),
         "状态": frame["status"],
         "新增": frame["n_new"], "更新": frame["n_updated"],
@@ -112,8 +113,8 @@ def history(frame: pd.DataFrame, key: str) -> None:
 def progress_form(station_id: int) -> None:
     name = station_names.get(station_id, "")
     with Session(data.engine()) as session:
-        frame = entry.entry_frame(session=session, user=user, station_id=station_id, year=year, month=month)
-        saves = entry.entry_batches(session=session, user=user, station_id=station_id, year=year, month=month)
+        frame = entry.entry_frame(session=session, viewer=user, station_id=station_id, year=year, month=month)
+        saves = entry.entry_batches(session=session, viewer=user, station_id=station_id, year=year, month=month)
     if frame.empty:
         st.info(f"{fmt.md_escape(name)}{year}年尚无任务清单，请先在“数据导入”中导入任务清单。")
         return
@@ -154,9 +155,8 @@ def progress_form(station_id: int) -> None:
         ids = frame["indicator_id"].tolist()
         rows = dict(zip(ids, edited[COL_VALUE].tolist(), strict=True))
         reasons = dict(zip(ids, edited[COL_REASON].tolist(), strict=True))
-        attempt(lambda: entry.save_progress(engine=data.engine(), user=user, station_id=station_id, year=year,
-                                            month=month, rows=rows, reasons=reasons, today=as_of,
-                                            client=actor.client))
+        attempt(lambda: entry.save_progress(engine=data.engine(), viewer=user, station_id=station_id, year=year,
+                                            month=month, rows=rows, reasons=reasons, today=as_of))
     with st.expander("本月填报记录", expanded=False):
         history(saves, key=f"entry-history-{station_id}")
 
@@ -164,8 +164,8 @@ def progress_form(station_id: int) -> None:
 def hazard_form(station_id: int) -> None:
     name = station_names.get(station_id, "")
     with Session(data.engine()) as session:
-        frame = entry.hazard_entry_frame(session=session, user=user, station_id=station_id, year=year, month=month)
-        saves = entry.hazard_entry_batches(session=session, user=user, station_id=station_id, year=year,
+        frame = entry.hazard_entry_frame(session=session, viewer=user, station_id=station_id, year=year, month=month)
+        saves = entry.hazard_entry_batches(session=session, viewer=user, station_id=station_id, year=year,
                                            month=month)
     view = pd.DataFrame({"项目": frame["item"], "单位": frame["unit"], HZ_BEFORE: frame["ytd_before"],
                          HZ_VALUE: frame["value"], HZ_LIST: frame["listed"]})
@@ -185,8 +185,8 @@ def hazard_form(station_id: int) -> None:
     )
     if st.button("保存", type="primary", key=f"entry-save-hazard-{gen}", icon=":material/save:"):
         rows = dict(zip(frame["field"], edited[HZ_VALUE].tolist(), strict=True))
-        attempt(lambda: entry.save_hazards(engine=data.engine(), user=user, station_id=station_id, year=year,
-                                           month=month, rows=rows, today=as_of, client=actor.client))
+        attempt(lambda: entry.save_hazards(engine=data.engine(), viewer=user, station_id=station_id, year=year,
+                                           month=month, rows=rows, today=as_of))
     with st.expander("本月填报记录", expanded=False):
         history(saves, key=f"entry-hazard-history-{station_id}")
 
@@ -212,8 +212,8 @@ def _as_typed(value, unit: str):
 
 def kpi_form() -> None:
     with Session(data.engine()) as session:
-        frame = entry.kpi_entry_frame(session=session, user=user, year=year, month=month)
-        saves = entry.kpi_entry_batches(session=session, user=user, year=year, month=month)
+        frame = kpi_entry.kpi_entry_frame(session=session, viewer=user, year=year, month=month)
+        saves = kpi_entry.kpi_entry_batches(session=session, viewer=user, year=year, month=month)
     if frame.empty:
         st.info(f"{year}年尚无需要填报的指标，请先在“数据导入”中导入指标表。")
         return
@@ -245,8 +245,8 @@ def kpi_form() -> None:
             for kid, unit, v, n, d in zip(frame["kpi_id"], frame["unit"], edited[KPI_VALUE], edited[KPI_NUM],
                                           edited[KPI_DEN], strict=True)
         }
-        attempt(lambda: entry.save_kpi_values(engine=data.engine(), user=user, year=year, month=month, rows=rows,
-                                              today=as_of, client=actor.client))
+        attempt(lambda: kpi_entry.save_kpi_values(engine=data.engine(), viewer=user, year=year, month=month, rows=rows,
+                                              today=as_of))
     with st.expander("本月填报记录", expanded=False):
         history(saves, key="entry-kpi-history")
 

@@ -2,24 +2,22 @@
 changes and original file; the office undoes a batch unless a later one changed the same rows."""
 
 import streamlit as st
-from sqlmodel import Session
 
 from components import auth as web_auth
-from components import data, import_view
-from services import auth, imports
+from components import import_view
+from services import imports
 from services.rules import fmt
+from services.rules.permissions import can, station_scope
 
-user = web_auth.current_user()
-actor = web_auth.actor(user)
+viewer = web_auth.current_user()
 st.title("导入记录")
-if not auth.can(actor.role, imports.LOG_PAGE):
+if not can(viewer.role, imports.LOG_PAGE):
     st.error("当前账号无权查看“导入记录”")
     st.stop()
 
 import_view.show_flash(key="log")
 try:
-    with Session(data.engine()) as session:
-        frame = imports.batches(session=session, user=user)
+    frame = imports.batches(viewer=viewer)
 except PermissionError as e:  # a 监管所 account without a station
     st.error(fmt.md_escape(e))
     st.stop()
@@ -27,8 +25,8 @@ except PermissionError as e:  # a 监管所 account without a station
 if frame.empty:
     st.info("尚无导入记录。")
     st.stop()
-scope = "本所账号的" if auth.station_scope(user) is not None else ""
+scope = "本所账号的" if station_scope(viewer) is not None else ""
 more = f"（最多显示最近{imports.LOG_LIMIT}个）" if len(frame) >= imports.LOG_LIMIT else ""
 st.caption(f"{scope}全部导入与填报批次{more}，从新到旧；时间为北京时间。")
 import_view.log_table(frame, key="log-table")
-import_view.batch_detail(frame, user, key="log")
+import_view.batch_detail(frame, viewer, key="log")

@@ -51,5 +51,5 @@ with t_ref:
     plans_view.show_reference_plans(data.query("services.plans", "reference_plans"), key="reference-plans")
 if t_edit:
     with t_edit[0]:
-        plans_view.show_progress_editor(user=user, client=web_auth.actor(user).client, year=p.year, month=p.month,
+        plans_view.show_progress_editor(user=user, client=user.client, year=p.year, month=p.month,
                                         as_of=p.as_of)

@@ -1,28 +1,24 @@
-"""系统设置 (食安办, 管理员): the 大屏's interval, panels and stale-report warning. The change goes through db/kiosk,
+"""系统设置 (食安办, 管理员): the 大屏's interval, panels and stale-report warning. The change goes through services/kiosk,
 which checks the role again and writes the audit row."""
 
 import streamlit as st
-from sqlmodel import Session
 
 from components import auth as web_auth
-from components import data
-from services import auth
 from services import kiosk as kiosk_db
 from services.rules import fmt
+from services.rules.permissions import ACT, can
 
 FLASH = "settings_flash"  # the success message for the run after a save
 
-user = web_auth.current_user()
-actor = web_auth.actor(user)
+viewer = web_auth.current_user()
 st.title("系统设置")
-if not auth.can(actor.role, kiosk_db.SETTINGS_PAGE, auth.ACT):
+if not can(viewer.role, kiosk_db.SETTINGS_PAGE, ACT):
     st.error(f"当前账号无权操作“{kiosk_db.SETTINGS_PAGE}”")
     st.stop()
 if flash := st.session_state.pop(FLASH, None):
     st.success(fmt.md_escape(flash))
 
-with Session(data.engine()) as session:
-    current = kiosk_db.kiosk_settings(session=session)
+current = kiosk_db.kiosk_settings()
 
 st.subheader("大屏")
 st.caption("大屏地址：`http://<服务器地址>:8501/kiosk?token=<大屏令牌>`（令牌在“用户管理 → 大屏令牌”中新增）。"
@@ -39,15 +35,13 @@ with st.form("kiosk-settings"):
     submitted = st.form_submit_button("保存", type="primary")
 
 if submitted:
-    with Session(data.engine()) as session:
-        try:
-            saved = kiosk_db.save_kiosk_settings(session=session, interval=int(interval), panels=panels,
-                                                 stale_days=int(stale_days), actor=actor)
-        except (ValueError, PermissionError) as exc:
-            session.rollback()
-            st.error(fmt.md_escape(exc))
-        else:
-            st.session_state[FLASH] = (f"已保存：每{saved.interval}秒轮播，面板依次为"
-                                       f"{'、'.join(kiosk_db.PANELS[p] for p in saved.panels)}；"
-                                       f"月报滞后{saved.stale_days}天提醒。各大屏在下一屏时生效。")
-            st.rerun()
+    try:
+        saved = kiosk_db.save_kiosk_settings(viewer=viewer, interval=int(interval), panels=panels,
+                                             stale_days=int(stale_days))
+    except (ValueError, PermissionError) as exc:
+        st.error(fmt.md_escape(exc))
+    else:
+        st.session_state[FLASH] = (f"已保存：每{saved.interval}秒轮播，面板依次为"
+                                   f"{'、'.join(kiosk_db.PANELS[p] for p in saved.panels)}；"
+                                   f"月报滞后{saved.stale_days}天提醒。各大屏在下一屏时生效。")
+        st.rerun()

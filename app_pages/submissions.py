@@ -13,6 +13,7 @@ from components import data, period, views
 from services import submissions
 from services.rules import fmt
 from services.rules.style import DOT, FONT, PRIMARY, STATUS_COLORS
+from services.rules.viewer import Viewer
 
 COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_COLORS["amber"],
           submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}
@@ -25,7 +26,7 @@ def grid_for(version: int, role: str | None, station_id: int | None, year: int, 
              as_of: dt.date, kind: str = submissions.KINDS[0]) -> pd.DataFrame:
     # Keyed by the viewer's role and station, so one viewer's rows never serve another; a refusal is not cached.
     with Session(data.engine()) as session:
-        return submissions.submission_grid(session=session, user={"role": role, "station_id": station_id},
+        return submissions.submission_grid(session=session, viewer=Viewer(role=role, station_id=station_id),
                                            year=year, month=month, as_of=as_of, kind=kind)
 
 
@@ -67,10 +68,8 @@ kind_label = st.segmented_control("月报", list(labels), default=submissions.KI
     or submissions.KIND_LABELS[submissions.KINDS[0]]
 kind = labels[kind_label]
 who = data.viewer()
-station_id = who.get("station_id")
 try:
-    grid = grid_for(data.data_version(), who.get("role"), None if station_id is None else int(station_id), p.year,
-                    p.month, p.as_of, kind)
+    grid = grid_for(data.data_version(), who.role, who.station_id, p.year, p.month, p.as_of, kind)
 except PermissionError as e:
     st.error(fmt.md_escape(e))
     st.stop()

@@ -202,7 +202,7 @@ def _read_password(args, *, username: str) -> str | None:
     None (after saying why) when it is weak or the two entries differ."""
     import getpass
 
-    from services.auth import check_password_strength
+    from services.rules.passwords import check_password_strength
 
     if args.password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
@@ -230,8 +230,11 @@ def _session(args):
 def cmd_user_add(args) -> int:
     from sqlmodel import select
 
-    from db.models import ROLES, STATION_ROLE, AppUser, Station
-    from services import auth
+    from db.models import AppUser, Station
+    from services import accounts
+    from services.rules.passwords import normalise_username
+    from services.rules.permissions import ROLES, STATION_ROLE
+    from services.rules.viewer import Viewer
 
     if args.role not in ROLES:
         _err(f"未知的角色“{args.role}”，可选：{'、'.join(ROLES)}")
@@ -248,15 +251,15 @@ def cmd_user_add(args) -> int:
         elif args.role == STATION_ROLE:
             _err("监管所账号必须用 --station 指定所属监管所")
             return EXIT_INVALID
-        if auth.normalise_username(args.name) in set(session.exec(select(AppUser.username)).all()):
-            _err(f"用户名“{auth.normalise_username(args.name)}”已存在")
+        if normalise_username(args.name) in set(session.exec(select(AppUser.username)).all()):
+            _err(f"用户名“{normalise_username(args.name)}”已存在")
             return EXIT_INVALID
         password = _read_password(args, username=args.name)
         if password is None:
             return EXIT_INVALID
         try:
-            user = auth.create_user(session=session, username=args.name, password=password, role=args.role,
-                                    station_id=station_id, display_name=args.display_name)
+            user = accounts.create_user(session=session, viewer=Viewer.cli(), username=args.name, password=password,
+                                        role=args.role, station_id=station_id, display_name=args.display_name)
         except ValueError as exc:
             session.rollback()
             _err(f"{exc}，未做任何更改")
@@ -267,12 +270,13 @@ def cmd_user_add(args) -> int:
 
 
 def cmd_user_list(args) -> int:
-    from services import auth
+    from services import accounts
+    from services.rules.viewer import Viewer
 
+    cli = Viewer.cli()
     with _session(args) as session:
-        frame = auth.users_frame(session=session)
-        auth.audit(session=session, username=None, role=None, client=auth.Actor.cli().client, action="用户管理",
-                   target=None, detail={"操作": "查看账号列表"})
+        frame = accounts.users_frame(session=session, viewer=cli)
+        accounts.audit(session=session, viewer=cli, action="用户管理", target=None, detail={"操作": "查看账号列表"})
         session.commit()
     if frame.empty:
         print("没有账号。创建第一个管理员：python -m seed user add NAME --role 管理员")
@@ -284,33 +288,37 @@ def cmd_user_list(args) -> int:
 
 
 def _user_change(args, fn, done: str, **kwargs) -> int:
+    """Run an account change as the command line (Viewer.cli()), after checking the account exists."""
     from services import auth
+    from services.rules.passwords import normalise_username
+    from services.rules.viewer import Viewer
 
     with _session(args) as session:
         if auth.get_user(session=session, username=args.name) is None:
-            _err(f"用户“{auth.normalise_username(args.name)}”不存在")
+            _err(f"用户“{normalise_username(args.name)}”不存在")
             return EXIT_UNUSABLE
         try:
-            fn(session=session, username=args.name, **kwargs)
+            fn(session=session, viewer=Viewer.cli(), username=args.name, **kwargs)
         except ValueError as exc:
             session.rollback()
             _err(f"{exc}，未做任何更改")
             return EXIT_INVALID
-    print(done.format(name=auth.normalise_username(args.name)))
+    print(done.format(name=normalise_username(args.name)))
     return EXIT_OK
 
 
 def cmd_user_passwd(args) -> int:
-    from services import auth
+    from services import accounts, auth
+    from services.rules.passwords import normalise_username
 
     with _session(args) as session:
         if auth.get_user(session=session, username=args.name) is None:
-            _err(f"用户“{auth.normalise_username(args.name)}”不存在")
+            _err(f"用户“{normalise_username(args.name)}”不存在")
             return EXIT_UNUSABLE
     password = _read_password(args, username=args.name)
     if password is None:
         return EXIT_INVALID
-    return _user_change(args, auth.set_password, "已修改 {name} 的密码", password=password)
+    return _user_change(args, accounts.set_password, "已修改 {name} 的密码", password=password)
 
 
 def cmd_user_unlock(args) -> int:
@@ -321,23 +329,24 @@ def cmd_user_unlock(args) -> int:
 
 
 def cmd_user_disable(args) -> int:
-    from services import auth
+    from services import accounts
 
-    return _user_change(args, auth.deactivate, "已停用账号 {name}")
+    return _user_change(args, accounts.deactivate, "已停用账号 {name}")
 
 
 def cmd_user_enable(args) -> int:
-    from services import auth
+    from services import accounts
 
-    return _user_change(args, auth.activate, "已启用账号 {name}")
+    return _user_change(args, accounts.activate, "已启用账号 {name}")
 
 
 def cmd_kiosk_add(args) -> int:
-    from services import auth
+    from services import accounts
+    from services.rules.viewer import Viewer
 
     with _session(args) as session:
         try:
-            token = auth.create_kiosk_token(session=session, label=args.label)
+            token = accounts.create_kiosk_token(session=session, viewer=Viewer.cli(), label=args.label)
         except ValueError as exc:
             _err(str(exc))
             return EXIT_INVALID
@@ -347,12 +356,14 @@ def cmd_kiosk_add(args) -> int:
 
 
 def cmd_kiosk_list(args) -> int:
-    from services import auth
+    from services import accounts
+    from services.rules.viewer import Viewer
 
+    cli = Viewer.cli()
     with _session(args) as session:
-        frame = auth.kiosk_tokens_frame(session=session)
-        auth.audit(session=session, username=None, role=None, client=auth.Actor.cli().client, action="用户管理",
-                   target=None, detail={"操作": "查看大屏令牌列表"})
+        frame = accounts.kiosk_tokens_frame(session=session, viewer=cli)
+        accounts.audit(session=session, viewer=cli, action="用户管理", target=None,
+                       detail={"操作": "查看大屏令牌列表"})
         session.commit()
     if frame.empty:
         print("没有大屏令牌")
@@ -362,11 +373,12 @@ def cmd_kiosk_list(args) -> int:
 
 
 def cmd_kiosk_disable(args) -> int:
-    from services import auth
+    from services import accounts
+    from services.rules.viewer import Viewer
 
     with _session(args) as session:
         try:
-            auth.deactivate_kiosk_token(session=session, token_id=args.id)
+            accounts.deactivate_kiosk_token(session=session, viewer=Viewer.cli(), token_id=args.id)
         except LookupError as exc:
             _err(str(exc))
             return EXIT_UNUSABLE

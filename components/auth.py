@@ -1,10 +1,10 @@
 """Who is looking: the login form, the session cookie, logout and the principal every page and data call is checked
-against. The rules themselves (roles, lockouts, tokens) live in db/auth.py; this is only the Streamlit side.
+against. The rules themselves (roles, lockouts, tokens) live in services/auth.py; this is only the Streamlit side.
 
 The signed login cookie is written in the browser by extra-streamlit-components' CookieManager and read back on the
 server from the websocket handshake (`st.context.cookies`), so a reload or an opened link is logged in on its first
 run. The session keeps only the username; every run re-reads the account, so a disabled account or a changed
-password takes effect at once.
+password takes effect at once. Whoever this run acts for is a services.rules.viewer.Viewer (NOBODY when nobody).
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
-from sqlmodel import Session
 
-from components import data
-from db.settings import get_settings
-from services import auth
+from services import accounts, auth
 from services.rules import fmt
+from services.rules.passwords import MAX_USERNAME_LENGTH
+from services.rules.permissions import KIOSK
+from services.rules.viewer import NOBODY, Viewer
 
 COOKIE = "shian_session"
 USER_KEY = "auth_user"  # username of the account logged in in this browser session
@@ -47,8 +48,7 @@ def client() -> str:
         ip = ctx.ip_address
     except Exception:
         ip = None
-    return auth.client_id(remote_ip=ip, headers=headers, trusted_proxies=get_settings().trusted_proxies,
-                          session_fallback=_session_id())
+    return auth.client_id(remote_ip=ip, headers=headers, session_fallback=_session_id())
 
 
 def _cookie_value() -> str | None:
@@ -58,35 +58,36 @@ def _cookie_value() -> str | None:
         return None
 
 
-def _secret(session: Session) -> str:
-    return auth.session_secret(session=session)
+def current_user() -> Viewer:
+    """The logged-in account as a Viewer, or NOBODY. Re-checked against the database on every run."""
+    account = _current_account()
+    return Viewer.of_account(account, client=client()) if account else NOBODY
 
 
-def current_user() -> dict[str, Any] | None:
-    """The logged-in account (dict without its hash) or None. Re-checked against the database on every run."""
-    with Session(data.engine()) as session:
-        name = st.session_state.get(USER_KEY)
-        if name:
-            until = st.session_state.get(_UNTIL_KEY)
-            user = auth.get_user(session=session, username=name)
-            if user and user["is_active"] and (until is None or dt.datetime.now(dt.UTC).timestamp() < until):
-                return user
-            _forget()
-            return None
-        if st.session_state.get(_CLEAR_KEY):
-            return None  # logged out in this session: the handshake's cookie is stale
-        token = _cookie_value()
-        if not token:
-            return _remember(sso_user())
-        try:
-            user = auth.user_from_token(session=session, token=token, secret=_secret(session))
-        except RuntimeError:  # no secret configured: nobody can be logged in by cookie
-            return None
-        if user is None:
-            st.session_state[_CLEAR_KEY] = True  # expired or void: remove it from the browser
-            return None
-        _remember(user, until=float(auth.read_session_token(token, secret=_secret(session))["exp"]))
-        return user
+def _current_account() -> dict[str, Any] | None:
+    name = st.session_state.get(USER_KEY)
+    if name:
+        until = st.session_state.get(_UNTIL_KEY)
+        user = auth.get_user(username=name)
+        if user and user["is_active"] and (until is None or dt.datetime.now(dt.UTC).timestamp() < until):
+            return user
+        _forget()
+        return None
+    if st.session_state.get(_CLEAR_KEY):
+        return None  # logged out in this session: the handshake's cookie is stale
+    token = _cookie_value()
+    if not token:
+        return _remember(_sso_account())
+    try:
+        secret = auth.session_secret()
+    except RuntimeError:  # no secret configured: nobody can be logged in by cookie
+        return None
+    user = auth.user_from_token(token=token, secret=secret)
+    if user is None:
+        st.session_state[_CLEAR_KEY] = True  # expired or void: remove it from the browser
+        return None
+    _remember(user, until=float(auth.read_session_token(token, secret=secret)["exp"]))
+    return user
 
 
 def _forget() -> None:
@@ -100,64 +101,62 @@ def _remember(user: dict[str, Any] | None, until: float | None = None) -> dict[s
     if user:
         st.session_state[USER_KEY] = user["username"]
         st.session_state[_UNTIL_KEY] = until if until is not None else (
-            dt.datetime.now(dt.UTC).timestamp() + get_settings().session_hours * 3600)
+            dt.datetime.now(dt.UTC).timestamp() + auth.session_hours() * 3600)
     return user
 
 
-def kiosk_principal() -> dict[str, Any] | None:
+def kiosk_principal() -> Viewer:
     """A kiosk opened with /kiosk?token=TOKEN (or the older ?kiosk=TOKEN; valid tokens only): it may see the 大屏
-    and nothing else."""
+    and nothing else. NOBODY without a valid token."""
     token = st.query_params.get("token") or st.query_params.get("kiosk")
     if not token:
-        return st.session_state.get(_KIOSK_KEY)
-    with Session(data.engine()) as session:
-        ok = auth.check_kiosk_token(session=session, token=token)
-    principal = {"username": None, "role": auth.KIOSK, "station_id": None, "display_name": "大屏"} if ok else None
+        return st.session_state.get(_KIOSK_KEY) or NOBODY
+    ok = accounts.check_kiosk_token(token=token)
+    principal = Viewer(role=KIOSK, display_name="大屏") if ok else None  # a screen writes nothing: no client
     st.session_state[_KIOSK_KEY] = principal
-    return principal
+    return principal or NOBODY
 
 
-def principal() -> dict[str, Any] | None:
-    """Whoever this run acts for: a logged-in account, else a kiosk token, else None."""
-    return current_user() or kiosk_principal()
-
-
-def actor(user: dict[str, Any] | None) -> auth.Actor:
-    """The account as db/auth sees an actor (for the audit log and the data layer's permission checks)."""
-    return auth.Actor(username=(user or {}).get("username"), role=(user or {}).get("role") or "", client=client())
+def principal() -> Viewer:
+    """Whoever this run acts for: a logged-in account, else a kiosk token, else NOBODY."""
+    who = current_user()
+    return who if who.logged_in else kiosk_principal()
 
 
 def log_in(username: str, password: str) -> auth.AuthResult:
     """Check a login through the lockout rules; on success remember it in the session and schedule the cookie."""
-    settings = get_settings()
-    with Session(data.engine()) as session:
-        result = auth.authenticate(session=session, username=username, password=password, client=client())
-        if result.ok and result.user:
-            secret = _secret(session)
-            now = dt.datetime.now(dt.UTC)
-            token = auth.issue_session_token(user=result.user, secret=secret, hours=settings.session_hours, now=now)
-            expires = now + dt.timedelta(seconds=max(1, int(settings.session_hours * 3600)))
-            st.session_state[USER_KEY] = result.user["username"]
-            st.session_state[_UNTIL_KEY] = float(auth.read_session_token(token, secret=secret, now=now)["exp"])
-            st.session_state[_SET_KEY] = (token, expires)
-            st.session_state.pop(_CLEAR_KEY, None)
+    hours = auth.session_hours()
+    result = auth.authenticate(username=username, password=password, client=client())
+    if result.ok and result.user:
+        secret = auth.session_secret()
+        now = dt.datetime.now(dt.UTC)
+        token = auth.issue_session_token(user=result.user, secret=secret, hours=hours, now=now)
+        expires = now + dt.timedelta(seconds=max(1, int(hours * 3600)))
+        st.session_state[USER_KEY] = result.user["username"]
+        st.session_state[_UNTIL_KEY] = float(auth.read_session_token(token, secret=secret, now=now)["exp"])
+        st.session_state[_SET_KEY] = (token, expires)
+        st.session_state.pop(_CLEAR_KEY, None)
     return result
 
 
 def audit_export(file_name: str, rows: int) -> None:
     """on_click of a download: who exported which table (action 导出)."""
-    user = principal() or {}
-    with Session(data.engine()) as session:
-        auth.audit(session=session, username=user.get("username"), role=user.get("role"), client=client(),
-                   action="导出", target=file_name, detail={"行数": rows})
-        session.commit()
+    accounts.audit(viewer=principal(), action="导出", target=file_name, detail={"行数": rows})
 
 
-def log_out(user: dict[str, Any] | None) -> None:
-    if user and user.get("username"):
-        with Session(data.engine()) as session:
-            auth.logout(session=session, user=user, client=client())
+def log_out(viewer: Viewer) -> None:
+    if viewer.username:
+        auth.logout(viewer=viewer)
     _forget()
+
+
+def server_base_url() -> str:
+    """scheme://host of the request this run answers ("" when unknown, e.g. in AppTest)."""
+    try:
+        parts = urlsplit(str(st.context.url or ""))
+    except Exception:  # no request (AppTest)
+        return ""
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _secure() -> bool:
@@ -196,7 +195,7 @@ def _login_form_body() -> None:
     st.title("食安督导看板")
     with st.form("login", enter_to_submit=True):
         st.subheader("登录")
-        username = st.text_input("用户名", key="login_username", max_chars=auth.MAX_USERNAME_LENGTH,
+        username = st.text_input("用户名", key="login_username", max_chars=MAX_USERNAME_LENGTH,
                                  autocomplete="username")
         password = st.text_input("密码", type="password", key="login_password", max_chars=256,
                                  autocomplete="current-password")
@@ -209,10 +208,10 @@ def _login_form_body() -> None:
             if result.ok:
                 st.rerun()
             st.error(result.message)
-    hours = get_settings().session_hours
+    hours = auth.session_hours()
     st.caption(f"登录后{_hours_text(hours)}内刷新页面或打开链接无须再次登录；连续输错密码将暂时锁定。"
                "忘记密码请联系系统管理员。")
-    if data.is_demo_database():
+    if auth.is_demo_database():
         st.info("演示库账号（密码均为 demo1234）：leader（领导）、office（食安办）、mingshui（明水所）、admin（管理员）")
     sso_button()
 
@@ -239,7 +238,7 @@ def sso_button() -> None:
         st.login()
 
 
-def sso_user() -> dict[str, Any] | None:
+def _sso_account() -> dict[str, Any] | None:
     """An account for an identity st.login vouched for: the local account named by its e-mail or preferred
     username. An identity without a local account gets no role and sees nothing."""
     if not _sso_configured():
@@ -250,19 +249,18 @@ def sso_user() -> dict[str, Any] | None:
         names = [st.user.get("preferred_username"), st.user.get("email")]
     except Exception:
         return None
-    with Session(data.engine()) as session:
-        for name in filter(None, names):
-            user = auth.get_user(session=session, username=str(name))
-            if user and user["is_active"]:
-                return user
+    for name in filter(None, names):
+        user = auth.get_user(username=str(name))
+        if user and user["is_active"]:
+            return user
     return None
 
 
-def sidebar_account(user: dict[str, Any]) -> None:
+def sidebar_account(user: Viewer) -> None:
     with st.sidebar:
         st.divider()
-        who = user.get("display_name") or user["username"]
-        role = user["role"] + (f" · {user['station_name']}" if user.get("station_name") else "")
+        who = user.display_name or user.username
+        role = user.role + (f" · {user.station_name}" if user.station_name else "")
         st.caption(f"当前用户：{fmt.md_escape(who)}（{fmt.md_escape(role)}）")
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             log_out(user)

@@ -14,7 +14,9 @@ from sqlmodel import Session, select
 
 from db import engine as dbe
 from db import models as m
-from services import access, auth, metrics
+from services import access, metrics
+from services.rules.permissions import station_scope
+from services.rules.viewer import Viewer
 
 log = logging.getLogger(__name__)
 # Every cached frame is keyed by data_version: an import in any process moves it, so the next rerun reads fresh
@@ -81,18 +83,17 @@ def _metric(version: int, name: str, kwargs: tuple) -> pd.DataFrame:
         return getattr(metrics, name)(session=session, **dict(kwargs))
 
 
-def viewer() -> dict[str, Any]:
-    """Who the lists are for: the logged-in account or kiosk token; nobody is {"role": None}, which may read
-    nothing (never None: to db.access, None is the system and sees everything)."""
-    from components import auth as ui_auth  # components.auth imports this module
+def viewer() -> Viewer:
+    """Who the lists are for: the logged-in account or kiosk token; NOBODY, which may read nothing, else."""
+    from components import auth as ui_auth
 
-    return ui_auth.principal() or {"role": None, "station_id": None}
+    return ui_auth.principal()
 
 
 def own_station() -> int | None:
     """The station this viewer's lists are limited to (a 监管所 account's own); None = every station."""
     try:
-        return auth.station_scope(viewer())
+        return station_scope(viewer())
     except PermissionError:  # a 监管所 account without a station: its lists are refused in db.access
         return None
 
@@ -107,8 +108,7 @@ def listing(name: str, **kwargs: Any) -> pd.DataFrame:
     if name in access.NEEDS_AS_OF:
         kwargs.setdefault("as_of", as_of())
     who = viewer()
-    station_id = who.get("station_id")
-    return _listing(data_version(), who.get("role"), None if station_id is None else int(station_id), name,
+    return _listing(data_version(), who.role, who.station_id, name,
                     tuple(sorted(kwargs.items())))
 
 
@@ -116,7 +116,7 @@ def listing(name: str, **kwargs: Any) -> pd.DataFrame:
 def _listing(version: int, role: str | None, station_id: int | None, name: str, kwargs: tuple) -> pd.DataFrame:
     # A refusal raises: st.cache_data keeps no exception, so it is checked again on the next run.
     with Session(engine()) as session:
-        return access.LISTS[name](session=session, user={"role": role, "station_id": station_id},
+        return access.LISTS[name](session=session, viewer=Viewer(role=role, station_id=station_id),
                                   **dict(kwargs))
 
 

@@ -1,26 +1,23 @@
 """数据导入 and 导入记录 drawn: template downloads, the upload and its dry run (summary, errors, warnings, a preview of
 the figures against the current data, the user's workbook with its errors marked), the confirm button, and the
-batch list with a batch's changes, its original file and undo. The rules and the frames are db.imports'."""
+batch list with a batch's changes, its original file and undo. The rules and the frames are services.imports'."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
-from components import auth as web_auth
 from components import data
 from components.views import XLSX_MIME
-from seed.importer import FileRejected, UndoRefused
-from seed.importer.annotate import annotate_file, annotated_name
-from seed.importer.kinds import KINDS
-from services import auth, imports
+from services import accounts, imports
+from services.imports import KINDS, FileRejected, UndoRefused, annotate_file, annotated_name
 from services.rules import fmt
+from services.rules.localtime import local_time_label
+from services.rules.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +69,7 @@ def digest(files: list[tuple[str, bytes]]) -> str:
 # --- templates ---------------------------------------------------------------------------------------
 
 
-def templates(user: dict[str, Any], kinds: list[str], *, key: str) -> None:
+def templates(viewer: Viewer, kinds: list[str], *, key: str) -> None:
     """A kind (only those this account may import), a period for the kinds that need one, and its workbook."""
     as_of = data.as_of()
     years = sorted({*data.years(), as_of.year})
@@ -85,10 +82,8 @@ def templates(user: dict[str, Any], kinds: list[str], *, key: str) -> None:
                             format_func=lambda y: f"{y}年", disabled=not k.needs_year)
     month = c_month.selectbox("月份", list(range(1, 13)), index=as_of.month - 1, key=f"{key}-month",
                               format_func=lambda mo: f"{mo}月", disabled=not k.needs_month)
-    station_id = user.get("station_id")
     try:
-        name, content = _template(data.data_version(), kind, year, month, user.get("role"),
-                                  None if station_id is None else int(station_id))
+        name, content = _template(data.data_version(), kind, year, month, viewer.role, viewer.station_id)
     except PermissionError as e:
         st.error(fmt.md_escape(e))
         return
@@ -106,9 +101,7 @@ def templates(user: dict[str, Any], kinds: list[str], *, key: str) -> None:
 def _template(version: int, kind: str, year: int, month: int, role: str | None,
               station_id: int | None) -> tuple[str, bytes]:
     # Building a workbook takes a few tenths of a second: once per kind, period and station while data is unchanged.
-    with Session(data.engine()) as session:
-        return imports.template(kind, session=session, user={"role": role, "station_id": station_id}, year=year,
-                                month=month)
+    return imports.template(kind, viewer=Viewer(role=role, station_id=station_id), year=year, month=month)
 
 
 # --- upload and dry run ------------------------------------------------------------------------------
@@ -122,12 +115,10 @@ def read_uploads(*, key: str) -> list[tuple[str, bytes]]:
 
 
 def _cap() -> int:
-    from db.settings import get_settings
-
-    return get_settings().max_upload_mb
+    return imports.max_upload_mb()
 
 
-def checked_for(files: list[tuple[str, bytes]], user: dict[str, Any], *, key: str) -> Checked | None:
+def checked_for(files: list[tuple[str, bytes]], viewer: Viewer, *, key: str) -> Checked | None:
     """The dry run of these files: run once per distinct upload (kept in the session), dropped with the files."""
     if not files:
         st.session_state.pop(PENDING, None)
@@ -137,18 +128,18 @@ def checked_for(files: list[tuple[str, bytes]], user: dict[str, Any], *, key: st
     if isinstance(current, Checked) and current.digest == wanted:
         return current
     st.session_state.pop(PENDING, None)  # the old upload's bytes go before the new ones are read
-    checked = run_check(files, user, key=key)
+    checked = run_check(files, viewer, key=key)
     st.session_state[PENDING] = checked
     return checked
 
 
-def run_check(files: list[tuple[str, bytes]], user: dict[str, Any], *, key: str) -> Checked:
+def run_check(files: list[tuple[str, bytes]], viewer: Viewer, *, key: str) -> Checked:
     """The dry run with a status box: read and check, the preview, the annotated copies."""
     checked = Checked(digest=digest(files), names=[n for n, _ in files])
     with st.status(f"正在读取并检查{len(files)}个文件…", expanded=True) as status:
         try:
             st.write("读取文件并逐行检查（不写入数据）…")
-            report = imports.check(files, engine=data.engine(), user=user, today=data.as_of())
+            report = imports.check(files, viewer=viewer, engine=data.engine(), today=data.as_of())
             checked.summary = imports.summary_frame(report)
             checked.rejected = [f.rejected for f in report.rejected]
             checked.errors = imports.findings_frame(report.errors)
@@ -157,8 +148,7 @@ def run_check(files: list[tuple[str, bytes]], user: dict[str, Any], *, key: str)
             checked.truncated = report.changes_truncated
             if checked.ok:
                 st.write("与现有数据比对…")
-                with Session(data.engine()) as session:
-                    checked.figures, checked.others = imports.preview(session=session, changes=report.changes)
+                checked.figures, checked.others = imports.preview(changes=report.changes)
                 checked.files = list(files)  # only an upload that may be imported keeps its bytes
             elif not checked.errors.empty:
                 st.write("在原文件中标注错误单元格…")
@@ -247,7 +237,7 @@ def show_changes(figures: pd.DataFrame, others: pd.DataFrame, *, key: str, title
             st.dataframe(others.head(SHOWN_ROWS), hide_index=True, key=f"{key}-others", width="stretch")
 
 
-def confirm(checked: Checked, user: dict[str, Any], *, key: str) -> None:
+def confirm(checked: Checked, viewer: Viewer, *, key: str) -> None:
     """确认导入: the same bytes, imported for real in one transaction; the outcome is shown after a rerun."""
     if not checked.importable:
         return
@@ -255,8 +245,7 @@ def confirm(checked: Checked, user: dict[str, Any], *, key: str) -> None:
     if not st.button("确认导入", type="primary", key=f"{key}-commit", icon=":material/upload:"):
         return
     try:
-        report = imports.commit(checked.files, engine=data.engine(), user=user,
-                                client=web_auth.client(), today=data.as_of())
+        report = imports.commit(checked.files, viewer=viewer, engine=data.engine(), today=data.as_of())
     except (PermissionError, ValueError, FileRejected) as e:
         st.error(fmt.md_escape(e))
         return
@@ -272,8 +261,7 @@ def confirm(checked: Checked, user: dict[str, Any], *, key: str) -> None:
         else:
             st.info("数据没有变化，未做任何更改。")
         return
-    with Session(data.engine()) as session:
-        figures, others = imports.preview(session=session, changes=report.changes)
+    figures, others = imports.preview(changes=report.changes)
     batches = [f"#{f.batch_id}（{f.name}）" for f in report.files if f.batch_id]
     st.session_state[FLASH] = {"message": "导入完成：批次 " + "、".join(batches) + "。如需撤销，可在“导入记录”中撤销。",
                                "figures": figures, "others": others}
@@ -299,7 +287,7 @@ def log_table(frame: pd.DataFrame, *, key: str) -> None:
     view = pd.DataFrame({
         "批次": frame["batch_id"].map(lambda b: f"#{b}"),
         "状态": frame["status"],
-        "时间": frame["created_at"].map(auth.local_time_label),
+        "时间": frame["created_at"].map(local_time_label),
         "用户": frame["user"].fillna(""),
         "来源": frame["source"],
         "文件": frame["file_name"],
@@ -314,7 +302,7 @@ def log_table(frame: pd.DataFrame, *, key: str) -> None:
                  column_config={"SHA256": st.column_config.TextColumn(help="文件内容的SHA-256摘要（前12位）")})
 
 
-def batch_detail(frame: pd.DataFrame, user: dict[str, Any], *, key: str) -> None:
+def batch_detail(frame: pd.DataFrame, viewer: Viewer, *, key: str) -> None:
     """One batch: its changes, its original file, and (食安办) undo."""
     labels = {int(b): f"#{b} {name}" for b, name in zip(frame["batch_id"], frame["file_name"], strict=True)}
     batch_id = st.selectbox("查看批次", list(labels), format_func=lambda b: labels[b], key=f"{key}-batch")
@@ -322,10 +310,8 @@ def batch_detail(frame: pd.DataFrame, user: dict[str, Any], *, key: str) -> None
         return
     row = frame[frame["batch_id"] == batch_id].iloc[0]
     try:
-        with Session(data.engine()) as session:
-            figures, others = imports.batch_changes(session=session, user=user, batch_id=batch_id)
-            original = (imports.batch_file(session=session, user=user, batch_id=batch_id)
-                        if row["has_content"] else None)
+        figures, others = imports.batch_changes(viewer=viewer, batch_id=batch_id)
+        original = imports.batch_file(viewer=viewer, batch_id=batch_id) if row["has_content"] else None
     except (PermissionError, LookupError) as e:
         st.error(fmt.md_escape(e))
         return
@@ -335,32 +321,28 @@ def batch_detail(frame: pd.DataFrame, user: dict[str, Any], *, key: str) -> None
         return
     status = str(row["status"])
     st.caption(f"批次 #{batch_id}：{fmt.md_escape(row['file_name'])} · {fmt.md_escape(row['kind'])} · "
-               f"{fmt.md_escape(row['user'] or '')} · {auth.local_time_label(row['created_at'])} · {status}")
+               f"{fmt.md_escape(row['user'] or '')} · {local_time_label(row['created_at'])} · {status}")
     if status == "已撤销":
-        st.info(f"该批次已于{auth.local_time_label(row['undone_at'])}撤销，以下为它当时的变更。")
+        st.info(f"该批次已于{local_time_label(row['undone_at'])}撤销，以下为它当时的变更。")
     show_changes(figures, others, key=f"{key}-changes", title="该批次的变更")
     if original is not None:
         name, content = original
         st.download_button("下载原始文件", data=content, file_name=name, key=f"{key}-original",
-                           icon=":material/download:", on_click=audit_download, args=(user, batch_id, name))
-    if imports.can_undo(user) and status == "已导入":
+                           icon=":material/download:", on_click=audit_download, args=(viewer, batch_id, name))
+    if imports.can_undo(viewer) and status == "已导入":
         sure = st.checkbox(f"确认撤销批次 #{batch_id}（恢复导入前的数据）", key=f"{key}-sure-{batch_id}")
         if st.button("撤销该批次", key=f"{key}-undo-{batch_id}", disabled=not sure, icon=":material/undo:"):
-            undo(batch_id, user)
+            undo(batch_id, viewer)
 
 
-def audit_download(user: dict[str, Any], batch_id: int, file_name: str) -> None:
+def audit_download(viewer: Viewer, batch_id: int, file_name: str) -> None:
     """on_click of 下载原始文件: the file holds the data as imported, so its download is an export (导出)."""
-    who = web_auth.actor(user)
-    with Session(data.engine()) as session:
-        auth.audit(session=session, username=who.username, role=who.role, client=who.client, action="导出",
-                   target=file_name, detail={"页面": "导入记录", "批次": batch_id})
-        session.commit()
+    accounts.audit(viewer=viewer, action="导出", target=file_name, detail={"页面": "导入记录", "批次": batch_id})
 
 
-def undo(batch_id: int, user: dict[str, Any]) -> None:
+def undo(batch_id: int, viewer: Viewer) -> None:
     try:
-        message = imports.undo(engine=data.engine(), user=user, batch_id=batch_id, client=web_auth.client())
+        message = imports.undo(viewer=viewer, batch_id=batch_id, engine=data.engine())
     except (UndoRefused, PermissionError, LookupError) as e:
         st.error(fmt.md_escape(e))
         return

@@ -23,11 +23,12 @@ from sqlmodel import Session
 from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
-from services import auth
 from services import kiosk as kiosk_db
 from services.rules import fmt
 from services.rules.duban import duban_tasks
+from services.rules.permissions import KIOSK, can
 from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
+from services.rules.viewer import Viewer
 
 INDEX_KEY = "kiosk_index"  # the only rotation state in the session: the index of the panel shown last
 PAGE = "大屏"
@@ -122,8 +123,8 @@ def current_view() -> KioskView:
 # --- the page -------------------------------------------------------------------------------------
 
 
-def is_kiosk_token(who: Mapping[str, Any] | None) -> bool:
-    return bool(who) and who.get("role") == auth.KIOSK
+def is_kiosk_token(who: Viewer) -> bool:
+    return who.role == KIOSK
 
 
 def show() -> None:
@@ -137,7 +138,7 @@ def show() -> None:
 def _rotate(interval: int) -> None:
     """One rotation: check the viewer, re-read the settings, advance the index, draw the header and the panel."""
     who = ui_auth.principal()
-    if not who or not auth.can(who.get("role"), PAGE):
+    if not can(who.role, PAGE):
         st.rerun()  # a disabled token or an ended login: the frame decides what this browser may see now
     conf = settings()
     view = parse(st.query_params.to_dict(), conf)

@@ -193,7 +193,7 @@ def show_progress_editor(*, user, client: str, year: int, month: int, as_of: dt.
     gen = st.session_state.setdefault(PROGRESS_GEN, 0)
     try:
         with Session(data.engine()) as session:
-            frame = plan_entry.plan_status_frame(session=session, user=user, plan_id=None, year=year, month=month)
+            frame = plan_entry.plan_status_frame(session=session, viewer=user, plan_id=None, year=year, month=month)
     except PermissionError as e:
         st.error(fmt.md_escape(e))
         return
@@ -230,8 +230,8 @@ def show_progress_editor(*, user, client: str, year: int, month: int, as_of: dt.
                                 strict=True)
     }
     try:
-        result = plan_entry.save_plan_status(engine=data.engine(), user=user, year=year, month=month, rows=typed,
-                                             today=as_of, client=client)
+        result = plan_entry.save_plan_status(engine=data.engine(), viewer=user, year=year, month=month, rows=typed,
+                                             today=as_of)
     except PermissionError as e:
         st.error(fmt.md_escape(e))
         return

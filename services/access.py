@@ -3,8 +3,7 @@ visits, problems and sites. The rule (issue: roles and accounts): every role tha
 every figure, but a 监管所 account gets such lists only for its own station. Asking for another station is
 refused with a PermissionError, not answered with an empty list, so a crafted URL or query parameter is told no.
 
-`user` is an account as db.auth.get_user returns it (role, station_id, optionally station_name); None means the
-system itself (command line, exports) and sees everything. Aggregates by station (db.metrics.baobao,
+`viewer` is who asks (services.rules.viewer.Viewer); SYSTEM (command line, exports) sees everything. Aggregates by station (db.metrics.baobao,
 problem_aging, task_progress …) name no business and stay unchecked here; the functions underneath
 (db.metrics.not_visited, db.lists.task_items …) are unchanged for the command line and exports.
 
@@ -17,8 +16,7 @@ at all is refused.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import exists, or_
@@ -26,56 +24,31 @@ from sqlmodel import Session, col, select
 
 from db import models as m
 from db import queries
-from services import auth, lineage, lists, metrics
+from services import lineage, lists, metrics, submissions
+from services.rules.viewer import Viewer
+from services.scope import scope, station_name
 from services.unit import unit_of_work
 
-User = Mapping[str, Any] | None
-
 BAOBAO_PAGE, TASKS_PAGE = "包保督导", "任务清单"
-MSG_OTHER_STATION = "监管所账号只能查看本所（{station}）的主体、督导、问题和点位名单"
 MSG_OTHER_CADRE = "监管所账号只能查看本所（{station}）包保干部及其包保的本所主体"
-
-
-def _station_name(session: Session, user: Mapping[str, Any], station_id: int) -> str:
-    name = user.get("station_name")
-    if not name:
-        station = session.get(m.Station, station_id)
-        name = station.name if station is not None else f"编号 {station_id}"
-    return str(name)
-
-
-def scope(session: Session, user: User, page: str, station_id: int | None = None, *, action: str = auth.READ,
-          message: str = MSG_OTHER_STATION) -> int | None:
-    """The station a list (or an entry) is limited to, after the checks: the role may read (or act on) the page,
-    else PermissionError, and a 监管所 account asks for its own station only (none = its own; another =
-    PermissionError with `message`, whose {station} is the account's own station)."""
-    if user is None:  # the system: whatever was asked
-        return None if station_id is None else int(station_id)
-    auth.require(user, page, action)
-    own = auth.station_scope(user)
-    if own is None:
-        return None if station_id is None else int(station_id)
-    if station_id is not None and int(station_id) != own:
-        raise PermissionError(message.format(station=_station_name(session, user, own)))
-    return own
 
 
 # --- 包保督导 ------------------------------------------------------------------------------------
 
 
 @unit_of_work
-def not_visited(*, session: Session | None = None, user: User, year: int, month: int, as_of: dt.date,
+def not_visited(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
                 station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
     """Businesses not visited this quarter to date (db.metrics.not_visited), for this user."""
-    sid = scope(session, user, BAOBAO_PAGE, station_id)
+    sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     return metrics.not_visited(session=session, year=year, month=month, as_of=as_of, station_id=sid, limit=limit)
 
 
 @unit_of_work
-def overdue_problems(*, session: Session | None = None, user: User, year: int, month: int, as_of: dt.date,
+def overdue_problems(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
                      station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
     """Problems past their deadline and still open (db.metrics.overdue_problems), for this user."""
-    sid = scope(session, user, BAOBAO_PAGE, station_id)
+    sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     return metrics.overdue_problems(session=session, year=year, month=month, as_of=as_of, station_id=sid,
                                     limit=limit)
 
@@ -89,9 +62,9 @@ def _tied_to_station(station_id: int):
 
 
 @unit_of_work
-def cadres(*, session: Session | None = None, user: User, station_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+def cadres(*, session: Session | None = None, viewer: Viewer, station_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
     """包保干部 (cadre_id, name, level, unit, title): every cadre, or those tied to the station in effect."""
-    sid = scope(session, user, BAOBAO_PAGE, station_id)
+    sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     if sid is None:
         return lists.cadres(session=session, limit=limit)
     c = m.Cadre
@@ -101,18 +74,18 @@ def cadres(*, session: Session | None = None, user: User, station_id: int | None
 
 
 @unit_of_work
-def cadre_detail(*, session: Session | None = None, user: User, cadre_id: int, year: int, month: int, as_of: dt.date,
+def cadre_detail(*, session: Session | None = None, viewer: Viewer, cadre_id: int, year: int, month: int, as_of: dt.date,
                  limit: int = lists.LIMIT) -> pd.DataFrame:
     """A cadre's businesses with this quarter's visits (db.lists.cadre_detail). A 监管所 account: only its own
     station's businesses, attrs["n_hidden"] the number left out; a cadre not tied to its station is refused."""
-    own = scope(session, user, BAOBAO_PAGE)
+    own = scope(session, viewer, BAOBAO_PAGE)
     df = lists.cadre_detail(session=session, cadre_id=cadre_id, year=year, month=month, as_of=as_of, limit=limit)
     if own is None:
         df.attrs["n_hidden"] = 0
         return df
     tied = session.exec(select(m.Cadre.id).where(m.Cadre.id == cadre_id, _tied_to_station(own))).first()
     if tied is None:
-        raise PermissionError(MSG_OTHER_CADRE.format(station=_station_name(session, user, own)))
+        raise PermissionError(MSG_OTHER_CADRE.format(station=station_name(session, viewer, own)))
     ids = [int(i) for i in df["business_id"]]
     mine = set(session.exec(select(m.Business.id).where(m.Business.station_id == own,
                                                          col(m.Business.id).in_(ids))).all()) if ids else set()
@@ -126,19 +99,11 @@ def cadre_detail(*, session: Session | None = None, user: User, cadre_id: int, y
 
 
 @unit_of_work
-def task_items(*, session: Session | None = None, user: User, year: int, station_id: int | None = None,
+def task_items(*, session: Session | None = None, viewer: Viewer, year: int, station_id: int | None = None,
                limit: int = lists.LIMIT) -> pd.DataFrame:
     """任务明细 (the sites behind the counts, db.lists.task_items), for this user."""
-    sid = scope(session, user, TASKS_PAGE, station_id)
+    sid = scope(session, viewer, TASKS_PAGE, station_id)
     return lists.task_items(session=session, year=year, station_id=sid, limit=limit)
-
-
-def submission_status(**kwargs: Any) -> pd.DataFrame:
-    """上报监测's month, one row per station (db.submissions.submission_status, which checks the page and a
-    监管所 account's own station; imported here on use, as db.submissions builds on this module)."""
-    from services import submissions
-
-    return submissions.submission_status(**kwargs)
 
 
 # The lists components.data.listing may call, by name (nothing else in this module is reachable through it).
@@ -152,7 +117,7 @@ LISTS: dict[str, Callable[..., pd.DataFrame]] = {
     "task_lineage": lineage.station_figures,
     "kpi_lineage": lineage.kpi_figure,
     # 上报监测: a station's month by station (db.submissions checks the page and a 监管所's own station)
-    "submission_status": submission_status,
+    "submission_status": submissions.submission_status,
 }
 # Lists whose rows depend on the period's end (as_of).
 NEEDS_AS_OF = frozenset({"not_visited", "overdue_problems", "cadre_detail", "submission_status"})

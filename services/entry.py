@@ -1,5 +1,5 @@
-"""数据填报: a station's monthly 累计完成 and 风险隐患排查整治表 counts, and the office's KPI monthly values, entered on
-a page and written the way an import writes them — the importer's checks and messages, one ImportBatch with its change log (so 导入记录 can undo
+"""数据填报: a station's monthly 累计完成 and 风险隐患排查整治表 counts (the office's KPI values: services.kpi_entry),
+entered on a page and written the way an import writes them — the importer's checks and messages, one ImportBatch with its change log (so 导入记录 can undo
 it), the month's first report recorded as the station's submission, data_version moved and an audit row."""
 
 from __future__ import annotations
@@ -21,16 +21,18 @@ from db import engine as dbe
 from db import models as m
 from db.changelog import Counts, Writer
 from db.queries.hazards import hazard_list_rows
-from seed.importer.values import ValueProblem, display, is_blank, parse_count, parse_float, parse_rate
-from services import access, auth
+from seed.importer.values import ValueProblem, display, is_blank, parse_count
+from services import accounts
 from services.rules import hazards as hz
 from services.rules.pacing import month_end
+from services.rules.permissions import ACT, require
+from services.rules.viewer import Viewer
+from services.scope import scope
 from services.unit import unit_of_work
 
 ENTRY_PAGE = "数据填报"
 PROGRESS_KIND = "任务进度"
 HAZARD_KIND = hz.KIND  # 风险隐患
-KPI_KIND = "指标月报"
 SHEET = "数据填报"  # the change log's src_sheet for rows written from the page
 ENTRY_PREFIX = "数据填报（"  # every entry batch's file_name starts so: 导入记录 tells saves from files by it
 REASON_MAX = 200  # characters of a 说明 kept with the batch
@@ -45,20 +47,12 @@ MSG_BAD_MONTH = "月份应为1–12"
 MSG_UNKNOWN_STATION = "未知的监管所"
 MSG_UNKNOWN_INDICATOR = "该所{year}年的任务清单中没有这个指标（编号 {indicator_id}）"
 MSG_OTHER_STATION = "监管所账号只能填报本所（{station}）的数据"
-MSG_KPI_OFFICE_ONLY = "只有食安办可以填报指标月报"
-MSG_KPI_UNKNOWN = "未找到{year}年的该指标（编号 {kpi_id}）"
-MSG_KPI_COMPUTED = "该指标由系统根据上报记录自动计算，不能填报"
-MSG_KPI_NO_VALUE = "填写了分子或分母，但缺少本年累计"
 MSG_NO_CHANGE = "数据没有变化，未做任何更改"
 
 ENTRY_COLUMNS = ["indicator_id", "indicator", "indicator_name", "unit", "target", "last_month", "last_cumulative",
                  "cumulative", "increment", "is_demo"]
 HAZARD_ENTRY_COLUMNS = ["field", "item", "unit", "ytd_before", "value", "listed", "is_demo"]
 MSG_HAZARD_UNKNOWN_FIELD = "未知的项目：{field}"
-KPI_ENTRY_COLUMNS = ["kpi_id", "name", "unit", "target", "direction", "last_month", "last_value", "value",
-                     "numerator", "denominator", "is_demo"]
-
-User = Mapping[str, Any] | None
 
 
 @dataclass
@@ -97,22 +91,15 @@ def _station_name(session: Session, station_id: int) -> str | None:
 
 
 @unit_of_work
-def check_station(*, session: Session | None = None, user: User, station_id: int) -> str:
+def check_station(*, session: Session | None = None, viewer: Viewer, station_id: int) -> str:
     """The station's name, after the checks: the role may enter data (PermissionError) and a 监管所 account enters
     its own station only (PermissionError); an unknown station is a LookupError."""
-    auth.require(user, ENTRY_PAGE, auth.ACT)  # also refuses None: an entry is always someone's
-    access.scope(session, user, ENTRY_PAGE, int(station_id), action=auth.ACT, message=MSG_OTHER_STATION)
+    require(viewer, ENTRY_PAGE, ACT)
+    scope(session, viewer, ENTRY_PAGE, int(station_id), action=ACT, message=MSG_OTHER_STATION)
     name = _station_name(session, int(station_id))
     if name is None:
         raise LookupError(MSG_UNKNOWN_STATION)
     return name
-
-
-def check_kpi_user(user: User) -> None:
-    """KPI values are the office's: the role may enter data and is bound to no station (PermissionError)."""
-    auth.require(user, ENTRY_PAGE, auth.ACT)
-    if auth.station_scope(user) is not None:
-        raise PermissionError(MSG_KPI_OFFICE_ONLY)
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -151,26 +138,25 @@ def _sha(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _new_batch(session: Session, *, file_name: str, kind: str, year: int, month: int, user: User,
+def _new_batch(session: Session, *, file_name: str, kind: str, year: int, month: int, viewer: Viewer,
                payload: Any) -> m.ImportBatch:
     batch = m.ImportBatch(file_name=file_name, sha256=_sha(payload), kind=kind, sheet=SHEET, year=year, month=month,
-                          user=(user or {}).get("username"), group_id=uuid.uuid4().hex[:12], content=None)
+                          user=viewer.username, group_id=uuid.uuid4().hex[:12], content=None)
     session.add(batch)
     session.flush()
     return batch
 
 
-def _finish(session: Session, batch: m.ImportBatch, writer: Writer, result: SaveResult, *, user: User,
-            client: str | None, detail: dict[str, Any]) -> None:
+def _finish(session: Session, batch: m.ImportBatch, writer: Writer, result: SaveResult, *, viewer: Viewer,
+            detail: dict[str, Any]) -> None:
     """Change log, batch counts, audit row, data_version — then the one commit."""
     writer.flush()
     batch.n_new, batch.n_updated, batch.n_unchanged = result.counts.new, result.counts.updated, result.counts.unchanged
     batch.warnings = list(result.warnings)
     batch.n_warnings = len(result.warnings)
-    auth.audit(session=session, username=(user or {}).get("username"), role=(user or {}).get("role"), client=client,
-               action="编辑", target=batch.file_name,
-               detail={"batch": batch.id, "kind": batch.kind, "new": result.counts.new,
-                       "updated": result.counts.updated, **detail})
+    accounts.audit(session=session, viewer=viewer, action="编辑", target=batch.file_name,
+                   detail={"batch": batch.id, "kind": batch.kind, "new": result.counts.new,
+                           "updated": result.counts.updated, **detail})
     dbe.bump_data_version(session)
     session.commit()
     result.batch_id = batch.id
@@ -182,10 +168,6 @@ def entry_file_name(station: str, year: int, month: int) -> str:
 
 def hazard_file_name(station: str, year: int, month: int) -> str:
     return f"{ENTRY_PREFIX}{station} {year}年{month}月 风险隐患）"
-
-
-def kpi_file_name(year: int, month: int) -> str:
-    return f"{ENTRY_PREFIX}指标月报 {year}年{month}月）"
 
 
 # --- 任务进度 -----------------------------------------------------------------------------------
@@ -234,24 +216,23 @@ def _progress_rows(session: Session, station_id: int, year: int, month: int) -> 
 
 
 @unit_of_work
-def entry_frame(*, session: Session | None = None, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
+def entry_frame(*, session: Session | None = None, viewer: Viewer, station_id: int, year: int, month: int) -> pd.DataFrame:
     """One row per indicator of the station's task list: target, last month's 累计完成 (the latest month before
     this one, carried forward) and this month's, and the increment (NaN when this month is not reported yet)."""
-    check_station(session=session, user=user, station_id=station_id)
+    check_station(session=session, viewer=viewer, station_id=station_id)
     return _progress_rows(session, int(station_id), int(year), int(month))
 
 
 def save_progress(
     *,
     engine: Engine,
-    user: User,
+    viewer: Viewer,
     station_id: int,
     year: int,
     month: int,
     rows: Mapping[int, Any],
     reasons: Mapping[int, Any] | None = None,
     today: dt.date | None = None,
-    client: str | None = None,
 ) -> SaveResult:
     """Save a station's 累计完成 for a month: `rows` maps indicator id → the figure as typed (blank = not
     reported), `reasons` indicator id → 说明. PermissionError before anything is read for a role that may not, or a
@@ -266,7 +247,7 @@ def save_progress(
     result = SaveResult()
     with Session(engine) as session:
         try:
-            station = check_station(session=session, user=user, station_id=station_id)
+            station = check_station(session=session, viewer=viewer, station_id=station_id)
             result.errors += _check_period(year, month, today)
             if result.errors:
                 return result
@@ -308,7 +289,7 @@ def save_progress(
                 session.rollback()
                 return result
             file_name = entry_file_name(station, year, month)
-            batch = _new_batch(session, file_name=file_name, kind=PROGRESS_KIND, year=year, month=month, user=user,
+            batch = _new_batch(session, file_name=file_name, kind=PROGRESS_KIND, year=year, month=month, viewer=viewer,
                                payload={"station_id": int(station_id), "year": year, "month": month,
                                         "rows": sorted(changes)})
             writer = Writer(session, batch)
@@ -326,7 +307,7 @@ def save_progress(
             if (int(station_id), year, month, PROGRESS_KIND) not in subs:
                 writer.upsert(ms, {"station_id": int(station_id), "year": year, "month": month, "kind": PROGRESS_KIND},
                               {"report_date": today}, sheet=SHEET)
-            _finish(session, batch, writer, result, user=user, client=client,
+            _finish(session, batch, writer, result, viewer=viewer,
                     detail={"station": station, "year": year, "month": month,
                             "reasons": {str(k): _text(v)[:REASON_MAX] for k, v in reasons.items() if _text(v)}})
             return result
@@ -364,25 +345,24 @@ def _hazard_rows(session: Session, station_id: int, year: int, month: int) -> pd
 
 
 @unit_of_work
-def hazard_entry_frame(*, session: Session | None = None, user: User, station_id: int, year: int, month: int) -> pd.DataFrame:
+def hazard_entry_frame(*, session: Session | None = None, viewer: Viewer, station_id: int, year: int, month: int) -> pd.DataFrame:
     """One row per count of the 风险隐患排查整治表 (检查主体数, 发现隐患数, 整改隐患数, 立案数): this month's figure
     (NaN = not reported), the year's earlier months summed (ytd_before) and the hazard list's figure (listed: the
     hazards listed for the month, and those of them rectified by the report date). attrs["report_date"] is the
     month's first report date, None before one. Same checks as entry_frame: 食安办 any station, 监管所 its own."""
-    check_station(session=session, user=user, station_id=station_id)
+    check_station(session=session, viewer=viewer, station_id=station_id)
     return _hazard_rows(session, int(station_id), int(year), int(month))
 
 
 def save_hazards(
     *,
     engine: Engine,
-    user: User,
+    viewer: Viewer,
     station_id: int,
     year: int,
     month: int,
     rows: Mapping[str, Any],
     today: dt.date | None = None,
-    client: str | None = None,
 ) -> SaveResult:
     """Save a station's 风险隐患排查整治表 for a month: `rows` maps a count's field (hz.COUNTS) → the figure as typed;
     a field left out keeps its stored figure. PermissionError for a role that may not enter data or a 监管所 account
@@ -397,7 +377,7 @@ def save_hazards(
     result = SaveResult()
     with Session(engine) as session:
         try:
-            station = check_station(session=session, user=user, station_id=station_id)
+            station = check_station(session=session, viewer=viewer, station_id=station_id)
             result.errors += _check_period(year, month, today)
             unknown = [str(f) for f in rows if f not in hz.COUNTS]
             result.errors += [MSG_HAZARD_UNKNOWN_FIELD.format(field=f) for f in unknown]
@@ -434,7 +414,7 @@ def save_hazards(
                 result.counts.add("unchanged")
                 return result
             batch = _new_batch(session, file_name=hazard_file_name(station, year, month), kind=HAZARD_KIND,
-                               year=year, month=month, user=user,
+                               year=year, month=month, viewer=viewer,
                                payload={"station_id": int(station_id), "year": year, "month": month, "rows": values})
             writer = Writer(session, batch)
             hr, ms = m.HazardReport, m.MonthlySubmission
@@ -449,161 +429,8 @@ def save_hazards(
             if (int(station_id), year, month, HAZARD_KIND) not in subs:
                 writer.upsert(ms, {"station_id": int(station_id), "year": year, "month": month, "kind": HAZARD_KIND},
                               {"report_date": today}, sheet=SHEET)
-            _finish(session, batch, writer, result, user=user, client=client,
+            _finish(session, batch, writer, result, viewer=viewer,
                     detail={"station": station, "year": year, "month": month, "counts": values})
-            return result
-        except BaseException:
-            session.rollback()
-            raise
-
-
-# --- 指标月报 -----------------------------------------------------------------------------------
-
-
-def _kpi_rows(session: Session, year: int, month: int) -> pd.DataFrame:
-    k, r = m.Kpi, m.KpiReading
-    # The year's gauged KPIs the office reports (a few dozen at most); computed ones are never entered.
-    kpis = session.exec(
-        select(k.id, k.name, k.unit, k.target, k.direction, k.is_demo)
-        .where(k.year == year, k.gauged == True, col(k.computed_from).is_(None))  # noqa: E712
-        .order_by(k.id)
-    ).all()
-    ids = [row[0] for row in kpis]
-    readings = session.exec(
-        select(r.kpi_id, r.month, r.value, r.numerator, r.denominator, r.is_demo)
-        .where(r.year == year, r.month <= month, col(r.kpi_id).in_(ids))
-    ).all() if ids else []
-    last: dict[int, tuple[int, float]] = {}
-    current: dict[int, tuple[float, float | None, float | None, bool]] = {}
-    for kpi_id, mo, value, num, den, demo in readings:
-        if mo == month:
-            current[kpi_id] = (value, num, den, bool(demo))
-        elif kpi_id not in last or mo > last[kpi_id][0]:
-            last[kpi_id] = (mo, value)
-    rows = []
-    for kpi_id, name, unit, target, direction, demo in kpis:
-        lm, cur = last.get(kpi_id), current.get(kpi_id)
-        rows.append({
-            "kpi_id": kpi_id, "name": name, "unit": unit, "target": target, "direction": direction,
-            "last_month": lm[0] if lm else pd.NA, "last_value": lm[1] if lm else math.nan,
-            "value": cur[0] if cur else math.nan,
-            "numerator": cur[1] if cur and cur[1] is not None else math.nan,
-            "denominator": cur[2] if cur and cur[2] is not None else math.nan,
-            "is_demo": bool(demo) or bool(cur and cur[3]),
-        })
-    df = pd.DataFrame(rows, columns=KPI_ENTRY_COLUMNS)
-    df["last_month"] = df["last_month"].astype("Int64")
-    for c in ("target", "last_value", "value", "numerator", "denominator"):
-        df[c] = df[c].astype("float64")
-    return df
-
-
-@unit_of_work
-def kpi_entry_frame(*, session: Session | None = None, user: User, year: int, month: int) -> pd.DataFrame:
-    """The year's gauged KPIs the office enters (not the computed 月报按时上报率): target, the latest earlier
-    reading and this month's year-to-date value with its numerator and denominator. Rates are fractions 0–1."""
-    check_kpi_user(user)
-    return _kpi_rows(session, int(year), int(month))
-
-
-def _kpi_value(raw: Any, unit: str, label: str, result: SaveResult) -> float | None:
-    """As the importer reads a 指标月报 value: a fraction for % KPIs ("95%", 0.95; 95 read as 95% with a note),
-    else a non-negative number. Raises ValueProblem."""
-    if unit == "%":
-        value, warning = parse_rate(raw)
-        if warning:
-            result.warnings.append(_line(label, warning, raw))
-        return value
-    return parse_float(raw)[0]
-
-
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return abs(float(a) - float(b)) < 1e-9
-
-
-def save_kpi_values(
-    *,
-    engine: Engine,
-    user: User,
-    year: int,
-    month: int,
-    rows: Mapping[int, Any],
-    today: dt.date | None = None,
-    client: str | None = None,
-) -> SaveResult:
-    """Save the office's KPI values for a month: `rows` maps kpi id → the value as typed, or a mapping with
-    "value", "numerator", "denominator". Only the office (PermissionError otherwise); the importer's 指标月报 rules
-    (rates 0–100%, non-negative numbers, computed KPIs refused); one ImportBatch (kind 指标月报), audited, undoable."""
-    today = today or dbe.as_of(engine)
-    result = SaveResult()
-    with Session(engine) as session:
-        try:
-            check_kpi_user(user)
-            result.errors += _check_period(year, month, today)
-            if result.errors:
-                return result
-            frame = _kpi_rows(session, int(year), int(month)).set_index("kpi_id")
-            known = {kid: (name, computed) for kid, name, computed in session.exec(
-                select(m.Kpi.id, m.Kpi.name, m.Kpi.computed_from).where(
-                    m.Kpi.year == year, col(m.Kpi.id).in_([int(x) for x in rows]))).all()} if rows else {}
-            changes: list[tuple[int, dict[str, float | None]]] = []
-            for kpi_id, given in rows.items():
-                kpi_id = int(kpi_id)
-                cells = dict(given) if isinstance(given, Mapping) else {"value": given}
-                if kpi_id in known and known[kpi_id][1]:
-                    result.errors.append(_line(known[kpi_id][0], MSG_KPI_COMPUTED))
-                    continue
-                if kpi_id not in frame.index:
-                    result.errors.append(MSG_KPI_UNKNOWN.format(year=year, kpi_id=kpi_id))
-                    continue
-                row = frame.loc[kpi_id]
-                label = str(row["name"])
-                current = None if pd.isna(row["value"]) else float(row["value"])
-                raw_value = cells.get("value")
-                if _blank(raw_value):
-                    if current is not None:
-                        result.errors.append(_line(label, MSG_CLEARED))
-                    elif not (_blank(cells.get("numerator")) and _blank(cells.get("denominator"))):
-                        result.errors.append(_line(label, MSG_KPI_NO_VALUE))
-                    continue
-                parsed: dict[str, float | None] = {}
-                bad = False
-                for name, column in (("value", "本年累计"), ("numerator", "分子"), ("denominator", "分母")):
-                    raw = cells.get(name)
-                    if _blank(raw):
-                        parsed[name] = None
-                        continue
-                    try:
-                        parsed[name] = (_kpi_value(raw, str(row["unit"]), f"{label}（{column}）", result)
-                                        if name == "value" else parse_float(raw)[0])
-                    except ValueProblem as exc:
-                        result.errors.append(_line(f"{label}（{column}）", str(exc), raw))
-                        bad = True
-                if bad:
-                    continue
-                before = {"value": current,
-                          "numerator": None if pd.isna(row["numerator"]) else float(row["numerator"]),
-                          "denominator": None if pd.isna(row["denominator"]) else float(row["denominator"])}
-                if all(_same(before[c], parsed[c]) for c in before):
-                    result.counts.add("unchanged")
-                else:
-                    changes.append((kpi_id, parsed))
-            if result.errors or not changes:
-                session.rollback()
-                return result
-            batch = _new_batch(session, file_name=kpi_file_name(year, month), kind=KPI_KIND, year=year, month=month,
-                               user=user, payload={"year": year, "month": month, "rows": changes})
-            writer = Writer(session, batch)
-            r = m.KpiReading
-            writer.prefetch(r, ("kpi_id", "year", "month"),
-                            where=(r.year == year) & (r.month == month) & col(r.kpi_id).in_([k for k, _ in changes]))
-            for kpi_id, values in changes:
-                _, status = writer.upsert(r, {"kpi_id": kpi_id, "year": year, "month": month}, values, sheet=SHEET)
-                result.counts.add(status)
-            _finish(session, batch, writer, result, user=user, client=client,
-                    detail={"year": year, "month": month, "kpis": [k for k, _ in changes]})
             return result
         except BaseException:
             session.rollback()
@@ -614,25 +441,19 @@ def save_kpi_values(
 
 
 @unit_of_work
-def entry_batches(*, session: Session | None = None, user: User, station_id: int, year: int, month: int,
+def entry_batches(*, session: Session | None = None, viewer: Viewer, station_id: int, year: int, month: int,
                   limit: int = 50) -> pd.DataFrame:
     """The saves of this station's month (batch, when, who, status, warnings), newest first."""
-    station = check_station(session=session, user=user, station_id=station_id)
+    station = check_station(session=session, viewer=viewer, station_id=station_id)
     return _batches(session, entry_file_name(station, year, month), limit)
 
 
 @unit_of_work
-def hazard_entry_batches(*, session: Session | None = None, user: User, station_id: int, year: int, month: int,
+def hazard_entry_batches(*, session: Session | None = None, viewer: Viewer, station_id: int, year: int, month: int,
                          limit: int = 50) -> pd.DataFrame:
     """The 风险隐患 saves of this station's month, newest first."""
-    station = check_station(session=session, user=user, station_id=station_id)
+    station = check_station(session=session, viewer=viewer, station_id=station_id)
     return _batches(session, hazard_file_name(station, year, month), limit)
-
-
-@unit_of_work
-def kpi_entry_batches(*, session: Session | None = None, user: User, year: int, month: int, limit: int = 50) -> pd.DataFrame:
-    check_kpi_user(user)
-    return _batches(session, kpi_file_name(year, month), limit)
 
 
 def _batches(session: Session, file_name: str, limit: int) -> pd.DataFrame:

@@ -20,13 +20,30 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from db import models as m
-from seed.importer import Change, ImportReport, UnknownBatch, import_files, undo_batch
+from db.engine import get_engine
+from db.settings import get_settings
+from seed.importer import (
+    Change,
+    FileRejected,
+    ImportReport,
+    UndoRefused,
+    UnknownBatch,
+    import_files,
+    undo_batch,
+)
+from seed.importer.annotate import annotate_file, annotated_name
 from seed.importer.core import table_label
 from seed.importer.kinds import KINDS
 from seed.importer.values import display
-from services import access, auth
+from services import accounts
 from services.entry import ENTRY_PREFIX
+from services.rules.permissions import ACT, STATION_IMPORT_KINDS, allows, require, station_scope
+from services.rules.viewer import Viewer
+from services.scope import scope
 from services.unit import unit_of_work
+
+# What the pages (components.import_view) use of the importer, so they need not reach into seed/.
+__all__ = ["KINDS", "FileRejected", "UndoRefused", "annotate_file", "annotated_name"]
 
 IMPORT_PAGE, LOG_PAGE = "数据导入", "导入记录"
 MAX_FILES = 20  # files in one upload: the bytes are held in the session until the import is confirmed
@@ -42,7 +59,6 @@ MSG_OTHER_BATCH = "监管所账号只能查看本所的导入批次"
 MSG_NO_BATCH = "批次 #{batch_id} 不存在"
 MSG_NO_CONTENT = "批次 #{batch_id} 未保存原始文件"
 
-User = Mapping[str, Any] | None
 Files = Sequence[tuple[str, bytes]]
 
 # Tables whose rows are figures: (value column, the column naming the indicator, which table names it).
@@ -69,30 +85,35 @@ LABEL_FIELDS = ("name", "title", "code", "focus", "content", "description", "key
 # --- who may import what ------------------------------------------------------------------------
 
 
-def importable_kinds(user: User) -> list[str]:
-    """The kinds this account may import, in the registry's order: a 监管所 account its station kinds
-    (db.auth.STATION_IMPORT_KINDS, those registered), the office every kind. PermissionError for other roles."""
-    auth.require(user, IMPORT_PAGE, auth.ACT)
-    if auth.station_scope(user) is not None:
-        return [k for k in KINDS if k in auth.STATION_IMPORT_KINDS]
+def max_upload_mb() -> int:
+    """The importer's cap on one file (MAX_UPLOAD_MB)."""
+    return get_settings().max_upload_mb
+
+
+def importable_kinds(viewer: Viewer) -> list[str]:
+    """The kinds this viewer may import, in the registry's order: a 监管所 account its station kinds
+    (permissions.STATION_IMPORT_KINDS, those registered), the office every kind. PermissionError for other roles."""
+    require(viewer, IMPORT_PAGE, ACT)
+    if station_scope(viewer) is not None:
+        return [k for k in KINDS if k in STATION_IMPORT_KINDS]
     return list(KINDS)
 
 
 @unit_of_work
-def template(kind: str, *, session: Session | None = None, user: User, year: int | None = None,
+def template(kind: str, *, session: Session | None = None, viewer: Viewer, year: int | None = None,
              month: int | None = None) -> tuple[str, bytes]:
     """(file name, bytes) of the fill-in workbook of a kind this account may import; the period is written in
     only for kinds that need it. A 监管所 account's wide template lists its own station only."""
     from seed.templates import template_bytes, template_filename
 
-    kinds = importable_kinds(user)
+    kinds = importable_kinds(viewer)
     if kind not in kinds:
         raise PermissionError(MSG_NOT_KIND.format(kind=kind, kinds="、".join(kinds)))
     k = KINDS[kind]
     year = year if k.needs_year else None
     month = month if k.needs_month else None
     content = template_bytes(kind, session=session, year=year, month=month)
-    own = auth.station_scope(user)
+    own = station_scope(viewer)
     if own is not None and k.layout == "wide":
         station = session.get(m.Station, own)
         content = _only_station(content, station.name if station else "")
@@ -119,9 +140,9 @@ def _only_station(content: bytes, station: str) -> bytes:
 # --- the dry run and the import ------------------------------------------------------------------
 
 
-def _prepare(files: Files, user: User) -> dict[str, Any]:
-    """The importer's arguments for this account; PermissionError / ValueError before anything is read."""
-    kinds = importable_kinds(user)
+def _prepare(files: Files, viewer: Viewer) -> dict[str, Any]:
+    """The importer's arguments for this viewer; PermissionError / ValueError before anything is read."""
+    kinds = importable_kinds(viewer)
     if not files:
         raise ValueError(MSG_NO_FILES)
     if len(files) > MAX_FILES:
@@ -129,34 +150,35 @@ def _prepare(files: Files, user: User) -> dict[str, Any]:
     total = sum(len(content) for _, content in files)
     if total > MAX_TOTAL_MB * 2**20:
         raise ValueError(MSG_TOO_BIG.format(size=total / 2**20, cap=MAX_TOTAL_MB))
-    own = auth.station_scope(user)
-    return {"user": (user or {}).get("username"), "station_scope": own,
+    own = station_scope(viewer)
+    return {"user": viewer.username, "station_scope": own,
             "allowed_kinds": kinds if own is not None else None}
 
 
-def check(files: Files, *, engine: Engine, user: User, today: dt.date | None = None) -> ImportReport:
+def check(files: Files, *, viewer: Viewer, engine: Engine | None = None,
+          today: dt.date | None = None) -> ImportReport:
     """The dry run: every file read and checked, the rows it would write on report.changes, nothing written."""
-    args = _prepare(files, user)
-    return import_files([(n, bytes(d)) for n, d in files], engine=engine, dry_run=True, today=today, **args)
+    args = _prepare(files, viewer)
+    return import_files([(n, bytes(d)) for n, d in files], engine=engine or get_engine(), dry_run=True, today=today,
+                        **args)
 
 
-def commit(files: Files, *, engine: Engine, user: User, client: str | None = None,
+def commit(files: Files, *, viewer: Viewer, engine: Engine | None = None,
            today: dt.date | None = None) -> ImportReport:
-    """The import: all files in one transaction (or nothing, if any has an error), audited (导入) in that same
-    transaction; data_version moves. report.changes holds the rows written."""
-    args = _prepare(files, user)
+    """The import: all files in one transaction (or nothing, if any has an error), audited (导入, with the viewer's
+    client) in that same transaction; data_version moves. report.changes holds the rows written."""
+    args = _prepare(files, viewer)
 
     def audit(session: Session, report: ImportReport) -> None:
         done = [f for f in report.files if f.batch_id]
-        auth.audit(session=session, username=args["user"], role=(user or {}).get("role"), client=client,
-                   action="导入", target="、".join(f.name for f in done),
-                   detail={"批次": [f.batch_id for f in done], "类型": "、".join(dict.fromkeys(
-                       k for f in done for k in f.kinds)),
-                           "新增": sum(f.counts.new for f in done), "更新": sum(f.counts.updated for f in done),
-                           "未变": sum(f.counts.unchanged for f in done), "提示": len(report.warnings)})
+        accounts.audit(session=session, viewer=viewer, action="导入", target="、".join(f.name for f in done),
+                       detail={"批次": [f.batch_id for f in done], "类型": "、".join(dict.fromkeys(
+                           k for f in done for k in f.kinds)),
+                               "新增": sum(f.counts.new for f in done), "更新": sum(f.counts.updated for f in done),
+                               "未变": sum(f.counts.unchanged for f in done), "提示": len(report.warnings)})
 
-    return import_files([(n, bytes(d)) for n, d in files], engine=engine, dry_run=False, today=today,
-                        collect_changes=True, before_commit=audit, **args)
+    return import_files([(n, bytes(d)) for n, d in files], engine=engine or get_engine(), dry_run=False,
+                        today=today, collect_changes=True, before_commit=audit, **args)
 
 
 def summary_frame(report: ImportReport) -> pd.DataFrame:
@@ -366,23 +388,23 @@ def preview(*, session: Session | None = None, changes: Iterable[Change]) -> tup
 # --- 导入记录 -------------------------------------------------------------------------------------
 
 
-def _scoped(stmt, session: Session, user: User):
-    """The statement limited to the batches this user may see (PermissionError for a role that may not)."""
-    own = access.scope(session, user, LOG_PAGE)
+def _scoped(stmt, session: Session, viewer: Viewer):
+    """The statement limited to the batches this viewer may see (PermissionError for a role that may not)."""
+    own = scope(session, viewer, LOG_PAGE)
     if own is None:
         return stmt
-    accounts = select(m.AppUser.username).where(m.AppUser.station_id == own)
-    return stmt.where(col(m.ImportBatch.user).in_(accounts))
+    station_accounts = select(m.AppUser.username).where(m.AppUser.station_id == own)
+    return stmt.where(col(m.ImportBatch.user).in_(station_accounts))
 
 
 @unit_of_work
-def batches(*, session: Session | None = None, user: User, limit: int = LOG_LIMIT) -> pd.DataFrame:
+def batches(*, session: Session | None = None, viewer: Viewer, limit: int = LOG_LIMIT) -> pd.DataFrame:
     """Every batch this user may see, newest first: who, when, file, kind, period, sha256, counts, status, whether
     the original file is kept, and its source (文件导入 / 数据填报). A 监管所 account: its station's accounts' only."""
     b = m.ImportBatch
     stmt = _scoped(select(b.id, b.created_at, b.user, b.file_name, b.kind, b.year, b.month, b.sha256, b.n_new,
                           b.n_updated, b.n_unchanged, b.n_warnings, b.status, b.undone_at,
-                          col(b.content).is_not(None)), session, user)
+                          col(b.content).is_not(None)), session, viewer)
     rows = session.exec(stmt.order_by(col(b.id).desc()).limit(limit)).all()
     df = pd.DataFrame([(*r, "数据填报" if str(r[3]).startswith(ENTRY_PREFIX) else "文件导入") for r in rows],
                       columns=LOG_COLUMNS)
@@ -390,10 +412,10 @@ def batches(*, session: Session | None = None, user: User, limit: int = LOG_LIMI
     return df
 
 
-def _batch(session: Session, user: User, batch_id: int) -> m.ImportBatch:
+def _batch(session: Session, viewer: Viewer, batch_id: int) -> m.ImportBatch:
     """The batch, if this user may see it: PermissionError for a role that may not read 导入记录 or for another
     station's batch, LookupError when there is none."""
-    visible = _scoped(select(m.ImportBatch.id), session, user)  # the role's check comes first
+    visible = _scoped(select(m.ImportBatch.id), session, viewer)  # the role's check comes first
     batch = session.get(m.ImportBatch, int(batch_id))
     if batch is None:
         raise LookupError(MSG_NO_BATCH.format(batch_id=batch_id))
@@ -403,19 +425,19 @@ def _batch(session: Session, user: User, batch_id: int) -> m.ImportBatch:
 
 
 @unit_of_work
-def batch_file(*, session: Session | None = None, user: User, batch_id: int) -> tuple[str, bytes]:
+def batch_file(*, session: Session | None = None, viewer: Viewer, batch_id: int) -> tuple[str, bytes]:
     """(file name, bytes) of the file a batch was imported from, as uploaded; LookupError when none was kept."""
-    batch = _batch(session, user, batch_id)
+    batch = _batch(session, viewer, batch_id)
     if batch.content is None:
         raise LookupError(MSG_NO_CONTENT.format(batch_id=batch.id))
     return batch.file_name, bytes(batch.content)
 
 
 @unit_of_work
-def batch_changes(*, session: Session | None = None, user: User, batch_id: int,
+def batch_changes(*, session: Session | None = None, viewer: Viewer, batch_id: int,
                   limit: int = 20_000) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What a batch changed (preview's two frames), from its change log."""
-    batch = _batch(session, user, batch_id)
+    batch = _batch(session, viewer, batch_id)
     # Bounded: a batch writes at most a file's rows; the page shows the first `limit`.
     rows = session.exec(select(m.ImportChange).where(m.ImportChange.batch_id == batch.id)
                         .order_by(m.ImportChange.id).limit(limit)).all()
@@ -423,24 +445,23 @@ def batch_changes(*, session: Session | None = None, user: User, batch_id: int,
                                              for r in rows])
 
 
-def can_undo(user: User) -> bool:
-    return auth.can((user or {}).get("role"), LOG_PAGE, auth.ACT)
+def can_undo(viewer: Viewer) -> bool:
+    return allows(viewer, LOG_PAGE, ACT)
 
 
-def undo(*, engine: Engine, user: User, batch_id: int, client: str | None = None) -> str:
+def undo(*, viewer: Viewer, batch_id: int, engine: Engine | None = None) -> str:
     """Revert a batch (imported or saved by 数据填报) and audit it (撤销), in one transaction. Only the office:
     PermissionError otherwise; LookupError for an unknown batch; seed.importer.UndoRefused (its message says
     which later batch) when a later batch touched the same rows or it is undone already."""
-    auth.require(user, LOG_PAGE, auth.ACT)
-    with Session(engine) as session:
+    require(viewer, LOG_PAGE, ACT)
+    with Session(engine or get_engine()) as session:
         try:
             try:
                 batch = undo_batch(session, int(batch_id))
             except UnknownBatch as exc:
                 raise LookupError(str(exc)) from exc
-            auth.audit(session=session, username=(user or {}).get("username"), role=(user or {}).get("role"),
-                       client=client, action="撤销", target=batch.file_name,
-                       detail={"批次": batch.id, "类型": batch.kind, "新增": batch.n_new, "更新": batch.n_updated})
+            accounts.audit(session=session, viewer=viewer, action="撤销", target=batch.file_name,
+                           detail={"批次": batch.id, "类型": batch.kind, "新增": batch.n_new, "更新": batch.n_updated})
             message = f"已撤销批次 #{batch.id}（{batch.file_name}）"
             session.commit()
             return message

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 
 from db.engine import get_setting, set_setting
 from db.models import MonthlySubmission
-from services import auth
+from services import accounts
+from services.rules.permissions import ACT, require
+from services.rules.viewer import Viewer
 from services.unit import unit_of_work
 
 # Stable panel ids (URL ?panels=…, stored settings, tests) and the titles shown on the screen.
@@ -28,7 +30,7 @@ MAX_INTERVAL = 3600
 DEFAULT_INTERVAL = 20
 DEFAULT_STALE_DAYS = 35  # a month's report plus a few days' grace
 MAX_STALE_DAYS = 366
-SETTINGS_PAGE = "系统设置"  # the capability in db.auth that may change these
+SETTINGS_PAGE = "系统设置"  # the capability (services.rules.permissions) that may change these
 AUDIT_ACTION = "系统设置"
 
 # app_setting keys, with the help text stored beside each value.
@@ -89,28 +91,25 @@ def validate(*, interval: int, panels: Iterable[str], stale_days: int) -> KioskS
 
 
 @unit_of_work
-def save_kiosk_settings(*, session: Session | None = None, interval: int, panels: Iterable[str], stale_days: int,
-                        actor: auth.Actor | None = None) -> KioskSettings:
-    """Store the kiosk settings (committed, audited as 系统设置). PermissionError for a web actor whose role may not
-    act on 系统设置 (the command line, role None, may); ValueError for bad values. Nothing is written on refusal.
+def save_kiosk_settings(*, session: Session | None = None, viewer: Viewer, interval: int, panels: Iterable[str],
+                        stale_days: int) -> KioskSettings:
+    """Store the kiosk settings (committed, audited as 系统设置). PermissionError for a viewer whose role may not
+    act on 系统设置 (the system may); ValueError for bad values. Nothing is written on refusal.
 
     A plain commit, not a write_session: settings are not data, so cached figures stay valid; the kiosk reads
     its settings afresh on every rotation."""
-    if actor is not None and actor.role is not None:
-        auth.require({"role": actor.role}, SETTINGS_PAGE, auth.ACT)
+    require(viewer, SETTINGS_PAGE, ACT)
     new = validate(interval=interval, panels=panels, stale_days=stale_days)
     old = kiosk_settings(session=session)
     values = {"interval": str(new.interval), "panels": ",".join(new.panels), "stale_days": str(new.stale_days)}
     for name, value in values.items():
         key, help_text = KEYS[name]
         set_setting(session, key, value, help_text)
-    a = actor or auth.Actor.cli()
-    auth.audit(session=session, username=a.username, role=a.role, client=a.client, action=AUDIT_ACTION,
-               target="大屏", detail={
-                   "轮播间隔（秒）": f"{old.interval}→{new.interval}",
-                   "面板": f"{','.join(old.panels)}→{','.join(new.panels)}",
-                   "月报滞后提醒（天）": f"{old.stale_days}→{new.stale_days}",
-               })
+    accounts.audit(session=session, viewer=viewer, action=AUDIT_ACTION, target="大屏", detail={
+        "轮播间隔（秒）": f"{old.interval}→{new.interval}",
+        "面板": f"{','.join(old.panels)}→{','.join(new.panels)}",
+        "月报滞后提醒（天）": f"{old.stale_days}→{new.stale_days}",
+    })
     session.commit()
     return new
 

@@ -2,7 +2,7 @@
 whom and when — for the figures of 任务清单 (a station's target and 累计完成 per indicator) and 指标 (a KPI's
 year-to-date value).
 
-Whoever may read the figure may read its lineage: the functions check the page's read permission (db.auth) and
+Whoever may read the figure may read its lineage: the functions check the page's read permission (services.rules.permissions) and
 nothing more, as the figures themselves are open to every role that reads the page. A month without a report
 carries the latest earlier report forward (as the dashboard counts it), so its lineage is that earlier row's."""
 
@@ -15,8 +15,11 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from db import models as m
-from services import auth
+from services.entry import ENTRY_PREFIX
 from services.rules import fmt
+from services.rules.localtime import local_time_label
+from services.rules.permissions import require
+from services.rules.viewer import Viewer
 from services.unit import unit_of_work
 
 TASKS_PAGE, KPI_PAGE = "任务清单", "指标"
@@ -25,20 +28,16 @@ COLUMNS = ["indicator", "figure", "value", "month", "batch_id", "file_name", "sh
 KPI_COLUMNS = ["figure", "value", "month", "batch_id", "file_name", "sheet", "row", "user", "at", "status",
                "is_demo", "source"]
 
-User = Mapping[str, Any] | None
-
 
 def describe(*, batch_id: int | None, file_name: str | None, sheet: str | None, row: int | None,
              user: str | None, at: Any, status: str | None, is_demo: bool) -> str:
     """One readable line: 批次 #12：任务进度.xlsx，工作表“任务进度”第8行；office 于2022年11月3日 10:20 导入."""
-    from services import entry  # db.entry imports db.access, which lists this module's functions
-
     if batch_id is None or file_name is None:
         return "示例数据（系统生成，无导入批次）" if is_demo else "未记录来源（早于导入记录的数据）"
     who = user or "命令行"
-    when = auth.local_time_label(at)
+    when = local_time_label(at)
     undone = "（该批次已撤销）" if status == "已撤销" else ""
-    if file_name.startswith(entry.ENTRY_PREFIX):
+    if file_name.startswith(ENTRY_PREFIX):
         return f"数据填报：{who} 于 {when} 保存（批次 #{batch_id}）{undone}"
     where = f"工作表“{sheet}”" if sheet else ""
     if row is not None:
@@ -65,12 +64,11 @@ def _lineage_fields(obj: Any, batches: Mapping[int, Any]) -> dict[str, Any]:
 
 
 @unit_of_work
-def station_figures(*, session: Session | None = None, user: User, year: int, month: int, station_id: int) -> pd.DataFrame:
+def station_figures(*, session: Session | None = None, viewer: Viewer, year: int, month: int, station_id: int) -> pd.DataFrame:
     """Each indicator's 目标 and 累计完成 of a station for the period, with where each came from (COLUMNS).
 
     累计完成 is the latest report up to the month; month names the report used ("" when none)."""
-    if user is not None:  # None is the system (command line, reports)
-        auth.require(user, TASKS_PAGE)
+    require(viewer, TASKS_PAGE)
     t, p, i = m.StationTarget, m.StationProgress, m.TaskIndicator
     targets = session.exec(
         select(t, i.code).join(i, i.id == t.indicator_id)
@@ -102,11 +100,10 @@ def station_figures(*, session: Session | None = None, user: User, year: int, mo
 
 
 @unit_of_work
-def kpi_figure(*, session: Session | None = None, user: User, kpi_id: int, year: int, month: int) -> pd.DataFrame:
+def kpi_figure(*, session: Session | None = None, viewer: Viewer, kpi_id: int, year: int, month: int) -> pd.DataFrame:
     """A KPI's target and its year-to-date value for the period (the latest reading up to the month), with where
     each came from (KPI_COLUMNS). A KPI the system computes (e.g. 月报按时上报率 from the submissions) says so."""
-    if user is not None:  # None is the system (command line, reports)
-        auth.require(user, KPI_PAGE)
+    require(viewer, KPI_PAGE)
     kpi = session.get(m.Kpi, kpi_id)
     if kpi is None or kpi.year != year:
         return pd.DataFrame(columns=KPI_COLUMNS)

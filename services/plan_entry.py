@@ -17,13 +17,12 @@ from db import models as m
 from db.changelog import Writer
 from seed.importer.kinds import ENUM_SYNONYMS
 from seed.importer.values import squash
-from services import auth, plans
+from services import plans
 from services.entry import (
     ENTRY_PAGE,
     ENTRY_PREFIX,
     SHEET,
     SaveResult,
-    User,
     _check_period,
     _finish,
     _line,
@@ -31,6 +30,8 @@ from services.entry import (
     _text,
 )
 from services.rules.pacing import month_end
+from services.rules.permissions import ACT, STATION_ROLE, allows
+from services.rules.viewer import Viewer
 from services.unit import unit_of_work
 
 PLAN_KIND = "工作要点进展"
@@ -44,15 +45,14 @@ PLAN_ENTRY_COLUMNS = ["task_id", "plan_id", "plan", "number", "title", "lead_uni
                       "status_month", "delay_reason", "notes", "is_demo"]
 
 
-def can_edit(user: User) -> bool:
-    """May this account update 工作要点进展? The office's act: 数据填报 with no station (not a 监管所, leader, admin)."""
-    role = (user or {}).get("role")
-    return auth.can(role, ENTRY_PAGE, auth.ACT) and role != m.STATION_ROLE
+def can_edit(viewer: Viewer) -> bool:
+    """May this viewer update 工作要点进展? The office's act: 数据填报 with no station (not a 监管所, leader, admin)."""
+    return allows(viewer, ENTRY_PAGE, ACT) and viewer.role != STATION_ROLE
 
 
-def check_plan_user(user: User) -> None:
-    """PermissionError (in Chinese) unless the account is the office's."""
-    if not can_edit(user):
+def check_plan_user(viewer: Viewer) -> None:
+    """PermissionError (in Chinese) unless the viewer is the office (or the system)."""
+    if not can_edit(viewer):
         raise PermissionError(MSG_PLAN_OFFICE_ONLY)
 
 
@@ -72,12 +72,12 @@ def _rows(session: Session, plan_id: int | None, year: int, month: int) -> pd.Da
 
 
 @unit_of_work
-def plan_status_frame(*, session: Session | None = None, user: User, plan_id: int | None, year: int,
+def plan_status_frame(*, session: Session | None = None, viewer: Viewer, plan_id: int | None, year: int,
                       month: int) -> pd.DataFrame:
     """One row per counted task of the year (of one plan, or every plan for None): task_id, plan, number, title,
     lead_units, deadline, status for the month — the latest report of this month or before, as the dashboard
     carries it; 未开始 when never reported — status_month (<NA> never), delay_reason and notes ("" when none)."""
-    check_plan_user(user)
+    check_plan_user(viewer)
     return _rows(session, plan_id, year, month)
 
 
@@ -91,12 +91,11 @@ def _status(raw: Any) -> str | None:
 def save_plan_status(
     *,
     engine: Engine,
-    user: User,
+    viewer: Viewer,
     year: int,
     month: int,
     rows: Mapping[int, Mapping[str, Any]],
     today: dt.date | None = None,
-    client: str | None = None,
 ) -> SaveResult:
     """Save the month's 工作要点进展: `rows` maps task id → {"status", "delay_reason", "notes"} as typed (a key left
     out keeps the shown value). Only the office (PermissionError otherwise); the importer's rule — the status one of
@@ -108,7 +107,7 @@ def save_plan_status(
     result = SaveResult()
     with Session(engine) as session:
         try:
-            check_plan_user(user)
+            check_plan_user(viewer)
             result.errors += _check_period(year, month, today)
             if result.errors:
                 return result
@@ -144,14 +143,14 @@ def save_plan_status(
                 session.rollback()
                 return result
             batch = _new_batch(session, file_name=plan_file_name(year, month), kind=PLAN_KIND, year=year,
-                               month=month, user=user, payload={"year": year, "month": month, "rows": changes})
+                               month=month, viewer=viewer, payload={"year": year, "month": month, "rows": changes})
             writer = Writer(session, batch)
             s = m.PlanTaskStatus
             writer.prefetch(s, ("task_id", "year", "month"), where=(s.year == year) & (s.month == month))
             for task_id, values in changes:
                 _, state = writer.upsert(s, {"task_id": task_id, "year": year, "month": month}, values, sheet=SHEET)
                 result.counts.add(state)
-            _finish(session, batch, writer, result, user=user, client=client,
+            _finish(session, batch, writer, result, viewer=viewer,
                     detail={"year": year, "month": month, "tasks": [t for t, _ in changes]})
             return result
         except BaseException:

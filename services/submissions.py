@@ -8,17 +8,16 @@ report date; a date written in an imported file replaces it). Ages are measured 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 import pandas as pd
 from sqlmodel import Session, col, select
 
 from db import models as m
 from db import queries
-from services import access
+from services import scope as scoping
 from services.metrics import DeadlineFn, _deadline
 from services.rules.deadlines import report_deadline
+from services.rules.viewer import Viewer
 from services.unit import unit_of_work
 
 PAGE = "上报监测"
@@ -31,14 +30,12 @@ KIND_LABELS = {"任务进度": "任务进度", "风险隐患": "风险隐患排�
 COLUMNS = ["station_id", "station", "sort_order", "year", "month", "deadline", "deadline_note", "due", "report_date",
            "status", "days_late", "is_demo"]
 
-User = Mapping[str, Any] | None
-
 
 @unit_of_work
-def scope(*, session: Session | None = None, user: User, station_id: int | None = None) -> int | None:
+def scope(*, session: Session | None = None, viewer: Viewer, station_id: int | None = None) -> int | None:
     """The station the rows are limited to, after the checks: the role may read 上报监测 (PermissionError for a
-    kiosk or nobody), a 监管所 account sees its own station only. user None is the system and sees everything."""
-    return access.scope(session, user, PAGE, station_id, message=MSG_OTHER_STATION)
+    kiosk or nobody), a 监管所 account sees its own station only. SYSTEM sees everything."""
+    return scoping.scope(session, viewer, PAGE, station_id, message=MSG_OTHER_STATION)
 
 
 def _status(deadline: dt.date, report_date: dt.date | None, as_of: dt.date) -> tuple[str, int | None]:
@@ -53,10 +50,11 @@ def _status(deadline: dt.date, report_date: dt.date | None, as_of: dt.date) -> t
     return MISSING, (as_of - deadline).days
 
 
+@unit_of_work
 def submission_grid(
     *,
-    session: Session,
-    user: User,
+    session: Session | None = None,
+    viewer: Viewer,
     year: int,
     month: int,
     as_of: dt.date,
@@ -70,7 +68,7 @@ def submission_grid(
     deadline; 按时 0; 未到期 NA). A 监管所 account gets its own station's rows only."""
     if kind not in KINDS:
         raise ValueError(f"未知的月报类型“{kind}”，可选：{'、'.join(KINDS)}")
-    sid = scope(session=session, user=user, station_id=station_id)
+    sid = scope(session=session, viewer=viewer, station_id=station_id)
     months = list(range(1, int(month) + 1))
     stations = queries.stations(session=session)
     if sid is not None:
@@ -104,10 +102,11 @@ def submission_grid(
     return df
 
 
+@unit_of_work
 def submission_status(
     *,
-    session: Session,
-    user: User,
+    session: Session | None = None,
+    viewer: Viewer,
     year: int,
     month: int,
     as_of: dt.date,
@@ -116,7 +115,7 @@ def submission_status(
     kind: str = queries.PROGRESS_KIND,
 ) -> pd.DataFrame:
     """The month's row per station (see submission_grid), in the bureau's order of stations."""
-    df = submission_grid(session=session, user=user, year=year, month=month, as_of=as_of, station_id=station_id,
+    df = submission_grid(session=session, viewer=viewer, year=year, month=month, as_of=as_of, station_id=station_id,
                          deadline_fn=deadline_fn, kind=kind)
     return df[df["month"] == int(month)].reset_index(drop=True)
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from db import accounts as store
 from db import models as m
 from db.engine import get_setting
 from seed.demo.vocab import DEMO_USER
+from services.rules.passwords import hash_password, token_hash
 
 # The demo database's accounts (README): username, role, station, display name. Password DEMO_PASSWORD for all.
 DEMO_ACCOUNTS = (
@@ -25,9 +25,6 @@ DEMO_KIOSK_TOKEN, DEMO_KIOSK_LABEL = "demo-kiosk", "演示大屏"
 def demo_accounts(engine: Engine) -> list[str]:
     """Create the demo accounts and kiosk token that are absent (demo database only). A plain commit, not a
     write_session: accounts are not data, so caches stay valid. Returns a summary line when something was made."""
-    from services import auth
-
-    actor = auth.Actor(username=None, role=None, client=DEMO_USER)
     made: list[str] = []
     with Session(engine) as session:
         if get_setting(session, "database_kind") != "demo":
@@ -42,15 +39,18 @@ def demo_accounts(engine: Engine) -> list[str]:
                 station_id = session.exec(select(m.Station.id).where(m.Station.name == station_name)).first()
                 if station_id is None:
                     continue  # no such station in this database: no station account either
-            shared_hash = shared_hash or auth.hash_password(DEMO_PASSWORD)
-            session.add(m.AppUser(username=username, display_name=display, role=role, station_id=station_id,
-                                  password_hash=shared_hash))
-            auth.audit(session=session, username=None, role=None, client=actor.client, action="用户管理",
-                       target=username, detail={"操作": "新增演示账号", "角色": role})
+            shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
+            store.add_user(session, username=username, display_name=display, role=role, station_id=station_id,
+                           password_hash=shared_hash)
+            store.add_audit(session, username=None, role=None, client=DEMO_USER, action="用户管理", target=username,
+                            detail={"操作": "新增演示账号", "角色": role})
             made.append(f"{username}（{role}{'·' + station_name if station_name else ''}）")
         session.commit()
-        kiosk_hash = hashlib.sha256(DEMO_KIOSK_TOKEN.encode()).hexdigest()
-        if session.exec(select(m.KioskToken.id).where(m.KioskToken.token_hash == kiosk_hash)).first() is None:
-            auth.create_kiosk_token(session=session, label=DEMO_KIOSK_LABEL, token=DEMO_KIOSK_TOKEN, actor=actor)
+        kiosk_hash = token_hash(DEMO_KIOSK_TOKEN)
+        if not store.has_kiosk_token(session, kiosk_hash):
+            store.add_kiosk_token(session, token_hash=kiosk_hash, label=DEMO_KIOSK_LABEL)
+            store.add_audit(session, username=None, role=None, client=DEMO_USER, action="用户管理",
+                            target=DEMO_KIOSK_LABEL, detail={"操作": "新增大屏令牌"})
+            session.commit()
             made.append(f"大屏令牌“{DEMO_KIOSK_LABEL}”")
     return [f"演示账号：{'、'.join(made)}（密码与令牌见 README）"] if made else []

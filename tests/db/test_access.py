@@ -16,6 +16,8 @@ from sqlmodel import Session, select
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from services import access, auth, lists, metrics
+from services.rules.permissions import KIOSK, can
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests import dbs
 from tests.db.factories import Factory
 from tests.pages.conftest import TEST_USERS, build_small, ensure_user
@@ -27,9 +29,9 @@ REFUSED = "refused"
 ALL = "all"
 
 # Who the list is for → the station asked for (None, 明水所, 双山所) → the station the rows are of, or REFUSED.
-# Written out by hand: a wrong rule in db.access (or in db.auth.PERMISSIONS) fails here.
+# Written out by hand: a wrong rule in db.access (or in services.rules.permissions.PERMISSIONS) fails here.
 MATRIX: dict[str, dict[str | None, str]] = {
-    "system": {None: ALL, MS: MS, SS: SS},  # user=None: the command line and exports
+    "system": {None: ALL, MS: MS, SS: SS},  # SYSTEM: the command line and exports
     "leader": {None: ALL, MS: MS, SS: SS},
     "office": {None: ALL, MS: MS, SS: SS},
     "admin": {None: ALL, MS: MS, SS: SS},
@@ -102,16 +104,16 @@ def session(url):
         yield s
 
 
-def principal(session: Session, who: str) -> dict | None:
+def principal(session: Session, who: str) -> Viewer:
     if who == "system":
-        return None
+        return SYSTEM
     if who == "kiosk":
-        return {"username": None, "role": auth.KIOSK, "station_id": None, "display_name": "大屏"}
+        return Viewer(username=None, role=KIOSK, station_id=None, display_name="大屏")
     if who == "anonymous":
-        return {"role": None, "station_id": None}
+        return NOBODY
     if who == "station_without_station":
-        return {"username": "x", "role": "监管所", "station_id": None}
-    return auth.get_user(session=session, username=who)
+        return Viewer(username="x", role="监管所", station_id=None)
+    return Viewer.of_account(auth.get_user(session=session, username=who))
 
 
 def station_id(session: Session, name: str | None) -> int | None:
@@ -125,15 +127,15 @@ def cadre_id(session: Session, name: str) -> int:
 
 
 def test_the_accounts_are_what_the_matrix_assumes(session):
-    assert {k: (u or {}).get("role") for k in PRINCIPALS if (u := principal(session, k))} == {
+    assert {k: u.role for k in PRINCIPALS if not (u := principal(session, k)).system} == {
         "leader": "领导", "office": "食安办", "admin": "管理员", "mingshui": "监管所", "shuangshan": "监管所",
         "kiosk": "kiosk", "anonymous": None, "station_without_station": "监管所"}
-    assert principal(session, "mingshui")["station_name"] == MS
-    assert principal(session, "shuangshan")["station_name"] == SS
+    assert principal(session, "mingshui").station_name == MS
+    assert principal(session, "shuangshan").station_name == SS
     # The matrix above agrees with db.auth: only roles that may read both pages get any list.
     for who in ("leader", "office", "admin", "mingshui"):
-        assert auth.can(TEST_USERS[who][0], access.BAOBAO_PAGE) and auth.can(TEST_USERS[who][0], access.TASKS_PAGE)
-    assert not auth.can(auth.KIOSK, access.BAOBAO_PAGE) and not auth.can(None, access.TASKS_PAGE)
+        assert can(TEST_USERS[who][0], access.BAOBAO_PAGE) and can(TEST_USERS[who][0], access.TASKS_PAGE)
+    assert not can(KIOSK, access.BAOBAO_PAGE) and not can(None, access.TASKS_PAGE)
 
 
 @pytest.mark.parametrize("asked", [None, MS, SS], ids=["none", "mingshui", "shuangshan"])
@@ -152,9 +154,9 @@ def test_every_principal_every_list_every_station(session, monkeypatch, who, nam
 
         monkeypatch.setattr(module, attr, never)
         with pytest.raises(PermissionError):
-            fn(session=session, user=user, **kwargs)
+            fn(session=session, viewer=user, **kwargs)
         return
-    df = fn(session=session, user=user, **kwargs)
+    df = fn(session=session, viewer=user, **kwargs)
     assert set(df[NAME_COLUMN[name]]) == ROWS[name][expected]
 
 
@@ -166,10 +168,10 @@ def test_a_cadres_detail_shows_only_what_the_principal_may_see(session, who, cad
     expected = REFUSED if scope == REFUSED else DETAIL[cadre][scope]
     if expected == REFUSED:
         with pytest.raises(PermissionError):
-            access.cadre_detail(session=session, user=user, cadre_id=cadre_id(session, cadre), **PERIOD)
+            access.cadre_detail(session=session, viewer=user, cadre_id=cadre_id(session, cadre), **PERIOD)
         return
     shown, hidden = expected
-    df = access.cadre_detail(session=session, user=user, cadre_id=cadre_id(session, cadre), **PERIOD)
+    df = access.cadre_detail(session=session, viewer=user, cadre_id=cadre_id(session, cadre), **PERIOD)
     assert set(df["business"]) == shown
     assert df.attrs["n_hidden"] == hidden
 
@@ -177,33 +179,33 @@ def test_a_cadres_detail_shows_only_what_the_principal_may_see(session, who, cad
 def test_an_unknown_cadre_is_refused_to_a_station_and_empty_for_the_others(session):
     for who in ("mingshui", "shuangshan"):
         with pytest.raises(PermissionError):
-            access.cadre_detail(session=session, user=principal(session, who), cadre_id=999_999, **PERIOD)
-    assert access.cadre_detail(session=session, user=principal(session, "office"), cadre_id=999_999,
+            access.cadre_detail(session=session, viewer=principal(session, who), cadre_id=999_999, **PERIOD)
+    assert access.cadre_detail(session=session, viewer=principal(session, "office"), cadre_id=999_999,
                                **PERIOD).empty
 
 
 def test_the_refusal_names_the_own_station_in_chinese(session):
     for user in (principal(session, "mingshui"),
-                 {"role": "监管所", "station_id": station_id(session, MS)}):  # as components.data passes it
+                 Viewer(role="监管所", station_id=station_id(session, MS))):  # as components.data passes it
         with pytest.raises(PermissionError) as e:
-            access.not_visited(session=session, user=user, station_id=station_id(session, SS), **PERIOD)
+            access.not_visited(session=session, viewer=user, station_id=station_id(session, SS), **PERIOD)
         assert str(e.value) == "监管所账号只能查看本所（明水所）的主体、督导、问题和点位名单"
     with pytest.raises(PermissionError, match="包保干部"):
-        access.cadre_detail(session=session, user=principal(session, "mingshui"),
+        access.cadre_detail(session=session, viewer=principal(session, "mingshui"),
                             cadre_id=cadre_id(session, "李某"), **PERIOD)
     with pytest.raises(PermissionError, match="当前账号无权查看“任务清单”"):
-        access.task_items(session=session, user=principal(session, "kiosk"), year=2022)
+        access.task_items(session=session, viewer=principal(session, "kiosk"), year=2022)
     with pytest.raises(PermissionError, match="未指定监管所"):
-        access.task_items(session=session, user=principal(session, "station_without_station"), year=2022)
+        access.task_items(session=session, viewer=principal(session, "station_without_station"), year=2022)
 
 
 def test_a_station_given_as_text_is_checked_the_same(session):
     """Query parameters arrive as text: "2" is station 2, not a way round the comparison."""
     other = str(station_id(session, SS))
     with pytest.raises(PermissionError):
-        access.task_items(session=session, user=principal(session, "mingshui"), year=2022, station_id=other)
+        access.task_items(session=session, viewer=principal(session, "mingshui"), year=2022, station_id=other)
     own = str(station_id(session, MS))
-    df = access.task_items(session=session, user=principal(session, "mingshui"), year=2022, station_id=own)
+    df = access.task_items(session=session, viewer=principal(session, "mingshui"), year=2022, station_id=own)
     assert set(df["name"]) == {"明水示范点"}
 
 

@@ -12,7 +12,9 @@ from sqlmodel import Session, SQLModel
 
 from db import models as m
 from db.engine import data_version, dispose_engines, get_engine, set_setting
-from services import auth
+from services import accounts, auth
+from services.rules import localtime, passwords, permissions
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 
 PASSWORD = "Zq7-wx9!pass"
 OTHER_PASSWORD = "Other-pw-4411"
@@ -23,7 +25,7 @@ OFFICE, HOME = "10.0.0.5", "10.0.0.6"
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
     """Cost 4 instead of 12: the same code path, a millisecond per hash instead of half a second."""
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def session_with_users(engine):
         s.commit()
         for name, role, station in (("leader", "领导", None), ("office", "食安办", None),
                                     ("mingshui", "监管所", 1), ("admin", "管理员", None)):
-            auth.create_user(session=s, username=name, password=PASSWORD, role=role, station_id=station)
+            accounts.create_user(session=s, viewer=SYSTEM, username=name, password=PASSWORD, role=role, station_id=station)
         yield s
 
 
@@ -56,21 +58,21 @@ def every_row_as_text(engine) -> str:
 
 
 def test_hashing_round_trip_at_cost_12(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 12)
-    h = auth.hash_password(PASSWORD)
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 12)
+    h = passwords.hash_password(PASSWORD)
     assert h.startswith("$2b$12$") and PASSWORD not in h
-    assert auth.verify_password(PASSWORD, h)
-    assert not auth.verify_password(PASSWORD + "x", h)
-    assert auth.hash_password(PASSWORD) != h  # salted
+    assert passwords.verify_password(PASSWORD, h)
+    assert not passwords.verify_password(PASSWORD + "x", h)
+    assert passwords.hash_password(PASSWORD) != h  # salted
 
 
 def test_long_and_unicode_passwords_are_not_truncated():
     base = "密码" * 12  # 72 bytes in UTF-8
-    h = auth.hash_password(base + "甲")
-    assert auth.verify_password(base + "甲", h)
-    assert not auth.verify_password(base + "乙", h)  # differs after byte 72: bcrypt alone would accept it
-    assert not auth.verify_password(base, h)
-    assert not auth.verify_password(PASSWORD, "not a hash")
+    h = passwords.hash_password(base + "甲")
+    assert passwords.verify_password(base + "甲", h)
+    assert not passwords.verify_password(base + "乙", h)  # differs after byte 72: bcrypt alone would accept it
+    assert not passwords.verify_password(base, h)
+    assert not passwords.verify_password(PASSWORD, "not a hash")
 
 
 def test_create_user_refuses_bad_input_in_chinese(session_with_users):
@@ -89,21 +91,21 @@ def test_create_user_refuses_bad_input_in_chinese(session_with_users):
     ]
     for kwargs, message in cases:
         with pytest.raises(ValueError, match=message):
-            auth.create_user(session=s, **kwargs)
+            accounts.create_user(session=s, viewer=SYSTEM, **kwargs)
         s.rollback()
-    assert len(auth.users_frame(session=s)) == 4
+    assert len(accounts.users_frame(session=s, viewer=SYSTEM)) == 4
 
 
 def test_accounts_are_not_data_and_do_not_move_data_version(engine):
     before = data_version(engine)
     with Session(engine) as s:
-        auth.create_user(session=s, username="boss", password=PASSWORD, role="领导")
+        accounts.create_user(session=s, viewer=SYSTEM, username="boss", password=PASSWORD, role="领导")
         assert login(s, "boss").ok
     assert data_version(engine) == before
 
 
 def test_users_frame_never_shows_the_hash(session_with_users):
-    frame = auth.users_frame(session=session_with_users)
+    frame = accounts.users_frame(session=session_with_users, viewer=SYSTEM)
     assert list(frame.columns) == ["用户名", "姓名", "角色", "监管所", "状态", "创建时间"]
     assert frame.set_index("用户名").loc["mingshui", "监管所"] == "明水所"
     assert "$2b$" not in frame.to_csv()
@@ -122,8 +124,8 @@ def test_login_returns_the_user_without_the_hash(session_with_users):
 def test_unknown_user_and_wrong_password_get_the_same_message_and_both_check_a_hash(session_with_users,
                                                                                        monkeypatch):
     checks = []
-    real = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda pw, h: checks.append(h) or real(pw, h))
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda pw, h: checks.append(h) or real(pw, h))
     wrong = login(session_with_users, "office", "wrong-password")
     unknown = login(session_with_users, "nobody", "wrong-password")
     assert wrong == unknown == auth.AuthResult(ok=False, user=None, message="用户名或密码错误")
@@ -132,17 +134,17 @@ def test_unknown_user_and_wrong_password_get_the_same_message_and_both_check_a_h
 
 def test_a_disabled_account_cannot_log_in_and_says_nothing_more(session_with_users):
     s = session_with_users
-    auth.deactivate(session=s, username="leader")
+    accounts.deactivate(session=s, viewer=SYSTEM, username="leader")
     assert login(s, "leader").message == "用户名或密码错误"
-    auth.activate(session=s, username="leader")
+    accounts.activate(session=s, viewer=SYSTEM, username="leader")
     assert login(s, "leader").ok
 
 
 def test_the_last_administrator_cannot_be_disabled(session_with_users):
     with pytest.raises(ValueError, match="最后一个"):
-        auth.deactivate(session=session_with_users, username="admin")
-    auth.create_user(session=session_with_users, username="admin2", password=PASSWORD, role="管理员")
-    auth.deactivate(session=session_with_users, username="admin")
+        accounts.deactivate(session=session_with_users, viewer=SYSTEM, username="admin")
+    accounts.create_user(session=session_with_users, viewer=SYSTEM, username="admin2", password=PASSWORD, role="管理员")
+    accounts.deactivate(session=session_with_users, viewer=SYSTEM, username="admin")
 
 
 def test_five_failures_lock_that_account_for_that_client_only(session_with_users):
@@ -188,13 +190,13 @@ def test_the_administrator_unlocks(session_with_users):
     for client in (OFFICE, HOME):
         for i in range(5):
             login(s, "office", "wrong", client=client, now=T0 + dt.timedelta(seconds=i))
-    admin = auth.Actor(username="admin", role="管理员", client="10.0.0.1")
+    admin = Viewer(username="admin", role="管理员", client="10.0.0.1")
     minute = T0 + dt.timedelta(minutes=1)
     assert not login(s, "office", client=OFFICE, now=minute).ok
-    auth.unlock(session=s, username="office", client=OFFICE, actor=admin, now=minute)
+    auth.unlock(session=s, username="office", client=OFFICE, viewer=admin, now=minute)
     assert login(s, "office", client=OFFICE, now=minute + dt.timedelta(seconds=1)).ok
     assert not login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=1)).ok  # still locked there
-    auth.unlock(session=s, username="OFFICE", actor=admin, now=minute + dt.timedelta(seconds=2))  # every client
+    auth.unlock(session=s, username="OFFICE", viewer=admin, now=minute + dt.timedelta(seconds=2))  # every client
     assert login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=3)).ok
     rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "解锁", m.AuditLog.target == "office",
                                            m.AuditLog.username == "admin")).scalars().all()
@@ -237,7 +239,7 @@ def test_every_attempt_is_recorded_with_its_reason(session_with_users):
     assert [tuple(r) for r in log] == [("登录", "office", "食安办", None),
                                        ("登录失败", "office", "食安办", {"原因": "密码错误"}),
                                        ("登录失败", "ghost", None, {"原因": "用户不存在"})]
-    frame = auth.audit_frame(session=s, action="登录失败")
+    frame = accounts.audit_frame(session=s, viewer=SYSTEM, action="登录失败")
     assert list(frame["用户"]) == ["ghost", "office"]  # newest first
 
 
@@ -246,12 +248,12 @@ def test_passwords_are_never_stored_or_logged_in_clear(engine, caplog, capsys):
     with Session(engine) as s:
         s.add(m.Station(id=1, name="明水所"))
         s.commit()
-        auth.create_user(session=s, username="mingshui", password=PASSWORD, role="监管所", station_id=1)
+        accounts.create_user(session=s, viewer=SYSTEM, username="mingshui", password=PASSWORD, role="监管所", station_id=1)
         login(s, "mingshui")
         login(s, "mingshui", OTHER_PASSWORD)
         login(s, OTHER_PASSWORD, PASSWORD)  # a password typed into the name field is the name, not a password
-        auth.set_password(session=s, username="mingshui", password=OTHER_PASSWORD)
-        auth.create_kiosk_token(session=s, label="大厅", token="kiosk-secret-token")
+        accounts.set_password(session=s, viewer=SYSTEM, username="mingshui", password=OTHER_PASSWORD)
+        accounts.create_kiosk_token(session=s, viewer=SYSTEM, label="大厅", token="kiosk-secret-token")
     stored = every_row_as_text(engine)
     assert "mingshui" in stored and "$2b$" in stored  # the dump does read the tables
     for secret in (PASSWORD, "kiosk-secret-token"):
@@ -338,12 +340,12 @@ def test_a_cookie_dies_with_a_password_change_or_a_disabled_account(session_with
     user = login(s, "mingshui").user
     token = auth.issue_session_token(user=user, secret=SECRET, hours=8)
     assert auth.user_from_token(session=s, token=token, secret=SECRET)["station_name"] == "明水所"
-    auth.deactivate(session=s, username="mingshui")
+    accounts.deactivate(session=s, viewer=SYSTEM, username="mingshui")
     assert auth.user_from_token(session=s, token=token, secret=SECRET) is None
-    auth.activate(session=s, username="mingshui")
+    accounts.activate(session=s, viewer=SYSTEM, username="mingshui")
     assert auth.user_from_token(session=s, token=token, secret=SECRET) is not None
     time.sleep(0.01)
-    auth.set_password(session=s, username="mingshui", password=OTHER_PASSWORD)
+    accounts.set_password(session=s, viewer=SYSTEM, username="mingshui", password=OTHER_PASSWORD)
     assert auth.user_from_token(session=s, token=token, secret=SECRET) is None
     fresh = auth.issue_session_token(user=login(s, "mingshui", OTHER_PASSWORD).user, secret=SECRET, hours=8)
     assert auth.user_from_token(session=s, token=fresh, secret=SECRET)["username"] == "mingshui"
@@ -378,17 +380,17 @@ def test_session_secret_sources(engine, monkeypatch, tmp_path):
 
 def test_kiosk_tokens_are_kept_as_hashes(engine):
     with Session(engine) as s:
-        token = auth.create_kiosk_token(session=s, label="一楼大厅")
+        token = accounts.create_kiosk_token(session=s, viewer=SYSTEM, label="一楼大厅")
         assert len(token) >= 24
-        assert auth.check_kiosk_token(session=s, token=token)
+        assert accounts.check_kiosk_token(session=s, token=token)
         for bad in (token[:-1], token + "x", "", None, "x" * 1000):
-            assert not auth.check_kiosk_token(session=s, token=bad)
+            assert not accounts.check_kiosk_token(session=s, token=bad)
         row = s.exec(select(m.KioskToken)).scalars().one()
         assert token not in every_row_as_text(engine) and len(row.token_hash) == 64
-        auth.deactivate_kiosk_token(session=s, token_id=row.id)
-        assert not auth.check_kiosk_token(session=s, token=token)
+        accounts.deactivate_kiosk_token(session=s, viewer=SYSTEM, token_id=row.id)
+        assert not accounts.check_kiosk_token(session=s, token=token)
         with pytest.raises(ValueError, match="名称"):
-            auth.create_kiosk_token(session=s, label=" ")
+            accounts.create_kiosk_token(session=s, viewer=SYSTEM, label=" ")
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -426,52 +428,73 @@ def issue_cells():
 
 def test_the_permission_matrix_is_the_issues_table():
     cells = list(issue_cells())
-    assert {page for page, _, _ in cells} == set(auth.PAGES)
+    assert {page for page, _, _ in cells} == set(permissions.PAGES)
     for page, who, level in cells:
-        assert auth.PERMISSIONS[(page, who)] == level, (page, who)
-        assert auth.can(who, page, "read") is (level is not None), (page, who)
-        assert auth.can(who, page, "act") is (level == "act"), (page, who)
-    assert len(auth.PERMISSIONS) == len(cells)
+        assert permissions.PERMISSIONS[(page, who)] == level, (page, who)
+        assert permissions.can(who, page, "read") is (level is not None), (page, who)
+        assert permissions.can(who, page, "act") is (level == "act"), (page, who)
+    assert len(permissions.PERMISSIONS) == len(cells)
 
 
 def test_nothing_unknown_is_allowed():
-    assert not auth.can(None, "总览")
-    assert not auth.can("游客", "总览")
-    assert not auth.can("领导", "不存在的页面")
-    assert not auth.can("管理员", "用户管理", "delete")
-    assert [p for p in auth.PAGES if auth.can("kiosk", p)] == ["大屏"]
+    assert not permissions.can(None, "总览")
+    assert not permissions.can("游客", "总览")
+    assert not permissions.can("领导", "不存在的页面")
+    assert not permissions.can("管理员", "用户管理", "delete")
+    assert [p for p in permissions.PAGES if permissions.can("kiosk", p)] == ["大屏"]
     with pytest.raises(PermissionError, match="无权操作“数据导入”"):
-        auth.require({"role": "领导"}, "数据导入", "act")
-    auth.require({"role": "食安办"}, "数据导入", "act")
+        permissions.require(Viewer(role="领导"), "数据导入", "act")
+    permissions.require(Viewer(role="食安办"), "数据导入", "act")
+    permissions.require(SYSTEM, "用户管理", "act")  # the system may do everything …
+    with pytest.raises(PermissionError, match="无权查看“总览”"):
+        permissions.require(NOBODY, "总览")  # … nobody nothing
 
 
 def test_station_scope():
-    assert auth.station_scope({"role": "监管所", "station_id": 3}) == 3
+    assert permissions.station_scope(Viewer(role="监管所", station_id=3)) == 3
     for role in ("领导", "食安办", "管理员"):
-        assert auth.station_scope({"role": role, "station_id": None}) is None
+        assert permissions.station_scope(Viewer(role=role)) is None
+    assert permissions.station_scope(SYSTEM) is None
     with pytest.raises(PermissionError):
-        auth.station_scope({"role": "监管所", "station_id": None})
+        permissions.station_scope(Viewer(role="监管所"))
+
+
+def test_the_role_vocabulary_is_the_schemas():
+    """services.rules.permissions keeps the roles; db.models' copies (for its comments) must not drift."""
+    assert permissions.ROLES == m.ROLES and permissions.STATION_ROLE == m.STATION_ROLE
+
+
+def test_viewers():
+    cli = Viewer.cli()
+    assert cli.system and cli.client.startswith("命令行:") and cli.role is None
+    assert SYSTEM.system and not NOBODY.system and NOBODY.role is None and not NOBODY.logged_in
+    account = {"id": 1, "username": "mingshui", "display_name": "明水", "role": "监管所", "station_id": 1,
+               "station_name": "明水所", "is_active": True}
+    v = Viewer.of_account(account, client="10.0.0.1")
+    assert (v.username, v.role, v.station_id, v.station_name, v.display_name, v.client, v.system) == (
+        "mingshui", "监管所", 1, "明水所", "明水", "10.0.0.1", False)
+    assert v.logged_in
 
 
 # --- who may change accounts --------------------------------------------------------------------
 
-# Every principal a web session can carry: the four roles, a kiosk, and "" (no account; components/auth.actor).
-WEB_PRINCIPALS = (*m.ROLES, "kiosk", "")
+# Every principal a web session can carry: the four roles, a kiosk, and nobody (None: NOBODY's role).
+WEB_PRINCIPALS = (*permissions.ROLES, "kiosk", None)
 
 
 def _mutators(s, token_id: int, n: int):
     """(name, right needed, call) for every account and kiosk-token change; `n` keeps names unique per call."""
     return [
-        ("create_user", "用户管理", lambda a: auth.create_user(session=s, username=f"new{n}", password=PASSWORD,
-                                                             role="领导", actor=a)),
-        ("set_password", "用户管理", lambda a: auth.set_password(session=s, username="leader",
-                                                               password=OTHER_PASSWORD, actor=a)),
-        ("deactivate", "用户管理", lambda a: auth.deactivate(session=s, username="leader", actor=a)),
-        ("activate", "用户管理", lambda a: auth.activate(session=s, username="leader", actor=a)),
-        ("unlock", "用户管理", lambda a: auth.unlock(session=s, username="office", actor=a)),
-        ("create_kiosk_token", "系统设置", lambda a: auth.create_kiosk_token(session=s, label=f"屏{n}", actor=a)),
-        ("deactivate_kiosk_token", "系统设置", lambda a: auth.deactivate_kiosk_token(session=s, token_id=token_id,
-                                                                                   actor=a)),
+        ("create_user", "用户管理", lambda a: accounts.create_user(session=s, username=f"new{n}", password=PASSWORD,
+                                                             role="领导", viewer=a)),
+        ("set_password", "用户管理", lambda a: accounts.set_password(session=s, username="leader",
+                                                               password=OTHER_PASSWORD, viewer=a)),
+        ("deactivate", "用户管理", lambda a: accounts.deactivate(session=s, username="leader", viewer=a)),
+        ("activate", "用户管理", lambda a: accounts.activate(session=s, username="leader", viewer=a)),
+        ("unlock", "用户管理", lambda a: auth.unlock(session=s, username="office", viewer=a)),
+        ("create_kiosk_token", "系统设置", lambda a: accounts.create_kiosk_token(session=s, label=f"屏{n}", viewer=a)),
+        ("deactivate_kiosk_token", "系统设置", lambda a: accounts.deactivate_kiosk_token(session=s, token_id=token_id,
+                                                                                   viewer=a)),
     ]
 
 
@@ -490,12 +513,12 @@ def test_only_the_administrator_manages_users_and_kiosk_tokens_from_the_web(sess
     s = session_with_users
     token_id = s.exec(select(m.KioskToken.id)).scalars().first()
     if token_id is None:
-        auth.create_kiosk_token(session=s, label="大厅")
+        accounts.create_kiosk_token(session=s, viewer=SYSTEM, label="大厅")
         token_id = s.exec(select(m.KioskToken.id)).scalars().one()
     allowed: dict[str, set[str]] = {}
     n = 0
     for who in WEB_PRINCIPALS:
-        a = auth.Actor(username=who or None, role=who, client="10.0.0.1")
+        a = Viewer(username=who or None, role=who, client="10.0.0.1")
         for name, right, call in _mutators(s, token_id, n := n + 1):
             before = account_state(s)
             try:
@@ -509,39 +532,41 @@ def test_only_the_administrator_manages_users_and_kiosk_tokens_from_the_web(sess
             after = account_state(s)
             assert after[3] == before[3] + 1, (who, name)  # audited
             if name == "deactivate":
-                auth.activate(session=s, username="leader")  # the next principal starts from an active account
+                # the next principal starts from an active account
+                accounts.activate(session=s, viewer=SYSTEM, username="leader")
     managers = {"create_user", "set_password", "deactivate", "activate", "unlock"}
     assert {name: who for name, who in allowed.items() if name in managers} == {name: {"管理员"} for name in managers}
     assert allowed["create_kiosk_token"] == allowed["deactivate_kiosk_token"] == {"食安办", "管理员"}
 
 
-@pytest.mark.parametrize("actor", [None, auth.Actor.cli(), auth.Actor(username=None, role=None, client="演示")])
+@pytest.mark.parametrize("actor", [SYSTEM, Viewer.cli(), Viewer(system=True, client="演示")])
 def test_the_command_line_may_still_do_everything(session_with_users, actor):
     s = session_with_users
-    token = auth.create_kiosk_token(session=s, label="大厅", actor=actor)
+    token = accounts.create_kiosk_token(session=s, label="大厅", viewer=actor)
     token_id = s.exec(select(m.KioskToken.id)).scalars().one()
     for _name, _right, call in _mutators(s, token_id, 1):
         call(actor)
     assert auth.get_user(session=s, username="new1") is not None
-    assert not auth.check_kiosk_token(session=s, token=token)
+    assert not accounts.check_kiosk_token(session=s, token=token)
 
 
 def test_reads_are_checked_for_web_actors_too(session_with_users):
     s = session_with_users
-    reads = {"用户管理": [auth.users_frame, auth.locked_frame], "系统设置": [auth.kiosk_tokens_frame],
-             "审计日志": [auth.audit_frame]}
+    reads = {"用户管理": [accounts.users_frame, auth.locked_frame], "系统设置": [accounts.kiosk_tokens_frame],
+             "审计日志": [accounts.audit_frame]}
     for who in WEB_PRINCIPALS:
-        a = auth.Actor(username=None, role=who, client="10.0.0.1")
+        a = Viewer(username=None, role=who, client="10.0.0.1")
         for right, functions in reads.items():
             for fn in functions:
-                if auth.can(who, right):
-                    fn(session=s, actor=a)
+                if permissions.can(who, right):
+                    fn(session=s, viewer=a)
                 else:
                     with pytest.raises(PermissionError, match=f"当前账号无权查看“{right}”"):
-                        fn(session=s, actor=a)
-    admin = auth.Actor(username="admin", role="管理员", client="x")
-    assert len(auth.users_frame(session=s, actor=admin)) == 4
-    assert len(auth.audit_frame(session=s)) == len(auth.audit_frame(session=s, actor=admin)) == 4
+                        fn(session=s, viewer=a)
+    admin = Viewer(username="admin", role="管理员", client="x")
+    assert len(accounts.users_frame(session=s, viewer=admin)) == 4
+    assert len(accounts.audit_frame(session=s, viewer=SYSTEM)) == len(accounts.audit_frame(session=s, viewer=admin))
+    assert len(accounts.audit_frame(session=s, viewer=admin)) == 4
 
 
 def test_locked_frame_lists_locked_usernames_per_client(session_with_users):
@@ -551,13 +576,13 @@ def test_locked_frame_lists_locked_usernames_per_client(session_with_users):
         login(s, "ghost", "wrong", client=HOME, now=T0 + dt.timedelta(seconds=i))
     for i in range(4):
         login(s, "leader", "wrong", client=OFFICE, now=T0 + dt.timedelta(seconds=i))  # one short of a lock
-    frame = auth.locked_frame(session=s, now=T0 + dt.timedelta(minutes=1))
+    frame = auth.locked_frame(session=s, viewer=SYSTEM, now=T0 + dt.timedelta(minutes=1))
     assert [tuple(r) for r in frame[["用户名", "客户端"]].itertuples(index=False)] == [("ghost", HOME),
                                                                                   ("office", OFFICE)]
     assert set(frame["锁定至"]) == {T0 + dt.timedelta(seconds=4, minutes=15)}
-    auth.unlock(session=s, username="office", now=T0 + dt.timedelta(minutes=2))
-    assert list(auth.locked_frame(session=s, now=T0 + dt.timedelta(minutes=3))["用户名"]) == ["ghost"]
-    assert auth.locked_frame(session=s, now=T0 + dt.timedelta(minutes=20)).empty
+    auth.unlock(session=s, viewer=SYSTEM, username="office", now=T0 + dt.timedelta(minutes=2))
+    assert list(auth.locked_frame(session=s, viewer=SYSTEM, now=T0 + dt.timedelta(minutes=3))["用户名"]) == ["ghost"]
+    assert auth.locked_frame(session=s, viewer=SYSTEM, now=T0 + dt.timedelta(minutes=20)).empty
 
 
 def test_audit_frame_filters_by_user_and_local_day(session_with_users):
@@ -568,18 +593,18 @@ def test_audit_frame_filters_by_user_and_local_day(session_with_users):
                     (dt.datetime(2022, 11, 2, 1, 0, tzinfo=dt.UTC), "leader")):
         s.add(m.AuditLog(at=at, username=who.lower(), role="食安办", client="x", action="导出", target="任务清单"))
     s.commit()
-    day = auth.audit_frame(session=s, action="导出", start=dt.date(2022, 11, 1), end=dt.date(2022, 11, 1))
+    day = accounts.audit_frame(session=s, viewer=SYSTEM, action="导出", start=dt.date(2022, 11, 1), end=dt.date(2022, 11, 1))
     assert list(day["用户"]) == ["office_2"]
-    assert list(auth.audit_frame(session=s, action="导出", user="OFFICE")["用户"]) == ["office_2", "office"]
-    assert list(auth.audit_frame(session=s, action="导出", user="_")["用户"]) == ["office_2"]  # not a wildcard
-    assert list(auth.audit_frame(session=s, action="导出", end=dt.date(2022, 10, 31))["用户"]) == ["office"]
-    assert auth.local_time_label(day.iloc[0]["时间"]) == "2022年11月1日 00:30"
+    assert list(accounts.audit_frame(session=s, viewer=SYSTEM, action="导出", user="OFFICE")["用户"]) == ["office_2", "office"]
+    assert list(accounts.audit_frame(session=s, viewer=SYSTEM, action="导出", user="_")["用户"]) == ["office_2"]  # not a wildcard
+    assert list(accounts.audit_frame(session=s, viewer=SYSTEM, action="导出", end=dt.date(2022, 10, 31))["用户"]) == ["office"]
+    assert localtime.local_time_label(day.iloc[0]["时间"]) == "2022年11月1日 00:30"
 
 
 def test_local_time_label():
-    assert auth.local_time_label(dt.datetime(2026, 11, 22, 8, 5, tzinfo=dt.UTC)) == "2026年11月22日 16:05"
-    assert auth.local_time_label(dt.datetime(2026, 12, 31, 16, 0)) == "2027年1月1日 00:00"  # naive = UTC
-    assert auth.local_time_label(None) == ""
+    assert localtime.local_time_label(dt.datetime(2026, 11, 22, 8, 5, tzinfo=dt.UTC)) == "2026年11月22日 16:05"
+    assert localtime.local_time_label(dt.datetime(2026, 12, 31, 16, 0)) == "2027年1月1日 00:00"  # naive = UTC
+    assert localtime.local_time_label(None) == ""
 
 
 # --- the migration ------------------------------------------------------------------------------
@@ -612,5 +637,5 @@ def test_0002_upgrades_a_0001_database_in_place(empty_url):
     assert {"ix_login_attempt_user_client_at", "ix_login_attempt_client_at"} <= indexes
     with Session(engine) as s:
         station_id = s.exec(select(m.Station.id).where(m.Station.name == "明水所")).scalars().one()
-        auth.create_user(session=s, username="mingshui", password=PASSWORD, role="监管所", station_id=station_id)
+        accounts.create_user(session=s, viewer=SYSTEM, username="mingshui", password=PASSWORD, role="监管所", station_id=station_id)
         assert login(s, "mingshui").user["station_name"] == "明水所"

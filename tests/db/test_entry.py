@@ -5,7 +5,7 @@ submission and data_version; a 监管所 account enters its own station only; KP
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pytest
@@ -15,7 +15,8 @@ from db import models as m
 from db.changelog import row_to_dict
 from db.engine import data_version, get_engine, set_setting
 from seed.importer import UndoRefused, undo_batch
-from services import entry, metrics
+from services import entry, kpi_entry, metrics
+from services.rules.viewer import NOBODY, Viewer
 from tests.db.factories import Factory
 
 D = dt.date
@@ -63,16 +64,15 @@ def small(db_url):
         set_setting(s, "as_of", OCT31.isoformat())
         s.commit()
         ids = Small(engine, a.id, b.id, demo.id, video.id, batches.id, rate.id, computed.id,
-                    {"username": "mingshui", "role": "监管所", "station_id": a.id},
-                    {"username": "shuangshan", "role": "监管所", "station_id": b.id})
+                    Viewer(username="mingshui", role="监管所", station_id=a.id),
+                    Viewer(username="shuangshan", role="监管所", station_id=b.id))
     return ids
 
 
-OFFICE = {"username": "office", "role": "食安办", "station_id": None}
-LEADER = {"username": "leader", "role": "领导", "station_id": None}
-ADMIN = {"username": "admin", "role": "管理员", "station_id": None}
-KIOSK = {"username": None, "role": "kiosk", "station_id": None}
-NOBODY = {"role": None, "station_id": None}
+OFFICE = Viewer(username="office", role="食安办", station_id=None)
+LEADER = Viewer(username="leader", role="领导", station_id=None)
+ADMIN = Viewer(username="admin", role="管理员", station_id=None)
+KIOSK = Viewer(username=None, role="kiosk", station_id=None)
 
 
 def snapshot(engine) -> dict:
@@ -105,8 +105,8 @@ def one(df: pd.DataFrame, **where) -> pd.Series:
 
 
 def save(small: Small, user, rows, reasons=None, *, station=None, month=MONTH, today=OCT31):
-    return entry.save_progress(engine=small.engine, user=user, station_id=small.a if station is None else station,
-                               year=YEAR, month=month, rows=rows, reasons=reasons, today=today, client="test")
+    return entry.save_progress(engine=small.engine, viewer=replace(user, client="test"), station_id=small.a if station is None else station,
+                               year=YEAR, month=month, rows=rows, reasons=reasons, today=today)
 
 
 # --- the frame ---------------------------------------------------------------------------------------
@@ -114,8 +114,8 @@ def save(small: Small, user, rows, reasons=None, *, station=None, month=MONTH, t
 
 def test_entry_frame_shows_target_last_month_and_this_month(small):
     with Session(small.engine) as s:
-        df = entry.entry_frame(session=s, user=small.mingshui, station_id=small.a, year=YEAR, month=MONTH)
-        other = entry.entry_frame(session=s, user=OFFICE, station_id=small.b, year=YEAR, month=MONTH)
+        df = entry.entry_frame(session=s, viewer=small.mingshui, station_id=small.a, year=YEAR, month=MONTH)
+        other = entry.entry_frame(session=s, viewer=OFFICE, station_id=small.b, year=YEAR, month=MONTH)
     assert df["indicator"].tolist() == ["示范创建", "视频监管"]
     row = one(df, indicator="示范创建")
     assert (row.target, row.last_month, row.last_cumulative) == (100, 9, 70)
@@ -129,10 +129,10 @@ def test_entry_frame_shows_target_last_month_and_this_month(small):
 def test_entry_frame_is_checked(small):
     with Session(small.engine) as s:
         with pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
-            entry.entry_frame(session=s, user=small.mingshui, station_id=small.b, year=YEAR, month=MONTH)
-        for who in (LEADER, ADMIN, KIOSK, NOBODY, None):
+            entry.entry_frame(session=s, viewer=small.mingshui, station_id=small.b, year=YEAR, month=MONTH)
+        for who in (LEADER, ADMIN, KIOSK, NOBODY):
             with pytest.raises(PermissionError, match="当前账号无权操作“数据填报”"):
-                entry.entry_frame(session=s, user=who, station_id=small.a, year=YEAR, month=MONTH)
+                entry.entry_frame(session=s, viewer=who, station_id=small.a, year=YEAR, month=MONTH)
 
 
 # --- refused edits ------------------------------------------------------------------------------------
@@ -171,11 +171,11 @@ def test_a_station_account_cannot_save_another_station(small):
     before = snapshot(small.engine)
     with pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
         save(small, small.mingshui, {small.demo: 20}, station=small.b)
-    for who in (LEADER, ADMIN, KIOSK, NOBODY, None):
+    for who in (LEADER, ADMIN, KIOSK, NOBODY):
         with pytest.raises(PermissionError, match="当前账号无权操作“数据填报”"):
             save(small, who, {small.demo: 80})
     with pytest.raises(PermissionError, match="监管所账号未指定监管所"):
-        save(small, {"username": "x", "role": "监管所", "station_id": None}, {small.demo: 80})
+        save(small, Viewer(username="x", role="监管所", station_id=None), {small.demo: 80})
     assert snapshot(small.engine) == before
 
 
@@ -263,7 +263,7 @@ def test_the_office_saves_any_station_and_its_report_date_stays(small):
         assert s.get(m.ImportBatch, result.batch_id).user == "office"
         assert s.exec(select(m.MonthlySubmission.report_date)
                       .where(m.MonthlySubmission.station_id == small.b)).one() == D(2022, 10, 20)
-        batches = entry.entry_batches(session=s, user=OFFICE, station_id=small.b, year=YEAR, month=MONTH)
+        batches = entry.entry_batches(session=s, viewer=OFFICE, station_id=small.b, year=YEAR, month=MONTH)
     assert batches[["batch_id", "user", "status"]].values.tolist() == [[result.batch_id, "office", "已导入"]]
 
 
@@ -271,18 +271,17 @@ def test_the_office_saves_any_station_and_its_report_date_stays(small):
 
 
 def save_kpis(small: Small, user, rows, *, month=MONTH):
-    return entry.save_kpi_values(engine=small.engine, user=user, year=YEAR, month=month, rows=rows, today=OCT31,
-                                 client="test")
+    return kpi_entry.save_kpi_values(engine=small.engine, viewer=replace(user, client="test"), year=YEAR, month=month, rows=rows, today=OCT31)
 
 
 def test_kpi_entry_frame_is_the_offices(small):
     with Session(small.engine) as s:
-        df = entry.kpi_entry_frame(session=s, user=OFFICE, year=YEAR, month=MONTH)
-        for who in (small.mingshui, LEADER, ADMIN, KIOSK, NOBODY, None):
+        df = kpi_entry.kpi_entry_frame(session=s, viewer=OFFICE, year=YEAR, month=MONTH)
+        for who in (small.mingshui, LEADER, ADMIN, KIOSK, NOBODY):
             with pytest.raises(PermissionError):
-                entry.kpi_entry_frame(session=s, user=who, year=YEAR, month=MONTH)
+                kpi_entry.kpi_entry_frame(session=s, viewer=who, year=YEAR, month=MONTH)
         with pytest.raises(PermissionError, match="只有食安办可以填报指标月报"):
-            entry.kpi_entry_frame(session=s, user=small.mingshui, year=YEAR, month=MONTH)
+            kpi_entry.kpi_entry_frame(session=s, viewer=small.mingshui, year=YEAR, month=MONTH)
     assert df["name"].tolist() == ["监督抽检批次", "核查处置按时完成率"]  # never the computed one
     row = one(df, name="核查处置按时完成率")
     assert (row.unit, row.target, row.last_month, row.last_value) == ("%", 0.95, 9, 0.9)
@@ -320,7 +319,7 @@ def test_valid_kpi_values_move_the_gauges_and_undo_restores_them(small):
     with Session(small.engine) as s:
         batch = s.get(m.ImportBatch, result.batch_id)
         assert (batch.file_name, batch.kind, batch.user) == ("数据填报（指标月报 2022年10月）", "指标月报", "office")
-        frame = entry.kpi_entry_frame(session=s, user=OFFICE, year=YEAR, month=MONTH)
+        frame = kpi_entry.kpi_entry_frame(session=s, viewer=OFFICE, year=YEAR, month=MONTH)
     assert one(frame, name="核查处置按时完成率").value == pytest.approx(0.96)
     assert save_kpis(small, OFFICE, {small.batches: 4200, small.rate: {"value": "96%", "numerator": 48,
                                                                        "denominator": 50}}).changed is False

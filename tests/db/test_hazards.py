@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pytest
@@ -18,13 +18,14 @@ from db.engine import data_version, get_engine, set_setting
 from seed.importer import undo_batch
 from services import entry, metrics, submissions
 from services.rules import fmt
+from services.rules.viewer import NOBODY, Viewer
 from tests.db.factories import Factory
 
 D = dt.date
 OCT31 = D(2022, 10, 31)
 YEAR, MONTH = 2022, 10
-OFFICE = {"username": "office", "role": "食安办", "station_id": None}
-LEADER = {"username": "leader", "role": "领导", "station_id": None}
+OFFICE = Viewer(username="office", role="食安办", station_id=None)
+LEADER = Viewer(username="leader", role="领导", station_id=None)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def small(db_url):
         f.hazard(b, D(2022, 10, 15))
         set_setting(s, "as_of", OCT31.isoformat())
         s.commit()
-        return Small(engine, a.id, b.id, c.id, {"username": "mingshui", "role": "监管所", "station_id": a.id})
+        return Small(engine, a.id, b.id, c.id, Viewer(username="mingshui", role="监管所", station_id=a.id))
 
 
 def hazards(small: Small, *, month: int = MONTH, as_of: dt.date = D(2022, 11, 30)) -> pd.DataFrame:
@@ -139,8 +140,8 @@ def snapshot(engine) -> dict:
 
 
 def save(small: Small, user, rows, *, station=None, month=MONTH, today=OCT31):
-    return entry.save_hazards(engine=small.engine, user=user, station_id=small.c if station is None else station,
-                              year=YEAR, month=month, rows=rows, today=today, client="test")
+    return entry.save_hazards(engine=small.engine, viewer=replace(user, client="test"), station_id=small.c if station is None else station,
+                              year=YEAR, month=month, rows=rows, today=today)
 
 
 def counts(found, rectified, checked=20, cases=0) -> dict:
@@ -150,8 +151,8 @@ def counts(found, rectified, checked=20, cases=0) -> dict:
 
 def test_the_entry_frame(small):
     with Session(small.engine) as s:
-        df = entry.hazard_entry_frame(session=s, user=small.mingshui, station_id=small.a, year=YEAR, month=MONTH)
-        empty = entry.hazard_entry_frame(session=s, user=OFFICE, station_id=small.c, year=YEAR, month=MONTH)
+        df = entry.hazard_entry_frame(session=s, viewer=small.mingshui, station_id=small.a, year=YEAR, month=MONTH)
+        empty = entry.hazard_entry_frame(session=s, viewer=OFFICE, station_id=small.c, year=YEAR, month=MONTH)
     df = df.set_index("field")
     assert df["item"].tolist() == ["检查主体数", "发现隐患数", "整改隐患数", "立案数"]
     assert df["value"].tolist() == [30, 4, 3, 0] and df["ytd_before"].tolist() == [40, 6, 4, 1]
@@ -225,8 +226,8 @@ def test_the_station_scope(small):
     with pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
         save(small, small.mingshui, counts(1, 1), station=small.b)
     with Session(small.engine) as s, pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
-        entry.hazard_entry_frame(session=s, user=small.mingshui, station_id=small.b, year=YEAR, month=MONTH)
-    for who in (LEADER, None, {"role": "kiosk", "station_id": None}):
+        entry.hazard_entry_frame(session=s, viewer=small.mingshui, station_id=small.b, year=YEAR, month=MONTH)
+    for who in (LEADER, NOBODY, Viewer(role="kiosk")):
         with pytest.raises(PermissionError, match="当前账号无权操作“数据填报”"):
             save(small, who, counts(1, 1))
     assert snapshot(small.engine) == before
@@ -260,14 +261,14 @@ def test_submission_status_for_the_hazard_report(small):
         f.submission(b, 10, D(2022, 10, 21))  # a 任务进度 report never counts for 风险隐患
         s.commit()
     with Session(small.engine) as s:
-        df = submissions.submission_status(session=s, user=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
+        df = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
                                            kind="风险隐患")
-        progress = submissions.submission_status(session=s, user=OFFICE, year=YEAR, month=MONTH, as_of=OCT31)
-        grid = submissions.submission_grid(session=s, user=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
+        progress = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31)
+        grid = submissions.submission_grid(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
                                            kind="风险隐患")
         tl = metrics.report_timeliness(session=s, year=YEAR, month=MONTH, as_of=OCT31, kind="风险隐患")
         with pytest.raises(ValueError, match="未知的月报类型"):
-            submissions.submission_status(session=s, user=OFFICE, year=YEAR, month=MONTH, as_of=OCT31, kind="工作信息")
+            submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31, kind="工作信息")
     # deadline 2022-10-24 (23 Oct was a Sunday)
     assert dict(zip(df["station"], df["status"], strict=True)) == {"明水所": "按时", "双山所": "逾期", "刁镇所": "未报"}
     assert dict(zip(progress["station"], progress["status"], strict=True)) == {

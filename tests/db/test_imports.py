@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import openpyxl
 import pandas as pd
@@ -19,6 +19,7 @@ from db.engine import data_version, get_engine
 from seed.importer import UndoRefused
 from seed.importer.kinds import KINDS
 from services import entry, imports
+from services.rules.viewer import NOBODY, Viewer
 from tests.db.factories import Factory
 from tests.seed.fixtures import snapshot, xlsx
 
@@ -48,7 +49,7 @@ class Small:
 
 def account(s: Session, username: str, role: str, station_id: int | None = None) -> dict:
     s.add(m.AppUser(username=username, role=role, station_id=station_id, password_hash="x"))
-    return {"username": username, "role": role, "station_id": station_id}
+    return Viewer(username=username, role=role, station_id=station_id)
 
 
 @pytest.fixture
@@ -83,19 +84,19 @@ def test_the_office_imports_every_kind_a_station_its_own_kinds(small):
     station_kinds = imports.importable_kinds(small.mingshui)
     assert "任务进度" in station_kinds and "任务清单" not in station_kinds
     assert station_kinds == [k for k in KINDS if k in ("任务进度", "风险隐患")]  # 风险隐患 once it is registered
-    for user in (small.leader, small.admin, None):
+    for user in (small.leader, small.admin, NOBODY):
         with pytest.raises(PermissionError):
             imports.importable_kinds(user)
     with pytest.raises(PermissionError, match="监管所账号未指定监管所"):
-        imports.importable_kinds({"username": "x", "role": "监管所", "station_id": None})
+        imports.importable_kinds(Viewer(username="x", role="监管所", station_id=None))
 
 
 def test_a_stations_template_lists_its_own_station_only(small):
     with Session(small.engine) as s:
-        name, content = imports.template("任务进度", session=s, user=small.mingshui, year=2022, month=10)
-        _, office_content = imports.template("任务进度", session=s, user=small.office, year=2022, month=10)
+        name, content = imports.template("任务进度", session=s, viewer=small.mingshui, year=2022, month=10)
+        _, office_content = imports.template("任务进度", session=s, viewer=small.office, year=2022, month=10)
         with pytest.raises(PermissionError, match="当前账号不能导入“任务清单”"):
-            imports.template("任务清单", session=s, user=small.mingshui, year=2022)
+            imports.template("任务清单", session=s, viewer=small.mingshui, year=2022)
     assert name == "2022年10月任务进度（填报模板）.xlsx"
     mine = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
     everyone = openpyxl.load_workbook(io.BytesIO(office_content)).worksheets[0]
@@ -109,7 +110,7 @@ def test_a_stations_template_lists_its_own_station_only(small):
 def test_the_dry_run_previews_each_station_and_indicator_and_writes_nothing(small):
     before = snapshot(small.engine)
     report = imports.check([("十月.xlsx", progress_file(["明水所", 85], ["双山所", 20]))], engine=small.engine,
-                           user=small.office, today=OCT31)
+                           viewer=small.office, today=OCT31)
     assert report.exit_code == 0 and not report.committed
     assert snapshot(small.engine) == before
     with Session(small.engine) as s:
@@ -132,7 +133,7 @@ def test_the_dry_run_previews_each_station_and_indicator_and_writes_nothing(smal
 def test_errors_come_back_by_cell_and_nothing_is_written(small):
     before = snapshot(small.engine)
     report = imports.check([("十月.xlsx", progress_file(["明水所", "八十五"], ["双山所", 20]))],
-                           engine=small.engine, user=small.office, today=OCT31)
+                           engine=small.engine, viewer=small.office, today=OCT31)
     frame = imports.findings_frame(report.errors)
     assert frame.values.tolist() == [["十月.xlsx", "十月", "B3", "示范创建", "八十五", "应为数字"]]
     assert snapshot(small.engine) == before
@@ -141,21 +142,21 @@ def test_errors_come_back_by_cell_and_nothing_is_written(small):
 def test_a_station_importing_another_stations_row_is_refused(small):
     before = snapshot(small.engine)
     files = [("十月.xlsx", progress_file(["明水所", 85], ["双山所", 20]))]
-    report = imports.check(files, engine=small.engine, user=small.mingshui, today=OCT31)
+    report = imports.check(files, engine=small.engine, viewer=small.mingshui, today=OCT31)
     assert imports.findings_frame(report.errors).values.tolist() == [
         ["十月.xlsx", "十月", "A4", "监管所", "双山所", "只能导入本所的数据，该行属于其他监管所"]]
-    committed = imports.commit(files, engine=small.engine, user=small.mingshui, client="t", today=OCT31)
+    committed = imports.commit(files, engine=small.engine, viewer=replace(small.mingshui, client="t"), today=OCT31)
     assert not committed.committed and snapshot(small.engine) == before
 
 
 def test_too_many_files_or_none_are_refused_before_reading(small):
     with pytest.raises(ValueError, match="一次最多导入20个文件"):
-        imports.check([("a.xlsx", b"")] * 21, engine=small.engine, user=small.office)
+        imports.check([("a.xlsx", b"")] * 21, engine=small.engine, viewer=small.office)
     with pytest.raises(ValueError, match="请先选择要导入的文件"):
-        imports.check([], engine=small.engine, user=small.office)
+        imports.check([], engine=small.engine, viewer=small.office)
     big = b"\0" * (imports.MAX_TOTAL_MB * 2**20 // 5 + 1)
     with pytest.raises(ValueError, match="合计100.0 MB，超过100 MB"):
-        imports.check([(f"{i}.xlsx", big) for i in range(5)], engine=small.engine, user=small.office)
+        imports.check([(f"{i}.xlsx", big) for i in range(5)], engine=small.engine, viewer=small.office)
 
 
 # --- the import -----------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_the_import_is_one_audited_transaction(small):
     version = data_version(small.engine)
     content = progress_file(["明水所", 85])
     report = imports.commit([("十月.xlsx", content)], engine=small.engine,
-                            user=small.mingshui, client="10.0.0.7", today=OCT31)
+                            viewer=replace(small.mingshui, client="10.0.0.7"), today=OCT31)
     assert report.committed and cumulative(small, small.a) == 85
     assert data_version(small.engine) == version + 1
     batch_id = report.files[0].batch_id
@@ -187,14 +188,14 @@ def test_the_import_is_one_audited_transaction(small):
 def three_batches(small):
     """#1 the office's file (both stations), #2 明水所's own file, #3 明水所's 数据填报 save."""
     first = imports.commit([("全区.xlsx", progress_file(["明水所", 82], ["双山所", 19]))], engine=small.engine,
-                           user=small.office, client="t", today=OCT31)
+                           viewer=replace(small.office, client="t"), today=OCT31)
     small.content = progress_file(["明水所", 84])
     second = imports.commit([("明水.xlsx", small.content)], engine=small.engine,
-                            user=small.mingshui, client="t", today=OCT31)
+                            viewer=replace(small.mingshui, client="t"), today=OCT31)
     with Session(small.engine) as s:
         ind = s.exec(select(m.TaskIndicator.id)).one()
-    third = entry.save_progress(engine=small.engine, user=small.mingshui, station_id=small.a, year=2022, month=10,
-                                rows={ind: 86}, today=OCT31, client="t")
+    third = entry.save_progress(engine=small.engine, viewer=replace(small.mingshui, client="t"), station_id=small.a, year=2022, month=10,
+                                rows={ind: 86}, today=OCT31)
     ids = [first.files[0].batch_id, second.files[0].batch_id, third.batch_id]
     assert ids == [1, 2, 3], ids
     return small
@@ -202,7 +203,7 @@ def three_batches(small):
 
 def listed(small, user) -> list[int]:
     with Session(small.engine) as s:
-        return imports.batches(session=s, user=user)["batch_id"].tolist()
+        return imports.batches(session=s, viewer=user)["batch_id"].tolist()
 
 
 def test_each_role_lists_the_batches_it_may_see(three_batches):
@@ -212,7 +213,7 @@ def test_each_role_lists_the_batches_it_may_see(three_batches):
     assert listed(small, small.mingshui) == [3, 2]  # its station's accounts' files and saves, not the office's
     assert listed(small, small.shuangshan) == []
     with Session(small.engine) as s:
-        frame = imports.batches(session=s, user=small.office)
+        frame = imports.batches(session=s, viewer=small.office)
     row = frame.set_index("batch_id").loc[1]
     assert (row["user"], row["file_name"], row["kind"], row["year"], row["month"], row["n_new"], row["n_updated"],
             row["status"], row["has_content"], row["source"]) == (
@@ -220,23 +221,23 @@ def test_each_role_lists_the_batches_it_may_see(three_batches):
     assert len(row["sha256"]) == 64
     assert frame.set_index("batch_id").loc[3, ["source", "has_content"]].tolist() == ["数据填报", False]
     with Session(small.engine) as s, pytest.raises(PermissionError):
-        imports.batches(session=s, user={"username": "k", "role": "kiosk", "station_id": None})
+        imports.batches(session=s, viewer=Viewer(username="k", role="kiosk", station_id=None))
 
 
 def test_the_original_file_for_whoever_may_see_the_batch(three_batches):
     small = three_batches
     with Session(small.engine) as s:
-        assert imports.batch_file(session=s, user=small.mingshui, batch_id=2) == ("明水.xlsx", small.content)
-        assert imports.batch_file(session=s, user=small.leader, batch_id=1)[0] == "全区.xlsx"
+        assert imports.batch_file(session=s, viewer=small.mingshui, batch_id=2) == ("明水.xlsx", small.content)
+        assert imports.batch_file(session=s, viewer=small.leader, batch_id=1)[0] == "全区.xlsx"
         with pytest.raises(PermissionError, match="监管所账号只能查看本所的导入批次"):
-            imports.batch_file(session=s, user=small.mingshui, batch_id=1)
+            imports.batch_file(session=s, viewer=small.mingshui, batch_id=1)
         with pytest.raises(PermissionError):
-            imports.batch_changes(session=s, user=small.shuangshan, batch_id=2)
+            imports.batch_changes(session=s, viewer=small.shuangshan, batch_id=2)
         with pytest.raises(LookupError, match="未保存原始文件"):
-            imports.batch_file(session=s, user=small.office, batch_id=3)
+            imports.batch_file(session=s, viewer=small.office, batch_id=3)
         with pytest.raises(LookupError, match="批次 #99 不存在"):
-            imports.batch_file(session=s, user=small.office, batch_id=99)
-        figures, _ = imports.batch_changes(session=s, user=small.mingshui, batch_id=3)
+            imports.batch_file(session=s, viewer=small.office, batch_id=99)
+        figures, _ = imports.batch_changes(session=s, viewer=small.mingshui, batch_id=3)
     assert figures[["监管所", "现值", "导入后"]].values.tolist() == [["明水所", 84.0, 86.0]]
 
 
@@ -245,33 +246,33 @@ def test_only_the_office_undoes(three_batches):
     before = snapshot(small.engine)
     for user in (small.leader, small.admin, small.mingshui):
         with pytest.raises(PermissionError, match="无权操作“导入记录”"):
-            imports.undo(engine=small.engine, user=user, batch_id=3, client="t")
+            imports.undo(engine=small.engine, viewer=replace(user, client="t"), batch_id=3)
     assert snapshot(small.engine) == before
 
 
 def test_undo_is_refused_while_a_later_batch_holds_the_rows_then_goes_back_in_order(three_batches):
     small = three_batches
     with pytest.raises(UndoRefused, match="批次 #1 的数据已被之后的批次 #2、#3 修改"):
-        imports.undo(engine=small.engine, user=small.office, batch_id=1, client="t")
+        imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=1)
     assert cumulative(small, small.a) == 86
     # The 数据填报 save first, then the files: each undo restores the figure before it.
-    assert imports.undo(engine=small.engine, user=small.office, batch_id=3, client="10.0.0.9") == \
+    assert imports.undo(engine=small.engine, viewer=replace(small.office, client="10.0.0.9"), batch_id=3) == \
         "已撤销批次 #3（数据填报（明水所 2022年10月））"
     assert cumulative(small, small.a) == 84
-    imports.undo(engine=small.engine, user=small.office, batch_id=2, client="t")
-    imports.undo(engine=small.engine, user=small.office, batch_id=1, client="t")
+    imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=2)
+    imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=1)
     assert cumulative(small, small.a) == 80 and cumulative(small, small.b) is None
     with pytest.raises(UndoRefused, match="已于 .* 撤销，无需重复撤销"):
-        imports.undo(engine=small.engine, user=small.office, batch_id=1, client="t")
+        imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=1)
     with pytest.raises(LookupError, match="批次 #99 不存在"):
-        imports.undo(engine=small.engine, user=small.office, batch_id=99, client="t")
+        imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=99)
     with Session(small.engine) as s:
         undos = s.exec(select(m.AuditLog).where(m.AuditLog.action == "撤销").order_by(m.AuditLog.id)).all()
         assert [(a.username, a.detail["批次"]) for a in undos] == [("office", 3), ("office", 2), ("office", 1)]
         assert undos[0].client == "10.0.0.9"
     assert listed(small, small.office) == [3, 2, 1]
     with Session(small.engine) as s:
-        assert set(imports.batches(session=s, user=small.office)["status"]) == {"已撤销"}
+        assert set(imports.batches(session=s, viewer=small.office)["status"]) == {"已撤销"}
 
 
 def test_a_stations_monthly_counts_preview_one_row_per_figure(small):
@@ -279,7 +280,7 @@ def test_a_stations_monthly_counts_preview_one_row_per_figure(small):
         pytest.skip("the 风险隐患 kind is not registered in seed/importer/kinds.py yet")
     content = xlsx([["2022年10月风险隐患排查整治表"], ["监管所", "检查主体数", "发现隐患数", "整改隐患数", "立案数"],
                     ["明水所", 30, 5, 4, 1]])
-    report = imports.check([("隐患.xlsx", content)], engine=small.engine, user=small.mingshui, today=OCT31)
+    report = imports.check([("隐患.xlsx", content)], engine=small.engine, viewer=small.mingshui, today=OCT31)
     assert report.exit_code == 0, [f.line() for f in report.findings]
     with Session(small.engine) as s:
         figures, _ = imports.preview(session=s, changes=report.changes)
@@ -289,10 +290,10 @@ def test_a_stations_monthly_counts_preview_one_row_per_figure(small):
         ["风险隐患", "明水所", "整改隐患数", "2022年10月", 4.0, "新增"],
         ["风险隐患", "明水所", "立案数", "2022年10月", 1.0, "新增"]]
     assert figures["现值"].isna().all()
-    imports.commit([("隐患.xlsx", content)], engine=small.engine, user=small.mingshui, today=OCT31)
+    imports.commit([("隐患.xlsx", content)], engine=small.engine, viewer=small.mingshui, today=OCT31)
     again = xlsx([["2022年10月风险隐患排查整治表"], ["监管所", "检查主体数", "发现隐患数", "整改隐患数", "立案数"],
                   ["明水所", 30, 6, 4, 1]])
-    report = imports.check([("隐患2.xlsx", again)], engine=small.engine, user=small.mingshui, today=OCT31)
+    report = imports.check([("隐患2.xlsx", again)], engine=small.engine, viewer=small.mingshui, today=OCT31)
     with Session(small.engine) as s:
         figures, _ = imports.preview(session=s, changes=report.changes)
     assert figures[["指标", "现值", "导入后", "变化", "操作"]].values.tolist() == [["发现隐患数", 5.0, 6.0, 1.0, "更新"]]

@@ -12,8 +12,9 @@ from components import kiosk
 from db import models as m
 from db.engine import get_setting, set_setting
 from db.migrate import upgrade
-from services import auth
 from services import kiosk as kdb
+from services.rules import permissions
+from services.rules.viewer import Viewer
 from tests.db.factories import Factory
 
 WEB = "10.0.0.5"
@@ -29,8 +30,8 @@ def session(sqlite_url):
     dispose_engines()
 
 
-def actor(role: str | None) -> auth.Actor:
-    return auth.Actor(username="someone", role=role, client=WEB)
+def actor(role: str | None) -> Viewer:
+    return Viewer(username="someone", role=role, client=WEB)
 
 
 def audit_rows(session: Session) -> list[m.AuditLog]:
@@ -55,7 +56,7 @@ def test_damaged_stored_values_fall_back_to_defaults_or_bounds(session):
 @pytest.mark.parametrize("role", ["食安办", "管理员"])
 def test_the_office_and_the_administrator_save_and_it_is_audited(session, role):
     saved = kdb.save_kiosk_settings(session=session, interval=7, panels=["map", "kpi"], stale_days=40,
-                                    actor=actor(role))
+                                    viewer=actor(role))
     assert saved == kdb.KioskSettings(7, ("map", "kpi"), 40)
     assert kdb.kiosk_settings(session=session) == saved  # order kept
     assert get_setting(session, "kiosk_panels") == "map,kpi"
@@ -65,10 +66,10 @@ def test_the_office_and_the_administrator_save_and_it_is_audited(session, role):
                           "月报滞后提醒（天）": "35→40"}
 
 
-@pytest.mark.parametrize("role", ["领导", "监管所", auth.KIOSK, ""])
+@pytest.mark.parametrize("role", ["领导", "监管所", permissions.KIOSK, ""])
 def test_other_roles_are_refused_and_nothing_is_written(session, role):
     with pytest.raises(PermissionError, match="当前账号无权操作“系统设置”"):
-        kdb.save_kiosk_settings(session=session, interval=7, panels=["map"], stale_days=40, actor=actor(role))
+        kdb.save_kiosk_settings(session=session, interval=7, panels=["map"], stale_days=40, viewer=actor(role))
     session.rollback()
     assert get_setting(session, "kiosk_interval") is None
     assert kdb.kiosk_settings(session=session) == kdb.KioskSettings()
@@ -76,7 +77,7 @@ def test_other_roles_are_refused_and_nothing_is_written(session, role):
 
 
 def test_the_command_line_may_save(session):
-    kdb.save_kiosk_settings(session=session, interval=30, panels=["duban"], stale_days=35)
+    kdb.save_kiosk_settings(session=session, viewer=Viewer.cli(), interval=30, panels=["duban"], stale_days=35)
     assert kdb.kiosk_settings(session=session).panels == ("duban",)
     assert audit_rows(session)[0].client.startswith("命令行")
 
@@ -92,7 +93,7 @@ def test_the_command_line_may_save(session):
 def test_bad_values_are_refused_in_chinese(session, kwargs, message):
     values = {"interval": 20, "panels": ["kpi"], "stale_days": 35, **kwargs}
     with pytest.raises(ValueError, match=message):
-        kdb.save_kiosk_settings(session=session, actor=actor("食安办"), **values)
+        kdb.save_kiosk_settings(session=session, viewer=actor("食安办"), **values)
     session.rollback()
     assert audit_rows(session) == []
 

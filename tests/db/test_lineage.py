@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session, select
 
 from db import models as m
 from seed.importer import import_files, import_paths, undo_batch
-from services import auth, entry, lineage
+from services import entry, lineage
+from services.rules.localtime import local_time_label
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
 from tests.seed.fixtures import HEADERS, SEED_DATA, task_rows, xlsx
 
-OFFICE = {"username": "office", "role": "食安办", "station_id": None}
-LEADER = {"username": "leader", "role": "领导", "station_id": None}
-KIOSK = {"username": None, "role": "kiosk", "station_id": None}
+OFFICE = Viewer(username="office", role="食安办", station_id=None)
+LEADER = Viewer(username="leader", role="领导", station_id=None)
+KIOSK = Viewer(username=None, role="kiosk", station_id=None)
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def station_id(engine, name: str) -> int:
 
 def figures(engine, user=LEADER, month=10, name="明水所"):
     with Session(engine) as s:
-        return lineage.station_figures(session=s, user=user, year=2022, month=month, station_id=station_id(engine, name))
+        return lineage.station_figures(session=s, viewer=user, year=2022, month=month, station_id=station_id(engine, name))
 
 
 def row(df, indicator, figure):
@@ -70,16 +73,16 @@ def test_imported_figures_name_batch_file_sheet_and_row(imported):
 def test_entry_save_names_who_and_when_and_undo_is_shown(imported):
     sid = station_id(imported, "明水所")
     with Session(imported) as s:
-        frame = entry.entry_frame(session=s, user=OFFICE, station_id=sid, year=2022, month=10)
+        frame = entry.entry_frame(session=s, viewer=OFFICE, station_id=sid, year=2022, month=10)
     rows = {int(r.indicator_id): float(r.last_cumulative) + 1 for r in frame.itertuples() if r.indicator == "示范创建"}
-    result = entry.save_progress(engine=imported, user=OFFICE, station_id=sid, year=2022, month=10, rows=rows,
-                                 reasons=None, today=dt.date(2022, 10, 31), client="test")
+    result = entry.save_progress(engine=imported, viewer=replace(OFFICE, client="test"), station_id=sid, year=2022, month=10, rows=rows,
+                                 reasons=None, today=dt.date(2022, 10, 31))
     assert result.ok and result.changed, result.errors
     done = row(figures(imported), "示范创建", "累计完成")
     assert (done["value"], done["month"], done["batch_id"]) == (9, "2022年10月", result.batch_id)
     with Session(imported) as s:
         at = s.get(m.ImportBatch, result.batch_id).created_at
-    assert done["source"] == f"数据填报：office 于 {auth.local_time_label(at)} 保存（批次 #{result.batch_id}）"
+    assert done["source"] == f"数据填报：office 于 {local_time_label(at)} 保存（批次 #{result.batch_id}）"
     with Session(imported) as s:
         undo_batch(s, result.batch_id)
         s.commit()
@@ -95,7 +98,7 @@ def test_generated_and_unrecorded_rows_say_so(engine):
         t = f.target(a, demo, 100)
         t.is_demo = True
         s.commit()
-        df = lineage.station_figures(session=s, user=None, year=2022, month=10, station_id=a.id)
+        df = lineage.station_figures(session=s, viewer=SYSTEM, year=2022, month=10, station_id=a.id)
     assert row(df, "示范创建", "目标")["source"] == "示例数据（系统生成，无导入批次）"
     assert row(df, "示范创建", "累计完成")["source"] == "尚未上报"
 
@@ -113,26 +116,26 @@ def test_kpi_reading_lineage(engine):
                           kind="指标月报")
     assert report.exit_code == 0, [f.line() for f in report.errors]
     with Session(engine) as s:
-        df = lineage.kpi_figure(session=s, user=LEADER, kpi_id=rate_id, year=2022, month=10)
+        df = lineage.kpi_figure(session=s, viewer=LEADER, kpi_id=rate_id, year=2022, month=10)
         value = df[df["figure"] == "本年累计"].iloc[0]
         assert (value["value"], value["month"], value["file_name"], value["sheet"], value["row"]) == (
             pytest.approx(0.93), "2022年9月", "指标.xlsx", "指标月报", 2)
         # in August the factory's reading stands, written before any import was recorded
-        august = lineage.kpi_figure(session=s, user=LEADER, kpi_id=rate_id, year=2022, month=8)
+        august = lineage.kpi_figure(session=s, viewer=LEADER, kpi_id=rate_id, year=2022, month=8)
         value = august[august["figure"] == "本年累计"].iloc[0]
         assert (value["value"], value["source"]) == (pytest.approx(0.90), "未记录来源（早于导入记录的数据）")
         assert august[august["figure"] == "目标"].iloc[0]["source"] == "未记录来源（早于导入记录的数据）；依据：测试"
-        c = lineage.kpi_figure(session=s, user=LEADER, kpi_id=computed_id, year=2022, month=10)
+        c = lineage.kpi_figure(session=s, viewer=LEADER, kpi_id=computed_id, year=2022, month=10)
         assert c[c["figure"] == "本年累计"].iloc[0]["source"].startswith("由系统根据各监管所的上报记录计算")
 
 
 def test_lineage_is_for_whoever_reads_the_figure(imported):
     sid = station_id(imported, "双山所")
-    mingshui = {"username": "mingshui", "role": "监管所", "station_id": station_id(imported, "明水所")}
+    mingshui = Viewer(username="mingshui", role="监管所", station_id=station_id(imported, "明水所"))
     with Session(imported) as s:
         # a 监管所 account reads every station's figures, so their lineage too
-        assert len(lineage.station_figures(session=s, user=mingshui, year=2022, month=10, station_id=sid)) == 8
+        assert len(lineage.station_figures(session=s, viewer=mingshui, year=2022, month=10, station_id=sid)) == 8
         with pytest.raises(PermissionError, match="当前账号无权查看“任务清单”"):
-            lineage.station_figures(session=s, user=KIOSK, year=2022, month=10, station_id=sid)
+            lineage.station_figures(session=s, viewer=KIOSK, year=2022, month=10, station_id=sid)
         with pytest.raises(PermissionError, match="当前账号无权查看“指标”"):
-            lineage.kpi_figure(session=s, user={"role": None}, kpi_id=1, year=2022, month=10)
+            lineage.kpi_figure(session=s, viewer=NOBODY, kpi_id=1, year=2022, month=10)

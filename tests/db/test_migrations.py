@@ -84,7 +84,8 @@ def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(em
 
     from db.migrate import alembic_config
     from seed import demo
-    from services import auth, metrics
+    from services import accounts, auth, metrics
+    from services.rules.viewer import SYSTEM
 
     upgrade(empty_url, "0001")
     assert current_revision(empty_url) == "0001"
@@ -104,6 +105,6 @@ def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(em
         by_code = dict(zip(totals["indicator"], totals["target"], strict=True))
     assert sorted(by_code.values(), reverse=True) == [126, 42, 27, 20]
     with Session(engine) as s:  # 0002's tables take an account, with its audit row
-        auth.create_user(session=s, username="office2", password="Upgrade-2022-ok", role="食安办")
+        accounts.create_user(session=s, viewer=SYSTEM, username="office2", password="Upgrade-2022-ok", role="食安办")
         s.commit()
         assert auth.get_user(session=s, username="office2")["role"] == "食安办"

@@ -14,14 +14,15 @@ from db.engine import dispose_engines, get_engine
 from db.models import Station
 from services import entry, metrics, submissions
 from services.rules.deadlines import FALLBACK_NOTE
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
 from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
 
 D = dt.date
 OCT31 = D(2022, 10, 31)
-OFFICE = {"username": "office", "role": "食安办", "station_id": None}
-LEADER = {"username": "leader", "role": "领导", "station_id": None}
-ADMIN = {"username": "admin", "role": "管理员", "station_id": None}
+OFFICE = Viewer(username="office", role="食安办", station_id=None)
+LEADER = Viewer(username="leader", role="领导", station_id=None)
+ADMIN = Viewer(username="admin", role="管理员", station_id=None)
 
 # Report dates by station and month (None: no report). 9-01 风险隐患 and 2021 rows are set apart below.
 REPORTS = {
@@ -50,9 +51,9 @@ def db(db_url):
     return engine, ids
 
 
-def status(engine, user=None, *, month=10, as_of=OCT31, **kw) -> pd.DataFrame:
+def status(engine, user=SYSTEM, *, month=10, as_of=OCT31, **kw) -> pd.DataFrame:
     with Session(engine) as s:
-        return submissions.submission_status(session=s, user=user, year=2022, month=month, as_of=as_of, **kw)
+        return submissions.submission_status(session=s, viewer=user, year=2022, month=month, as_of=as_of, **kw)
 
 
 def by_station(df: pd.DataFrame) -> dict[str, tuple]:
@@ -107,25 +108,25 @@ def test_ages_are_measured_against_as_of(db):
 
 def test_station_scope(db):
     engine, ids = db
-    mingshui = {"username": "mingshui", "role": "监管所", "station_id": ids["明水所"]}
-    for who in (OFFICE, LEADER, ADMIN, None):
+    mingshui = Viewer(username="mingshui", role="监管所", station_id=ids["明水所"])
+    for who in (OFFICE, LEADER, ADMIN, SYSTEM):
         assert len(status(engine, who)) == 4
     assert status(engine, mingshui)["station"].tolist() == ["明水所"]
     assert status(engine, mingshui, station_id=ids["明水所"])["station"].tolist() == ["明水所"]
     assert status(engine, OFFICE, station_id=ids["双山所"])["station"].tolist() == ["双山所"]
     with pytest.raises(PermissionError, match="监管所账号只能查看本所（明水所）的上报情况"):
         status(engine, mingshui, station_id=ids["双山所"])
-    for who in ({"role": "kiosk", "station_id": None}, {"role": None, "station_id": None}):
+    for who in (Viewer(role="kiosk"), NOBODY):
         with pytest.raises(PermissionError, match="当前账号无权查看“上报监测”"):
             status(engine, who)
     with pytest.raises(PermissionError, match="监管所账号未指定监管所"):
-        status(engine, {"role": "监管所", "station_id": None})
+        status(engine, Viewer(role="监管所"))
 
 
 def agree(engine, *, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
     """The page's per-month counts and 月报按时上报率's, side by side; assert that every due month agrees."""
     with Session(engine) as s:
-        grid = submissions.submission_grid(session=s, user=OFFICE, year=year, month=month, as_of=as_of)
+        grid = submissions.submission_grid(session=s, viewer=OFFICE, year=year, month=month, as_of=as_of)
         tl = metrics.report_timeliness(session=s, year=year, month=month, as_of=as_of)
     counts = submissions.monthly_counts(grid).merge(tl, on="month", suffixes=("", "_tl"))
     assert (counts["due"] == counts["due_tl"]).all()
@@ -153,14 +154,14 @@ def test_agreement_with_report_timeliness(db):
 
 def test_a_save_on_the_entry_page_is_a_submission(db):
     engine, ids = db
-    user = {"username": "diaozhen", "role": "监管所", "station_id": ids["刁镇所"]}
+    user = Viewer(username="diaozhen", role="监管所", station_id=ids["刁镇所"])
     with Session(engine) as s:
         f = Factory(s)
         ind = f.indicator("示范创建")
         f.target(s.get(Station, ids["刁镇所"]), ind, 5)
         s.commit()
         ind_id = ind.id
-    result = entry.save_progress(engine=engine, user=user, station_id=ids["刁镇所"], year=2022, month=10,
+    result = entry.save_progress(engine=engine, viewer=user, station_id=ids["刁镇所"], year=2022, month=10,
                                  rows={ind_id: 2}, today=OCT31)
     assert result.ok and result.changed
     assert by_station(status(engine, OFFICE))["刁镇所"] == ("逾期", OCT31, 7)
@@ -170,7 +171,7 @@ def test_a_save_on_the_entry_page_is_a_submission(db):
 def test_the_fallback_note_travels_with_the_deadline(db):
     engine, ids = db
     with Session(engine) as s:
-        df = submissions.submission_status(session=s, user=OFFICE, year=2100, month=1, as_of=D(2100, 1, 31))
+        df = submissions.submission_status(session=s, viewer=OFFICE, year=2100, month=1, as_of=D(2100, 1, 31))
     assert set(df["deadline"]) == {D(2100, 1, 25)}  # Saturday 23 Jan 2100 → Monday, weekends only
     assert set(df["deadline_note"]) == {FALLBACK_NOTE}
     assert set(df["status"]) == {"未报"} and set(df["days_late"]) == {6}
@@ -178,7 +179,7 @@ def test_the_fallback_note_travels_with_the_deadline(db):
 
 def test_empty_database(db_url):
     with Session(get_engine(db_url)) as s:
-        df = submissions.submission_status(session=s, user=OFFICE, year=2022, month=10, as_of=OCT31)
+        df = submissions.submission_status(session=s, viewer=OFFICE, year=2022, month=10, as_of=OCT31)
     assert df.empty and list(df.columns) == submissions.COLUMNS
     assert submissions.status_counts(df) == {"按时": 0, "逾期": 0, "未报": 0, "未到期": 0}
     assert submissions.monthly_counts(df).empty

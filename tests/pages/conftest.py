@@ -30,6 +30,7 @@ TEST_USERS = {
 
 def ensure_user(url: str, username: str) -> None:
     """The account exists in this database (created with a cheap hash for the small hand-built one)."""
+    import bcrypt
     from sqlmodel import select
 
     from db import models as m
@@ -41,7 +42,7 @@ def ensure_user(url: str, username: str) -> None:
             return
         station_id = s.exec(select(m.Station.id).where(m.Station.name == station_name)).first() if station_name else None
         s.add(m.AppUser(username=username, role=role, station_id=station_id,
-                        password_hash=auth.bcrypt.hashpw(b"test-password", auth.bcrypt.gensalt(4)).decode()))
+                        password_hash=bcrypt.hashpw(b"test-password", bcrypt.gensalt(4)).decode()))
         s.commit()
 
 

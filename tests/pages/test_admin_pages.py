@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from db import accounts as store
 from db import models as m
 from db.engine import get_engine
-from services import auth
+from services import accounts, auth
+from services.rules import passwords
+from services.rules.localtime import LOCAL_TZ
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
@@ -21,7 +24,7 @@ NEW_PASSWORD = "Zq7-wx9!pass"
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
 
 
 @pytest.fixture
@@ -148,7 +151,7 @@ def test_resetting_a_password(url, monkeypatch):
     button(at, "重置密码").click().run()
     assert not at.error, errors(at)
     with session(url) as s:
-        assert auth.verify_password(NEW_PASSWORD, auth._get_user(s, "office").password_hash)
+        assert passwords.verify_password(NEW_PASSWORD, store.get_user_row(s, "office").password_hash)
     [row] = audit_rows(url, action="用户管理", target="office", username="admin")
     assert row.detail == {"操作": "修改密码"}
 
@@ -208,7 +211,7 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
     token, link = (c.value for c in at.code)
     assert link == f"http://<服务器地址>/kiosk?token={token}"
     with session(url) as s:
-        assert auth.check_kiosk_token(session=s, token=token)
+        assert accounts.check_kiosk_token(session=s, token=token)
         row = s.exec(select(m.KioskToken).where(m.KioskToken.label == "二楼会议室")).one()
     assert token not in table(at, "编号").to_csv()
     at.run()
@@ -218,7 +221,7 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
     button(at, "停用令牌").click().run()
     assert not at.error, errors(at)
     with session(url) as s:
-        assert not auth.check_kiosk_token(session=s, token=token)
+        assert not accounts.check_kiosk_token(session=s, token=token)
     details = [r.detail["操作"] for r in audit_rows(url, target="二楼会议室", username="admin")]
     assert details == ["新增大屏令牌", "停用大屏令牌"]
 
@@ -228,8 +231,8 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
 
 def test_the_audit_page_shows_rows_and_filters_them(url, monkeypatch):
     with session(url) as s:
-        auth.audit(session=s, username="office", role="食安办", client="10.0.0.9", action="导入", target="任务进度",
-                   detail={"行数": 3})
+        store.add_audit(s, username="office", role="食安办", client="10.0.0.9", action="导入", target="任务进度",
+                        detail={"行数": 3})
         s.commit()
     at = admin_page(url, monkeypatch, AUDIT)
     everything = table(at, "详情")
@@ -245,7 +248,7 @@ def test_the_audit_page_shows_rows_and_filters_them(url, monkeypatch):
     at.text_input(key="audit-user").input("OFF").run()
     assert set(table(at, "详情")["用户"]) == {"office"}
 
-    yesterday = dt.datetime.now(auth.LOCAL_TZ).date() - dt.timedelta(days=1)
+    yesterday = dt.datetime.now(LOCAL_TZ).date() - dt.timedelta(days=1)
     at.date_input(key="audit-days").set_value((yesterday - dt.timedelta(days=5), yesterday)).run()
     assert table(at, "详情").empty
     assert not at.download_button  # nothing to export

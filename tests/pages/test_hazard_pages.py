@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from services import submissions
+from services.rules.viewer import SYSTEM
 from tests.pages.conftest import fresh_app
 
 OVERVIEW, TASKS, ENTRY, SUBMISSIONS = ("app_pages/overview.py", "app_pages/tasks.py", "app_pages/entry.py",
@@ -171,7 +172,7 @@ def test_submissions_page_covers_the_hazard_report(demo_url, monkeypatch):
     assert not at.exception
     with Session(get_engine(demo_url)) as s:
         expected = submissions.status_counts(submissions.submission_status(
-            session=s, user=None, year=2022, month=10, as_of=OCT31, kind="风险隐患"))
+            session=s, viewer=SYSTEM, year=2022, month=10, as_of=OCT31, kind="风险隐患"))
     dispose_engines()
     shown = {k: int(v.removesuffix("个所")) for k, v in metrics_of(at).items()}
     assert shown == expected and expected["未报"] == 1

@@ -15,6 +15,7 @@ from components import import_view
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from services import auth, imports
+from services.rules.viewer import Viewer
 from tests.pages.conftest import ensure_user, fresh_app
 from tests.seed.fixtures import snapshot, xlsx
 
@@ -77,7 +78,7 @@ def test_each_account_downloads_templates_of_the_kinds_it_may_import(small_url, 
     assert [b.label for b in at.get("download_button")] == ["下载填报模板"]
     at = open_page(small_url, monkeypatch, "mingshui", IMPORT)
     assert at.selectbox(key="imp-template-kind").options == imports.importable_kinds(
-        {"role": "监管所", "station_id": 1})
+        Viewer(role="监管所", station_id=1))
     assert "任务清单" not in at.selectbox(key="imp-template-kind").options
 
 
@@ -203,10 +204,10 @@ def two_batches(small_url):
         ensure_user(small_url, name)
     engine = get_engine(small_url)
     with Session(engine) as s:
-        office = auth.get_user(session=s, username="office")
-        mingshui = auth.get_user(session=s, username="mingshui")
-    first = imports.commit([("全区.xlsx", progress_file(["明水所", 85], ["双山所", 20]))], engine=engine, user=office)
-    second = imports.commit([("明水.xlsx", progress_file(["明水所", 88]))], engine=engine, user=mingshui)
+        office = Viewer.of_account(auth.get_user(session=s, username="office"))
+        mingshui = Viewer.of_account(auth.get_user(session=s, username="mingshui"))
+    first = imports.commit([("全区.xlsx", progress_file(["明水所", 85], ["双山所", 20]))], engine=engine, viewer=office)
+    second = imports.commit([("明水.xlsx", progress_file(["明水所", 88]))], engine=engine, viewer=mingshui)
     assert first.committed and second.committed
     dispose_engines()
     return small_url
@@ -260,7 +261,7 @@ def test_a_leader_reads_the_log_but_cannot_undo(two_batches, monkeypatch):
     assert not [k for k in buttons(at) if k and k.startswith("log-undo")] and not at.checkbox
     # Nor through the data layer, should a button be forged.
     with pytest.raises(PermissionError):
-        imports.undo(engine=get_engine(two_batches), user={"username": "leader", "role": "领导"}, batch_id=2)
+        imports.undo(engine=get_engine(two_batches), viewer=Viewer(username="leader", role="领导"), batch_id=2)
     dispose_engines()
     assert cumulative(two_batches, "明水所") == 88
 

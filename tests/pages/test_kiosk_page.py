@@ -18,8 +18,9 @@ from streamlit.testing.v1 import AppTest
 from components import auth as ui_auth
 from db import models as m
 from db.engine import dispose_engines, get_engine, write_session
-from services import auth
+from services import accounts
 from services.rules import fmt
+from services.rules.viewer import SYSTEM
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
@@ -219,7 +220,7 @@ def test_a_rotation_that_finds_a_new_interval_asks_for_a_full_run(url, monkeypat
     from services import kiosk as kdb
 
     with Session(get_engine(url)) as s:
-        kdb.save_kiosk_settings(session=s, interval=4, panels=["kpi", "tasks"], stale_days=35)
+        kdb.save_kiosk_settings(session=s, viewer=SYSTEM, interval=4, panels=["kpi", "tasks"], stale_days=35)
     dispose_engines()
     reruns: list[str] = []
 
@@ -245,7 +246,7 @@ def test_a_disabled_token_stops_the_screen_on_its_next_run(url, monkeypatch):
     assert pager(at) == "第1/5屏 · 重点指标"
     with Session(get_engine(url)) as s:
         token_id = s.exec(select(m.KioskToken.id)).first()
-        auth.deactivate_kiosk_token(session=s, token_id=token_id)
+        accounts.deactivate_kiosk_token(session=s, viewer=SYSTEM, token_id=token_id)
     dispose_engines()
     rotate(at)
     assert [t.label for t in at.text_input] == ["用户名", "密码"]

@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
-from services import auth
+from services import accounts, auth
+from services.rules import passwords
+from services.rules.viewer import SYSTEM
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
@@ -18,10 +20,10 @@ SECRET_PASSWORD = "Zx-unique-pw-7431"
 
 @pytest.fixture
 def url(small_url, monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
     monkeypatch.setenv("SESSION_SECRET", "s" * 40)
     with Session(get_engine(small_url)) as s:
-        auth.create_user(session=s, username="office", password=SECRET_PASSWORD, role="食安办")
+        accounts.create_user(session=s, viewer=SYSTEM, username="office", password=SECRET_PASSWORD, role="食安办")
     dispose_engines()
     return small_url
 
@@ -68,7 +70,7 @@ def test_five_failures_lock_the_account_for_this_client_until_the_admin_unlocks(
     assert "auth_user" not in at.session_state
 
     with Session(get_engine(url)) as s:
-        auth.unlock(session=s, username="office")
+        auth.unlock(session=s, viewer=SYSTEM, username="office")
     at = submit(at, "office", SECRET_PASSWORD)
     assert not errors(at)
     assert at.session_state["auth_user"] == "office"
@@ -78,7 +80,7 @@ def test_a_disabled_account_is_logged_out_on_its_next_run(url, monkeypatch):
     at = fresh_app(url, monkeypatch, user="office").run()
     assert any(m.label == "累计完成" for m in at.metric)
     with Session(get_engine(url)) as s:
-        auth.deactivate(session=s, username="office")
+        accounts.deactivate(session=s, viewer=SYSTEM, username="office")
     at.run()
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert not at.metric

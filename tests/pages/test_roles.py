@@ -16,7 +16,7 @@ from streamlit.testing.v1.element_tree import Dataframe, Table
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
-from services import auth
+from services.rules import permissions
 from tests.pages.conftest import ROOT, TEST_USERS, fresh_app
 
 BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"
@@ -140,7 +140,7 @@ def open_page(url, monkeypatch, user, page, **params) -> AppTest:
 
 def test_the_expected_navigation_is_the_matrix():
     for user, (role, _) in TEST_USERS.items():
-        assert [title for _, title, *_ in PAGES if auth.can(role, title)] == EXPECTED_NAV[user], user
+        assert [title for _, title, *_ in PAGES if permissions.can(role, title)] == EXPECTED_NAV[user], user
 
 
 @pytest.mark.parametrize("user", list(TEST_USERS))

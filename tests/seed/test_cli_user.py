@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from cli.seed import main
 from db import models as m
 from db.engine import get_engine
-from services import auth
+from services import accounts, auth
+from services.rules import passwords
 from tests.db.test_auth import every_row_as_text
 from tests.seed.fixtures import SEED_DATA
 
@@ -22,7 +23,7 @@ CLIENT = "10.1.1.1"
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_kiosk_token_add_prints_it_once(real_db_with_stations, capsys):
     assert main(["kiosk-token", "add", "一楼大厅", "--db", url]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     with Session(get_engine(url)) as s:
-        assert auth.check_kiosk_token(session=s, token=token)
+        assert accounts.check_kiosk_token(session=s, token=token)
     assert token not in every_row_as_text(get_engine(url))
     assert main(["kiosk-token", "list", "--db", url]) == 0
     out = capsys.readouterr().out
@@ -162,7 +163,7 @@ def test_kiosk_token_add_prints_it_once(real_db_with_stations, capsys):
     assert main(["kiosk-token", "disable", "1", "--db", url]) == 0
     assert main(["kiosk-token", "disable", "9", "--db", url]) == 2
     with Session(get_engine(url)) as s:
-        assert not auth.check_kiosk_token(session=s, token=token)
+        assert not accounts.check_kiosk_token(session=s, token=token)
     assert [d["操作"] for _, _, d in audit_rows(url)] == ["新增大屏令牌", "查看大屏令牌列表", "停用大屏令牌"]
 
 
@@ -205,7 +206,7 @@ def test_the_demo_database_has_the_demo_accounts(sqlite_url, capsys, caplog):
             roles[name] = (result.user["role"], result.user["station_name"])
         assert roles == {"leader": ("领导", None), "office": ("食安办", None), "mingshui": ("监管所", "明水所"),
                          "admin": ("管理员", None)}
-        assert auth.check_kiosk_token(session=s, token="demo-kiosk")
+        assert accounts.check_kiosk_token(session=s, token="demo-kiosk")
         assert len(auth.session_secret(session=s)) >= 32  # a demo database signs cookies without configuration
     stored = every_row_as_text(engine)
     assert "demo1234" not in stored and "demo-kiosk" not in stored
