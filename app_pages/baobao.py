@@ -4,13 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from components import data, period, views
+from services import access, lists, metrics
 from services.rules import fmt
 
 
-def listing(name: str, **kwargs):
-    """A list checked against the viewer (db.access); a refusal takes the list's place, and its download's."""
+def listing(fn, **kwargs):
+    """A list checked against the viewer (services.access); a refusal takes the list's place, and its download's."""
     try:
-        return data.listing(name, **kwargs)
+        return data.listing(fn, **kwargs)
     except PermissionError as e:
         st.error(fmt.md_escape(str(e)))
         return None
@@ -30,13 +31,13 @@ if own is not None and station_id is None:
     own_name = stations.loc[stations["station_id"] == own, "station"]
     st.caption(f"汇总数据为全区；监管所账号的名单仅列本所（{fmt.md_escape(''.join(own_name))}）的主体、督导和问题。")
 
-head = data.metric("baobao", by="station", **kw) if station_id else data.metric("baobao", by="district", **kw)
+head = data.cached(metrics.baobao, by="station", **kw) if station_id else data.cached(metrics.baobao, by="district", **kw)
 if head.empty or not head["n_business"].sum():
     st.info("尚无包保主体数据。")
     st.stop()
 r = head.sum(numeric_only=True) if station_id else head.iloc[0]
 q = head.iloc[0]
-rules = data.query("services.lists", "visit_rules")
+rules = data.cached(lists.visit_rules)
 rule_text = ("；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna()))
              or "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）")
 st.caption(f"季度累计：{fmt.date_label(q['quarter_start'])}至{fmt.date_label(q['ref_date'])}，"
@@ -70,7 +71,7 @@ GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包
 group = st.segmented_control("分组", list(GROUPS), default="监管所" if not station_id else "镇街", key="bb_group")
 by = GROUPS.get(group or "监管所")
 if by == "cadre_level":
-    lv = data.metric("baobao_by_cadre_level", **kw)
+    lv = data.cached(metrics.baobao_by_cadre_level, **kw)
     st.dataframe(pd.DataFrame({
         "干部层级": lv["cadre_level"], "干部数": lv["n_cadres"], "包保主体数": lv["n_businesses"],
         "有效包保关系": lv["n_assigned"], "已按要求督导": lv["n_satisfied"],
@@ -78,7 +79,7 @@ if by == "cadre_level":
     }), hide_index=True, key="bb-levels",
         column_config={"督导完成率": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
 else:
-    g = data.metric("baobao", by=by, **kw)
+    g = data.cached(metrics.baobao, by=by, **kw)
     label = {"station": "station", "township": "township"}.get(by, by)
     view = pd.DataFrame({
         list(GROUPS)[list(GROUPS.values()).index(by)]: g[label] if label in g else g[by],
@@ -93,7 +94,7 @@ else:
 
 tab1, tab2, tab3, tab4 = st.tabs(["本季度未督导主体", "逾期未整改问题", "整改时长", "按干部查看"])
 with tab1:
-    nv = listing("not_visited", **kw)
+    nv = listing(access.not_visited, **kw)
     if nv is not None:
         st.caption(f"超过{len(nv)}个主体本季度尚未督导（仅列出前{len(nv)}个）" if nv.attrs.get("truncated")
                    else f"共{len(nv)}个主体本季度尚未督导")
@@ -104,7 +105,7 @@ with tab1:
         views.download(nv_view, label="下载（Excel）", file_name=f"本季度未督导主体_{p.year}年{p.month}月.xlsx",
                        key="dl-not-visited")
 with tab2:
-    od = listing("overdue_problems", **kw)
+    od = listing(access.overdue_problems, **kw)
     if od is not None:
         st.caption(f"超过{len(od)}个问题逾期未整改（仅列出前{len(od)}个）" if od.attrs.get("truncated")
                    else f"共{len(od)}个问题逾期未整改")
@@ -117,12 +118,12 @@ with tab2:
         views.download(od_view, label="下载（Excel）", file_name=f"逾期未整改问题_{p.year}年{p.month}月.xlsx",
                        key="dl-overdue")
 with tab3:  # counts per station, no business named: the same for every role
-    ag = data.metric("problem_aging", **kw)
+    ag = data.cached(metrics.problem_aging, **kw)
     st.dataframe(pd.DataFrame({"监管所": ag["station"], "7天内": ag["d0_7"], "8–30天": ag["d8_30"],
                                "31–90天": ag["d31_90"], "90天以上": ag["d91_plus"], "未整改合计": ag["n_open"]}),
                  hide_index=True, key="bb-aging")
 with tab4:
-    cadres = listing("cadres", station_id=station_id)
+    cadres = listing(access.cadres, station_id=station_id)
     if cadres is None:
         pass
     elif cadres.empty:
@@ -131,7 +132,7 @@ with tab4:
         labels = [f"{r.name}（{r.level}级，{r.unit}）" for r in cadres.itertuples()]
         pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], key="bb_cadre")
         pick = pick if pick is not None and pick < len(labels) else 0
-        detail = listing("cadre_detail", cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
+        detail = listing(access.cadre_detail, cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
                          as_of=p.as_of)
         if detail is not None:
             st.dataframe(pd.DataFrame({

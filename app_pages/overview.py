@@ -5,16 +5,16 @@ import streamlit as st
 
 from components import data, period, views
 from components.gauge import show_gauges
-from services import narrative, submissions
+from services import metrics, narrative, submissions
 from services.rules import fmt, pacing
 
 p = period.current()
 st.title(f"总览 · {p.label}")
 
-totals = data.metric("task_totals", year=p.year, month=p.month)
-gauges = data.metric("kpi_gauges", year=p.year, month=p.month)
-lags = data.metric("station_lag", year=p.year, month=p.month)
-district = data.metric("baobao", year=p.year, month=p.month, by="district")
+totals = data.cached(metrics.task_totals, year=p.year, month=p.month)
+gauges = data.cached(metrics.kpi_gauges, year=p.year, month=p.month)
+lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
+district = data.cached(metrics.baobao, year=p.year, month=p.month, by="district")
 
 lines = narrative.overview(totals=totals, gauges=gauges, lags=lags, district=district, year=p.year, month=p.month,
                            as_of=p.as_of)
@@ -76,7 +76,7 @@ st.subheader(f"{p.month}月月报上报")
 # The same submissions 月报按时上报率 counts (db.metrics.report_timeliness); by station on 上报监测.
 for kind, label in submissions.KIND_LABELS.items():
     try:
-        month_rows = data.listing("submission_status", year=p.year, month=p.month, kind=kind)
+        month_rows = data.listing(submissions.submission_status, year=p.year, month=p.month, kind=kind)
     except PermissionError:
         break
     if month_rows.empty:
@@ -91,8 +91,8 @@ for kind, label in submissions.KIND_LABELS.items():
                               f"{'，' + note if note else ''}）"))
 
 st.subheader("风险隐患排查整治")
-hz_total = data.metric("hazard_totals", year=p.year, month=p.month)
-hz_station = data.metric("hazards", year=p.year, month=p.month)
+hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
+hz_station = data.cached(metrics.hazards, year=p.year, month=p.month)
 if hz_total.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.info(f"{p.year}年尚无风险隐患排查整治表。")
 else:

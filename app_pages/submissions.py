@@ -7,10 +7,9 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from components import data, period, views
-from services import submissions
+from services import metrics, submissions
 from services.rules import fmt
 from services.rules.style import DOT, FONT, PRIMARY, STATUS_COLORS
 
@@ -18,15 +17,6 @@ COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_
           submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}
 CHIPS = {f"{DOT} {s}": c for s, c in COLORS.items()}
 RULE = "截止日期为当月23日（含当日），遇周末或法定节假日顺延至下一个工作日，调休上班日照常计算。"
-
-
-@st.cache_data(**data.CACHE)
-def grid_for(version: int, role: str | None, station_id: int | None, year: int, month: int,
-             as_of: dt.date, kind: str = submissions.KINDS[0]) -> pd.DataFrame:
-    # Keyed by the viewer's role and station, so one viewer's rows never serve another; a refusal is not cached.
-    with Session(data.engine()) as session:
-        return submissions.submission_grid(session=session, user={"role": role, "station_id": station_id},
-                                           year=year, month=month, as_of=as_of, kind=kind)
 
 
 def chip(status: str) -> str:
@@ -66,11 +56,8 @@ kind_label = st.segmented_control("月报", list(labels), default=submissions.KI
                                   help="监管所每月23日前上报任务进度和风险隐患排查整治表，两者分别统计") \
     or submissions.KIND_LABELS[submissions.KINDS[0]]
 kind = labels[kind_label]
-who = data.viewer()
-station_id = who.get("station_id")
-try:
-    grid = grid_for(data.data_version(), who.get("role"), None if station_id is None else int(station_id), p.year,
-                    p.month, p.as_of, kind)
+try:  # keyed by the viewer's role and station, so one viewer's rows never serve another
+    grid = data.listing(submissions.submission_grid, year=p.year, month=p.month, as_of=p.as_of, kind=kind)
 except PermissionError as e:
     st.error(fmt.md_escape(e))
     st.stop()
@@ -105,7 +92,7 @@ views.download(view.assign(状态=month["status"]), label="下载上报情况（
                file_name=f"上报情况_{kind_label}_{p.year}年{p.month}月.xlsx", key="submission-download")
 
 st.subheader(f"{p.year}年月报按时上报率" + ("" if kind == submissions.KINDS[0] else f"（{kind_label}）"))
-tl = data.metric("report_timeliness", year=p.year, month=p.month, kind=kind)
+tl = data.cached(metrics.report_timeliness, year=p.year, month=p.month, kind=kind)
 monthly = pd.DataFrame({
     "月份": tl["month"].map(lambda m: f"{m}月"),
     "截止日期": tl["deadline"].map(day_label),

@@ -5,12 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from components import data, lineage_view, period, views
+from services import access, lineage, metrics
 from services.rules import fmt, pacing
 
 p = period.current()
 st.title(f"任务清单 · {p.label}")
 
-df = data.metric("task_progress", year=p.year, month=p.month)
+df = data.cached(metrics.task_progress, year=p.year, month=p.month)
 if df.empty:
     st.info(f"{p.year}年尚无任务清单，可用命令 python -m seed import 导入任务清单文件。")
     st.stop()
@@ -34,13 +35,13 @@ views.progress_table(shown, key="task-table", height=min(38 * len(shown) + 40, 6
 left, right = st.columns(2)
 with left:
     st.subheader("监管所排名")
-    lags = data.metric("station_lag", year=p.year, month=p.month)
+    lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
     st.caption("平均进度差 = 各项指标进度差的平均值")
     st.vega_lite_chart(views.chart_spec("ranking", lags, expected_rate=float(df["expected_rate"].iloc[0])),
                        key="task-ranking")
 with right:
     st.subheader("全区月度进度")
-    trend = data.metric("task_trend", year=p.year)
+    trend = data.cached(metrics.task_trend, year=p.year)
     trend_ind = choice if choice not in (None, "全部指标") else indicators[0]
     st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度")
     st.vega_lite_chart(views.trend_spec(trend[trend["indicator"] == trend_ind]), key="task-trend")
@@ -78,9 +79,9 @@ st.dataframe(
 )
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
 with st.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报"):
-    lineage_view.show("task_lineage", key="station-lineage", year=p.year, month=p.month, station_id=station_id)
+    lineage_view.show(lineage.station_figures, key="station-lineage", year=p.year, month=p.month, station_id=station_id)
 try:
-    items = data.listing("task_items", year=p.year, station_id=station_id)
+    items = data.listing(access.task_items, year=p.year, station_id=station_id)
 except PermissionError as e:
     st.error(fmt.md_escape(str(e)))
     items = None
@@ -100,7 +101,7 @@ else:
     )
 
 st.subheader("配档表")
-sched = data.metric("schedule", year=p.year)
+sched = data.cached(metrics.schedule, year=p.year)
 if sched.empty:
     st.caption(f"{p.year}年尚无配档表。")
 else:
@@ -114,8 +115,8 @@ else:
     )
 
 st.subheader("风险隐患排查整治")
-hz = data.metric("hazards", year=p.year, month=p.month)
-hz_total = data.metric("hazard_totals", year=p.year, month=p.month)
+hz = data.cached(metrics.hazards, year=p.year, month=p.month)
+hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
 if hz.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.caption(f"{p.year}年尚无风险隐患排查整治表。")
 else:

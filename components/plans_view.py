@@ -7,11 +7,10 @@ import logging
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from components import data, views
-from db.models import PLAN_STATUSES
 from services import plan_entry
+from services.plans import PLAN_STATUSES
 from services.rules import fmt
 
 log = logging.getLogger(__name__)
@@ -192,8 +191,7 @@ def show_progress_editor(*, user, client: str, year: int, month: int, as_of: dt.
         st.success(fmt.md_escape(flash))
     gen = st.session_state.setdefault(PROGRESS_GEN, 0)
     try:
-        with Session(data.engine()) as session:
-            frame = plan_entry.plan_status_frame(session=session, user=user, plan_id=None, year=year, month=month)
+        frame = plan_entry.plan_status_frame(user=user, plan_id=None, year=year, month=month)
     except PermissionError as e:
         st.error(fmt.md_escape(e))
         return
