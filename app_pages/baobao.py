@@ -1,16 +1,17 @@
 """包保督导: coverage, completion, on-site and rectification by group; not-visited and overdue lists; drill-downs."""
 
-import pandas as pd
 import streamlit as st
 
 from components import data, period, views
+from services import access, lists, metrics
+from services import baobao_view as bv
 from services.rules import fmt
 
 
-def listing(name: str, **kwargs):
-    """A list checked against the viewer (db.access); a refusal takes the list's place, and its download's."""
+def listing(fn, **kwargs):
+    """A list checked against the viewer (services.access); a refusal takes the list's place, and its download's."""
     try:
-        return data.listing(name, **kwargs)
+        return data.listing(fn, **kwargs)
     except PermissionError as e:
         st.error(fmt.md_escape(str(e)))
         return None
@@ -30,22 +31,16 @@ if own is not None and station_id is None:
     own_name = stations.loc[stations["station_id"] == own, "station"]
     st.caption(f"汇总数据为全区；监管所账号的名单仅列本所（{fmt.md_escape(''.join(own_name))}）的主体、督导和问题。")
 
-head = data.metric("baobao", by="station", **kw) if station_id else data.metric("baobao", by="district", **kw)
+head = data.cached(metrics.baobao, by="station", **kw) if station_id else data.cached(metrics.baobao, by="district", **kw)
 if head.empty or not head["n_business"].sum():
     st.info("尚无包保主体数据。")
     st.stop()
-r = head.sum(numeric_only=True) if station_id else head.iloc[0]
+r = bv.scope_figures(head, station_id=station_id)
 q = head.iloc[0]
-rules = data.query("services.lists", "visit_rules")
-rule_text = ("；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna()))
-             or "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）")
+rule_text = bv.rule_text(data.cached(lists.visit_rules))
 st.caption(f"季度累计：{fmt.date_label(q['quarter_start'])}至{fmt.date_label(q['ref_date'])}，"
            f"季度时间进度{fmt.pct(q['quarter_progress'])}；督导规则：{rule_text}")
-
-
-def rate(num, den):
-    return num / den if den else None
-
+rate = bv.rate
 
 c = st.columns(5)
 with c[0]:
@@ -65,80 +60,56 @@ with c[4]:
     views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="c-overdue",
                      note=f"按期整改率{fmt.pct(rate(r['n_prob_due_ontime'], r['n_prob_due']))}")
 
-GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包保分级": "tier", "风险等级": "risk_level",
-          "干部层级": "cadre_level"}
+GROUPS = bv.GROUPS
 group = st.segmented_control("分组", list(GROUPS), default="监管所" if not station_id else "镇街", key="bb_group")
 by = GROUPS.get(group or "监管所")
 if by == "cadre_level":
-    lv = data.metric("baobao_by_cadre_level", **kw)
-    st.dataframe(pd.DataFrame({
-        "干部层级": lv["cadre_level"], "干部数": lv["n_cadres"], "包保主体数": lv["n_businesses"],
-        "有效包保关系": lv["n_assigned"], "已按要求督导": lv["n_satisfied"],
-        "督导完成率": lv["completion_rate"] * 100,
-    }), hide_index=True, key="bb-levels",
+    lv = data.cached(metrics.baobao_by_cadre_level, **kw)
+    st.dataframe(bv.cadre_level_rows(lv), hide_index=True, key="bb-levels",
         column_config={"督导完成率": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
 else:
-    g = data.metric("baobao", by=by, **kw)
-    label = {"station": "station", "township": "township"}.get(by, by)
-    view = pd.DataFrame({
-        list(GROUPS)[list(GROUPS.values()).index(by)]: g[label] if label in g else g[by],
-        "在营主体": g["n_business"], "包保覆盖率": g["coverage"] * 100, "督导完成率": g["completion_rate"] * 100,
-        "现场督导率": g["onsite_rate"] * 100, "问题整改率": g["ytd_close_rate"] * 100, "逾期问题": g["n_prob_overdue"],
-    })
-    if by == "township":
-        view.insert(0, "监管所", g["station"])
+    g = data.cached(metrics.baobao, by=by, **kw)
+    view = bv.group_rows(g, by=by)
     pcol = st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)
     st.dataframe(view, hide_index=True, key="bb-groups",
                  column_config={"包保覆盖率": pcol, "督导完成率": pcol, "现场督导率": pcol, "问题整改率": pcol})
 
 tab1, tab2, tab3, tab4 = st.tabs(["本季度未督导主体", "逾期未整改问题", "整改时长", "按干部查看"])
 with tab1:
-    nv = listing("not_visited", **kw)
+    nv = listing(access.not_visited, **kw)
     if nv is not None:
         st.caption(f"超过{len(nv)}个主体本季度尚未督导（仅列出前{len(nv)}个）" if nv.attrs.get("truncated")
                    else f"共{len(nv)}个主体本季度尚未督导")
-        nv_view = pd.DataFrame({"主体": nv["business"], "监管所": nv["station"], "镇街": nv["township"],
-                                "业态": nv["sector"], "包保分级": nv["tier"], "风险等级": nv["risk_level"],
-                                "包保干部": nv["cadres"]})
+        nv_view = bv.not_visited_rows(nv)
         st.dataframe(nv_view, hide_index=True, key="bb-not-visited", height=360)
         views.download(nv_view, label="下载（Excel）", file_name=f"本季度未督导主体_{p.year}年{p.month}月.xlsx",
                        key="dl-not-visited")
 with tab2:
-    od = listing("overdue_problems", **kw)
+    od = listing(access.overdue_problems, **kw)
     if od is not None:
         st.caption(f"超过{len(od)}个问题逾期未整改（仅列出前{len(od)}个）" if od.attrs.get("truncated")
                    else f"共{len(od)}个问题逾期未整改")
-        od_view = pd.DataFrame({"主体": od["business"], "监管所": od["station"], "问题": od["description"],
-                                "整改期限": od["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
-                                "逾期天数": od["days_overdue"], "发现日期": od["visit_date"].map(fmt.date_label),
-                                "包保干部": od["cadre"], "状态": od["status"]})
+        od_view = bv.overdue_rows(od)
         st.dataframe(od_view.sort_values("逾期天数", ascending=False), hide_index=True, key="bb-overdue",
                      height=360)
         views.download(od_view, label="下载（Excel）", file_name=f"逾期未整改问题_{p.year}年{p.month}月.xlsx",
                        key="dl-overdue")
 with tab3:  # counts per station, no business named: the same for every role
-    ag = data.metric("problem_aging", **kw)
-    st.dataframe(pd.DataFrame({"监管所": ag["station"], "7天内": ag["d0_7"], "8–30天": ag["d8_30"],
-                               "31–90天": ag["d31_90"], "90天以上": ag["d91_plus"], "未整改合计": ag["n_open"]}),
-                 hide_index=True, key="bb-aging")
+    ag = data.cached(metrics.problem_aging, **kw)
+    st.dataframe(bv.aging_rows(ag), hide_index=True, key="bb-aging")
 with tab4:
-    cadres = listing("cadres", station_id=station_id)
+    cadres = listing(access.cadres, station_id=station_id)
     if cadres is None:
         pass
     elif cadres.empty:
         st.caption("无包保干部。")
     else:
-        labels = [f"{r.name}（{r.level}级，{r.unit}）" for r in cadres.itertuples()]
+        labels = bv.cadre_labels(cadres)
         pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], key="bb_cadre")
         pick = pick if pick is not None and pick < len(labels) else 0
-        detail = listing("cadre_detail", cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
+        detail = listing(access.cadre_detail, cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
                          as_of=p.as_of)
         if detail is not None:
-            st.dataframe(pd.DataFrame({
-                "主体": detail["business"], "监管所": detail["station"], "业态": detail["sector"],
-                "包保分级": detail["tier"], "风险等级": detail["risk_level"], "本季度督导次数": detail["visits"],
-                "其中现场": detail["onsite"],
-                "最近督导": detail["last_visit"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else "—"),
-            }), hide_index=True, key="bb-cadre-detail")
+            st.dataframe(bv.cadre_detail_rows(detail), hide_index=True, key="bb-cadre-detail")
             if detail.attrs.get("n_hidden"):
                 st.caption(f"该干部另包保其他监管所主体{detail.attrs['n_hidden']}个，监管所账号不列出。")

@@ -1,6 +1,8 @@
 """会议材料: the 食安委 meeting pack for the chosen period — Word briefing, Excel tables and PDF, to download."""
 
+import datetime as dt
 import logging
+from typing import Any
 
 import streamlit as st
 
@@ -11,6 +13,31 @@ log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+
+def meeting_files(*, year: int, month: int, as_of: dt.date) -> dict[str, Any]:
+    """The Word briefing and the Excel workbook for a period ({"docx": …, "xlsx": …, "rows": table rows for the
+    audit}); through data.pack, built once per data_version."""
+    pack = briefing.gather(year=year, month=month, as_of=as_of)
+    return {"docx": briefing.docx_bytes(pack), "xlsx": briefing.xlsx_bytes(pack),
+            "rows": sum(len(df) for df in pack.tables.values())}
+
+
+def meeting_pdf(*, year: int, month: int, as_of: dt.date) -> bytes | None:
+    """The briefing as PDF through LibreOffice (ask briefing.soffice() first: not cached when it is missing)."""
+    return briefing.pdf_bytes(data.pack(meeting_files, year=year, month=month, as_of=as_of)["docx"])
+
+
+def files_for(year: int, month: int) -> dict[str, Any]:
+    return data.pack(meeting_files, year=year, month=month, as_of=data.as_of())
+
+
+def pdf_for(year: int, month: int) -> bytes | None:
+    if briefing.soffice() is None:
+        return None
+    return data.pack(meeting_pdf, year=year, month=month, as_of=data.as_of())
+
 
 p = period.current()
 st.title(f"会议材料 · {p.label}")
@@ -23,10 +50,10 @@ if st.button("生成会议材料", type="primary", key="briefing-generate", icon
     with st.status("正在生成会议材料…", expanded=True) as status:
         try:
             st.write("汇总任务清单、指标、包保督导和工作要点，绘制图表，写入Word和Excel…")
-            data.briefing_files(p.year, p.month)
+            files_for(p.year, p.month)
             if briefing.soffice() is not None:
                 st.write("用LibreOffice转换PDF…")
-                data.briefing_pdf(p.year, p.month)
+                pdf_for(p.year, p.month)
         except Exception:  # logged for the technician; the user gets a plain message, never a traceback
             log.exception("meeting pack for %s-%s failed", p.year, p.month)
             status.update(label="会议材料生成失败", state="error", expanded=True)
@@ -36,7 +63,7 @@ if st.button("生成会议材料", type="primary", key="briefing-generate", icon
             generated.add(wanted)
 
 if wanted in generated:
-    files = data.briefing_files(p.year, p.month)
+    files = files_for(p.year, p.month)
     stem = briefing.file_stem(p.year, p.month)
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -49,7 +76,7 @@ if wanted in generated:
                            icon=":material/download:")
     with c3:
         try:
-            pdf = data.briefing_pdf(p.year, p.month)
+            pdf = pdf_for(p.year, p.month)
         except Exception:  # a failed conversion: the Word and Excel files are still there
             log.exception("PDF conversion for %s-%s failed", p.year, p.month)
             st.error("PDF转换失败（Word和Excel仍可下载），请稍后重试，或联系管理员查看服务器日志。")

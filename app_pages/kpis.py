@@ -5,12 +5,13 @@ import streamlit as st
 
 from components import data, lineage_view, period, views
 from components.gauge import show_gauge
+from services import lineage, metrics
 from services.rules import fmt
 
 p = period.current()
 st.title(f"指标 · {p.label}")
 
-gauges = data.metric("kpi_gauges", year=p.year, month=p.month)
+gauges = data.cached(metrics.kpi_gauges, year=p.year, month=p.month)
 PACING = {"ramp": "按时序递增", "level": "全年保持", "once": "到期一次完成"}
 
 if gauges.empty:
@@ -36,17 +37,17 @@ for row in gauges.to_dict("records"):
             source = "，".join(x for x in (row.get("source_doc"), row.get("source_article")) if x)
             st.caption(fmt.md_escape(f"来源：{source or '未注明'}" + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
             with st.expander("数据来源"):
-                lineage_view.show("kpi_lineage", key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
+                lineage_view.show(lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
                                   year=p.year, month=p.month,
                                   value_format=fmt.pct if is_rate else lambda v, u=row["unit"]: f"{fmt.num(v)}{u}")
-            trend = data.metric("kpi_trend", kpi_id=int(row["kpi_id"]), year=p.year)
+            trend = data.cached(metrics.kpi_trend, kpi_id=int(row["kpi_id"]), year=p.year)
             trend = trend[trend["month"] <= p.month]
             if trend["reported"].any():
                 st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值"),
                                 key=f"kpi-trend-{row['kpi_id']}")
 
 st.subheader("参考指标（其他地区公开文件，不纳入仪表）")
-ref = data.metric("kpi_reference")
+ref = data.cached(metrics.kpi_reference)
 if ref.empty:
     st.caption("无")
 else:

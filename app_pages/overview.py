@@ -5,16 +5,16 @@ import streamlit as st
 
 from components import data, period, views
 from components.gauge import show_gauges
-from services import narrative, submissions
+from services import metrics, narrative, overview, submissions
 from services.rules import fmt, pacing
 
 p = period.current()
 st.title(f"总览 · {p.label}")
 
-totals = data.metric("task_totals", year=p.year, month=p.month)
-gauges = data.metric("kpi_gauges", year=p.year, month=p.month)
-lags = data.metric("station_lag", year=p.year, month=p.month)
-district = data.metric("baobao", year=p.year, month=p.month, by="district")
+totals = data.cached(metrics.task_totals, year=p.year, month=p.month)
+gauges = data.cached(metrics.kpi_gauges, year=p.year, month=p.month)
+lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
+district = data.cached(metrics.baobao, year=p.year, month=p.month, by="district")
 
 lines = narrative.overview(totals=totals, gauges=gauges, lags=lags, district=district, year=p.year, month=p.month,
                            as_of=p.as_of)
@@ -59,16 +59,12 @@ else:
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
 
 st.subheader("进度滞后最多的监管所")
-worst = lags.head(5)
+worst = overview.worst_stations(lags)
 if worst.empty:
     st.info("尚无监管所进度数据。")
 else:
     st.dataframe(
-        views.style_status(worst.assign(平均进度差=worst["mean_lag_pp"].map(lambda x: fmt.round_half_up(x)),
-                     状态=worst["worst_status"].map(views.status_chip))
-        [["station", "平均进度差", "n_red", "n_amber", "状态"]]
-        .rename(columns={"station": "监管所", "n_red": "明显滞后指标数", "n_amber": "略有滞后指标数"})),
-        hide_index=True, key="worst-stations",
+        views.style_status(views.with_chips(worst)), hide_index=True, key="worst-stations",
         column_config={"平均进度差": st.column_config.NumberColumn("平均进度差（百分点）", format="%.1f")},
     )
 
@@ -76,23 +72,15 @@ st.subheader(f"{p.month}月月报上报")
 # The same submissions 月报按时上报率 counts (db.metrics.report_timeliness); by station on 上报监测.
 for kind, label in submissions.KIND_LABELS.items():
     try:
-        month_rows = data.listing("submission_status", year=p.year, month=p.month, kind=kind)
+        month_rows = data.listing(submissions.submission_status, year=p.year, month=p.month, kind=kind)
     except PermissionError:
         break
-    if month_rows.empty:
-        continue
-    n = submissions.status_counts(month_rows)
-    deadline, note = month_rows.iloc[0]["deadline"], month_rows.iloc[0]["deadline_note"]
-    if n[submissions.NOT_DUE]:
-        told = f"未到截止日，已报{len(month_rows) - n[submissions.NOT_DUE]}个所"
-    else:
-        told = "、".join(f"{s}{n[s]}个所" for s in (submissions.ON_TIME, submissions.LATE, submissions.MISSING))
-    st.markdown(fmt.md_escape(f"{label}：{told}（共{len(month_rows)}个所，截止{fmt.date_label(deadline)}"
-                              f"{'，' + note if note else ''}）"))
+    if line := overview.submission_line(month_rows, label):
+        st.markdown(fmt.md_escape(line))
 
 st.subheader("风险隐患排查整治")
-hz_total = data.metric("hazard_totals", year=p.year, month=p.month)
-hz_station = data.metric("hazards", year=p.year, month=p.month)
+hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
+hz_station = data.cached(metrics.hazards, year=p.year, month=p.month)
 if hz_total.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.info(f"{p.year}年尚无风险隐患排查整治表。")
 else:
@@ -113,11 +101,10 @@ else:
     with c4:
         views.count_card(f"{p.month}月已报", int(h["n_reported"]), "个所", key="hz-reported",
                          note=f"共{fmt.num(h['n_stations'])}个所，详见“上报监测”")
-    open_by_station = hz_station[hz_station["n_open"] > 0].sort_values(
-        ["n_open", "n_overdue", "sort_order"], ascending=[False, False, True])
-    if open_by_station.empty:
+    open_by_station = overview.open_hazards(hz_station)
+    if not open_by_station:
         st.caption("各监管所的隐患均已整改。")
     else:
-        parts = [f"{fmt.md_escape(r.station)}{r.n_open}项" + (f"（逾期{r.n_overdue}项）" if r.n_overdue else "")
-                 for r in open_by_station.itertuples()]
+        parts = [f"{fmt.md_escape(name)}{n}项" + (f"（逾期{late}项）" if late else "")
+                 for name, n, late in open_by_station]
         st.caption("未整改隐患（按监管所）：" + "、".join(parts))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import auth as web_auth
 from components import data, period, plans_view
-from services import plan_entry
+from services import plan_entry, plans
 
 UPCOMING_DAYS = 60
 
@@ -13,15 +13,15 @@ user = web_auth.current_user()
 editor = plan_entry.can_edit(user)  # 更新进展 is the office's: leaders, stations and the kiosk see no editor
 st.title("工作要点")
 
-unit = plans_view.unit_filter(data.query("services.plans", "units", year=p.year), key="unit")
+unit = plans_view.unit_filter(data.cached(plans.units, year=p.year), key="unit")
 scope = {"year": p.year, "month": p.month, "as_of": p.as_of, "unit": unit}
-totals = data.query("services.plans", "totals", **scope)
+totals = data.cached(plans.totals, **scope)
 plans_view.show_scope(totals, label=p.label, unit=unit)
 
 if plans_view.is_empty(totals):
     st.info(f"{p.year}年尚无计入统计的工作要点。可用命令 python -m seed import 工作要点.xlsx 导入。")
     st.subheader("参考文件")
-    plans_view.show_reference_plans(data.query("services.plans", "reference_plans"), key="reference-plans")
+    plans_view.show_reference_plans(data.cached(plans.reference_plans), key="reference-plans")
     st.stop()
 
 plans_view.show_cards(totals, key="plan-cards")
@@ -30,26 +30,26 @@ labels = ["按文件", "按牵头单位", "要点清单", "逾期任务", "即�
 t_plans, t_units, t_list, t_overdue, t_upcoming, t_delays, t_ref, *t_edit = st.tabs(
     [*labels, "更新进展"] if editor else labels)
 with t_plans:
-    plans_view.show_plan_summary(data.query("services.plans", "plan_summary", **scope), key="plan-summary")
+    plans_view.show_plan_summary(data.cached(plans.plan_summary, **scope), key="plan-summary")
 with t_units:
-    plans_view.show_unit_summary(data.query("services.plans", "unit_summary", **scope), key="unit-summary")
+    plans_view.show_unit_summary(data.cached(plans.unit_summary, **scope), key="unit-summary")
 with t_list:
-    plans_view.show_tasks(data.query("services.plans", "plan_tasks", **scope), key="task-list", with_role=mine)
+    plans_view.show_tasks(data.cached(plans.plan_tasks, **scope), key="task-list", with_role=mine)
 with t_overdue:
-    view = plans_view.show_tasks(data.query("services.plans", "overdue", **scope), key="overdue", kind="overdue",
+    view = plans_view.show_tasks(data.cached(plans.overdue, **scope), key="overdue", kind="overdue",
                                  with_role=mine, empty="没有逾期的要点。")
     if not view.empty:
         plans_view.download(view, label="下载逾期任务（Excel）", sheet="逾期任务",
                             file_name=f"工作要点逾期任务_{p.year}年{p.month}月.xlsx", key="overdue-download")
 with t_upcoming:
-    plans_view.show_tasks(data.query("services.plans", "upcoming", days=UPCOMING_DAYS, **scope), key="upcoming",
+    plans_view.show_tasks(data.cached(plans.upcoming, days=UPCOMING_DAYS, **scope), key="upcoming",
                           kind="upcoming", with_role=mine, empty=plans_view.no_upcoming(totals, days=UPCOMING_DAYS))
 with t_delays:
-    plans_view.show_tasks(data.query("services.plans", "delays", **scope), key="delays", kind="delays", with_role=mine,
+    plans_view.show_tasks(data.cached(plans.delays, **scope), key="delays", kind="delays", with_role=mine,
                           empty="没有已延期的要点。")
 with t_ref:
-    plans_view.show_reference_plans(data.query("services.plans", "reference_plans"), key="reference-plans")
+    plans_view.show_reference_plans(data.cached(plans.reference_plans), key="reference-plans")
 if t_edit:
     with t_edit[0]:
-        plans_view.show_progress_editor(user=user, client=user.client, year=p.year, month=p.month,
+        plans_view.show_progress_editor(viewer=user, year=p.year, month=p.month,
                                         as_of=p.as_of)

@@ -2,18 +2,16 @@
 on the page — by the deadline, which were late, which are missing; the year's on-time rate month by month, from the
 same reports and deadlines."""
 
-import datetime as dt
 
 import altair as alt
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from components import data, period, views
-from services import submissions
+from services import metrics, submissions
+from services import submissions_view as sv
 from services.rules import fmt
 from services.rules.style import DOT, FONT, PRIMARY, STATUS_COLORS
-from services.rules.viewer import Viewer
 
 COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_COLORS["amber"],
           submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}
@@ -21,35 +19,15 @@ CHIPS = {f"{DOT} {s}": c for s, c in COLORS.items()}
 RULE = "截止日期为当月23日（含当日），遇周末或法定节假日顺延至下一个工作日，调休上班日照常计算。"
 
 
-@st.cache_data(**data.CACHE)
-def grid_for(version: int, role: str | None, station_id: int | None, year: int, month: int,
-             as_of: dt.date, kind: str = submissions.KINDS[0]) -> pd.DataFrame:
-    # Keyed by the viewer's role and station, so one viewer's rows never serve another; a refusal is not cached.
-    with Session(data.engine()) as session:
-        return submissions.submission_grid(session=session, viewer=Viewer(role=role, station_id=station_id),
-                                           year=year, month=month, as_of=as_of, kind=kind)
-
-
-def chip(status: str) -> str:
-    return f"{DOT} {status}"
-
-
 def colour(df: pd.DataFrame, columns: list[str]):
     styler = df.style.map(lambda v: f"color: {CHIPS[v]}; font-weight: 600" if v in CHIPS else "", subset=columns)
     return styler.format(na_rep="—")
 
 
-def day_label(d) -> str:
-    return fmt.date_label(d) if isinstance(d, dt.date) else ""
-
-
 def build_rate_chart(tl: pd.DataFrame) -> alt.Chart:
     """The cumulative on-time rate by month (due months only), in %."""
-    due = tl[tl["due"]]
-    chart_data = pd.DataFrame({"月份": due["month"].map(lambda m: f"{m}月"), "m": due["month"],
-                               "累计按时上报率": due["value"].map(lambda v: fmt.round_half_up(v * 100))})
     return (
-        alt.Chart(chart_data)
+        alt.Chart(sv.rate_chart_rows(tl))
         .mark_line(point=True, color=PRIMARY)
         .encode(x=alt.X("月份:N", sort=alt.EncodingSortField("m"), title=None, axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("累计按时上报率:Q", title="累计按时上报率（%）", scale=alt.Scale(domain=[0, 100])),
@@ -67,9 +45,8 @@ kind_label = st.segmented_control("月报", list(labels), default=submissions.KI
                                   help="监管所每月23日前上报任务进度和风险隐患排查整治表，两者分别统计") \
     or submissions.KIND_LABELS[submissions.KINDS[0]]
 kind = labels[kind_label]
-who = data.viewer()
-try:
-    grid = grid_for(data.data_version(), who.role, who.station_id, p.year, p.month, p.as_of, kind)
+try:  # keyed by the viewer's role and station, so one viewer's rows never serve another
+    grid = data.listing(submissions.submission_grid, year=p.year, month=p.month, as_of=p.as_of, kind=kind)
 except PermissionError as e:
     st.error(fmt.md_escape(e))
     st.stop()
@@ -77,7 +54,7 @@ if grid.empty:
     st.info("尚无监管所，请先导入监管所表。")
     st.stop()
 
-month = grid[grid["month"] == p.month].reset_index(drop=True)
+month = sv.month_rows(grid, p.month)
 deadline, note = month["deadline"].iloc[0], month["deadline_note"].iloc[0]
 st.caption(f"{p.label}月报（{kind_label}）截止日期：{fmt.date_label(deadline)}。{RULE}"
            f"逾期天数按{fmt.date_label(p.as_of)}（数据截至日）计算。")
@@ -90,29 +67,14 @@ counts = submissions.status_counts(month)
 for col, status in zip(st.columns(4), submissions.STATUSES, strict=True):
     col.metric(status, f"{counts[status]}个所")
 
-view = pd.DataFrame({
-    "监管所": month["station"],
-    "截止日期": month["deadline"].map(day_label),
-    "上报日期": month["report_date"].map(day_label),
-    "状态": month["status"].map(chip),
-    "逾期天数": [f"{int(d)}天" if late and pd.notna(d) else ""
-                 for d, late in zip(month["days_late"],
-                                    month["status"].isin([submissions.LATE, submissions.MISSING]), strict=True)],
-})
+view = sv.month_table(month)
 st.dataframe(colour(view, ["状态"]), hide_index=True, key="submission-table")
 views.download(view.assign(状态=month["status"]), label="下载上报情况（Excel）",
                file_name=f"上报情况_{kind_label}_{p.year}年{p.month}月.xlsx", key="submission-download")
 
 st.subheader(f"{p.year}年月报按时上报率" + ("" if kind == submissions.KINDS[0] else f"（{kind_label}）"))
-tl = data.metric("report_timeliness", year=p.year, month=p.month, kind=kind)
-monthly = pd.DataFrame({
-    "月份": tl["month"].map(lambda m: f"{m}月"),
-    "截止日期": tl["deadline"].map(day_label),
-    "应报（个所）": tl["n_expected"].where(tl["due"]),
-    "按时上报": tl["n_ontime"].where(tl["due"]),
-    "当月按时上报率": (tl["n_ontime"] / tl["n_expected"].where(tl["n_expected"] > 0)).map(fmt.pct),
-    "累计按时上报率": tl["value"].map(fmt.pct),
-})
+tl = data.cached(metrics.report_timeliness, year=p.year, month=p.month, kind=kind)
+monthly = sv.timeliness_table(tl)
 left, right = st.columns([3, 2])
 with left:
     st.dataframe(monthly, hide_index=True, key="timeliness-table",
@@ -127,9 +89,5 @@ with right:
         st.altair_chart(build_rate_chart(tl), key="timeliness-chart")
 
 st.subheader("各月上报情况")
-table = grid.pivot(index=["sort_order", "station"], columns="month", values="status").reset_index()
-table = table.drop(columns="sort_order").rename(columns={"station": "监管所"})
-table.columns = ["监管所", *[f"{m}月" for m in table.columns[1:]]]
-for c in table.columns[1:]:
-    table[c] = table[c].map(chip)
+table = sv.grid_table(grid)
 st.dataframe(colour(table, list(table.columns[1:])), hide_index=True, key="submission-grid")

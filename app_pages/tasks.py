@@ -1,17 +1,16 @@
 """任务清单: station × indicator progress, ranking, monthly trend, a station's sites, the 督办 list, the 配档表 and each
 station's 风险隐患排查整治 (counts year to date, 隐患整改率, open hazards)."""
 
-import pandas as pd
 import streamlit as st
 
 from components import data, lineage_view, period, views
+from services import access, lineage, metrics, tasks_view
 from services.rules import fmt, pacing
-from services.rules.duban import duban_tasks
 
 p = period.current()
 st.title(f"任务清单 · {p.label}")
 
-df = data.metric("task_progress", year=p.year, month=p.month)
+df = data.cached(metrics.task_progress, year=p.year, month=p.month)
 if df.empty:
     st.info(f"{p.year}年尚无任务清单，可用命令 python -m seed import 导入任务清单文件。")
     st.stop()
@@ -35,27 +34,22 @@ views.progress_table(shown, key="task-table", height=min(38 * len(shown) + 40, 6
 left, right = st.columns(2)
 with left:
     st.subheader("监管所排名")
-    lags = data.metric("station_lag", year=p.year, month=p.month)
+    lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
     st.caption("平均进度差 = 各项指标进度差的平均值")
     st.vega_lite_chart(views.chart_spec("ranking", lags, expected_rate=float(df["expected_rate"].iloc[0])),
                        key="task-ranking")
 with right:
     st.subheader("全区月度进度")
-    trend = data.metric("task_trend", year=p.year)
+    trend = data.cached(metrics.task_trend, year=p.year)
     trend_ind = choice if choice not in (None, "全部指标") else indicators[0]
     st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度")
     st.vega_lite_chart(views.trend_spec(trend[trend["indicator"] == trend_ind]), key="task-trend")
 
 st.subheader("督办清单")
-duban = duban_tasks(df)
-if duban.empty:
+duban_view = views.with_chips(tasks_view.duban(df))
+if duban_view.empty:
     st.success("各监管所各项任务均达到时序进度。")
 else:
-    duban_view = pd.DataFrame({
-        "监管所": duban["station"], "指标": duban["indicator"], "目标": duban["target"], "累计完成": duban["actual"],
-        "完成率": duban["rate"].map(fmt.pct), "应完成率": duban["expected_rate"].map(fmt.pct),
-        "进度差（百分点）": duban["lag_pp"].map(lambda x: fmt.round_half_up(x)), "状态": duban["status"].map(views.status_chip),
-    })
     st.caption(f"共{len(duban_view)}项滞后于时序进度，按进度差排序")
     st.dataframe(views.style_status(duban_view), hide_index=True, key="duban")
     views.download(duban_view, label="下载督办清单（Excel）", file_name=f"督办清单_{p.year}年{p.month}月.xlsx",
@@ -65,23 +59,15 @@ st.subheader("监管所明细")
 stations = list(dict.fromkeys(df["station"]))
 # A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
 # the sites behind them (names of businesses) are its own station's only (db.access).
-own = data.own_station()
-own_names = df.loc[df["station_id"] == own, "station"].tolist() if own is not None else []
-default = stations.index(own_names[0]) if own_names else 0
+default = tasks_view.station_default(df, data.own_station())
 station = st.selectbox("选择监管所", stations, index=default, key="task_station", bind="query-params")
-st.dataframe(
-    views.style_status(
-        df[df["station"] == station].assign(状态=lambda d: d["status"].map(views.status_chip),
-                                            完成率=lambda d: d["rate"].map(fmt.pct))
-        [["indicator", "target", "actual", "完成率", "状态"]]
-        .rename(columns={"indicator": "指标", "target": "目标", "actual": "累计完成"})),
-    hide_index=True, key="station-rows",
-)
+st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
+             key="station-rows")
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
 with st.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报"):
-    lineage_view.show("task_lineage", key="station-lineage", year=p.year, month=p.month, station_id=station_id)
+    lineage_view.show(lineage.station_figures, key="station-lineage", year=p.year, month=p.month, station_id=station_id)
 try:
-    items = data.listing("task_items", year=p.year, station_id=station_id)
+    items = data.listing(access.task_items, year=p.year, station_id=station_id)
 except PermissionError as e:
     st.error(fmt.md_escape(str(e)))
     items = None
@@ -90,33 +76,19 @@ if items is None:
 elif items.empty:
     st.caption("该所尚未登记任务明细（示范点、试点点位）。")
 else:
-    st.dataframe(
-        items.assign(
-            计划月份=items["planned_month"].map(lambda m: f"{int(m)}月" if pd.notna(m) else ""),
-            完成日期=items["completed_date"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else ""),
-            视频在线=items["video_online"].map(lambda v: "" if pd.isna(v) else ("在线" if v else "离线")),
-        )[["indicator", "name", "business_name", "计划月份", "status", "完成日期", "视频在线"]]
-        .rename(columns={"indicator": "指标", "name": "名称", "business_name": "主体", "status": "状态"}),
-        hide_index=True, key="station-items",
-    )
+    st.dataframe(tasks_view.item_rows(items), hide_index=True, key="station-items")
 
 st.subheader("配档表")
-sched = data.metric("schedule", year=p.year)
+sched = data.cached(metrics.schedule, year=p.year)
 if sched.empty:
     st.caption(f"{p.year}年尚无配档表。")
 else:
     st.vega_lite_chart(views.chart_spec("timeline", sched, today=p.as_of), key="timeline")
-    st.dataframe(
-        sched.assign(
-            时间窗口=sched.apply(lambda r: f"{fmt.date_label(r['start_date'])}至{fmt.date_label(r['end_date'])}", axis=1))
-        [["time_text", "时间窗口", "focus", "measures", "status"]]
-        .rename(columns={"time_text": "时间", "focus": "工作重点", "measures": "推进措施", "status": "状态"}),
-        hide_index=True, key="schedule-table",
-    )
+    st.dataframe(tasks_view.schedule_rows(sched), hide_index=True, key="schedule-table")
 
 st.subheader("风险隐患排查整治")
-hz = data.metric("hazards", year=p.year, month=p.month)
-hz_total = data.metric("hazard_totals", year=p.year, month=p.month)
+hz = data.cached(metrics.hazards, year=p.year, month=p.month)
+hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
 if hz.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.caption(f"{p.year}年尚无风险隐患排查整治表。")
 else:
@@ -126,17 +98,8 @@ else:
                f"（整改{fmt.num(h['hazards_rectified'])}项/发现{fmt.num(h['hazards_found'])}项）；"
                f"截至{fmt.date_label(ref)}隐患清单中未整改{fmt.num(h['n_open'])}项，其中逾期{fmt.num(h['n_overdue'])}项。"
                "隐患整改率 = 整改隐患数 ÷ 发现隐患数（各所每月上报数之和）。")
-    rows = pd.concat([hz, hz_total.assign(station=hz_total["district"])], ignore_index=True)
-    hz_view = pd.DataFrame({
-        "监管所": rows["station"],
-        f"{p.month}月上报": [*hz["reported"].map(lambda r: "已报" if r else "未报"),
-                           f"{int(h['n_reported'])}/{int(h['n_stations'])}个所"],
-        "检查主体数": rows["entities_checked"], "发现隐患数": rows["hazards_found"],
-        "整改隐患数": rows["hazards_rectified"], "隐患整改率": rows["rectification_rate"].map(fmt.pct),
-        "立案数": rows["cases_opened"], "未整改": rows["n_pending"], "逾期": rows["n_overdue"],
-    })
+    hz_view = tasks_view.hazard_rows(hz, hz_total, month=p.month)
     st.dataframe(hz_view, hide_index=True, key="hazard-table",
-                 column_config={c: st.column_config.NumberColumn(format="%d")
-                                for c in ("检查主体数", "发现隐患数", "整改隐患数", "立案数", "未整改", "逾期")})
+                 column_config={c: st.column_config.NumberColumn(format="%d") for c in tasks_view.HAZARD_COUNTS})
     views.download(hz_view, label="下载风险隐患排查整治情况（Excel）",
                    file_name=f"风险隐患排查整治_{p.year}年{p.month}月.xlsx", key="hazard-download")

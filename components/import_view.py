@@ -139,7 +139,7 @@ def run_check(files: list[tuple[str, bytes]], viewer: Viewer, *, key: str) -> Ch
     with st.status(f"正在读取并检查{len(files)}个文件…", expanded=True) as status:
         try:
             st.write("读取文件并逐行检查（不写入数据）…")
-            report = imports.check(files, viewer=viewer, engine=data.engine(), today=data.as_of())
+            report = imports.check(files, viewer=viewer, today=data.as_of())
             checked.summary = imports.summary_frame(report)
             checked.rejected = [f.rejected for f in report.rejected]
             checked.errors = imports.findings_frame(report.errors)
@@ -245,7 +245,7 @@ def confirm(checked: Checked, viewer: Viewer, *, key: str) -> None:
     if not st.button("确认导入", type="primary", key=f"{key}-commit", icon=":material/upload:"):
         return
     try:
-        report = imports.commit(checked.files, viewer=viewer, engine=data.engine(), today=data.as_of())
+        report = imports.commit(checked.files, viewer=viewer, today=data.as_of())
     except (PermissionError, ValueError, FileRejected) as e:
         st.error(fmt.md_escape(e))
         return
@@ -342,7 +342,7 @@ def audit_download(viewer: Viewer, batch_id: int, file_name: str) -> None:
 
 def undo(batch_id: int, viewer: Viewer) -> None:
     try:
-        message = imports.undo(viewer=viewer, batch_id=batch_id, engine=data.engine())
+        message = imports.undo(viewer=viewer, batch_id=batch_id)
     except (UndoRefused, PermissionError, LookupError) as e:
         st.error(fmt.md_escape(e))
         return

@@ -18,14 +18,13 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
-from sqlmodel import Session
 
 from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
 from services import kiosk as kiosk_db
+from services import metrics
 from services.rules import fmt
-from services.rules.duban import duban_tasks
 from services.rules.permissions import KIOSK, can
 from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
 from services.rules.viewer import Viewer
@@ -112,8 +111,7 @@ def next_index(previous: Any, n: int) -> int:
 
 def settings() -> kiosk_db.KioskSettings:
     """The office's settings, read afresh (three rows by key): a change reaches the screens on their next panel."""
-    with Session(data.engine()) as session:
-        return kiosk_db.kiosk_settings(session=session)
+    return kiosk_db.kiosk_settings()
 
 
 def current_view() -> KioskView:
@@ -163,14 +161,14 @@ def header(panel: str, i: int, n: int, *, as_of: dt.date, stale_days: int, notes
         st.markdown(f"{as_of.year}年{as_of.month}月 · 数据截至{fmt.date_label(as_of)}", width="content")
     alerts = []
     if data.is_demo_database():
-        alerts.append(("warning", "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"))
-    latest = data.query("services.kiosk", "latest_report_date")
+        alerts.append((st.warning, "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"))
+    latest = data.cached(kiosk_db.latest_report_date)
     if kiosk_db.stale(latest, as_of=as_of, days=stale_days):
-        alerts.append(("error", stale_text(latest, stale_days)))
+        alerts.append((st.error, stale_text(latest, stale_days)))
     if alerts or notes:
         with st.container(key="kiosk-alerts", horizontal=True, gap="small"):
-            for kind, text in alerts:
-                getattr(st, kind)(text, icon=":material/warning:")
+            for alert, text in alerts:
+                alert(text, icon=":material/warning:")
             for note in notes:
                 st.caption(fmt.md_escape(note))
 
@@ -259,7 +257,7 @@ def build_station_rates(frame: pd.DataFrame, *, value: str, expected: str, statu
 def _kpi_cards(version: int, year: int, month: int, as_of: dt.date) -> list[dict]:
     """Each gauged KPI's name, dark gauge spec and caption. Drawing a gauge takes ~0.2 s and the kpi panel has a
     dozen, so the specs are cached like the figures (by data_version and period; bounded)."""
-    gauges = data.metric("kpi_gauges", year=year, month=month, as_of=as_of)
+    gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
     return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE), title=False),
              "caption": gauge_caption(row), "id": row.get("kpi_id")} for row in gauges.to_dict("records")]
 
@@ -281,11 +279,11 @@ def panel_kpi(year: int, month: int, as_of: dt.date) -> None:
 
 def panel_tasks(year: int, month: int, as_of: dt.date) -> None:
     """任务清单进度: the district's indicators against the time schedule, and the stations ranked by lag."""
-    totals = data.metric("task_totals", year=year, month=month)
+    totals = data.cached(metrics.task_totals, year=year, month=month)
     if totals.empty:
         st.info(f"{year}年尚无任务清单。")
         return
-    lags = data.metric("station_lag", year=year, month=month)
+    lags = data.cached(metrics.station_lag, year=year, month=month)
     for col, row in zip(st.columns(len(totals), gap="small"), totals.to_dict("records"), strict=True):
         with col:
             views.task_card(row, key=f"kiosk-task-{row['indicator_id']}")
@@ -300,7 +298,7 @@ def _map_frame(year: int, month: int, as_of: dt.date) -> pd.DataFrame:
 
 def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
     """包保督导: the district's five figures, and each station's 督导完成率 against the quarter's time progress."""
-    district = data.metric("baobao", year=year, month=month, by="district")
+    district = data.cached(metrics.baobao, year=year, month=month, by="district")
     if district.empty or not district.iloc[0]["n_business"]:
         st.info("尚无包保主体数据。")
         return
@@ -364,12 +362,12 @@ def panel_map(year: int, month: int, as_of: dt.date) -> None:
 def duban_rows(progress: pd.DataFrame) -> pd.DataFrame:
     """The 督办 list: station × indicator rows behind the time schedule (red or amber), furthest behind first —
     the rule of 任务清单's 督办清单."""
-    return duban_tasks(progress)
+    return progress[progress["status"].isin(["red", "amber"])].sort_values("lag_pp")
 
 
 def panel_duban(year: int, month: int, as_of: dt.date) -> None:
     """督办清单: the rows furthest behind the time schedule, and the stations with the most overdue problems."""
-    progress = data.metric("task_progress", year=year, month=month)
+    progress = data.cached(metrics.task_progress, year=year, month=month)
     lagging = duban_rows(progress) if not progress.empty else progress
     left, right = st.columns([3, 2], gap="large")
     with left:

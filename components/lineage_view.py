@@ -11,11 +11,13 @@ from components import data
 from services.rules import fmt
 
 
-def show(name: str, *, key: str, value_format: Callable[[float], str] = fmt.num, **kwargs) -> None:
-    """The lineage list `name` of components.data.listing (task_lineage, kpi_lineage) as a table; a refusal or
-    nothing to show as a caption. value_format writes a value (e.g. fmt.pct for a rate)."""
+def show(source: Callable[..., pd.DataFrame], *, key: str, value_format: Callable[[float], str] = fmt.num,
+         **kwargs) -> None:
+    """A lineage list checked against the viewer (services.lineage.station_figures or kpi_figure, through
+    components.data.listing) as a table; a refusal or nothing to show as a caption. value_format writes a value
+    (e.g. fmt.pct for a rate)."""
     try:
-        df = data.listing(name, **kwargs)
+        df = data.listing(source, **kwargs)
     except PermissionError as e:
         st.caption(fmt.md_escape(str(e)))
         return

@@ -7,12 +7,12 @@ import logging
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from components import data, views
-from db.models import PLAN_STATUSES
 from services import plan_entry
+from services.plans import PLAN_STATUSES
 from services.rules import fmt
+from services.rules.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -185,15 +185,14 @@ def _save_failed(errors: list[str]) -> None:
     st.error("未保存，请修改以下问题后重新保存：\n" + "\n".join(f"- {fmt.md_escape(e)}" for e in errors))
 
 
-def show_progress_editor(*, user, client: str, year: int, month: int, as_of: dt.date,
+def show_progress_editor(*, viewer: Viewer, year: int, month: int, as_of: dt.date,
                          key: str = "plan-progress") -> None:
     """The office's editor of the month's status, 延期原因 and 进展情况 for one plan's tasks, with 保存."""
     if flash := st.session_state.pop(PROGRESS_FLASH, None):
         st.success(fmt.md_escape(flash))
     gen = st.session_state.setdefault(PROGRESS_GEN, 0)
     try:
-        with Session(data.engine()) as session:
-            frame = plan_entry.plan_status_frame(session=session, viewer=user, plan_id=None, year=year, month=month)
+        frame = plan_entry.plan_status_frame(viewer=viewer, plan_id=None, year=year, month=month)
     except PermissionError as e:
         st.error(fmt.md_escape(e))
         return
@@ -230,7 +229,7 @@ def show_progress_editor(*, user, client: str, year: int, month: int, as_of: dt.
                                 strict=True)
     }
     try:
-        result = plan_entry.save_plan_status(engine=data.engine(), viewer=user, year=year, month=month, rows=typed,
+        result = plan_entry.save_plan_status(viewer=viewer, year=year, month=month, rows=typed,
                                              today=as_of)
     except PermissionError as e:
         st.error(fmt.md_escape(e))

@@ -21,6 +21,11 @@ def status_chip(status: str) -> str:
     return f"{DOT} {STATUS_LABELS.get(status, '未报')}"
 
 
+def with_chips(df: pd.DataFrame, column: str = "状态") -> pd.DataFrame:
+    """The frame with its status codes (green, amber, red, grey) written as chips, for style_status and exports."""
+    return df.assign(**{column: df[column].map(status_chip)}) if column in df else df
+
+
 def status_md(status: str) -> str:
     """Markdown for captions: the dot in the status colour, then the word."""
     return f":{STATUS_MD.get(status, 'gray')}[{DOT}] {STATUS_LABELS.get(status, '未报')}"

@@ -225,7 +225,7 @@ def entry_frame(*, session: Session | None = None, viewer: Viewer, station_id: i
 
 def save_progress(
     *,
-    engine: Engine,
+    engine: Engine | None = None,
     viewer: Viewer,
     station_id: int,
     year: int,
@@ -242,6 +242,7 @@ def save_progress(
     as a warning); above the year's target warns. One transaction writes the changed figures as one ImportBatch
     (kind 任务进度) through the importer's Writer, records the month's submission dated `today` (AS_OF) unless the
     station already reported that month, audits 编辑 and moves data_version."""
+    engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
     reasons = reasons or {}
     result = SaveResult()
@@ -356,7 +357,7 @@ def hazard_entry_frame(*, session: Session | None = None, viewer: Viewer, statio
 
 def save_hazards(
     *,
-    engine: Engine,
+    engine: Engine | None = None,
     viewer: Viewer,
     station_id: int,
     year: int,
@@ -373,6 +374,7 @@ def save_hazards(
     warning. One transaction writes one ImportBatch (kind 风险隐患) through the importer's Writer, records the
     month's submission dated `today` (AS_OF) unless the station already reported that month, audits 编辑 and moves
     data_version; 导入记录 (undo_batch) can undo it."""
+    engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
     result = SaveResult()
     with Session(engine) as session:

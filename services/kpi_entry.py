@@ -119,7 +119,7 @@ def _same(a: float | None, b: float | None) -> bool:
 
 def save_kpi_values(
     *,
-    engine: Engine,
+    engine: Engine | None = None,
     viewer: Viewer,
     year: int,
     month: int,
@@ -129,6 +129,7 @@ def save_kpi_values(
     """Save the office's KPI values for a month: `rows` maps kpi id → the value as typed, or a mapping with
     "value", "numerator", "denominator". Only the office (PermissionError otherwise); the importer's 指标月报 rules
     (rates 0–100%, non-negative numbers, computed KPIs refused); one ImportBatch (kind 指标月报), audited, undoable."""
+    engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
     result = SaveResult()
     with Session(engine) as session:

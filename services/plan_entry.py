@@ -90,7 +90,7 @@ def _status(raw: Any) -> str | None:
 
 def save_plan_status(
     *,
-    engine: Engine,
+    engine: Engine | None = None,
     viewer: Viewer,
     year: int,
     month: int,
@@ -103,6 +103,7 @@ def save_plan_status(
     is written. A task whose values equal those shown (carried forward) is left alone; the changed ones are written
     for this month as one ImportBatch (kind 工作要点进展) through the importer's Writer, audited 编辑, data_version
     moved; 导入记录 (undo_batch) can undo it."""
+    engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
     result = SaveResult()
     with Session(engine) as session:

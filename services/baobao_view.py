@@ -1,0 +1,85 @@
+"""包保督导's tables: the scope's figures, the groups, the not-visited and overdue lists, the aging of problems
+and a cadre's businesses. Streamlit-free; inputs are the frames of services.metrics and services.access; outputs
+have the page's Chinese headings (rates in percent where a progress column shows them)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from services.rules import fmt
+
+GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包保分级": "tier", "风险等级": "risk_level",
+          "干部层级": "cadre_level"}
+DEFAULT_RULE = "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）"
+
+
+def rate(num, den) -> float | None:
+    return num / den if den else None
+
+
+def scope_figures(head: pd.DataFrame, *, station_id: int | None) -> pd.Series:
+    """The counts of the scope: the district row (metrics.baobao by district), or a station's rows summed."""
+    return head.sum(numeric_only=True) if station_id else head.iloc[0]
+
+
+def rule_text(rules: pd.DataFrame) -> str:
+    """The visit rules' notes (lists.visit_rules), Markdown-escaped and joined; the default rule when none."""
+    return "；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna())) or DEFAULT_RULE
+
+
+def cadre_level_rows(levels: pd.DataFrame) -> pd.DataFrame:
+    """Columns: 干部层级, 干部数, 包保主体数, 有效包保关系, 已按要求督导, 督导完成率 (%)."""
+    return pd.DataFrame({
+        "干部层级": levels["cadre_level"], "干部数": levels["n_cadres"], "包保主体数": levels["n_businesses"],
+        "有效包保关系": levels["n_assigned"], "已按要求督导": levels["n_satisfied"],
+        "督导完成率": levels["completion_rate"] * 100,
+    })
+
+
+def group_rows(groups: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """metrics.baobao by `by` (a value of GROUPS). Columns: [监管所 for townships,] the group's label, 在营主体,
+    包保覆盖率, 督导完成率, 现场督导率, 问题整改率 (%), 逾期问题."""
+    view = pd.DataFrame({
+        list(GROUPS)[list(GROUPS.values()).index(by)]: groups[by],
+        "在营主体": groups["n_business"], "包保覆盖率": groups["coverage"] * 100,
+        "督导完成率": groups["completion_rate"] * 100, "现场督导率": groups["onsite_rate"] * 100,
+        "问题整改率": groups["ytd_close_rate"] * 100, "逾期问题": groups["n_prob_overdue"],
+    })
+    if by == "township":
+        view.insert(0, "监管所", groups["station"])
+    return view
+
+
+def not_visited_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Columns: 主体, 监管所, 镇街, 业态, 包保分级, 风险等级, 包保干部."""
+    return pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "镇街": rows["township"],
+                         "业态": rows["sector"], "包保分级": rows["tier"], "风险等级": rows["risk_level"],
+                         "包保干部": rows["cadres"]})
+
+
+def overdue_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Columns: 主体, 监管所, 问题, 整改期限, 逾期天数, 发现日期, 包保干部, 状态 (in the list's order)."""
+    return pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "问题": rows["description"],
+                         "整改期限": rows["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
+                         "逾期天数": rows["days_overdue"], "发现日期": rows["visit_date"].map(fmt.date_label),
+                         "包保干部": rows["cadre"], "状态": rows["status"]})
+
+
+def aging_rows(aging: pd.DataFrame) -> pd.DataFrame:
+    """Columns: 监管所, 7天内, 8–30天, 31–90天, 90天以上, 未整改合计."""
+    return pd.DataFrame({"监管所": aging["station"], "7天内": aging["d0_7"], "8–30天": aging["d8_30"],
+                         "31–90天": aging["d31_90"], "90天以上": aging["d91_plus"], "未整改合计": aging["n_open"]})
+
+
+def cadre_labels(cadres: pd.DataFrame) -> list[str]:
+    return [f"{r.name}（{r.level}级，{r.unit}）" for r in cadres.itertuples()]
+
+
+def cadre_detail_rows(detail: pd.DataFrame) -> pd.DataFrame:
+    """Columns: 主体, 监管所, 业态, 包保分级, 风险等级, 本季度督导次数, 其中现场, 最近督导."""
+    return pd.DataFrame({
+        "主体": detail["business"], "监管所": detail["station"], "业态": detail["sector"],
+        "包保分级": detail["tier"], "风险等级": detail["risk_level"], "本季度督导次数": detail["visits"],
+        "其中现场": detail["onsite"],
+        "最近督导": detail["last_visit"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else "—"),
+    })

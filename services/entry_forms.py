@@ -1,0 +1,114 @@
+"""数据填报's three forms as frames: what the editors show (from services.entry's frames and the cells edited so
+far) and what a save hands back to services.entry. Streamlit-free; the column names are the editors' headings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from services.rules import fmt
+from services.rules.localtime import local_time_label
+
+# 任务进度
+COL_VALUE, COL_REASON, COL_LAST, COL_NEW, COL_HINT = "本月累计完成", "说明", "上月累计", "本月新增", "提示"
+# 指标月报
+KPI_VALUE, KPI_NUM, KPI_DEN = "本年累计", "分子", "分母"
+# 风险隐患排查整治表
+HZ_VALUE, HZ_BEFORE, HZ_LIST = "本月", "本年此前累计", "隐患清单"
+
+
+def progress_view(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]]) -> pd.DataFrame:
+    """The 任务进度 editor's rows from services.entry.entry_frame: the stored figures, with 本月新增 and 提示
+    following the cells edited so far (`edits`: row position → column → value).
+
+    Columns: 指标, 单位, 目标, 上月累计, 本月累计完成 (stored), 本月新增, 提示, 说明 ("")."""
+    view = pd.DataFrame({
+        "指标": frame["indicator_name"], "单位": frame["unit"], "目标": frame["target"],
+        COL_LAST: frame["last_cumulative"], COL_VALUE: frame["cumulative"], COL_NEW: frame["increment"],
+        COL_HINT: "", COL_REASON: "",
+    })
+    for row, cells in edits.items():
+        if row in view.index:
+            for column, value in cells.items():
+                if column in (COL_VALUE, COL_REASON):
+                    view.at[row, column] = value
+    view[COL_NEW] = view[COL_VALUE].astype("float64") - view[COL_LAST].fillna(0)
+    falls = view[COL_VALUE] < view[COL_LAST]
+    over = view[COL_VALUE] > view["目标"]
+    view[COL_HINT] = [("低于上月，须填写说明" if f else "") + ("；" if f and o else "") + ("超过年度目标" if o else "")
+                      for f, o in zip(falls, over, strict=True)]
+    # The editor starts from the stored figures (its own state holds the edits); the derived columns are live.
+    return view.assign(**{COL_VALUE: frame["cumulative"], COL_REASON: ""})
+
+
+def progress_rows(frame: pd.DataFrame, edited: pd.DataFrame) -> tuple[dict[int, Any], dict[int, Any]]:
+    """(figures, reasons) by indicator_id from the edited 任务进度 rows, for services.entry.save_progress."""
+    ids = frame["indicator_id"].tolist()
+    return (dict(zip(ids, edited[COL_VALUE].tolist(), strict=True)),
+            dict(zip(ids, edited[COL_REASON].tolist(), strict=True)))
+
+
+def hazard_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 风险隐患排查整治表 editor's rows from services.entry.hazard_entry_frame.
+
+    Columns: 项目, 单位, 本年此前累计, 本月, 隐患清单."""
+    return pd.DataFrame({"项目": frame["item"], "单位": frame["unit"], HZ_BEFORE: frame["ytd_before"],
+                         HZ_VALUE: frame["value"], HZ_LIST: frame["listed"]})
+
+
+def hazard_rows(frame: pd.DataFrame, edited: pd.DataFrame) -> dict[str, Any]:
+    """The month's figures by field, for services.entry.save_hazards."""
+    return dict(zip(frame["field"], edited[HZ_VALUE].tolist(), strict=True))
+
+
+def rate_text(value: float, unit: str) -> str:
+    return fmt.pct(value) if unit == "%" else f"{fmt.num(value)}{unit}"
+
+
+def as_typed(value: Any, unit: str) -> str | float | None:
+    """A rate typed as a percentage goes to the importer's parser with its % sign, as in a spreadsheet."""
+    if value is None or pd.isna(value):
+        return None
+    return f"{format(round(float(value), 10), 'f').rstrip('0').rstrip('.')}%" if unit == "%" else float(value)
+
+
+def kpi_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 指标月报 editor's rows from services.entry.kpi_entry_frame; rates in percent.
+
+    Columns: 指标, 单位, 目标 (text, ≥/≤), 上月值 (text), 本年累计, 分子, 分母."""
+    is_rate = frame["unit"].eq("%")
+    return pd.DataFrame({
+        "指标": frame["name"], "单位": frame["unit"],
+        "目标": [("≤" if d == "<=" else "≥") + rate_text(t, u)
+               for t, u, d in zip(frame["target"], frame["unit"], frame["direction"], strict=True)],
+        "上月值": [rate_text(v, u) if not pd.isna(v) else fmt.MISSING
+                for v, u in zip(frame["last_value"], frame["unit"], strict=True)],
+        KPI_VALUE: frame["value"].where(~is_rate, frame["value"] * 100),
+        KPI_NUM: frame["numerator"], KPI_DEN: frame["denominator"],
+    })
+
+
+def kpi_rows(frame: pd.DataFrame, edited: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """{kpi_id: {value, numerator, denominator}} from the edited 指标月报 rows, for services.entry.save_kpi_values."""
+    return {
+        int(kid): {"value": as_typed(v, unit), "numerator": None if pd.isna(n) else float(n),
+                   "denominator": None if pd.isna(d) else float(d)}
+        for kid, unit, v, n, d in zip(frame["kpi_id"], frame["unit"], edited[KPI_VALUE], edited[KPI_NUM],
+                                      edited[KPI_DEN], strict=True)
+    }
+
+
+def history_view(batches: pd.DataFrame) -> pd.DataFrame:
+    """The month's saves (services.entry.*_batches) for the 本月填报记录 table.
+
+    Columns: 批次, 保存时间, 填报人, 状态, 新增, 更新, 提示."""
+    return pd.DataFrame({
+        "批次": batches["batch_id"].map(lambda b: f"#{b}"),
+        "保存时间": batches["created_at"].map(local_time_label),
+        "填报人": batches["user"].fillna(""),
+        "状态": batches["status"],
+        "新增": batches["n_new"], "更新": batches["n_updated"],
+        "提示": batches["warnings"].map(lambda w: "；".join(w or [])),
+    })

@@ -1,0 +1,120 @@
+"""The pages' Streamlit-free tables (services.overview, tasks_view, baobao_view, submissions_view, entry_forms)
+and services.catalog, on the small hand-built database of tests/pages/conftest.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlmodel import Session
+
+from db.engine import dispose_engines, get_engine
+from services import (
+    baobao_view,
+    catalog,
+    entry,
+    entry_forms,
+    metrics,
+    overview,
+    submissions,
+    submissions_view,
+    tasks_view,
+)
+from tests.pages.conftest import small_url  # noqa: F401  (the fixture)
+
+OCT31 = dt.date(2022, 10, 31)
+PERIOD = {"year": 2022, "month": 10, "as_of": OCT31}
+OFFICE = {"role": "食安办", "station_id": None}
+
+
+@pytest.fixture
+def session(small_url, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("DATABASE_URL", small_url)
+    dispose_engines()
+    with Session(get_engine(small_url)) as s:
+        yield s
+    dispose_engines()
+
+
+def test_catalog(session):
+    assert catalog.stations()["station"].tolist() == ["明水所", "双山所"]
+    assert list(catalog.stations().columns) == catalog.STATION_COLUMNS
+    assert 2022 in catalog.years()
+    assert catalog.is_demo() is False
+    assert isinstance(catalog.district_name(), str) and catalog.data_version() >= 0
+
+
+def test_overview(session):
+    lags = metrics.station_lag(session=session, **PERIOD)
+    worst = overview.worst_stations(lags)
+    assert list(worst.columns) == ["监管所", "平均进度差", "明显滞后指标数", "略有滞后指标数", "状态"]
+    assert worst.iloc[0]["监管所"] == "双山所" and worst.iloc[0]["状态"] == "red"
+    rows = submissions.submission_status(session=session, user=OFFICE, **PERIOD)
+    line = overview.submission_line(rows, "任务进度")
+    assert line.startswith("任务进度：") and "共2个所" in line
+    assert overview.submission_line(rows.iloc[0:0], "任务进度") is None
+    assert all(n > 0 for _, n, _ in overview.open_hazards(metrics.hazards(session=session, **PERIOD)))
+
+
+def test_tasks_view(session):
+    progress = metrics.task_progress(session=session, **PERIOD)
+    duban = tasks_view.duban(progress)
+    assert list(duban.columns) == ["监管所", "指标", "目标", "累计完成", "完成率", "应完成率", "进度差（百分点）", "状态"]
+    assert duban["监管所"].tolist() == ["双山所", "明水所"]  # most behind first: −14.1, then −3.3
+    assert duban["进度差（百分点）"].tolist() == [-14.1, -3.3]
+    rows = tasks_view.station_rows(progress, "明水所")
+    assert rows.iloc[0][["目标", "累计完成", "完成率", "状态"]].tolist() == [100, 80, "80.0%", "amber"]
+    assert tasks_view.station_default(progress, None) == 0
+    sid = int(progress.loc[progress["station"] == "双山所", "station_id"].iloc[0])
+    assert tasks_view.station_default(progress, sid) == 1
+    hz = metrics.hazards(session=session, **PERIOD)
+    totals = metrics.hazard_totals(session=session, **PERIOD)
+    table = tasks_view.hazard_rows(hz, totals, month=10)
+    assert list(table.columns)[:2] == ["监管所", "10月上报"] and len(table) == len(hz) + 1
+    assert set(tasks_view.HAZARD_COUNTS) <= set(table.columns)
+
+
+def test_baobao_view(session):
+    head = metrics.baobao(session=session, by="station", **PERIOD)
+    r = baobao_view.scope_figures(head, station_id=1)
+    assert r["n_business"] == 3
+    groups = baobao_view.group_rows(metrics.baobao(session=session, by="township", **PERIOD), by="township")
+    assert list(groups.columns)[:2] == ["监管所", "镇街"]
+    assert baobao_view.rate(1, 0) is None and baobao_view.rate(1, 2) == 0.5
+    assert baobao_view.rule_text(baobao_view.pd.DataFrame({"note": [None]})) == baobao_view.DEFAULT_RULE
+    od = baobao_view.overdue_rows(metrics.overdue_problems(session=session, **PERIOD))
+    assert len(od) == 1 and od.iloc[0]["整改期限"] == "2022年10月10日"
+    aging = baobao_view.aging_rows(metrics.problem_aging(session=session, **PERIOD))
+    assert list(aging.columns) == ["监管所", "7天内", "8–30天", "31–90天", "90天以上", "未整改合计"]
+
+
+def test_submissions_view(session):
+    grid = submissions.submission_grid(session=session, user=OFFICE, **PERIOD)
+    month = submissions_view.month_rows(grid, 10)
+    assert len(month) == 2 and month.index.tolist() == [0, 1]
+    table = submissions_view.month_table(month)
+    assert list(table.columns) == ["监管所", "截止日期", "上报日期", "状态", "逾期天数"]
+    assert table["状态"].map(lambda v: v.split(" ", 1)[1] in submissions.STATUSES).all()
+    tl = metrics.report_timeliness(session=session, **PERIOD)
+    assert list(submissions_view.timeliness_table(tl).columns) == [
+        "月份", "截止日期", "应报（个所）", "按时上报", "当月按时上报率", "累计按时上报率"]
+    assert list(submissions_view.rate_chart_rows(tl).columns) == ["月份", "m", "累计按时上报率"]
+    assert submissions_view.grid_table(grid).columns[0] == "监管所"
+
+
+def test_entry_forms(session):
+    sid = int(catalog.stations()["station_id"].iloc[0])
+    frame = entry.entry_frame(user=OFFICE, station_id=sid, year=2022, month=10)
+    view = entry_forms.progress_view(frame, {0: {entry_forms.COL_VALUE: 50}})
+    assert list(view.columns) == ["指标", "单位", "目标", "上月累计", "本月累计完成", "本月新增", "提示", "说明"]
+    assert view.iloc[0]["本月累计完成"] == 80  # the editor starts from the stored figure
+    assert view.iloc[0]["本月新增"] == 50 - view.iloc[0]["上月累计"]
+    assert view.iloc[0]["提示"] == "低于上月，须填写说明"
+    rows, reasons = entry_forms.progress_rows(frame, view)
+    assert list(rows.values()) == [80] and list(reasons.values()) == [""]
+    kpis = entry.kpi_entry_frame(user=OFFICE, year=2022, month=10)
+    kv = entry_forms.kpi_view(kpis)
+    assert list(kv.columns) == ["指标", "单位", "目标", "上月值", "本年累计", "分子", "分母"]
+    assert entry_forms.as_typed(96.5, "%") == "96.5%" and entry_forms.as_typed(None, "%") is None
+    hz = entry.hazard_entry_frame(user=OFFICE, station_id=sid, year=2022, month=10)
+    assert list(entry_forms.hazard_view(hz).columns) == ["项目", "单位", "本年此前累计", "本月", "隐患清单"]
