@@ -14,17 +14,19 @@ from services import (
     catalog,
     entry,
     entry_forms,
+    kpi_entry,
     metrics,
     overview,
     submissions,
     submissions_view,
     tasks_view,
 )
+from services.rules.viewer import Viewer
 from tests.pages.conftest import small_url  # noqa: F401  (the fixture)
 
 OCT31 = dt.date(2022, 10, 31)
 PERIOD = {"year": 2022, "month": 10, "as_of": OCT31}
-OFFICE = {"role": "食安办", "station_id": None}
+OFFICE = Viewer(role="食安办")
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def test_overview(session):
     worst = overview.worst_stations(lags)
     assert list(worst.columns) == ["监管所", "平均进度差", "明显滞后指标数", "略有滞后指标数", "状态"]
     assert worst.iloc[0]["监管所"] == "双山所" and worst.iloc[0]["状态"] == "red"
-    rows = submissions.submission_status(session=session, user=OFFICE, **PERIOD)
+    rows = submissions.submission_status(session=session, viewer=OFFICE, **PERIOD)
     line = overview.submission_line(rows, "任务进度")
     assert line.startswith("任务进度：") and "共2个所" in line
     assert overview.submission_line(rows.iloc[0:0], "任务进度") is None
@@ -89,7 +91,7 @@ def test_baobao_view(session):
 
 
 def test_submissions_view(session):
-    grid = submissions.submission_grid(session=session, user=OFFICE, **PERIOD)
+    grid = submissions.submission_grid(session=session, viewer=OFFICE, **PERIOD)
     month = submissions_view.month_rows(grid, 10)
     assert len(month) == 2 and month.index.tolist() == [0, 1]
     table = submissions_view.month_table(month)
@@ -104,7 +106,7 @@ def test_submissions_view(session):
 
 def test_entry_forms(session):
     sid = int(catalog.stations()["station_id"].iloc[0])
-    frame = entry.entry_frame(user=OFFICE, station_id=sid, year=2022, month=10)
+    frame = entry.entry_frame(viewer=OFFICE, station_id=sid, year=2022, month=10)
     view = entry_forms.progress_view(frame, {0: {entry_forms.COL_VALUE: 50}})
     assert list(view.columns) == ["指标", "单位", "目标", "上月累计", "本月累计完成", "本月新增", "提示", "说明"]
     assert view.iloc[0]["本月累计完成"] == 80  # the editor starts from the stored figure
@@ -112,9 +114,9 @@ def test_entry_forms(session):
     assert view.iloc[0]["提示"] == "低于上月，须填写说明"
     rows, reasons = entry_forms.progress_rows(frame, view)
     assert list(rows.values()) == [80] and list(reasons.values()) == [""]
-    kpis = entry.kpi_entry_frame(user=OFFICE, year=2022, month=10)
+    kpis = kpi_entry.kpi_entry_frame(viewer=OFFICE, year=2022, month=10)
     kv = entry_forms.kpi_view(kpis)
     assert list(kv.columns) == ["指标", "单位", "目标", "上月值", "本年累计", "分子", "分母"]
     assert entry_forms.as_typed(96.5, "%") == "96.5%" and entry_forms.as_typed(None, "%") is None
-    hz = entry.hazard_entry_frame(user=OFFICE, station_id=sid, year=2022, month=10)
+    hz = entry.hazard_entry_frame(viewer=OFFICE, station_id=sid, year=2022, month=10)
     assert list(entry_forms.hazard_view(hz).columns) == ["项目", "单位", "本年此前累计", "本月", "隐患清单"]
