@@ -85,7 +85,7 @@ lint: dev-venv
 ## under CI=true a missing server fails the run, as a missing browser does.
 ## The tests without a browser run in two worker processes (pytest-xdist, a test file per worker at a time); the
 ## browser tests run alone, one at a time: they time pages and the 大屏's rotation, which two at once made flaky.
-PG_TESTS ?= tests/db tests/seed tests/pages tests/reports tests/components tests/test_app.py
+PG_TESTS ?= tests/db tests/services tests/seed tests/pages tests/reports tests/components tests/test_app.py
 XDIST ?= -n 2 --dist loadfile
 test: dev-venv pg-start sysdeps
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""更新进展 on the 工作要点 page (AppTest, the hand-built plans of tests/db/test_plans.py at 2022-06-15): the office
+"""更新进展 on the 工作要点 page (AppTest, the hand-built plans of tests/services/test_plans.py at 2022-06-15): the office
 edits a task's status and the page's counts follow; leaders and stations see no editor."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from db import models as m
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 from tests import dbs
-from tests.db.test_plans import build_plans
 from tests.pages.conftest import fresh_app
+from tests.services.test_plans import build_plans
 
 PLANS = "app_pages/plans.py"
 TAB = "更新进展"

@@ -17,8 +17,8 @@ from components import views
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 from tests import dbs
-from tests.db.test_plans import COPY_ORIGIN, OTHER_ISSUER, A, build_plans
 from tests.pages.conftest import fresh_app
+from tests.services.test_plans import COPY_ORIGIN, OTHER_ISSUER, A, build_plans
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +113,7 @@ def test_demo_unit_view_shows_only_that_units_tasks(demo_url, monkeypatch):
     assert f"成员单位视图：{unit}——只计它以任何身份参与的要点。" in [c.value for c in at.caption]
 
 
-# --- a small database built by hand (tests/db/test_plans.py: 6 tasks at 2022-06-15) --------------------------
+# --- a small database built by hand (tests/services/test_plans.py: 6 tasks at 2022-06-15) --------------------------
 
 
 @pytest.fixture

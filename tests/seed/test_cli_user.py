@@ -14,8 +14,8 @@ from db import models as m
 from db.engine import get_engine
 from services import accounts, auth
 from services.rules import passwords
-from tests.db.test_auth import every_row_as_text
 from tests.seed.fixtures import SEED_DATA
+from tests.services.test_auth import every_row_as_text
 
 PASSWORD = "Lk8#first-admin"
 CLIENT = "10.1.1.1"

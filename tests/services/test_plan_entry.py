@@ -1,4 +1,4 @@
-"""工作要点进展 entered by the office (db.plan_entry) on the hand-built plans of tests/db/test_plans.py, on SQLite and
+"""工作要点进展 entered by the office (db.plan_entry) on the hand-built plans of tests/services/test_plans.py, on SQLite and
 PostgreSQL: other roles are refused, a bad status is refused with the importer's words and nothing is written, a good
 save is one batch that moves the 工作要点 counts and data_version, and undoing it restores every row exactly."""
 
@@ -17,7 +17,7 @@ from db.engine import data_version, get_engine
 from seed.importer import undo_batch
 from services import entry, plan_entry, plans
 from services.rules.viewer import NOBODY, Viewer
-from tests.db.test_plans import build_plans
+from tests.services.test_plans import build_plans
 
 D = dt.date
 YEAR, MONTH = 2022, 6

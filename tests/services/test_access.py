@@ -219,7 +219,7 @@ def test_the_functions_underneath_still_list_everything_for_the_command_line(ses
 
 
 def test_every_list_the_seam_may_call_is_covered_here():
-    # the lineage lists name no business and are open to whoever reads the figure (tests/db/test_lineage.py);
-    # submission_status checks 上报监测 itself (tests/db/test_submissions.py)
+    # the lineage lists name no business and are open to whoever reads the figure (tests/services/test_lineage.py);
+    # submission_status checks 上报监测 itself (tests/services/test_submissions.py)
     assert set(access.LISTS) == set(ROWS) | {"cadre_detail", "task_lineage", "kpi_lineage", "submission_status"}
     assert access.NEEDS_AS_OF <= set(access.LISTS)
