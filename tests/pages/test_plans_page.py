@@ -24,12 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def plans_page() -> str:
-    """The path app.py registers the page under (pages/ moved to app_pages/ in the frame's rewrite)."""
-    app = (ROOT / "app.py").read_text(encoding="utf-8")
-    for path in ("app_pages/plans.py", "pages/plans.py"):
-        if f'"{path}"' in app:
-            return path
-    pytest.skip("app.py does not register the 工作要点 page")
+    """The path app.py registers the 工作要点 page under."""
+    path = "app_pages/plans.py"
+    assert f'"{path}"' in (ROOT / "app.py").read_text(encoding="utf-8"), "app.py does not register the 工作要点 page"
+    return path
 
 
 def open_page(url: str, monkeypatch, *, as_of: str, unit: str | None = None):
