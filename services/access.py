@@ -16,7 +16,6 @@ at all is refused.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import exists, or_
@@ -24,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from db import models as m
 from db import queries
-from services import lineage, lists, metrics, submissions
+from services import lists, metrics
 from services.rules.viewer import Viewer
 from services.scope import scope, station_name
 from services.unit import unit_of_work
@@ -104,20 +103,3 @@ def task_items(*, session: Session | None = None, viewer: Viewer, year: int, sta
     """任务明细 (the sites behind the counts, db.lists.task_items), for this user."""
     sid = scope(session, viewer, TASKS_PAGE, station_id)
     return lists.task_items(session=session, year=year, station_id=sid, limit=limit)
-
-
-# The lists components.data.listing may call, by name (nothing else in this module is reachable through it).
-LISTS: dict[str, Callable[..., pd.DataFrame]] = {
-    "not_visited": not_visited,
-    "overdue_problems": overdue_problems,
-    "cadres": cadres,
-    "cadre_detail": cadre_detail,
-    "task_items": task_items,
-    # where a figure came from (db.lineage checks that the viewer may read the figure's page)
-    "task_lineage": lineage.station_figures,
-    "kpi_lineage": lineage.kpi_figure,
-    # 上报监测: a station's month by station (db.submissions checks the page and a 监管所's own station)
-    "submission_status": submissions.submission_status,
-}
-# Lists whose rows depend on the period's end (as_of).
-NEEDS_AS_OF = frozenset({"not_visited", "overdue_problems", "cadre_detail", "submission_status"})

@@ -46,8 +46,6 @@ from db.models.org import (
     Township,
 )
 from db.models.system import (
-    ROLES,
-    STATION_ROLE,
     AccountUnlock,
     AppSetting,
     AppUser,
@@ -146,8 +144,6 @@ __all__ = [
     "DataVersion",
     "ImportBatch",
     "ImportChange",
-    "ROLES",
-    "STATION_ROLE",
     "AppUser",
     "KioskToken",
     "LoginAttempt",

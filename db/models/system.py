@@ -66,8 +66,6 @@ class ImportChange(SQLModel, table=True):
 
 # --- accounts and audit -------------------------------------------------------------------
 
-ROLES = ("领导", "食安办", "监管所", "管理员")
-STATION_ROLE = "监管所"  # the one role bound to a station
 
 
 def _utcnow() -> dt.datetime:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
-from services import access, auth, lists, metrics
+from services import access, auth, lineage, lists, metrics
 from services.rules.permissions import KIOSK, can
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests import dbs
@@ -218,8 +218,25 @@ def test_the_functions_underneath_still_list_everything_for_the_command_line(ses
     assert set(lists.cadres(session=session, station_id=station_id(session, SS))["name"]) == {"李某"}
 
 
-def test_every_list_the_seam_may_call_is_covered_here():
-    # the lineage lists name no business and are open to whoever reads the figure (tests/services/test_lineage.py);
-    # submission_status checks 上报监测 itself (tests/services/test_submissions.py)
-    assert set(access.LISTS) == set(ROWS) | {"cadre_detail", "task_lineage", "kpi_lineage", "submission_status"}
-    assert access.NEEDS_AS_OF <= set(access.LISTS)
+def test_every_list_a_page_asks_for_is_checked_against_the_viewer():
+    """Each service a page or component hands to data.listing (by reference) takes the viewer and is covered here
+    or in its own tests (lineage: tests/services/test_lineage.py; submissions: tests/services/test_submissions.py)."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    from services import submissions
+
+    root = Path(__file__).resolve().parents[2]
+    modules = {"access": access, "lineage": lineage, "submissions": submissions}
+    asked = set()
+    for f in [*root.joinpath("app_pages").glob("*.py"), *root.joinpath("components").glob("*.py")]:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            called = getattr(node, "func", None)
+            name = getattr(called, "attr", None) or getattr(called, "id", None)
+            if (isinstance(node, ast.Call) and name == "listing" and node.args
+                    and isinstance(node.args[0], ast.Attribute) and isinstance(node.args[0].value, ast.Name)):
+                asked.add((node.args[0].value.id, node.args[0].attr))
+    assert {name for mod, name in asked if mod == "access"} == set(ROWS) | {"cadre_detail"}
+    for mod, name in asked:
+        assert "viewer" in inspect.signature(getattr(modules[mod], name)).parameters, f"{mod}.{name}"

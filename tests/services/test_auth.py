@@ -459,11 +459,6 @@ def test_station_scope():
         permissions.station_scope(Viewer(role="监管所"))
 
 
-def test_the_role_vocabulary_is_the_schemas():
-    """services.rules.permissions keeps the roles; db.models' copies (for its comments) must not drift."""
-    assert permissions.ROLES == m.ROLES and permissions.STATION_ROLE == m.STATION_ROLE
-
-
 def test_viewers():
     cli = Viewer.cli()
     assert cli.system and cli.client.startswith("命令行:") and cli.role is None
