@@ -36,7 +36,7 @@ with left:
     st.subheader("监管所排名")
     lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
     st.caption("平均进度差 = 各项指标进度差的平均值")
-    st.vega_lite_chart(views.chart_spec("ranking", lags, expected_rate=float(df["expected_rate"].iloc[0])),
+    st.vega_lite_chart(views.chart_spec(views.build_ranking, lags, expected_rate=float(df["expected_rate"].iloc[0])),
                        key="task-ranking")
 with right:
     st.subheader("全区月度进度")
@@ -83,7 +83,7 @@ sched = data.cached(metrics.schedule, year=p.year)
 if sched.empty:
     st.caption(f"{p.year}年尚无配档表。")
 else:
-    st.vega_lite_chart(views.chart_spec("timeline", sched, today=p.as_of), key="timeline")
+    st.vega_lite_chart(views.chart_spec(views.build_schedule, sched, today=p.as_of), key="schedule")
     st.dataframe(tasks_view.schedule_rows(sched), hide_index=True, key="schedule-table")
 
 st.subheader("风险隐患排查整治")

@@ -1,10 +1,12 @@
-"""Renderers shared by the pages: KPI cards, status chips, progress tables, rankings, trends and the timeline."""
+"""Renderers shared by the pages: KPI cards, status chips, progress tables, rankings, trends and the 配档表 (schedule)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import io
+from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -114,7 +116,7 @@ def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") ->
 MILESTONE_COLORS = {"未开始": "#9aa3ad", "进行中": "#1f5fa8", "已到期": "#2e9d5b"}
 
 
-def build_timeline(df: pd.DataFrame, *, today) -> alt.Chart:
+def build_schedule(df: pd.DataFrame, *, today) -> alt.Chart:
     """配档表 windows as bars with today's line; colour by each milestone's status."""
     data = df.assign(
         开始=pd.to_datetime(df["start_date"]),
@@ -162,17 +164,18 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率") -> dict:
     }
 
 
-CHART_BUILDERS = {"ranking": build_ranking, "timeline": build_timeline}
+def chart_spec(builder: Callable[..., alt.Chart], frame: pd.DataFrame, **kwargs: Any) -> dict:
+    """The Vega-Lite spec st.altair_chart sends for builder(frame, **kwargs) (e.g. views.build_schedule), made once
+    per input (the frames come from the data_version-keyed cache): Altair builds and validates a chart again on every
+    rerun, 20–60 ms each on 任务清单 (issue 8: warm ≤ 0.15 s). Draw it with st.vega_lite_chart."""
+    return _chart_spec(f"{builder.__module__}.{builder.__qualname__}", frame, tuple(sorted(kwargs.items())), builder)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def chart_spec(builder: str, frame: pd.DataFrame, **kwargs) -> dict:
-    """The Vega-Lite spec st.altair_chart sends for views.<builder>(frame, **kwargs), made once per input (the frames
-    come from the data_version-keyed cache): Altair builds and validates a chart again on every rerun, 20–60 ms each
-    on 任务清单 (issue 8: warm ≤ 0.15 s). Draw it with st.vega_lite_chart."""
+def _chart_spec(name: str, frame: pd.DataFrame, kwargs: tuple, _builder: Callable[..., alt.Chart]) -> dict:
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-    return _convert_altair_to_vega_lite_spec(CHART_BUILDERS[builder](frame, **kwargs))
+    return _convert_altair_to_vega_lite_spec(_builder(frame, **dict(kwargs)))
 
 
 XLSX_DATE_FORMAT = 'yyyy"年"m"月"d"日"'

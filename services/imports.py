@@ -25,7 +25,7 @@ from db.settings import get_settings
 from seed.importer import (
     Change,
     FileRejected,
-    ImportReport,
+    ImportResult,
     UndoRefused,
     UnknownBatch,
     import_files,
@@ -156,7 +156,7 @@ def _prepare(files: Files, viewer: Viewer) -> dict[str, Any]:
 
 
 def check(files: Files, *, viewer: Viewer, engine: Engine | None = None,
-          today: dt.date | None = None) -> ImportReport:
+          today: dt.date | None = None) -> ImportResult:
     """The dry run: every file read and checked, the rows it would write on report.changes, nothing written."""
     args = _prepare(files, viewer)
     return import_files([(n, bytes(d)) for n, d in files], engine=engine or get_engine(), dry_run=True, today=today,
@@ -164,12 +164,12 @@ def check(files: Files, *, viewer: Viewer, engine: Engine | None = None,
 
 
 def commit(files: Files, *, viewer: Viewer, engine: Engine | None = None,
-           today: dt.date | None = None) -> ImportReport:
+           today: dt.date | None = None) -> ImportResult:
     """The import: all files in one transaction (or nothing, if any has an error), audited (导入, with the viewer's
     client) in that same transaction; data_version moves. report.changes holds the rows written."""
     args = _prepare(files, viewer)
 
-    def audit(session: Session, report: ImportReport) -> None:
+    def audit(session: Session, report: ImportResult) -> None:
         done = [f for f in report.files if f.batch_id]
         accounts.audit(session=session, viewer=viewer, action="导入", target="、".join(f.name for f in done),
                        detail={"批次": [f.batch_id for f in done], "类型": "、".join(dict.fromkeys(
@@ -181,7 +181,7 @@ def commit(files: Files, *, viewer: Viewer, engine: Engine | None = None,
                         today=today, collect_changes=True, before_commit=audit, **args)
 
 
-def summary_frame(report: ImportReport) -> pd.DataFrame:
+def summary_frame(report: ImportResult) -> pd.DataFrame:
     """One row per file: its kinds, rows new / updated / unchanged, errors, warnings, batch and a note."""
     rows = []
     for f in report.files:

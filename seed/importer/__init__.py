@@ -3,7 +3,7 @@
 from db.changelog import UndoRefused, UnknownBatch, undo_batch
 from seed.importer.core import import_files, import_paths
 from seed.importer.reader import FileRejected
-from seed.importer.report import Change, Finding, ImportReport
+from seed.importer.report import Change, Finding, ImportResult
 
-__all__ = ["Change", "FileRejected", "Finding", "ImportReport", "UndoRefused", "UnknownBatch", "import_files",
+__all__ = ["Change", "FileRejected", "Finding", "ImportResult", "UndoRefused", "UnknownBatch", "import_files",
            "import_paths", "undo_batch"]

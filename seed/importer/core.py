@@ -19,10 +19,10 @@ from seed.importer import handlers
 from seed.importer.job import SheetJob
 from seed.importer.kinds import APPLY_ORDER, KINDS
 from seed.importer.reader import FileRejected, Workbook, read_workbook
-from seed.importer.report import MAX_CHANGES, Change, FileReport, Finding, ImportReport
+from seed.importer.report import MAX_CHANGES, Change, FileResult, Finding, ImportResult
 from seed.importer.sheets import ANNOTATION_SHEET, META_SHEET, collect_rows, plan_sheets
 
-__all__ = ["ANNOTATION_SHEET", "META_SHEET", "Change", "FileReport", "Finding", "ImportReport", "import_files",
+__all__ = ["ANNOTATION_SHEET", "META_SHEET", "Change", "FileResult", "Finding", "ImportResult", "import_files",
            "import_paths", "table_label"]
 
 
@@ -51,7 +51,7 @@ def _changes(session: Session, batches: dict[str, ImportBatch]):
         yield files[change.batch_id], change
 
 
-def _check_station_scope(session: Session, batches: dict[str, ImportBatch], report: ImportReport,
+def _check_station_scope(session: Session, batches: dict[str, ImportBatch], report: ImportResult,
                          station_scope: int) -> None:
     """A station's import may change only rows of that station: a row of another station, or a row no station
     owns (a new indicator column, a station's own record), is an error and nothing is written."""
@@ -81,20 +81,20 @@ def import_files(
     keep_content: bool = True,
     allowed_kinds: Collection[str] | None = None,
     collect_changes: bool | None = None,
-    before_commit: Callable[[Session, ImportReport], None] | None = None,
-) -> ImportReport:
+    before_commit: Callable[[Session, ImportResult], None] | None = None,
+) -> ImportResult:
     """Validate every file; write nothing if anything is wrong; else write all files in one transaction.
 
     `station_scope`: a station's own import — a row naming another station is an error, and so is any written row
     not of that station. `allowed_kinds`: a sheet of another kind is an error. `collect_changes` (default: in a dry
     run) puts the rows written, before and after, on `report.changes`. `before_commit(session, report)` runs in the
     import's transaction just before it commits (batch ids are set): the web page writes its audit row there."""
-    report = ImportReport(dry_run=dry_run)
+    report = ImportResult(dry_run=dry_run)
     if collect_changes is None:
         collect_changes = dry_run
-    workbooks: list[tuple[Workbook, FileReport, bytes]] = []
+    workbooks: list[tuple[Workbook, FileResult, bytes]] = []
     for name, data in files:
-        fr = FileReport(name=name, sha256=hashlib.sha256(data).hexdigest())
+        fr = FileResult(name=name, sha256=hashlib.sha256(data).hexdigest())
         report.files.append(fr)
         try:
             workbooks.append((read_workbook(data, name), fr, data))
@@ -107,7 +107,7 @@ def import_files(
     group = uuid.uuid4().hex[:12]
     with Session(engine) as session:
         try:
-            jobs: list[tuple[SheetJob, FileReport]] = []
+            jobs: list[tuple[SheetJob, FileResult]] = []
             for wb, fr, _data in workbooks:
                 previous = session.exec(
                     select(ImportBatch.id).where(ImportBatch.sha256 == fr.sha256, ImportBatch.status == "已导入")
@@ -188,6 +188,6 @@ def import_files(
             raise
 
 
-def import_paths(paths: list[str | Path], **kwargs) -> ImportReport:
+def import_paths(paths: list[str | Path], **kwargs) -> ImportResult:
     files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
     return import_files(files, **kwargs)

@@ -35,7 +35,7 @@ class Finding:
 
 
 @dataclass
-class FileReport:
+class FileResult:
     name: str
     sha256: str
     kinds: list[str] = field(default_factory=list)
@@ -62,8 +62,8 @@ MAX_CHANGES = 20_000
 
 
 @dataclass
-class ImportReport:
-    files: list[FileReport] = field(default_factory=list)
+class ImportResult:
+    files: list[FileResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     committed: bool = False
     dry_run: bool = False
@@ -79,7 +79,7 @@ class ImportReport:
         return [f for f in self.findings if f.level == "提示"]
 
     @property
-    def rejected(self) -> list[FileReport]:
+    def rejected(self) -> list[FileResult]:
         return [f for f in self.files if f.rejected]
 
     @property

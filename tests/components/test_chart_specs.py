@@ -31,17 +31,16 @@ def test_trend_spec_is_what_streamlit_makes_of_the_altair_chart():
 
 
 def test_cached_chart_specs_are_what_streamlit_makes_of_the_altair_charts():
-    """views.chart_spec (任务清单's ranking and 配档表 timeline, made once per input) is Streamlit's own conversion of
+    """views.chart_spec (任务清单's ranking and 配档表 schedule, made once per input) is Streamlit's own conversion of
     the Altair chart: the same spec and the same data (Arrow bytes, which st.vega_lite_chart passes on as they are)."""
     import datetime as dt
 
     lags = pd.DataFrame({"station": ["明水所", "双山所"], "station_id": [1, 2], "mean_lag_pp": [-12.5, 3.0]})
     sched = pd.DataFrame({"start_date": [dt.date(2022, 3, 1)], "end_date": [dt.date(2022, 5, 31)],
                           "focus": ["示范创建"], "time_text": ["3月至5月"], "status": ["已到期"], "row_order": [1]})
-    for builder, frame, kwargs in (("ranking", lags, {"expected_rate": 0.83}),
-                                   ("timeline", sched, {"today": dt.date(2022, 10, 31)})):
-        build = {"ranking": views.build_ranking, "timeline": views.build_timeline}[builder]  # not CHART_BUILDERS
-        want = vega_charts._convert_altair_to_vega_lite_spec(build(frame, **kwargs))
+    for builder, frame, kwargs in ((views.build_ranking, lags, {"expected_rate": 0.83}),
+                                   (views.build_schedule, sched, {"today": dt.date(2022, 10, 31)})):
+        want = vega_charts._convert_altair_to_vega_lite_spec(builder(frame, **kwargs))
         got = views.chart_spec(builder, frame, **kwargs)
         assert {k: v for k, v in got.items() if k != "datasets"} == {k: v for k, v in want.items() if k != "datasets"}
         assert got["datasets"] == want["datasets"] and all(isinstance(d, bytes) for d in got["datasets"].values())
