@@ -25,7 +25,7 @@ names = ["全区", *stations["station"].tolist()]
 scope = st.selectbox("范围", names, key="bb_station", bind="query-params")
 station_id = None if scope == "全区" else int(stations.loc[stations["station"] == scope, "station_id"].iloc[0])
 kw = {"year": p.year, "month": p.month, "station_id": station_id}
-# Figures for every scope are open to every role; a 监管所 account's lists are its own station's only (db.access).
+# Figures for every scope are open to every role; a 监管所 account's lists are its own station's only (services.access).
 own = data.own_station()
 if own is not None and station_id is None:
     own_name = stations.loc[stations["station_id"] == own, "station"]

@@ -1,5 +1,5 @@
 """数据填报: a station's monthly 累计完成 and 风险隐患排查整治表 (监管所: its own; 食安办: any station) and the office's
-KPI monthly values, checked and saved by db.entry as one batch that 导入记录 can undo."""
+KPI monthly values, checked and saved by services.entry as one batch that 导入记录 can undo."""
 
 import streamlit as st
 

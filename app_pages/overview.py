@@ -69,7 +69,7 @@ else:
     )
 
 st.subheader(f"{p.month}月月报上报")
-# The same submissions 月报按时上报率 counts (db.metrics.report_timeliness); by station on 上报监测.
+# The same submissions 月报按时上报率 counts (services.metrics.report_timeliness); by station on 上报监测.
 for kind, label in submissions.KIND_LABELS.items():
     try:
         month_rows = data.listing(submissions.submission_status, year=p.year, month=p.month, kind=kind)

@@ -58,7 +58,7 @@ else:
 st.subheader("监管所明细")
 stations = list(dict.fromkeys(df["station"]))
 # A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
-# the sites behind them (names of businesses) are its own station's only (db.access).
+# the sites behind them (names of businesses) are its own station's only (services.access).
 default = tasks_view.station_default(df, data.own_station())
 station = st.selectbox("选择监管所", stations, index=default, key="task_station", bind="query-params")
 st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,

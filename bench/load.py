@@ -11,7 +11,7 @@ different page. "Page time" is from sending rerun_script to the script_finished 
 loopback transfer. It leaves out the browser's parse, layout, chart rendering and the lazily loaded dataframe chunks.
 
 Every session is logged in as --user (default: the demo account leader) with a signed shian_session cookie. The
-cookie is issued with the database's own secret (db/auth.py) and sent in the websocket handshake, where the app reads
+cookie is issued with the database's own secret (services/auth.py) and sent in the websocket handshake, where the app reads
 it (components/auth.py). A run counts as an error when any of these holds:
 - it raised (an exception element) or hit a compile error;
 - it drew no heading with the page's title, or its navigation came back "page not found";

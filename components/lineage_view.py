@@ -1,4 +1,4 @@
-"""数据来源: the lineage of a page's figures (db.lineage) as a small table — figure, value, month and source."""
+"""数据来源: the lineage of a page's figures (services.lineage) as a small table — figure, value, month and source."""
 
 from __future__ import annotations
 

@@ -174,7 +174,7 @@ def download(view: pd.DataFrame, *, label: str, file_name: str, sheet: str, key:
     views.download(view, label=label, file_name=file_name, sheet=sheet, key=key)
 
 
-# --- 更新进展: the office's monthly status of each task (db.plan_entry) ------------------------------
+# --- 更新进展: the office's monthly status of each task (services.plan_entry) ------------------------------
 
 PROGRESS_FLASH = "plans_progress_flash"  # the last save's message, shown on the next run (st.rerun drops it now)
 PROGRESS_GEN = "plans_progress_gen"  # bumped after a save so the editor starts again from the stored values

@@ -3,9 +3,9 @@ visits, problems and sites. The rule (issue: roles and accounts): every role tha
 every figure, but a 监管所 account gets such lists only for its own station. Asking for another station is
 refused with a PermissionError, not answered with an empty list, so a crafted URL or query parameter is told no.
 
-`viewer` is who asks (services.rules.viewer.Viewer); SYSTEM (command line, exports) sees everything. Aggregates by station (db.metrics.baobao,
+`viewer` is who asks (services.rules.viewer.Viewer); SYSTEM (command line, exports) sees everything. Aggregates by station (services.metrics.baobao,
 problem_aging, task_progress …) name no business and stay unchecked here; the functions underneath
-(db.metrics.not_visited, db.lists.task_items …) are unchanged for the command line and exports.
+(services.metrics.not_visited, services.lists.task_items …) are unchanged for the command line and exports.
 
 Cadres: a 监管所 account lists the cadres tied to its station — cadres of the station, and cadres of any level
 (县、市 cadres have no station) who cover one of its businesses — and a cadre's detail shows only the station's
@@ -38,7 +38,7 @@ MSG_OTHER_CADRE = "监管所账号只能查看本所（{station}）包保干部�
 @unit_of_work
 def not_visited(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
                 station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
-    """Businesses not visited this quarter to date (db.metrics.not_visited), for this user."""
+    """Businesses not visited this quarter to date (services.metrics.not_visited), for this user."""
     sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     return metrics.not_visited(session=session, year=year, month=month, as_of=as_of, station_id=sid, limit=limit)
 
@@ -46,7 +46,7 @@ def not_visited(*, session: Session | None = None, viewer: Viewer, year: int, mo
 @unit_of_work
 def overdue_problems(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
                      station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
-    """Problems past their deadline and still open (db.metrics.overdue_problems), for this user."""
+    """Problems past their deadline and still open (services.metrics.overdue_problems), for this user."""
     sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     return metrics.overdue_problems(session=session, year=year, month=month, as_of=as_of, station_id=sid,
                                     limit=limit)
@@ -75,7 +75,7 @@ def cadres(*, session: Session | None = None, viewer: Viewer, station_id: int | 
 @unit_of_work
 def cadre_detail(*, session: Session | None = None, viewer: Viewer, cadre_id: int, year: int, month: int, as_of: dt.date,
                  limit: int = lists.LIMIT) -> pd.DataFrame:
-    """A cadre's businesses with this quarter's visits (db.lists.cadre_detail). A 监管所 account: only its own
+    """A cadre's businesses with this quarter's visits (services.lists.cadre_detail). A 监管所 account: only its own
     station's businesses, attrs["n_hidden"] the number left out; a cadre not tied to its station is refused."""
     own = scope(session, viewer, BAOBAO_PAGE)
     df = lists.cadre_detail(session=session, cadre_id=cadre_id, year=year, month=month, as_of=as_of, limit=limit)
@@ -100,6 +100,6 @@ def cadre_detail(*, session: Session | None = None, viewer: Viewer, cadre_id: in
 @unit_of_work
 def task_items(*, session: Session | None = None, viewer: Viewer, year: int, station_id: int | None = None,
                limit: int = lists.LIMIT) -> pd.DataFrame:
-    """任务明细 (the sites behind the counts, db.lists.task_items), for this user."""
+    """任务明细 (the sites behind the counts, services.lists.task_items), for this user."""
     sid = scope(session, viewer, TASKS_PAGE, station_id)
     return lists.task_items(session=session, year=year, station_id=sid, limit=limit)

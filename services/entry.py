@@ -37,7 +37,7 @@ SHEET = "数据填报"  # the change log's src_sheet for rows written from the p
 ENTRY_PREFIX = "数据填报（"  # every entry batch's file_name starts so: 导入记录 tells saves from files by it
 REASON_MAX = 200  # characters of a 说明 kept with the batch
 
-# The importer's words (seed/importer/handlers.py, station_progress), and the page's own for what an import cannot do.
+# The importer's words (seed/importer/handlers/, station_progress), and the page's own for what an import cannot do.
 MSG_FALL = "累计数低于{month}月的{value:g}"
 MSG_FALL_NEEDS_REASON = MSG_FALL + "，请在“说明”中填写原因"
 MSG_OVER_TARGET = "累计数超过年度目标{target:g}"

@@ -2,7 +2,7 @@
 missing — from the same MonthlySubmission rows and deadlines that 月报按时上报率 (metrics.report_timeliness) counts.
 Both monthly reports are covered, one kind at a time: 任务进度 (the default) and 风险隐患 (风险隐患排查整治表).
 
-A submission is the first import or 数据填报 save of a station's month (the importer and db.entry keep its first
+A submission is the first import or 数据填报 save of a station's month (the importer and services.entry keep its first
 report date; a date written in an imported file replaces it). Ages are measured against as_of (AS_OF)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """风险隐患排查整治: the rules a monthly hazard report obeys and its check against the hazard list, shared by the
-importer (seed/importer/handlers.py) and 数据填报 (services.entry) so both say the same thing in the same words.
+importer (seed/importer/handlers/) and 数据填报 (services.entry) so both say the same thing in the same words.
 The list itself is read by db.queries.hazards.hazard_list_rows; list_tallies turns those rows into tallies."""
 
 from __future__ import annotations

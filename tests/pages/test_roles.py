@@ -23,7 +23,7 @@ BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"
 OWN, OTHER = "明水所", "双山所"  # mingshui's station, and another
 REFUSAL = "监管所账号只能查看本所（明水所）的主体、督导、问题和点位名单"
 VIEWS = ["总览", "包保督导", "任务清单", "工作要点", "指标", "地图"]
-# Written out once by hand: a wrong matrix in db.auth fails here, not only a wrong navigation.
+# Written out once by hand: a wrong matrix in services.auth fails here, not only a wrong navigation.
 EXPECTED_NAV = {
     "leader": [*VIEWS, "会议材料", "大屏", "导入记录", "上报监测"],
     "office": [*VIEWS, "会议材料", "大屏", "数据导入", "导入记录", "数据填报", "上报监测", "系统设置"],

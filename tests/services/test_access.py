@@ -1,4 +1,4 @@
-"""db.access: every principal × every row list × no station / its own / another, exactly as the matrix says.
+"""services.access: every principal × every row list × no station / its own / another, exactly as the matrix says.
 
 The small database (tests/pages/conftest.small_url) plus, here: a 双山所 cadre 李某 with 店D (visited in
 September, one problem overdue), a county cadre 王某 (no station) covering 店C of 双山所 only, and one site per
@@ -29,7 +29,7 @@ REFUSED = "refused"
 ALL = "all"
 
 # Who the list is for → the station asked for (None, 明水所, 双山所) → the station the rows are of, or REFUSED.
-# Written out by hand: a wrong rule in db.access (or in services.rules.permissions.PERMISSIONS) fails here.
+# Written out by hand: a wrong rule in services.access (or in services.rules.permissions.PERMISSIONS) fails here.
 MATRIX: dict[str, dict[str | None, str]] = {
     "system": {None: ALL, MS: MS, SS: SS},  # SYSTEM: the command line and exports
     "leader": {None: ALL, MS: MS, SS: SS},
@@ -132,7 +132,7 @@ def test_the_accounts_are_what_the_matrix_assumes(session):
         "kiosk": "kiosk", "anonymous": None, "station_without_station": "监管所"}
     assert principal(session, "mingshui").station_name == MS
     assert principal(session, "shuangshan").station_name == SS
-    # The matrix above agrees with db.auth: only roles that may read both pages get any list.
+    # The matrix above agrees with services.auth: only roles that may read both pages get any list.
     for who in ("leader", "office", "admin", "mingshui"):
         assert can(TEST_USERS[who][0], access.BAOBAO_PAGE) and can(TEST_USERS[who][0], access.TASKS_PAGE)
     assert not can(KIOSK, access.BAOBAO_PAGE) and not can(None, access.TASKS_PAGE)
@@ -214,7 +214,7 @@ def test_the_functions_underneath_still_list_everything_for_the_command_line(ses
     assert set(metrics.overdue_problems(session=session, **PERIOD)["business"]) == ROWS["overdue_problems"][ALL]
     assert set(lists.task_items(session=session, year=2022)["name"]) == ROWS["task_items"][ALL]
     assert set(lists.cadres(session=session)["name"]) == ROWS["cadres"][ALL]
-    # db.lists.cadres by station keeps its own rule (the cadre's station): the county cadre is not in it.
+    # services.lists.cadres by station keeps its own rule (the cadre's station): the county cadre is not in it.
     assert set(lists.cadres(session=session, station_id=station_id(session, SS))["name"]) == {"李某"}
 
 

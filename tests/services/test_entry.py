@@ -1,4 +1,4 @@
-"""数据填报 (db.entry) on a small hand-built database, on SQLite and PostgreSQL: the importer's rules refuse bad
+"""数据填报 (services.entry) on a small hand-built database, on SQLite and PostgreSQL: the importer's rules refuse bad
 figures with its words and write nothing; a good save is one undoable batch that moves the figures, the month's
 submission and data_version; a 监管所 account enters its own station only; KPI values are the office's."""
 

@@ -1,4 +1,4 @@
-"""db.imports on a small hand-built database (SQLite and PostgreSQL): who may import which kinds, the dry run's
+"""services.imports on a small hand-built database (SQLite and PostgreSQL): who may import which kinds, the dry run's
 preview per station and indicator with the real figures, the import audited in its own transaction, the batch list
 scoped by role, a batch's original file, and undo (the office only; refused while a later batch holds the rows)."""
 

@@ -1,4 +1,4 @@
-"""Lineage (db.lineage): a figure of 任务清单 or 指标 names the batch, file, sheet and row it came from — or the
+"""Lineage (services.lineage): a figure of 任务清单 or 指标 names the batch, file, sheet and row it came from — or the
 数据填报 save, by whom and when — and a month without a report carries the earlier report's lineage forward."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""工作要点进展 entered by the office (db.plan_entry) on the hand-built plans of tests/services/test_plans.py, on SQLite and
+"""工作要点进展 entered by the office (services.plan_entry) on the hand-built plans of tests/services/test_plans.py, on SQLite and
 PostgreSQL: other roles are refused, a bad status is refused with the importer's words and nothing is written, a good
 save is one batch that moves the 工作要点 counts and data_version, and undoing it restores every row exactly."""
 
@@ -61,7 +61,7 @@ def snapshot(engine) -> dict:
 
 
 def counts(engine) -> dict[str, int]:
-    """The 工作要点 cards' figures (db.plans.totals) at 2022-06."""
+    """The 工作要点 cards' figures (services.plans.totals) at 2022-06."""
     with Session(engine) as s:
         row = plans.totals(session=s, year=YEAR, month=MONTH, as_of=TODAY).iloc[0]
     return {k: int(row[k]) for k in ("n_tasks", "n_not_started", "n_in_progress", "n_done", "n_delayed")}

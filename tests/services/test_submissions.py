@@ -1,4 +1,4 @@
-"""上报监测 (db.submissions) on a small hand-built database, figures worked out by hand against the official
+"""上报监测 (services.submissions) on a small hand-built database, figures worked out by hand against the official
 calendar: deadlines 2022-08-23 (Tue), 2022-09-23 (Fri), 2022-10-24 (23 Oct was a Sunday); the station scope; and
 agreement with 月报按时上报率 (metrics.report_timeliness), here and on the demo database."""
 
