@@ -25,6 +25,7 @@ from components.gauge import build_gauge, gauge_caption
 from services import kiosk as kiosk_db
 from services import metrics
 from services.rules import fmt
+from services.rules.duban import duban_tasks
 from services.rules.permissions import KIOSK, can
 from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
 from services.rules.viewer import Viewer
@@ -361,8 +362,8 @@ def panel_map(year: int, month: int, as_of: dt.date) -> None:
 
 def duban_rows(progress: pd.DataFrame) -> pd.DataFrame:
     """The 督办 list: station × indicator rows behind the time schedule (red or amber), furthest behind first —
-    the rule of 任务清单's 督办清单."""
-    return progress[progress["status"].isin(["red", "amber"])].sort_values("lag_pp")
+    the one rule (services.rules.duban) of 任务清单's 督办清单 and the briefing's 督办通报."""
+    return duban_tasks(progress)
 
 
 def panel_duban(year: int, month: int, as_of: dt.date) -> None:

@@ -25,7 +25,7 @@ from seed.importer.values import ValueProblem, display, is_blank, parse_count
 from services import accounts
 from services.rules import hazards as hz
 from services.rules.pacing import month_end
-from services.rules.permissions import ACT, require
+from services.rules.permissions import ACT, require_account
 from services.rules.viewer import Viewer
 from services.scope import scope
 from services.unit import unit_of_work
@@ -94,7 +94,7 @@ def _station_name(session: Session, station_id: int) -> str | None:
 def check_station(*, session: Session | None = None, viewer: Viewer, station_id: int) -> str:
     """The station's name, after the checks: the role may enter data (PermissionError) and a 监管所 account enters
     its own station only (PermissionError); an unknown station is a LookupError."""
-    require(viewer, ENTRY_PAGE, ACT)
+    require_account(viewer, ENTRY_PAGE, ACT)  # an entry is always someone's: the system is refused too
     scope(session, viewer, ENTRY_PAGE, int(station_id), action=ACT, message=MSG_OTHER_STATION)
     name = _station_name(session, int(station_id))
     if name is None:

@@ -37,7 +37,13 @@ from seed.importer.kinds import KINDS
 from seed.importer.values import display
 from services import accounts
 from services.entry import ENTRY_PREFIX
-from services.rules.permissions import ACT, STATION_IMPORT_KINDS, allows, require, station_scope
+from services.rules.permissions import (
+    ACT,
+    STATION_IMPORT_KINDS,
+    allows,
+    require_account,
+    station_scope,
+)
 from services.rules.viewer import Viewer
 from services.scope import scope
 from services.unit import unit_of_work
@@ -93,7 +99,7 @@ def max_upload_mb() -> int:
 def importable_kinds(viewer: Viewer) -> list[str]:
     """The kinds this viewer may import, in the registry's order: a 监管所 account its station kinds
     (permissions.STATION_IMPORT_KINDS, those registered), the office every kind. PermissionError for other roles."""
-    require(viewer, IMPORT_PAGE, ACT)
+    require_account(viewer, IMPORT_PAGE, ACT)
     if station_scope(viewer) is not None:
         return [k for k in KINDS if k in STATION_IMPORT_KINDS]
     return list(KINDS)
@@ -453,7 +459,7 @@ def undo(*, viewer: Viewer, batch_id: int, engine: Engine | None = None) -> str:
     """Revert a batch (imported or saved by 数据填报) and audit it (撤销), in one transaction. Only the office:
     PermissionError otherwise; LookupError for an unknown batch; seed.importer.UndoRefused (its message says
     which later batch) when a later batch touched the same rows or it is undone already."""
-    require(viewer, LOG_PAGE, ACT)
+    require_account(viewer, LOG_PAGE, ACT)
     with Session(engine or get_engine()) as session:
         try:
             try:

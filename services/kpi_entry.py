@@ -30,7 +30,7 @@ from services.entry import (
     _line,
     _new_batch,
 )
-from services.rules.permissions import ACT, require, station_scope
+from services.rules.permissions import ACT, require_account, station_scope
 from services.rules.viewer import Viewer
 from services.unit import unit_of_work
 
@@ -45,7 +45,7 @@ KPI_ENTRY_COLUMNS = ["kpi_id", "name", "unit", "target", "direction", "last_mont
 
 def check_kpi_user(viewer: Viewer) -> None:
     """KPI values are the office's: the role may enter data and is bound to no station (PermissionError)."""
-    require(viewer, ENTRY_PAGE, ACT)
+    require_account(viewer, ENTRY_PAGE, ACT)
     if station_scope(viewer) is not None:
         raise PermissionError(MSG_KPI_OFFICE_ONLY)
 

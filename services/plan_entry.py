@@ -47,11 +47,11 @@ PLAN_ENTRY_COLUMNS = ["task_id", "plan_id", "plan", "number", "title", "lead_uni
 
 def can_edit(viewer: Viewer) -> bool:
     """May this viewer update 工作要点进展? The office's act: 数据填报 with no station (not a 监管所, leader, admin)."""
-    return allows(viewer, ENTRY_PAGE, ACT) and viewer.role != STATION_ROLE
+    return not viewer.system and allows(viewer, ENTRY_PAGE, ACT) and viewer.role != STATION_ROLE
 
 
 def check_plan_user(viewer: Viewer) -> None:
-    """PermissionError (in Chinese) unless the viewer is the office (or the system)."""
+    """PermissionError (in Chinese) unless the viewer is the office (an account: never the system)."""
     if not can_edit(viewer):
         raise PermissionError(MSG_PLAN_OFFICE_ONLY)
 

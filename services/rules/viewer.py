@@ -47,5 +47,5 @@ class Viewer:
         return not self.system and self.role is not None
 
 
-SYSTEM = Viewer(system=True)  # the system itself: may do everything
+SYSTEM = Viewer.cli()  # the system itself (the command line, named after its login): may do everything
 NOBODY = Viewer()  # not logged in: may read nothing

@@ -462,6 +462,7 @@ def test_station_scope():
 def test_viewers():
     cli = Viewer.cli()
     assert cli.system and cli.client.startswith("命令行:") and cli.role is None
+    assert SYSTEM == cli  # the system's audit rows name the login that ran the command, like Viewer.cli()
     assert SYSTEM.system and not NOBODY.system and NOBODY.role is None and not NOBODY.logged_in
     account = {"id": 1, "username": "mingshui", "display_name": "明水", "role": "监管所", "station_id": 1,
                "station_name": "明水所", "is_active": True}

@@ -16,7 +16,7 @@ from db.changelog import row_to_dict
 from db.engine import data_version, get_engine, set_setting
 from seed.importer import UndoRefused, undo_batch
 from services import entry, kpi_entry, metrics
-from services.rules.viewer import NOBODY, Viewer
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
 
 D = dt.date
@@ -130,7 +130,7 @@ def test_entry_frame_is_checked(small):
     with Session(small.engine) as s:
         with pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
             entry.entry_frame(session=s, viewer=small.mingshui, station_id=small.b, year=YEAR, month=MONTH)
-        for who in (LEADER, ADMIN, KIOSK, NOBODY):
+        for who in (LEADER, ADMIN, KIOSK, NOBODY, SYSTEM):  # an entry is always an account's
             with pytest.raises(PermissionError, match="当前账号无权操作“数据填报”"):
                 entry.entry_frame(session=s, viewer=who, station_id=small.a, year=YEAR, month=MONTH)
 
@@ -171,7 +171,7 @@ def test_a_station_account_cannot_save_another_station(small):
     before = snapshot(small.engine)
     with pytest.raises(PermissionError, match="监管所账号只能填报本所（明水所）的数据"):
         save(small, small.mingshui, {small.demo: 20}, station=small.b)
-    for who in (LEADER, ADMIN, KIOSK, NOBODY):
+    for who in (LEADER, ADMIN, KIOSK, NOBODY, SYSTEM):  # an entry is always an account's
         with pytest.raises(PermissionError, match="当前账号无权操作“数据填报”"):
             save(small, who, {small.demo: 80})
     with pytest.raises(PermissionError, match="监管所账号未指定监管所"):
@@ -277,7 +277,7 @@ def save_kpis(small: Small, user, rows, *, month=MONTH):
 def test_kpi_entry_frame_is_the_offices(small):
     with Session(small.engine) as s:
         df = kpi_entry.kpi_entry_frame(session=s, viewer=OFFICE, year=YEAR, month=MONTH)
-        for who in (small.mingshui, LEADER, ADMIN, KIOSK, NOBODY):
+        for who in (small.mingshui, LEADER, ADMIN, KIOSK, NOBODY, SYSTEM):
             with pytest.raises(PermissionError):
                 kpi_entry.kpi_entry_frame(session=s, viewer=who, year=YEAR, month=MONTH)
         with pytest.raises(PermissionError, match="只有食安办可以填报指标月报"):

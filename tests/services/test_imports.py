@@ -19,7 +19,7 @@ from db.engine import data_version, get_engine
 from seed.importer import UndoRefused
 from seed.importer.kinds import KINDS
 from services import entry, imports
-from services.rules.viewer import NOBODY, Viewer
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
 from tests.seed.fixtures import snapshot, xlsx
 
@@ -84,7 +84,7 @@ def test_the_office_imports_every_kind_a_station_its_own_kinds(small):
     station_kinds = imports.importable_kinds(small.mingshui)
     assert "任务进度" in station_kinds and "任务清单" not in station_kinds
     assert station_kinds == [k for k in KINDS if k in ("任务进度", "风险隐患")]  # 风险隐患 once it is registered
-    for user in (small.leader, small.admin, NOBODY):
+    for user in (small.leader, small.admin, NOBODY, SYSTEM):  # the command line imports through seed/
         with pytest.raises(PermissionError):
             imports.importable_kinds(user)
     with pytest.raises(PermissionError, match="监管所账号未指定监管所"):
@@ -244,7 +244,7 @@ def test_the_original_file_for_whoever_may_see_the_batch(three_batches):
 def test_only_the_office_undoes(three_batches):
     small = three_batches
     before = snapshot(small.engine)
-    for user in (small.leader, small.admin, small.mingshui):
+    for user in (small.leader, small.admin, small.mingshui, SYSTEM):  # the command line undoes through seed/
         with pytest.raises(PermissionError, match="无权操作“导入记录”"):
             imports.undo(engine=small.engine, viewer=replace(user, client="t"), batch_id=3)
     assert snapshot(small.engine) == before

@@ -16,7 +16,7 @@ from db.changelog import row_to_dict
 from db.engine import data_version, get_engine
 from seed.importer import undo_batch
 from services import entry, plan_entry, plans
-from services.rules.viewer import NOBODY, Viewer
+from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.services.test_plans import build_plans
 
 D = dt.date
@@ -85,7 +85,7 @@ def test_the_frame_carries_the_status_forward(engine):
     assert len(every) == 6  # the demo copy's task too; reference plans never
 
 
-@pytest.mark.parametrize("who", [LEADER, STATION, ADMIN, KIOSK, NOBODY])
+@pytest.mark.parametrize("who", [LEADER, STATION, ADMIN, KIOSK, NOBODY, SYSTEM])
 def test_other_roles_are_refused_and_nothing_is_written(engine, who):
     before = snapshot(engine)
     t2 = task_ids(engine)[(PLAN, 2)]
