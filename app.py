@@ -2,8 +2,13 @@
 and branch. A page a role may not see is not in its navigation, so a direct link to it is "not found"; the data
 layer checks again (services.rules.permissions, services/access.py)."""
 
+import importlib
+import pkgutil
+
 import streamlit as st
 
+import components
+import services
 from components import auth, data, kiosk, period
 from services.rules.permissions import KIOSK, can
 
@@ -41,6 +46,20 @@ def navigation_for(role: str | None) -> dict[str, list]:
     return sections
 
 
+@st.cache_resource(show_spinner=False)
+def load_modules() -> int:
+    """Import every module of components/ and services/ (and so what they import) once per process, in the first
+    session while any other waits here. Two sessions importing them for the first time at once, from different
+    pages, can deadlock in Python's per-module import locks (_DeadlockError, seen with two 监管所 sessions opening
+    任务清单 and 工作要点 together). Returns how many modules were imported."""
+    names = [info.name for pkg in (components, services)
+             for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}.")]
+    for name in names:
+        importlib.import_module(name)
+    return len(names)
+
+
+load_modules()  # before anything else imports lazily; then the background warm-up
 data.warm_up()  # once per process, in a background thread
 auth.sync_cookie()
 who = auth.principal()

@@ -22,7 +22,7 @@ from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
 from db import models as m
-from db import queries
+from db.sql import LIST_LIMIT
 from services import lists, metrics
 from services.rules.viewer import Viewer
 from services.scope import scope, station_name
@@ -37,7 +37,7 @@ MSG_OTHER_CADRE = "监管所账号只能查看本所（{station}）包保干部�
 
 @unit_of_work
 def not_visited(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
-                station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
+                station_id: int | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Businesses not visited this quarter to date (services.metrics.not_visited), for this user."""
     sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     return metrics.not_visited(session=session, year=year, month=month, as_of=as_of, station_id=sid, limit=limit)
@@ -45,7 +45,7 @@ def not_visited(*, session: Session | None = None, viewer: Viewer, year: int, mo
 
 @unit_of_work
 def overdue_problems(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
-                     station_id: int | None = None, limit: int = queries.LIST_LIMIT) -> pd.DataFrame:
+                     station_id: int | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Problems past their deadline and still open (services.metrics.overdue_problems), for this user."""
     sid = scope(session, viewer, BAOBAO_PAGE, station_id)
     return metrics.overdue_problems(session=session, year=year, month=month, as_of=as_of, station_id=sid,

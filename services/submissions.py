@@ -13,9 +13,12 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from db import models as m
-from db import queries
+from db.queries import org as oq
+from db.queries import tasks as tq
+from db.sql import MAX_ROWS
 from services import scope as scoping
-from services.metrics import DeadlineFn, _deadline
+from services.metrics import DeadlineFn
+from services.metrics.timeliness import deadline_of
 from services.rules.deadlines import report_deadline
 from services.rules.viewer import Viewer
 from services.unit import unit_of_work
@@ -60,7 +63,7 @@ def submission_grid(
     as_of: dt.date,
     station_id: int | None = None,
     deadline_fn: DeadlineFn = report_deadline,
-    kind: str = queries.PROGRESS_KIND,
+    kind: str = tq.PROGRESS_KIND,
 ) -> pd.DataFrame:
     """One row per station × month 1..month of the year for reports of `kind` (任务进度 or 风险隐患; ValueError
     for another): deadline (+ note when the weekend-only fallback was used),
@@ -70,7 +73,7 @@ def submission_grid(
         raise ValueError(f"未知的月报类型“{kind}”，可选：{'、'.join(KINDS)}")
     sid = scope(session=session, viewer=viewer, station_id=station_id)
     months = list(range(1, int(month) + 1))
-    stations = queries.stations(session=session)
+    stations = oq.stations(session=session)
     if sid is not None:
         stations = stations[stations["station_id"] == sid]
     if stations.empty or not months:
@@ -81,8 +84,8 @@ def submission_grid(
     if sid is not None:
         stmt = stmt.where(s.station_id == sid)
     # Bounded: one row per station and month at most (the unique key), i.e. stations × 12.
-    subs = {(int(st), int(mo)): (d, bool(demo)) for st, mo, d, demo in session.exec(stmt.limit(queries.MAX_ROWS)).all()}
-    deadlines = {mo: _deadline(deadline_fn, year, mo) for mo in months}
+    subs = {(int(st), int(mo)): (d, bool(demo)) for st, mo, d, demo in session.exec(stmt.limit(MAX_ROWS)).all()}
+    deadlines = {mo: deadline_of(deadline_fn, year, mo) for mo in months}
     rows = []
     for st in stations.itertuples(index=False):
         for mo in months:
@@ -112,7 +115,7 @@ def submission_status(
     as_of: dt.date,
     station_id: int | None = None,
     deadline_fn: DeadlineFn = report_deadline,
-    kind: str = queries.PROGRESS_KIND,
+    kind: str = tq.PROGRESS_KIND,
 ) -> pd.DataFrame:
     """The month's row per station (see submission_grid), in the bureau's order of stations."""
     df = submission_grid(session=session, viewer=viewer, year=year, month=month, as_of=as_of, station_id=station_id,

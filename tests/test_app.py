@@ -53,3 +53,23 @@ def test_a_real_database_without_a_login_shows_only_the_login_form(app_db):
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert not at.metric  # no figure before a login
     assert not at.info  # and no demo accounts offered on a real database
+
+
+def test_the_first_run_imports_every_component_and_service_module(tmp_path):
+    """app.py's load_modules: after the first run of a fresh process, no page imports a module of ours for the first
+    time, so two sessions opening different pages at once cannot deadlock in the import locks."""
+    import subprocess
+    import sys
+
+    script = """
+import pkgutil, sys
+from streamlit.testing.v1 import AppTest
+import components, services
+AppTest.from_file("app.py", default_timeout=60).run()  # nobody logged in: the login form only
+names = [i.name for p in (components, services) for i in pkgutil.walk_packages(p.__path__, prefix=p.__name__ + ".")]
+missing = [n for n in names if n not in sys.modules]
+print("MISSING", missing)
+"""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert "MISSING []" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]

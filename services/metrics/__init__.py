@@ -7,9 +7,6 @@ pages' data layer looks figures up here). A function taking `session` opens its 
 from __future__ import annotations
 
 from services.metrics.baobao import (
-    BAOBAO_COLUMNS,
-    BAOBAO_COUNTS,
-    BAOBAO_LEAD,
     add_baobao_rates,
     baobao,
     baobao_by_cadre_level,
@@ -18,16 +15,13 @@ from services.metrics.baobao import (
     overdue_problems,
     problem_aging,
 )
-from services.metrics.common import DISTRICT_LABEL, DeadlineFn
-from services.metrics.hazards import HAZARD_COLUMNS, hazard_rate, hazard_totals, hazards
+from services.metrics.common import DeadlineFn
+from services.metrics.hazards import HAZARD_COLUMNS, hazard_totals, hazards
 from services.metrics.kpis import (
     KPI_COLUMNS,
-    KPI_TREND_COLUMNS,
-    TIMELINESS_SOURCE,
     kpi_gauges,
     kpi_reference,
     kpi_trend,
-    pace_kpis,
 )
 from services.metrics.tasks import (
     TASK_COLUMNS,
@@ -39,12 +33,12 @@ from services.metrics.tasks import (
     task_totals,
     task_trend,
 )
-from services.metrics.timeliness import _deadline, report_timeliness
+from services.metrics.timeliness import report_timeliness
 
 __all__ = [
-    "BAOBAO_COLUMNS", "BAOBAO_COUNTS", "BAOBAO_LEAD", "DISTRICT_LABEL", "HAZARD_COLUMNS", "KPI_COLUMNS",
-    "KPI_TREND_COLUMNS", "TASK_COLUMNS", "TIMELINESS_SOURCE", "DeadlineFn", "_deadline", "add_baobao_rates", "baobao",
-    "baobao_by_cadre_level", "baobao_total", "hazard_rate", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
-    "kpi_trend", "not_visited", "overdue_problems", "pace_kpis", "problem_aging", "report_timeliness", "rollup_tasks",
+    "HAZARD_COLUMNS", "KPI_COLUMNS",
+    "TASK_COLUMNS", "DeadlineFn", "add_baobao_rates", "baobao",
+    "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
+    "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend",
 ]

@@ -15,7 +15,7 @@ from services.rules.deadlines import report_deadline
 from services.unit import unit_of_work
 
 
-def _deadline(fn: DeadlineFn, year: int, month: int) -> tuple[dt.date, str | None]:
+def deadline_of(fn: DeadlineFn, year: int, month: int) -> tuple[dt.date, str | None]:
     d = fn(year, month)
     return d if isinstance(d, tuple) else (d, None)
 
@@ -35,7 +35,7 @@ def report_timeliness(
 
     A month whose deadline is still ahead of as_of is not yet due: it adds nothing to either side."""
     months = list(range(1, month + 1))
-    dl = {m: _deadline(deadline_fn, year, m) for m in months}
+    dl = {m: deadline_of(deadline_fn, year, m) for m in months}
     counts = tq.submission_counts(session=session, year=year, deadlines={m: d for m, (d, _) in dl.items()},
                                        kind=kind)
     n_stations = oq.station_count(session=session)
