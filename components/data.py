@@ -156,7 +156,7 @@ def own_station() -> int | None:
         return None
 
 
-def listing(fn: Callable[..., pd.DataFrame], /, **kwargs: Any) -> pd.DataFrame:
+def listing(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Rows a service checks against the viewer (handed in as `viewer=`), e.g.
     `data.listing(access.task_items, year=2022, station_id=3)`.
 
@@ -169,7 +169,7 @@ def listing(fn: Callable[..., pd.DataFrame], /, **kwargs: Any) -> pd.DataFrame:
 
 @st.cache_data(**CACHE)
 def _listing(version: int, role: str | None, station_id: int | None, name: str, kwargs: tuple,
-             _fn: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+             _fn: Callable[..., T]) -> T:
     # A refusal raises: st.cache_data keeps no exception, so it is checked again on the next run.
     return _call(_fn, {"viewer": Viewer(role=role, station_id=station_id), **dict(kwargs)})
 

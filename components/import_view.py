@@ -83,7 +83,7 @@ def templates(viewer: Viewer, kinds: list[str], *, key: str) -> None:
     month = c_month.selectbox("月份", list(range(1, 13)), index=as_of.month - 1, key=f"{key}-month",
                               format_func=lambda mo: f"{mo}月", disabled=not k.needs_month)
     try:
-        name, content = _template(data.data_version(), kind, year, month, viewer.role, viewer.station_id)
+        name, content = data.listing(imports.template, kind=kind, year=year, month=month)  # per role and station
     except PermissionError as e:
         st.error(fmt.md_escape(e))
         return
@@ -95,13 +95,6 @@ def templates(viewer: Viewer, kinds: list[str], *, key: str) -> None:
                              icon=":material/download:", on_click="ignore")
     st.caption(f"{fmt.md_escape(k.description)}。模板含下拉列表与填写说明；"
                "导入时也接受各单位原有格式的表格（表头可有同义写法）。")
-
-
-@st.cache_data(**data.CACHE)
-def _template(version: int, kind: str, year: int, month: int, role: str | None,
-              station_id: int | None) -> tuple[str, bytes]:
-    # Building a workbook takes a few tenths of a second: once per kind, period and station while data is unchanged.
-    return imports.template(kind, viewer=Viewer(role=role, station_id=station_id), year=year, month=month)
 
 
 # --- upload and dry run ------------------------------------------------------------------------------

@@ -225,10 +225,10 @@ def test_every_list_a_page_asks_for_is_checked_against_the_viewer():
     import inspect
     from pathlib import Path
 
-    from services import submissions
+    from services import imports, submissions
 
     root = Path(__file__).resolve().parents[2]
-    modules = {"access": access, "lineage": lineage, "submissions": submissions}
+    modules = {"access": access, "lineage": lineage, "submissions": submissions, "imports": imports}
     asked = set()
     for f in [*root.joinpath("app_pages").glob("*.py"), *root.joinpath("components").glob("*.py")]:
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
