@@ -8,7 +8,7 @@ import streamlit as st
 from components import auth as web_auth
 from components import views
 from services import accounts
-from services.rules.localtime import LOCAL_TZ, local_time_label
+from services.rules.localtime import LOCAL_TZ
 from services.rules.passwords import MAX_USERNAME_LENGTH
 from services.rules.permissions import ACTIONS, AUDIT_PAGE, can
 from services.rules.viewer import Viewer
@@ -35,7 +35,7 @@ end = end or start  # one day picked so far: that day
 filters: dict[str, Any] = {"action": None if action == ALL else action, "user": who.strip() or None,
                            "start": start, "end": end}
 frame = accounts.audit_frame(viewer=viewer, **filters)
-view = frame.assign(时间=frame["时间"].map(local_time_label))
+view = views.with_local_times(frame, "时间")
 
 st.dataframe(view, hide_index=True, key="audit-table")
 more = f"最多显示{accounts.AUDIT_LIMIT}条，请用筛选缩小范围。" if len(view) >= accounts.AUDIT_LIMIT else ""

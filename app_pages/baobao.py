@@ -90,7 +90,7 @@ with tab2:
         st.caption(f"超过{len(od)}个问题逾期未整改（仅列出前{len(od)}个）" if od.attrs.get("truncated")
                    else f"共{len(od)}个问题逾期未整改")
         od_view = bv.overdue_rows(od)
-        st.dataframe(od_view.sort_values("逾期天数", ascending=False), hide_index=True, key="bb-overdue",
+        st.dataframe(od_view, hide_index=True, key="bb-overdue",
                      height=360)
         views.download(od_view, label="下载（Excel）", file_name=f"逾期未整改问题_{p.year}年{p.month}月.xlsx",
                        key="dl-overdue")

@@ -1,10 +1,10 @@
 """指标: every gauged KPI with its gauge, monthly trend against the pacing line, target and source; reference rows."""
 
-import pandas as pd
 import streamlit as st
 
 from components import data, lineage_view, period, views
 from components.gauge import show_gauge
+from services import kpis_view as kv
 from services import lineage, metrics
 from services.rules import fmt
 
@@ -40,8 +40,7 @@ for row in gauges.to_dict("records"):
                 lineage_view.show(lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
                                   year=p.year, month=p.month,
                                   value_format=fmt.pct if is_rate else lambda v, u=row["unit"]: f"{fmt.num(v)}{u}")
-            trend = data.cached(metrics.kpi_trend, kpi_id=int(row["kpi_id"]), year=p.year)
-            trend = trend[trend["month"] <= p.month]
+            trend = kv.trend_to(data.cached(metrics.kpi_trend, kpi_id=int(row["kpi_id"]), year=p.year), p.month)
             if trend["reported"].any():
                 st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值"),
                                 key=f"kpi-trend-{row['kpi_id']}")
@@ -52,12 +51,6 @@ if ref.empty:
     st.caption("无")
 else:
     st.dataframe(
-        pd.DataFrame({
-            "指标": ref["name"],
-            "目标": [fmt.pct(t) if u == "%" else f"{fmt.num(t)}{u}" for t, u in zip(ref["target"], ref["unit"], strict=True)],
-            "辖区": ref["jurisdiction"], "年度": ref["year"].astype(str),
-            "说明": ref["rule_text"].fillna(""),
-            "来源": (ref["source_doc"].fillna("") + " " + ref["source_article"].fillna("")).str.strip(),
-        }),
+        kv.reference_rows(ref),
         hide_index=True, key="kpi-reference",
     )

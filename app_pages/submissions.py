@@ -3,38 +3,18 @@ on the page — by the deadline, which were late, which are missing; the year's 
 same reports and deadlines."""
 
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from components import data, period, views
 from services import metrics, submissions
 from services import submissions_view as sv
 from services.rules import fmt
-from services.rules.style import DOT, FONT, PRIMARY, STATUS_COLORS
+from services.rules.style import DOT, STATUS_COLORS
 
 COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_COLORS["amber"],
           submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}
 CHIPS = {f"{DOT} {s}": c for s, c in COLORS.items()}
 RULE = "截止日期为当月23日（含当日），遇周末或法定节假日顺延至下一个工作日，调休上班日照常计算。"
-
-
-def colour(df: pd.DataFrame, columns: list[str]):
-    styler = df.style.map(lambda v: f"color: {CHIPS[v]}; font-weight: 600" if v in CHIPS else "", subset=columns)
-    return styler.format(na_rep="—")
-
-
-def build_rate_chart(tl: pd.DataFrame) -> alt.Chart:
-    """The cumulative on-time rate by month (due months only), in %."""
-    return (
-        alt.Chart(sv.rate_chart_rows(tl))
-        .mark_line(point=True, color=PRIMARY)
-        .encode(x=alt.X("月份:N", sort=alt.EncodingSortField("m"), title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("累计按时上报率:Q", title="累计按时上报率（%）", scale=alt.Scale(domain=[0, 100])),
-                tooltip=["月份:N", alt.Tooltip("累计按时上报率:Q", format=".1f")])
-        .properties(height=220)
-        .configure(font=FONT)
-    )
 
 
 p = period.current()
@@ -68,8 +48,8 @@ for col, status in zip(st.columns(4), submissions.STATUSES, strict=True):
     col.metric(status, f"{counts[status]}个所")
 
 view = sv.month_table(month)
-st.dataframe(colour(view, ["状态"]), hide_index=True, key="submission-table")
-views.download(view.assign(状态=month["status"]), label="下载上报情况（Excel）",
+st.dataframe(views.colour_chips(view, ["状态"], CHIPS), hide_index=True, key="submission-table")
+views.download(sv.month_download(month), label="下载上报情况（Excel）",
                file_name=f"上报情况_{kind_label}_{p.year}年{p.month}月.xlsx", key="submission-download")
 
 st.subheader(f"{p.year}年月报按时上报率" + ("" if kind == submissions.KINDS[0] else f"（{kind_label}）"))
@@ -86,8 +66,9 @@ with left:
         st.caption(f"{'、'.join(f'{m}月' for m in notes)}的截止日期{note_text}。")
 with right:
     if tl["due"].any():
-        st.altair_chart(build_rate_chart(tl), key="timeliness-chart")
+        st.altair_chart(views.build_rate_chart(sv.rate_chart_rows(tl), field="累计按时上报率", title="累计按时上报率（%）"),
+                        key="timeliness-chart")
 
 st.subheader("各月上报情况")
 table = sv.grid_table(grid)
-st.dataframe(colour(table, list(table.columns[1:])), hide_index=True, key="submission-grid")
+st.dataframe(views.colour_chips(table, list(table.columns[1:]), CHIPS), hide_index=True, key="submission-grid")

@@ -16,9 +16,9 @@ if df.empty:
     st.stop()
 
 indicators = list(dict.fromkeys(df["indicator"]))
-choice = st.segmented_control("指标", ["全部指标", *indicators], default="全部指标", key="task_indicator",
-                           format_func=fmt.md_escape)
-shown = df if choice in (None, "全部指标") else df[df["indicator"] == choice]
+choice = st.segmented_control("指标", [tasks_view.ALL_INDICATORS, *indicators], default=tasks_view.ALL_INDICATORS,
+                              key="task_indicator", format_func=fmt.md_escape)
+shown = tasks_view.for_indicator(df, choice)
 
 n_unreported = int((~shown["reported"]).sum())
 n_mismatch = int(shown["item_mismatch"].sum())
@@ -41,9 +41,9 @@ with left:
 with right:
     st.subheader("全区月度进度")
     trend = data.cached(metrics.task_trend, year=p.year)
-    trend_ind = choice if choice not in (None, "全部指标") else indicators[0]
+    trend_ind = choice if choice not in (None, tasks_view.ALL_INDICATORS) else indicators[0]
     st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度")
-    st.vega_lite_chart(views.trend_spec(trend[trend["indicator"] == trend_ind]), key="task-trend")
+    st.vega_lite_chart(views.trend_spec(tasks_view.for_indicator(trend, trend_ind)), key="task-trend")
 
 st.subheader("督办清单")
 duban_view = views.with_chips(tasks_view.duban(df))

@@ -6,10 +6,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import auth as web_auth
-from components import data
+from components import data, views
 from services import accounts, auth
 from services.rules import fmt
-from services.rules.localtime import local_time_label
 from services.rules.passwords import MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH, normalise_username
 from services.rules.permissions import ACT, ROLES, STATION_ROLE, USER_ADMIN, can
 
@@ -62,7 +61,7 @@ t_users, t_add, t_password, t_state, t_unlock, t_kiosk = st.tabs(
     ["账号列表", "新增账号", "重置密码", "停用/启用", "解锁", "大屏令牌"])
 
 with t_users:
-    st.dataframe(users.assign(创建时间=users["创建时间"].map(local_time_label)), hide_index=True, key="users-table")
+    st.dataframe(views.with_local_times(users, "创建时间"), hide_index=True, key="users-table")
     st.caption(f"共{len(users)}个账号。停用的账号不能登录，已登录的会话也随即失效。")
 
 with t_add:
@@ -115,7 +114,7 @@ with t_unlock:
         st.caption("当前没有被锁定的用户名。")
     else:
         st.caption("当前被锁定的用户名（按登录的客户端分别计算）：")
-        st.dataframe(locked.assign(锁定至=locked["锁定至"].map(local_time_label)), hide_index=True, key="locked-table")
+        st.dataframe(views.with_local_times(locked, "锁定至"), hide_index=True, key="locked-table")
     with st.form(f"unlock-{gen}"):
         target = st.text_input("用户名", max_chars=MAX_USERNAME_LENGTH, key=f"unlock-user-{gen}",
                                help="解除该用户名在所有客户端上的登录锁定；用户名不必是已有账号。")
@@ -130,7 +129,7 @@ with t_kiosk:
         st.code(new[1], language=None)
         st.caption("大屏打开以下地址即可（令牌停用后失效）：")
         st.code(f"{web_auth.server_base_url() or 'http://<服务器地址>'}/kiosk?token={new[1]}", language=None)
-    st.dataframe(tokens.assign(创建时间=tokens["创建时间"].map(local_time_label)), hide_index=True, key="kiosk-table")
+    st.dataframe(views.with_local_times(tokens, "创建时间"), hide_index=True, key="kiosk-table")
     with st.form(f"add-kiosk-{gen}"):
         label = st.text_input("名称", max_chars=64, placeholder="例如：一楼大厅", key=f"kiosk-label-{gen}")
         submitted = st.form_submit_button("新增大屏令牌", type="primary")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from services.charts import build_ranking, build_trend, mean_lag_status, trend_rows  # noqa: F401 - re-exported for the pages
 from services.rules import fmt
+from services.rules.localtime import local_time_label
 from services.rules.style import DOT, FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS, STATUS_MD
 from services.rules.text import column_width
 
@@ -180,6 +181,30 @@ def _chart_spec(name: str, frame: pd.DataFrame, kwargs: tuple, _builder: Callabl
 
 XLSX_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def with_local_times(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """These UTC time columns written as people read them, in 北京时间 (2024年5月6日 14:05)."""
+    return df.assign(**{c: df[c].map(local_time_label) for c in columns})
+
+
+def colour_chips(df: pd.DataFrame, columns: list[str], colours: dict[str, str]):
+    """A styler that colours the chip texts (keys of `colours`, e.g. "● 按时") in these columns; blanks as —."""
+    styler = df.style.map(lambda v: f"color: {colours[v]}; font-weight: 600" if v in colours else "", subset=columns)
+    return styler.format(na_rep="—")
+
+
+def build_rate_chart(rows: pd.DataFrame, *, field: str, title: str) -> alt.Chart:
+    """A cumulative rate by month, in % (rows: 月份, m for the order, and `field`)."""
+    return (
+        alt.Chart(rows)
+        .mark_line(point=True, color=PRIMARY)
+        .encode(x=alt.X("月份:N", sort=alt.EncodingSortField("m"), title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y(f"{field}:Q", title=title, scale=alt.Scale(domain=[0, 100])),
+                tooltip=["月份:N", alt.Tooltip(f"{field}:Q", format=".1f")])
+        .properties(height=220)
+        .configure(font=FONT)
+    )
 
 
 def xlsx_bytes(view: pd.DataFrame, *, sheet: str) -> bytes:

@@ -58,11 +58,13 @@ def not_visited_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def overdue_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Columns: 主体, 监管所, 问题, 整改期限, 逾期天数, 发现日期, 包保干部, 状态 (in the list's order)."""
-    return pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "问题": rows["description"],
+    """Columns: 主体, 监管所, 问题, 整改期限, 逾期天数, 发现日期, 包保干部, 状态; longest overdue first (the table and
+    its download alike)."""
+    view = pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "问题": rows["description"],
                          "整改期限": rows["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
                          "逾期天数": rows["days_overdue"], "发现日期": rows["visit_date"].map(fmt.date_label),
                          "包保干部": rows["cadre"], "状态": rows["status"]})
+    return view.sort_values("逾期天数", ascending=False, kind="stable")
 
 
 def aging_rows(aging: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,11 @@ def month_rows(grid: pd.DataFrame, month: int) -> pd.DataFrame:
     return grid[grid["month"] == month].reset_index(drop=True)
 
 
+def month_download(month: pd.DataFrame) -> pd.DataFrame:
+    """month_table for Excel: the status as its word, without the chip."""
+    return month_table(month).assign(状态=month["status"])
+
+
 def month_table(month: pd.DataFrame) -> pd.DataFrame:
     """The month by station. Columns: 监管所, 截止日期, 上报日期, 状态 (chip), 逾期天数 ("3天" when late or missing)."""
     late = month["status"].isin([submissions.LATE, submissions.MISSING])

@@ -9,6 +9,13 @@ import pandas as pd
 from services.rules import fmt
 from services.rules.duban import duban_tasks
 
+ALL_INDICATORS = "全部指标"
+
+
+def for_indicator(frame: pd.DataFrame, choice: str | None) -> pd.DataFrame:
+    """The rows of one task indicator, or all of them for ALL_INDICATORS (or no choice)."""
+    return frame if choice in (None, ALL_INDICATORS) else frame[frame["indicator"] == choice]
+
 
 def duban(progress: pd.DataFrame) -> pd.DataFrame:
     """The station × indicator rows behind the time schedule (red or amber), most behind first.

@@ -97,6 +97,7 @@ def test_submissions_view(session):
     table = submissions_view.month_table(month)
     assert list(table.columns) == ["监管所", "截止日期", "上报日期", "状态", "逾期天数"]
     assert table["状态"].map(lambda v: v.split(" ", 1)[1] in submissions.STATUSES).all()
+    assert submissions_view.month_download(month)["状态"].tolist() == month["status"].tolist()  # words, no chips
     tl = metrics.report_timeliness(session=session, **PERIOD)
     assert list(submissions_view.timeliness_table(tl).columns) == [
         "月份", "截止日期", "应报（个所）", "按时上报", "当月按时上报率", "累计按时上报率"]
@@ -120,3 +121,28 @@ def test_entry_forms(session):
     assert entry_forms.as_typed(96.5, "%") == "96.5%" and entry_forms.as_typed(None, "%") is None
     hz = entry.hazard_entry_frame(viewer=OFFICE, station_id=sid, year=2022, month=10)
     assert list(entry_forms.hazard_view(hz).columns) == ["项目", "单位", "本年此前累计", "本月", "隐患清单"]
+
+
+def test_pure_page_tables_on_hand_built_frames():
+    import pandas as pd
+
+    from services import kpis_view
+
+    ref = pd.DataFrame({"name": ["抽检合格率", "抽检批次"], "target": [0.96, 4.0], "unit": ["%", "批次/千人"],
+                        "jurisdiction": ["金山区", "南开区"], "year": [2024, 2024], "rule_text": [None, "每千人"],
+                        "source_doc": ["金山2024", None], "source_article": ["三(一)", None]})
+    rows = kpis_view.reference_rows(ref)
+    assert rows["目标"].tolist() == ["96.0%", "4批次/千人"]
+    assert rows["来源"].tolist() == ["金山2024 三(一)", ""] and rows["年度"].tolist() == ["2024", "2024"]
+    trend = pd.DataFrame({"month": [8, 9, 10, 11]})
+    assert kpis_view.trend_to(trend, 10)["month"].tolist() == [8, 9, 10]
+
+    progress = pd.DataFrame({"indicator": ["示范创建", "视频监管试点", "示范创建"]})
+    assert len(tasks_view.for_indicator(progress, tasks_view.ALL_INDICATORS)) == 3
+    assert len(tasks_view.for_indicator(progress, None)) == 3
+    assert tasks_view.for_indicator(progress, "示范创建").index.tolist() == [0, 2]
+
+    od = pd.DataFrame({"business": ["甲", "乙", "丙"], "station": ["明水所"] * 3, "description": ["x"] * 3,
+                       "deadline": [dt.date(2022, 9, 1)] * 3, "days_overdue": [5, 40, 12],
+                       "visit_date": [dt.date(2022, 8, 1)] * 3, "cadre": ["张"] * 3, "status": ["未整改"] * 3})
+    assert baobao_view.overdue_rows(od)["主体"].tolist() == ["乙", "丙", "甲"]  # longest overdue first
