@@ -15,7 +15,6 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-
 def meeting_files(*, year: int, month: int, as_of: dt.date) -> dict[str, Any]:
     """The Word briefing and the Excel workbook for a period ({"docx": …, "xlsx": …, "rows": table rows for the
     audit}); through data.pack, built once per data_version."""

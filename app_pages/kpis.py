@@ -24,8 +24,7 @@ for row in gauges.to_dict("records"):
             show_gauge(row, key=f"kpi-gauge-{row['kpi_id']}")
         with right:
             st.markdown(f"#### {fmt.md_escape(row['name'])}")
-            target = fmt.pct(row["target"]) if is_rate else f"{fmt.num(row['target'])}{row['unit']}"
-            actual = fmt.pct(row["actual"]) if is_rate else f"{fmt.num(row['actual'])}{row['unit']}"
+            target, actual = fmt.with_unit(row["target"], row["unit"]), fmt.with_unit(row["actual"], row["unit"])
             sign = "≤" if row["direction"] == "<=" else "≥"
             expected = fmt.pct(row["expected_rate"]) if is_rate else (
                 f"{fmt.num(row['expected'])}{row['unit']}（{fmt.pct(row['expected_rate'])}）")
@@ -39,7 +38,7 @@ for row in gauges.to_dict("records"):
             with st.expander("数据来源"):
                 lineage_view.show(lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
                                   year=p.year, month=p.month,
-                                  value_format=fmt.pct if is_rate else lambda v, u=row["unit"]: f"{fmt.num(v)}{u}")
+                                  value_format=lambda v, u=row["unit"]: fmt.with_unit(v, u))
             trend = kv.trend_to(data.cached(metrics.kpi_trend, kpi_id=int(row["kpi_id"]), year=p.year), p.month)
             if trend["reported"].any():
                 st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值"),

@@ -7,14 +7,14 @@ Pages and components hand it a typed service function by reference, never a name
     data.pack(meeting_files, year=2022, month=10, as_of=day)          # a few-MB meeting pack, fewer kept
 
 The cache key is the function's qualified name, its keyword arguments and data_version (and for listing the
-viewer's role and station). A function that takes `as_of` gets the database's as-of date unless one is given.
-A service decorated with services.unit.unit_of_work (its `session` optional) opens its own Session; one that
-still wants a session is run inside unit_of_work here — the only place a page's read meets a Session.
+viewer's role and station). A function that takes `as_of` gets the database's as-of date unless one is given. The services open their own
+unit of work (services.unit.unit_of_work): no Session passes through here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import logging
 import threading
@@ -27,7 +27,6 @@ import streamlit as st
 from services import catalog, metrics
 from services.rules.permissions import station_scope
 from services.rules.viewer import Viewer
-from services.unit import unit_of_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,19 +88,12 @@ def _name(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
+@functools.cache
 def _takes(fn: Callable[..., Any], param: str) -> bool:
-    """fn accepts the keyword `param`: by name, or through **kwargs (a list that hands its arguments on)."""
+    """fn accepts the keyword `param`: by name, or through **kwargs (a list that hands its arguments on). Read once
+    per function: inspect.signature follows functools.wraps and costs tens of µs, on every cached call."""
     params = inspect.signature(fn).parameters
     return param in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-
-
-def _call(fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
-    """Run a service: one decorated with unit_of_work (session optional) or taking no session opens what it needs
-    itself; one that still wants a `session` gets its own unit of work here."""
-    session = inspect.signature(fn).parameters.get("session")
-    if (session is not None and session.default is None) or not _takes(fn, "session"):
-        return fn(**kwargs)
-    return unit_of_work(fn)(**kwargs)
 
 
 def _dated(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +117,7 @@ def cached(fn: Callable[..., T], /, **kwargs: Any) -> T:
 @st.cache_data(**CACHE)
 def _cached(version: int, name: str, kwargs: tuple, _fn: Callable[..., Any]) -> Any:
     # `name` keys the entry; `_fn` (not hashed) is the function that name was read from.
-    return _call(_fn, dict(kwargs))
+    return _fn(**dict(kwargs))
 
 
 def pack(fn: Callable[..., T], /, **kwargs: Any) -> T:
@@ -135,7 +127,7 @@ def pack(fn: Callable[..., T], /, **kwargs: Any) -> T:
 
 @st.cache_data(**PACK_CACHE)
 def _pack(version: int, name: str, kwargs: tuple, _fn: Callable[..., Any]) -> Any:
-    return _call(_fn, dict(kwargs))
+    return _fn(**dict(kwargs))
 
 
 # --- the viewer: whose rows a list may show -------------------------------------------------------------------
@@ -171,7 +163,7 @@ def listing(fn: Callable[..., T], /, **kwargs: Any) -> T:
 def _listing(version: int, role: str | None, station_id: int | None, name: str, kwargs: tuple,
              _fn: Callable[..., T]) -> T:
     # A refusal raises: st.cache_data keeps no exception, so it is checked again on the next run.
-    return _call(_fn, {"viewer": Viewer(role=role, station_id=station_id), **dict(kwargs)})
+    return _fn(viewer=Viewer(role=role, station_id=station_id), **dict(kwargs))
 
 
 # --- what every page needs: years, stations, the map ----------------------------------------------
@@ -211,8 +203,7 @@ def _station_map(version: int, year: int, month: int, as_of: dt.date, _tasks: pd
     from services import places  # shapely: loaded with the first map
 
     # The frames are those of (version, year, month, as_of): not hashed.
-    return _call(places.station_map_frame, {"year": year, "month": month, "as_of": as_of, "tasks": _tasks,
-                                            "baobao": _baobao})
+    return places.station_map_frame(year=year, month=month, as_of=as_of, tasks=_tasks, baobao=_baobao)
 
 
 def map_geometry() -> tuple[dict | None, dict | None]:

@@ -63,10 +63,6 @@ def hazard_rows(frame: pd.DataFrame, edited: pd.DataFrame) -> dict[str, Any]:
     return dict(zip(frame["field"], edited[HZ_VALUE].tolist(), strict=True))
 
 
-def rate_text(value: float, unit: str) -> str:
-    return fmt.pct(value) if unit == "%" else f"{fmt.num(value)}{unit}"
-
-
 def as_typed(value: Any, unit: str) -> str | float | None:
     """A rate typed as a percentage goes to the importer's parser with its % sign, as in a spreadsheet."""
     if value is None or pd.isna(value):
@@ -81,9 +77,9 @@ def kpi_view(frame: pd.DataFrame) -> pd.DataFrame:
     is_rate = frame["unit"].eq("%")
     return pd.DataFrame({
         "指标": frame["name"], "单位": frame["unit"],
-        "目标": [("≤" if d == "<=" else "≥") + rate_text(t, u)
+        "目标": [("≤" if d == "<=" else "≥") + fmt.with_unit(t, u)
                for t, u, d in zip(frame["target"], frame["unit"], frame["direction"], strict=True)],
-        "上月值": [rate_text(v, u) if not pd.isna(v) else fmt.MISSING
+        "上月值": [fmt.with_unit(v, u) if not pd.isna(v) else fmt.MISSING
                 for v, u in zip(frame["last_value"], frame["unit"], strict=True)],
         KPI_VALUE: frame["value"].where(~is_rate, frame["value"] * 100),
         KPI_NUM: frame["numerator"], KPI_DEN: frame["denominator"],

@@ -8,16 +8,11 @@ import pandas as pd
 from services.rules import fmt
 
 
-def target_text(target: float, unit: str) -> str:
-    """A target as people read it: a rate as a percentage (96.0%), anything else with its unit."""
-    return fmt.pct(target) if unit == "%" else f"{fmt.num(target)}{unit}"
-
-
 def reference_rows(reference: pd.DataFrame) -> pd.DataFrame:
     """Columns: 指标, 目标, 辖区, 年度, 说明, 来源."""
     return pd.DataFrame({
         "指标": reference["name"],
-        "目标": [target_text(t, u) for t, u in zip(reference["target"], reference["unit"], strict=True)],
+        "目标": [fmt.with_unit(t, u) for t, u in zip(reference["target"], reference["unit"], strict=True)],
         "辖区": reference["jurisdiction"], "年度": reference["year"].astype(str),
         "说明": reference["rule_text"].fillna(""),
         "来源": (reference["source_doc"].fillna("") + " " + reference["source_article"].fillna("")).str.strip(),

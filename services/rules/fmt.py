@@ -67,6 +67,11 @@ def num(x: float | None, digits: int = 1) -> str:
     return f"{r:,.{digits}f}"
 
 
+def with_unit(x: float | None, unit: str) -> str:
+    """A KPI figure as people read it: a rate (unit "%") as a percentage, 96.0%; anything else with its unit, 4批次."""
+    return pct(x) if unit == "%" else f"{num(x)}{unit}"
+
+
 def pace_sentence(actual_rate: float, expected_rate: float) -> str:
     """ "完成率77.8%，低于时序进度5.5个百分点" — the lag is rounded from the unrounded rates, not from 77.8 − 83.3."""
     lag = round_half_up((actual_rate - expected_rate) * 100)

@@ -100,3 +100,10 @@ def test_narrative_task_line_as_of_after_the_month_says_month_end():
         as_of=D(2022, 10, 31), scope="明水所",
     )
     assert line.startswith("截至9月底，明水所完成视频监管试点40家，完成率95.2%，高于时序进度")
+
+
+def test_with_unit_reads_a_rate_as_a_percentage_and_a_count_with_its_unit():
+    assert fmt.with_unit(0.96, "%") == "96.0%"
+    assert fmt.with_unit(4.0, "批次/千人") == "4批次/千人"
+    assert fmt.with_unit(1234.56, "家") == "1,234.6家"
+    assert fmt.with_unit(None, "%") == fmt.MISSING
