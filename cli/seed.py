@@ -132,14 +132,16 @@ def cmd_export(args) -> int:
 
     with Session(get_engine(url)) as session:
         if args.format == "json":
-            data = json.dumps(export_json(args.kind, session=session, year=args.year), ensure_ascii=False, indent=1)
+            data = json.dumps(export_json(args.kind, session=session, year=args.year, include_demo=args.include_demo),
+                              ensure_ascii=False, indent=1)
             if args.out:
                 Path(args.out).write_text(data + "\n", encoding="utf-8")
             else:
                 print(data)
             return EXIT_OK
-        content = export_bytes(args.kind, session=session, year=args.year, fmt=args.format)
-    out = Path(args.out or export_filename(args.kind, args.year, args.format))
+        content = export_bytes(args.kind, session=session, year=args.year, fmt=args.format,
+                               include_demo=args.include_demo)
+    out = Path(args.out or export_filename(args.kind, args.year, args.format, include_demo=args.include_demo))
     out.write_bytes(content)
     print(f"已导出：{out}")
     return EXIT_OK
@@ -421,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--year", type=int)
     sp.add_argument("--format", choices=("xlsx", "csv", "json"), default="xlsx")
     sp.add_argument("--out", help="输出文件（json 不给时打印到屏幕）")
+    sp.add_argument("--include-demo", action="store_true",
+                    help="连同示例数据一起导出，末列“示例”标明每行是否示例（是/否），用于复核演示库的各项数字")
     sp = add("template", cmd_template, "生成空白填报模板")
     sp.add_argument("kind")
     sp.add_argument("--out", required=True)

@@ -14,6 +14,7 @@ FONT = "宋体"
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 NO_YEAR = ("区县", "监管所", "包保主体", "包保干部")  # the export ignores the year
 COUNT = "count"  # column type of an indicator column of the wide kinds
+DEMO_COLUMN = "示例"  # the last column of an export with include_demo: 是 for a 示例 row, 否 for a real one
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -66,10 +67,10 @@ def join_list(items: list[str]) -> str | None:
     return "、".join(items) if items else None
 
 
-def export_filename(kind: str, year: int | None = None, fmt: str = "xlsx") -> str:
+def export_filename(kind: str, year: int | None = None, fmt: str = "xlsx", *, include_demo: bool = False) -> str:
     """A file name that keeps the year (the importer reads "2022年" from a CSV's name when it has no title)."""
     prefix = f"{year}年度" if year and kind not in NO_YEAR else ""
-    return f"{prefix}{kind}（导出）.{fmt}"
+    return f"{prefix}{kind}（导出{'，含示例数据' if include_demo else ''}）.{fmt}"
 
 
 def export_title(kind: str, year: int | None) -> str:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from db import models as m
 from seed.export.cells import (
+    DEMO_COLUMN,
     EXPORT_VERSION,
     FONT,
     NO_YEAR,
@@ -63,15 +64,15 @@ def export_json(kind: str, *, session: Session, year: int | None = None, include
         rows = sorted(s.exec(stmt).all(), key=lambda t: (t.year, rank.get(t.station_id, 1 << 30),
                                                          indicators[t.indicator_id].sort_order, t.indicator_id))
         return [{"年度": t.year, "监管所": stations[t.station_id].name, "指标": indicators[t.indicator_id].code,
-                 "目标": whole(t.target)} for t in rows]
+                 "目标": whole(t.target), **_demo_key(t.is_demo, include_demo)} for t in rows]
     if kind == "配档表":
         stmt = select(m.ScheduleMilestone).where(live(m.ScheduleMilestone, include_demo))
         if year is not None:
             stmt = stmt.where(m.ScheduleMilestone.year == year)
         rows = s.exec(stmt.order_by(m.ScheduleMilestone.year, m.ScheduleMilestone.row_order)).all()
         return [{"年度": r.year, "序号": r.row_order, "开始": r.start_date.isoformat(), "结束": r.end_date.isoformat(),
-                 "时间": r.time_text, "工作重点": r.focus, "推进措施": r.measures, "备注": r.note, "状态": r.status}
-                for r in rows]
+                 "时间": r.time_text, "工作重点": r.focus, "推进措施": r.measures, "备注": r.note, "状态": r.status,
+                 **_demo_key(r.is_demo, include_demo)} for r in rows]
     frame = export_frame(kind, session=session, year=year, include_demo=include_demo)
     out = []
     for row in frame.itertuples(index=False, name=None):
@@ -80,6 +81,11 @@ def export_json(kind: str, *, session: Session, year: int | None = None, include
             record = {"年度": frame.attrs["year"], **record}
         out.append(record)
     return out
+
+
+def _demo_key(is_demo: bool, include_demo: bool) -> dict[str, str]:
+    """{"示例": "是"/"否"} on every record of an export that includes the demo rows, else nothing."""
+    return {DEMO_COLUMN: "是" if is_demo else "否"} if include_demo else {}
 
 
 def _csv_cell(value: object, col_type: str) -> str:
@@ -136,6 +142,7 @@ def _sheets(kind: str, b: Built) -> list[SheetSpec]:
         return [SheetSpec(kind, [export_title(kind, b.year)], frame)]
     keep = [c.label for c in KINDS["工作要点"].columns if c.field not in ("plan_title", "issuer", "jurisdiction",
                                                                           "plan_year")]
+    keep += [DEMO_COLUMN] if DEMO_COLUMN in frame.columns else []
     used: set[str] = set()
     out = []
     for i, plan in enumerate(b.plans, start=1):
@@ -148,7 +155,7 @@ def _sheets(kind: str, b: Built) -> list[SheetSpec]:
     return out
 
 
-def _xlsx_bytes(kind: str, sheets: list[SheetSpec], year: int | None) -> bytes:
+def _xlsx_bytes(kind: str, sheets: list[SheetSpec], year: int | None, *, include_demo: bool = False) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                                    "strings_to_urls": False})
@@ -199,6 +206,8 @@ def _xlsx_bytes(kind: str, sheets: list[SheetSpec], year: int | None) -> bytes:
     pairs = [("kind", kind), ("version", EXPORT_VERSION), ("source", "export")]
     if year is not None and kind not in NO_YEAR:
         pairs.append(("year", str(year)))
+    if include_demo:
+        pairs.append(("include_demo", "1"))
     for r, (key, value) in enumerate(pairs):
         meta.write_string(r, 0, key)
         meta.write_string(r, 1, value)
@@ -245,5 +254,5 @@ def export_bytes(kind: str, *, session: Session, year: int | None = None, fmt: s
         frame = pd.DataFrame(b.rows, columns=b.columns, dtype=object)
         frame.attrs["types"] = dict(b.types)
         return _csv_bytes(frame)
-    return _xlsx_bytes(kind, _sheets(kind, b), b.year)
+    return _xlsx_bytes(kind, _sheets(kind, b), b.year, include_demo=include_demo)
 

@@ -12,7 +12,7 @@ from sqlalchemy import false, func, true
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.export.cells import COUNT, NO_YEAR, join_list, percent_text, whole, yes_no
+from seed.export.cells import COUNT, DEMO_COLUMN, NO_YEAR, join_list, percent_text, whole, yes_no
 from seed.importer.kinds import KINDS, Kind
 
 
@@ -23,6 +23,7 @@ class Built:
     year: int | None = None
     types: dict[str, str] = field(default_factory=dict)  # label -> Col.type (COUNT for indicator columns)
     plans: list[dict[str, Any]] = field(default_factory=list)  # 工作要点: one entry per plan, for the sheets
+    demo: list[bool] = field(default_factory=list)  # per row: whether it holds 示例 data (read with include_demo)
 
 
 def kind_spec(kind: str) -> Kind:
@@ -72,11 +73,12 @@ def builder(name: str):
 @builder("区县")
 def _districts(s: Session, year: int | None, demo: bool) -> Built:
     k = KINDS["区县"]
-    rows = []
+    rows, flags = [], []
     for d in s.exec(select(m.District).where(live(m.District, demo)).order_by(m.District.id)).all():
         wan = whole(d.population / 10000) if d.population is not None else None
         rows.append([d.name, d.code, wan, d.population_year, d.population_source])
-    return Built([c.label for c in k.columns], rows, None, _types(k))
+        flags.append(d.is_demo)
+    return Built([c.label for c in k.columns], rows, None, _types(k), demo=flags)
 
 
 @builder("监管所")
@@ -86,12 +88,10 @@ def _station_rows(s: Session, year: int | None, demo: bool) -> Built:
     towns: dict[int, list[str]] = defaultdict(list)
     for t in s.exec(select(m.Township).order_by(m.Township.id)).all():
         towns[t.station_id].append(t.name)
-    rows = []
-    for st in s.exec(select(m.Station).where(live(m.Station, demo))
-                     .order_by(m.Station.sort_order, m.Station.id)).all():
-        rows.append([st.name, join_list(towns.get(st.id, [])), st.lat, st.lon, st.coord_precision, st.coord_note,
-                     join_list(list(st.aliases or [])), districts.get(st.district_id)])
-    return Built([c.label for c in k.columns], rows, None, _types(k))
+    stations = s.exec(select(m.Station).where(live(m.Station, demo)).order_by(m.Station.sort_order, m.Station.id)).all()
+    rows = [[st.name, join_list(towns.get(st.id, [])), st.lat, st.lon, st.coord_precision, st.coord_note,
+             join_list(list(st.aliases or [])), districts.get(st.district_id)] for st in stations]
+    return Built([c.label for c in k.columns], rows, None, _types(k), demo=[st.is_demo for st in stations])
 
 
 def _wide(s: Session, model, value_field: str, year: int | None, demo: bool, *, by_month: bool) -> Built:
@@ -101,10 +101,13 @@ def _wide(s: Session, model, value_field: str, year: int | None, demo: bool, *, 
     rank = station_rank(stations)
     cells: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)  # (month, station) -> indicator -> value
     used: set[int] = set()
+    demo_rows: set[tuple[int, int]] = set()  # (month, station) rows with a 示例 cell
     if year is not None:
         for r in s.exec(select(model).where(model.year == year, live(model, demo))).all():
             cells[(r.month if by_month else 0, r.station_id)][r.indicator_id] = getattr(r, value_field)
             used.add(r.indicator_id)
+            if r.is_demo:
+                demo_rows.add((r.month if by_month else 0, r.station_id))
     inds = [i for i in indicators.values() if i.id in used] or list(indicators.values())
     fixed = [c.label for c in kind.columns]
     reported: dict[tuple[int, int], dt.date] = {}
@@ -112,15 +115,16 @@ def _wide(s: Session, model, value_field: str, year: int | None, demo: bool, *, 
         for sub in s.exec(select(m.MonthlySubmission).where(
                 m.MonthlySubmission.year == year, m.MonthlySubmission.kind == "任务进度")).all():
             reported[(sub.month, sub.station_id)] = sub.report_date
-    rows = []
+    rows, flags = [], []
     for (month, sid) in sorted(cells, key=lambda k: (k[0], rank.get(k[1], 1 << 30))):
         values = [whole(cells[(month, sid)].get(i.id)) for i in inds]
         lead: list[Any] = [stations[sid].name]
         if by_month:
             lead += [month, reported.get((month, sid))]
         rows.append(lead + values)
+        flags.append((month, sid) in demo_rows)
     types = {**_types(kind), **{i.name: COUNT for i in inds}}
-    return Built(fixed + [i.name for i in inds], rows, year, types)
+    return Built(fixed + [i.name for i in inds], rows, year, types, demo=flags)
 
 
 @builder("任务清单")
@@ -145,20 +149,21 @@ def _items(s: Session, year: int | None, demo: bool) -> Built:
                                                       indicators[t.indicator_id].sort_order, t.id))
     rows = [[t.year, stations[t.station_id].name, indicators[t.indicator_id].code, t.name, t.business_name,
              t.planned_month, t.status, t.completed_date, yes_no(t.video_online)] for t in items]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[t.is_demo for t in items])
 
 
 @builder("配档表")
 def _milestones(s: Session, year: int | None, demo: bool) -> Built:
     k = KINDS["配档表"]
     year = year if year is not None else _latest_year(s, m.ScheduleMilestone, demo)
-    rows = []
+    rows, flags = [], []
     if year is not None:
         for r in s.exec(select(m.ScheduleMilestone).where(m.ScheduleMilestone.year == year,
                                                           live(m.ScheduleMilestone, demo))
                         .order_by(m.ScheduleMilestone.row_order)).all():
             rows.append([r.time_text, r.focus, r.measures, r.note, r.status])
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+            flags.append(r.is_demo)
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=flags)
 
 
 @builder("工作要点")
@@ -168,7 +173,7 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
     if year is not None:
         stmt = stmt.where(m.PlanDocument.year == year)
     docs = s.exec(stmt.order_by(m.PlanDocument.id)).all()
-    rows, plans = [], []
+    rows, plans, flags = [], [], []
     for doc in docs:
         tasks = s.exec(select(m.PlanTask).where(m.PlanTask.plan_id == doc.id).order_by(m.PlanTask.number)).all()
         plans.append({"title": doc.title, "issuer": doc.issuer, "jurisdiction": doc.jurisdiction, "year": doc.year,
@@ -178,7 +183,8 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
             deadline = None if t.deadline_is_default or t.deadline is None else t.deadline.isoformat()
             rows.append([t.number, t.section, t.title, t.text, deadline, doc.title, doc.issuer, doc.jurisdiction,
                          doc.year])
-    return Built([c.label for c in k.columns], rows, year, _types(k), plans)
+            flags.append(doc.is_demo or t.is_demo)
+    return Built([c.label for c in k.columns], rows, year, _types(k), plans, flags)
 
 
 @builder("工作要点进展")
@@ -191,9 +197,10 @@ def _plan_status(s: Session, year: int | None, demo: bool) -> Built:
     if year is not None:
         stmt = stmt.where(m.PlanTaskStatus.year == year)
     stmt = stmt.order_by(m.PlanTaskStatus.year, m.PlanTaskStatus.month, m.PlanDocument.id, m.PlanTask.number)
+    found = s.exec(stmt).all()
     rows = [[doc.title, doc.year, task.number, st.year, st.month, st.status, st.delay_reason, st.notes]
-            for st, task, doc in s.exec(stmt).all()]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+            for st, task, doc in found]
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[st.is_demo for st, _, _ in found])
 
 
 def _kpi_number(value: float | None, unit: str) -> object:
@@ -206,12 +213,11 @@ def _kpis(s: Session, year: int | None, demo: bool) -> Built:
     stmt = select(m.Kpi).where(live(m.Kpi, demo))
     if year is not None:
         stmt = stmt.where(m.Kpi.year == year)
-    rows = []
-    for kpi in s.exec(stmt.order_by(m.Kpi.year, m.Kpi.id)).all():
-        rows.append([kpi.name, kpi.unit, _kpi_number(kpi.target, kpi.unit), "≤" if kpi.direction == "<=" else "≥",
-                     kpi.pacing, _kpi_number(kpi.baseline, kpi.unit), kpi.due_date, kpi.jurisdiction, kpi.year,
-                     yes_no(kpi.gauged), kpi.rule_text, kpi.source_doc, kpi.source_article])
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+    kpis = s.exec(stmt.order_by(m.Kpi.year, m.Kpi.id)).all()
+    rows = [[kpi.name, kpi.unit, _kpi_number(kpi.target, kpi.unit), "≤" if kpi.direction == "<=" else "≥",
+             kpi.pacing, _kpi_number(kpi.baseline, kpi.unit), kpi.due_date, kpi.jurisdiction, kpi.year,
+             yes_no(kpi.gauged), kpi.rule_text, kpi.source_doc, kpi.source_article] for kpi in kpis]
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[kpi.is_demo for kpi in kpis])
 
 
 @builder("指标月报")
@@ -222,9 +228,10 @@ def _kpi_readings(s: Session, year: int | None, demo: bool) -> Built:
     if year is not None:
         stmt = stmt.where(m.KpiReading.year == year)
     stmt = stmt.order_by(m.KpiReading.year, m.KpiReading.month, m.Kpi.id)
+    found = s.exec(stmt).all()
     rows = [[kpi.name, kpi.jurisdiction, r.year, r.month, _kpi_number(r.value, kpi.unit), whole(r.numerator),
-             whole(r.denominator)] for r, kpi in s.exec(stmt).all()]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+             whole(r.denominator)] for r, kpi in found]
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[r.is_demo for r, _ in found])
 
 
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -243,22 +250,24 @@ def _businesses(s: Session, year: int | None, demo: bool) -> Built:
     stations = stations_of(s)
     rank = station_rank(stations)
     towns = {t.id: t.name for t in s.exec(select(m.Township)).all()}
-    rows = []
+    rows, flags = [], []
     for b in sorted(s.exec(select(m.Business).where(live(m.Business, demo))).all(),
                     key=lambda b: (rank.get(b.station_id, 1 << 30), b.id)):
+        flags.append(b.is_demo)
         uscc, license_no = _code_columns(b.code)
         rows.append([uscc, license_no, b.name, b.sector, b.subtype, b.tier, b.risk_level, stations[b.station_id].name,
                      towns.get(b.township_id), b.address, b.lat, b.lon, b.status])
-    return Built([c.label for c in k.columns], rows, None, _types(k))
+    return Built([c.label for c in k.columns], rows, None, _types(k), demo=flags)
 
 
 @builder("包保干部")
 def _cadres(s: Session, year: int | None, demo: bool) -> Built:
     k = KINDS["包保干部"]
     stations = stations_of(s)
+    cadres = s.exec(select(m.Cadre).where(live(m.Cadre, demo)).order_by(m.Cadre.id)).all()
     rows = [[c.code, c.name, c.level, c.unit, c.title, stations[c.station_id].name if c.station_id else None]
-            for c in s.exec(select(m.Cadre).where(live(m.Cadre, demo)).order_by(m.Cadre.id)).all()]
-    return Built([c.label for c in k.columns], rows, None, _types(k))
+            for c in cadres]
+    return Built([c.label for c in k.columns], rows, None, _types(k), demo=[c.is_demo for c in cadres])
 
 
 def _people(s: Session) -> tuple[dict[int, m.Cadre], dict[int, m.Business], dict[int, m.Station]]:
@@ -280,9 +289,9 @@ def _assignments(s: Session, year: int | None, demo: bool) -> Built:
     if year is not None:  # in force at some time of the year
         stmt = stmt.where(m.Assignment.start_date <= dt.date(year, 12, 31))
         stmt = stmt.where((m.Assignment.end_date.is_(None)) | (m.Assignment.end_date >= dt.date(year, 1, 1)))
-    rows = [_who(cadres[a.cadre_id], businesses[a.business_id], stations) + [a.start_date, a.end_date]
-            for a in s.exec(stmt.order_by(m.Assignment.start_date, m.Assignment.id)).all()]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+    found = s.exec(stmt.order_by(m.Assignment.start_date, m.Assignment.id)).all()
+    rows = [_who(cadres[a.cadre_id], businesses[a.business_id], stations) + [a.start_date, a.end_date] for a in found]
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[a.is_demo for a in found])
 
 
 @builder("督导记录")
@@ -292,11 +301,12 @@ def _visits(s: Session, year: int | None, demo: bool) -> Built:
     stmt = select(m.Visit).where(live(m.Visit, demo))
     if year is not None:
         stmt = stmt.where(m.Visit.visit_date >= dt.date(year, 1, 1), m.Visit.visit_date <= dt.date(year, 12, 31))
-    rows = []
+    rows, flags = [], []
     for v in s.exec(stmt.order_by(m.Visit.visit_date, m.Visit.id)).all():
         who = _who(cadres[v.cadre_id], businesses[v.business_id], stations)
         rows.append([v.record_no, v.visit_date, *who, v.method, v.problems_found, v.note])
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+        flags.append(v.is_demo)
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=flags)
 
 
 @builder("问题")
@@ -308,9 +318,9 @@ def _problems(s: Session, year: int | None, demo: bool) -> Built:
         stmt = stmt.where(m.Visit.visit_date >= dt.date(year, 1, 1), m.Visit.visit_date <= dt.date(year, 12, 31))
     stmt = stmt.order_by(m.Visit.visit_date, m.Visit.id, m.Problem.seq)
     # The importer finds a visit by its 记录编号, or by its key when it has none.
-    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date]
-            for p, v in s.exec(stmt).all()]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+    found = s.exec(stmt).all()
+    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date] for p, v in found]
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[p.is_demo for p, _ in found])
 
 
 @builder("风险隐患")
@@ -324,7 +334,7 @@ def _hazard_reports(s: Session, year: int | None, demo: bool) -> Built:
     reports = sorted(s.exec(stmt).all(), key=lambda r: (r.year, r.month, rank.get(r.station_id, 1 << 30)))
     rows = [[stations[r.station_id].name, r.year, r.month, r.entities_checked, r.hazards_found, r.hazards_rectified,
              r.cases_opened, r.report_date] for r in reports]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[r.is_demo for r in reports])
 
 
 @builder("隐患清单")
@@ -342,11 +352,20 @@ def _hazards(s: Session, year: int | None, demo: bool) -> Built:
     # The importer links a business by its code, else by name within the station: the same link on re-import.
     rows = [[h.code, stations[h.station_id].name, h.year, h.month, h.business_name, codes.get(h.business_id),
              h.description, h.found_date, h.deadline, h.status, h.rectified_date] for h in hazards]
-    return Built([c.label for c in k.columns], rows, year, _types(k))
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[h.is_demo for h in hazards])
 
 
 def build(kind: str, *, session: Session, year: int | None = None, include_demo: bool = False) -> Built:
+    """One kind's export. With include_demo the 示例 rows are in too, and a last column 示例 (是/否) marks each row,
+    so the demo's figures can be recomputed from the files; the importer ignores that text column (with a notice)."""
     kind_spec(kind)
     if kind in NO_YEAR:
         year = None
-    return BUILDERS[kind](session, year, include_demo)
+    b = BUILDERS[kind](session, year, include_demo)
+    if len(b.demo) != len(b.rows):
+        raise RuntimeError(f"{kind}：导出行与示例标记数目不一致")  # a builder that forgot its flags
+    if include_demo:
+        b.columns = [*b.columns, DEMO_COLUMN]
+        b.rows = [[*row, yes_no(flag)] for row, flag in zip(b.rows, b.demo, strict=True)]
+        b.types[DEMO_COLUMN] = "text"
+    return b
