@@ -23,11 +23,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor, Twips
 
-from services import meeting, narrative, plans
+from reports import briefing_sections as sections
+from services import meeting
 from services.charts import build_ranking, build_trend
 from services.rules import fmt, pacing
-from services.rules.duban import duban_tasks
-from services.rules.style import STATUS_LABELS
 from services.rules.text import column_width
 
 if TYPE_CHECKING:
@@ -67,84 +66,7 @@ class Briefing:
         return f"{self.year}年{self.month}月食品安全工作情况汇报"
 
 
-# --- the figures: the same services the dashboard pages call ------------------------------------------
-
-
-def _status_label(s: str) -> str:
-    return STATUS_LABELS.get(s, "")
-
-
-def _lag(x) -> float:
-    return fmt.round_half_up(x) if not pd.isna(x) else math.nan
-
-
-def station_table(progress: pd.DataFrame) -> pd.DataFrame:
-    """任务清单 by station and indicator, as the 任务清单 page's table shows it."""
-    return pd.DataFrame({
-        "监管所": progress["station"], "指标": progress["indicator"], "单位": progress["unit"],
-        "目标": progress["target"], "累计完成": progress["actual"], "完成率": progress["rate"].map(fmt.pct),
-        "时序进度": progress["expected_rate"].map(fmt.pct), "进度差（百分点）": progress["lag_pp"].map(_lag),
-        "状态": progress["status"].map(_status_label),
-    })
-
-
-def unit_table(units: pd.DataFrame) -> pd.DataFrame:
-    """工作要点 by lead unit (成员单位), as the 工作要点 page counts them."""
-    return pd.DataFrame({
-        "牵头单位": units["unit"], "类别": units["kind"], "要点数": units["n_tasks"],
-        "已完成": units["n_done"], "进行中": units["n_in_progress"], "未开始": units["n_not_started"],
-        "已延期": units["n_delayed"], "逾期未完成": units["n_overdue"], "完成率": units["done_rate"].map(fmt.pct),
-    })
-
-
-def kpi_table(gauges: pd.DataFrame) -> pd.DataFrame:
-    def value(x, unit):
-        return fmt.pct(x) if unit == "%" else fmt.num(x)
-
-    return pd.DataFrame({
-        "指标": gauges["name"], "目标": [value(x, u) for x, u in zip(gauges["target"], gauges["unit"], strict=True)],
-        "实际": [value(x, u) for x, u in zip(gauges["actual"], gauges["unit"], strict=True)],
-        "时序进度": [value(x, u) for x, u in zip(gauges["expected"], gauges["unit"], strict=True)],
-        "进度差（百分点）": gauges["lag_pp"].map(_lag), "状态": gauges["status"].map(_status_label),
-    })
-
-
-def baobao_table(by_station: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "监管所": by_station["station"], "在营主体": by_station["n_business"],
-        "包保覆盖率": by_station["coverage"].map(fmt.pct), "督导完成率（本季度）": by_station["completion_rate"].map(fmt.pct),
-        "今年发现问题": by_station["n_prob_ytd"], "已整改": by_station["n_prob_ytd_closed"],
-        "逾期未整改": by_station["n_prob_overdue"],
-    })
-
-
-def duban_table(progress: pd.DataFrame, overdue: pd.DataFrame, *, year: int) -> pd.DataFrame:
-    """督办通报: station tasks behind schedule (most behind first; owner the station, due at the year's end) and
-    overdue 工作要点 (owner their lead units, due their deadline)."""
-    behind = duban_tasks(progress)
-    rows = [("任务清单", f"{r.indicator}：完成{fmt.num(r.actual)}/{fmt.num(r.target)}{r.unit}，完成率{fmt.pct(r.rate)}",
-             r.station, fmt.date_label(dt.date(year, 12, 31)), fmt.lag_words(r.lag_pp))
-            for r in behind.itertuples()]
-    rows += [("工作要点", f"{r.plan}第{r.number}项：{r.title}", r.lead_units or r.issuer, fmt.date_label(r.deadline),
-              f"{r.status}，逾期{int(r.overdue_days)}天" if not pd.isna(r.overdue_days) else r.status)
-             for r in overdue.itertuples()]
-    return pd.DataFrame(rows, columns=["类别", "事项", "责任单位", "完成时限", "进展"])
-
-
-def overdue_line(plan_totals: pd.DataFrame, overdue: pd.DataFrame, *, ref: dt.date) -> str | None:
-    """ "截至10月31日，工作要点共6项，已完成1项；逾期未完成2项，按牵头单位：区商务局1项、区民政局1项"."""
-    if plan_totals.empty or not int(plan_totals.iloc[0]["n_tasks"]):
-        return None
-    t = plan_totals.iloc[0]
-    head = f"截至{fmt.date_label(ref)}，工作要点共{int(t['n_tasks'])}项，已完成{int(t['n_done'])}项"
-    if overdue.empty:
-        return head + "，无逾期未完成事项"
-    counts: dict[str, int] = {}
-    for r in overdue.itertuples():
-        for unit in (r.lead_units or r.issuer).split(plans.JOIN):
-            counts[unit] = counts.get(unit, 0) + 1
-    by_unit = "、".join(f"{u}{n}项" for u, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{head}；逾期未完成{len(overdue)}项，按牵头单位：{by_unit}"
+# --- the figures: the same services the dashboard pages call (sections and tables: reports/briefing_sections.py)
 
 
 def _png(chart) -> bytes:
@@ -174,35 +96,39 @@ def _register_fonts() -> None:
 def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool = True,
            session: Session | None = None) -> Briefing:
     """The pack's sentences, tables and charts for a period, from the same services the pages call (which open
-    their own unit of work; a test or the command line may hand in its `session`)."""
+    their own unit of work; a test or the command line may hand in its `session`). Sections in the order of
+    sections.HEADINGS, then the appendix of reference plans when there are any."""
     f = meeting.pack_figures(session=session, year=year, month=month, as_of=as_of, charts=charts)
-    as_of = f.as_of
-    b = Briefing(year=year, month=month, as_of=as_of, is_demo=f.is_demo)
-    progress, totals, gauges, lags, trend = f.progress, f.totals, f.gauges, f.lags, f.trend
-    district, by_station, plan_totals, overdue, units = f.district, f.by_station, f.plan_totals, f.overdue, f.units
-    ref = pacing.ref_date(year, month, as_of)
+    b = Briefing(year=year, month=month, as_of=f.as_of, is_demo=f.is_demo)
+    duban = sections.duban_table(f, year=year, month=month)
+    bodies = [
+        sections.task_section(f, year=year, month=month),
+        sections.baobao_section(f),
+        sections.hazard_section(f, year=year, month=month),
+        sections.report_section(f, month=month),
+        sections.plan_section(f, year=year, month=month),
+        [*sections.duban_section(duban), f"（补充）{PLACEHOLDER}"],
+    ]
+    b.sections.extend(zip(sections.HEADINGS, bodies, strict=True))
+    if not f.reference_plans.empty:
+        b.sections.append((sections.appendix_heading(f.district_name), sections.appendix_lines(f)))
 
-    overall = narrative.task_lines(totals, year=year, month=month, as_of=as_of) or [f"{year}年尚无任务清单"]
-    b.sections.append(("一、总体进展", overall))
-    b.sections.append(("二、重点指标", [(narrative.kpi_line(gauges) if not gauges.empty else None) or "本期无纳入考核的指标"]))
-    b.sections.append(("三、监管所进度", [(narrative.station_line(lags, n=len(lags)) if not lags.empty else None)
-                                     or "尚无监管所进度数据"]))
-    b.sections.append(("四、包保督导", [narrative.baobao_line(district) or "尚无包保主体数据"]))
-    b.sections.append(("五、工作要点", [overdue_line(plan_totals, overdue, ref=ref) or f"{year}年尚无工作要点"]))
-    b.sections.append(("六、下一步工作", [f"（一）{PLACEHOLDER}", f"（二）{PLACEHOLDER}", f"（三）{PLACEHOLDER}"]))
+    b.tables["各监管所任务进度"] = sections.station_table(f.progress)
+    b.tables["重点指标"] = sections.kpi_table(f.gauges)
+    b.tables["包保督导"] = sections.baobao_table(f.by_station)
+    b.tables["风险隐患排查整治"] = sections.hazard_table(f)
+    b.tables["月报上报"] = sections.report_table(f)
+    b.tables[f"{f.district_name}工作要点"] = sections.own_plan_table(f)
+    b.tables["配档表"] = sections.schedule_table(f)
+    b.tables["督办建议"] = duban
 
-    b.tables["各监管所任务进度"] = station_table(progress)
-    b.tables["重点指标"] = kpi_table(gauges)
-    b.tables["包保督导"] = baobao_table(by_station)
-    b.tables["成员单位工作要点"] = unit_table(units)
-    b.tables["督办通报"] = duban_table(progress, overdue, year=year)
-
+    lags, totals = f.lags, f.totals
     if charts and not lags.empty and not totals.empty:
         b.charts.append(("图1 各监管所平均进度差（百分点）",
                          _png(build_ranking(lags, expected_rate=float(totals["expected_rate"].iloc[0])))))
         first = totals["indicator"].iloc[0]
         b.charts.append((f"图2 {first}累计完成率与时序进度（%）",
-                         _png(build_trend(trend[trend["indicator"] == first]))))
+                         _png(build_trend(f.trend[f.trend["indicator"] == first]))))
     return b
 
 

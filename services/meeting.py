@@ -1,19 +1,87 @@
 """The figures of the 食安委 meeting pack (reports.briefing) for a period: the same services the dashboard pages call,
-read in one unit of work, with the day the data stand at and whether they are the demo figures."""
+read in one unit of work, with the day the data stand at and whether they are the demo figures.
+
+Each section of the briefing reads one field of PackFigures:
+  任务清单进度      totals, progress, red_stations (stations whose worst indicator is red, that indicator named)
+  包保督导          district, by_station
+  风险隐患排查整治  hazards (district: found / rectified / overdue, 隐患整改率 running and cohort), hazard_stations
+  月报上报          reports (per station: 任务进度 and 风险隐患排查整治表 status of the month), report_rate
+  工作要点与配档表  own_plan (章丘's own plan tasks, shown status), schedule (配档表, shown status)
+  督办建议          built by reports.briefing from the fields above
+  附录 参考资料     reference_plans (other districts' plans: listed, never counted)
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlmodel import Session
 
 from db import engine as dbe
-from services import metrics, plans
+from services import catalog, metrics, plans, submissions
+from services.rules import pacing
+from services.rules.viewer import SYSTEM
 from services.unit import unit_of_work
 
 DEMO_NOTE = dbe.DEMO_NOTE  # said under the title of every document drawn from the demo database
+
+# The status shown for a 工作要点 or a 配档表 row (DOMAIN.md §2): 已完成; else 逾期未完成 once its deadline or
+# window has passed (已延期 included); else the recorded status (未开始 / 进行中).
+DONE, OVERDUE, IN_PROGRESS, NOT_STARTED = "已完成", "逾期未完成", "进行中", "未开始"
+SHOWN_STATUSES = (DONE, OVERDUE, IN_PROGRESS, NOT_STARTED)
+# 月报按时上报率 counts the 风险隐患排查整治表 from the month its rule starts (金山 2024 三(一) "5月起", the demo
+# applies it as 2022-05). TODO(lead): re-point at the setting the rates helper adds.
+MONTHLY_REPORT_KIND = "风险隐患"
+PROGRESS_REPORT_KIND = "任务进度"
+MONTHLY_REPORT_FROM = 5
+RED_STATION_COLUMNS = ["station_id", "station", "worst_status", "worst_indicator", "worst_lag_pp", "worst_rate",
+                       "expected_rate", "n_red", "red_indicators", "mean_lag_pp"]
+REPORT_COLUMNS = ["station", "kind", "status", "deadline", "report_date", "days_late"]
+
+
+@dataclass(frozen=True)
+class HazardSummary:
+    """隐患整改率 by DOMAIN.md §5, district-wide, for month M (ref = M's end or as_of): running = found 1 Jan…ref
+    and rectified by ref ÷ found 1 Jan…ref; cohort = the same for hazards found in M. Open hazards as of ref:
+    n_pending (not yet due), n_overdue (past their deadline)."""
+
+    found_ytd: int
+    rectified_ytd: int
+    found_month: int
+    rectified_month: int
+    n_pending: int
+    n_overdue: int
+    n_stations: int
+    n_reported: int
+    basis: str | None  # 隐患清单 / 排查整治表, when the metric says
+
+    @staticmethod
+    def _rate(num: int, den: int) -> float:
+        return num / den if den else math.nan
+
+    @property
+    def running_rate(self) -> float:
+        return self._rate(self.rectified_ytd, self.found_ytd)
+
+    @property
+    def cohort_rate(self) -> float:
+        return self._rate(self.rectified_month, self.found_month)
+
+
+@dataclass(frozen=True)
+class ReportRate:
+    """月报按时上报率 year to date: reports in by their deadline ÷ reports due, from month `start`."""
+
+    start: int
+    n_ontime: int
+    n_due: int
+
+    @property
+    def rate(self) -> float:
+        return self.n_ontime / self.n_due if self.n_due else math.nan
 
 
 @dataclass(frozen=True)
@@ -21,17 +89,146 @@ class PackFigures:
     """The frames a meeting pack is written from; trend is None when no charts were asked for."""
 
     as_of: dt.date
+    district_name: str
     progress: pd.DataFrame
     totals: pd.DataFrame
     gauges: pd.DataFrame
     lags: pd.DataFrame
+    red_stations: pd.DataFrame
+    task_due: dt.date
     district: pd.DataFrame
     by_station: pd.DataFrame
-    plan_totals: pd.DataFrame
-    overdue: pd.DataFrame
-    units: pd.DataFrame
+    hazards: HazardSummary
+    hazard_stations: pd.DataFrame
+    reports: pd.DataFrame
+    report_rate: ReportRate
+    own_plan: pd.DataFrame
+    schedule: pd.DataFrame
+    reference_plans: pd.DataFrame
     trend: pd.DataFrame | None
     is_demo: bool
+
+
+# --- 任务清单进度 ------------------------------------------------------------------------------------
+
+
+def station_worst(progress: pd.DataFrame) -> pd.DataFrame:
+    """Per station with a red indicator: its worst indicator (most severe status, then furthest behind) with rate,
+    expected rate and lag, how many indicators are red and their names — most behind first.
+    TODO(lead): metrics.station_lag gives worst_status / worst_indicator / worst_lag_pp after the pacing merge."""
+    if progress.empty:
+        return pd.DataFrame(columns=RED_STATION_COLUMNS)
+    severity = {s: i for i, s in enumerate(pacing.STATUS_SEVERITY)}
+    ranked = progress.assign(_sev=progress["status"].map(severity)).sort_values(
+        ["station_id", "_sev", "lag_pp", "indicator_order"], na_position="last", kind="stable")
+    worst = ranked.drop_duplicates("station_id")
+    worst = worst[worst["status"] == "red"]
+    red = progress[progress["status"] == "red"].sort_values(["station_id", "lag_pp"])
+    names = red.groupby("station_id")["indicator"].agg("、".join)
+    mean = progress.groupby("station_id")["lag_pp"].mean()
+    out = pd.DataFrame({
+        "station_id": worst["station_id"], "station": worst["station"], "worst_status": worst["status"],
+        "worst_indicator": worst["indicator"], "worst_lag_pp": worst["lag_pp"].astype("float64"),
+        "worst_rate": worst["rate"], "expected_rate": worst["expected_rate"],
+        "n_red": worst["station_id"].map(red.groupby("station_id").size()).astype("int64"),
+        "red_indicators": worst["station_id"].map(names), "mean_lag_pp": worst["station_id"].map(mean),
+        "_order": worst["sort_order"],
+    })
+    return out.sort_values(["worst_lag_pp", "_order"], kind="stable")[RED_STATION_COLUMNS].reset_index(drop=True)
+
+
+# --- 风险隐患排查整治 --------------------------------------------------------------------------------
+
+
+def hazard_summary(totals: pd.DataFrame, previous: pd.DataFrame | None) -> HazardSummary:
+    """The district's hazard figures from metrics.hazard_totals for M (and M−1, for the month's own reports while
+    the metric has no cohort columns). With found_ytd / found_month (the metric by DOMAIN.md §5) those are read;
+    else the interim: the reports summed year to date, the month's = through M less through M−1.
+    TODO(lead): drop the interim branch once metrics.hazard_totals carries found_ytd … rectified_month."""
+    t = totals.iloc[0]
+    common = {"n_pending": int(t["n_pending"]), "n_overdue": int(t["n_overdue"]), "n_stations": int(t["n_stations"]),
+              "n_reported": int(t["n_reported"])}
+    if "found_ytd" in totals.columns:
+        return HazardSummary(found_ytd=int(t["found_ytd"]), rectified_ytd=int(t["rectified_ytd"]),
+                             found_month=int(t["found_month"]), rectified_month=int(t["rectified_month"]),
+                             basis=t.get("basis"), **common)
+    p = previous.iloc[0] if previous is not None and not previous.empty else None
+    before_found = int(p["hazards_found"]) if p is not None else 0
+    before_rect = int(p["hazards_rectified"]) if p is not None else 0
+    return HazardSummary(found_ytd=int(t["hazards_found"]), rectified_ytd=int(t["hazards_rectified"]),
+                         found_month=int(t["hazards_found"]) - before_found,
+                         rectified_month=int(t["hazards_rectified"]) - before_rect, basis="排查整治表", **common)
+
+
+# --- 月报上报 -----------------------------------------------------------------------------------------
+
+
+def _reports(session: Session, *, year: int, month: int, as_of: dt.date) -> tuple[pd.DataFrame, ReportRate]:
+    """The month's row per station and kind (任务进度, 风险隐患), and 月报按时上报率 of the 风险隐患排查整治表
+    from MONTHLY_REPORT_FROM through the month (due months only)."""
+    frames = []
+    rate = ReportRate(MONTHLY_REPORT_FROM, 0, 0)
+    for kind in (PROGRESS_REPORT_KIND, MONTHLY_REPORT_KIND):
+        grid = submissions.submission_grid(session=session, viewer=SYSTEM, year=year, month=month, as_of=as_of,
+                                           kind=kind)
+        now = grid[grid["month"] == month]
+        frames.append(now.assign(kind=kind)[REPORT_COLUMNS])
+        if kind == MONTHLY_REPORT_KIND:
+            counted = grid[(grid["month"] >= MONTHLY_REPORT_FROM) & grid["due"]]
+            rate = ReportRate(MONTHLY_REPORT_FROM, int((counted["status"] == submissions.ON_TIME).sum()),
+                              len(counted))
+    return pd.concat(frames, ignore_index=True), rate
+
+
+# --- 工作要点 and 配档表 ---------------------------------------------------------------------------------
+
+
+def shown_plan_status(status: str | None, overdue: bool) -> str:
+    """已完成; else 逾期未完成 when the deadline has passed (已延期 included); else the recorded status."""
+    if status == DONE:
+        return DONE
+    if overdue:
+        return OVERDUE
+    return status if status in (IN_PROGRESS, NOT_STARTED) else (IN_PROGRESS if status else NOT_STARTED)
+
+
+def is_own(jurisdiction: str | None, district: str) -> bool:
+    """Whether a plan is the district's own (its jurisdiction names the district), not another district's."""
+    return bool(jurisdiction) and district in str(jurisdiction)
+
+
+def split_plans(tasks: pd.DataFrame, district: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the district's own plan tasks with `shown` status, other districts' plans summarised for the appendix:
+    plan, issuer, jurisdiction, n_tasks). TODO(lead): services.plans separates 章丘's plan from reference plans."""
+    own_mask = tasks["jurisdiction"].map(lambda j: is_own(j, district)) if len(tasks) else pd.Series(dtype=bool)
+    own = tasks[own_mask].copy() if len(tasks) else tasks.copy()
+    own["shown"] = [shown_plan_status(s, bool(o)) for s, o in zip(own["status"], own["overdue"], strict=True)]
+    others = tasks[~own_mask] if len(tasks) else tasks
+    ref = (others.groupby(["plan_id", "plan", "issuer", "jurisdiction"], sort=False, dropna=False)
+           .size().rename("n_tasks").reset_index()) if len(others) else pd.DataFrame(
+        columns=["plan_id", "plan", "issuer", "jurisdiction", "n_tasks"])
+    return own.reset_index(drop=True), ref
+
+
+def shown_schedule(df: pd.DataFrame, *, ref: dt.date) -> pd.DataFrame:
+    """配档表 rows with `shown`: 已完成 when recorded so; 逾期未完成 once the window ended before ref; else 进行中 /
+    未开始 by the window."""
+    out = df.copy()
+    shown = []
+    for rec, start, end in zip(out["recorded_status"], out["start_date"], out["end_date"], strict=True):
+        if rec == DONE:
+            shown.append(DONE)
+        elif end is not None and end < ref:
+            shown.append(OVERDUE)
+        elif start is not None and start > ref:
+            shown.append(NOT_STARTED)
+        else:
+            shown.append(IN_PROGRESS)
+    out["shown"] = pd.Series(shown, index=out.index, dtype="object")
+    return out
+
+
+# --- the pack ------------------------------------------------------------------------------------------
 
 
 @unit_of_work
@@ -41,17 +238,30 @@ def pack_figures(
     """Every figure of the pack for a period, as of `as_of` (default: the database's clock, db.engine.as_of)."""
     as_of = as_of or dbe.as_of(session.get_bind())
     kw = {"session": session, "year": year, "month": month, "as_of": as_of}
+    ref = pacing.ref_date(year, month, as_of)
+    district = catalog.district_name(session=session)
+    progress = metrics.task_progress(**kw)
+    previous = metrics.hazard_totals(session=session, year=year, month=month - 1, as_of=as_of) if month > 1 else None
+    reports, report_rate = _reports(session, year=year, month=month, as_of=as_of)
+    own, reference = split_plans(plans.plan_tasks(**kw), district)
     return PackFigures(
         as_of=as_of,
-        progress=metrics.task_progress(**kw),
+        district_name=district,
+        progress=progress,
         totals=metrics.task_totals(**kw),
         gauges=metrics.kpi_gauges(**kw),
         lags=metrics.station_lag(**kw),
+        red_stations=station_worst(progress),
+        task_due=dt.date(year, 12, 31),  # TODO(lead): metrics.task_window(year=…).due (2022-11-30, 004 三(二))
         district=metrics.baobao(by="district", **kw),
         by_station=metrics.baobao(by="station", **kw),
-        plan_totals=plans.totals(**kw),
-        overdue=plans.overdue(**kw),
-        units=plans.unit_summary(**kw),
+        hazards=hazard_summary(metrics.hazard_totals(**kw), previous),
+        hazard_stations=metrics.hazards(**kw),
+        reports=reports,
+        report_rate=report_rate,
+        own_plan=own,
+        schedule=shown_schedule(metrics.schedule(session=session, year=year, as_of=as_of), ref=ref),
+        reference_plans=reference,
         trend=metrics.task_trend(session=session, year=year, as_of=as_of) if charts else None,
         is_demo=dbe.is_demo_database(session),
     )
