@@ -29,7 +29,7 @@ def build_small(url: str) -> None:
     engine = get_engine(url)
     with Session(engine) as s:
         formula, health = MemberUnit(name=FORMULA_UNIT), MemberUnit(name="区卫健委")
-        plan = PlanDocument(title="2022年工作要点", issuer="本区市场监管局", jurisdiction="本区", year=2022)
+        plan = PlanDocument(title="2022年工作要点", issuer="章丘区市场监督管理局", jurisdiction="章丘区", year=2022)
         s.add_all([formula, health, plan])
         s.flush()
         t1 = PlanTask(plan_id=plan.id, number=1, title="落实进货查验制度", text="正文", deadline=D(2022, 9, 30))

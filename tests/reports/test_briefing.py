@@ -58,13 +58,24 @@ def table_rows(d, header_first: str) -> list[list[str]]:
 def test_narrative_sentences_are_the_dashboards(document):
     text = paragraphs(document)
     assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in text
-    assert "1项指标滞后：核查处置按时完成率90.0%，低于时序进度5.0个百分点。" in text
-    assert "进度滞后的监管所（平均进度差，百分点）：双山所（-14.1）、明水所（-3.3）。" in text
+    assert "进度明显滞后（红色）的监管所1个：双山所（示范创建，低于时序进度14.1个百分点）。" in text
+    assert "重点指标：1项指标滞后：核查处置按时完成率90.0%，低于时序进度5.0个百分点。" in text
     assert ("包保覆盖率100.0%，本季度督导完成率33.3%（季度时间进度33.7%），高风险主体现场督导率100.0%，"
             "今年发现问题整改率0.0%，逾期未整改问题1个。") in text
-    assert f"截至2022年10月31日，工作要点共2项，已完成1项；逾期未完成1项，按牵头单位：{FORMULA_UNIT}1项。" in text
-    i = text.index("六、下一步工作")
-    assert text[i + 1:i + 4] == ["（一）（请食安办填写）", "（二）（请食安办填写）", "（三）（请食安办填写）"]
+    # no 风险隐患 data and no report filed: said so, and both stations named as 未报 for each kind
+    assert "2022年尚无风险隐患排查整治数据。" in text
+    assert "10月风险隐患排查整治表（月报）（截止2022年10月24日）：按时0个，逾期0个，月报未报2个（明水所、双山所）。" in text
+    assert "10月任务进度（截止2022年10月24日）：按时0个，逾期0个，进度未报2个（明水所、双山所）。" in text
+    # the district's own plan (jurisdiction 章丘区): 2 tasks, 1 done, 1 overdue, named with its lead unit
+    assert "章丘区2022年工作要点共2项：已完成1项、逾期未完成1项、进行中0项、未开始0项。" in text
+    assert f"逾期未完成的工作要点：第1项落实进货查验制度（{FORMULA_UNIT}，期限2022年9月30日，进行中）。" in text
+    assert not any("无逾期未完成事项" in line for line in text)
+    i = text.index("六、督办建议")
+    assert text[i + 1] == ("（1）双山所：示范创建：完成18/26家，完成率69.2%，追赶时序进度，2022年12月31日前完成"
+                           "（低于时序进度14.1个百分点）。")
+    assert f"（6）{FORMULA_UNIT}：第1项：落实进货查验制度，2022年11月7日前完成（逾期未完成，逾期31天）。" in text
+    assert "（补充）（请食安办填写）" in text
+    assert not any(line.startswith("附录") for line in text)  # no plan of another district: no appendix
 
 
 def test_word_tables(document):
@@ -72,14 +83,18 @@ def test_word_tables(document):
         ["明水所", "示范创建", "家", "100", "80", "80.0%", "83.3%", "-3.3", "略有滞后"],
         ["双山所", "示范创建", "家", "26", "18", "69.2%", "83.3%", "-14.1", "明显滞后"],
     ]
-    assert table_rows(document, "牵头单位") == [
-        [FORMULA_UNIT, "成员单位", "1", "0", "1", "0", "0", "1", "0.0%"],
-        ["区卫健委", "成员单位", "1", "1", "0", "0", "0", "0", "100.0%"],
+    assert table_rows(document, "序号") == [
+        ["1", "落实进货查验制度", FORMULA_UNIT, "2022年9月30日", "进行中", "逾期未完成", ""],
+        ["2", "开展校园食品安全检查", "区卫健委", "2022年6月30日", "已完成", "已完成", ""],
     ]
     assert table_rows(document, "类别") == [
-        ["任务清单", "示范创建：完成18/26家，完成率69.2%", "双山所", "2022年12月31日", "低于时序进度14.1个百分点"],
-        ["任务清单", "示范创建：完成80/100家，完成率80.0%", "明水所", "2022年12月31日", "低于时序进度3.3个百分点"],
-        ["工作要点", "2022年工作要点第1项：落实进货查验制度", FORMULA_UNIT, "2022年9月30日", "进行中，逾期31天"],
+        ["任务清单", "示范创建：完成18/26家，完成率69.2%，追赶时序进度", "双山所", "2022年12月31日", "低于时序进度14.1个百分点"],
+        ["月报上报", "补报10月任务进度", "明水所", "2022年11月7日", "进度未报，已超截止日7天"],
+        ["月报上报", "补报10月任务进度", "双山所", "2022年11月7日", "进度未报，已超截止日7天"],
+        ["月报上报", "补报10月风险隐患排查整治表（月报）", "明水所", "2022年11月7日", "月报未报，已超截止日7天"],
+        ["月报上报", "补报10月风险隐患排查整治表（月报）", "双山所", "2022年11月7日", "月报未报，已超截止日7天"],
+        ["工作要点", "第1项：落实进货查验制度", FORMULA_UNIT, "2022年11月7日", "逾期未完成，逾期31天"],
+        ["包保督导", "1个逾期未整改问题整改销号", "各监管所、包保干部", "2022年11月7日", "逾期未整改"],
     ]
 
 
@@ -113,7 +128,8 @@ def test_word_fonts_page_size_and_page_numbers(document):
 
 
 def test_workbook_sheets_rows_and_print_setup(workbook):
-    assert workbook.sheetnames == ["本期概况", "各监管所任务进度", "重点指标", "包保督导", "成员单位工作要点", "督办通报"]
+    assert workbook.sheetnames == ["本期概况", "各监管所任务进度", "重点指标", "包保督导", "风险隐患排查整治", "月报上报",
+                                   "章丘区工作要点", "配档表", "督办建议"]
     ws = workbook["各监管所任务进度"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     assert rows == [
@@ -129,9 +145,9 @@ def test_workbook_sheets_rows_and_print_setup(workbook):
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1)
         assert sheet.page_setup.fitToHeight == 0
         assert sheet.print_title_rows == "$1:$1"
-    # CJK counted as two: the 督办通报 事项 column is wider than its longest text's character count.
-    duban = workbook["督办通报"]
-    assert duban.column_dimensions["B"].width >= 2 * len("2022年工作要点第1项：落实进货查验制度") - 10
+    # CJK counted as two: the 督办建议 事项 column is wider than its longest text's character count.
+    duban = workbook["督办建议"]
+    assert duban.column_dimensions["B"].width >= 2 * len("示范创建：完成18/26家，完成率69.2%，追赶时序进度") - 10
     summary = [r[0] for r in workbook["本期概况"].iter_rows(values_only=True)]
     assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点" in summary
 
@@ -141,7 +157,7 @@ def test_a_name_starting_with_equals_stays_text(pack):
     sheets = "".join(raw.read(n).decode() for n in raw.namelist() if n.startswith("xl/worksheets/sheet"))
     assert "<f>" not in sheets  # no formula anywhere
     wb = openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(pack)))
-    for name, col in (("成员单位工作要点", "A2"), ("督办通报", "C4")):
+    for name, col in (("章丘区工作要点", "C2"), ("督办建议", "C7")):
         cell = wb[name][col]
         assert cell.value == FORMULA_UNIT and cell.data_type == "s", (name, cell.data_type)
 
