@@ -193,7 +193,14 @@ def test_demo_rows_stay_out_unless_asked(seeded, tmp_path):
         s.commit()
         assert export_json("任务清单", session=s, year=2023) == []
         assert export_json("任务清单", session=s, year=2023, include_demo=True) == [
-            {"年度": 2023, "监管所": station.name, "指标": "示范创建", "目标": 4}]
+            {"年度": 2023, "监管所": station.name, "指标": "示范创建", "目标": 4, "示例": "是"}]
+        frame = export_frame("任务清单", session=s, year=2023)
+        assert "示例" not in frame.columns and frame.empty
+        frame = export_frame("任务清单", session=s, year=2023, include_demo=True)
+        assert list(frame.columns) == ["监管所", "食品小作坊示范创建", "示例"]
+        assert frame.values.tolist() == [[station.name, 4, "是"]]
+        # the real stations export too, marked 否
+        assert set(export_frame("监管所", session=s, include_demo=True)["示例"]) == {"否"}
     eng.dispose()
 
 
@@ -377,3 +384,63 @@ def test_dates_are_written_as_dates_in_xlsx(db_with_every_kind):
     assert ws["A1"].value == "2022年度督导记录（导出）"
     assert ws["B3"].value == dt.datetime(2022, 3, 15) and ws["B3"].number_format == "yyyy-mm-dd"
     assert ws["A3"].number_format == "@"
+
+
+# --- the demo, exported with --include-demo ---------------------------------------------------
+
+# Rows of 2022 in the demo database (seed 20221031) and how many of them are 示例.
+DEMO_ROWS = {"任务进度": (176, 176), "任务明细": (168, 168), "风险隐患": (177, 177), "隐患清单": (409, 409),
+             "指标月报": (120, 120), "任务清单": (18, 0), "配档表": (7, 0)}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    from db.engine import dispose_engines, get_engine
+    from db.migrate import upgrade
+    from seed.demo import build_demo
+
+    url = dbs.new_url(tmp_path_factory.mktemp("export-demo"), "demo.db")
+    upgrade(url)
+    build_demo(get_engine(url))
+    yield url
+    dispose_engines()
+
+
+def test_every_kind_exports_the_demo_rows_marked(demo_db):
+    from db.engine import get_engine
+
+    with Session(get_engine(demo_db)) as s:
+        for kind in KINDS:
+            without = export_frame(kind, session=s, year=2022)
+            with_demo = export_frame(kind, session=s, year=2022, include_demo=True)
+            assert "示例" not in without.columns, kind
+            assert list(with_demo.columns) == [*without.columns, "示例"], kind
+            assert set(with_demo["示例"]) <= {"是", "否"}, kind
+            # without the flag exactly the real rows: with it, the real rows plus the 示例 ones
+            assert (with_demo["示例"] == "否").sum() == len(without), kind
+            if kind in DEMO_ROWS:
+                assert (len(with_demo), int((with_demo["示例"] == "是").sum())) == DEMO_ROWS[kind], kind
+        visits = export_frame("督导记录", session=s, year=2022, include_demo=True)
+        problems = export_frame("问题", session=s, year=2022, include_demo=True)
+        assert len(visits) > 0 and set(visits["示例"]) == {"是"}
+        assert len(problems) > 0 and set(problems["示例"]) == {"是"}
+
+
+def test_command_line_include_demo(demo_db, tmp_path, monkeypatch, capsys):
+    from cli.seed import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "风险隐患", "--year", "2022", "--format", "csv", "--include-demo", "--db", demo_db]) == 0
+    out = tmp_path / "2022年度风险隐患（导出，含示例数据）.csv"
+    rows = csv_rows(out.read_bytes())
+    assert rows[0] == ["监管所", "年度", "月份", "检查主体数", "发现隐患数", "整改隐患数", "立案数", "上报日期", "示例"]
+    assert len(rows) == 178 and {r[-1] for r in rows[1:]} == {"是"}
+    # 枣园所 filed no October report: its row is missing, as on 上报监测
+    assert not [r for r in rows[1:] if r[0] == "枣园所" and r[2] == "10"]
+    capsys.readouterr()
+    assert main(["export", "风险隐患", "--year", "2022", "--format", "json", "--db", demo_db]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["export", "隐患清单", "--year", "2022", "--format", "xlsx", "--include-demo", "--db", demo_db]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "2022年度隐患清单（导出，含示例数据）.xlsx")
+    assert dict(wb["_meta"].values)["include_demo"] == "1"
+    assert wb["隐患清单"].cell(2, 12).value == "示例"
