@@ -16,7 +16,8 @@ Layout and year, per format:
   records (dates ISO, blanks None).
 
 A kind that belongs to one year (任务清单, 任务进度, 配档表) exports the latest year present when no year is given.
-Demo rows (is_demo) are left out unless ``include_demo=True``: an export is a document that leaves the system.
+Demo rows (is_demo) are left out unless ``include_demo=True`` (CLI ``--include-demo``): an export is a document that
+leaves the system. With it, every row carries a last column 示例 (是/否) and the xlsx _meta says include_demo = 1.
 Readings of computed KPIs (Kpi.computed_from) are left out of 指标月报: the importer refuses to import them.
 """
 

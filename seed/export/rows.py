@@ -357,7 +357,8 @@ def _hazards(s: Session, year: int | None, demo: bool) -> Built:
 
 def build(kind: str, *, session: Session, year: int | None = None, include_demo: bool = False) -> Built:
     """One kind's export. With include_demo the 示例 rows are in too, and a last column 示例 (是/否) marks each row,
-    so the demo's figures can be recomputed from the files; the importer ignores that text column (with a notice)."""
+    so the demo's figures can be recomputed from the files; the importer does not read that column (the wide kinds
+    say so in a notice)."""
     kind_spec(kind)
     if kind in NO_YEAR:
         year = None
