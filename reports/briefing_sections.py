@@ -16,7 +16,7 @@ from services.rules.style import STATUS_LABELS
 # Who carries out the 配档表 (章市监管发〔2022〕9号 四(一)): the 食品生产监管科 coordinates, the stations act.
 SCHEDULE_OWNER = "食品生产监管科（统筹）、各监管所（落实）"
 # A 督办 item without a deadline of its own (a missing report, an overdue hazard): due this many days after the day
-# the data stand at — the bureau's usual 一周内 for 补报 and 整改销号 (a choice, see ARCHITECTURE.md glossary).
+# the data stand at — the bureau's usual 一周内 for 补报 and 整改销号 (our choice: the documents set no term).
 DUBAN_DAYS = 7
 HEADINGS = ("一、任务清单进度", "二、包保督导", "三、风险隐患排查整治", "四、月报上报", "五、工作要点与配档表", "六、督办建议")
 NO_OVERDUE = "无逾期未完成事项"
