@@ -248,6 +248,8 @@ _register(Kind(
         Col("direction", "方向", ("考核方向",), "enum", choices=("≥", "≤")),
         Col("pacing", "进度类型", ("进度", "时序类型"), "enum", choices=m.PACING_KINDS),
         Col("baseline", "基线", ("基数", "年初值"), "number"),
+        Col("window_start", "起始日期", ("开始日期", "起算日期"), "date",
+            help="来源写明推进起始日时填写；不填则按当年1月1日起算"),
         Col("due_date", "截止日期", ("完成时限",), "date"),
         Col("jurisdiction", "辖区", ("区县", "地区"), required=True),
         Col("year", "年度", ("年份",), "year", required=True),
@@ -257,7 +259,7 @@ _register(Kind(
         Col("source_article", "条款", ("条目", "来源条款")),
     ),
     key="指标名称 + 辖区 + 年度",
-    updatable="单位、目标值、方向、进度类型、基线、截止日期、是否仪表、说明、来源",
+    updatable="单位、目标值、方向、进度类型、基线、起始日期、截止日期、是否仪表、说明、来源",
     title_words=("指标",),
     description="指标及目标（比率以百分数填写），注明来源文件与条款",
 ))

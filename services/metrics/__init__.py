@@ -30,6 +30,7 @@ from services.metrics.tasks import (
     station_lag,
     station_lag_frame,
     task_progress,
+    task_window,
     task_totals,
     task_trend,
 )
@@ -41,4 +42,5 @@ __all__ = [
     "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
     "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend",
+    "task_window",
 ]
