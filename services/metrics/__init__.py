@@ -30,9 +30,9 @@ from services.metrics.tasks import (
     station_lag,
     station_lag_frame,
     task_progress,
-    task_window,
     task_totals,
     task_trend,
+    task_window,
 )
 from services.metrics.timeliness import report_timeliness
 
