@@ -24,6 +24,8 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst
     """Stations ranked by their worst indicator's lag (metrics.station_lag), coloured by their status, which is
     that indicator's: one red indicator makes the bar red. The tooltip names the indicator and gives the mean lag as
     a second figure. A frame without worst_status (an older caller) is coloured by its mean lag."""
+    if value not in df and "mean_lag_pp" in df:  # a frame of mean lags only
+        value, label = "mean_lag_pp", "平均进度差（百分点）"
     if "worst_status" in df:
         status = df["worst_status"].fillna("grey")
     else:

@@ -232,8 +232,8 @@ def station_line(lags: pd.DataFrame, n: int = 5) -> str | None:
         more = f"等（共{len(red)}个）" if len(red) > n else ""
         parts.append(f"{len(red)}个监管所有明显滞后的指标：" + "；".join(station_risks(red.head(n), ("red",))) + more)
     if not amber.empty:
-        names = "、".join(amber["station"].head(n)) + (f"等{len(amber)}个所" if len(amber) > n else "")
-        parts.append(f"略有滞后：{names}")
+        more = f"等（共{len(amber)}个）" if len(amber) > n else ""
+        parts.append("略有滞后：" + "；".join(station_risks(amber.head(n), ("amber",))) + more)
     return "；".join(parts)
 
 

@@ -58,8 +58,10 @@ def table_rows(d, header_first: str) -> list[list[str]]:
 def test_narrative_sentences_are_the_dashboards(document):
     text = paragraphs(document)
     assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in text
-    assert "1项指标滞后：核查处置按时完成率90.0%，低于时序进度5.0个百分点。" in text
-    assert "进度滞后的监管所（平均进度差，百分点）：双山所（-14.1）、明水所（-3.3）。" in text
+    # A level KPI is said against its target, never 时序进度 (issue 15).
+    assert "1项指标滞后：核查处置按时完成率90.0%，低于目标5.0个百分点（无基线）。" in text
+    # A station's status is its worst indicator's, named with its lag (issue 15).
+    assert "1个监管所有明显滞后的指标：双山所：示范创建 −14.1个百分点；略有滞后：明水所：示范创建 −3.3个百分点。" in text
     assert ("包保覆盖率100.0%，本季度督导完成率33.3%（季度时间进度33.7%），高风险主体现场督导率100.0%，"
             "今年发现问题整改率0.0%，逾期未整改问题1个。") in text
     assert f"截至2022年10月31日，工作要点共2项，已完成1项；逾期未完成1项，按牵头单位：{FORMULA_UNIT}1项。" in text

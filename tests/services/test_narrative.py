@@ -70,7 +70,8 @@ def test_station_phrases_name_the_worst_indicator():
         "worst_indicator": ["示范创建", "视频监管试点", "示范创建"], "worst_lag_pp": [-19.09, -4.25, 10.9],
     })
     assert narrative.station_risks(lags) == ["明水所：示范创建 −19.1个百分点", "双山所：视频监管试点 −4.3个百分点"]
-    assert narrative.station_line(lags) == "1个监管所有明显滞后的指标：明水所：示范创建 −19.1个百分点；略有滞后：双山所"
+    assert narrative.station_line(lags) == (
+        "1个监管所有明显滞后的指标：明水所：示范创建 −19.1个百分点；略有滞后：双山所：视频监管试点 −4.3个百分点")
     assert narrative.signed_pp(4.25) == "+4.3个百分点"
 
 

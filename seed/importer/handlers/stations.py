@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections import Counter
 
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from db import models as m
@@ -210,7 +211,7 @@ def window_note(text: str) -> dict | None:
             "source_doc": basis.group(1) if basis else None, "source_clause": clause}
 
 
-def _task_list_window(job: SheetJob, writer: Writer) -> None:
+def _task_list_window(job: SheetJob, writer: Writer, session: Session) -> None:
     """The 注 line under the list that states its window (推进时段 … 至 …, 依据 …), imported with its row as lineage;
     a list without one is paced over its year."""
     for row0 in range(job.layout.header.end, len(job.rows)):
@@ -225,6 +226,10 @@ def _task_list_window(job: SheetJob, writer: Writer) -> None:
             return
         if found["window_start"].year != job.year:
             job.warn(row0, 0, f"推进时段不在{job.year}年内，仍按所写日期计算时序进度", first)
+        if not inspect(session.connection()).has_table(m.TaskList.__tablename__):
+            # A database not yet upgraded (alembic 0007) has nowhere to keep it: said, never dropped silently.
+            job.warn(row0, 0, "数据库尚未升级，推进时段未导入，时序进度暂按全年计算；升级后重新导入本表即可", first)
+            return
         writer.upsert(m.TaskList, {"year": job.year}, found, sheet=job.sheet, row=row0 + 1)
         return
 
@@ -237,7 +242,7 @@ def station_targets(job: SheetJob, writer: Writer, session: Session, today: dt.d
     _check_totals(job, parsed, columns)
     if job.has_errors or job.year is None:
         return
-    _task_list_window(job, writer)
+    _task_list_window(job, writer, session)
     if job.has_errors:
         return
     for rec, sid, cells in parsed:
