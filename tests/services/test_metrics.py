@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from db import sql
 from db.engine import get_engine
-from db.queries import baobao as bq
 from db.models import TaskList
+from db.queries import baobao as bq
 from services import metrics, narrative
 from services.rules import fmt
 from tests.db.factories import Factory
