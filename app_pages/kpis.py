@@ -5,14 +5,14 @@ import streamlit as st
 from components import data, lineage_view, period, views
 from components.gauge import show_gauge
 from services import kpis_view as kv
-from services import lineage, metrics
-from services.rules import fmt
+from services import lineage, metrics, narrative
+from services.rules import fmt, pacing
 
 p = period.current()
 st.title(f"指标 · {p.label}")
 
 gauges = data.cached(metrics.kpi_gauges, year=p.year, month=p.month)
-PACING = {"ramp": "按时序递增", "level": "全年保持", "once": "到期一次完成"}
+ref_day = pacing.ref_date(p.year, p.month, p.as_of)
 
 if gauges.empty:
     st.info(f"{p.year}年尚无纳入仪表的指标。")
@@ -21,27 +21,21 @@ for row in gauges.to_dict("records"):
         left, right = st.columns([1, 2])
         is_rate = row["unit"] == "%"
         with left:
-            show_gauge(row, key=f"kpi-gauge-{row['kpi_id']}")
+            show_gauge(row, key=f"kpi-gauge-{row['kpi_id']}", as_of=ref_day)
         with right:
             st.markdown(f"#### {fmt.md_escape(row['name'])}")
-            target, actual = fmt.with_unit(row["target"], row["unit"]), fmt.with_unit(row["actual"], row["unit"])
-            sign = "≤" if row["direction"] == "<=" else "≥"
-            expected = fmt.pct(row["expected_rate"]) if is_rate else (
-                f"{fmt.num(row['expected'])}{row['unit']}（{fmt.pct(row['expected_rate'])}）")
             # Units and an unknown pacing word come from the data: the whole line is plain text.
-            st.markdown(fmt.md_escape(
-                f"目标 {sign}{target}（{PACING.get(row['pacing'], row['pacing'])}）｜本年累计 {actual}"
-                f"｜应达 {expected}｜{views.lag_text(row['lag_pp'], row['direction'])}"
-            ))
-            source = "，".join(x for x in (row.get("source_doc"), row.get("source_article")) if x)
-            st.caption(fmt.md_escape(f"来源：{source or '未注明'}" + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
+            st.markdown(fmt.md_escape(kv.headline(row, as_of=ref_day)))
+            source = narrative.kpi_source(row)
+            st.caption(fmt.md_escape(source + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
             with st.expander("数据来源"):
                 lineage_view.show(lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
                                   year=p.year, month=p.month,
                                   value_format=lambda v, u=row["unit"]: fmt.with_unit(v, u))
             trend = kv.trend_to(data.cached(metrics.kpi_trend, kpi_id=int(row["kpi_id"]), year=p.year), p.month)
             if trend["reported"].any():
-                st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值"),
+                st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值",
+                                                    pace=kv.PACE_LINE.get(row["pacing"], "应达")),
                                 key=f"kpi-trend-{row['kpi_id']}")
 
 st.subheader("参考指标（其他地区公开文件，不纳入仪表）")

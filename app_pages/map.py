@@ -3,7 +3,8 @@
 import streamlit as st
 
 from components import data, map_layers, period
-from services.rules import fmt
+from services import metrics, narrative
+from services.rules import fmt, pacing
 
 p = period.current()
 st.title("地图")
@@ -17,6 +18,8 @@ if frame.empty:
 metric = st.segmented_control("着色指标", map_layers.METRIC_LABELS, default=map_layers.METRIC_LABELS[0],
                               key="map_metric", required=True)
 st.caption(map_layers.legend(frame, metric))
+window = data.cached(metrics.task_window, year=p.year)
+st.caption(fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(p.year, p.month, p.as_of))))
 
 ids = dict(zip(frame["station"], frame["station_id"], strict=True))
 # A click on the map picks the station shown below: copy it into the list before the list is drawn.

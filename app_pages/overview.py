@@ -14,10 +14,11 @@ st.title(f"总览 · {p.label}")
 totals = data.cached(metrics.task_totals, year=p.year, month=p.month)
 gauges = data.cached(metrics.kpi_gauges, year=p.year, month=p.month)
 lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
+window = data.cached(metrics.task_window, year=p.year)
 district = data.cached(metrics.baobao, year=p.year, month=p.month, by="district")
 
 lines = narrative.overview(totals=totals, gauges=gauges, lags=lags, district=district, year=p.year, month=p.month,
-                           as_of=p.as_of)
+                           as_of=p.as_of, window=window)
 if lines:
     with st.container(border=True, key="narrative"):
         st.markdown("**本期概况**")
@@ -28,13 +29,14 @@ st.subheader("任务清单进度")
 if totals.empty:
     st.info(f"{p.year}年尚无任务清单。")
 else:
+    st.caption(fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(p.year, p.month, p.as_of))))
     cols = st.columns(len(totals))
     for col, row in zip(cols, totals.to_dict("records"), strict=True):
         with col:
             views.task_card(row, key=f"task-{row['indicator_id']}")
 
 st.subheader("重点指标")
-show_gauges(gauges, key="overview-gauges", per_row=5)
+show_gauges(gauges, key="overview-gauges", per_row=5, as_of=pacing.ref_date(p.year, p.month, p.as_of))
 
 st.subheader("包保督导")
 if district.empty or not district.iloc[0]["n_business"]:
@@ -58,15 +60,17 @@ else:
         views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="bb-overdue",
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
 
-st.subheader("进度滞后最多的监管所")
+st.subheader("进度风险最大的监管所")
 worst = overview.worst_stations(lags)
 if worst.empty:
     st.info("尚无监管所进度数据。")
 else:
     st.dataframe(
         views.style_status(views.with_chips(worst)), hide_index=True, key="worst-stations",
-        column_config={"平均进度差": st.column_config.NumberColumn("平均进度差（百分点）", format="%.1f")},
+        column_config={"最差指标进度差": st.column_config.NumberColumn("最差指标进度差（百分点）", format="%.1f"),
+                       "平均进度差": st.column_config.NumberColumn("平均进度差（百分点）", format="%.1f")},
     )
+    st.caption("监管所状态取其最差一项指标的状态；平均进度差为各项指标进度差的平均值，仅供参考。")
 
 st.subheader(f"{p.month}月月报上报")
 # The same submissions 月报按时上报率 counts (services.metrics.report_timeliness); by station on 上报监测.

@@ -4,7 +4,7 @@ station's 风险隐患排查整治 (counts year to date, 隐患整改率, open h
 import streamlit as st
 
 from components import data, lineage_view, period, views
-from services import access, lineage, metrics, tasks_view
+from services import access, lineage, metrics, narrative, tasks_view
 from services.rules import fmt, pacing
 
 p = period.current()
@@ -19,6 +19,8 @@ indicators = list(dict.fromkeys(df["indicator"]))
 choice = st.segmented_control("指标", [tasks_view.ALL_INDICATORS, *indicators], default=tasks_view.ALL_INDICATORS,
                               key="task_indicator", format_func=fmt.md_escape)
 shown = tasks_view.for_indicator(df, choice)
+window = data.cached(metrics.task_window, year=p.year)
+st.caption(fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(p.year, p.month, p.as_of))))
 
 n_unreported = int((~shown["reported"]).sum())
 n_mismatch = int(shown["item_mismatch"].sum())
@@ -35,14 +37,14 @@ left, right = st.columns(2)
 with left:
     st.subheader("监管所排名")
     lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
-    st.caption("平均进度差 = 各项指标进度差的平均值")
+    st.caption("按最差一项指标的进度差排序，颜色为该指标的状态；悬停可见指标名称与平均进度差")
     st.vega_lite_chart(views.chart_spec(views.build_ranking, lags, expected_rate=float(df["expected_rate"].iloc[0])),
                        key="task-ranking")
 with right:
     st.subheader("全区月度进度")
     trend = data.cached(metrics.task_trend, year=p.year)
     trend_ind = choice if choice not in (None, tasks_view.ALL_INDICATORS) else indicators[0]
-    st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度")
+    st.caption(f"{fmt.md_escape(trend_ind)}：累计完成率与时序进度（{fmt.md_escape(narrative.basis(window))}）")
     st.vega_lite_chart(views.trend_spec(tasks_view.for_indicator(trend, trend_ind)), key="task-trend")
 
 st.subheader("督办清单")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from services import narrative
 from services.rules import fmt
 from services.rules.style import DOT, FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, STATUS_MD, TRACK
 
@@ -40,8 +42,7 @@ def gauge_parts(row: dict) -> dict:
 
 
 def _tooltip_text(row: dict) -> str:
-    src = "，".join(x for x in (row.get("source_doc"), row.get("source_article")) if x)
-    return src or "来源未注明"
+    return narrative.kpi_source(row)
 
 
 def _gauge_figures(row: dict, size: int) -> tuple[dict, dict, dict]:
@@ -57,6 +58,8 @@ def _gauge_figures(row: dict, size: int) -> tuple[dict, dict, dict]:
         "目标": ("≤" if row.get("direction") == "<=" else "≥") + target_txt,
         "应达": fmt.pct(row.get("expected_rate")),
         "进度差": fmt.pp(lag) if lag is not None else fmt.MISSING,
+        "比较": narrative.comparison(row),
+        "基线": narrative.baseline_text(row),
         "状态": STATUS_LABELS.get(p["status"], ""),
         "来源": _tooltip_text(row),
     }
@@ -141,13 +144,13 @@ def gauge_spec(row: dict, *, size: int = 190) -> dict:
     }
 
 
-def show_gauge(row: dict, *, key: str) -> None:
+def show_gauge(row: dict, *, key: str, as_of: dt.date | None = None) -> None:
     """One gauge and its caption."""
     st.vega_lite_chart(gauge_spec(row), key=key, width="content")
-    st.caption(gauge_caption(row))
+    st.caption(gauge_caption(row, as_of=as_of))
 
 
-def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4) -> None:
+def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date | None = None) -> None:
     """A grid of gauges with a caption under each: status, lag and target."""
     if df.empty:
         st.info("本期没有需要显示的指标。")
@@ -157,12 +160,14 @@ def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4) -> None:
         cols = st.columns(per_row)
         for col, row in zip(cols, rows[start : start + per_row], strict=False):
             with col:
-                show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}")
+                show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}", as_of=as_of)
 
 
-def gauge_caption(row: dict) -> str:
+def gauge_caption(row: dict, *, as_of: dt.date | None = None) -> str:
+    """Status, the comparison its pacing kind calls for (时序进度 / 目标 / due date), the baseline and the source:
+    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…"."""
     status = row.get("status") or "grey"
+    words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of))
     if status == "grey":
-        return f":gray[{DOT}] 本年尚未上报"
-    lag_txt = fmt.lag_words(row.get("lag_pp"), row.get("direction") or ">=")
-    return f":{STATUS_MD[status]}[{DOT}] {STATUS_LABELS[status]}｜{lag_txt}"
+        return f":gray[{DOT}] {words}"
+    return f":{STATUS_MD[status]}[{DOT}] {STATUS_LABELS[status]}｜{words}"

@@ -23,8 +23,8 @@ from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
 from services import kiosk as kiosk_db
-from services import metrics
-from services.rules import fmt
+from services import metrics, narrative
+from services.rules import fmt, pacing
 from services.rules.duban import duban_tasks
 from services.rules.permissions import KIOSK, can
 from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
@@ -260,7 +260,8 @@ def _kpi_cards(version: int, year: int, month: int, as_of: dt.date) -> list[dict
     dozen, so the specs are cached like the figures (by data_version and period; bounded)."""
     gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
     return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE), title=False),
-             "caption": gauge_caption(row), "id": row.get("kpi_id")} for row in gauges.to_dict("records")]
+             "caption": gauge_caption(row, as_of=pacing.ref_date(year, month, as_of)), "id": row.get("kpi_id")}
+            for row in gauges.to_dict("records")]
 
 
 def panel_kpi(year: int, month: int, as_of: dt.date) -> None:
@@ -288,7 +289,9 @@ def panel_tasks(year: int, month: int, as_of: dt.date) -> None:
     for col, row in zip(st.columns(len(totals), gap="small"), totals.to_dict("records"), strict=True):
         with col:
             views.task_card(row, key=f"kiosk-task-{row['indicator_id']}")
-    st.subheader("监管所排名 · 平均进度差（百分点，各项指标进度差的平均）", anchor=False)
+    window = data.cached(metrics.task_window, year=year)
+    st.caption(fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(year, month, as_of))))
+    st.subheader("监管所排名 · 最差一项指标的进度差（百分点），颜色为该指标的状态", anchor=False)
     chart = views.build_ranking(lags, expected_rate=float(totals["expected_rate"].iloc[0]))
     st.vega_lite_chart(spec=dark(chart, height=530), theme=None, width="stretch")
 
@@ -328,12 +331,12 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _station_table(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = frame.sort_values("task_rate", na_position="last")
+    # Most at risk first: a station's status and figure are its worst indicator's (metrics.station_lag).
+    rows = frame.sort_values("worst_lag_pp", na_position="last")
     return pd.DataFrame({
-        "监管所": _text(rows["station"]),
-        "任务完成率": rows["task_rate"].map(fmt.pct),
-        "应达": rows["task_expected_rate"].map(fmt.pct),
-        "状态": rows["task_status"].map(views.status_chip),
+        "监管所": _text(rows["station"]), "最差指标": _text(rows["worst_indicator"].fillna("—")),
+        "进度差": rows["worst_lag_pp"].map(narrative.signed_pp),
+        "状态": rows["lag_status"].map(views.status_chip),
         "逾期问题": rows["n_prob_overdue"].map(lambda n: f"{int(n)}个"),
     })
 

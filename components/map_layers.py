@@ -12,6 +12,7 @@ import pydeck as pdk
 import streamlit as st
 from shapely.geometry import shape
 
+from services import narrative
 from services.rules import fmt
 from services.rules.style import (
     AREA_RGBA,
@@ -52,11 +53,18 @@ class MapMetric:
 
 
 def _task_text(r: pd.Series) -> str:
-    return f"任务完成率 {fmt.pct(r['task_rate'])}（应达 {fmt.pct(r['task_expected_rate'])}）"
+    text = f"任务完成率 {fmt.pct(r['task_rate'])}（应达 {fmt.pct(r['task_expected_rate'])}）"
+    if _missing(r.get("worst_indicator")):
+        return text
+    return f"{text}；最差：{r['worst_indicator']} {narrative.signed_pp(r['worst_lag_pp'])}"
 
 
 def _lag_text(r: pd.Series) -> str:
-    return f"平均进度差 {_signed_pp(r['mean_lag_pp'])}"
+    """ "最差：示范创建 −19.1个百分点（平均 −1.6个百分点）": the station's status is this indicator's."""
+    if _missing(r.get("worst_indicator")):
+        return "无任务"
+    return (f"最差：{r['worst_indicator']} {narrative.signed_pp(r['worst_lag_pp'])}"
+            f"（平均 {narrative.signed_pp(r['mean_lag_pp'])}）")
 
 
 def _baobao_text(r: pd.Series) -> str:
@@ -71,9 +79,9 @@ METRICS: dict[str, MapMetric] = {
     m.label: m
     for m in (
         MapMetric("任务完成率", "task_rate", "task_status", _task_text, STATUS_LABELS,
-                  "各指标完成率的平均，对照时序进度（应达）"),
-        MapMetric("进度差", "mean_lag_pp", "lag_status", _lag_text, STATUS_LABELS,
-                  "数值为各指标进度差的平均；颜色为该所最差一项指标的状态（与排名图一致）"),
+                  "数值为各指标完成率的平均，对照时序进度（应达）；颜色为该所最差一项指标的状态"),
+        MapMetric("进度差", "worst_lag_pp", "lag_status", _lag_text, STATUS_LABELS,
+                  "颜色与数值为该所最差一项指标的状态与进度差（与排名图一致），括号内为各指标的平均"),
         MapMetric("包保督导完成率", "baobao_completion_rate", "baobao_status", _baobao_text,
                   {**STATUS_LABELS, "grey": "无包保任务"}, "本季度至今，对照季度时间进度"),
         MapMetric("逾期问题", "n_prob_overdue", "overdue_status", _overdue_text,
@@ -363,7 +371,9 @@ def show_station(row: pd.Series, *, key: str) -> None:
     """The chosen station's four figures as metric cards; each card's coloured line is its status."""
     cards = [
         ("任务完成率", fmt.pct(row["task_rate"]), f"应达{fmt.pct(row['task_expected_rate'])}"),
-        ("进度差", _signed_pp(row["mean_lag_pp"]), "颜色按最差一项指标"),
+        ("进度差", _signed_pp(row["worst_lag_pp"]),
+         f"最差：{row['worst_indicator']}，平均{_signed_pp(row['mean_lag_pp'])}"
+         if not _missing(row["worst_indicator"]) else "无任务"),
         ("包保督导完成率", fmt.pct(row["baobao_completion_rate"]), f"季度时间进度{fmt.pct(row['quarter_progress'])}"),
         ("逾期问题", f"{int(row['n_prob_overdue'])}个", f"到期问题{int(row['n_prob_due'])}个"),
     ]

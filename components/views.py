@@ -142,10 +142,10 @@ def build_schedule(df: pd.DataFrame, *, today) -> alt.Chart:
     return alt.layer(bars, labels, rule).properties(height=34 * max(1, len(data))).configure(font=FONT)
 
 
-def trend_spec(trend: pd.DataFrame, *, title: str = "完成率") -> dict:
+def trend_spec(trend: pd.DataFrame, *, title: str = "完成率", pace: str = "时序进度") -> dict:
     """build_trend as the Vega-Lite spec st.altair_chart would send, written out directly: Altair takes ~0.1 s to
-    build and validate one, and 指标 draws one per KPI."""
-    series = {"domain": ["实际", "时序进度"]}
+    build and validate one, and 指标 draws one per KPI. `pace` names the second line (目标 for a level KPI)."""
+    series = {"domain": ["实际", pace]}
     return {
         "config": {"font": FONT},
         "data": {"name": "trend"},
@@ -161,7 +161,7 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率") -> dict:
             "y": {"field": "值", "title": f"{title}（%）", "type": "quantitative"},
         },
         "height": 260,
-        "datasets": {"trend": trend_rows(trend)},
+        "datasets": {"trend": trend_rows(trend, pace=pace)},
     }
 
 

@@ -32,6 +32,8 @@ TASK_LIST_HEADERS: list[str] = _task_list["headers"]
 TASK_LIST: list[tuple] = [tuple(row) for row in _task_list["rows"]]
 # The document's own 总计 row; the build checks the station rows against it.
 TASK_LIST_TOTALS: tuple = tuple(_task_list["totals"])
+# The window the list is worked in, as a 注 line under the table (the 任务清单 handler reads it).
+TASK_LIST_WINDOW_NOTE: str = _task_list.get("window_note", "")
 
 # seeds/004 附件2: 2022 schedule (时间, 工作重点, 推进措施, 备注)
 _schedule = _load("schedule.json")
@@ -146,6 +148,9 @@ def build_task_list(out_dir: Path) -> Path:
     for c, total in enumerate(TASK_LIST_TOTALS, start=1):
         col = xl_col_to_name(c)
         ws.write_formula(last, c, f"=SUM({col}3:{col}{last})", f["total"], total)
+    if TASK_LIST_WINDOW_NOTE:
+        ws.merge_range(last + 1, 0, last + 1, 4, TASK_LIST_WINDOW_NOTE, f["text"])
+        ws.set_row(last + 1, 36)
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 14)
     ws.set_column(2, 2, 22)

@@ -10,7 +10,8 @@ from services.rules.style import FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS
 
 
 def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:
-    """A station's colour in the ranking, from its mean lag: behind by more than 10% of the expected rate is red."""
+    """A colour from a mean lag alone (behind by more than 10% of the expected rate is red), for frames that carry
+    no worst_status; a station's own status is its worst indicator's (metrics.station_lag)."""
     if pd.isna(mean_lag_pp):
         return "grey"
     if mean_lag_pp >= 0:
@@ -18,14 +19,23 @@ def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:
     return "amber" if mean_lag_pp >= -10 * expected_rate else "red"
 
 
-def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "mean_lag_pp",
-                  label: str = "平均进度差（百分点）") -> alt.Chart:
-    """Stations ranked by their mean lag: bars left of zero are behind the time schedule."""
-    status = df[value].map(lambda x: mean_lag_status(x, expected_rate))
+def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst_lag_pp",
+                  label: str = "最差指标进度差（百分点）") -> alt.Chart:
+    """Stations ranked by their worst indicator's lag (metrics.station_lag), coloured by their status, which is
+    that indicator's: one red indicator makes the bar red. The tooltip names the indicator and gives the mean lag as
+    a second figure. A frame without worst_status (an older caller) is coloured by its mean lag."""
+    if value not in df and "mean_lag_pp" in df:  # a frame of mean lags only
+        value, label = "mean_lag_pp", "平均进度差（百分点）"
+    if "worst_status" in df:
+        status = df["worst_status"].fillna("grey")
+    else:
+        status = df[value].map(lambda x: mean_lag_status(x, expected_rate))
     data = df.assign(
         value=df[value].map(lambda x: fmt.round_half_up(x)),
         color=status.map(lambda s: STATUS_COLORS.get(s, STATUS_COLORS["grey"])),
         状态=status.map(lambda s: STATUS_LABELS.get(s, "")),
+        最差指标=df["worst_indicator"] if "worst_indicator" in df else "",
+        平均进度差=df["mean_lag_pp"].map(lambda x: fmt.round_half_up(x)) if "mean_lag_pp" in df else None,
     )
     return (
         alt.Chart(data)
@@ -35,21 +45,24 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "mean_
                     axis=alt.Axis(labelOverlap=False, labelLimit=120)),
             x=alt.X("value:Q", title=label),
             color=alt.Color("color:N", scale=None),
-            tooltip=[alt.Tooltip("station:N", title="监管所"), alt.Tooltip("value:Q", title=label),
-                     alt.Tooltip("状态:N")],
+            tooltip=[alt.Tooltip("station:N", title="监管所"), alt.Tooltip("状态:N"), alt.Tooltip("最差指标:N"),
+                     alt.Tooltip("value:Q", title=label),
+                     alt.Tooltip("平均进度差:Q", title="平均进度差（百分点）")],
         )
         .properties(height=max(200, 22 * len(data)))
         .configure(font=FONT)
     )
 
 
-def trend_rows(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate") -> list[dict]:
-    """build_trend's rows: per month the actual and the time-schedule value, in % (None when missing)."""
+def trend_rows(df: pd.DataFrame, *, value: str = "rate", expected: str = "expected_rate",
+               pace: str = "时序进度") -> list[dict]:
+    """build_trend's rows: per month the actual and the expected value (时序进度 in the window; `pace` = 目标 for a
+    level KPI, 应达 for a once KPI), in % (None when missing)."""
     rows = []
     for r in df.itertuples():
         rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "实际", "值": fmt.round_half_up(getattr(r, value) * 100)
                      if not pd.isna(getattr(r, value)) else None})
-        rows.append({"月份": f"{r.month}月", "m": r.month, "系列": "时序进度", "值": fmt.round_half_up(getattr(r, expected) * 100)
+        rows.append({"月份": f"{r.month}月", "m": r.month, "系列": pace, "值": fmt.round_half_up(getattr(r, expected) * 100)
                      if not pd.isna(getattr(r, expected)) else None})
     return rows
 

@@ -1,22 +1,200 @@
-"""The short narrative in the office's style, generated from the same frames the pages show."""
+"""The sentences in the office's style, generated from the same frames the pages show: one builder per figure, used by
+总览, 任务清单, 指标 (gauges), the kiosk and the briefing.
+
+Each pacing kind is said against what it is measured by (DOMAIN.md §4 and Pacing):
+- ramp figures against 时序进度 in their window: "完成率77.8%，低于时序进度11.3个百分点"
+- level figures against their target: "94.1%，低于目标5.9个百分点" (never 时序进度)
+- once figures by their due date: "12月31日前完成1个，尚未到期" / "已到期未完成"
+and a KPI names its baseline ("基线…") or says 无基线."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
-from services.rules import fmt
+from services.rules import fmt, pacing
+
+_JURISDICTION = re.compile(r"^[\u4e00-\u9fff]{1,5}[区县市](?=[一二三四五六七八九十（(])")
+MINUS = "−"  # U+2212, as the bureau prints a signed lag: "示范创建 −11.3个百分点"
 
 
 def _ok(x) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
+    return x is not None and x is not pd.NA and not (isinstance(x, float) and math.isnan(x))
 
 
-def task_lines(totals: pd.DataFrame, *, year: int, month: int, as_of: dt.date) -> list[str]:
-    """One sentence per task-list indicator: "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点"."""
+def _get(row: Any, key: str, default=None):
+    if isinstance(row, Mapping):
+        return row.get(key, default)
+    return getattr(row, key, default)
+
+
+def _date(x) -> dt.date | None:
+    if not _ok(x) or x is pd.NaT:
+        return None
+    return x.date() if isinstance(x, dt.datetime) else x
+
+
+def signed_pp(lag: float | None) -> str:
+    """ "−11.3个百分点" / "+4.2个百分点" / "0.0个百分点", rounded half-up from the unrounded lag."""
+    if not _ok(lag):
+        return fmt.MISSING
+    r = fmt.round_half_up(lag)
+    sign = MINUS if r < 0 else "+" if r > 0 else ""
+    return f"{sign}{abs(r):.1f}个百分点"
+
+
+# --- windows ------------------------------------------------------------------------------------
+
+
+def window_text(window: pacing.Window) -> str:
+    """ "2022年3月1日至11月30日" (the year once when both ends share it)."""
+    start, due = window.start, window.due
+    end = f"{due.month}月{due.day}日" if due.year == start.year else fmt.date_label(due)
+    return f"{fmt.date_label(start)}至{end}"
+
+
+def basis(window: pacing.Window) -> str:
+    """ "依据：章市监管发〔2022〕9号 三(二)", or what the window defaults to when no document states one."""
+    if window.stated and window.source:
+        return f"依据：{window.source}"
+    if window.stated:
+        return "依据：未注明来源"
+    return "未载明推进时段，按全年计"
+
+
+def pace_basis(window: pacing.Window, ref: dt.date) -> str:
+    """The caption beside every 时序进度: "时序进度89.1%（2022年3月1日至11月30日已过245/275天；依据：章市监管发〔2022〕9号
+    三(二)）"."""
+    return (f"时序进度{fmt.pct(window.progress(ref))}（{window_text(window)}已过{window.elapsed(ref)}/{window.days}天；"
+            f"{basis(window)}）")
+
+
+def kpi_window(row: Any) -> pacing.Window:
+    """A KPI's window: window_start (1 Jan of its year when not stated) … due_date (31 Dec when not stated)."""
+    year = int(_get(row, "year") or (_date(_get(row, "due_date")) or dt.date.today()).year)
+    due = _date(_get(row, "due_date")) or dt.date(year, 12, 31)
+    start = _date(_get(row, "window_start"))
+    if start is None:
+        return pacing.year_window(year, due)
+    return pacing.Window(start, due, source_doc=_get(row, "source_doc"), source_clause=_get(row, "source_article"))
+
+
+# --- KPIs ---------------------------------------------------------------------------------------
+
+
+def kpi_source(row: Any) -> str:
+    """Where a KPI's target comes from. A 示例 gauge applies another district's rule to 章丘 and says so:
+    "示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县）一、1"; the bureau's own: "依据：… …"."""
+    doc, article = _get(row, "source_doc"), _get(row, "source_article")
+    docs = doc.split("；") if _ok(doc) and doc else []
+    arts = article.split("；") if _ok(article) and article else []
+    if len(docs) > 1 and len(docs) == len(arts):
+        # One gauge citing several districts: each document with its own article ("宝山区二、8" → "二、8").
+        src = "；".join(f"{d} {_JURISDICTION.sub('', a)}" for d, a in zip(docs, arts, strict=True))
+    else:
+        src = " ".join(docs[:1] + arts[:1]) if len(docs) <= 1 else "；".join(docs) + " " + "；".join(arts)
+    if bool(_get(row, "is_demo", False)):
+        return f"示例目标，参照{src}" if src else "示例目标，来源未注明"
+    return f"依据：{src}" if src else "来源未注明"
+
+
+def baseline_text(row: Any) -> str:
+    """ "基线80.0%" / "基线12家", or "无基线"."""
+    b = _get(row, "baseline")
+    if not _ok(b):
+        return "无基线"
+    return f"基线{fmt.with_unit(b, _get(row, 'unit') or '')}"
+
+
+def _value_text(row: Any) -> str:
+    """A KPI's figure: a rate as itself ("94.1%"), a count as completed of target with its rate."""
+    unit = _get(row, "unit") or ""
+    if unit == "%":
+        return fmt.pct(_get(row, "actual"))
+    return f"完成{fmt.num(_get(row, 'actual'))}{unit}，完成率{fmt.pct(_get(row, 'rate'))}"
+
+
+def _against(lag: float, word: str, direction: str) -> str:
+    r = fmt.round_half_up(lag)
+    if r == 0:
+        return f"与{word}持平"
+    if direction == "<=":
+        return f"{'超出' if r > 0 else '低于'}{'控制值' if word == '目标' else word}{abs(r):.1f}个百分点"
+    return f"{'高于' if r > 0 else '低于'}{word}{abs(r):.1f}个百分点"
+
+
+def comparison(row: Any, *, as_of: dt.date | None = None) -> str:
+    """The comparison a KPI's pacing kind calls for (see the module docstring); "本年尚未上报" when grey."""
+    kind = _get(row, "pacing") or _get(row, "kind") or "ramp"
+    status = _get(row, "status")
+    if status == "grey":
+        return "本年尚未上报"
+    direction = _get(row, "direction") or ">="
+    if kind == "once":
+        due = _date(_get(row, "due_date"))
+        unit = _get(row, "unit") or ""
+        target = fmt.with_unit(_get(row, "target"), unit)
+        by = f"{due.month}月{due.day}日前" if due else "年内"
+        actual, tgt = _get(row, "actual"), _get(row, "target")
+        if _ok(actual) and _ok(tgt) and pacing.status(actual, tgt, direction) == "green":
+            return f"{by}完成{target}，已完成"
+        if due is not None and as_of is not None and as_of < due:
+            return f"{by}完成{target}，尚未到期"
+        return f"{by}完成{target}，已到期未完成"
+    lag = _get(row, "lag_pp")
+    if not _ok(lag):
+        return fmt.MISSING
+    return _against(lag, "目标" if kind == "level" else "时序进度", direction)
+
+
+def kpi_sentence(row: Any, *, as_of: dt.date | None = None, with_baseline: bool = True) -> str:
+    """One KPI in a sentence: "监督抽检批次完成4,240批次，完成率77.0%，低于时序进度6.3个百分点（无基线）";
+    "不合格食品核查处置率94.1%，低于目标5.9个百分点（无基线）"; "新增区级实训中心12月31日前完成1个，尚未到期（无基线）"."""
+    name = _get(row, "name") or ""
+    kind = _get(row, "pacing") or "ramp"
+    tail = f"（{baseline_text(row)}）" if with_baseline else ""
+    if _get(row, "status") == "grey":
+        return f"{name}本年尚未上报{tail}"
+    if kind == "once":
+        return f"{name}{comparison(row, as_of=as_of)}{tail}"
+    return f"{name}{_value_text(row)}，{comparison(row, as_of=as_of)}{tail}"
+
+
+def kpi_caption(row: Any, *, as_of: dt.date | None = None) -> str:
+    """The words under a gauge: the comparison, the baseline and where the target comes from."""
+    return f"{comparison(row, as_of=as_of)}｜{baseline_text(row)}｜{kpi_source(row)}"
+
+
+def kpi_line(gauges: pd.DataFrame, *, as_of: dt.date | None = None) -> str | None:
+    """KPIs behind, most behind first, each said against what it is measured by; the 示例 source once at the end."""
+    behind = gauges[gauges["status"].isin(["red", "amber"])]
+    behind = behind.assign(_k=[fmt.behind_first(lag, d) if _ok(lag) else 0.0
+                               for lag, d in zip(behind["lag_pp"], behind["direction"], strict=True)]).sort_values("_k")
+    if behind.empty:
+        reported = gauges[gauges["status"] != "grey"]
+        return f"{len(reported)}项指标均达到应达值" if len(reported) else None
+    parts = [kpi_sentence(row._asdict(), as_of=as_of) for row in behind.itertuples(index=False)]
+    line = f"{len(behind)}项指标滞后：" + "；".join(parts)
+    if "is_demo" in gauges and gauges["is_demo"].fillna(False).astype(bool).any():
+        line += "（示例目标，参照其他区县2024年工作要点，详见“指标”页）"
+    return line
+
+
+# --- the task list ------------------------------------------------------------------------------
+
+
+def task_lines(totals: pd.DataFrame, *, year: int, month: int, as_of: dt.date,
+               window: pacing.Window | None = None) -> list[str]:
+    """One sentence per task-list indicator: "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度11.3个百分点";
+    with the window, first the 时序进度 and its basis (pace_basis)."""
     lines = []
+    if window is not None and not totals.empty:
+        lines.append(pace_basis(window, pacing.ref_date(year, month, as_of)))
     for row in totals.itertuples():
         lines.append(fmt.narrative_task_line(year=year, month=month, indicator=row.indicator, unit=row.unit,
                                              actual=row.actual, target=row.target,
@@ -24,27 +202,42 @@ def task_lines(totals: pd.DataFrame, *, year: int, month: int, as_of: dt.date) -
     return lines
 
 
-def kpi_line(gauges: pd.DataFrame) -> str | None:
-    """KPIs behind schedule, most behind first: "监督抽检批次完成率70.1%，低于时序进度13.2个百分点"."""
-    behind = gauges[gauges["status"].isin(["red", "amber"])]
-    behind = behind.assign(_k=[fmt.behind_first(lag, d) for lag, d in zip(behind["lag_pp"], behind["direction"],
-                                                                            strict=True)]).sort_values("_k")
-    if behind.empty:
-        reported = gauges[gauges["status"] != "grey"]
-        return f"{len(reported)}项指标均达到时序进度" if len(reported) else None
-    parts = []
-    for row in behind.itertuples():
-        word = "完成率" if row.unit != "%" else ""
-        parts.append(f"{row.name}{word}{fmt.pct(row.rate)}，{fmt.lag_words(row.lag_pp, row.direction)}")
-    return f"{len(behind)}项指标滞后：" + "；".join(parts)
+# --- stations -----------------------------------------------------------------------------------
+
+
+def station_phrase(row: Any) -> str:
+    """A station with its worst indicator and that indicator's lag: "明水所：示范创建 −19.1个百分点"."""
+    station, ind = _get(row, "station"), _get(row, "worst_indicator")
+    if not _ok(ind):
+        return f"{station}：无任务"
+    if _get(row, "worst_status") == "grey":
+        return f"{station}：{ind}本年未报"
+    return f"{station}：{ind} {signed_pp(_get(row, 'worst_lag_pp'))}"
+
+
+def station_risks(lags: pd.DataFrame, statuses: tuple[str, ...] = ("red", "amber", "grey")) -> list[str]:
+    """The stations at risk, most at risk first (metrics.station_lag's order), each named with its worst indicator:
+    ["普集所：产业协会活动 −89.1个百分点", …]. For the briefing and the kiosk."""
+    return [station_phrase(r) for r in lags[lags["worst_status"].isin(statuses)].to_dict("records")]
 
 
 def station_line(lags: pd.DataFrame, n: int = 5) -> str | None:
-    behind = lags[lags["mean_lag_pp"] < 0].head(n)
-    if behind.empty:
-        return "各监管所均达到时序进度"
-    names = "、".join(f"{r.station}（{fmt.round_half_up(r.mean_lag_pp):.1f}）" for r in behind.itertuples())
-    return f"进度滞后的监管所（平均进度差，百分点）：{names}"
+    """ "3个监管所有明显滞后的指标：明水所：示范创建 −19.1个百分点；…" — the status is the worst indicator's."""
+    red = lags[lags["worst_status"] == "red"]
+    amber = lags[lags["worst_status"] == "amber"]
+    if red.empty and amber.empty:
+        return "各监管所各项指标均达到时序进度"
+    parts = []
+    if not red.empty:
+        more = f"等（共{len(red)}个）" if len(red) > n else ""
+        parts.append(f"{len(red)}个监管所有明显滞后的指标：" + "；".join(station_risks(red.head(n), ("red",))) + more)
+    if not amber.empty:
+        more = f"等（共{len(amber)}个）" if len(amber) > n else ""
+        parts.append("略有滞后：" + "；".join(station_risks(amber.head(n), ("amber",))) + more)
+    return "；".join(parts)
+
+
+# --- 包保 and the whole screen ------------------------------------------------------------------
 
 
 def baobao_line(district: pd.DataFrame) -> str | None:
@@ -63,10 +256,12 @@ def baobao_line(district: pd.DataFrame) -> str | None:
     return "，".join(parts)
 
 
-def overview(*, totals, gauges, lags, district, year: int, month: int, as_of: dt.date) -> list[str]:
-    lines = task_lines(totals, year=year, month=month, as_of=as_of)
-    for extra in (kpi_line(gauges) if not gauges.empty else None, baobao_line(district), station_line(lags)
-                  if not lags.empty else None):
+def overview(*, totals, gauges, lags, district, year: int, month: int, as_of: dt.date,
+             window: pacing.Window | None = None) -> list[str]:
+    lines = task_lines(totals, year=year, month=month, as_of=as_of, window=window)
+    ref = pacing.ref_date(year, month, as_of)
+    for extra in (kpi_line(gauges, as_of=ref) if not gauges.empty else None, baobao_line(district),
+                  station_line(lags) if not lags.empty else None):
         if extra:
             lines.append(extra)
     return lines

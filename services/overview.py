@@ -10,13 +10,17 @@ from services.rules import fmt
 
 
 def worst_stations(lags: pd.DataFrame, n: int = 5) -> pd.DataFrame:
-    """The n stations lagging most (metrics.station_lag, already sorted by lag).
+    """The n stations most at risk (metrics.station_lag, already sorted: red, amber, grey, green, then by the
+    worst lag), each named with its worst indicator.
 
-    Columns: 监管所, 平均进度差 (percentage points, rounded to 0.1), 明显滞后指标数, 略有滞后指标数, 状态 (status code)."""
+    Columns: 监管所, 状态 (status code, the worst indicator's), 最差指标, 最差指标进度差 (percentage points, rounded to
+    0.1), 平均进度差 (the mean over its indicators, a second figure), 明显滞后指标数, 略有滞后指标数."""
     worst = lags.head(n)
     return pd.DataFrame({
-        "监管所": worst["station"], "平均进度差": worst["mean_lag_pp"].map(lambda x: fmt.round_half_up(x)),
-        "明显滞后指标数": worst["n_red"], "略有滞后指标数": worst["n_amber"], "状态": worst["worst_status"],
+        "监管所": worst["station"], "状态": worst["worst_status"], "最差指标": worst["worst_indicator"],
+        "最差指标进度差": worst["worst_lag_pp"].map(lambda x: fmt.round_half_up(x)),
+        "平均进度差": worst["mean_lag_pp"].map(lambda x: fmt.round_half_up(x)),
+        "明显滞后指标数": worst["n_red"], "略有滞后指标数": worst["n_amber"],
     })
 
 

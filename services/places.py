@@ -28,7 +28,7 @@ OVERDUE_AMBER_SHARE = 0.1  # the overdue share of due problems still shown amber
 PLACE_COLUMNS = ["station_id", "station", "sort_order", "lat", "lon", "coord_precision"]
 MAP_COLUMNS = PLACE_COLUMNS + [
     "task_rate", "task_expected_rate", "task_status",
-    "mean_lag_pp", "lag_status",
+    "worst_indicator", "worst_lag_pp", "mean_lag_pp", "lag_status",
     "baobao_completion_rate", "quarter_progress", "n_assigned", "n_done", "baobao_status",
     "n_prob_overdue", "n_prob_due", "overdue_status",
     "is_demo",
@@ -156,7 +156,8 @@ def station_map_frame(*, session: Session | None = None, year: int, month: int, 
         task_rate=("rate", "mean"), task_expected_rate=("expected_rate", "mean")
     )
     task["reported_ytd"] = tasks.groupby("station_id")["reported_ytd"].any()
-    lag = metrics.station_lag_frame(tasks).set_index("station_id")[["mean_lag_pp", "worst_status", "is_demo"]]
+    lag = metrics.station_lag_frame(tasks).set_index("station_id")[
+        ["worst_indicator", "worst_lag_pp", "mean_lag_pp", "worst_status", "is_demo"]]
     if baobao is None:
         baobao = metrics.baobao(session=session, year=year, month=month, as_of=as_of, by="station")
     bb = baobao.set_index("station_id")
@@ -165,11 +166,9 @@ def station_map_frame(*, session: Session | None = None, year: int, month: int, 
             "n_prob_due", "is_demo"]].rename(columns={"is_demo": "bb_demo"}),
         on="station_id",
     )
-    df["task_status"] = [
-        pacing.status(r, e, reported=bool(rep) if pd.notna(rep) else False)
-        for r, e, rep in zip(df["task_rate"], df["task_expected_rate"], df["reported_ytd"], strict=True)
-    ]
+    # A station's status is its worst indicator's (one red indicator makes it red), whichever figure is shown.
     df["lag_status"] = df["worst_status"].fillna("grey")
+    df["task_status"] = df["lag_status"]
     df = df.rename(columns={"completion_rate": "baobao_completion_rate"})
     for c in ("n_assigned", "n_done", "n_business", "n_prob_overdue", "n_prob_due"):
         df[c] = df[c].fillna(0).astype("int64")
@@ -181,6 +180,7 @@ def station_map_frame(*, session: Session | None = None, year: int, month: int, 
         _overdue_status(o, d, b) for o, d, b in zip(df["n_prob_overdue"], df["n_prob_due"], df["n_business"], strict=True)
     ]
     df["is_demo"] = df["is_demo"].fillna(False).astype(bool) | df["bb_demo"].fillna(False).astype(bool)
-    for c in ("task_rate", "task_expected_rate", "mean_lag_pp", "baobao_completion_rate", "quarter_progress"):
+    for c in ("task_rate", "task_expected_rate", "worst_lag_pp", "mean_lag_pp", "baobao_completion_rate",
+              "quarter_progress"):
         df[c] = df[c].astype("float64")
     return df[MAP_COLUMNS].reset_index(drop=True)

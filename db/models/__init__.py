@@ -66,6 +66,7 @@ from db.models.tasks import (
     StationTarget,
     TaskIndicator,
     TaskItem,
+    TaskList,
 )
 
 # Tables that carry the demo flag, in an order that respects foreign keys (parents first).
@@ -80,6 +81,7 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     PlanTaskStatus,
     ScheduleMilestone,
     TaskIndicator,
+    TaskList,
     StationTarget,
     StationProgress,
     MonthlySubmission,
@@ -126,6 +128,7 @@ __all__ = [
     "PlanTaskStatus",
     "ScheduleMilestone",
     "TaskIndicator",
+    "TaskList",
     "StationTarget",
     "StationProgress",
     "MonthlySubmission",

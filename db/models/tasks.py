@@ -21,6 +21,22 @@ class TaskIndicator(Lineage, table=True):
     sort_order: int = 0
 
 
+class TaskList(Lineage, table=True):
+    """任务清单 of a year as a whole: the window its targets are worked in and the clause that states it.
+
+    The 2022 list is worked in 章市监管发〔2022〕9号's 专项整治及监管提升阶段, 2022-03-01 … 11-30 (三(二)). A year
+    without a row is paced over the calendar year."""
+
+    __tablename__ = "task_list"
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(unique=True)
+    window_start: dt.date
+    window_due: dt.date
+    phase: str | None = None  # 专项整治及监管提升阶段
+    source_doc: str | None = None  # 章市监管发〔2022〕9号
+    source_clause: str | None = None  # 三(二)
+
+
 class StationTarget(Lineage, table=True):
     """任务清单 cell: a station's yearly target for one indicator."""
 
@@ -143,6 +159,7 @@ class Kpi(Lineage, table=True):
     direction: str = ">="
     pacing: str = "ramp"
     baseline: float | None = None
+    window_start: dt.date | None = None  # the ramp's first day when the source states one; else 1 Jan
     due_date: dt.date | None = None
     jurisdiction: str
     year: int = Field(index=True)

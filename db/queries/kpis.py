@@ -34,6 +34,7 @@ def kpi_rows(
         k.direction,
         k.pacing,
         k.baseline,
+        k.window_start,
         k.due_date,
         k.jurisdiction,
         k.year,

@@ -19,6 +19,7 @@ from db.models import (
     StationTarget,
     TaskIndicator,
     TaskItem,
+    TaskList,
 )
 from db.sql import MAX_ROWS, latest_per_month
 from db.sql import count_if as _count_if
@@ -51,6 +52,16 @@ def station_targets(*, session: Session, year: int) -> pd.DataFrame:
         .limit(MAX_ROWS)
     )
     return _frame(session, stmt)
+
+
+def task_list_window(*, session: Session, year: int) -> dict | None:
+    """The year's 任务清单 window (window_start, window_due, phase, source_doc, source_clause, is_demo), or None
+    when the task list states none."""
+    t = TaskList
+    row = session.connection().execute(
+        select(t.window_start, t.window_due, t.phase, t.source_doc, t.source_clause, t.is_demo).where(t.year == year)
+    ).first()
+    return dict(row._mapping) if row is not None else None
 
 
 def station_progress_asof(*, session: Session, year: int, months: Sequence[int]) -> pd.DataFrame:

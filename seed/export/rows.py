@@ -216,7 +216,7 @@ def _kpis(s: Session, year: int | None, demo: bool) -> Built:
     kpis = s.exec(stmt.order_by(m.Kpi.year, m.Kpi.id)).all()
     rows = [[kpi.name, kpi.unit, _kpi_number(kpi.target, kpi.unit), "≤" if kpi.direction == "<=" else "≥",
              kpi.pacing, _kpi_number(kpi.baseline, kpi.unit), kpi.due_date, kpi.jurisdiction, kpi.year,
-             yes_no(kpi.gauged), kpi.rule_text, kpi.source_doc, kpi.source_article] for kpi in kpis]
+             yes_no(kpi.gauged), kpi.rule_text, kpi.source_doc, kpi.source_article, kpi.window_start] for kpi in kpis]
     return Built([c.label for c in k.columns], rows, year, _types(k), demo=[kpi.is_demo for kpi in kpis])
 
 

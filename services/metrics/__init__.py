@@ -32,6 +32,7 @@ from services.metrics.tasks import (
     task_progress,
     task_totals,
     task_trend,
+    task_window,
 )
 from services.metrics.timeliness import report_timeliness
 
@@ -41,4 +42,5 @@ __all__ = [
     "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
     "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend",
+    "task_window",
 ]

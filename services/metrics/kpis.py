@@ -15,20 +15,23 @@ from services.rules.deadlines import report_deadline
 from services.unit import unit_of_work
 
 KPI_COLUMNS = [
-    "kpi_id", "name", "unit", "target", "direction", "pacing", "baseline", "due_date", "jurisdiction",
-    "source_doc", "source_article", "rule_text", "computed_from", "actual", "numerator", "denominator",
-    "last_month", "reported", "expected", "rate", "expected_rate", "lag_pp", "status", "is_demo",
+    "kpi_id", "name", "unit", "target", "direction", "pacing", "baseline", "window_start", "due_date",
+    "jurisdiction", "year", "source_doc", "source_article", "rule_text", "computed_from", "actual", "numerator",
+    "denominator", "last_month", "reported", "time_progress", "expected", "rate", "expected_rate", "lag_pp",
+    "status", "is_demo",
 ]
 KPI_TREND_COLUMNS = [
-    "kpi_id", "name", "unit", "year", "month", "target", "direction", "actual", "numerator", "denominator",
-    "last_month", "reported", "reported_ytd", "expected", "rate", "expected_rate", "lag_pp", "status", "is_demo",
+    "kpi_id", "name", "unit", "year", "month", "target", "direction", "pacing", "actual", "numerator",
+    "denominator", "last_month", "reported", "reported_ytd", "time_progress", "expected", "rate", "expected_rate",
+    "lag_pp", "status", "is_demo",
 ]
 TIMELINESS_SOURCE = "submissions"
 
 
 def pace_kpis(df: pd.DataFrame, *, year: int, month: int | None, as_of: dt.date) -> pd.DataFrame:
-    """The KPI version of pacing.pace_frame: each KPI's own pacing kind, baseline, due date and direction;
-    unit "%" makes the value the rate. Status is grey only when nothing was reported in the year."""
+    """The KPI version of pacing.pace_frame: each KPI's own pacing kind, baseline, window (window_start … due_date;
+    the year's 1 Jan … due when not stated) and direction; unit "%" makes the value the rate. Status is grey only
+    when nothing was reported in the year."""
     out = pacing.pace_frame(
         df.assign(kind=df["pacing"]), year=year, month=month, as_of=as_of, reported_col="reported_ytd"
     )

@@ -1,4 +1,4 @@
-"""Task-list figures (任务清单 / 任务进度 / 任务明细) paced against the year, and the 配档表."""
+"""Task-list figures (任务清单 / 任务进度 / 任务明细) paced in the task list's window, and the 配档表."""
 
 from __future__ import annotations
 
@@ -17,9 +17,29 @@ from services.unit import unit_of_work
 
 TASK_COLUMNS = [
     "station_id", "station", "sort_order", "indicator_id", "indicator", "indicator_name", "unit",
-    "indicator_order", "target", "actual", "last_month", "reported", "reported_ytd", "expected", "rate",
-    "expected_rate", "lag_pp", "status", "items_total", "items_done", "item_mismatch", "is_demo",
+    "indicator_order", "target", "actual", "last_month", "reported", "reported_ytd", "window_start", "due_date",
+    "time_progress", "expected", "rate", "expected_rate", "lag_pp", "status", "items_total", "items_done",
+    "item_mismatch", "is_demo",
 ]
+STATION_LAG_COLUMNS = [
+    "station_id", "station", "sort_order", "n_indicators", "worst_status", "worst_indicator", "worst_lag_pp",
+    "mean_lag_pp", "n_green", "n_amber", "n_red", "n_grey", "is_demo",
+]
+
+
+@unit_of_work
+def task_window(*, session: Session | None = None, year: int) -> pacing.Window:
+    """The window the year's 任务清单 is paced in: the stated one (2022: 2022-03-01 … 11-30, 章市监管发〔2022〕9号
+    三(二)), else the calendar year (stated=False)."""
+    row = tq.task_list_window(session=session, year=year)
+    if row is None:
+        return pacing.year_window(year)
+    return pacing.Window(row["window_start"], row["window_due"], source_doc=row["source_doc"],
+                         source_clause=row["source_clause"], phase=row["phase"])
+
+
+def _in_window(df: pd.DataFrame, window: pacing.Window) -> pd.DataFrame:
+    return df.assign(window_start=window.start, due_date=window.due)
 
 
 def _with_progress(targets: pd.DataFrame, progress: pd.DataFrame, on: list[str]) -> pd.DataFrame:
@@ -39,7 +59,7 @@ def _with_progress(targets: pd.DataFrame, progress: pd.DataFrame, on: list[str])
 def task_progress(*, session: Session | None = None, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
     """One row per (station, indicator) with a target in `year`: the carried-forward 累计完成 and its pace."""
     ref = pacing.ref_date(year, month, as_of)
-    targets = tq.station_targets(session=session, year=year)
+    targets = _in_window(tq.station_targets(session=session, year=year), task_window(session=session, year=year))
     progress = tq.station_progress_asof(session=session, year=year, months=[month]).drop(columns="month")
     df = _with_progress(targets, progress, ["station_id", "indicator_id"])
     df = pacing.pace_frame(df, year=year, month=month, as_of=as_of, reported_col="reported_ytd")
@@ -67,6 +87,7 @@ def rollup_tasks(df: pd.DataFrame, *, by: list[str] | None = None) -> pd.DataFra
         target=("target", "sum"),
         actual=("actual", "sum"),
         expected=("expected", "sum"),
+        time_progress=("time_progress", "max"),
         reported_ytd=("reported_ytd", "any"),
         is_demo=("is_demo", "any"),
     ).reset_index()
@@ -85,7 +106,17 @@ def task_totals(*, session: Session | None = None, year: int, month: int, as_of:
 
 
 def station_lag_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Per station: mean lag of its indicators (NaN lags — zero targets — left out), worst status, counts."""
+    """Per station: its status is its worst indicator's (one red indicator makes the station red), that indicator
+    named with its lag; the mean lag of its indicators (NaN lags — zero targets — left out) is a second figure.
+
+    Most at risk first: red, amber, grey, green; within a status the worst lag first, then the bureau's order."""
+    if df.empty:
+        return pd.DataFrame(columns=STATION_LAG_COLUMNS)
+    severity = {s: i for i, s in enumerate(pacing.STATUS_SEVERITY)}
+    # The worst indicator of each station: the most severe status, then the largest lag behind.
+    ranked = df.assign(_sev=df["status"].map(severity)).sort_values(
+        ["station_id", "_sev", "lag_pp", "indicator_order"], na_position="last", kind="stable")
+    worst = ranked.drop_duplicates("station_id").set_index("station_id")
     g = df.groupby(["station_id", "station", "sort_order"], sort=False)
     out = g.agg(
         n_indicators=("indicator_id", "nunique"),
@@ -95,13 +126,18 @@ def station_lag_frame(df: pd.DataFrame) -> pd.DataFrame:
     counts = pd.crosstab(df["station_id"], df["status"]).reindex(columns=list(pacing.STATUSES), fill_value=0)
     counts.columns = [f"n_{s}" for s in counts.columns]
     out = out.merge(counts, left_on="station_id", right_index=True, how="left")
-    out["worst_status"] = g["status"].agg(pacing.worst_status).to_numpy()
-    return out.sort_values(["mean_lag_pp", "sort_order", "station_id"], na_position="last").reset_index(drop=True)
+    out["worst_status"] = out["station_id"].map(worst["status"])
+    out["worst_indicator"] = out["station_id"].map(worst["indicator"])
+    out["worst_lag_pp"] = out["station_id"].map(worst["lag_pp"]).astype("float64")
+    out["_sev"] = out["worst_status"].map(severity)
+    out = out.sort_values(["_sev", "worst_lag_pp", "sort_order", "station_id"], na_position="last", kind="stable")
+    return out[STATION_LAG_COLUMNS].reset_index(drop=True)
 
 
 @unit_of_work
 def station_lag(*, session: Session | None = None, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
-    """Stations, most lagging first: mean lag_pp over indicators and the worst status."""
+    """Stations, most at risk first: worst_status, worst_indicator and worst_lag_pp (its worst indicator's),
+    mean_lag_pp as a second figure, and the count of indicators per status."""
     return station_lag_frame(task_progress(session=session, year=year, month=month, as_of=as_of))
 
 
@@ -109,7 +145,7 @@ def station_lag(*, session: Session | None = None, year: int, month: int, as_of:
 def task_trend(*, session: Session | None = None, year: int, as_of: dt.date) -> pd.DataFrame:
     """Per month that has begun and indicator: district 累计完成 (carried forward per station) vs expected."""
     months = months_through(year, as_of)
-    targets = tq.station_targets(session=session, year=year)
+    targets = _in_window(tq.station_targets(session=session, year=year), task_window(session=session, year=year))
     grid = targets.merge(pd.DataFrame({"month": months}, dtype="int64"), how="cross")
     progress = tq.station_progress_asof(session=session, year=year, months=months)
     df = _with_progress(grid, progress, ["month", "station_id", "indicator_id"])

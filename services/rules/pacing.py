@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -39,10 +40,62 @@ def _days_through(start: dt.date, end: dt.date) -> int:
     return max((end - start).days + 1, 0)
 
 
-def time_progress(year: int, month: int, as_of: dt.date) -> float:
-    """Days elapsed from 1 Jan through min(month end, as_of) ÷ days in the year (0 before 1 Jan, 1 at 31 Dec)."""
-    elapsed = _days_through(dt.date(year, 1, 1), ref_date(year, month, as_of))
-    return min(elapsed, days_in_year(year)) / days_in_year(year)
+@dataclass(frozen=True)
+class Window:
+    """The days a plan is worked in (start … due, both inclusive) and the clause that states them.
+
+    A task list or KPI without a stated window is paced over its year (`year_window`): `stated` is False and
+    there is no source."""
+
+    start: dt.date
+    due: dt.date
+    source_doc: str | None = None
+    source_clause: str | None = None
+    phase: str | None = None
+    stated: bool = True
+
+    @property
+    def days(self) -> int:
+        return _days_through(self.start, self.due)
+
+    @property
+    def source(self) -> str | None:
+        """ "章市监管发〔2022〕9号 三(二)": the document and its clause, or None when the window is not stated."""
+        parts = [p for p in (self.source_doc, self.source_clause) if p]
+        return " ".join(parts) or None
+
+    def elapsed(self, ref: dt.date) -> int:
+        """Days of the window elapsed through ref (0 before it starts, all of them from its due date)."""
+        return min(_days_through(self.start, ref), self.days)
+
+    def progress(self, ref: dt.date) -> float:
+        return window_progress(self.start, self.due, ref)
+
+
+def year_window(year: int, due: dt.date | None = None) -> Window:
+    """1 Jan … due (31 Dec when not given): the window of anything that states none."""
+    return Window(dt.date(year, 1, 1), dt.date(year, 12, 31) if due is None else due, stated=False)
+
+
+def window_progress(start: dt.date, due: dt.date, ref: dt.date) -> float:
+    """Days elapsed from start through ref ÷ days from start through due (both inclusive), within 0 … 1.
+
+    0 before the window starts, 1 from its due date on; a window that ends before it starts is wholly owed (1)."""
+    span = _days_through(start, due)
+    if span == 0:
+        return 1.0
+    return min(_days_through(start, ref), span) / span
+
+
+def time_progress(
+    year: int, month: int, as_of: dt.date, *, start: dt.date | None = None, due: dt.date | None = None
+) -> float:
+    """Time progress at min(month end, as_of) in the window start … due (default 1 Jan … 31 Dec of `year`).
+
+    The 2022 任务清单 (2022-03-01 … 11-30) at 2022-10-31: 245 / 275 = 89.1%."""
+    start = dt.date(year, 1, 1) if start is None else start
+    due = dt.date(year, 12, 31) if due is None else due
+    return window_progress(start, due, ref_date(year, month, as_of))
 
 
 def quarter_progress(year: int, month: int, as_of: dt.date) -> float:
@@ -72,10 +125,15 @@ def expected(
     as_of: dt.date,
     baseline: float | None = None,
     due_date: dt.date | None = None,
+    window_start: dt.date | None = None,
 ) -> float:
-    """The value expected by min(month end, as_of) under a pacing kind: ramp, level or once."""
+    """The value expected by min(month end, as_of) under a pacing kind: ramp, level or once.
+
+    A ramp runs from `window_start` (1 Jan when not stated) to `due_date` (31 Dec when not stated): the baseline
+    before the window starts (0 for counts), the target from the due date on."""
     ref = ref_date(year, month, as_of)
     due = dt.date(year, 12, 31) if _missing(due_date) else _as_date(due_date)
+    start = dt.date(year, 1, 1) if _missing(window_start) else _as_date(window_start)
     if kind == "level":
         return float(target)
     if kind == "once":
@@ -83,9 +141,9 @@ def expected(
     if kind != "ramp":
         raise ValueError(f"unknown pacing kind {kind!r}")
     base = 0.0 if _missing(baseline) else float(baseline)
-    span = _days_through(dt.date(year, 1, 1), due)
-    elapsed = _days_through(dt.date(year, 1, 1), ref)
-    # A due date on or before 1 Jan means the whole ramp is already owed.
+    span = _days_through(start, due)
+    elapsed = _days_through(start, ref)
+    # A due date on or before the window's start means the whole ramp is already owed.
     if span == 0 or elapsed >= span:
         return float(target)
     # Multiply before dividing so a whole-day ratio stays exact (126 × 304 / 365, not 126 × 0.8328…).
@@ -165,20 +223,31 @@ def pace_frame(
 ) -> pd.DataFrame:
     """Add expected, rate, expected_rate, lag_pp and status to a frame of target and actual.
 
-    Optional per-row columns: kind (ramp), baseline (0), due_date (31 Dec), direction (">="), unit, reported.
-    month=None paces each row at its own `month` column (a trend).
+    Optional per-row columns: kind (ramp), baseline (0), window_start (1 Jan), due_date (31 Dec),
+    direction (">="), unit, reported. month=None paces each row at its own `month` column (a trend).
+    Adds time_progress: the share of the row's window elapsed (时序进度 of a ramp).
     """
     n = len(df)
     kind = df["kind"] if "kind" in df else ["ramp"] * n
     baseline = df["baseline"] if "baseline" in df else [None] * n
     due = df["due_date"] if "due_date" in df else [None] * n
+    start = df["window_start"] if "window_start" in df else [None] * n
     months = df["month"] if month is None else [month] * n
     out = df.copy()
     # One call per aggregated row (station × indicator, KPI × month): tens of rows, never raw records.
     out["expected"] = pd.Series(
         [
-            expected(k, t, year=year, month=int(m), as_of=as_of, baseline=b, due_date=d)
-            for k, t, b, d, m in zip(kind, df["target"], baseline, due, months, strict=True)
+            expected(k, t, year=year, month=int(m), as_of=as_of, baseline=b, due_date=d, window_start=w)
+            for k, t, b, d, w, m in zip(kind, df["target"], baseline, due, start, months, strict=True)
+        ],
+        index=df.index,
+        dtype="float64",
+    )
+    out["time_progress"] = pd.Series(
+        [
+            time_progress(year, int(m), as_of, start=None if _missing(w) else _as_date(w),
+                          due=None if _missing(d) else _as_date(d))
+            for d, w, m in zip(due, start, months, strict=True)
         ],
         index=df.index,
         dtype="float64",

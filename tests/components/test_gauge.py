@@ -27,7 +27,7 @@ def test_status_boundaries_and_gauge_colour(actual, expected, direction, status)
 
 def test_grey_when_nothing_was_reported():
     assert pacing.status(0, 0.5, reported=False) == "grey"
-    assert gauge_caption({"status": "grey"}) == ":gray[●] 本年尚未上报"
+    assert gauge_caption({"status": "grey"}) == ":gray[●] 本年尚未上报｜无基线｜来源未注明"
     assert status_rgba("grey")[:3] == [0x9A, 0xA3, 0xAD]
 
 
@@ -44,7 +44,8 @@ def test_gauge_spec_carries_the_figures_and_source():
            "status": "amber", "lag_pp": -5.0, "actual": 0.9, "source_doc": "昌乐 2024 抽检", "source_article": "二、6"}
     spec = build_gauge(row).to_dict()
     text = str(spec)
-    assert "90.0%" in text and "应达 95.0%" in text and "昌乐 2024 抽检，二、6" in text
+    assert "90.0%" in text and "应达 95.0%" in text and "依据：昌乐 2024 抽检 二、6" in text
+    assert "低于时序进度5.0个百分点" in text and "无基线" in text  # no pacing kind given: a ramp
     assert STATUS_COLORS["amber"] in text
 
 

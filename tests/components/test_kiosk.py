@@ -53,11 +53,14 @@ def test_station_bars_against_the_expected_rate():
 def test_names_in_kiosk_tables_are_inert_markdown():
     frame = pd.DataFrame({"station": ["[点我](http://example.com)", "明水所"], "task_rate": [0.1, 0.9],
                           "task_expected_rate": [0.83, 0.83], "task_status": ["red", "green"],
-                          "n_prob_overdue": [3, 0]})
+                          "worst_indicator": ["示范创建", "视频监管试点"], "worst_lag_pp": [-19.09, 2.0],
+                          "lag_status": ["red", "green"], "n_prob_overdue": [3, 0]})
     table = kiosk._station_table(frame)
     assert table["监管所"].tolist() == [fmt.md_escape("[点我](http://example.com)"), "明水所"]
     assert table["监管所"].iloc[0].startswith("\\[点我\\]\\(")
     assert table["状态"].tolist() == [views.status_chip("red"), views.status_chip("green")]
+    assert table["最差指标"].tolist() == ["示范创建", "视频监管试点"]
+    assert table["进度差"].tolist() == ["−19.1个百分点", "+2.0个百分点"]
 
 
 def test_the_duban_rule_is_the_task_pages():

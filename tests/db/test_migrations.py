@@ -90,7 +90,8 @@ def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(em
     upgrade(empty_url, "0001")
     assert current_revision(empty_url) == "0001"
     engine = get_engine(empty_url)
-    demo.import_seed_files(engine)
+    # 指标 is left out: the importer writes with the head's models, and kpi.window_start (0007) is not in 0001.
+    demo.import_seed_files(engine, files=[f for f in demo.seed_files() if f.name != "指标.xlsx"])
     before = set(inspect(engine).get_table_names())
     assert "app_user" not in before and "hazard" not in before
 

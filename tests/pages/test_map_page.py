@@ -97,7 +97,7 @@ def test_choose_a_station_and_a_metric(small_with_places, monkeypatch):
     cards = {m.label: (m.value, m.delta, m.proto.delta_description) for m in at.metric}
     assert cards == {
         "任务完成率": ("80.0%", "略有滞后", "应达83.3%"),
-        "进度差": ("-3.3个百分点", "略有滞后", "颜色按最差一项指标"),
+        "进度差": ("-3.3个百分点", "略有滞后", "最差：示范创建，平均-3.3个百分点"),
         "包保督导完成率": ("50.0%", "达到进度", "季度时间进度33.7%"),  # 店A of 店A, 店B; 31 of 92 days
         "逾期问题": ("1个", "逾期>10%", "到期问题1个"),
     }

@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from db import sql
 from db.engine import get_engine
+from db.models import TaskList
 from db.queries import baobao as bq
-from services import metrics
+from services import metrics, narrative
 from services.rules import fmt
 from tests.db.factories import Factory
 
@@ -158,14 +159,80 @@ def test_task_totals_roll_up_station_figures(session, db_two_stations):
 
 def test_station_lag_most_lagging_first(session, db_two_stations):
     got = metrics.station_lag(session=session, year=2022, month=10, as_of=OCT31)
-    assert got["station"].tolist() == ["双山所", "明水所"]
-    b = got.iloc[0]
+    # Most at risk first by the worst indicator's status: amber (明水所) before grey (双山所), whatever the means.
+    assert got["station"].tolist() == ["明水所", "双山所"]
+    a = got.iloc[0]
+    assert a.mean_lag_pp == pytest.approx(((98 / 126 - P304) + (1 - P304)) * 50)
+    assert (a.worst_status, a.worst_indicator) == ("amber", "示范创建")
+    assert a.worst_lag_pp == pytest.approx((98 / 126 - P304) * 100)
+    b = got.iloc[1]
     # 双山所: 示范创建 70/74 − 83.29% = +11.30 pp; 提升 0/7 − 83.29% = −83.29 pp; mean −35.99
     assert b.mean_lag_pp == pytest.approx(((70 / 74 - P304) * 100 + (0 - P304) * 100) / 2)
-    assert (b.worst_status, b.n_green, b.n_grey) == ("grey", 1, 1)
-    a = got.iloc[1]
-    assert a.mean_lag_pp == pytest.approx(((98 / 126 - P304) + (1 - P304)) * 50)
-    assert a.worst_status == "amber"
+    assert (b.worst_status, b.worst_indicator, b.n_green, b.n_grey) == ("grey", "提升", 1, 1)
+    assert b.worst_lag_pp == pytest.approx(-P304 * 100)
+
+
+def test_a_station_with_one_red_indicator_is_red_and_named(session, f):
+    """明水所 is well ahead on three indicators and far behind on one: its mean lag is positive, its status red."""
+    st = f.station("明水所")
+    for code, target, done in (("示范创建", 20, 14), ("提升", 3, 3), ("视频监管试点", 5, 5), ("产业协会活动", 2, 2)):
+        ind = f.indicator(code)
+        f.target(st, ind, target)
+        f.progress(st, ind, 10, done)
+    row = metrics.station_lag(session=session, year=2022, month=10, as_of=OCT31).iloc[0]
+    # 14/20 − 304/365 = −13.29 pp; the other three +16.71 pp each: mean +9.21, yet the station is red.
+    assert round(row.mean_lag_pp, 2) == 9.21
+    assert (row.worst_status, row.worst_indicator, round(row.worst_lag_pp, 1)) == ("red", "示范创建", -13.3)
+    assert (row.n_red, row.n_green) == (1, 3)
+    assert narrative.station_phrase(row.to_dict()) == "明水所：示范创建 −13.3个百分点"
+
+
+def test_task_list_window_paces_the_canonical_case(session, db_canonical_station):
+    """With 004's window (2022-03-01 … 11-30, 三(二)) 98 of 126 at 2022-10-31 is 245/275 = 89.1%: 11.3 points
+    behind, red."""
+    session.add(TaskList(year=2022, window_start=D(2022, 3, 1), window_due=D(2022, 11, 30),
+                         phase="专项整治及监管提升阶段", source_doc="章市监管发〔2022〕9号", source_clause="三(二)"))
+    session.flush()
+    window = metrics.task_window(session=session, year=2022)
+    assert (window.start, window.due, window.source, window.stated) == (
+        D(2022, 3, 1), D(2022, 11, 30), "章市监管发〔2022〕9号 三(二)", True)
+    row = one(metrics.task_progress(session=session, year=2022, month=10, as_of=OCT31), indicator="示范创建")
+    assert row.expected == pytest.approx(126 * 245 / 275)
+    assert round(row.expected, 1) == 112.3
+    assert row.time_progress == pytest.approx(245 / 275) and fmt.pct(row.time_progress) == "89.1%"
+    assert round(row.lag_pp, 1) == -11.3 and row.status == "red"
+    tot = one(metrics.task_totals(session=session, year=2022, month=10, as_of=OCT31), indicator="示范创建")
+    assert fmt.pace_sentence(tot.rate, tot.expected_rate) == "完成率77.8%，低于时序进度11.3个百分点"
+    assert narrative.pace_basis(window, OCT31) == (
+        "时序进度89.1%（2022年3月1日至11月30日已过245/275天；依据：章市监管发〔2022〕9号 三(二)）")
+    # Before the window opens nothing is expected; in the trend, February is 0 and March 31/275.
+    trend = metrics.task_trend(session=session, year=2022, as_of=OCT31).set_index("month")
+    assert trend.loc[2, "expected"] == 0.0
+    assert trend.loc[3, "expected"] == pytest.approx(126 * 31 / 275)
+    # After the due date the whole target is owed.
+    dec = one(metrics.task_progress(session=session, year=2022, month=12, as_of=D(2022, 12, 31)),
+              indicator="示范创建")
+    assert dec.expected == 126.0 and dec.time_progress == 1.0
+
+
+def test_a_year_without_a_stated_window_is_paced_over_the_year(session, db_canonical_station):
+    window = metrics.task_window(session=session, year=2022)
+    assert (window.start, window.due, window.stated, window.source) == (D(2022, 1, 1), D(2022, 12, 31), False, None)
+    assert narrative.basis(window) == "未载明推进时段，按全年计"
+    row = one(metrics.task_progress(session=session, year=2022, month=10, as_of=OCT31), indicator="示范创建")
+    assert row.time_progress == pytest.approx(P304) and row.status == "amber"
+
+
+def test_kpi_window_start_paces_a_ramp_from_it(session, f):
+    """A KPI whose source states a start (1 Jul) ramps from it: at 31 Oct 123 of 184 days."""
+    k = f.kpi("宣传活动", 10, unit="次", pacing="ramp", due_date=D(2022, 12, 31))
+    k.window_start = D(2022, 7, 1)
+    session.flush()
+    f.reading(k, 10, 5)
+    g = one(metrics.kpi_gauges(session=session, year=2022, month=10, as_of=OCT31), name="宣传活动")
+    assert g.time_progress == pytest.approx(123 / 184)
+    assert g.expected == pytest.approx(10 * 123 / 184)
+    assert round(g.lag_pp, 1) == -16.8 and g.status == "red"
 
 
 def test_task_trend_carries_forward_per_station(session, db_two_stations):

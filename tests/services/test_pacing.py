@@ -154,6 +154,7 @@ def test_pace_frame_counts_rates_and_kinds():
     p = 304 / 365
     want = df.assign(
         expected=[126 * p, 0.6 + 0.4 * p, 0.0, 0.02, 10 * p],
+        time_progress=[p] * 5,
         rate=[98 / 126, 0.95, 0.0, 0.021, 0.0],
         expected_rate=[p, 0.6 + 0.4 * p, 0.0, 0.02, p],
     )
@@ -194,3 +195,54 @@ def test_report_deadline_beyond_the_calendar_falls_back_to_weekends():
     assert report_deadline(2040, 6) == (D(2040, 6, 25), FALLBACK_NOTE)
     assert report_deadline(2040, 5) == (D(2040, 5, 23), FALLBACK_NOTE)  # a Wednesday
     assert FALLBACK_NOTE == "超出chinese-calendar数据范围，按周末顺延"
+
+
+# --- windows from the documents (issue 15) -----------------------------------------------------
+
+from services.rules.pacing import Window, window_progress, year_window  # noqa: E402
+
+MAR1, NOV30 = D(2022, 3, 1), D(2022, 11, 30)
+
+
+class TestWindow:
+    def test_canonical_task_list_window(self):
+        """004 三(二): 专项整治及监管提升阶段 2022-03-01 … 11-30; at 31 Oct 245 of 275 days = 89.1%."""
+        assert time_progress(2022, 10, D(2022, 10, 31), start=MAR1, due=NOV30) == 245 / 275
+        assert round(245 / 275 * 100, 1) == 89.1
+        e = expected("ramp", 126, year=2022, month=10, as_of=D(2022, 10, 31), due_date=NOV30, window_start=MAR1)
+        assert e == pytest.approx(126 * 245 / 275) and round(e, 1) == 112.3
+        assert round(lag_pp(98 / 126, e / 126), 1) == -11.3
+        assert status(98, e) == "red"
+
+    def test_before_the_window_starts_nothing_is_expected(self):
+        assert window_progress(MAR1, NOV30, D(2022, 2, 28)) == 0.0
+        assert expected("ramp", 126, year=2022, month=2, as_of=D(2022, 10, 31), due_date=NOV30,
+                        window_start=MAR1) == 0.0
+        assert time_progress(2022, 3, D(2022, 3, 1), start=MAR1, due=NOV30) == 1 / 275
+
+    def test_after_the_due_date_the_target_is_owed(self):
+        assert window_progress(MAR1, NOV30, D(2022, 11, 30)) == 1.0
+        assert expected("ramp", 126, year=2022, month=12, as_of=D(2022, 12, 31), due_date=NOV30,
+                        window_start=MAR1) == 126.0
+
+    def test_leap_year_window(self):
+        # 2024-03-01 … 11-30 has 275 days too; a window over February counts the 29th.
+        assert time_progress(2024, 10, D(2024, 10, 31), start=D(2024, 3, 1), due=D(2024, 11, 30)) == 245 / 275
+        assert window_progress(D(2024, 2, 1), D(2024, 3, 31), D(2024, 2, 29)) == 29 / 60
+        assert year_window(2024).days == 366 and year_window(2022).days == 365
+
+    def test_a_window_ending_before_it_starts_is_wholly_owed(self):
+        assert window_progress(D(2022, 5, 1), D(2022, 4, 1), D(2022, 1, 1)) == 1.0
+
+    def test_window_source_and_elapsed(self):
+        w = Window(MAR1, NOV30, source_doc="章市监管发〔2022〕9号", source_clause="三(二)")
+        assert (w.days, w.elapsed(D(2022, 10, 31)), w.source) == (275, 245, "章市监管发〔2022〕9号 三(二)")
+        y = year_window(2022)
+        assert (y.start, y.due, y.stated, y.source) == (D(2022, 1, 1), D(2022, 12, 31), False, None)
+
+    def test_pace_frame_reads_window_start_and_adds_time_progress(self):
+        df = pd.DataFrame({"target": [126.0, 126.0], "actual": [98.0, 98.0],
+                           "window_start": [MAR1, None], "due_date": [NOV30, None]})
+        out = pace_frame(df, year=2022, month=10, as_of=D(2022, 10, 31))
+        assert out["time_progress"].tolist() == [245 / 275, 304 / 365]
+        assert out["status"].tolist() == ["red", "amber"]

@@ -49,8 +49,10 @@ def test_catalog(session):
 def test_overview(session):
     lags = metrics.station_lag(session=session, **PERIOD)
     worst = overview.worst_stations(lags)
-    assert list(worst.columns) == ["监管所", "平均进度差", "明显滞后指标数", "略有滞后指标数", "状态"]
+    assert list(worst.columns) == ["监管所", "状态", "最差指标", "最差指标进度差", "平均进度差", "明显滞后指标数",
+                                   "略有滞后指标数"]
     assert worst.iloc[0]["监管所"] == "双山所" and worst.iloc[0]["状态"] == "red"
+    assert worst.iloc[0]["最差指标"] == lags.iloc[0]["worst_indicator"]
     rows = submissions.submission_status(session=session, viewer=OFFICE, **PERIOD)
     line = overview.submission_line(rows, "任务进度")
     assert line.startswith("任务进度：") and "共2个所" in line

@@ -43,6 +43,8 @@ def kpis(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> Non
         unit = nfkc(v.get("unit") or "")
         target = _kpi_value(job, rec, "target", unit)
         baseline = _kpi_value(job, rec, "baseline", unit)
+        if v.get("window_start") and v.get("due_date") and v["window_start"] > v["due_date"]:
+            job.error(rec.row0, rec.cells["window_start"], "起始日期晚于截止日期", rec.raw.get("window_start"))
         rows.append((rec, unit, target, baseline))
     if job.has_errors:
         return
@@ -51,9 +53,10 @@ def kpis(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> Non
         year = v["year"]
         pacing = v.get("pacing") or "ramp"
         due = v.get("due_date") or (dt.date(year, 12, 31) if pacing in ("ramp", "once") else None)
+        start = v.get("window_start")
         upsert_row(job, writer, m.Kpi, {"name": v["name"], "jurisdiction": v["jurisdiction"], "year": year},
                 {"unit": unit, "target": target, "direction": "<=" if v.get("direction") == "≤" else ">=",
-                 "pacing": pacing, "baseline": baseline, "due_date": due,
+                 "pacing": pacing, "baseline": baseline, "window_start": start, "due_date": due,
                  "gauged": True if v.get("gauged") is None else v["gauged"], "rule_text": v.get("rule_text"),
                  "source_doc": v.get("source_doc"), "source_article": v.get("source_article")}, rec)
 

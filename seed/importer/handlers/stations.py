@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections import Counter
 
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from db import models as m
@@ -189,6 +190,50 @@ def _check_totals(job: SheetJob, parsed, columns: dict[int, int]) -> None:
             start = total_row + 1
 
 
+_DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_BASIS_RE = re.compile(r"依据\s*[:：]\s*(\S+?号)\s*([一二三四五六七八九十]+\s*[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、?)?")
+_PHASE_RE = re.compile(r"[在于]([\u4e00-\u9fff]{2,}?阶段)")
+
+
+def window_note(text: str) -> dict | None:
+    """A 注 line stating the list's window: "…专项整治及监管提升阶段完成，推进时段2022年3月1日至2022年11月30日…，
+    依据：章市监管发〔2022〕9号 三(二)" → window_start, window_due, phase, source_doc, source_clause (None when the
+    line does not give two dates)."""
+    text = nfkc(text)
+    dates = _DATE_RE.findall(text)
+    if len(dates) < 2:
+        return None
+    start, due = (dt.date(int(y), int(mo), int(d)) for y, mo, d in dates[:2])
+    basis = _BASIS_RE.search(text)
+    phase = _PHASE_RE.search(text)
+    clause = re.sub(r"\s+", "", basis.group(2)) if basis and basis.group(2) else None
+    return {"window_start": start, "window_due": due, "phase": phase.group(1) if phase else None,
+            "source_doc": basis.group(1) if basis else None, "source_clause": clause}
+
+
+def _task_list_window(job: SheetJob, writer: Writer, session: Session) -> None:
+    """The 注 line under the list that states its window (推进时段 … 至 …, 依据 …), imported with its row as lineage;
+    a list without one is paced over its year."""
+    for row0 in range(job.layout.header.end, len(job.rows)):
+        first = next((v for v in job.rows[row0] if not is_blank(v)), None)
+        if first is None or not isinstance(first, str) or "依据" not in first and "时段" not in first:
+            continue
+        found = window_note(first)
+        if found is None:
+            continue
+        if found["window_due"] < found["window_start"]:
+            job.error(row0, 0, "推进时段的结束日期早于开始日期", first)
+            return
+        if found["window_start"].year != job.year:
+            job.warn(row0, 0, f"推进时段不在{job.year}年内，仍按所写日期计算时序进度", first)
+        if not inspect(session.connection()).has_table(m.TaskList.__tablename__):
+            # A database not yet upgraded (alembic 0007) has nowhere to keep it: said, never dropped silently.
+            job.warn(row0, 0, "数据库尚未升级，推进时段未导入，时序进度暂按全年计算；升级后重新导入本表即可", first)
+            return
+        writer.upsert(m.TaskList, {"year": job.year}, found, sheet=job.sheet, row=row0 + 1)
+        return
+
+
 @handler("任务清单")
 def station_targets(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
     stations = Stations(job, session)
@@ -196,6 +241,9 @@ def station_targets(job: SheetJob, writer: Writer, session: Session, today: dt.d
     parsed = _wide_cells(job, stations, columns)
     _check_totals(job, parsed, columns)
     if job.has_errors or job.year is None:
+        return
+    _task_list_window(job, writer, session)
+    if job.has_errors:
         return
     for rec, sid, cells in parsed:
         for ind_id, (_col0, value) in cells.items():
