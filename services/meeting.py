@@ -112,26 +112,23 @@ class PackFigures:
 # --- 任务清单进度 ------------------------------------------------------------------------------------
 
 
-def station_worst(progress: pd.DataFrame) -> pd.DataFrame:
-    """Per station with a red indicator: its worst indicator (most severe status, then furthest behind) with rate,
-    expected rate and lag, how many indicators are red and their names — most behind first.
-    TODO(lead): metrics.station_lag gives worst_status / worst_indicator / worst_lag_pp after the pacing merge."""
-    if progress.empty:
+def station_worst(lags: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
+    """Per red station (metrics.station_lag: a station's status is its worst indicator's): that indicator with its
+    rate, expected rate and lag, how many indicators are red and their names — most behind first."""
+    red_st = lags[lags["worst_status"] == "red"]
+    if red_st.empty:
         return pd.DataFrame(columns=RED_STATION_COLUMNS)
-    severity = {s: i for i, s in enumerate(pacing.STATUS_SEVERITY)}
-    ranked = progress.assign(_sev=progress["status"].map(severity)).sort_values(
-        ["station_id", "_sev", "lag_pp", "indicator_order"], na_position="last", kind="stable")
-    worst = ranked.drop_duplicates("station_id")
-    worst = worst[worst["status"] == "red"]
     red = progress[progress["status"] == "red"].sort_values(["station_id", "lag_pp"])
     names = red.groupby("station_id")["indicator"].agg("、".join)
-    mean = progress.groupby("station_id")["lag_pp"].mean()
+    worst = red_st.merge(
+        progress[["station_id", "indicator", "rate", "expected_rate"]],
+        left_on=["station_id", "worst_indicator"], right_on=["station_id", "indicator"], how="left")
     out = pd.DataFrame({
-        "station_id": worst["station_id"], "station": worst["station"], "worst_status": worst["status"],
-        "worst_indicator": worst["indicator"], "worst_lag_pp": worst["lag_pp"].astype("float64"),
+        "station_id": worst["station_id"], "station": worst["station"], "worst_status": worst["worst_status"],
+        "worst_indicator": worst["worst_indicator"], "worst_lag_pp": worst["worst_lag_pp"].astype("float64"),
         "worst_rate": worst["rate"], "expected_rate": worst["expected_rate"],
         "n_red": worst["station_id"].map(red.groupby("station_id").size()).astype("int64"),
-        "red_indicators": worst["station_id"].map(names), "mean_lag_pp": worst["station_id"].map(mean),
+        "red_indicators": worst["station_id"].map(names), "mean_lag_pp": worst["mean_lag_pp"],
         "_order": worst["sort_order"],
     })
     return out.sort_values(["worst_lag_pp", "_order"], kind="stable")[RED_STATION_COLUMNS].reset_index(drop=True)
@@ -241,6 +238,7 @@ def pack_figures(
     ref = pacing.ref_date(year, month, as_of)
     district = catalog.district_name(session=session)
     progress = metrics.task_progress(**kw)
+    lags = metrics.station_lag_frame(progress)
     previous = metrics.hazard_totals(session=session, year=year, month=month - 1, as_of=as_of) if month > 1 else None
     reports, report_rate = _reports(session, year=year, month=month, as_of=as_of)
     own, reference = split_plans(plans.plan_tasks(**kw), district)
@@ -250,9 +248,9 @@ def pack_figures(
         progress=progress,
         totals=metrics.task_totals(**kw),
         gauges=metrics.kpi_gauges(**kw),
-        lags=metrics.station_lag(**kw),
-        red_stations=station_worst(progress),
-        task_due=dt.date(year, 12, 31),  # TODO(lead): metrics.task_window(year=…).due (2022-11-30, 004 三(二))
+        lags=lags,
+        red_stations=station_worst(lags, progress),
+        task_due=metrics.task_window(session=session, year=year).due,
         district=metrics.baobao(by="district", **kw),
         by_station=metrics.baobao(by="station", **kw),
         hazards=hazard_summary(metrics.hazard_totals(**kw), previous),
