@@ -46,7 +46,8 @@ AGING_BUCKETS = (("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("d91_plu
 
 
 def high_risk_levels(*, session: Session) -> tuple[str, ...]:
-    """The 风险等级 counted as high risk: AppSetting high_risk_levels ("C,D"), else C and D."""
+    """The 风险等级 counted as high risk — the one definition (counts, the visit rule, every label derive from it):
+    AppSetting high_risk_levels ("C,D"), else C and D."""
     raw = session.exec(select(AppSetting.value).where(AppSetting.key == HIGH_RISK_KEY)).scalar()
     if not raw:
         return DEFAULT_HIGH_RISK
@@ -71,7 +72,8 @@ def _rule_exprs(rules: pd.DataFrame, high: Sequence[str], cadre_level, tier, ris
     Branches go most specific first (number of non-'*' columns), so the first match is the most specific
     rule. Each expression orders equally specific rules strictest first, so when two of them match, the
     larger min_visits and an on-site requirement from either both apply. With no rule matching — or no
-    rules at all — the default applies: 1 visit a quarter, on site for high-risk businesses.
+    rules at all — the default applies: 1 visit a quarter. High-risk businesses (high_risk_levels, the one
+    definition) always need one visit on site.
     """
     default_min = literal(1)
     default_onsite = case((risk_level.in_(high), 1), else_=0)
@@ -92,9 +94,11 @@ def _rule_exprs(rules: pd.DataFrame, high: Sequence[str], cadre_level, tier, ris
             out.append((and_(*conds) if conds else sa.true(), int(getattr(row, value))))
         return out
 
+    # A high-risk business needs a 现场 visit whatever the rules say: the high-risk setting is the one definition,
+    # a rule row can only add an on-site requirement for other levels.
     return (
         case(*branches("min_visits"), else_=default_min),
-        case(*branches("onsite"), else_=default_onsite),
+        case((risk_level.in_(high), 1), *branches("onsite"), else_=0),
     )
 
 
