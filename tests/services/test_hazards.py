@@ -309,7 +309,8 @@ def test_submission_status_for_the_hazard_report(small):
     with Session(small.engine) as s:
         df = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
                                            kind="风险隐患")
-        progress = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31)
+        progress = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
+                                                 kind="任务进度")
         grid = submissions.submission_grid(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
                                            kind="风险隐患")
         tl = metrics.report_timeliness(session=s, year=YEAR, month=MONTH, as_of=OCT31, kind="风险隐患")
@@ -319,7 +320,7 @@ def test_submission_status_for_the_hazard_report(small):
     assert dict(zip(df["station"], df["status"], strict=True)) == {"明水所": "按时", "双山所": "逾期", "刁镇所": "未报"}
     assert dict(zip(progress["station"], progress["status"], strict=True)) == {
         "明水所": "未报", "双山所": "按时", "刁镇所": "未报"}
-    assert submissions.status_counts(df) == {"按时": 1, "逾期": 1, "未报": 1, "未到期": 0}
+    assert submissions.status_counts(df) == {"按时": 1, "逾期": 1, "未报": 1, "未到期": 0, "不要求": 0}
     october = tl.iloc[-1]
     assert (october["n_ontime"], october["n_expected"], october["n_submitted"]) == (1, 3, 2)
     counts_ = submissions.monthly_counts(grid).set_index("month").loc[10]
