@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from db import models as m
 from db.queries import org as oq
-from db.queries import tasks as tq
 from db.sql import MAX_ROWS
 from services import scope as scoping
 from services.metrics import DeadlineFn

@@ -12,10 +12,12 @@ from sqlmodel import Session
 
 from db.models import (
     PROBLEM_CLOSED,
+    PROBLEM_SOURCE_DEFAULT,
     AppSetting,
     Assignment,
     Business,
     Cadre,
+    District,
     Problem,
     Station,
     Township,
@@ -52,6 +54,18 @@ def high_risk_levels(*, session: Session) -> tuple[str, ...]:
     if not raw:
         return DEFAULT_HIGH_RISK
     return tuple(x.strip() for x in raw.replace("，", ",").split(",") if x.strip())
+
+
+def jurisdiction_name(*, session: Session) -> str | None:
+    """The name of the district the stations belong to (the one with most stations; reference plans may bring
+    other districts along), else the first district recorded, else None."""
+    name = session.exec(
+        select(District.name).join(Station, Station.district_id == District.id)
+        .group_by(District.id, District.name).order_by(func.count(Station.id).desc(), District.id).limit(1)
+    ).scalar()
+    if name is None:
+        name = session.exec(select(District.name).order_by(District.id).limit(1)).scalar()
+    return name
 
 
 def visit_rules(*, session: Session) -> pd.DataFrame:
@@ -221,15 +235,17 @@ def baobao_problem_counts(
     ref: dt.date,
     station_id: int | None = None,
 ) -> pd.DataFrame:
-    """Per group: problem cohort (found in [month_start, ref]), running (found in [year_start, ref]),
-    on-time (deadline in [year_start, ref]) and overdue (deadline < ref, open at ref) counts.
+    """Per group: problem cohort (found in [month_start, ref]), running (found in [year_start, ref]) and
+    on-time (deadline in [year_start, ref]) counts of 包保督导 problems (source 包保督导: the 包保 page's 问题整改率);
+    overdue (deadline < ref, open at ref) and open (n_prob_open: found by ref, open at ref) of every source.
 
     Problems count whatever the business's status now: a problem found before a shop closed was found."""
     found = Visit.visit_date
     closed = _closed_by(ref)
-    in_month = and_(found >= month_start, found <= ref)
-    in_year = and_(found >= year_start, found <= ref)
-    due = and_(Problem.deadline >= year_start, Problem.deadline <= ref)
+    baobao_ = Problem.source == PROBLEM_SOURCE_DEFAULT
+    in_month = and_(baobao_, found >= month_start, found <= ref)
+    in_year = and_(baobao_, found >= year_start, found <= ref)
+    due = and_(baobao_, Problem.deadline >= year_start, Problem.deadline <= ref)
     keys = _group_cols(by)
     stmt = (
         select(
@@ -241,6 +257,7 @@ def baobao_problem_counts(
             _count_if(due).label("n_prob_due"),
             _count_if(and_(due, _closed_by(Problem.deadline))).label("n_prob_due_ontime"),
             _count_if(and_(Problem.deadline < ref, not_(closed))).label("n_prob_overdue"),
+            _count_if(not_(closed)).label("n_prob_open"),
         )
         .select_from(Problem)
         .join(Visit, Visit.id == Problem.visit_id)
@@ -339,6 +356,7 @@ def overdue_problem_rows(
             Station.sort_order,
             Township.name.label("township"),
             p.description,
+            p.source,
             p.status,
             p.deadline,
             Visit.visit_date,

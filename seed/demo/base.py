@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from db import models as m
 from db.engine import set_setting
 from seed.demo.vocab import AS_OF, DEMO_USER, HIGH_RISK, REPORT_START, SEED_DIR, SEED_SUFFIXES, Progress
-from services.rules.deadlines import START_RULE, START_SETTING
 from seed.importer import import_paths
+from services.rules.deadlines import START_RULE, START_SETTING
 
 
 def seed_files(folder: Path = SEED_DIR) -> list[Path]:

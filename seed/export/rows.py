@@ -12,8 +12,10 @@ from sqlalchemy import false, func, true
 from sqlmodel import Session, select
 
 from db import models as m
+from db.queries import baobao as bq
 from seed.export.cells import COUNT, NO_YEAR, join_list, percent_text, whole, yes_no
 from seed.importer.kinds import KINDS, Kind
+from services.rules import levels
 
 
 @dataclass
@@ -256,7 +258,9 @@ def _businesses(s: Session, year: int | None, demo: bool) -> Built:
 def _cadres(s: Session, year: int | None, demo: bool) -> Built:
     k = KINDS["包保干部"]
     stations = stations_of(s)
-    rows = [[c.code, c.name, c.level, c.unit, c.title, stations[c.station_id].name if c.station_id else None]
+    kind = levels.jurisdiction_kind(bq.jurisdiction_name(session=s))  # 区级 / 镇(街道)级 in a 区, never 县/乡
+    rows = [[c.code, c.name, levels.level_label(c.level, kind), c.unit, c.title,
+             stations[c.station_id].name if c.station_id else None]
             for c in s.exec(select(m.Cadre).where(live(m.Cadre, demo)).order_by(m.Cadre.id)).all()]
     return Built([c.label for c in k.columns], rows, None, _types(k))
 
@@ -308,7 +312,7 @@ def _problems(s: Session, year: int | None, demo: bool) -> Built:
         stmt = stmt.where(m.Visit.visit_date >= dt.date(year, 1, 1), m.Visit.visit_date <= dt.date(year, 12, 31))
     stmt = stmt.order_by(m.Visit.visit_date, m.Visit.id, m.Problem.seq)
     # The importer finds a visit by its 记录编号, or by its key when it has none.
-    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date]
+    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date, p.source]
             for p, v in s.exec(stmt).all()]
     return Built([c.label for c in k.columns], rows, year, _types(k))
 

@@ -11,6 +11,8 @@ from services.metrics.baobao import (
     baobao,
     baobao_by_cadre_level,
     baobao_total,
+    high_risk_label,
+    jurisdiction_kind,
     not_visited,
     overdue_problems,
     problem_aging,
@@ -33,10 +35,10 @@ from services.metrics.tasks import (
     task_totals,
     task_trend,
 )
-from services.metrics.timeliness import report_timeliness
+from services.metrics.timeliness import report_start, report_timeliness
 
 __all__ = [
-    "HAZARD_COLUMNS", "KPI_COLUMNS", "HazardRates", "hazard_rates",
+    "HAZARD_COLUMNS", "KPI_COLUMNS", "HazardRates", "hazard_rates", "high_risk_label", "jurisdiction_kind", "report_start",
     "TASK_COLUMNS", "DeadlineFn", "add_baobao_rates", "baobao",
     "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
     "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",
