@@ -53,10 +53,10 @@ else:
                         note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
                              f"{data.cached(metrics.high_risk_label)}主体")
     with c4:
-        views.rate_card("问题整改率（今年累计）", r["ytd_close_rate"], key="bb-close",
+        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="bb-close",
                         note=f"{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个问题")
     with c5:
-        views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="bb-overdue",
+        views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="bb-overdue",
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
 
 st.subheader("进度滞后最多的监管所")

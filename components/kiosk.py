@@ -317,7 +317,7 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         hz = data.cached(metrics.hazard_rates, year=year, month=month, as_of=as_of)  # DOMAIN.md §5, as on 总览
         views.rate_card(hz.running.label, hz.running.rate, key="kiosk-hz-rate",
                         note=f"{hz.running.fraction}；当月{fmt.pct(hz.cohort.rate)}（{hz.cohort.fraction}）")
-        views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
+        views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
     frame = _map_frame(year, month, as_of)
     st.subheader(f"各监管所督导完成率（%）· 竖线为季度时间进度{fmt.pct(r['quarter_progress'])}", anchor=False)

@@ -159,7 +159,7 @@ def test_a_station_enters_its_hazard_report(small_url, monkeypatch):
     at.switch_page(SUBMISSIONS).run()
     at.segmented_control(key="submission_kind").set_value("月报（风险隐患排查整治表）").run()
     assert not at.exception
-    assert metrics_of(at) == {"按时": "0个所", "逾期": "1个所", "未报": "0个所", "未到期": "0个所"}
+    assert metrics_of(at) == {"按时": "0个所", "逾期": "1个所", "未报": "0个所", "未到期": "0个所", "不要求": "0个所"}
 
 
 def test_the_office_switches_the_station_tab_to_the_hazard_report(demo_url, monkeypatch):
@@ -196,4 +196,6 @@ def test_submissions_page_covers_the_hazard_report(demo_url, monkeypatch):
     assert "进度未报（10月任务进度）：枣园所" in lines
     assert any("隐患整改率（累计，1月至10月）91.7%（整改375项/发现409项）" in c.value for c in at.caption)
     grid = at.dataframe[2].value
-    assert len(grid) == 18 and (grid == "● 未报").sum().sum() == 3  # the demo's three unreported months
+    # the demo's three unreported months: one falls before the rule's start (2022-05) and is 不要求, not 未报
+    assert len(grid) == 18 and (grid == "● 未报").sum().sum() == 2
+    assert (grid[[f"{m}月" for m in range(1, 5)]] == "● 未报").sum().sum() == 0
