@@ -326,7 +326,7 @@ _register(Kind(
     key="干部编号；没有时为 姓名 + 单位",
     updatable="层级、职务、监管所",
     title_words=("包保干部",),
-    description="包保干部：层级为 " + " / ".join(LEVEL_CHOICES) + "（也认 区级、镇级、街道级、社区级、县级、乡级 等写法）",
+    description="包保干部：层级为 " + " / ".join(LEVEL_CHOICES) + "（镇级、街道级、社区级等写法也可）",
     template_example=(("GB0001", "张某", LEVEL_CHOICES[2], "明水街道办事处", "副主任", "明水所"),),
 ))
 
