@@ -44,7 +44,7 @@ class Cadre(Lineage, table=True):
     key: str = Field(unique=True)  # 干部编号, else name|unit
     code: str | None = None
     name: str
-    level: str = Field(index=True)  # 市 / 县 / 乡 / 村
+    level: str = Field(index=True)  # code 市 / 县 / 乡 / 村; shown in the jurisdiction's words (services/rules/levels.py)
     unit: str
     title: str | None = None
     station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
