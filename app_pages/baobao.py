@@ -37,7 +37,9 @@ if head.empty or not head["n_business"].sum():
     st.stop()
 r = bv.scope_figures(head, station_id=station_id)
 q = head.iloc[0]
-rule_text = bv.rule_text(data.cached(lists.visit_rules))
+high = data.cached(metrics.high_risk_label)  # "C、D级": from the one high-risk setting
+kind = data.cached(metrics.jurisdiction_kind)  # 区: 区级 / 镇(街道)级 / 村(社区)级
+rule_text = bv.rule_text(data.cached(lists.visit_rules), high)
 st.caption(f"季度累计：{fmt.date_label(q['quarter_start'])}至{fmt.date_label(q['ref_date'])}，"
            f"季度时间进度{fmt.pct(q['quarter_progress'])}；督导规则：{rule_text}")
 rate = bv.rate
@@ -51,21 +53,24 @@ with c[1]:
                     note=f"{fmt.num(r['n_done'])}/{fmt.num(r['n_assigned'])}个主体")
 with c[2]:
     views.rate_card("现场督导率", rate(r["n_high_risk_onsite"], r["n_high_risk"]), key="c-onsite",
-                    note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个高风险主体")
+                    note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个高风险（{high}）主体")
 with c[3]:
-    views.rate_card("问题整改率", rate(r["n_prob_ytd_closed"], r["n_prob_ytd"]), key="c-close",
-                    note=f"今年累计{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}；"
-                         f"本月发现{fmt.num(r['n_prob_period'])}个，已整改{fmt.num(r['n_prob_period_closed'])}个")
+    views.rate_card(bv.PROBLEM_RATE_LABEL, rate(r["n_prob_ytd_closed"], r["n_prob_ytd"]), key="c-close",
+                    help="只计来源为包保督导的问题；累计 = 今年发现的问题中已整改的，当月 = 本月发现的问题中已整改的",
+                    note=f"累计{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个；"
+                         f"当月{fmt.num(r['n_prob_period_closed'])}/{fmt.num(r['n_prob_period'])}个")
 with c[4]:
-    views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="c-overdue",
-                     note=f"按期整改率{fmt.pct(rate(r['n_prob_due_ontime'], r['n_prob_due']))}")
+    views.count_card(bv.OPEN_LABEL, int(r["n_prob_overdue"]), "个", key="c-overdue",
+                     help="包保督导、风险隐患、执法、抽检发现的问题都计入",
+                     note=f"未整改合计{fmt.num(r['n_prob_open'])}个（各来源）；包保督导问题按期整改率"
+                          f"{fmt.pct(rate(r['n_prob_due_ontime'], r['n_prob_due']))}")
 
 GROUPS = bv.GROUPS
 group = st.segmented_control("分组", list(GROUPS), default="监管所" if not station_id else "镇街", key="bb_group")
 by = GROUPS.get(group or "监管所")
 if by == "cadre_level":
     lv = data.cached(metrics.baobao_by_cadre_level, **kw)
-    st.dataframe(bv.cadre_level_rows(lv), hide_index=True, key="bb-levels",
+    st.dataframe(bv.cadre_level_rows(lv, kind), hide_index=True, key="bb-levels",
         column_config={"督导完成率": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
 else:
     g = data.cached(metrics.baobao, by=by, **kw)
@@ -104,7 +109,7 @@ with tab4:
     elif cadres.empty:
         st.caption("无包保干部。")
     else:
-        labels = bv.cadre_labels(cadres)
+        labels = bv.cadre_labels(cadres, kind)
         pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], key="bb_cadre")
         pick = pick if pick is not None and pick < len(labels) else 0
         detail = listing(access.cadre_detail, cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,

@@ -52,12 +52,13 @@ else:
                         note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
     with c3:
         views.rate_card("高风险现场督导率", r["onsite_rate"], key="bb-onsite",
-                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个C、D级主体")
+                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
+                             f"{data.cached(metrics.high_risk_label)}主体")
     with c4:
-        views.rate_card("问题整改率（今年累计）", r["ytd_close_rate"], key="bb-close",
+        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="bb-close",
                         note=f"{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个问题")
     with c5:
-        views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="bb-overdue",
+        views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="bb-overdue",
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
 
 st.subheader("进度风险最大的监管所")
@@ -74,26 +75,28 @@ else:
 
 st.subheader(f"{p.month}月月报上报")
 # The same submissions 月报按时上报率 counts (services.metrics.report_timeliness); by station on 上报监测.
-for kind, label in submissions.KIND_LABELS.items():
-    try:
+try:
+    nr = data.listing(submissions.not_reported, year=p.year, month=p.month)
+    for kind, label in submissions.KIND_LABELS.items():
         month_rows = data.listing(submissions.submission_status, year=p.year, month=p.month, kind=kind)
-    except PermissionError:
-        break
-    if line := overview.submission_line(month_rows, label):
-        st.markdown(fmt.md_escape(line))
+        if line := overview.submission_line(month_rows, label):
+            st.markdown(fmt.md_escape(line))
+    st.markdown(f"- **{fmt.md_escape(nr.monthly_line)}**\n- **{fmt.md_escape(nr.progress_line)}**")
+except PermissionError:
+    pass
 
 st.subheader("风险隐患排查整治")
 hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
 hz_station = data.cached(metrics.hazards, year=p.year, month=p.month)
+hz = data.cached(metrics.hazard_rates, year=p.year, month=p.month)  # 隐患整改率 by DOMAIN.md §5
 if hz_total.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.info(f"{p.year}年尚无风险隐患排查整治表。")
 else:
     h = hz_total.iloc[0]
-    c1, c2, c3, c4 = st.columns(4)
-    with c1:
-        views.rate_card("隐患整改率（今年累计）", h["rectification_rate"], key="hz-rate",
-                        help="各所风险隐患排查整治表的整改隐患数 ÷ 发现隐患数，1月至本月累计",
-                        note=f"{fmt.num(h['hazards_rectified'])}/{fmt.num(h['hazards_found'])}项隐患")
+    c1, c1b, c2, c3, c4 = st.columns(5)
+    for col, rr, k in ((c1, hz.running, "hz-rate"), (c1b, hz.cohort, "hz-month-rate")):
+        with col:
+            views.rate_card(rr.label, rr.rate, key=k, help=hz.definition, note=rr.fraction)
     with c2:
         ref = pacing.ref_date(p.year, p.month, p.as_of)
         views.count_card("未整改隐患", int(h["n_open"]), "项", key="hz-open",
@@ -112,3 +115,4 @@ else:
         parts = [f"{fmt.md_escape(name)}{n}项" + (f"（逾期{late}项）" if late else "")
                  for name, n, late in open_by_station]
         st.caption("未整改隐患（按监管所）：" + "、".join(parts))
+    st.caption(f"隐患整改率{hz.basis_note}。")

@@ -1,6 +1,6 @@
-"""上报监测: for the period's month, which stations sent their monthly report — 任务进度 or 风险隐患排查整治表, chosen
-on the page — by the deadline, which were late, which are missing; the year's on-time rate month by month, from the
-same reports and deadlines."""
+"""上报监测: for the period's month, which stations sent their 月报 (风险隐患排查整治表) or their 进度填报 (任务进度),
+chosen on the page, by the deadline, which were late, which are missing — with 月报未报 and 进度未报 named apart —
+and the year's on-time rate month by month, from the same reports and deadlines."""
 
 
 import streamlit as st
@@ -12,7 +12,8 @@ from services.rules import fmt
 from services.rules.style import DOT, STATUS_COLORS
 
 COLORS = {submissions.ON_TIME: STATUS_COLORS["green"], submissions.LATE: STATUS_COLORS["amber"],
-          submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"]}
+          submissions.MISSING: STATUS_COLORS["red"], submissions.NOT_DUE: STATUS_COLORS["grey"],
+          submissions.NOT_REQUIRED: STATUS_COLORS["grey"]}
 CHIPS = {f"{DOT} {s}": c for s, c in COLORS.items()}
 RULE = "截止日期为当月23日（含当日），遇周末或法定节假日顺延至下一个工作日，调休上班日照常计算。"
 
@@ -20,9 +21,9 @@ RULE = "截止日期为当月23日（含当日），遇周末或法定节假日�
 p = period.current()
 st.title(f"上报监测 · {p.label}")
 labels = {label: kind for kind, label in submissions.KIND_LABELS.items()}
-kind_label = st.segmented_control("月报", list(labels), default=submissions.KIND_LABELS[submissions.KINDS[0]],
+kind_label = st.segmented_control("上报类型", list(labels), default=submissions.KIND_LABELS[submissions.KINDS[0]],
                                   key="submission_kind",
-                                  help="监管所每月23日前上报任务进度和风险隐患排查整治表，两者分别统计") \
+                                  help="月报（风险隐患排查整治表）计入月报按时上报率；任务进度另计为进度填报") \
     or submissions.KIND_LABELS[submissions.KINDS[0]]
 kind = labels[kind_label]
 try:  # keyed by the viewer's role and station, so one viewer's rows never serve another
@@ -36,15 +37,20 @@ if grid.empty:
 
 month = sv.month_rows(grid, p.month)
 deadline, note = month["deadline"].iloc[0], month["deadline_note"].iloc[0]
-st.caption(f"{p.label}月报（{kind_label}）截止日期：{fmt.date_label(deadline)}。{RULE}"
+st.caption(f"{p.label}{kind_label}截止日期：{fmt.date_label(deadline)}。{RULE}"
            f"逾期天数按{fmt.date_label(p.as_of)}（数据截至日）计算。")
 if note:
     st.info(f"{p.label}的截止日期{fmt.md_escape(note)}（节假日安排以国务院办公厅通知为准）。")
 if data.own_station() is not None:
     st.caption(f"监管所账号仅显示本所（{fmt.md_escape(month['station'].iloc[0])}）的上报情况。")
 
+nr = data.listing(submissions.not_reported, year=p.year, month=p.month)
+st.markdown(f"- **{fmt.md_escape(nr.monthly_line)}**\n- **{fmt.md_escape(nr.progress_line)}**")
+if kind == submissions.KINDS[0]:  # the 月报's own figure, as on 总览 (DOMAIN.md §5)
+    hz = data.cached(metrics.hazard_rates, year=p.year, month=p.month)
+    st.caption(f"{hz.running.sentence}；{hz.cohort.sentence}。{hz.basis_note}。")
 counts = submissions.status_counts(month)
-for col, status in zip(st.columns(4), submissions.STATUSES, strict=True):
+for col, status in zip(st.columns(5), submissions.STATUSES, strict=True):
     col.metric(status, f"{counts[status]}个所")
 
 view = sv.month_table(month)
@@ -52,14 +58,15 @@ st.dataframe(views.colour_chips(view, ["状态"], CHIPS), hide_index=True, key="
 views.download(sv.month_download(month), label="下载上报情况（Excel）",
                file_name=f"上报情况_{kind_label}_{p.year}年{p.month}月.xlsx", key="submission-download")
 
-st.subheader(f"{p.year}年月报按时上报率" + ("" if kind == submissions.KINDS[0] else f"（{kind_label}）"))
+st.subheader(f"{p.year}年月报按时上报率" if kind == submissions.KINDS[0] else f"{p.year}年进度填报按时率")
 tl = data.cached(metrics.report_timeliness, year=p.year, month=p.month, kind=kind)
 monthly = sv.timeliness_table(tl)
 left, right = st.columns([3, 2])
 with left:
     st.dataframe(monthly, hide_index=True, key="timeliness-table",
                  column_config={c: st.column_config.NumberColumn(format="%d") for c in ("应报（个所）", "按时上报")})
-    st.caption("全区口径：截止日期已到的月份，按时上报的所数 ÷ 应报所数，逐月累计；截止日期未到的月份不计入。")
+    st.caption("全区口径：截止日期已到的月份，按时上报的所数 ÷ 应报所数，逐月累计；截止日期未到的月份不计入。"
+               + (f"月报{fmt.md_escape(nr.start_label)}，此前月份不计入。" if kind == submissions.KINDS[0] else ""))
     notes = tl.loc[tl["deadline_note"].notna(), "month"].tolist()
     if notes:
         note_text = fmt.md_escape(tl["deadline_note"].dropna().iloc[0])

@@ -96,10 +96,10 @@ if hz.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"
 else:
     h = hz_total.iloc[0]
     ref = pacing.ref_date(p.year, p.month, p.as_of)
-    st.caption(f"1月至{p.month}月累计：全区隐患整改率{fmt.pct(h['rectification_rate'])}"
-               f"（整改{fmt.num(h['hazards_rectified'])}项/发现{fmt.num(h['hazards_found'])}项）；"
+    hz_rates = data.cached(metrics.hazard_rates, year=p.year, month=p.month)  # DOMAIN.md §5, as on 总览
+    st.caption(f"全区{hz_rates.running.sentence}，{hz_rates.cohort.sentence}；"
                f"截至{fmt.date_label(ref)}隐患清单中未整改{fmt.num(h['n_open'])}项，其中逾期{fmt.num(h['n_overdue'])}项。"
-               "隐患整改率 = 整改隐患数 ÷ 发现隐患数（各所每月上报数之和）。")
+               f"{hz_rates.definition}；{hz_rates.basis_note}。")
     hz_view = tasks_view.hazard_rows(hz, hz_total, month=p.month)
     st.dataframe(hz_view, hide_index=True, key="hazard-table",
                  column_config={c: st.column_config.NumberColumn(format="%d") for c in tasks_view.HAZARD_COUNTS})

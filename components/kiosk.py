@@ -313,10 +313,14 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         views.rate_card("督导完成率（本季度）", r["completion_rate"], key="kiosk-bb-completion",
                         note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
         views.rate_card("高风险现场督导率", r["onsite_rate"], key="kiosk-bb-onsite",
-                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个C、D级主体")
-        views.rate_card("问题整改率（今年累计）", r["ytd_close_rate"], key="kiosk-bb-close",
+                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
+                             f"{data.cached(metrics.high_risk_label)}主体")
+        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="kiosk-bb-close",
                         note=f"{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个问题")
-        views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
+        hz = data.cached(metrics.hazard_rates, year=year, month=month, as_of=as_of)  # DOMAIN.md §5, as on 总览
+        views.rate_card(hz.running.label, hz.running.rate, key="kiosk-hz-rate",
+                        note=f"{hz.running.fraction}；当月{fmt.pct(hz.cohort.rate)}（{hz.cohort.fraction}）")
+        views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
     frame = _map_frame(year, month, as_of)
     st.subheader(f"各监管所督导完成率（%）· 竖线为季度时间进度{fmt.pct(r['quarter_progress'])}", anchor=False)

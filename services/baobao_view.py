@@ -6,11 +6,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from services.rules import fmt
+from services.rules import fmt, levels
 
 GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包保分级": "tier", "风险等级": "risk_level",
           "干部层级": "cadre_level"}
-DEFAULT_RULE = "各层级每季度至少督导1次，C、D级（高风险）主体须现场督导（默认规则）"
+PROBLEM_RATE_LABEL = "问题整改率（包保督导问题）"
+OPEN_LABEL = "逾期未整改问题（各来源）"
+
+
+def default_rule(high_label: str = levels.grades_label(("C", "D"))) -> str:
+    """The visit rule as the page says it; the high-risk label comes from the one setting (metrics.high_risk_label)."""
+    return f"各层级每季度至少督导1次，{high_label}（高风险）主体须现场督导（默认规则）"
+
+
+DEFAULT_RULE = default_rule()
 
 
 def rate(num, den) -> float | None:
@@ -22,23 +31,28 @@ def scope_figures(head: pd.DataFrame, *, station_id: int | None) -> pd.Series:
     return head.sum(numeric_only=True) if station_id else head.iloc[0]
 
 
-def rule_text(rules: pd.DataFrame) -> str:
-    """The visit rules' notes (lists.visit_rules), Markdown-escaped and joined; the default rule when none."""
-    return "；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna())) or DEFAULT_RULE
+def rule_text(rules: pd.DataFrame, high_label: str = levels.grades_label(("C", "D"))) -> str:
+    """The visit rules' notes (lists.visit_rules), Markdown-escaped and joined, then the high-risk requirement that
+    the one setting makes (high_label: metrics.high_risk_label); the default rule when there are no notes."""
+    notes = "；".join(dict.fromkeys(fmt.md_escape(n) for n in rules["note"].dropna()))
+    if not notes:
+        return default_rule(high_label)
+    return f"{notes}；{high_label}（高风险）主体须现场督导"
 
 
-def cadre_level_rows(levels: pd.DataFrame) -> pd.DataFrame:
-    """Columns: 干部层级, 干部数, 包保主体数, 有效包保关系, 已按要求督导, 督导完成率 (%)."""
+def cadre_level_rows(by_level: pd.DataFrame, kind: str = levels.DISTRICT) -> pd.DataFrame:
+    """Columns: 干部层级 (the jurisdiction's words: 区级, 镇(街道)级 … in a 区), 干部数, 包保主体数, 有效包保关系,
+    已按要求督导, 督导完成率 (%)."""
     return pd.DataFrame({
-        "干部层级": levels["cadre_level"], "干部数": levels["n_cadres"], "包保主体数": levels["n_businesses"],
-        "有效包保关系": levels["n_assigned"], "已按要求督导": levels["n_satisfied"],
-        "督导完成率": levels["completion_rate"] * 100,
+        "干部层级": by_level["cadre_level"].map(lambda c: levels.level_label(c, kind)), "干部数": by_level["n_cadres"],
+        "包保主体数": by_level["n_businesses"], "有效包保关系": by_level["n_assigned"],
+        "已按要求督导": by_level["n_satisfied"], "督导完成率": by_level["completion_rate"] * 100,
     })
 
 
 def group_rows(groups: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """metrics.baobao by `by` (a value of GROUPS). Columns: [监管所 for townships,] the group's label, 在营主体,
-    包保覆盖率, 督导完成率, 现场督导率, 问题整改率 (%), 逾期问题."""
+    包保覆盖率, 督导完成率, 现场督导率, 问题整改率 (包保督导 problems, running, %), 逾期问题 (every source)."""
     view = pd.DataFrame({
         list(GROUPS)[list(GROUPS.values()).index(by)]: groups[by],
         "在营主体": groups["n_business"], "包保覆盖率": groups["coverage"] * 100,
@@ -58,9 +72,10 @@ def not_visited_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def overdue_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """Columns: 主体, 监管所, 问题, 整改期限, 逾期天数, 发现日期, 包保干部, 状态; longest overdue first (the table and
-    its download alike)."""
+    """Columns: 主体, 监管所, 问题, 问题来源, 整改期限, 逾期天数, 发现日期, 包保干部, 状态; longest overdue first (the
+    table and its download alike). Every source is listed (未整改 counts them all)."""
     view = pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "问题": rows["description"],
+                         "问题来源": rows["source"],
                          "整改期限": rows["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
                          "逾期天数": rows["days_overdue"], "发现日期": rows["visit_date"].map(fmt.date_label),
                          "包保干部": rows["cadre"], "状态": rows["status"]})
@@ -73,8 +88,9 @@ def aging_rows(aging: pd.DataFrame) -> pd.DataFrame:
                          "31–90天": aging["d31_90"], "90天以上": aging["d91_plus"], "未整改合计": aging["n_open"]})
 
 
-def cadre_labels(cadres: pd.DataFrame) -> list[str]:
-    return [f"{r.name}（{r.level}级，{r.unit}）" for r in cadres.itertuples()]
+def cadre_labels(cadres: pd.DataFrame, kind: str = levels.DISTRICT) -> list[str]:
+    """"张某（镇(街道)级，明水街道办事处）": the level in the jurisdiction's words."""
+    return [f"{r.name}（{levels.level_label(r.level, kind)}，{r.unit}）" for r in cadres.itertuples()]
 
 
 def cadre_detail_rows(detail: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,8 @@
 """上报监测: which stations sent their monthly report by the deadline (DOMAIN.md §5), which were late, which are
 missing — from the same MonthlySubmission rows and deadlines that 月报按时上报率 (metrics.report_timeliness) counts.
-Both monthly reports are covered, one kind at a time: 任务进度 (the default) and 风险隐患 (风险隐患排查整治表).
+Both monthly filings are covered, one kind at a time and named apart: the 月报 (风险隐患排查整治表, kind 风险隐患 — the
+default, and what 月报按时上报率 counts from its rule's start month) and 进度填报 (任务进度). `not_reported` names the
+stations behind 进度未报 and 月报未报.
 
 A submission is the first import or 数据填报 save of a station's month (the importer and services.entry keep its first
 report date; a date written in an imported file replaces it). Ages are measured against as_of (AS_OF)."""
@@ -8,27 +10,31 @@ report date; a date written in an imported file replaces it). Ages are measured 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlmodel import Session, col, select
 
 from db import models as m
 from db.queries import org as oq
-from db.queries import tasks as tq
 from db.sql import MAX_ROWS
 from services import scope as scoping
 from services.metrics import DeadlineFn
-from services.metrics.timeliness import deadline_of
+from services.metrics.timeliness import deadline_of, first_required_month
+from services.rules import deadlines as dl_rules
+from services.rules import fmt
 from services.rules.deadlines import report_deadline
-from services.rules.viewer import Viewer
+from services.rules.viewer import SYSTEM, Viewer
 from services.unit import unit_of_work
 
 PAGE = "上报监测"
-ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "未报", "未到期"
-STATUSES = (ON_TIME, LATE, MISSING, NOT_DUE)
+ON_TIME, LATE, MISSING, NOT_DUE, NOT_REQUIRED = "按时", "逾期", "未报", "未到期", "不要求"
+STATUSES = (ON_TIME, LATE, MISSING, NOT_DUE, NOT_REQUIRED)
 MSG_OTHER_STATION = "监管所账号只能查看本所（{station}）的上报情况"
-KINDS = m.SUBMISSION_KINDS  # 任务进度, 风险隐患
-KIND_LABELS = {"任务进度": "任务进度", "风险隐患": "风险隐患排查整治表"}
+KINDS = (dl_rules.HAZARD_KIND, dl_rules.PROGRESS_KIND)  # the 月报 first: m.SUBMISSION_KINDS in the page's order
+assert set(KINDS) == set(m.SUBMISSION_KINDS)
+KIND_LABELS = {dl_rules.HAZARD_KIND: dl_rules.MONTHLY_REPORT_LABEL, dl_rules.PROGRESS_KIND: "进度填报（任务进度）"}
+PROGRESS_MISSING, MONTHLY_MISSING = "进度未报", "月报未报"
 
 COLUMNS = ["station_id", "station", "sort_order", "year", "month", "deadline", "deadline_note", "due", "report_date",
            "status", "days_late", "is_demo"]
@@ -63,12 +69,13 @@ def submission_grid(
     as_of: dt.date,
     station_id: int | None = None,
     deadline_fn: DeadlineFn = report_deadline,
-    kind: str = tq.PROGRESS_KIND,
+    kind: str = dl_rules.HAZARD_KIND,
 ) -> pd.DataFrame:
-    """One row per station × month 1..month of the year for reports of `kind` (任务进度 or 风险隐患; ValueError
-    for another): deadline (+ note when the weekend-only fallback was used),
-    the first report's date, status 按时 / 逾期 / 未报 / 未到期 and days late (逾期: report − deadline; 未报: as_of −
-    deadline; 按时 0; 未到期 NA). A 监管所 account gets its own station's rows only."""
+    """One row per station × month 1..month of the year for reports of `kind` (风险隐患 — the 月报 — or 任务进度;
+    ValueError for another): deadline (+ note when the weekend-only fallback was used),
+    the first report's date, status 按时 / 逾期 / 未报 / 未到期 / 不要求 and days late (逾期: report − deadline; 未报:
+    as_of − deadline; 按时 0; 未到期 and 不要求 NA). 不要求: a 月报 month before the rule's start (first_required_month),
+    with no report on time — a report that came is still shown. A 监管所 account gets its own station's rows only."""
     if kind not in KINDS:
         raise ValueError(f"未知的月报类型“{kind}”，可选：{'、'.join(KINDS)}")
     sid = scope(session=session, viewer=viewer, station_id=station_id)
@@ -86,15 +93,18 @@ def submission_grid(
     # Bounded: one row per station and month at most (the unique key), i.e. stations × 12.
     subs = {(int(st), int(mo)): (d, bool(demo)) for st, mo, d, demo in session.exec(stmt.limit(MAX_ROWS)).all()}
     deadlines = {mo: deadline_of(deadline_fn, year, mo) for mo in months}
+    first = first_required_month(session, year, kind)  # the 月报 rule's start month; 任务进度 from January
     rows = []
     for st in stations.itertuples(index=False):
         for mo in months:
             deadline, note = deadlines[mo]
             report_date, demo = subs.get((int(st.station_id), mo), (None, False))
             status, days = _status(deadline, report_date, as_of)
+            if (first is None or mo < first) and status != ON_TIME:
+                status, days = NOT_REQUIRED, None  # before the rule's start month nothing is late or missing
             rows.append({
                 "station_id": int(st.station_id), "station": st.station, "sort_order": st.sort_order, "year": year,
-                "month": mo, "deadline": deadline, "deadline_note": note, "due": deadline <= as_of,
+                "month": mo, "deadline": deadline, "deadline_note": note, "due": deadline <= as_of and first is not None and mo >= first,
                 "report_date": report_date if status in (ON_TIME, LATE) else None, "status": status,
                 "days_late": days, "is_demo": bool(st.is_demo) or demo,
             })
@@ -115,7 +125,7 @@ def submission_status(
     as_of: dt.date,
     station_id: int | None = None,
     deadline_fn: DeadlineFn = report_deadline,
-    kind: str = tq.PROGRESS_KIND,
+    kind: str = dl_rules.HAZARD_KIND,
 ) -> pd.DataFrame:
     """The month's row per station (see submission_grid), in the bureau's order of stations."""
     df = submission_grid(session=session, viewer=viewer, year=year, month=month, as_of=as_of, station_id=station_id,
@@ -124,7 +134,7 @@ def submission_status(
 
 
 def status_counts(df: pd.DataFrame) -> dict[str, int]:
-    """按时 / 逾期 / 未报 / 未到期 → number of rows, every status present (0 when none)."""
+    """按时 / 逾期 / 未报 / 未到期 / 不要求 → number of rows, every status present (0 when none)."""
     counts = df["status"].value_counts() if len(df) else pd.Series(dtype="int64")
     return {s: int(counts.get(s, 0)) for s in STATUSES}
 
@@ -141,3 +151,76 @@ def monthly_counts(grid: pd.DataFrame) -> pd.DataFrame:
         out[s] = out[s].fillna(0).astype("int64")
     out.columns.name = None
     return out
+
+
+@dataclass(frozen=True)
+class NotReported:
+    """Who has not reported for a month, two things named apart (DOMAIN.md §1 and §5):
+    进度未报 — no 任务进度 filing for the month by as_of; 月报未报 — the month's deadline has passed and no 月报 (风险隐患
+    排查整治表; 工作信息 once a kind exists) has arrived by as_of. monthly_late names those whose 月报 came after the
+    deadline (逾期上报, not 未报). Before the rule's start month (monthly_required False) or the deadline
+    (monthly_due False) nobody is 月报未报."""
+
+    year: int
+    month: int
+    as_of: dt.date
+    deadline: dt.date
+    progress_missing: tuple[str, ...]
+    monthly_missing: tuple[str, ...]
+    monthly_late: tuple[str, ...]
+    monthly_required: bool
+    monthly_due: bool
+    start_label: str
+
+    @property
+    def progress_line(self) -> str:
+        """"进度未报（10月任务进度）：枣园所" / "…：无"."""
+        return f"{PROGRESS_MISSING}（{self.month}月任务进度）：{'、'.join(self.progress_missing) or '无'}"
+
+    @property
+    def monthly_line(self) -> str:
+        """"月报未报（10月风险隐患排查整治表，截止2022年10月24日）：枣园所"; says why nobody can be 未报 yet."""
+        head = f"{MONTHLY_MISSING}（{self.month}月风险隐患排查整治表，截止{fmt.date_label(self.deadline)}）："
+        if not self.monthly_required:
+            return f"{head}{self.month}月不要求上报，{self.start_label}"
+        if not self.monthly_due:
+            return f"{head}未到截止日"
+        late = f"；逾期上报：{'、'.join(self.monthly_late)}" if self.monthly_late else ""
+        return f"{head}{'、'.join(self.monthly_missing) or '无'}{late}"
+
+
+@unit_of_work
+def not_reported(
+    *,
+    session: Session | None = None,
+    viewer: Viewer = SYSTEM,
+    year: int,
+    month: int,
+    as_of: dt.date,
+    station_id: int | None = None,
+    deadline_fn: DeadlineFn = report_deadline,
+) -> NotReported:
+    """The stations behind 进度未报 and 月报未报 for the month, in the bureau's order (see NotReported). The
+    viewer's scope applies: a 监管所 account learns about its own station only."""
+    progress = submission_status(session=session, viewer=viewer, year=year, month=month, as_of=as_of,
+                                 station_id=station_id, deadline_fn=deadline_fn, kind=dl_rules.PROGRESS_KIND)
+    monthly = [submission_status(session=session, viewer=viewer, year=year, month=month, as_of=as_of,
+                                 station_id=station_id, deadline_fn=deadline_fn, kind=k)
+               for k in dl_rules.MONTHLY_REPORT_KINDS]
+    deadline = deadline_of(deadline_fn, year, month)[0]
+    first = first_required_month(session, year, dl_rules.HAZARD_KIND)
+    required = first is not None and month >= first
+    due = required and deadline <= as_of
+
+    def names(frames: list[pd.DataFrame], status: str) -> tuple[str, ...]:
+        hit = {st for f in frames for st in f.loc[f["status"] == status, "station"]}
+        order = frames[0]["station"].tolist() if frames else []
+        return tuple(st for st in order if st in hit)
+
+    return NotReported(
+        year=year, month=month, as_of=as_of, deadline=deadline,
+        progress_missing=tuple(progress.loc[progress["report_date"].isna(), "station"]),
+        monthly_missing=names(monthly, MISSING) if due else (),
+        monthly_late=tuple(st for st in names(monthly, LATE) if st not in names(monthly, MISSING)) if due else (),
+        monthly_required=required, monthly_due=due, start_label=dl_rules.start_label(year, first),
+    )

@@ -70,7 +70,8 @@ HAZARD_COUNTS = ("检查主体数", "发现隐患数", "整改隐患数", "立�
 def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> pd.DataFrame:
     """Each station's 风险隐患排查整治 (metrics.hazards) and the district's row (metrics.hazard_totals) last.
 
-    Columns: 监管所, {month}月上报, 检查主体数, 发现隐患数, 整改隐患数, 隐患整改率, 立案数, 未整改, 逾期."""
+    Columns: 监管所, {month}月上报, 检查主体数, 发现隐患数, 整改隐患数 (as reported), 隐患整改率（累计）, 累计整改/发现,
+    隐患整改率（当月）, 立案数, 未整改, 逾期."""
     h = totals.iloc[0]
     rows = pd.concat([hazards, totals.assign(station=totals["district"])], ignore_index=True)
     return pd.DataFrame({
@@ -78,6 +79,10 @@ def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> p
         f"{month}月上报": [*hazards["reported"].map(lambda r: "已报" if r else "未报"),
                          f"{int(h['n_reported'])}/{int(h['n_stations'])}个所"],
         "检查主体数": rows["entities_checked"], "发现隐患数": rows["hazards_found"],
-        "整改隐患数": rows["hazards_rectified"], "隐患整改率": rows["rectification_rate"].map(fmt.pct),
+        "整改隐患数": rows["hazards_rectified"],
+        # 隐患整改率 by DOMAIN.md §5 (metrics.hazards): its own numerator and denominator, from the list if any
+        "隐患整改率（累计）": rows["rectification_rate"].map(fmt.pct),
+        "累计整改/发现": [f"{int(r)}/{int(f)}" for r, f in zip(rows["rectified_ytd"], rows["found_ytd"], strict=True)],
+        "隐患整改率（当月）": rows["month_rate"].map(fmt.pct),
         "立案数": rows["cases_opened"], "未整改": rows["n_pending"], "逾期": rows["n_overdue"],
     })

@@ -7,6 +7,8 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from db.models.baobao import (
+    PROBLEM_SOURCE_DEFAULT,
+    PROBLEM_SOURCES,
     Assignment,
     Business,
     Cadre,
@@ -111,6 +113,8 @@ __all__ = [
     "VISIT_METHODS",
     "PROBLEM_STATUSES",
     "PROBLEM_CLOSED",
+    "PROBLEM_SOURCES",
+    "PROBLEM_SOURCE_DEFAULT",
     "BUSINESS_STATUSES",
     "PACING_KINDS",
     "DIRECTIONS",

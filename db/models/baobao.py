@@ -9,6 +9,10 @@ from sqlmodel import Field
 
 from db.models.base import Lineage
 
+# Where a problem came from. 包保督导 problems drive the 包保 page's 问题整改率; 未整改 counts every source.
+PROBLEM_SOURCES = ("包保督导", "风险隐患", "执法", "抽检")
+PROBLEM_SOURCE_DEFAULT = PROBLEM_SOURCES[0]
+
 # --- 包保督导 -------------------------------------------------------------------------------
 
 
@@ -40,7 +44,7 @@ class Cadre(Lineage, table=True):
     key: str = Field(unique=True)  # 干部编号, else name|unit
     code: str | None = None
     name: str
-    level: str = Field(index=True)  # 市 / 县 / 乡 / 村
+    level: str = Field(index=True)  # code 市 / 县 / 乡 / 村; shown in the jurisdiction's words (services/rules/levels.py)
     unit: str
     title: str | None = None
     station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
@@ -87,6 +91,7 @@ class Problem(Lineage, table=True):
     deadline: dt.date | None = Field(default=None, index=True)  # the overdue list and counts start here
     status: str = "待整改"
     closed_date: dt.date | None = None
+    source: str = Field(default=PROBLEM_SOURCE_DEFAULT, sa_column_kwargs={"server_default": PROBLEM_SOURCE_DEFAULT})
     __table_args__ = (UniqueConstraint("visit_id", "seq", name="uq_problem"),)
 
 

@@ -12,10 +12,12 @@ from sqlmodel import Session
 
 from db.models import (
     PROBLEM_CLOSED,
+    PROBLEM_SOURCE_DEFAULT,
     AppSetting,
     Assignment,
     Business,
     Cadre,
+    District,
     Problem,
     Station,
     Township,
@@ -46,11 +48,24 @@ AGING_BUCKETS = (("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("d91_plu
 
 
 def high_risk_levels(*, session: Session) -> tuple[str, ...]:
-    """The 风险等级 counted as high risk: AppSetting high_risk_levels ("C,D"), else C and D."""
+    """The 风险等级 counted as high risk — the one definition (counts, the visit rule, every label derive from it):
+    AppSetting high_risk_levels ("C,D"), else C and D."""
     raw = session.exec(select(AppSetting.value).where(AppSetting.key == HIGH_RISK_KEY)).scalar()
     if not raw:
         return DEFAULT_HIGH_RISK
     return tuple(x.strip() for x in raw.replace("，", ",").split(",") if x.strip())
+
+
+def jurisdiction_name(*, session: Session) -> str | None:
+    """The name of the district the stations belong to (the one with most stations; reference plans may bring
+    other districts along), else the first district recorded, else None."""
+    name = session.exec(
+        select(District.name).join(Station, Station.district_id == District.id)
+        .group_by(District.id, District.name).order_by(func.count(Station.id).desc(), District.id).limit(1)
+    ).scalar()
+    if name is None:
+        name = session.exec(select(District.name).order_by(District.id).limit(1)).scalar()
+    return name
 
 
 def visit_rules(*, session: Session) -> pd.DataFrame:
@@ -71,7 +86,8 @@ def _rule_exprs(rules: pd.DataFrame, high: Sequence[str], cadre_level, tier, ris
     Branches go most specific first (number of non-'*' columns), so the first match is the most specific
     rule. Each expression orders equally specific rules strictest first, so when two of them match, the
     larger min_visits and an on-site requirement from either both apply. With no rule matching — or no
-    rules at all — the default applies: 1 visit a quarter, on site for high-risk businesses.
+    rules at all — the default applies: 1 visit a quarter. High-risk businesses (high_risk_levels, the one
+    definition) always need one visit on site.
     """
     default_min = literal(1)
     default_onsite = case((risk_level.in_(high), 1), else_=0)
@@ -92,9 +108,11 @@ def _rule_exprs(rules: pd.DataFrame, high: Sequence[str], cadre_level, tier, ris
             out.append((and_(*conds) if conds else sa.true(), int(getattr(row, value))))
         return out
 
+    # A high-risk business needs a 现场 visit whatever the rules say: the high-risk setting is the one definition,
+    # a rule row can only add an on-site requirement for other levels.
     return (
         case(*branches("min_visits"), else_=default_min),
-        case(*branches("onsite"), else_=default_onsite),
+        case((risk_level.in_(high), 1), *branches("onsite"), else_=0),
     )
 
 
@@ -217,15 +235,17 @@ def baobao_problem_counts(
     ref: dt.date,
     station_id: int | None = None,
 ) -> pd.DataFrame:
-    """Per group: problem cohort (found in [month_start, ref]), running (found in [year_start, ref]),
-    on-time (deadline in [year_start, ref]) and overdue (deadline < ref, open at ref) counts.
+    """Per group: problem cohort (found in [month_start, ref]), running (found in [year_start, ref]) and
+    on-time (deadline in [year_start, ref]) counts of 包保督导 problems (source 包保督导: the 包保 page's 问题整改率);
+    overdue (deadline < ref, open at ref) and open (n_prob_open: found by ref, open at ref) of every source.
 
     Problems count whatever the business's status now: a problem found before a shop closed was found."""
     found = Visit.visit_date
     closed = _closed_by(ref)
-    in_month = and_(found >= month_start, found <= ref)
-    in_year = and_(found >= year_start, found <= ref)
-    due = and_(Problem.deadline >= year_start, Problem.deadline <= ref)
+    baobao_ = Problem.source == PROBLEM_SOURCE_DEFAULT
+    in_month = and_(baobao_, found >= month_start, found <= ref)
+    in_year = and_(baobao_, found >= year_start, found <= ref)
+    due = and_(baobao_, Problem.deadline >= year_start, Problem.deadline <= ref)
     keys = _group_cols(by)
     stmt = (
         select(
@@ -237,6 +257,7 @@ def baobao_problem_counts(
             _count_if(due).label("n_prob_due"),
             _count_if(and_(due, _closed_by(Problem.deadline))).label("n_prob_due_ontime"),
             _count_if(and_(Problem.deadline < ref, not_(closed))).label("n_prob_overdue"),
+            _count_if(not_(closed)).label("n_prob_open"),
         )
         .select_from(Problem)
         .join(Visit, Visit.id == Problem.visit_id)
@@ -335,6 +356,7 @@ def overdue_problem_rows(
             Station.sort_order,
             Township.name.label("township"),
             p.description,
+            p.source,
             p.status,
             p.deadline,
             Visit.visit_date,

@@ -24,8 +24,9 @@ HAZARD_COUNTS = ("entities_checked", "hazards_found", "hazards_rectified", "case
 
 
 def hazard_report_sums(*, session: Session, year: int, month: int, station_id: int | None = None) -> pd.DataFrame:
-    """Per station with a 风险隐患排查整治表 in months 1..month of `year`: the four counts summed year to date,
-    n_reports (months reported), reported (1 when `month` itself was reported) and any_demo."""
+    """Per station with a 风险隐患排查整治表 in months 1..month of `year`: the four counts summed year to date (one
+    report per station and month: the unique key keeps the latest), n_reports (months reported), reported (1 when
+    `month` itself was reported), month_found / month_rectified (that month's report alone) and any_demo."""
     r = HazardReport
     stmt = (
         select(
@@ -33,6 +34,8 @@ def hazard_report_sums(*, session: Session, year: int, month: int, station_id: i
             func.count().label("n_reports"),
             *[func.coalesce(func.sum(getattr(r, c)), 0).label(c) for c in HAZARD_COUNTS],
             func.max(case((r.month == month, 1), else_=0)).label("reported"),
+            func.coalesce(func.sum(case((r.month == month, r.hazards_found), else_=0)), 0).label("month_found"),
+            func.coalesce(func.sum(case((r.month == month, r.hazards_rectified), else_=0)), 0).label("month_rectified"),
             func.max(_flag(r.is_demo)).label("any_demo"),
         )
         .where(r.year == year, r.month >= 1, r.month <= month)
@@ -90,3 +93,32 @@ def hazard_list_rows(
     ).all()
     return [(int(sid), int(month), rectified if status == HAZARD_RECTIFIED and rectified is not None else None)
             for sid, month, status, rectified in rows]
+
+
+def hazard_list_rates(*, session: Session, year: int, month: int, ref: dt.date,
+                      station_id: int | None = None) -> pd.DataFrame:
+    """Per station with a 隐患清单 row listed in `year` (DOMAIN.md §5, counted from the list): list_found_ytd /
+    list_rectified_ytd = hazards found 1 Jan … ref, and of them those rectified by ref (running); list_found_month /
+    list_rectified_month = the same for hazards found in `month` (from its 1st through ref; cohort); any_demo.
+    ref is the month's end (or as_of when earlier). A station without list rows in the year is absent."""
+    h = Hazard
+    year_start, month_start = dt.date(year, 1, 1), dt.date(year, month, 1)
+    in_ytd = and_(h.found_date >= year_start, h.found_date <= ref)
+    in_month = and_(h.found_date >= month_start, h.found_date <= ref)
+    fixed = _hazard_rectified_by(ref)
+    stmt = (
+        select(
+            h.station_id,
+            _count_if(in_ytd).label("list_found_ytd"),
+            _count_if(and_(in_ytd, fixed)).label("list_rectified_ytd"),
+            _count_if(in_month).label("list_found_month"),
+            _count_if(and_(in_month, fixed)).label("list_rectified_month"),
+            func.max(_flag(h.is_demo)).label("any_demo"),
+        )
+        .where(h.year == year)
+        .group_by(h.station_id)
+        .limit(MAX_ROWS)  # one row per station
+    )
+    if station_id is not None:
+        stmt = stmt.where(h.station_id == station_id)
+    return _frame(session, stmt)

@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import set_setting
-from seed.demo.vocab import AS_OF, DEMO_USER, HIGH_RISK, SEED_DIR, SEED_SUFFIXES, Progress
+from seed.demo.vocab import AS_OF, DEMO_USER, HIGH_RISK, REPORT_START, SEED_DIR, SEED_SUFFIXES, Progress
 from seed.importer import import_paths
+from services.rules.deadlines import START_RULE, START_SETTING
 
 
 def seed_files(folder: Path = SEED_DIR) -> list[Path]:
@@ -48,12 +49,11 @@ def configure(session: Session) -> list[str]:
     set_setting(session, "as_of", AS_OF.isoformat(), "演示库的“今天”")
     set_setting(session, "database_kind", "demo", "real = 正式库，demo = 演示库")
     set_setting(session, "high_risk_levels", ",".join(HIGH_RISK), "哪些风险等级算高风险（须现场督导）")
+    set_setting(session, START_SETTING, REPORT_START, f"月报（风险隐患排查整治表）从哪个月起须按时上报（{START_RULE}）")
     if session.exec(select(m.VisitRule.id).limit(1)).first() is not None:
         return []
+    # High-risk businesses need a 现场 visit through the high_risk_levels setting itself, not a rule row per level.
     session.add(m.VisitRule(cadre_level="*", tier="*", risk_level="*", period="quarter", min_visits=1,
                             onsite_required=False, note="各层级每季度至少督导1次"))
-    for level in HIGH_RISK:
-        session.add(m.VisitRule(cadre_level="*", tier="*", risk_level=level, period="quarter", min_visits=1,
-                                onsite_required=True, note="高风险主体须现场督导"))
     session.flush()
-    return [f"督导规则：{1 + len(HIGH_RISK)}条（默认配置）"]
+    return ["督导规则：1条（默认配置；高风险主体须现场督导，按高风险等级设置）"]

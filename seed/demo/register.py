@@ -243,6 +243,8 @@ class RegisterMixin:
         self.insert(m.Problem, problems, "问题")
 
     def _problems(self, rng: random.Random, day: dt.date, method: str, diligence: float) -> list[dict[str, Any]]:
+        """The problems a visit found; their source follows problem_source (no draw: the random stream, and so
+        every other demo figure, stays as it was)."""
         if rng.random() >= PROBLEM_CHANCE.get(method, 0.04):
             return []
         found = []
@@ -263,5 +265,14 @@ class RegisterMixin:
                 status = "整改中" if rng.random() < 0.6 else "待整改"
             else:
                 status = "已销号" if (AS_OF - closed).days > 10 and rng.random() < 0.85 else "已整改"
-            found.append({"description": text, "deadline": deadline, "status": status, "closed_date": closed})
+            found.append({"description": text, "deadline": deadline, "status": status, "closed_date": closed,
+                          "source": problem_source(day, method, text)})
         return found
+
+
+def problem_source(day: dt.date, method: str, text: str) -> str:
+    """About one on-site problem in seven came up in the 风险隐患排查 done on the same visit (source 风险隐患); the
+    rest are 包保督导's own. Deterministic in the visit's day and the problem's text."""
+    if method == "现场" and (day.toordinal() + len(text)) % 7 == 0:
+        return m.PROBLEM_SOURCES[1]
+    return m.PROBLEM_SOURCE_DEFAULT

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+from db.queries.baobao import DEFAULT_HIGH_RISK
+
 SEED_DIR = Path(__file__).resolve().parents[1] / "data"
 SEED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 DEFAULT_SEED = 20221031
@@ -14,6 +16,7 @@ DEMO_USER = "演示数据"
 DISTRICT = "章丘区"
 YEAR = 2022
 AS_OF = dt.date(2022, 10, 31)
+REPORT_START = "2022-05"  # 月报按时上报 from May (金山 2024 三(一)：5月起), applied to the demo year
 MONTHS = tuple(range(1, AS_OF.month + 1))
 YEAR_START = dt.date(YEAR, 1, 1)
 
@@ -108,7 +111,7 @@ LEVEL_OF_TIER = {"A": "市", "B": "县", "C": "乡", "D": "村"}
 SECOND_LEVEL = {"A": "县", "B": "乡", "C": "村", "D": "乡"}
 CADRE_COUNTS = {"市": 10, "县": 60, "乡": 150, "村": 180}
 N_BUSINESSES = 3000
-HIGH_RISK = ("C", "D")
+HIGH_RISK = DEFAULT_HIGH_RISK  # the one definition: db.queries.baobao.high_risk_levels (AppSetting high_risk_levels)
 HIGH_RISK_METHODS = (("现场", 0.86), ("电话询问", 0.05), ("视频会议", 0.04), ("集中督导", 0.03), ("线上", 0.02))
 LOW_RISK_METHODS = (("现场", 0.40), ("集中督导", 0.18), ("电话询问", 0.17), ("线上", 0.12), ("集中汇报", 0.07),
                     ("视频会议", 0.06))

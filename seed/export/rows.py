@@ -12,8 +12,10 @@ from sqlalchemy import false, func, true
 from sqlmodel import Session, select
 
 from db import models as m
+from db.queries import baobao as bq
 from seed.export.cells import COUNT, DEMO_COLUMN, NO_YEAR, join_list, percent_text, whole, yes_no
 from seed.importer.kinds import KINDS, Kind
+from services.rules import levels
 
 
 @dataclass
@@ -264,9 +266,10 @@ def _businesses(s: Session, year: int | None, demo: bool) -> Built:
 def _cadres(s: Session, year: int | None, demo: bool) -> Built:
     k = KINDS["包保干部"]
     stations = stations_of(s)
+    kind = levels.jurisdiction_kind(bq.jurisdiction_name(session=s))  # 区级 / 镇(街道)级 in a 区, never 县/乡
     cadres = s.exec(select(m.Cadre).where(live(m.Cadre, demo)).order_by(m.Cadre.id)).all()
-    rows = [[c.code, c.name, c.level, c.unit, c.title, stations[c.station_id].name if c.station_id else None]
-            for c in cadres]
+    rows = [[c.code, c.name, levels.level_label(c.level, kind), c.unit, c.title,
+             stations[c.station_id].name if c.station_id else None] for c in cadres]
     return Built([c.label for c in k.columns], rows, None, _types(k), demo=[c.is_demo for c in cadres])
 
 
@@ -319,7 +322,8 @@ def _problems(s: Session, year: int | None, demo: bool) -> Built:
     stmt = stmt.order_by(m.Visit.visit_date, m.Visit.id, m.Problem.seq)
     # The importer finds a visit by its 记录编号, or by its key when it has none.
     found = s.exec(stmt).all()
-    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date] for p, v in found]
+    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date, p.source]
+            for p, v in found]
     return Built([c.label for c in k.columns], rows, year, _types(k), demo=[p.is_demo for p, _ in found])
 
 

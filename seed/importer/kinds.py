@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from db import models as m
+from services.rules import levels
+
+# Cadre levels as 章丘区 (a 区) says them; every other spelling is read too (ENUM_SYNONYMS), the code is stored.
+LEVEL_CHOICES = tuple(levels.level_labels(levels.DISTRICT))
 
 
 @dataclass(frozen=True)
@@ -316,7 +320,7 @@ _register(Kind(
     columns=(
         Col("code", "干部编号", ("编号",), "code"),
         Col("name", "姓名", ("干部姓名", "包保干部"), required=True),
-        Col("level", "层级", ("包保层级", "干部层级"), "enum", required=True, choices=("市", "县", "乡", "村")),
+        Col("level", "层级", ("包保层级", "干部层级"), "enum", required=True, choices=LEVEL_CHOICES),
         Col("unit", "单位", ("所在单位", "工作单位"), required=True),
         Col("title", "职务", ()),
         Col("station", "监管所", ("所属监管所",), "station"),
@@ -324,8 +328,8 @@ _register(Kind(
     key="干部编号；没有时为 姓名 + 单位",
     updatable="层级、职务、监管所",
     title_words=("包保干部",),
-    description="包保干部：层级为 市 / 县 / 乡 / 村",
-    template_example=(("GB0001", "张某", "乡", "明水街道办事处", "副主任", "明水所"),),
+    description="包保干部：层级为 " + " / ".join(LEVEL_CHOICES) + "（镇级、街道级、社区级等写法也可）",
+    template_example=(("GB0001", "张某", LEVEL_CHOICES[2], "明水街道办事处", "副主任", "明水所"),),
 ))
 
 _register(Kind(
@@ -373,12 +377,13 @@ _register(Kind(
         Col("deadline", "整改期限", ("整改时限",), "date"),
         Col("status", "整改状态", ("状态",), "enum", choices=m.PROBLEM_STATUSES),
         Col("closed_date", "销号日期", ("整改完成日期", "完成日期"), "date"),
+        Col("source", "问题来源", ("来源", "发现途径"), "enum", choices=m.PROBLEM_SOURCES),
     ),
     key="督导记录 + 序号",
-    updatable="问题描述、整改期限、整改状态、销号日期",
+    updatable="问题描述、整改期限、整改状态、销号日期、问题来源",
     title_words=("问题清单", "问题台账", "整改"),
-    description="督导发现的问题及整改（清单制 + 销号制）",
-    template_example=(("DD2022000001", 1, "进货查验记录不全", "2022-03-30", "已销号", "2022-03-28"),),
+    description="督导发现的问题及整改（清单制 + 销号制）；问题来源为 包保督导 / 风险隐患 / 执法 / 抽检，不填为包保督导",
+    template_example=(("DD2022000001", 1, "进货查验记录不全", "2022-03-30", "已销号", "2022-03-28", "包保督导"),),
 ))
 
 # 风险隐患排查整治表 (seeds/001: "每月23日前上报风险隐患排查整治表"): one row per station for a month.
@@ -445,9 +450,9 @@ APPLY_ORDER = (
 )
 
 ENUM_SYNONYMS: dict[str, dict[str, str]] = {
-    "level": {"市级": "市", "县级": "县", "区级": "县", "县(区)": "县", "县（区）": "县", "区": "县",
-              "乡级": "乡", "镇级": "乡", "街道": "乡", "乡(镇、街道)": "乡", "乡（镇、街道）": "乡", "镇街": "乡",
-              "村级": "村", "社区": "村", "村(社区)": "村", "村（社区）": "村"},
+    # every spelling of a level (区级, 街道级, 社区, 县级, 乡 …) → the 区's label; the handler stores the code
+    "level": {spelling: levels.level_label(code, levels.DISTRICT)
+              for spelling, code in {**{c: c for c in levels.CODES}, **levels.SPELLINGS}.items()},
     "direction": {">=": "≥", "≥": "≥", "<=": "≤", "≤": "≤", "不低于": "≥", "不高于": "≤", "以上": "≥", "以下": "≤"},
     "hazard_status": {"整改中": "未整改", "待整改": "未整改", "未完成": "未整改", "已完成": "已整改",
                       "已销号": "已整改", "完成整改": "已整改", "超期": "逾期", "逾期未整改": "逾期", "超期未整改": "逾期"},

@@ -11,12 +11,14 @@ from services.metrics.baobao import (
     baobao,
     baobao_by_cadre_level,
     baobao_total,
+    high_risk_label,
+    jurisdiction_kind,
     not_visited,
     overdue_problems,
     problem_aging,
 )
 from services.metrics.common import DeadlineFn
-from services.metrics.hazards import HAZARD_COLUMNS, hazard_totals, hazards
+from services.metrics.hazards import HAZARD_COLUMNS, HazardRates, hazard_rates, hazard_totals, hazards
 from services.metrics.kpis import (
     KPI_COLUMNS,
     kpi_gauges,
@@ -34,10 +36,10 @@ from services.metrics.tasks import (
     task_trend,
     task_window,
 )
-from services.metrics.timeliness import report_timeliness
+from services.metrics.timeliness import report_start, report_timeliness
 
 __all__ = [
-    "HAZARD_COLUMNS", "KPI_COLUMNS",
+    "HAZARD_COLUMNS", "KPI_COLUMNS", "HazardRates", "hazard_rates", "high_risk_label", "jurisdiction_kind", "report_start",
     "TASK_COLUMNS", "DeadlineFn", "add_baobao_rates", "baobao",
     "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
     "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",

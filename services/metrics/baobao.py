@@ -13,13 +13,13 @@ from db.queries import org as oq
 from db.sql import LIST_LIMIT
 from db.sql import truncate as _truncate
 from services.metrics.common import DISTRICT_LABEL, ratio
-from services.rules import pacing
+from services.rules import levels, pacing
 from services.unit import unit_of_work
 
 BAOBAO_COUNTS = [
     "n_business", "n_covered", "n_assigned", "n_done", "n_high_risk", "n_high_risk_onsite",
     "n_prob_period", "n_prob_period_closed", "n_prob_ytd", "n_prob_ytd_closed", "n_prob_due",
-    "n_prob_due_ontime", "n_prob_overdue",
+    "n_prob_due_ontime", "n_prob_overdue", "n_prob_open",
 ]
 
 
@@ -56,7 +56,7 @@ BAOBAO_COLUMNS = [
     "n_business", "n_covered", "coverage", "n_assigned", "n_done", "completion_rate", "quarter_progress",
     "n_high_risk", "n_high_risk_onsite", "onsite_rate", "n_prob_period", "n_prob_period_closed",
     "period_close_rate", "n_prob_ytd", "n_prob_ytd_closed", "ytd_close_rate", "n_prob_due",
-    "n_prob_due_ontime", "ontime_rate", "n_prob_overdue", "is_demo", "ref_date", "quarter_start",
+    "n_prob_due_ontime", "ontime_rate", "n_prob_overdue", "n_prob_open", "is_demo", "ref_date", "quarter_start",
 ]
 
 
@@ -210,3 +210,19 @@ def problem_aging(
     cols = [name for name, _, _ in bq.AGING_BUCKETS] + ["n_open"]
     df[cols] = df[cols].fillna(0).astype("int64")
     return df.sort_values(["sort_order", "station_id"], na_position="last").reset_index(drop=True)
+
+
+# --- the jurisdiction's words ----------------------------------------------------------------------
+
+
+@unit_of_work
+def high_risk_label(*, session: Session | None = None) -> str:
+    """The high-risk 风险等级 as every label says it, from the one setting (db.queries.baobao.high_risk_levels):
+    "C、D级" by default, "D级" when the setting says D."""
+    return levels.grades_label(bq.high_risk_levels(session=session))
+
+
+@unit_of_work
+def jurisdiction_kind(*, session: Session | None = None) -> str:
+    """区 / 县 / 市 of the district the stations belong to (章丘区 → 区): the words for cadre levels follow it."""
+    return levels.jurisdiction_kind(bq.jurisdiction_name(session=session))

@@ -19,8 +19,13 @@ from tests.pages.conftest import fresh_app
 OVERVIEW, TASKS, ENTRY, SUBMISSIONS = ("app_pages/overview.py", "app_pages/tasks.py", "app_pages/entry.py",
                                         "app_pages/submissions.py")
 OCT31 = dt.date(2022, 10, 31)
-RATE_SQL = ("SELECT SUM(hazards_rectified), SUM(hazards_found) FROM hazard_report "
-            "WHERE year = 2022 AND month BETWEEN 1 AND 10")
+# 隐患整改率 by DOMAIN.md §5 from the 隐患清单 (the demo lists every station's hazards): found 1 Jan … 10-31 and
+# rectified by 10-31 ÷ found 1 Jan … 10-31 (running); the same for those found in October (cohort).
+RATE_SQL = ("SELECT SUM(status = '已整改' AND rectified_date IS NOT NULL AND rectified_date <= '2022-10-31'), "
+            "COUNT(*) FROM hazard WHERE found_date BETWEEN '2022-01-01' AND '2022-10-31'")
+MONTH_RATE_SQL = RATE_SQL.replace("'2022-01-01'", "'2022-10-01'")
+REPORTED_SQL = ("SELECT SUM(hazards_rectified), SUM(hazards_found) FROM hazard_report "
+                "WHERE year = 2022 AND month BETWEEN 1 AND 10")
 OPEN_SQL = ("SELECT COUNT(*) FROM hazard WHERE found_date <= '2022-10-31' "
             "AND NOT (status = '已整改' AND rectified_date IS NOT NULL AND rectified_date <= '2022-10-31')")
 
@@ -62,10 +67,13 @@ def test_overview_shows_the_demo_rectification_rate_and_open_hazards(demo_url, m
     [(n_open,)] = sql(demo_url, OPEN_SQL)
     assert found > 0 and n_open > 0
     at = open_page(demo_url, monkeypatch, OVERVIEW)
+    [(m_rectified, m_found)] = sql(demo_url, MONTH_RATE_SQL)
     shown = metrics_of(at)
-    assert shown["隐患整改率（今年累计）"] == percent(rectified, found)
+    assert (rectified, found, m_rectified, m_found) == (375, 409, 34, 39)  # not the snapshots' 323/409 = 79.0%
+    assert shown["隐患整改率（累计，1月至10月）"] == percent(rectified, found) == "91.7%"
+    assert shown["隐患整改率（当月，10月）"] == percent(m_rectified, m_found) == "87.2%"
     assert shown["未整改隐患"] == f"{n_open}项"
-    assert f"{rectified}/{found}项隐患" in [c.value for c in at.caption]
+    assert f"整改{rectified}项/发现{found}项" in [c.value for c in at.caption]
     line = next(c.value for c in at.caption if c.value.startswith("未整改隐患（按监管所）："))
     per_station = sql(demo_url, "SELECT s.name, COUNT(*) FROM hazard h JOIN station s ON s.id = h.station_id "
                       "WHERE h.found_date <= '2022-10-31' AND NOT (h.status = '已整改' AND h.rectified_date IS NOT NULL "
@@ -78,21 +86,26 @@ def test_overview_shows_the_demo_rectification_rate_and_open_hazards(demo_url, m
 
 def test_tasks_page_shows_each_stations_rate_and_the_district_row(demo_url, monkeypatch):
     [(rectified, found)] = sql(demo_url, RATE_SQL)
+    [(rep_rectified, rep_found)] = sql(demo_url, REPORTED_SQL)
     per_station = dict((name, (r, f)) for name, r, f in sql(
-        demo_url, "SELECT s.name, SUM(h.hazards_rectified), SUM(h.hazards_found) FROM hazard_report h "
-        "JOIN station s ON s.id = h.station_id WHERE h.year = 2022 AND h.month <= 10 GROUP BY s.name"))
+        demo_url, "SELECT s.name, SUM(h.status = '已整改' AND h.rectified_date IS NOT NULL "
+        "AND h.rectified_date <= '2022-10-31'), COUNT(*) FROM hazard h JOIN station s ON s.id = h.station_id "
+        "WHERE h.found_date BETWEEN '2022-01-01' AND '2022-10-31' GROUP BY s.name"))
     at = open_page(demo_url, monkeypatch, TASKS)
-    table = next(d.value for d in at.dataframe if "隐患整改率" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "隐患整改率（累计）" in d.value.columns)
     assert len(table) == 19 and table.iloc[-1]["监管所"] == "全区"
-    assert table.iloc[-1]["隐患整改率"] == percent(rectified, found)
-    assert (table.iloc[-1]["发现隐患数"], table.iloc[-1]["整改隐患数"]) == (found, rectified)
+    assert table.iloc[-1]["隐患整改率（累计）"] == percent(rectified, found) == "91.7%"
+    assert table.iloc[-1]["累计整改/发现"] == f"{rectified}/{found}"
+    # the reported counts stay as reported beside it
+    assert (table.iloc[-1]["发现隐患数"], table.iloc[-1]["整改隐患数"]) == (rep_found, rep_rectified)
     for row in table.iloc[:-1].itertuples():
         r, f = per_station[row.监管所]
-        assert row.隐患整改率 == percent(r, f) and (row.发现隐患数, row.整改隐患数) == (f, r)
+        assert table.loc[row.Index, "隐患整改率（累计）"] == percent(r, f)
     # the three station-months the demo left unreported include one in October
     assert table.iloc[:-1]["10月上报"].tolist().count("未报") == 1
     assert table.iloc[-1]["10月上报"] == "17/18个所"
-    assert any(f"全区隐患整改率{percent(rectified, found)}" in c.value for c in at.caption)
+    assert any(f"全区隐患整改率（累计，1月至10月）{percent(rectified, found)}（整改{rectified}项/发现{found}项）" in c.value
+               for c in at.caption)
 
 
 def test_without_hazard_reports_the_pages_say_so(small_url, monkeypatch):
@@ -144,9 +157,9 @@ def test_a_station_enters_its_hazard_report(small_url, monkeypatch):
     assert at.data_editor[0].value["本月"].tolist() == [30, 5, 4, 1]
     # …and 上报监测 shows the report for the chosen kind: a week after the 24 Oct deadline
     at.switch_page(SUBMISSIONS).run()
-    at.segmented_control(key="submission_kind").set_value("风险隐患排查整治表").run()
+    at.segmented_control(key="submission_kind").set_value("月报（风险隐患排查整治表）").run()
     assert not at.exception
-    assert metrics_of(at) == {"按时": "0个所", "逾期": "1个所", "未报": "0个所", "未到期": "0个所"}
+    assert metrics_of(at) == {"按时": "0个所", "逾期": "1个所", "未报": "0个所", "未到期": "0个所", "不要求": "0个所"}
 
 
 def test_the_office_switches_the_station_tab_to_the_hazard_report(demo_url, monkeypatch):
@@ -168,7 +181,7 @@ def test_the_office_switches_the_station_tab_to_the_hazard_report(demo_url, monk
 
 def test_submissions_page_covers_the_hazard_report(demo_url, monkeypatch):
     at = open_page(demo_url, monkeypatch, SUBMISSIONS, user="office")
-    at.segmented_control(key="submission_kind").set_value("风险隐患排查整治表").run()
+    at.segmented_control(key="submission_kind").set_value("月报（风险隐患排查整治表）").run()
     assert not at.exception
     with Session(get_engine(demo_url)) as s:
         expected = submissions.status_counts(submissions.submission_status(
@@ -176,7 +189,13 @@ def test_submissions_page_covers_the_hazard_report(demo_url, monkeypatch):
     dispose_engines()
     shown = {k: int(v.removesuffix("个所")) for k, v in metrics_of(at).items()}
     assert shown == expected and expected["未报"] == 1
-    assert any("月报（风险隐患排查整治表）截止日期" in c.value for c in at.caption)
-    assert any("风险隐患排查整治表" in h.value for h in at.subheader)
+    assert any("2022年10月月报（风险隐患排查整治表）截止日期" in c.value for c in at.caption)
+    assert any(h.value == "2022年月报按时上报率" for h in at.subheader)
+    lines = " ".join(md.value for md in at.markdown)
+    assert "月报未报（10月风险隐患排查整治表，截止2022年10月24日）：枣园所" in lines
+    assert "进度未报（10月任务进度）：枣园所" in lines
+    assert any("隐患整改率（累计，1月至10月）91.7%（整改375项/发现409项）" in c.value for c in at.caption)
     grid = at.dataframe[2].value
-    assert len(grid) == 18 and (grid == "● 未报").sum().sum() == 3  # the demo's three unreported months
+    # the demo's three unreported months: one falls before the rule's start (2022-05) and is 不要求, not 未报
+    assert len(grid) == 18 and (grid == "● 未报").sum().sum() == 2
+    assert (grid[[f"{m}月" for m in range(1, 5)]] == "● 未报").sum().sum() == 0

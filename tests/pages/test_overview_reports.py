@@ -16,7 +16,11 @@ D = dt.date
 
 
 def report_lines(at) -> list[str]:
-    return [x.value for x in at.markdown if x.value.startswith(("任务进度：", "风险隐患排查整治表："))]
+    return [x.value for x in at.markdown if x.value.startswith(("进度填报（任务进度）：", "月报（风险隐患排查整治表）："))]
+
+
+def not_reported_lines(at) -> list[str]:
+    return [x.value for x in at.markdown if "未报（10月" in x.value]
 
 
 def test_small_database_counts_by_hand(small_url, monkeypatch):
@@ -31,9 +35,13 @@ def test_small_database_counts_by_hand(small_url, monkeypatch):
     at = fresh_app(small_url, monkeypatch).run()
     assert not at.exception
     assert report_lines(at) == [
-        "任务进度：按时1个所、逾期0个所、未报1个所（共2个所，截止2022年10月24日）",
-        "风险隐患排查整治表：按时0个所、逾期1个所、未报1个所（共2个所，截止2022年10月24日）",
+        "月报（风险隐患排查整治表）：按时0个所、逾期1个所、未报1个所（共2个所，截止2022年10月24日）",
+        "进度填报（任务进度）：按时1个所、逾期0个所、未报1个所（共2个所，截止2022年10月24日）",
     ]
+    # named apart: 月报未报 (no 风险隐患排查整治表 by the deadline) and 进度未报 (no 任务进度 filing)
+    assert not_reported_lines(at) == [
+        "- **月报未报（10月风险隐患排查整治表，截止2022年10月24日）：明水所；逾期上报：双山所**\n"
+        "- **进度未报（10月任务进度）：双山所**"]
 
 
 def test_demo_counts_match_the_submissions_table(demo_url, monkeypatch):
@@ -41,7 +49,7 @@ def test_demo_counts_match_the_submissions_table(demo_url, monkeypatch):
     with engine.connect() as c:
         n_stations = c.execute(text("select count(*) from station")).scalar_one()
         expected = []
-        for kind, label in (("任务进度", "任务进度"), ("风险隐患", "风险隐患排查整治表")):
+        for kind, label in (("风险隐患", "月报（风险隐患排查整治表）"), ("任务进度", "进度填报（任务进度）")):
             on_time, late = c.execute(text(
                 "select sum(case when report_date <= '2022-10-24' then 1 else 0 end), "
                 "sum(case when report_date > '2022-10-24' then 1 else 0 end) from monthly_submission"
@@ -53,4 +61,6 @@ def test_demo_counts_match_the_submissions_table(demo_url, monkeypatch):
     at = fresh_app(demo_url, monkeypatch).run()
     assert not at.exception
     assert report_lines(at) == expected
-    print(expected)
+    [line] = not_reported_lines(at)
+    assert "月报未报（10月风险隐患排查整治表，截止2022年10月24日）：枣园所；逾期上报：绣惠所、文祖所" in line
+    assert "进度未报（10月任务进度）：枣园所" in line

@@ -41,7 +41,8 @@ def test_overview_small_database(small_url, monkeypatch):
     assert "- 截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in t
     assert "累计完成=98/126家" in t
     assert ":orange[●] 略有滞后｜低于时序进度5.5个百分点" in t
-    assert "逾期未整改问题=1个" in t
+    assert "逾期未整改问题（各来源）=1个" in t and "问题整改率（包保督导，累计）=0.0%" in t
+    assert "1/1个C、D级主体" in t
     # The KPI gauge's caption: a level KPI against its target, its baseline and source.
     assert ":orange[●] 略有滞后｜低于目标5.0个百分点｜无基线｜依据：测试" in t
     assert not at.warning  # real rows only: no 示例数据 banner
@@ -69,7 +70,8 @@ def test_baobao_page_small_database(small_url, monkeypatch):
     at.switch_page("app_pages/baobao.py").run()
     assert not at.exception
     t = texts(at)
-    assert "逾期未整改问题=1个" in t
+    assert "逾期未整改问题（各来源）=1个" in t and "问题整改率（包保督导问题）=0.0%" in t
+    assert "1/1个高风险（C、D级）主体" in t and not any("县级" in x or "乡级" in x for x in t)
     assert "督导完成率=33.3%" in t  # 店A of three
     assert "共1个问题逾期未整改" in t and "共2个主体本季度尚未督导" in t
 

@@ -471,8 +471,9 @@ def test_settings_and_default_visit_rules(session):
     assert get_setting(session, "demo_generated") == str(DEFAULT_SEED)
     rules = session.exec(select(m.VisitRule).order_by(m.VisitRule.id)).all()
     assert [(r.cadre_level, r.tier, r.risk_level, r.period, r.min_visits, r.onsite_required, r.is_demo)
-            for r in rules] == [("*", "*", "*", "quarter", 1, False, False), ("*", "*", "C", "quarter", 1, True, False),
-                                ("*", "*", "D", "quarter", 1, True, False)]
+            for r in rules] == [("*", "*", "*", "quarter", 1, False, False)]
+    # 现场 for high risk comes from the one setting (high_risk_levels), not from a rule row per level
+    assert get_setting(session, "monthly_report_start") == "2022-05"
 
 
 # --- idempotence and determinism ----------------------------------------------------------------------

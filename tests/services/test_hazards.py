@@ -20,6 +20,7 @@ from services import entry, metrics, submissions
 from services.rules import fmt
 from services.rules.viewer import NOBODY, Viewer
 from tests.db.factories import Factory
+from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
 
 D = dt.date
 OCT31 = D(2022, 10, 31)
@@ -84,22 +85,67 @@ def totals(small: Small, *, month: int = MONTH, as_of: dt.date = D(2022, 11, 30)
 
 
 def test_rectification_rate_by_hand(small):
+    """隐患整改率 by DOMAIN.md §5. 明水所 and 双山所 have a 隐患清单, so the list counts, not the reports: 明水所
+    found h6 (09-05), h1–h4 (October) by 10-31 → 5, of which rectified by 10-31 only h1 (h4 on 11-02, h6 without a
+    date) → running 1/5 = 20.0%; cohort October h1–h4 → 1/4 = 25.0%. 双山所 h7 open → 0/1. District 1/6 = 16.7%."""
     df = hazards(small).set_index("station")
     assert df.index.tolist() == ["明水所", "双山所", "刁镇所"]  # every station, in the bureau's order
     a = df.loc["明水所"]
+    # the reported counts stay as reported
     assert (a.hazards_found, a.hazards_rectified, a.entities_checked, a.cases_opened, a.n_reports) == (10, 7, 70, 1, 2)
-    assert a.rectification_rate == pytest.approx(0.7) and fmt.pct(a.rectification_rate) == "70.0%"
+    assert a.basis == "隐患清单" and (a.found_ytd, a.rectified_ytd, a.found_month, a.rectified_month) == (5, 1, 4, 1)
+    assert fmt.pct(a.rectification_rate) == "20.0%" and fmt.pct(a.month_rate) == "25.0%"
     assert bool(a.reported)
     b, c = df.loc["双山所"], df.loc["刁镇所"]
-    assert b.hazards_found == 0 and math.isnan(b.rectification_rate) and fmt.pct(b.rectification_rate) == "—"
-    assert (c.n_reports, bool(c.reported), c.hazards_found) == (0, False, 0) and math.isnan(c.rectification_rate)
+    assert (b.found_ytd, b.rectified_ytd) == (1, 0) and fmt.pct(b.rectification_rate) == "0.0%"
+    assert (c.n_reports, bool(c.reported), c.found_ytd, c.basis) == (0, False, 0, None)
+    assert math.isnan(c.rectification_rate) and fmt.pct(c.rectification_rate) == "—"
     t = totals(small)
-    assert (t.hazards_found, t.hazards_rectified, t.n_stations, t.n_reported) == (10, 7, 3, 2)
-    assert fmt.pct(t.rectification_rate) == "70.0%"
-    # through September: 明水所 4 of 6; 双山所 had not reported yet
+    assert (t.found_ytd, t.rectified_ytd, t.n_stations, t.n_reported) == (6, 1, 3, 2)
+    assert fmt.pct(t.rectification_rate) == "16.7%" and t.basis == "隐患清单"
+    # through September (ref 09-30): 明水所 h6 only, open → 0/1; 双山所's h7 was not found yet
     sept = totals(small, month=9)
-    assert (sept.hazards_found, sept.hazards_rectified, sept.n_reported) == (6, 4, 1)
-    assert fmt.pct(sept.rectification_rate) == "66.7%"
+    assert (sept.found_ytd, sept.rectified_ytd, sept.found_month, sept.n_reported) == (1, 0, 1, 1)
+
+
+def test_without_a_list_the_reports_count_month_by_month(db_url):
+    """No 隐患清单: each month's report gives that month's found and rectified; running adds them month by month
+    (September 6/4 + October 4/3 → 7/10 = 70.0%), cohort is October's own report (3/4 = 75.0%)."""
+    engine = get_engine(db_url)
+    with Session(engine) as s:
+        f = Factory(s)
+        a = f.station("明水所")
+        f.hazard_report(a, 9, 6, 4)
+        f.hazard_report(a, 10, 4, 3)
+        f.hazard_report(a, 11, 9, 9)  # after the period
+        s.commit()
+        r = metrics.hazard_rates(session=s, year=YEAR, month=MONTH, as_of=OCT31)
+    assert r.basis == "排查整治表" and (r.running.rectified, r.running.found) == (7, 10)
+    assert r.running.sentence == "隐患整改率（累计，1月至10月）70.0%（整改7项/发现10项）"
+    assert r.cohort.sentence == "隐患整改率（当月，10月）75.0%（整改3项/发现4项）"
+    assert "排查整治表" in r.basis_note
+
+
+def test_hazard_rates_is_the_district_row(small):
+    with Session(small.engine) as s:
+        r = metrics.hazard_rates(session=s, year=YEAR, month=MONTH, as_of=D(2022, 11, 30))
+        one = metrics.hazard_rates(session=s, year=YEAR, month=MONTH, as_of=D(2022, 11, 30), station_id=small.a)
+    assert (r.running.rectified, r.running.found, r.cohort.rectified, r.cohort.found) == (1, 6, 1, 5)
+    assert fmt.pct(r.running.rate) == "16.7%" and fmt.pct(r.cohort.rate) == "20.0%"
+    assert (r.n_open, r.n_overdue, r.ref) == (5, 3, D(2022, 10, 31))
+    assert (one.running.found, one.cohort.found, one.running.rectified) == (5, 4, 1)
+
+
+def test_the_demo_rate_follows_the_definition(demo_url):  # noqa: F811
+    """On the demo database (2022-10-31) the sum of monthly snapshots gave 323/409 = 79.0%; the definition, from the
+    隐患清单, gives 375/409 = 91.7% running and 34/39 = 87.2% for October."""
+    with Session(get_engine(demo_url)) as s:
+        r = metrics.hazard_rates(session=s, year=YEAR, month=MONTH, as_of=OCT31)
+        t = metrics.hazard_totals(session=s, year=YEAR, month=MONTH, as_of=OCT31).iloc[0]
+    assert (r.running.rectified, r.running.found) == (375, 409) and fmt.pct(r.running.rate) == "91.7%"
+    assert (r.cohort.rectified, r.cohort.found) == (34, 39) and fmt.pct(r.cohort.rate) == "87.2%"
+    assert (t.hazards_found, t.hazards_rectified) == (409, 323)  # as reported, for the table; not the rate
+    assert r.basis == "隐患清单"
 
 
 def test_open_hazards_as_of_the_period_end(small):
@@ -124,7 +170,7 @@ def test_an_empty_database_has_no_rate(db_url):
         df = metrics.hazards(session=s, year=YEAR, month=MONTH, as_of=OCT31)
         t = metrics.hazard_totals(session=s, year=YEAR, month=MONTH, as_of=OCT31).iloc[0]
     assert df.empty and list(df.columns) == metrics.HAZARD_COLUMNS
-    assert (t.hazards_found, t.n_open) == (0, 0) and fmt.pct(t.rectification_rate) == "—"
+    assert (t.found_ytd, t.n_open) == (0, 0) and fmt.pct(t.rectification_rate) == "—" and t.basis is None
 
 
 # --- 数据填报 -----------------------------------------------------------------------------------------
@@ -263,7 +309,8 @@ def test_submission_status_for_the_hazard_report(small):
     with Session(small.engine) as s:
         df = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
                                            kind="风险隐患")
-        progress = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31)
+        progress = submissions.submission_status(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
+                                                 kind="任务进度")
         grid = submissions.submission_grid(session=s, viewer=OFFICE, year=YEAR, month=MONTH, as_of=OCT31,
                                            kind="风险隐患")
         tl = metrics.report_timeliness(session=s, year=YEAR, month=MONTH, as_of=OCT31, kind="风险隐患")
@@ -273,7 +320,7 @@ def test_submission_status_for_the_hazard_report(small):
     assert dict(zip(df["station"], df["status"], strict=True)) == {"明水所": "按时", "双山所": "逾期", "刁镇所": "未报"}
     assert dict(zip(progress["station"], progress["status"], strict=True)) == {
         "明水所": "未报", "双山所": "按时", "刁镇所": "未报"}
-    assert submissions.status_counts(df) == {"按时": 1, "逾期": 1, "未报": 1, "未到期": 0}
+    assert submissions.status_counts(df) == {"按时": 1, "逾期": 1, "未报": 1, "未到期": 0, "不要求": 0}
     october = tl.iloc[-1]
     assert (october["n_ontime"], october["n_expected"], october["n_submitted"]) == (1, 3, 2)
     counts_ = submissions.monthly_counts(grid).set_index("month").loc[10]

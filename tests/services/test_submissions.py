@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from db.engine import dispose_engines, get_engine
+from db.engine import dispose_engines, get_engine, set_setting
 from db.models import Station
 from services import entry, metrics, submissions
+from services.rules import fmt
 from services.rules.deadlines import FALLBACK_NOTE
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
@@ -20,6 +21,7 @@ from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
 
 D = dt.date
 OCT31 = D(2022, 10, 31)
+PROGRESS, MONTHLY = "任务进度", "风险隐患"
 OFFICE = Viewer(username="office", role="食安办", station_id=None)
 LEADER = Viewer(username="leader", role="领导", station_id=None)
 ADMIN = Viewer(username="admin", role="管理员", station_id=None)
@@ -52,6 +54,7 @@ def db(db_url):
 
 
 def status(engine, user=SYSTEM, *, month=10, as_of=OCT31, **kw) -> pd.DataFrame:
+    kw.setdefault("kind", PROGRESS)  # the fixture's filings are 任务进度 (进度填报)
     with Session(engine) as s:
         return submissions.submission_status(session=s, viewer=user, year=2022, month=month, as_of=as_of, **kw)
 
@@ -72,7 +75,7 @@ def test_october_by_hand(db):
         "刁镇所": ("未报", None, 7),  # 24 Oct → 31 Oct
         "圣井所": ("按时", D(2022, 10, 24), 0),  # on the moved deadline, inclusive
     }
-    assert submissions.status_counts(df) == {"按时": 2, "逾期": 1, "未报": 1, "未到期": 0}
+    assert submissions.status_counts(df) == {"按时": 2, "逾期": 1, "未报": 1, "未到期": 0, "不要求": 0}
 
 
 def test_september_and_august_by_hand(db):
@@ -83,7 +86,7 @@ def test_september_and_august_by_hand(db):
         "刁镇所": ("逾期", D(2022, 9, 26), 3),
         "圣井所": ("按时", D(2022, 9, 22), 0),
     }
-    assert submissions.status_counts(status(engine, OFFICE, month=8)) == {"按时": 3, "逾期": 1, "未报": 0, "未到期": 0}
+    assert submissions.status_counts(status(engine, OFFICE, month=8)) == {"按时": 3, "逾期": 1, "未报": 0, "未到期": 0, "不要求": 0}
 
 
 def test_ages_are_measured_against_as_of(db):
@@ -123,11 +126,11 @@ def test_station_scope(db):
         status(engine, Viewer(role="监管所"))
 
 
-def agree(engine, *, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+def agree(engine, *, year: int, month: int, as_of: dt.date, kind: str = PROGRESS) -> pd.DataFrame:
     """The page's per-month counts and 月报按时上报率's, side by side; assert that every due month agrees."""
     with Session(engine) as s:
-        grid = submissions.submission_grid(session=s, viewer=OFFICE, year=year, month=month, as_of=as_of)
-        tl = metrics.report_timeliness(session=s, year=year, month=month, as_of=as_of)
+        grid = submissions.submission_grid(session=s, viewer=OFFICE, year=year, month=month, as_of=as_of, kind=kind)
+        tl = metrics.report_timeliness(session=s, year=year, month=month, as_of=as_of, kind=kind)
     counts = submissions.monthly_counts(grid).merge(tl, on="month", suffixes=("", "_tl"))
     assert (counts["due"] == counts["due_tl"]).all()
     due = counts[counts["due"]]
@@ -146,7 +149,7 @@ def test_agreement_with_report_timeliness(db):
     # by hand: January–July nobody reported; 3 + 2 + 2 on time of 4 × 10 due
     assert counts["按时"].tolist() == [0] * 7 + [3, 2, 2]
     with Session(engine) as s:
-        tl = metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31)
+        tl = metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31, kind=PROGRESS)
     assert tl["value"].iloc[-1] == pytest.approx(7 / 40)
     agree(engine, year=2022, month=10, as_of=D(2022, 10, 24))
     agree(engine, year=2022, month=10, as_of=D(2022, 10, 20))
@@ -171,7 +174,8 @@ def test_a_save_on_the_entry_page_is_a_submission(db):
 def test_the_fallback_note_travels_with_the_deadline(db):
     engine, ids = db
     with Session(engine) as s:
-        df = submissions.submission_status(session=s, viewer=OFFICE, year=2100, month=1, as_of=D(2100, 1, 31))
+        df = submissions.submission_status(session=s, viewer=OFFICE, year=2100, month=1, as_of=D(2100, 1, 31),
+                                           kind=PROGRESS)
     assert set(df["deadline"]) == {D(2100, 1, 25)}  # Saturday 23 Jan 2100 → Monday, weekends only
     assert set(df["deadline_note"]) == {FALLBACK_NOTE}
     assert set(df["status"]) == {"未报"} and set(df["days_late"]) == {6}
@@ -181,7 +185,7 @@ def test_empty_database(db_url):
     with Session(get_engine(db_url)) as s:
         df = submissions.submission_status(session=s, viewer=OFFICE, year=2022, month=10, as_of=OCT31)
     assert df.empty and list(df.columns) == submissions.COLUMNS
-    assert submissions.status_counts(df) == {"按时": 0, "逾期": 0, "未报": 0, "未到期": 0}
+    assert submissions.status_counts(df) == {"按时": 0, "逾期": 0, "未报": 0, "未到期": 0, "不要求": 0}
     assert submissions.monthly_counts(df).empty
 
 
@@ -190,5 +194,51 @@ def test_agreement_on_the_demo_database(demo_url):  # noqa: F811
     try:
         counts = agree(engine, year=2022, month=10, as_of=OCT31)
         assert counts["逾期"].sum() > 0 and counts["按时"].sum() > 0  # the demo has both kinds
+        monthly = agree(engine, year=2022, month=10, as_of=OCT31, kind="风险隐患")
+        early = monthly[monthly["month"] < 5]  # the rule starts in May: nothing before it is late or missing
+        assert (early["按时"] + early["不要求"]).tolist() == [18] * 4 and early["不要求"].sum() > 0
+        assert (early[["逾期", "未报"]] == 0).all().all()
+        with Session(engine) as s:
+            nr = submissions.not_reported(session=s, year=2022, month=10, as_of=OCT31)
+            tl = metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31)
+            kpi = metrics.kpi_gauges(session=s, year=2022, month=10, as_of=OCT31).set_index("name").loc["月报按时上报率"]
+        # 月报按时上报率 counts the 月报 from 2022-05: 99 of 6 × 18 = 108 on time → 91.7%
+        assert (tl["cum_ontime"].iloc[-1], tl["cum_expected"].iloc[-1]) == (99, 108)
+        assert (kpi.numerator, kpi.denominator) == (99, 108) and fmt.pct(kpi.actual) == "91.7%"
+        assert nr.progress_missing == ("枣园所",) and nr.monthly_missing == ("枣园所",)
+        assert nr.monthly_late == ("绣惠所", "文祖所")
+        assert nr.progress_line == "进度未报（10月任务进度）：枣园所"
+        assert nr.monthly_line == ("月报未报（10月风险隐患排查整治表，截止2022年10月24日）：枣园所；"
+                                   "逾期上报：绣惠所、文祖所")
     finally:
         dispose_engines()
+
+
+def test_the_monthly_report_counts_from_the_rules_start(db):
+    """The 月报 (风险隐患) with the rule from 2022-09: 双山所's September report (09-01) is on time, nobody else
+    reported it; months before September are 不要求 and count on neither side → 1 of 2 × 4 = 12.5%. 10月: all four
+    未报 (月报未报), while 进度未报 names only 刁镇所 (no 任务进度 for October)."""
+    engine, _ = db
+    with Session(engine) as s:
+        set_setting(s, "monthly_report_start", "2022-09")
+        s.commit()
+    counts = agree(engine, year=2022, month=10, as_of=OCT31, kind=MONTHLY)
+    assert counts["不要求"].tolist() == [4] * 8 + [0, 0]
+    assert counts["按时"].tolist() == [0] * 8 + [1, 0]
+    with Session(engine) as s:
+        tl = metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31)
+        nr = submissions.not_reported(session=s, year=2022, month=10, as_of=OCT31)
+        before = submissions.not_reported(session=s, year=2022, month=8, as_of=OCT31)
+        early = submissions.not_reported(session=s, year=2022, month=10, as_of=D(2022, 10, 20))
+        y2021 = metrics.report_timeliness(session=s, year=2021, month=12, as_of=OCT31)
+    assert tl["value"].iloc[-1] == pytest.approx(1 / 8) and fmt.pct(tl["value"].iloc[-1]) == "12.5%"
+    assert nr.monthly_missing == ("明水所", "双山所", "刁镇所", "圣井所") and nr.progress_missing == ("刁镇所",)
+    assert before.monthly_missing == () and not before.monthly_required
+    assert before.monthly_line.endswith("8月不要求上报，2022年9月起（依据：金山 2024 三(一)：5月起）")
+    assert early.monthly_missing == () and not early.monthly_due and early.monthly_line.endswith("未到截止日")
+    assert int(y2021["cum_expected"].iloc[-1]) == 0  # the rule had not started
+    with Session(engine) as s:  # no setting: the rule's own 5月起
+        set_setting(s, "monthly_report_start", "")
+        s.commit()
+        assert metrics.report_timeliness(session=s, year=2022, month=10, as_of=OCT31)["required"].tolist() == \
+            [False] * 4 + [True] * 6

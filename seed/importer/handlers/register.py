@@ -12,6 +12,7 @@ from db.changelog import Writer
 from seed.importer.handlers.common import Stations, duplicates, handler, upsert_row
 from seed.importer.job import Record, SheetJob
 from seed.importer.values import squash
+from services.rules import levels
 
 # --- 包保 register --------------------------------------------------------------------------
 
@@ -78,7 +79,7 @@ def cadres(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> N
     for rec, sid, key in resolved:
         v = rec.values
         upsert_row(job, writer, m.Cadre, {"key": key},
-                {"code": v.get("code"), "name": v["name"], "level": v["level"], "unit": v["unit"],
+                {"code": v.get("code"), "name": v["name"], "level": levels.parse_level(v["level"]) or v["level"], "unit": v["unit"],
                  "title": v.get("title"), "station_id": sid}, rec)
 
 
@@ -229,4 +230,4 @@ def problems(job: SheetJob, writer: Writer, session: Session, today: dt.date) ->
         status = v.get("status") or ("已销号" if v.get("closed_date") else "待整改")
         upsert_row(job, writer, m.Problem, {"visit_id": vid, "seq": v["seq"]},
                 {"description": v["description"], "deadline": v.get("deadline"), "status": status,
-                 "closed_date": v.get("closed_date")}, rec)
+                 "closed_date": v.get("closed_date"), "source": v.get("source") or m.PROBLEM_SOURCE_DEFAULT}, rec)
