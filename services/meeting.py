@@ -22,6 +22,8 @@ from sqlmodel import Session
 
 from db import engine as dbe
 from services import catalog, metrics, plans, submissions
+from services.metrics import timeliness
+from services.rules import deadlines as dl_rules
 from services.rules import pacing
 from services.rules.viewer import SYSTEM
 from services.unit import unit_of_work
@@ -32,11 +34,10 @@ DEMO_NOTE = dbe.DEMO_NOTE  # said under the title of every document drawn from t
 # window has passed (已延期 included); else the recorded status (未开始 / 进行中).
 DONE, OVERDUE, IN_PROGRESS, NOT_STARTED = "已完成", "逾期未完成", "进行中", "未开始"
 SHOWN_STATUSES = (DONE, OVERDUE, IN_PROGRESS, NOT_STARTED)
-# 月报按时上报率 counts the 风险隐患排查整治表 from the month its rule starts (金山 2024 三(一) "5月起", the demo
-# applies it as 2022-05). TODO(lead): re-point at the setting the rates helper adds.
-MONTHLY_REPORT_KIND = "风险隐患"
-PROGRESS_REPORT_KIND = "任务进度"
-MONTHLY_REPORT_FROM = 5
+# 月报按时上报率 counts the 风险隐患排查整治表 from the month its rule starts (金山 2024 三(一) "5月起"; the setting
+# monthly_report_start, 2022-05 in the demo: services/metrics/timeliness.report_start).
+MONTHLY_REPORT_KIND = dl_rules.HAZARD_KIND
+PROGRESS_REPORT_KIND = dl_rules.PROGRESS_KIND
 RED_STATION_COLUMNS = ["station_id", "station", "worst_status", "worst_indicator", "worst_lag_pp", "worst_rate",
                        "expected_rate", "n_red", "red_indicators", "mean_lag_pp"]
 REPORT_COLUMNS = ["station", "kind", "status", "deadline", "report_date", "days_late"]
@@ -75,7 +76,7 @@ class HazardSummary:
 class ReportRate:
     """月报按时上报率 year to date: reports in by their deadline ÷ reports due, from month `start`."""
 
-    start: int
+    start: int | None  # None: the rule does not apply in the year
     n_ontime: int
     n_due: int
 
@@ -137,24 +138,14 @@ def station_worst(lags: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
 # --- 风险隐患排查整治 --------------------------------------------------------------------------------
 
 
-def hazard_summary(totals: pd.DataFrame, previous: pd.DataFrame | None) -> HazardSummary:
-    """The district's hazard figures from metrics.hazard_totals for M (and M−1, for the month's own reports while
-    the metric has no cohort columns). With found_ytd / found_month (the metric by DOMAIN.md §5) those are read;
-    else the interim: the reports summed year to date, the month's = through M less through M−1.
-    TODO(lead): drop the interim branch once metrics.hazard_totals carries found_ytd … rectified_month."""
+def hazard_summary(totals: pd.DataFrame) -> HazardSummary:
+    """The district's hazard figures from metrics.hazard_totals for M: 隐患整改率 by DOMAIN.md §5 (found_ytd …
+    rectified_month, from the 隐患清单 where present, else each station's reports), open and overdue hazards."""
     t = totals.iloc[0]
-    common = {"n_pending": int(t["n_pending"]), "n_overdue": int(t["n_overdue"]), "n_stations": int(t["n_stations"]),
-              "n_reported": int(t["n_reported"])}
-    if "found_ytd" in totals.columns:
-        return HazardSummary(found_ytd=int(t["found_ytd"]), rectified_ytd=int(t["rectified_ytd"]),
-                             found_month=int(t["found_month"]), rectified_month=int(t["rectified_month"]),
-                             basis=t.get("basis"), **common)
-    p = previous.iloc[0] if previous is not None and not previous.empty else None
-    before_found = int(p["hazards_found"]) if p is not None else 0
-    before_rect = int(p["hazards_rectified"]) if p is not None else 0
-    return HazardSummary(found_ytd=int(t["hazards_found"]), rectified_ytd=int(t["hazards_rectified"]),
-                         found_month=int(t["hazards_found"]) - before_found,
-                         rectified_month=int(t["hazards_rectified"]) - before_rect, basis="排查整治表", **common)
+    return HazardSummary(found_ytd=int(t["found_ytd"]), rectified_ytd=int(t["rectified_ytd"]),
+                         found_month=int(t["found_month"]), rectified_month=int(t["rectified_month"]),
+                         basis=t.get("basis"), n_pending=int(t["n_pending"]), n_overdue=int(t["n_overdue"]),
+                         n_stations=int(t["n_stations"]), n_reported=int(t["n_reported"]))
 
 
 # --- 月报上报 -----------------------------------------------------------------------------------------
@@ -162,17 +153,18 @@ def hazard_summary(totals: pd.DataFrame, previous: pd.DataFrame | None) -> Hazar
 
 def _reports(session: Session, *, year: int, month: int, as_of: dt.date) -> tuple[pd.DataFrame, ReportRate]:
     """The month's row per station and kind (任务进度, 风险隐患), and 月报按时上报率 of the 风险隐患排查整治表
-    from MONTHLY_REPORT_FROM through the month (due months only)."""
+    from the rule's start month through the month (due months only)."""
     frames = []
-    rate = ReportRate(MONTHLY_REPORT_FROM, 0, 0)
+    first = timeliness.first_required_month(session, year, MONTHLY_REPORT_KIND)
+    rate = ReportRate(first, 0, 0)
     for kind in (PROGRESS_REPORT_KIND, MONTHLY_REPORT_KIND):
         grid = submissions.submission_grid(session=session, viewer=SYSTEM, year=year, month=month, as_of=as_of,
                                            kind=kind)
         now = grid[grid["month"] == month]
         frames.append(now.assign(kind=kind)[REPORT_COLUMNS])
         if kind == MONTHLY_REPORT_KIND:
-            counted = grid[(grid["month"] >= MONTHLY_REPORT_FROM) & grid["due"]]
-            rate = ReportRate(MONTHLY_REPORT_FROM, int((counted["status"] == submissions.ON_TIME).sum()),
+            counted = grid[grid["due"]]  # due: the deadline has passed and the rule applies (from `first`)
+            rate = ReportRate(first, int((counted["status"] == submissions.ON_TIME).sum()),
                               len(counted))
     return pd.concat(frames, ignore_index=True), rate
 
@@ -239,7 +231,6 @@ def pack_figures(
     district = catalog.district_name(session=session)
     progress = metrics.task_progress(**kw)
     lags = metrics.station_lag_frame(progress)
-    previous = metrics.hazard_totals(session=session, year=year, month=month - 1, as_of=as_of) if month > 1 else None
     reports, report_rate = _reports(session, year=year, month=month, as_of=as_of)
     own, reference = split_plans(plans.plan_tasks(**kw), district)
     return PackFigures(
@@ -253,7 +244,7 @@ def pack_figures(
         task_due=metrics.task_window(session=session, year=year).due,
         district=metrics.baobao(by="district", **kw),
         by_station=metrics.baobao(by="station", **kw),
-        hazards=hazard_summary(metrics.hazard_totals(**kw), previous),
+        hazards=hazard_summary(metrics.hazard_totals(**kw)),
         hazard_stations=metrics.hazards(**kw),
         reports=reports,
         report_rate=report_rate,
