@@ -12,6 +12,7 @@ from db import models as m
 from db.changelog import Writer
 from seed import schedule
 from seed.importer.grid import indicator_names, match_indicator
+from seed.importer.handlers import work_plans
 from seed.importer.handlers.common import (
     Stations,
     duplicates,
@@ -294,3 +295,5 @@ def milestones(job: SheetJob, writer: Writer, session: Session, today: dt.date) 
     for (year, order), row in list(existing.items()):
         if year == job.year and order > len(windows):
             writer.delete(row)
+    if (plan := work_plans.own_plan_with_phases(session, job.year)) is not None:
+        work_plans.claim_schedule(writer, session, plan)  # the 配档表 is an 附件 of the year's own plan
