@@ -175,10 +175,24 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
                       "sheet": doc.src_sheet or next((t.src_sheet for t in tasks if t.src_sheet), None),
                       "first": len(rows), "count": len(tasks)})
         for t in tasks:
-            deadline = None if t.deadline_is_default or t.deadline is None else t.deadline.isoformat()
-            rows.append([t.number, t.section, t.title, t.text, deadline, doc.title, doc.issuer, doc.jurisdiction,
-                         doc.year])
+            if t.deadline_basis:  # a date from the phase the task runs in: exported as that phase
+                deadline, phase = None, t.deadline_basis
+            else:
+                deadline = t.deadline.isoformat() if t.deadline_kind == "日期" and t.deadline else (
+                    t.deadline_kind if t.deadline_kind in ("全年", "长期") else None)
+                phase = None
+            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, _units_cell(s, t.id), phase,
+                         doc.title, doc.issuer, doc.jurisdiction, doc.year])
     return Built([c.label for c in k.columns], rows, year, _types(k), plans)
+
+
+def _units_cell(s: Session, task_id: int) -> str | None:
+    """The clauses a task names that its text does not already hold (e.g. 004's 四(一) units), for 责任单位."""
+    task = s.get(m.PlanTask, task_id)
+    clauses = dict.fromkeys(c for (c,) in s.exec(select(m.TaskUnit.clause).where(m.TaskUnit.task_id == task_id)
+                                                   .order_by(m.TaskUnit.clause_no)).all())
+    cell = "".join(c for c in clauses if c not in (task.text if task else ""))
+    return cell or None
 
 
 @builder("工作要点进展")

@@ -47,7 +47,10 @@ def district(job: SheetJob, writer: Writer, session: Session, today: dt.date) ->
 
 def _claim_own_plans(writer: Writer, session: Session, names: list[str]) -> None:
     """Work plans imported before their district existed were kept as reference; now they count (logged, undoable)."""
-    for plan in session.exec(select(m.PlanDocument).where(m.PlanDocument.is_reference == True)).all():  # noqa: E712
+    D = m.PlanDocument  # the columns it needs only, so an older schema's database can still be read
+    plans = session.exec(select(D.title, D.jurisdiction, D.year, D.src_sheet, D.src_row)
+                         .where(D.is_reference == True)).all()  # noqa: E712
+    for plan in plans:
         if any(n in plan.jurisdiction or plan.jurisdiction in n for n in names):
             writer.upsert(m.PlanDocument, {"title": plan.title, "jurisdiction": plan.jurisdiction, "year": plan.year},
                           {"is_reference": False, "origin_note": None}, sheet=plan.src_sheet, row=plan.src_row)
