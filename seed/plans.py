@@ -102,7 +102,7 @@ _YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年)?\s*(?:底|末)")
 _RANGE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*[~～\-–—至到]\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月")
 _MONTH_END_NO_YEAR = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(?:底|末)")
 _WHOLE_YEAR = re.compile(r"全年")
-_OPEN_ENDED = re.compile(r"长期坚持|持续推进|常态化")
+_OPEN_ENDED = re.compile(r"长期坚持|持续推进|常态化|^\s*长期\s*$")  # a 完成时限 cell may say just 长期
 
 DATE, WHOLE_YEAR, OPEN_ENDED, UNDATED = "日期", "全年", "长期", "未定"  # db.models.DEADLINE_KINDS
 

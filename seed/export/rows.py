@@ -172,7 +172,7 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
     for doc in docs:
         tasks = s.exec(select(m.PlanTask).where(m.PlanTask.plan_id == doc.id).order_by(m.PlanTask.number)).all()
         plans.append({"title": doc.title, "issuer": doc.issuer, "jurisdiction": doc.jurisdiction, "year": doc.year,
-                      "sheet": doc.src_sheet or next((t.src_sheet for t in tasks if t.src_sheet), None),
+                      "sheet": next((t.src_sheet for t in tasks if t.src_sheet), None) or doc.src_sheet,
                       "first": len(rows), "count": len(tasks)})
         for t in tasks:
             if t.deadline_basis:  # a date from the phase the task runs in: exported as that phase
@@ -189,10 +189,22 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
 def _units_cell(s: Session, task_id: int) -> str | None:
     """The clauses a task names that its text does not already hold (e.g. 004's 四(一) units), for 责任单位."""
     task = s.get(m.PlanTask, task_id)
-    clauses = dict.fromkeys(c for (c,) in s.exec(select(m.TaskUnit.clause).where(m.TaskUnit.task_id == task_id)
+    clauses = dict.fromkeys(c for c in s.exec(select(m.TaskUnit.clause).where(m.TaskUnit.task_id == task_id)
                                                    .order_by(m.TaskUnit.clause_no)).all())
     cell = "".join(c for c in clauses if c not in (task.text if task else ""))
     return cell or None
+
+
+@builder("工作阶段")
+def _plan_phases(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["工作阶段"]
+    D, P = m.PlanDocument, m.PlanPhase
+    stmt = select(P, D).join(D, D.id == P.plan_id).where(live(P, demo))
+    if year is not None:
+        stmt = stmt.where(D.year == year)
+    rows = [[ph.number, ph.label, ph.name, ph.time_text, ph.start_date, ph.end_date, ph.text, doc.title, doc.issuer,
+             doc.jurisdiction, doc.year] for ph, doc in s.exec(stmt.order_by(D.id, P.number)).all()]
+    return Built([c.label for c in k.columns], rows, year, _types(k))
 
 
 @builder("工作要点进展")

@@ -189,22 +189,27 @@ def plan_phases(job: SheetJob, writer: Writer, session: Session, today: dt.date)
     """A plan's phases (004 三(一)…(三)) with their windows; the plan is created when it is not there yet. An own
     plan claims its year's 配档表 rows that belong to no plan (the 配档表 is the plan's 附件)."""
     meta = plan_meta(job)
-    p = _plan_of(job, job.records, meta, today)
-    duplicates(job, job.records, lambda r: r.values.get("number"), "number", "序号")
-    for rec in job.records:
-        v = rec.values
-        if v.get("start_date") and v.get("end_date") and v["start_date"] > v["end_date"]:
-            job.error(rec.row0, rec.cells["end_date"], "结束日期早于开始日期", rec.raw.get("end_date"))
+    planned = []
+    for records in _plan_groups(job.records):
+        p = _plan_of(job, records, meta, today)
+        duplicates(job, records, lambda r: r.values.get("number"), "number", "序号")
+        for rec in records:
+            v = rec.values
+            if v.get("start_date") and v.get("end_date") and v["start_date"] > v["end_date"]:
+                job.error(rec.row0, rec.cells["end_date"], "结束日期早于开始日期", rec.raw.get("end_date"))
+        planned.append((records, p))
     if job.has_errors:
         return
-    plan = _upsert_plan(job, writer, session, p, _districts(job, session))
-    for rec in job.records:
-        v = rec.values
-        upsert_row(job, writer, m.PlanPhase, {"plan_id": plan.id, "number": v["number"]},
-                   {"label": v["label"], "name": v["name"], "time_text": v["time_text"], "start_date": v["start_date"],
-                    "end_date": v["end_date"], "text": v.get("text")}, rec)
-    if not plan.is_reference:
-        claim_schedule(writer, session, plan)
+    districts = _districts(job, session)
+    for records, p in planned:
+        plan = _upsert_plan(job, writer, session, p, districts)
+        for rec in records:
+            v = rec.values
+            upsert_row(job, writer, m.PlanPhase, {"plan_id": plan.id, "number": v["number"]},
+                       {"label": v["label"], "name": v["name"], "time_text": v["time_text"],
+                        "start_date": v["start_date"], "end_date": v["end_date"], "text": v.get("text")}, rec)
+        if not plan.is_reference:
+            claim_schedule(writer, session, plan)
 
 
 def claim_schedule(writer: Writer, session: Session, plan: m.PlanDocument) -> None:
