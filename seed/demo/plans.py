@@ -49,7 +49,7 @@ class PlansMixin:
     def plans(self) -> None:
         self._legacy_draws(sum(len(ts) for ts in self.ctx.plan_tasks.values()))
         # Our own stream, seeded from the builder's state without drawing from it.
-        rng = random.Random(hash(self.rng.getstate()))
+        rng = random.Random(repr(self.rng.getstate()[1]))  # a str seed: hashed with sha512, the same everywhere
         own = self.s.exec(select(m.PlanDocument).where(
             m.PlanDocument.year == YEAR, m.PlanDocument.is_reference.is_(False),
             m.PlanDocument.jurisdiction == DISTRICT).order_by(m.PlanDocument.id)).all()
@@ -62,7 +62,7 @@ class PlansMixin:
             start = phase.start_date if phase else dt.date(YEAR, 1, 1)
             end = t.deadline or dt.date(YEAR, 12, 31)
             rows += [{"task_id": t.id, **r} for r in self._statuses(rng, f"{t.title}{t.text}", start, end)]
-        self.insert(m.PlanTaskStatus, rows, "工作要点进展（章丘区）")
+        self.insert(m.PlanTaskStatus, rows, "工作要点进展")
         milestones = self.s.exec(select(m.ScheduleMilestone).where(m.ScheduleMilestone.year == YEAR)
                                  .order_by(m.ScheduleMilestone.row_order)).all()
         ended = [r for r in milestones if r.end_date < AS_OF and r.row_order > 2]
