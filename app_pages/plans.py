@@ -1,10 +1,11 @@
-"""工作要点: the year's plan tasks by plan and by lead unit — status, overdue, deadlines, delays and each plan's origin."""
+"""工作要点: the district's own plan of the year (004 for 2022) — its tasks by plan and by lead unit with the status
+shown, deadlines, delays, its phases and its 配档表 — and, apart, the other districts' plans as reference only."""
 
 import streamlit as st
 
 from components import auth as web_auth
 from components import data, period, plans_view
-from services import plan_entry, plans
+from services import metrics, plan_entry, plans, reference_plans
 
 UPCOMING_DAYS = 60
 
@@ -19,15 +20,17 @@ totals = data.cached(plans.totals, **scope)
 plans_view.show_scope(totals, label=p.label, unit=unit)
 
 if plans_view.is_empty(totals):
-    st.info(f"{p.year}年尚无计入统计的工作要点。可用命令 python -m seed import 工作要点.xlsx 导入。")
-    st.subheader("参考文件")
-    plans_view.show_reference_plans(data.cached(plans.reference_plans), key="reference-plans")
+    st.info(f"{p.year}年尚无本区的工作要点。可用命令 python -m seed import 导入本区文件（辖区为本区的工作要点）。")
+    st.subheader("参考文件（其他地区，不计入统计）")
+    plans_view.show_reference_plans(data.cached(reference_plans.reference_plans), key="reference-plans")
     st.stop()
+
+plans_view.show_own_plans(data.cached(plans.own_plans, year=p.year))
 
 plans_view.show_cards(totals, key="plan-cards")
 mine = unit is not None
-labels = ["按文件", "按牵头单位", "要点清单", "逾期任务", "即将到期", "延期原因", "参考文件"]
-t_plans, t_units, t_list, t_overdue, t_upcoming, t_delays, t_ref, *t_edit = st.tabs(
+labels = ["要点清单", "工作阶段", "配档表", "按牵头单位", "逾期未完成", "即将到期", "延期原因", "按文件", "参考文件"]
+t_list, t_phases, t_sched, t_units, t_overdue, t_upcoming, t_delays, t_plans, t_ref, *t_edit = st.tabs(
     [*labels, "更新进展"] if editor else labels)
 with t_plans:
     plans_view.show_plan_summary(data.cached(plans.plan_summary, **scope), key="plan-summary")
@@ -35,12 +38,17 @@ with t_units:
     plans_view.show_unit_summary(data.cached(plans.unit_summary, **scope), key="unit-summary")
 with t_list:
     plans_view.show_tasks(data.cached(plans.plan_tasks, **scope), key="task-list", with_role=mine)
+with t_phases:
+    plans_view.show_phases(data.cached(plans.phases, year=p.year), key="phases")
+with t_sched:
+    plans_view.show_schedule(data.cached(metrics.schedule, year=p.year, month=p.month), today=p.as_of,
+                             key="plan-schedule")
 with t_overdue:
     view = plans_view.show_tasks(data.cached(plans.overdue, **scope), key="overdue", kind="overdue",
-                                 with_role=mine, empty="没有逾期的要点。")
+                                 with_role=mine, empty="没有逾期未完成的要点。")
     if not view.empty:
         plans_view.download(view, label="下载逾期任务（Excel）", sheet="逾期任务",
-                            file_name=f"工作要点逾期任务_{p.year}年{p.month}月.xlsx", key="overdue-download")
+                            file_name=f"工作要点逾期未完成_{p.year}年{p.month}月.xlsx", key="overdue-download")
 with t_upcoming:
     plans_view.show_tasks(data.cached(plans.upcoming, days=UPCOMING_DAYS, **scope), key="upcoming",
                           kind="upcoming", with_role=mine, empty=plans_view.no_upcoming(totals, days=UPCOMING_DAYS))
@@ -48,7 +56,7 @@ with t_delays:
     plans_view.show_tasks(data.cached(plans.delays, **scope), key="delays", kind="delays", with_role=mine,
                           empty="没有已延期的要点。")
 with t_ref:
-    plans_view.show_reference_plans(data.cached(plans.reference_plans), key="reference-plans")
+    plans_view.show_reference_plans(data.cached(reference_plans.reference_plans), key="reference-plans")
 if t_edit:
     with t_edit[0]:
         plans_view.show_progress_editor(viewer=user, year=p.year, month=p.month,

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, views
-from services import plan_entry
+from services import plan_entry, reference_plans
 from services.plans import PLAN_STATUSES
 from services.rules import fmt
 from services.rules.viewer import Viewer
@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 ALL = "全部"
 DATE_FORMAT = "YYYY年MM月DD日"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DEFAULT_DEADLINE = "未写明，按年底计"
 COUNT_LABELS = {
     "n_tasks": "要点数", "n_not_started": "未开始", "n_in_progress": "进行中", "n_done": "已完成",
     "n_delayed": "已延期", "n_overdue": "逾期", "n_due_30d": "30天内到期",
@@ -44,8 +43,9 @@ def is_empty(totals: pd.DataFrame) -> bool:
 def show_scope(totals: pd.DataFrame, *, label: str, unit: str | None) -> None:
     """How the figures are counted, and whose view this is."""
     ref = totals["ref"].iloc[0]
-    st.caption(f"{label}｜状态取当月或此前最近一次填报，从未填报的计为未开始；逾期指完成时限已过（截至"
-               f"{fmt.date_label(ref)}）仍未完成。参考文件不计入统计。")
+    st.caption(f"{label}｜状态取当月或此前最近一次填报，从未填报的计为未开始；完成时限已过（截至"
+               f"{fmt.date_label(ref)}）仍未完成的显示为逾期未完成（含已延期）；长期、未定期限的要点不计逾期。"
+               "其他地区的参考文件不计入统计。")
     if unit:
         st.caption(f"成员单位视图：{fmt.md_escape(unit)}——只计它以任何身份参与的要点。")
 
@@ -71,7 +71,8 @@ def show_cards(totals: pd.DataFrame, *, key: str) -> None:
         ("已完成", int(row["n_done"]), f"完成率{fmt.pct(row['done_rate'])}"),
         ("进行中", int(row["n_in_progress"]), None),
         ("已延期", int(row["n_delayed"]), "最近一次填报的状态为已延期"),
-        ("逾期", int(row["n_overdue"]), f"完成时限已过仍未完成；30天内到期{int(row['n_due_30d'])}项。{due_note}"),
+        ("逾期未完成", int(row["n_overdue"]), f"完成时限已过仍未完成（含已延期）；30天内到期{int(row['n_due_30d'])}项。"
+                                             f"{due_note}"),
     ]
     for col, (label, value, help_) in zip(st.columns(len(cards)), cards, strict=True):
         with col.container(border=True, key=f"{key}-{label}"):
@@ -111,26 +112,25 @@ def _month(m) -> str:
 
 def task_view(df: pd.DataFrame, *, kind: str = "all", with_role: bool = False) -> pd.DataFrame:
     """The columns a task table shows (and its Excel export writes); kind: all / overdue / upcoming / delays."""
-    cols: dict[str, pd.Series] = {"文件": df["plan"], "序号": df["number"], "要点": df["title"],
-                                  "牵头单位": df["lead_units"]}
+    cols: dict[str, pd.Series] = {"文件": df["plan"], "序号": df["number"], "条目": df["label"].fillna(""),
+                                  "要点": df["title"], "牵头单位": df["lead_units"]}
     if kind == "all":
-        cols["配合单位"] = df["co_units"]
+        cols["责任单位"] = df["units"]
     if with_role:
         cols["本单位职责"] = df["role"]
     if kind != "delays":
-        cols["完成时限"] = df["deadline"]
-        cols["时限说明"] = df["deadline_is_default"].map(lambda d: DEFAULT_DEADLINE if d else "文件写明")
+        cols["完成时限"] = df["deadline_label"]
     if kind == "overdue":
         cols["逾期天数"] = df["overdue_days"]
     if kind == "upcoming":
         cols["剩余天数"] = df["days_to_deadline"]
-    cols["状态"] = df["status"]
+    cols["状态"] = df["shown_status"]
+    cols["填报状态"] = df["status"]
     cols["填报月份"] = df["status_month"].map(_month)
     if kind in ("all", "delays", "overdue"):
         cols["延期原因"] = df["delay_reason"].fillna("")
     if kind == "all":
         cols["进展"] = df["notes"].fillna("")
-        cols["逾期"] = df["overdue"].map(lambda o: "逾期" if o else "")
     return pd.DataFrame(cols)
 
 
@@ -144,9 +144,8 @@ def show_tasks(df: pd.DataFrame, *, key: str, kind: str = "all", with_role: bool
     if df.attrs.get("truncated"):
         st.caption(f"只列出前{df.attrs['limit']}项。")
     st.dataframe(
-        view, hide_index=True, key=key,
+        views.style_plan_status(view) if "状态" in view else view, hide_index=True, key=key,
         column_config={
-            "完成时限": st.column_config.DateColumn("完成时限", format=DATE_FORMAT),
             "序号": st.column_config.NumberColumn("序号", format="%d"),
             "逾期天数": st.column_config.NumberColumn("逾期天数", format="%d天"),
             "剩余天数": st.column_config.NumberColumn("剩余天数", format="%d天"),
@@ -155,19 +154,55 @@ def show_tasks(df: pd.DataFrame, *, key: str, kind: str = "all", with_role: bool
     return view
 
 
+def show_own_plans(own: pd.DataFrame) -> None:
+    """The own plan(s) of the year: title, 文号 and issuer, above everything counted."""
+    for r in own.itertuples():
+        number = f"（{r.doc_number}）" if isinstance(r.doc_number, str) and r.doc_number else ""
+        st.markdown(f"**{fmt.md_escape(r.plan)}**{fmt.md_escape(number)}　{fmt.md_escape(r.issuer)}")
+
+
+def show_schedule(sched: pd.DataFrame, *, today, key: str) -> None:
+    """The plan's 配档表: windows coloured by the status shown (an ended window not 已完成 is 逾期未完成, red)."""
+    if sched.empty:
+        st.caption("尚无配档表。")
+        return
+    st.caption("状态：已完成；窗口已过仍未完成的为逾期未完成（含已延期）；其余按最近一次填报，未填报的按窗口显示未开始或进行中。")
+    st.vega_lite_chart(views.chart_spec(views.build_schedule, sched, today=today), key=f"{key}-chart")
+    view = pd.DataFrame({
+        "时间": sched["time_text"], "工作重点": sched["focus"], "推进措施": sched["measures"].fillna(""),
+        "状态": sched["status"], "填报状态": sched["recorded_status"].fillna("未填报"),
+        "延期原因": sched["delay_reason"].fillna(""), "进展": sched["notes"].fillna(""),
+    })
+    st.dataframe(views.style_plan_status(view), hide_index=True, key=f"{key}-table")
+
+
+def show_phases(phases: list, *, key: str) -> None:
+    """The plan's phases (三、时间安排) with their windows: the 任务清单 is paced by the one its work runs in."""
+    if not phases:
+        st.caption("该文件没有登记工作阶段。")
+        return
+    view = pd.DataFrame({
+        "条目": [p.label for p in phases], "阶段": [p.name for p in phases], "文件写法": [p.time_text for p in phases],
+        "起止日期": [f"{fmt.date_label(p.start)}至{fmt.date_label(p.end)}" for p in phases],
+        "工作举措": [p.text or "" for p in phases],
+    })
+    st.dataframe(view, hide_index=True, key=key)
+
+
 def show_reference_plans(df: pd.DataFrame, *, key: str) -> None:
-    """Plans kept for reference: not counted, shown with their origin."""
-    st.caption("其他地区的公开文件，仅作参考，不计入统计。")
+    """Other districts' plans, each under its label ("参考：南开区2024年工作要点"): never counted, never mixed in."""
+    st.caption("其他地区的公开文件，按其辖区和年度保存，仅作参考，不计入本区统计、督办、大屏和会议材料。")
     if df.empty:
         st.caption("没有参考文件。")
         return
-    view = pd.DataFrame({
-        "文件": df["plan"], "发文单位": df["issuer"], "辖区": df["jurisdiction"],
-        "年度": df["year"].map(lambda y: f"{int(y)}年"), "要点数": df["n_tasks"], "来源": df["origin"],
-        "示例副本": df["copy_years"],
-    })
-    st.dataframe(view, hide_index=True, key=key,
-                 column_config={"要点数": st.column_config.NumberColumn("要点数", format="%d")})
+    for r in df.itertuples():
+        with st.expander(f"{r.label}：{r.plan}（{int(r.n_tasks)}项）"):
+            st.caption(f"发文单位：{fmt.md_escape(r.issuer)}；{fmt.md_escape(r.origin)}")
+            points = data.cached(reference_plans.reference_tasks, plan_id=int(r.plan_id))
+            st.dataframe(pd.DataFrame({
+                "序号": points["number"], "章节": points["section"], "要点": points["title"],
+                "责任单位": points["units"], "完成时限": points["deadline_label"],
+            }), hide_index=True, key=f"{key}-{int(r.plan_id)}")
 
 
 def download(view: pd.DataFrame, *, label: str, file_name: str, sheet: str, key: str) -> None:
@@ -203,7 +238,8 @@ def show_progress_editor(*, viewer: Viewer, year: int, month: int, as_of: dt.dat
     plan_id = st.selectbox("文件", list(titles), format_func=lambda i: titles[i], key=f"{key}-plan")
     rows = frame[frame["plan_id"] == plan_id].reset_index(drop=True)
     view = pd.DataFrame({
-        "序号": rows["number"], "要点": rows["title"], "牵头单位": rows["lead_units"], "完成时限": rows["deadline"],
+        "序号": rows["number"], "要点": rows["title"], "牵头单位": rows["lead_units"],
+        "完成时限": rows["deadline_label"],
         "填报月份": rows["status_month"].map(_month), COL_STATUS: rows["status"], COL_REASON: rows["delay_reason"],
         COL_NOTES: rows["notes"],
     })
@@ -214,7 +250,6 @@ def show_progress_editor(*, viewer: Viewer, year: int, month: int, as_of: dt.dat
         disabled=["序号", "要点", "牵头单位", "完成时限", "填报月份"],
         column_config={
             "序号": st.column_config.NumberColumn("序号", format="%d"),
-            "完成时限": st.column_config.DateColumn("完成时限", format=DATE_FORMAT),
             COL_STATUS: st.column_config.SelectboxColumn(COL_STATUS, options=list(PLAN_STATUSES),
                                                          required=True),
             COL_REASON: st.column_config.TextColumn(COL_REASON, max_chars=plan_entry.TEXT_MAX),

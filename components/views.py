@@ -114,7 +114,15 @@ def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") ->
     )
 
 
-MILESTONE_COLORS = {"未开始": "#9aa3ad", "进行中": "#1f5fa8", "已到期": "#2e9d5b"}
+# Status shown of a 配档表 row or a plan task (services.rules.plan_status): an ended window not 已完成 is 逾期未完成, red.
+MILESTONE_COLORS = {"未开始": STATUS_COLORS["grey"], "进行中": PRIMARY, "已延期": STATUS_COLORS["amber"],
+                    "逾期未完成": STATUS_COLORS["red"], "已完成": STATUS_COLORS["green"]}
+
+
+def style_plan_status(df: pd.DataFrame, column: str = "状态"):
+    """A Styler that colours a shown plan or 配档表 status (逾期未完成 red, 已延期 amber, 已完成 green)."""
+    return df.style.map(lambda v: f"color: {MILESTONE_COLORS[v]}; font-weight: 600" if v in MILESTONE_COLORS else "",
+                        subset=[column])
 
 
 def build_schedule(df: pd.DataFrame, *, today) -> alt.Chart:

@@ -64,6 +64,12 @@ PLANS: list[dict] = [
 ]
 EXPECTED_POINTS: dict[str, int] = {p["sheet"]: p["points"] for p in _plans["plans"]}
 
+# seeds/004 itself: 章丘区's own 2022 work plan — its six 重点任务 二(一)…(六), the units of 四(一) and its phases 三.
+OWN_PLAN: dict = _load("work_plan_2022.json")
+OWN_PLAN_FILE = f"{OWN_PLAN['title']}.xlsx"
+OWN_PLAN_HEADERS = ["序号", "条目", "章节", "任务", "内容", "完成时限", "实施阶段", "责任单位"]
+PHASE_HEADERS = ["序号", "条目", "阶段", "时间", "开始日期", "结束日期", "工作举措"]
+
 # KPIs with targets found in the seeds (DOMAIN.md §4). Reference rows only (是否仪表 = 否).
 _kpis = _load("kpis.json")
 KPI_TITLE: str = _kpis["title"]
@@ -254,6 +260,58 @@ def build_plans(out_dir: Path) -> Path:
     return path
 
 
+def _plan_head(ws, f, plan: dict, width: int) -> None:
+    ws.merge_range(0, 0, 0, width - 1, plan["title"], f["title"])
+    ws.set_row(0, 30)
+    meta = (f"发文单位：{plan['issuer']}；辖区：{plan['jurisdiction']}；年度：{plan['year']}；"
+            f"文号：{plan['doc_number']}")
+    ws.merge_range(1, 0, 1, width - 1, meta, f["note"])
+
+
+def build_own_plan(out_dir: Path) -> Path:
+    """seeds/004 as 章丘区's 2022 work plan: sheet 重点任务 (二(一)…(六), units of 四(一), phase 三(二)) and sheet
+    工作阶段 (三(一)…(三) with their windows)."""
+    plan = OWN_PLAN
+    assert [t["n"] for t in plan["tasks"]] == list(range(1, 7)), "004 has six 重点任务"
+    assert [p["n"] for p in plan["phases"]] == [1, 2, 3], "004 has three phases"
+    path = out_dir / OWN_PLAN_FILE
+    wb = _new_workbook(path)
+    f = _formats(wb)
+    ws = wb.add_worksheet(plan["task_sheet"])
+    _plan_head(ws, f, plan, len(OWN_PLAN_HEADERS))
+    for c, h in enumerate(OWN_PLAN_HEADERS):
+        ws.write_string(2, c, h, f["header"])
+    for r, t in enumerate(plan["tasks"], start=3):
+        values = [t["n"], t["label"], plan["section"], headline(t["text"]), t["text"], "", plan["phase"],
+                  plan["units"]]
+        for c, v in enumerate(values):
+            if isinstance(v, int):
+                ws.write_number(r, c, v, f["int"])
+            elif v:
+                ws.write_string(r, c, v, f["text"] if c in (3, 4, 7) else f["center"])
+            else:
+                ws.write_blank(r, c, None, f["center"])
+    for c, width in enumerate([6, 8, 12, 24, 80, 12, 10, 30]):
+        ws.set_column(c, c, width)
+    ws.freeze_panes(3, 0)
+    ws.set_landscape()
+
+    ws = wb.add_worksheet(plan["phase_sheet"])
+    _plan_head(ws, f, plan, len(PHASE_HEADERS))
+    for c, h in enumerate(PHASE_HEADERS):
+        ws.write_string(2, c, h, f["header"])
+    for r, p in enumerate(plan["phases"], start=3):
+        ws.write_number(r, 0, p["n"], f["int"])
+        for c, v in enumerate([p["label"], p["name"], p["time"], p["start"], p["end"]], start=1):
+            ws.write_string(r, c, v, f["center"])
+        ws.write_string(r, 6, p["text"], f["text"])
+    for c, width in enumerate([6, 8, 24, 18, 12, 12, 80]):
+        ws.set_column(c, c, width)
+    ws.freeze_panes(3, 0)
+    wb.close()
+    return path
+
+
 def build_kpis(out_dir: Path) -> Path:
     path = out_dir / "指标.xlsx"
     wb = _new_workbook(path)
@@ -306,6 +364,7 @@ def main(out_dir: Path | None = None) -> list[Path]:
         build_schedule(out_dir),
         build_stations(out_dir),
         build_plans(out_dir),
+        build_own_plan(out_dir),
         build_kpis(out_dir),
     ]
     for p in paths:

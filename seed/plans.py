@@ -10,6 +10,9 @@ from services.rules.pacing import month_end
 
 OPEN, CLOSE = "（(〔[", "）)〕]"
 _ROLE_RE = re.compile(r"(牵头|分别负责|按职责分工负责|按职责负责|负责|配合)$")
+# A 责任单位 cell may also use 004 四(一)'s own words: 食品生产监管科统筹, 各监管所落实.
+_CELL_ROLE_RE = re.compile(r"(牵头|分别负责|按职责分工负责|按职责负责|负责|配合|统筹|落实)$")
+_KEPT_ROLES = ("牵头", "分别负责", "配合", "统筹", "落实")
 
 
 @dataclass(frozen=True)
@@ -59,18 +62,18 @@ def _units(text: str) -> tuple[str, ...]:
     return tuple(units)
 
 
-def parse_clause(group: str) -> Clause | None:
+def parse_clause(group: str, role_re: re.Pattern = _ROLE_RE) -> Clause | None:
     """A responsibility clause, or None for an ordinary parenthesis such as （HACCP）."""
     inner = group[1:-1].strip().rstrip("。；;")
-    if not _ROLE_RE.search(inner):
+    if not role_re.search(inner):
         return None
     parts = []
     for piece in _split_top(inner, "，,；;"):
-        m = _ROLE_RE.search(piece)
+        m = role_re.search(piece)
         if not m:
             return None
         role_word = m.group(1)
-        role = {"牵头": "牵头", "分别负责": "分别负责", "配合": "配合"}.get(role_word, "负责")
+        role = role_word if role_word in _KEPT_ROLES else "负责"
         units = _units(piece[: m.start()])
         if not units:
             return None
@@ -82,25 +85,73 @@ def clauses(text: str) -> list[Clause]:
     return [c for g in bracket_groups(text) if (c := parse_clause(g)) is not None]
 
 
+def unit_clauses(cell: str) -> list[Clause]:
+    """The clauses of a 责任单位 cell: bracketed like the text's, or bare ("食品生产监管科统筹，各监管所落实"); the
+    document's role words 统筹 / 落实 are kept as written."""
+    cell = str(cell or "").strip()
+    if not cell:
+        return []
+    groups = bracket_groups(cell) or [f"（{cell}）"]
+    return [c for g in groups if (c := parse_clause(g, _CELL_ROLE_RE)) is not None]
+
+
 _DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:底|末|前|份)")
 _YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年)?\s*(?:底|末)")
+# "4月~6月", "2022年4月~6月", "3月至11月底": due at the end of the range's last month.
+_RANGE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*[~～\-–—至到]\s*(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月")
+_MONTH_END_NO_YEAR = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(?:底|末)")
+_WHOLE_YEAR = re.compile(r"全年")
+_OPEN_ENDED = re.compile(r"长期坚持|持续推进|常态化|^\s*长期\s*$")  # a 完成时限 cell may say just 长期
+
+DATE, WHOLE_YEAR, OPEN_ENDED, UNDATED = "日期", "全年", "长期", "未定"  # db.models.DEADLINE_KINDS
 
 
-def deadline_in(text: str, plan_year: int) -> tuple[dt.date, bool]:
-    """(deadline, is_default): a date written in the text, else the plan year's end flagged as default."""
-    candidates: list[tuple[int, dt.date]] = []
-    for m in _DAY.finditer(text):
+@dataclass(frozen=True)
+class Deadline:
+    """A task's deadline: a date (日期 — written, or the end of the phase it runs in, named by `basis`), the plan
+    year's end for 全年, or no date at all: 长期 (open-ended, never overdue) and 未定 (the text names none)."""
+
+    date: dt.date | None
+    kind: str
+    basis: str | None = None
+
+
+def _dates(text: str, plan_year: int) -> list[tuple[int, dt.date]]:
+    found: list[tuple[int, dt.date]] = []
+
+    def add(pos: int, year: int, month: int, day: int | None = None) -> None:
         try:
-            candidates.append((m.start(), dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+            found.append((pos, dt.date(year, month, day) if day else month_end(year, month)))
         except ValueError:
             pass
+
+    for m in _DAY.finditer(text):
+        add(m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    for m in _RANGE.finditer(text):
+        year = int(m.group(3) or m.group(1) or plan_year)
+        if 1 <= int(m.group(2)) <= int(m.group(4)) <= 12:
+            add(m.start(), year, int(m.group(4)))
     for m in _MONTH.finditer(text):
-        month = int(m.group(2))
-        if 1 <= month <= 12:
-            candidates.append((m.start(), month_end(int(m.group(1)), month)))
+        if 1 <= int(m.group(2)) <= 12:
+            add(m.start(), int(m.group(1)), int(m.group(2)))
+    for m in _MONTH_END_NO_YEAR.finditer(text):
+        if 1 <= int(m.group(1)) <= 12:
+            add(m.start(), plan_year, int(m.group(1)))
     for m in _YEAR_END.finditer(text):
-        candidates.append((m.start(), dt.date(int(m.group(1)), 12, 31)))
-    if candidates:
-        return min(candidates)[1], False
-    return dt.date(plan_year, 12, 31), True
+        add(m.start(), int(m.group(1)), 12)
+    return found
+
+
+def deadline_in(text: str, plan_year: int) -> Deadline:
+    """The deadline a task's text states: the first date written ("2022年12月底前" → 12-31, "4月~6月" → 06-30 of the
+    plan year); else "全年" → the plan year's 12-31, kind 全年; else 长期坚持 / 持续推进 / 常态化 → 长期 (no date,
+    never overdue); else 未定 — never a silent year-end default."""
+    text = str(text or "")
+    if found := _dates(text, plan_year):
+        return Deadline(min(found)[1], DATE)
+    if _WHOLE_YEAR.search(text):
+        return Deadline(dt.date(plan_year, 12, 31), WHOLE_YEAR)
+    if _OPEN_ENDED.search(text):
+        return Deadline(None, OPEN_ENDED)
+    return Deadline(None, UNDATED)

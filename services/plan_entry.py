@@ -41,7 +41,7 @@ MSG_STATUS = "状态：应为以下之一：" + "、".join(m.PLAN_STATUSES)  # t
 MSG_BLANK = "状态：不能为空"  # the importer's word for a required cell left blank
 TEXT_MAX = 2000  # characters of a 延期原因 or 进展情况: a paragraph, not a document
 
-PLAN_ENTRY_COLUMNS = ["task_id", "plan_id", "plan", "number", "title", "lead_units", "deadline", "status",
+PLAN_ENTRY_COLUMNS = ["task_id", "plan_id", "plan", "number", "title", "lead_units", "deadline", "deadline_label", "status",
                       "status_month", "delay_reason", "notes", "is_demo"]
 
 

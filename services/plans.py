@@ -1,8 +1,17 @@
-"""工作要点: plan tasks with their carried-forward status, counted by plan and by lead unit (SQL counts, pandas combines)."""
+"""工作要点: the jurisdiction's own plan tasks with their carried-forward status, counted by plan and by lead unit (SQL
+counts, pandas combines); the plan's phases; the other districts' plans, kept apart as reference only.
+
+Every count, list and summary here covers own plans only (is_reference False): a reference plan — another district's,
+under its own jurisdiction and year — is read through reference_plans / reference_tasks and nowhere else, so 总览,
+督办, the kiosk and the briefing, which call these functions, never count it.
+
+Status shown (DOMAIN.md §2): 已完成; else 逾期未完成 once the deadline has passed (已延期 included); else the recorded
+status (未开始 when never recorded). A 长期 or 未定 task has no date and is never overdue."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
@@ -10,20 +19,44 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from db.models import PLAN_STATUSES, UNIT_ROLES, MemberUnit, PlanDocument, PlanTask, PlanTaskStatus, TaskUnit
+from db.models import (
+    PLAN_STATUSES,
+    UNIT_ROLES,
+    MemberUnit,
+    PlanDocument,
+    PlanPhase,
+    PlanTask,
+    PlanTaskStatus,
+    ScheduleStatus,
+    TaskUnit,
+)
 from db.sql import count_if as _count_if
 from db.sql import frame as _frame
 from db.sql import truncate as _truncate
 from services.rules.pacing import ref_date
+from services.rules.plan_status import (  # noqa: F401  (the status and deadline words, re-exported for the views)
+    DEADLINE_WORDS,
+    KIND_DATE,
+    KIND_OPEN,
+    KIND_UNDATED,
+    KIND_YEAR,
+    OVERDUE,
+    SHOWN_STATUSES,
+    deadline_label,
+    reference_label,
+    short_jurisdiction,
+    shown_status,
+)
 from services.unit import unit_of_work
 
 NOT_STARTED, IN_PROGRESS, DONE, DELAYED = PLAN_STATUSES
 # Count columns, one per status, in the UI's order.
 STATUS_COLUMNS = {NOT_STARTED: "n_not_started", IN_PROGRESS: "n_in_progress", DONE: "n_done", DELAYED: "n_delayed"}
 COUNT_COLUMNS = ["n_tasks", *STATUS_COLUMNS.values(), "n_overdue", "n_due_30d"]
-LEAD, RESPONSIBLE, SEVERALLY, COOPERATE = UNIT_ROLES
-# The grouping rule: under the 牵头 units, else each 负责 / 分别负责 unit, else the issuing bureau.
-RESPONSIBLE_ROLES = (RESPONSIBLE, SEVERALLY)
+LEAD, RESPONSIBLE, SEVERALLY, COOPERATE, OVERSEE, IMPLEMENT = UNIT_ROLES
+# The grouping rule: under the 牵头 (or 统筹) units, else each 负责 / 分别负责 / 落实 unit, else the issuing bureau.
+LEAD_ROLES = (LEAD, OVERSEE)
+RESPONSIBLE_ROLES = (RESPONSIBLE, SEVERALLY, IMPLEMENT)
 ISSUER_ROLE = "发文单位"  # the role shown when a task names no lead or responsible unit and falls to the issuer
 KIND_MEMBER, KIND_ISSUER = "成员单位", "发文单位"
 OWN_ORIGIN = "本区文件"  # origin shown for the bureau's own plans, which carry no origin_note
@@ -37,9 +70,27 @@ MAX_GROUPS = 2_000
 
 TASK_COLUMNS = [
     "plan_id", "plan", "issuer", "jurisdiction", "origin_note", "origin", "is_demo", "task_id", "section", "number",
-    "title", "deadline", "deadline_is_default", "status", "status_month", "delay_reason", "notes", "overdue",
-    "days_to_deadline", "overdue_days", "lead_units", "co_units", "role",
+    "label", "title", "deadline", "deadline_kind", "deadline_basis", "deadline_label", "status", "shown_status",
+    "status_month", "delay_reason", "notes", "overdue", "days_to_deadline", "overdue_days", "lead_units", "co_units",
+    "units", "role",
 ]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A phase of an own plan (004 三(一)…(三)): the window its work runs in."""
+
+    plan_id: int
+    plan: str
+    doc_number: str | None
+    number: int
+    label: str  # 三(二)
+    name: str  # 专项整治及监管提升阶段
+    time_text: str  # 2022年3月至11月底
+    start: dt.date
+    end: dt.date
+    text: str | None
+    is_demo: bool
 
 
 def _origin(df: pd.DataFrame) -> pd.Series:
@@ -50,7 +101,7 @@ def _origin(df: pd.DataFrame) -> pd.Series:
 
 
 def _counted(year: int) -> sa.Select:
-    """Ids of the tasks counted in `year`: plans of that year that are not reference copies."""
+    """Ids of the tasks counted in `year`: the own plans of that year (reference plans never)."""
     T, D = PlanTask, PlanDocument
     return (
         select(T.id)
@@ -96,13 +147,13 @@ def _groups(year: int) -> sa.Subquery:
             .group_by(TU.task_id, U.name)
         )
 
-    leads = named((LEAD,))
-    responsible = named(RESPONSIBLE_ROLES, ~has((LEAD,), TU.task_id))
+    leads = named(LEAD_ROLES)
+    responsible = named(RESPONSIBLE_ROLES, ~has(LEAD_ROLES, TU.task_id))
     issuer = (
         select(T.id.label("task_id"), D.issuer.label("unit"), literal(KIND_ISSUER).label("kind"),
                literal(0).label("ord"))
         .join(D, D.id == T.plan_id)
-        .where(T.id.in_(counted), ~has((LEAD, *RESPONSIBLE_ROLES), T.id))
+        .where(T.id.in_(counted), ~has((*LEAD_ROLES, *RESPONSIBLE_ROLES), T.id))
     )
     return sa.union_all(leads, responsible, issuer).subquery("task_group")
 
@@ -244,33 +295,52 @@ def units(*, session: Session | None = None, year: int) -> pd.DataFrame:
     return _frame(session, stmt)
 
 
+# --- phases and the 配档表's recorded status ------------------------------------------------------
+
+
 @unit_of_work
-def reference_plans(*, session: Session | None = None) -> pd.DataFrame:
-    """The plans kept for reference (not counted): their origin, task count and the years of their 示例 copies."""
-    T, D = PlanTask, PlanDocument
-    stmt = (
-        select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.year, D.origin_note,
-               func.count(T.id).label("n_tasks"))
-        .select_from(D)
-        .outerjoin(T, T.plan_id == D.id)
-        .where(D.is_reference.is_(True))
-        .group_by(D.id, D.title, D.issuer, D.jurisdiction, D.year, D.origin_note)
-        .order_by(D.year.desc(), D.id)
+def phases(*, session: Session | None = None, year: int) -> list[Phase]:
+    """The phases of the year's own plans (004 三(一)…(三)) with their windows, by plan and order. The 任务清单 is
+    paced by the window of the phase its work runs in (004 三(二): 2022-03-01 … 2022-11-30)."""
+    P, D = PlanPhase, PlanDocument
+    rows = session.exec(
+        select(P.plan_id, D.title, D.doc_number, P.number, P.label, P.name, P.time_text, P.start_date, P.end_date,
+               P.text, or_(P.is_demo, D.is_demo))
+        .join(D, D.id == P.plan_id)
+        .where(D.year == year, D.is_reference.is_(False))
+        .order_by(D.id, P.number)
         .limit(MAX_GROUPS)
-    )
-    df = _frame(session, stmt)
-    df["n_tasks"] = df["n_tasks"].astype("int64")
-    df["origin"] = _origin(df)
-    copies = _frame(session, (
-        select(D.source_plan_id.label("plan_id"), D.year.label("copy_year"))
-        .where(D.source_plan_id.is_not(None), D.is_reference.is_(False))
-        .distinct()
-        .order_by(D.source_plan_id, D.year)
+    ).all()
+    return [Phase(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10])) for r in rows]
+
+
+@unit_of_work
+def own_plans(*, session: Session | None = None, year: int) -> pd.DataFrame:
+    """The year's own plans: plan_id, plan, issuer, jurisdiction, doc_number, is_demo."""
+    D = PlanDocument
+    return _frame(session, (
+        select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.doc_number, D.is_demo)
+        .where(D.year == year, D.is_reference.is_(False))
+        .order_by(D.id)
         .limit(MAX_GROUPS)
     ))
-    years = copies.groupby("plan_id")["copy_year"].agg(lambda ys: JOIN.join(f"{y}年" for y in ys))
-    df["copy_years"] = df["plan_id"].map(years).fillna("")
-    return df
+
+
+def schedule_statuses(session: Session, *, year: int, month: int) -> pd.DataFrame:
+    """Per 配档表 row: its latest recorded status of the year through `month` (carried forward) — milestone_id,
+    status, status_month, delay_reason, notes, is_demo."""
+    S = ScheduleStatus
+    latest = (
+        select(S.milestone_id, func.max(S.month).label("last_month"))
+        .where(S.year == year, S.month <= month)
+        .group_by(S.milestone_id)
+        .subquery("latest_schedule_status")
+    )
+    return _frame(session, (
+        select(S.milestone_id, S.status, S.month.label("status_month"), S.delay_reason, S.notes, S.is_demo)
+        .join(latest, and_(S.milestone_id == latest.c.milestone_id, S.month == latest.c.last_month))
+        .where(S.year == year)
+    ))
 
 
 # --- task lists --------------------------------------------------------------------------------
@@ -285,7 +355,8 @@ def _tasks(session: Session, *, year: int, month: int, as_of: dt.date, unit: str
     stmt = (
         select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.origin_note,
                or_(D.is_demo, T.is_demo, func.coalesce(st.c.is_demo, False)).label("is_demo"),
-               T.id.label("task_id"), T.section, T.number, T.title, T.deadline, T.deadline_is_default,
+               T.id.label("task_id"), T.section, T.number, T.label, T.title, T.deadline, T.deadline_kind,
+               T.deadline_basis,
                status.label("status"), st.c.status_month, st.c.delay_reason, st.c.notes, overdue.label("overdue"))
         .select_from(T)
         .join(D, D.id == T.plan_id)
@@ -299,7 +370,9 @@ def _tasks(session: Session, *, year: int, month: int, as_of: dt.date, unit: str
     df = _truncate(_frame(session, stmt), limit)
     df["is_demo"] = df["is_demo"].astype(bool)
     df["overdue"] = df["overdue"].fillna(False).astype(bool)
-    df["deadline_is_default"] = df["deadline_is_default"].astype(bool)
+    df["deadline_label"] = [deadline_label(d, k, b) for d, k, b in
+                            zip(df["deadline"], df["deadline_kind"], df["deadline_basis"], strict=True)]
+    df["shown_status"] = [OVERDUE if o else s for s, o in zip(df["status"], df["overdue"], strict=True)]
     df["status_month"] = df["status_month"].astype("Int64")
     df["origin"] = _origin(df)
     days = pd.Series([(d - ref).days if d is not None and not pd.isna(d) else pd.NA for d in df["deadline"]],
@@ -325,6 +398,9 @@ def _with_units(session: Session, df: pd.DataFrame, *, year: int, unit: str | No
     ))
     lead = groups.groupby("task_id")["unit"].agg(lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
     df["lead_units"] = [lead.get(t, "") for t in df["task_id"]]
+    every = named.assign(u=named["unit"] + "（" + named["role"] + "）").groupby("task_id")["u"].agg(
+        lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
+    df["units"] = [every.get(t, "") for t in df["task_id"]]
     co = named[named["role"] == COOPERATE].groupby("task_id")["unit"].agg(
         lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
     df["co_units"] = [co.get(t, "") for t in df["task_id"]]

@@ -6,10 +6,11 @@ from sqlmodel import Field, SQLModel
 
 # Enumerations are plain strings checked by the importer; the values are the UI's words.
 PLAN_STATUSES = ("未开始", "进行中", "已完成", "已延期")
-MILESTONE_STATUSES = ("未开始", "进行中", "已到期")
+MILESTONE_STATUSES = PLAN_STATUSES  # a 配档表 row is recorded like a plan task
 ITEM_STATUSES = ("计划", "推进中", "已完成", "已验收")
 ITEM_DONE = ("已完成", "已验收")
-UNIT_ROLES = ("牵头", "负责", "分别负责", "配合")
+UNIT_ROLES = ("牵头", "负责", "分别负责", "配合", "统筹", "落实")  # 统筹 / 落实: 004 四(一)'s own words
+DEADLINE_KINDS = ("日期", "全年", "长期", "未定")
 CADRE_LEVELS = ("省", "市", "县", "乡", "村")
 SECTORS = ("生产", "销售", "餐饮", "单位食堂", "小作坊", "小餐饮", "摊贩", "集中交易市场")
 GRADES = ("A", "B", "C", "D")

@@ -65,8 +65,9 @@ class PlanDocument(Lineage, table=True):
     issuer: str
     jurisdiction: str
     year: int = Field(index=True)
-    origin_note: str | None = None  # e.g. 内容取自…2024年公开文件，年份为示例
-    is_reference: bool = False  # kept for reference, not counted (the 2024 originals)
+    doc_number: str | None = None  # 文号, e.g. 章市监管发〔2022〕9号
+    origin_note: str | None = None  # e.g. 内容取自天津市南开区2024年公开文件，作参考，不计入统计
+    is_reference: bool = False  # another jurisdiction's plan, kept for reference: never counted
     source_plan_id: int | None = Field(default=None, foreign_key="plan_document.id")
     __table_args__ = (UniqueConstraint("title", "jurisdiction", "year", name="uq_plan_document"),)
 
@@ -81,9 +82,28 @@ class PlanTask(Lineage, table=True):
     number: int
     title: str
     text: str
-    deadline: dt.date | None = None
-    deadline_is_default: bool = False  # True when no date was written: the plan year's end
+    label: str | None = None  # the document's own numbering, e.g. 二(一)
+    deadline: dt.date | None = None  # None for 长期 / 未定
+    deadline_kind: str = "未定"  # DEADLINE_KINDS: 日期 (written, or a phase's end) / 全年 / 长期 / 未定
+    deadline_basis: str | None = None  # where a date not written in the task comes from, e.g. 三(二)
+    phase_id: int | None = Field(default=None, foreign_key="plan_phase.id")
     __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_task"),)
+
+
+class PlanPhase(Lineage, table=True):
+    """A phase of a plan's timetable (004 三(一)…(三)): the window the plan's work is paced by."""
+
+    __tablename__ = "plan_phase"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan_document.id", index=True)
+    number: int  # order within the plan, from 1
+    label: str  # as the document numbers it, e.g. 三(二)
+    name: str  # e.g. 专项整治及监管提升阶段
+    time_text: str  # as written, e.g. 2022年3月至11月底
+    start_date: dt.date
+    end_date: dt.date
+    text: str | None = None
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_phase"),)
 
 
 class TaskUnit(Lineage, table=True):
@@ -119,6 +139,7 @@ class ScheduleMilestone(Lineage, table=True):
     __tablename__ = "schedule_milestone"
     id: int | None = Field(default=None, primary_key=True)
     year: int = Field(index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan_document.id")  # the plan it is an 附件 of
     row_order: int
     time_text: str
     start_date: dt.date
@@ -126,5 +147,19 @@ class ScheduleMilestone(Lineage, table=True):
     focus: str
     measures: str | None = None
     note: str | None = None
-    status: str | None = None  # recorded status; None = derived from the window and AS_OF
+    status: str | None = None  # recorded status from the sheet (PLAN_STATUSES); a later schedule_status overrides it
     __table_args__ = (UniqueConstraint("year", "row_order", name="uq_schedule_milestone"),)
+
+
+class ScheduleStatus(Lineage, table=True):
+    """配档表进展: a row's recorded status in a month (carried forward), kept apart from the document's text."""
+
+    __tablename__ = "schedule_status"
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="schedule_milestone.id", index=True)
+    year: int
+    month: int
+    status: str
+    delay_reason: str | None = None
+    notes: str | None = None
+    __table_args__ = (UniqueConstraint("milestone_id", "year", "month", name="uq_schedule_status"),)

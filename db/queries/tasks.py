@@ -126,6 +126,7 @@ def schedule_rows(*, session: Session, year: int) -> pd.DataFrame:
         select(
             m.id,
             m.year,
+            m.plan_id,
             m.row_order,
             m.time_text,
             m.start_date,

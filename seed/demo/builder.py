@@ -10,17 +10,17 @@ import random
 from collections import defaultdict
 from typing import Any
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 from db import models as m
 from seed.demo.context import Context, bulk_insert
-from seed.demo.helpers import Workdays, lineage, report_deadline, with_year
+from seed.demo.helpers import Workdays, lineage, report_deadline
 from seed.demo.kpis import KpiMixin
+from seed.demo.plans import PlansMixin
 from seed.demo.register import RegisterMixin
 from seed.demo.vocab import (
     AS_OF,
     CADRE_COUNTS,
-    DELAY_REASONS,
     DEMO_CREATION,
     DEMO_CREATION_TOTAL,
     HAZARDS,
@@ -28,7 +28,6 @@ from seed.demo.vocab import (
     MONTH_WEIGHTS,
     MONTHS,
     N_BUSINESSES,
-    PROGRESS_NOTES,
     VIDEO,
     YEAR,
     YEAR_START,
@@ -37,7 +36,7 @@ from seed.demo.vocab import (
 from services.rules.pacing import month_end
 
 
-class DemoBuilder(RegisterMixin, KpiMixin):
+class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin):
     """Draws every demo row from one random.Random(seed), in a fixed order, so a seed always gives the same data."""
 
     def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress):
@@ -67,7 +66,7 @@ class DemoBuilder(RegisterMixin, KpiMixin):
         self.task_progress()
         self.submissions()
         self.task_items()
-        self.say("复制工作要点为2022年示例并生成月度进展…")
+        self.say("生成章丘区工作要点与配档表的示例进展…")
         self.plans()
         self.say("生成章丘区示例指标与指标月报…")
         self.kpis()
@@ -212,64 +211,6 @@ class DemoBuilder(RegisterMixin, KpiMixin):
         for code, sid in mismatch.items():
             self.notes.append(f"任务明细与上报数故意相差1处：{names[sid]}（{code}）")
         self.insert(m.TaskItem, rows, "任务明细")
-
-    # -- 工作要点 (示例 copies of the 2024 plans, moved to 2022) and their monthly status
-
-    def plans(self) -> None:
-        rng, ctx = self.rng, self.ctx
-        docs = []
-        for p in ctx.plans:
-            docs.append(lineage(title=p.title, issuer=p.issuer, jurisdiction=p.jurisdiction, year=YEAR,
-                                origin_note=f"内容取自{p.jurisdiction}{p.year}年公开文件，年份为示例",
-                                is_reference=False, source_plan_id=p.id))
-        self.insert(m.PlanDocument, docs, "工作要点文件（示例副本）")
-        PD = m.PlanDocument
-        new_plan = self.ids(select(PD.source_plan_id, PD.id).where(PD.is_demo.is_(True), PD.year == YEAR,
-                                                                   PD.source_plan_id.is_not(None)))
-        tasks = []
-        for p in ctx.plans:
-            for t in ctx.plan_tasks.get(p.id, []):
-                tasks.append(lineage(plan_id=new_plan[p.id], section=t.section, number=t.number, title=t.title,
-                                     text=t.text, deadline=with_year(t.deadline, t.deadline.year + YEAR - p.year)
-                                     if t.deadline else None, deadline_is_default=t.deadline_is_default))
-        self.insert(m.PlanTask, tasks, "工作要点（示例副本）")
-        PT = m.PlanTask
-        new_task = self.ids(select(PT.plan_id, PT.number, PT.id).where(PT.plan_id.in_(list(new_plan.values()))))
-        units, statuses = [], []
-        for p in ctx.plans:
-            for t in ctx.plan_tasks.get(p.id, []):
-                tid = new_task[(new_plan[p.id], t.number)]
-                for u in ctx.task_units.get(t.id, []):
-                    units.append(lineage(task_id=tid, unit_id=u.unit_id, role=u.role, clause=u.clause,
-                                         clause_no=u.clause_no))
-                statuses.extend(self._task_statuses(rng, tid))
-        self.insert(m.TaskUnit, units, "责任单位（示例副本）")
-        self.insert(m.PlanTaskStatus, statuses, "工作要点进展")
-
-    def _task_statuses(self, rng: random.Random, task_id: int) -> list[dict[str, Any]]:
-        """未开始 → 进行中 → 已完成, some 已延期 with a reason; most tasks still run in October (year-end deadlines)."""
-        u = rng.random()
-        start = rng.randint(1, 3) if u < 0.7 else (rng.randint(4, 6) if u < 0.95 else 99)
-        delayed_from = rng.randint(max(start + 1, 5), 10) if start <= 9 and rng.random() < 0.12 else None
-        done = None
-        if delayed_from is None and start <= 8 and rng.random() < 0.38:
-            done = rng.randint(start + 2, 10)
-        reason = rng.choice(DELAY_REASONS) if delayed_from else None
-        note = rng.choice(PROGRESS_NOTES)
-        out = []
-        for mo in MONTHS:
-            if mo < start:
-                status, text, why = "未开始", None, None
-            elif delayed_from and mo >= delayed_from:
-                status, text, why = "已延期", None, reason
-            elif done and mo >= done:
-                status, text, why = "已完成", "已按计划完成", None
-            else:
-                status, text, why = "进行中", note, None
-                if rng.random() < 0.25:
-                    note = rng.choice(PROGRESS_NOTES)
-            out.append(lineage(task_id=task_id, year=YEAR, month=mo, status=status, delay_reason=why, notes=text))
-        return out
 
     # -- 风险隐患排查整治表 and 隐患清单
 

@@ -76,13 +76,47 @@ HAZARDS = (
     "食品添加剂未专柜专人管理", "原料贮存未离地离墙", "防鼠防蝇设施缺失", "未落实食品安全日管控", "预包装食品标签不规范",
     "临期食品未分区存放", "加工操作区生熟混放", "留样不规范", "食品安全管理人员未到岗", "索证索票资料不全",
 )
-DELAY_REASONS = (
-    "配套资金未到位", "需与区教育局联合开展，时间顺延", "受疫情防控影响，现场活动暂缓", "上级部署调整，待新方案印发",
-    "第三方机构招标未完成", "涉及多部门协调，进度滞后",
-)
-PROGRESS_NOTES = (
-    "已制定实施方案", "已召开专题部署会", "正在组织开展专项检查", "已完成阶段性任务", "持续推进中",
-    "已印发工作通知", "已开展培训一次", "正在汇总各所进展",
+# 示例 delay reasons and progress notes by the kind of work (seed/demo/plans.py:work_kind reads the task's text):
+# a camera pilot's delay speaks of equipment or network, a meeting's of scheduling, a third-party evaluation's of
+# procurement. Progress notes are in the order the work goes: a task's notes move forward, never back.
+DELAY_REASONS: dict[str, tuple[str, ...]] = {
+    "deploy": ("个别监管所推进措施未报送，正在督导",),
+    "video": ("视频监控设备采购未到货，安装顺延", "部分作坊网络带宽不足，远程视频接入调试中"),
+    "meeting": ("受疫情防控影响，会议改期召开", "参会单位时间未能统一，会议顺延"),
+    "training": ("受疫情防控影响，培训改期", "授课专家时间未定，培训顺延"),
+    "visit": ("受疫情防控影响，观摩活动改期", "观摩点接待时间未定，活动顺延"),
+    "partner": ("需与区妇联联合评选，活动时间顺延", "合作单位评选方案未确定"),
+    "third_party": ("第三方评价机构采购程序未完成，检查评价顺延",),
+    "cold_chain": ("部分冷库底数未摸清，清单核实中",),
+    "rectify": ("部分作坊停产整改，复查顺延", "问题作坊整改周期较长，复查顺延"),
+    "upgrade": ("拟升级作坊改造资金未落实，转型进度滞后", "拟升级作坊厂房改造未完工"),
+    "general": ("上级部署调整，待新方案印发",),
+}
+PROGRESS_NOTES: dict[str, tuple[str, ...]] = {
+    "deploy": ("各监管所已传达会议精神", "各监管所已制定具体推进措施", "正在督导各监管所贯彻落实情况"),
+    "video": ("已完成视频监控设备选型", "正在安装调试远程视频监管设备", "部分点位已接入远程视频监管平台"),
+    "meeting": ("已拟定会议方案", "已发出会议通知"),
+    "training": ("已确定培训内容和授课人员", "已发出培训通知"),
+    "visit": ("已选定观摩点", "已拟定观摩活动方案"),
+    "partner": ("已与合作单位对接活动方案", "正在组织申报", "已发布宣传报道"),
+    "third_party": ("已梳理冷链及高风险食品小作坊清单", "第三方评价机构正在检查评价", "正在督促问题整改"),
+    "cold_chain": ("正在摸排冷库底数", "已列出冷链食品小作坊清单", "正在督导疫情防控措施落实"),
+    "rectify": ("正在组织开展专项检查", "已完成首轮排查，建立问题清单", "正在督促问题整改"),
+    "upgrade": ("已筛选拟升级作坊名单", "正在指导作坊改善生产条件", "已召开产业协会交流活动"),
+    "general": ("已印发工作通知", "正在汇总各所进展", "持续推进中"),
+}
+# Words that tell a task's kind, tried in this order (the first kind with a word in the text wins).
+WORK_KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("deploy", ("贯彻落实",)),
+    ("video", ("视频", "远程", "摄像", "智慧监管")),
+    ("third_party", ("第三方",)),
+    ("cold_chain", ("冷链", "冷库")),
+    ("meeting", ("会议", "座谈", "部署会")),
+    ("training", ("培训",)),
+    ("visit", ("观摩",)),
+    ("partner", ("评选", "宣传", "妇联", "老字号")),
+    ("rectify", ("检查", "评价", "整治", "治理", "摸排", "排查")),
+    ("upgrade", ("转型", "升级", "协会", "提升")),
 )
 
 # Sector mix of the register (shares), subtypes within a sector, and 包保分级 (A = largest) by sector or subtype.

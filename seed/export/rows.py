@@ -179,14 +179,41 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
     for doc in docs:
         tasks = s.exec(select(m.PlanTask).where(m.PlanTask.plan_id == doc.id).order_by(m.PlanTask.number)).all()
         plans.append({"title": doc.title, "issuer": doc.issuer, "jurisdiction": doc.jurisdiction, "year": doc.year,
-                      "sheet": doc.src_sheet or next((t.src_sheet for t in tasks if t.src_sheet), None),
+                      "sheet": next((t.src_sheet for t in tasks if t.src_sheet), None) or doc.src_sheet,
                       "first": len(rows), "count": len(tasks)})
         for t in tasks:
-            deadline = None if t.deadline_is_default or t.deadline is None else t.deadline.isoformat()
-            rows.append([t.number, t.section, t.title, t.text, deadline, doc.title, doc.issuer, doc.jurisdiction,
-                         doc.year])
+            if t.deadline_basis:  # a date from the phase the task runs in: exported as that phase
+                deadline, phase = None, t.deadline_basis
+            else:
+                deadline = t.deadline.isoformat() if t.deadline_kind == "日期" and t.deadline else (
+                    t.deadline_kind if t.deadline_kind in ("全年", "长期") else None)
+                phase = None
+            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, _units_cell(s, t.id), phase,
+                         doc.title, doc.issuer, doc.jurisdiction, doc.year])
             flags.append(doc.is_demo or t.is_demo)
     return Built([c.label for c in k.columns], rows, year, _types(k), plans, flags)
+
+
+def _units_cell(s: Session, task_id: int) -> str | None:
+    """The clauses a task names that its text does not already hold (e.g. 004's 四(一) units), for 责任单位."""
+    task = s.get(m.PlanTask, task_id)
+    clauses = dict.fromkeys(c for c in s.exec(select(m.TaskUnit.clause).where(m.TaskUnit.task_id == task_id)
+                                                   .order_by(m.TaskUnit.clause_no)).all())
+    cell = "".join(c for c in clauses if c not in (task.text if task else ""))
+    return cell or None
+
+
+@builder("工作阶段")
+def _plan_phases(s: Session, year: int | None, demo: bool) -> Built:
+    k = KINDS["工作阶段"]
+    D, P = m.PlanDocument, m.PlanPhase
+    stmt = select(P, D).join(D, D.id == P.plan_id).where(live(P, demo))
+    if year is not None:
+        stmt = stmt.where(D.year == year)
+    found = s.exec(stmt.order_by(D.id, P.number)).all()
+    rows = [[ph.number, ph.label, ph.name, ph.time_text, ph.start_date, ph.end_date, ph.text, doc.title, doc.issuer,
+             doc.jurisdiction, doc.year] for ph, doc in found]
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[ph.is_demo for ph, _ in found])
 
 
 @builder("工作要点进展")

@@ -208,16 +208,46 @@ _register(Kind(
         Col("section", "章节", ("部分", "类别", "分类")),
         Col("title", "任务", ("任务名称", "工作任务", "要点")),
         Col("text", "内容", ("任务内容", "工作内容", "具体内容", "主要内容"), required=True),
-        Col("deadline_text", "完成时限", ("时限", "完成时间", "截止日期")),
+        Col("deadline_text", "完成时限", ("时限", "完成时间", "截止日期"),
+            help="日期、“2022年12月底前”“4月~6月”“全年”或“长期坚持”；不填时取实施阶段的结束日期，再不然取内容中写明的"
+                 "时限，都没有的为未定期限"),
+        Col("label", "条目", ("文内编号", "条款"), help="文件自己的编号，如“二(一)”"),
+        Col("units", "责任单位", ("责任分工",),
+            help="如“（食品生产监管科统筹，各监管所落实）”；内容中的括注（…牵头，…配合）同样解析"),
+        Col("phase", "实施阶段", ("所属阶段",), help="任务所在的工作阶段，如“三(二)”：未写完成时限时以该阶段结束日期为时限"),
         Col("plan_title", "文件名称", ("计划名称", "文件标题")),
         Col("issuer", "发文单位", ()),
         Col("jurisdiction", "辖区", ()),
         Col("plan_year", "计划年度", (), "year"),
     ),
     key="文件（标题 + 辖区 + 年度）+ 序号",
-    updatable="章节、任务、内容、完成时限（责任单位由内容中的括注解析）",
+    updatable="章节、条目、任务、内容、完成时限、实施阶段、责任单位（及内容中的括注）",
     title_words=("工作要点", "计划", "要点"),
-    description="工作要点：每张表一个文件（标题行写文件名称，第二行写“发文单位：…；辖区：…；年度：…”），每行一条",
+    description="工作要点：每张表一个文件（标题行写文件名称，第二行写“发文单位：…；辖区：…；年度：…；文号：…”），每行一条；"
+                "辖区不是本库区县的文件作参考，不计入统计",
+))
+
+_register(Kind(
+    name="工作阶段",
+    table="plan_phase",
+    columns=(
+        Col("number", "序号", ("阶段序号",), "int", required=True),
+        Col("label", "条目", ("阶段编号", "文内编号"), required=True, help="文件自己的编号，如“三(二)”"),
+        Col("name", "阶段", ("阶段名称",), required=True),
+        Col("time_text", "时间", ("时间安排",), required=True, help="文件中的写法，如“2022年3月至11月底”"),
+        Col("start_date", "开始日期", ("起始日期",), "date", required=True),
+        Col("end_date", "结束日期", ("截止日期",), "date", required=True),
+        Col("text", "工作举措", ("工作内容", "主要任务")),
+        Col("plan_title", "文件名称", ("计划名称", "文件标题")),
+        Col("issuer", "发文单位", ()),
+        Col("jurisdiction", "辖区", ()),
+        Col("plan_year", "计划年度", (), "year"),
+    ),
+    key="文件（标题 + 辖区 + 年度）+ 序号",
+    updatable="条目、阶段、时间、开始日期、结束日期、工作举措",
+    title_words=("工作阶段", "时间安排及工作举措"),
+    description="工作要点的实施阶段及其起止日期（标题行写文件名称，第二行写“发文单位：…；辖区：…；年度：…”）；"
+                "任务清单按阶段窗口计算时序进度",
 ))
 
 _register(Kind(
@@ -444,7 +474,7 @@ _register(Kind(
 
 # Order in which kinds are applied when several files land together (parents first).
 APPLY_ORDER = (
-    "区县", "监管所", "任务清单", "任务进度", "任务明细", "配档表", "工作要点", "工作要点进展",
+    "区县", "监管所", "任务清单", "任务进度", "任务明细", "配档表", "工作阶段", "工作要点", "工作要点进展",
     "指标", "指标月报", "包保主体", "包保干部", "包保关系", "督导记录", "问题",
     "风险隐患", "隐患清单",  # the list after the counts: its check then sees the counts of the same import
 )

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from db.queries import tasks as tq
+from services import plans
 from services.metrics.common import months_through
 from services.rules import pacing
 from services.unit import unit_of_work
@@ -160,14 +161,29 @@ def task_trend(*, session: Session | None = None, year: int, as_of: dt.date) -> 
 
 
 @unit_of_work
-def schedule(*, session: Session | None = None, year: int, as_of: dt.date) -> pd.DataFrame:
-    """配档表 rows; status = the recorded one, else derived from the window and as_of."""
+def schedule(*, session: Session | None = None, year: int, as_of: dt.date, month: int | None = None) -> pd.DataFrame:
+    """配档表 rows with their status at the month's end (or as_of when it comes first; `month` None: as_of's month).
+
+    recorded_status: the latest 配档表进展 of the year through the month (carried forward), else the sheet's 状态,
+    else None. status (shown): 已完成; else 逾期未完成 once the window has ended (已延期 included); else the recorded
+    one; else 未开始 before the window and 进行中 in it. overdue: shown 逾期未完成. is_demo also when the status is 示例."""
+    month = month if month is not None else (as_of.month if as_of.year == year else 12)
+    ref = pacing.ref_date(year, month, as_of)
     df = tq.schedule_rows(session=session, year=year)
-    starts = pd.to_datetime(df["start_date"])
-    ends = pd.to_datetime(df["end_date"])
-    today = pd.Timestamp(as_of)
-    derived = np.select([today < starts, today > ends], ["未开始", "已到期"], "进行中")
-    df["derived_status"] = pd.Series(derived, index=df.index, dtype="object")
+    logged = plans.schedule_statuses(session, year=year, month=month).set_index("milestone_id")
+    by_id = df["id"].map
+    logged_status = by_id(logged["status"])
+    df["status_month"] = by_id(logged["status_month"]).astype("Int64")
+    df["delay_reason"] = by_id(logged["delay_reason"])
+    df["notes"] = by_id(logged["notes"])
+    df["is_demo"] = df["is_demo"].astype(bool) | by_id(logged["is_demo"]).map(lambda v: bool(v) if pd.notna(v) else False)
+    df["recorded_status"] = logged_status.where(logged_status.notna(), df["recorded_status"])
     df["status_is_recorded"] = df["recorded_status"].notna()
-    df["status"] = df["recorded_status"].where(df["status_is_recorded"], df["derived_status"])
+    starts = pd.to_datetime(df["start_date"])
+    derived = np.where(pd.Timestamp(ref) < starts, plans.NOT_STARTED, plans.IN_PROGRESS)
+    recorded = df["recorded_status"].where(df["status_is_recorded"], pd.Series(derived, index=df.index))
+    df["status"] = pd.Series([plans.shown_status(r, e, ref) for r, e in zip(recorded, df["end_date"], strict=True)],
+                             index=df.index, dtype="object")
+    df["overdue"] = df["status"] == plans.OVERDUE
+    df["ref"] = ref
     return df

@@ -72,6 +72,9 @@ def empty_url(request, tmp_path):
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
 
 
+UNCHANGED_SINCE_0001 = ("监管所.xlsx", "2022年度各监管所食品小作坊提升任务清单.xlsx")
+
+
 def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(empty_url):
     """A bureau that installed the first release: the seeds imported at 0001, then every later revision in turn.
 
@@ -90,8 +93,9 @@ def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(em
     upgrade(empty_url, "0001")
     assert current_revision(empty_url) == "0001"
     engine = get_engine(empty_url)
-    # 指标 is left out: the importer writes with the head's models, and kpi.window_start (0007) is not in 0001.
-    demo.import_seed_files(engine, files=[f for f in demo.seed_files() if f.name != "指标.xlsx"])
+    # The files whose tables are as 0001 made them (today's importer writes today's columns: 0006 added columns to
+    # the plans and the 配档表, which a 0001 database does not have until it is upgraded).
+    demo.import_seed_files(engine, files=[p for p in demo.seed_files() if p.name in UNCHANGED_SINCE_0001])
     before = set(inspect(engine).get_table_names())
     assert "app_user" not in before and "hazard" not in before
 

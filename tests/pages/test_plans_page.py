@@ -78,36 +78,38 @@ def by_hand(url: str) -> pd.DataFrame:
 
 def test_demo_counts_match_sql(demo_url, monkeypatch):
     tasks = by_hand(demo_url)
-    assert len(tasks) == 105 == 14 + 68 + 23  # 宝山 14, 昌乐 15+15+10+16+12, 南开 23
+    assert len(tasks) == 6  # 章丘's own 2022 plan (seeds/004 二(一)…(六)); the 105 reference points never counted
     n = tasks["status"].value_counts()
     deadline = pd.to_datetime(tasks["deadline"])  # text on SQLite, a date on PostgreSQL
     overdue = ((deadline < pd.Timestamp("2022-10-31")) & (tasks["status"] != "已完成")).sum()
     at = open_page(demo_url, monkeypatch, as_of="2022-10-31")
-    assert metrics(at) == {"任务总数": "105项", "已完成": f"{n.get('已完成', 0)}项", "进行中": f"{n.get('进行中', 0)}项",
-                           "已延期": f"{n.get('已延期', 0)}项", "逾期": f"{overdue}项"}
+    assert metrics(at) == {"任务总数": "6项", "已完成": f"{n.get('已完成', 0)}项", "进行中": f"{n.get('进行中', 0)}项",
+                           "已延期": f"{n.get('已延期', 0)}项", "逾期未完成": f"{overdue}项"}
     assert n.get("已延期", 0) > 0 and n.get("已完成", 0) > 0  # the demo's generated progress is there
     by_plan = table_with(at, "来源")
-    assert by_plan["要点数"].sum() == 105 and len(by_plan) == 7
-    assert "内容取自上海市宝山区2024年公开文件，年份为示例" in set(by_plan["来源"])
-    reference = table_with(at, "示例副本")
-    assert len(reference) == 7 and set(reference["年度"]) == {"2024年"} and set(reference["示例副本"]) == {"2022年"}
-    assert len(table_with(at, "进展")) == 105
+    assert list(by_plan["要点数"]) == [6] and list(by_plan["来源"]) == ["本区文件"]
+    labels = [e.label for e in at.expander]
+    assert "参考：南开区2024年工作要点：南开区2024年食品安全监督管理计划（23项）" in labels and len(labels) == 7
+    listed = table_with(at, "进展")
+    assert len(listed) == 6 and set(listed["完成时限"]) == {"2022年11月30日（依据：三(二)）"}
     assert len(table_with(at, "延期原因").query("状态 == '已延期'")) == n.get("已延期", 0)
+    schedule = table_with(at, "填报状态")
+    assert len(schedule) in (6, 7)
 
 
 def test_demo_unit_view_shows_only_that_units_tasks(demo_url, monkeypatch):
-    unit = "区市场监管局"
+    unit = "各监管所"
     with Session(get_engine(demo_url)) as s:
         expected = {(t, int(no)) for t, no in s.connection().execute(text(UNIT_SQL), {"unit": unit}).fetchall()}
     dispose_engines()
-    assert len(expected) == 16
+    assert len(expected) == 6
     at = open_page(demo_url, monkeypatch, as_of="2022-10-31")
     at.selectbox(key="unit").select(unit).run()
     assert not at.exception
     listed = table_with(at, "进展")
     assert {(r["文件"], int(r["序号"])) for _, r in listed.iterrows()} == expected
-    assert len(listed) == 16 and (listed["本单位职责"] != "").all()
-    assert metrics(at)["任务总数"] == "16项"
+    assert len(listed) == 6 and set(listed["本单位职责"]) == {"落实"}
+    assert metrics(at)["任务总数"] == "6项"
     assert f"成员单位视图：{unit}——只计它以任何身份参与的要点。" in [c.value for c in at.caption]
 
 
@@ -125,10 +127,10 @@ def plans_url(tmp_path):
 
 def test_small_database_exact_words(plans_url, monkeypatch):
     at = open_page(plans_url, monkeypatch, as_of="2022-06-15")
-    assert metrics(at) == {"任务总数": "6项", "已完成": "1项", "进行中": "3项", "已延期": "1项", "逾期": "2项"}
+    assert metrics(at) == {"任务总数": "6项", "已完成": "1项", "进行中": "3项", "已延期": "1项", "逾期未完成": "2项"}
     captions = [c.value for c in at.caption]
-    assert ("2022年6月｜状态取当月或此前最近一次填报，从未填报的计为未开始；逾期指完成时限已过（截至2022年6月15日）仍未完成。"
-            "参考文件不计入统计。") in captions
+    assert ("2022年6月｜状态取当月或此前最近一次填报，从未填报的计为未开始；完成时限已过（截至2022年6月15日）仍未完成的显示为"
+            "逾期未完成（含已延期）；长期、未定期限的要点不计逾期。其他地区的参考文件不计入统计。") in captions
     assert not at.warning  # no 示例 activity in the register: no banner
 
     by_plan = table_with(at, "来源")
@@ -144,31 +146,28 @@ def test_small_database_exact_words(plans_url, monkeypatch):
 
     overdue = table_with(at, "逾期天数")
     assert overdue[["文件", "序号", "牵头单位", "逾期天数", "状态"]].to_dict("records") == [
-        {"文件": "2024年某区工作要点", "序号": 1, "牵头单位": OTHER_ISSUER, "逾期天数": 46, "状态": "进行中"},
-        {"文件": "2022年工作要点", "序号": 2, "牵头单位": "区商务局、区民政局", "逾期天数": 15, "状态": "进行中"},
+        {"文件": "2024年某区工作要点", "序号": 1, "牵头单位": OTHER_ISSUER, "逾期天数": 46, "状态": "逾期未完成"},
+        {"文件": "2022年工作要点", "序号": 2, "牵头单位": "区商务局、区民政局", "逾期天数": 15, "状态": "逾期未完成"},
     ]
     assert [b.label for b in at.download_button] == ["下载逾期任务（Excel）"]
     upcoming = table_with(at, "剩余天数")
-    assert list(zip(upcoming["序号"], upcoming["剩余天数"], upcoming["时限说明"], strict=True)) == [
-        (5, 0, "文件写明"), (4, 25, "文件写明")]
+    assert list(zip(upcoming["序号"], upcoming["剩余天数"], upcoming["完成时限"], strict=True)) == [
+        (5, 0, "2022年6月15日"), (4, 25, "2022年7月10日")]
     delays = table_with(at, "延期原因").query("状态 == '已延期'")
     assert delays[["序号", "延期原因", "填报月份"]].to_dict("records") == [{"序号": 4, "延期原因": "资金未到位", "填报月份": "4月"}]
-    reference = table_with(at, "示例副本")
-    assert reference[["文件", "年度", "要点数", "示例副本"]].to_dict("records") == [
-        {"文件": "2024年某区工作要点", "年度": "2024年", "要点数": 2, "示例副本": "2022年"},
-        {"文件": "2022年他区工作要点", "年度": "2022年", "要点数": 1, "示例副本": ""},
-    ]
+    assert [e.label for e in at.expander] == ["参考：某区2024年工作要点：2024年某区工作要点（2项）",
+                                             "参考：他区2022年工作要点：2022年他区工作要点（1项）"]
 
 
 def test_small_database_unit_view_from_the_url(plans_url, monkeypatch):
     at = open_page(plans_url, monkeypatch, as_of="2022-06-15", unit=A)
     assert at.selectbox(key="unit").value == A
-    assert metrics(at) == {"任务总数": "3项", "已完成": "1项", "进行中": "1项", "已延期": "1项", "逾期": "0项"}
+    assert metrics(at) == {"任务总数": "3项", "已完成": "1项", "进行中": "1项", "已延期": "1项", "逾期未完成": "0项"}
     listed = table_with(at, "进展")
     assert list(zip(listed["序号"], listed["本单位职责"], listed["牵头单位"], strict=True)) == [
         (1, "牵头", "区卫健委"), (4, "配合", "区商务局"), (5, "牵头", "区卫健委、区食安办")]
     assert not at.download_button  # no overdue task of A's: nothing to download
-    assert "没有逾期的要点。" in [c.value for c in at.caption]
+    assert "没有逾期未完成的要点。" in [c.value for c in at.caption]
 
 
 def test_overdue_workbook_keeps_text_and_dates():

@@ -25,6 +25,7 @@ from seed.demo import (
     import_seed_files,
     report_deadline,
 )
+from seed.demo.vocab import DELAY_REASONS
 from services import metrics
 from tests.seed.fixtures import snapshot
 
@@ -33,7 +34,8 @@ pytestmark = pytest.mark.sqlite_file  # the demo built on SQLite files; test_pos
 START = dt.date(2022, 1, 1)
 TASK_LIST_FILE = "2022年度各监管所食品小作坊提升任务清单.xlsx"
 # Tables whose every row is generated (the others hold imported rows, demo copies beside them, or configuration).
-GENERATED = (m.StationProgress, m.MonthlySubmission, m.TaskItem, m.PlanTaskStatus, m.KpiReading, m.Business,
+GENERATED = (m.StationProgress, m.MonthlySubmission, m.TaskItem, m.PlanTaskStatus, m.ScheduleStatus, m.KpiReading,
+             m.Business,
              m.Cadre, m.Assignment, m.Visit, m.Problem, m.HazardReport, m.Hazard)
 # Dates of things that happened: on or before the demo's "today". Deadlines may lie ahead of it.
 EVENT_DATES = {
@@ -145,26 +147,15 @@ def plan_task_counts(session: Session, *where) -> dict[str, int]:
     return dict(rows)
 
 
-def test_reference_plans_and_their_2022_demo_copies_have_the_same_tasks(session):
+def test_reference_plans_stay_under_their_own_district_and_year(session):
     expected = {"上海市宝山区": 14, "山东省潍坊市昌乐县": 68, "天津市南开区": 23}
     PD = m.PlanDocument
     assert count(session, PD, PD.is_reference.is_(True), PD.is_demo.is_(False), PD.year == 2024) == 7
     assert plan_task_counts(session, PD.is_reference.is_(True), PD.year == 2024) == expected
-    copies = session.exec(select(PD).where(PD.is_demo.is_(True))).all()
-    assert len(copies) == 7
-    assert plan_task_counts(session, PD.is_demo.is_(True), PD.year == 2022) == expected
-    for copy in copies:
-        original = session.get(PD, copy.source_plan_id)
-        assert (copy.title, copy.issuer, copy.jurisdiction) == (original.title, original.issuer, original.jurisdiction)
-        assert copy.year == 2022 and not copy.is_reference and original.is_reference
-        assert copy.origin_note == f"内容取自{original.jurisdiction}2024年公开文件，年份为示例"
-        old = {t.number: t for t in session.exec(select(m.PlanTask).where(m.PlanTask.plan_id == original.id))}
-        new = {t.number: t for t in session.exec(select(m.PlanTask).where(m.PlanTask.plan_id == copy.id))}
-        assert old.keys() == new.keys()
-        for n, t in new.items():
-            assert t.is_demo and (t.title, t.text, t.section) == (old[n].title, old[n].text, old[n].section)
-            assert t.deadline_is_default == old[n].deadline_is_default
-            assert t.deadline == old[n].deadline.replace(year=old[n].deadline.year - 2)
+    assert count(session, PD, PD.is_demo.is_(True)) == 0  # no 示例 copy moves them to 2022 as 章丘's
+    assert plan_task_counts(session, PD.is_reference.is_(False)) == {"章丘区": 6}
+    own = session.exec(select(PD).where(PD.is_reference.is_(False))).one()
+    assert (own.year, own.doc_number, own.is_demo) == (2022, "章市监管发〔2022〕9号", False)
 
 
 def clauses(session: Session, plan_id: int) -> set[tuple]:
@@ -175,29 +166,40 @@ def clauses(session: Session, plan_id: int) -> set[tuple]:
     return set(rows)
 
 
-def test_nankai_keeps_its_39_responsibility_clauses_in_the_copy(session):
+def test_nankai_keeps_its_39_responsibility_clauses(session):
     PD = m.PlanDocument
     original = session.exec(select(PD).where(PD.jurisdiction == "天津市南开区", PD.year == 2024)).one()
-    copy = session.exec(select(PD).where(PD.source_plan_id == original.id)).one()
-    old, new = clauses(session, original.id), clauses(session, copy.id)
-    assert len({(n, c) for n, c, *_ in old}) == 39
-    assert new == old
+    assert len({(n, c) for n, c, *_ in clauses(session, original.id)}) == 39
 
 
-def test_plan_status_evolves_and_some_tasks_are_delayed_with_a_reason(session):
+def test_own_plan_status_evolves_with_reasons_that_fit_the_task(session):
     rows = session.exec(select(m.PlanTaskStatus).order_by(m.PlanTaskStatus.task_id, m.PlanTaskStatus.month)).all()
-    assert len(rows) == 105 * 10
+    assert len(rows) == 6 * 8  # six 重点任务 recorded from March (phase 三(二)) to October
     by_task = defaultdict(list)
     for r in rows:
         by_task[r.task_id].append(r)
         assert (r.status == "已延期") == bool(r.delay_reason)
     order = {"未开始": 0, "进行中": 1, "已延期": 1, "已完成": 2}
     for history in by_task.values():
-        assert [r.month for r in history] == list(range(1, 11))
+        assert [r.month for r in history] == list(range(3, 11))
         ranks = [order[r.status] for r in history]
         assert ranks == sorted(ranks)  # never back to 未开始, never undone
     october = Counter(h[-1].status for h in by_task.values())
     assert october["已完成"] > 0 and october["进行中"] > 0 and october["已延期"] > 0
+    video = session.exec(select(m.PlanTask).where(m.PlanTask.label == "二(三)")).one()
+    reasons = {r.delay_reason for r in by_task[video.id] if r.delay_reason}
+    assert reasons <= set(DELAY_REASONS["video"])  # a camera pilot's delay speaks of equipment or network
+
+
+def test_schedule_rows_get_statuses_and_one_ended_window_is_left_undone(session):
+    rows = session.exec(select(m.ScheduleStatus)).all()
+    assert rows and all(r.is_demo for r in rows)
+    last = {}
+    for r in sorted(rows, key=lambda r: r.month):
+        last[r.milestone_id] = r
+    ended = [ms for ms in session.exec(select(m.ScheduleMilestone)).all() if ms.end_date < AS_OF]
+    undone = [ms for ms in ended if last[ms.id].status != "已完成"]
+    assert len(ended) == 5 and len(undone) == 1 and last[undone[0].id].status == "已延期"
 
 
 # --- generated rows ---------------------------------------------------------------------------------
@@ -507,7 +509,7 @@ def checksums(engine: Engine) -> dict[str, str]:
 def test_running_it_again_changes_nothing(demo):
     before, sums = snapshot(demo.engine), checksums(demo.engine)
     lines = build_demo(demo.engine)
-    assert lines == ["种子文件5个均已导入，内容未变，跳过导入", "示例数据已存在（随机种子 20221031），未重复生成"]
+    assert lines == ["种子文件6个均已导入，内容未变，跳过导入", "示例数据已存在（随机种子 20221031），未重复生成"]
     assert snapshot(demo.engine) == before  # row counts of every table, and data_version
     assert checksums(demo.engine) == sums
 

@@ -33,7 +33,7 @@ FOUR = {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 
 WINDOWS_2022 = [("2022-01-01", "2022-02-28"), ("2022-03-01", "2022-03-31"), ("2022-04-01", "2022-06-30"),
                 ("2022-07-01", "2022-07-31"), ("2022-08-01", "2022-09-30"), ("2022-10-01", "2022-11-30"),
                 ("2022-12-01", "2022-12-31")]
-SEED_ROWS = {"任务清单": 72, "配档表": 7, "工作要点": 105, "指标": 16}
+SEED_ROWS = {"任务清单": 72, "配档表": 7, "工作要点": 111, "指标": 16}
 NEEDS_YEAR_OUTSIDE_CSV = ("任务清单", "任务进度", "配档表")
 
 
@@ -170,11 +170,14 @@ def test_plans_export_one_sheet_per_plan_like_the_seed_file(seeded):
         docs = s.exec(select(m.PlanDocument).order_by(m.PlanDocument.id)).all()
     wb = openpyxl.load_workbook(io.BytesIO(data))
     seed = openpyxl.load_workbook(SEED_DATA / "工作要点.xlsx")
-    assert wb.sheetnames == [*seed.sheetnames, "_meta"]
-    for doc, ws in zip(docs, wb.worksheets, strict=False):
+    own = openpyxl.load_workbook(SEED_DATA / "关于落实三年行动计划深入开展食品小作坊监管提升的意见.xlsx")
+    assert wb.sheetnames == ["重点任务", *seed.sheetnames, "_meta"]  # 章丘's own plan first, then the references
+    assert own["重点任务"].max_row == wb["重点任务"].max_row
+    docs = [d for d in docs if d.is_reference]
+    for doc, ws in zip(docs, wb.worksheets[1:], strict=False):
         assert ws["A1"].value == doc.title
         assert ws["A2"].value == f"发文单位：{doc.issuer}；辖区：{doc.jurisdiction}；年度：{doc.year}"
-        assert [c.value for c in ws[3]] == ["序号", "章节", "任务", "内容", "完成时限"]
+        assert [c.value for c in ws[3]] == ["序号", "章节", "任务", "内容", "完成时限", "条目", "责任单位", "实施阶段"]
         seed_ws = seed[ws.title]
         assert ws["A1"].value == seed_ws["A1"].value and ws["A2"].value == seed_ws["A2"].value
         assert ws.max_row == seed_ws.max_row
@@ -327,7 +330,7 @@ def test_every_kind_reimports_as_a_noop(db_with_every_kind, fmt):
     for kind, data in exports.items():
         year = 2022 if fmt == "csv" and kind in NEEDS_YEAR_OUTSIDE_CSV else None
         report = reimport(eng, kind, data, fmt, year=year)
-        assert report.files[0].kinds == ([kind] * 7 if kind == "工作要点" and fmt == "xlsx" else [kind])
+        assert report.files[0].kinds == ([kind] * 8 if kind == "工作要点" and fmt == "xlsx" else [kind])
         new, updated, unchanged = counts(report)
         assert (new, updated) == (0, 0), kind
         if kind == "任务进度":

@@ -83,7 +83,10 @@ def test_bureau_files_import_with_exact_totals(engine):
                            ("2022-12-01", "2022-12-31")]
         counts = {p.title: len(s.exec(select(m.PlanTask).where(m.PlanTask.plan_id == p.id)).all())
                   for p in s.exec(select(m.PlanDocument)).all()}
-        assert sorted(counts.values()) == sorted([14, 15, 15, 10, 16, 12, 23])
+        assert sorted(counts.values()) == sorted([6, 14, 15, 15, 10, 16, 12, 23])  # 章丘's own 6 and 7 references
+        own = s.exec(select(m.PlanDocument).where(m.PlanDocument.is_reference.is_(False))).one()
+        assert (own.jurisdiction, own.year, own.doc_number) == ("章丘区", 2022, "章市监管发〔2022〕9号")
+        assert {p.year for p in s.exec(select(m.PlanDocument).where(m.PlanDocument.is_reference.is_(True)))} == {2024}
         nankai = s.exec(select(m.PlanDocument).where(m.PlanDocument.jurisdiction == "天津市南开区")).one()
         clauses = s.exec(select(m.TaskUnit.task_id, m.TaskUnit.clause_no)
                          .join(m.PlanTask, m.PlanTask.id == m.TaskUnit.task_id)

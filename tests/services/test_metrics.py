@@ -265,9 +265,13 @@ def test_schedule_status(session, f):
     f.milestone(3, D(2022, 11, 1), D(2022, 11, 30))
     f.milestone(4, D(2022, 4, 1), D(2022, 6, 30), status="进行中")
     f.milestone(5, D(2022, 10, 31), D(2022, 10, 31))
+    f.milestone(6, D(2022, 3, 1), D(2022, 3, 31), status="已完成")
     got = metrics.schedule(session=session, year=2022, as_of=OCT31)
-    assert got["status"].tolist() == ["已到期", "进行中", "未开始", "进行中", "进行中"]
-    assert got["status_is_recorded"].tolist() == [False, False, False, True, False]
+    # An ended window not 已完成 is 逾期未完成 (recorded 进行中 or not recorded alike); 已完成 stays; today's last day
+    # of a window is not yet past it.
+    assert got["status"].tolist() == ["逾期未完成", "进行中", "未开始", "逾期未完成", "进行中", "已完成"]
+    assert got["overdue"].tolist() == [True, False, False, True, False, False]
+    assert got["status_is_recorded"].tolist() == [False, False, False, True, False, True]
 
 
 # --- 包保 ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from db.engine import get_engine
 from db.models import MemberUnit, PlanDocument, PlanTask, PlanTaskStatus, TaskUnit
-from services import plans
+from services import plans, reference_plans
 
 D = dt.date
 ISSUER = "本区市场监管局"
@@ -57,7 +57,7 @@ def build_plans(engine) -> None:
 
         def task(plan, number, deadline, default=False, is_demo=False):
             t = PlanTask(plan_id=plan.id, number=number, title=f"{plan.year}要点{number}", text=f"要点{number}正文",
-                         deadline=deadline, deadline_is_default=default, is_demo=is_demo)
+                         deadline=deadline, deadline_kind="全年" if default else "日期", is_demo=is_demo)
             s.add(t)
             s.flush()
             return t
@@ -168,7 +168,10 @@ def test_plan_tasks_carry_status_forward_and_flag_overdue(db_with_two_plans):
         (copy, 1): ("进行中", 5, True, -46, OTHER_ISSUER, ""),
     }
     assert rows[(own, 4)].delay_reason == "资金未到位"
-    assert rows[(own, 3)].deadline_is_default and not rows[(own, 1)].deadline_is_default
+    assert (rows[(own, 3)].deadline_kind, rows[(own, 3)].deadline_label) == ("全年", "全年")
+    assert (rows[(own, 1)].deadline_kind, rows[(own, 1)].deadline_label) == ("日期", "2022年3月31日")
+    # Shown: 逾期未完成 for the overdue ones (task 2, and the copy's 1), else the recorded status.
+    assert rows[(own, 2)].shown_status == "逾期未完成" and rows[(own, 4)].shown_status == "已延期"
     assert rows[(copy, 1)].origin == COPY_ORIGIN and rows[(copy, 1)].is_demo
     assert set(df["role"]) == {""}  # no unit chosen: no role column to fill
 
@@ -202,10 +205,13 @@ def test_upcoming_and_delays(db_with_two_plans):
 
 
 def test_reference_plans_are_listed_not_counted(db_with_two_plans):
-    ref = run(db_with_two_plans, "reference_plans")
+    with Session(db_with_two_plans) as s:
+        ref = reference_plans.reference_plans(session=s)
+        points = reference_plans.reference_tasks(session=s, plan_id=int(ref["plan_id"].iloc[0]))
     assert list(ref["plan"]) == ["2024年某区工作要点", "2022年他区工作要点"]
+    assert list(ref["label"]) == ["参考：某区2024年工作要点", "参考：他区2022年工作要点"]
     assert list(ref["n_tasks"]) == [2, 1]
-    assert list(ref["copy_years"]) == ["2022年", ""]
+    assert list(points["deadline_label"]) == ["2024年1月31日", "全年"] and set(points["label"]) == {"参考：某区2024年工作要点"}
     assert ref["origin"].iloc[0] == "内容取自某区2024年公开文件，作参考，不计入统计"
     # The 2022 reference plan's task (牵头 F, 已延期) shows nowhere in 2022's figures.
     assert F not in set(run(db_with_two_plans, "units", year=2022)["unit"])

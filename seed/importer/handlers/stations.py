@@ -13,6 +13,7 @@ from db import models as m
 from db.changelog import Writer
 from seed import schedule
 from seed.importer.grid import indicator_names, match_indicator
+from seed.importer.handlers import work_plans
 from seed.importer.handlers.common import (
     Stations,
     duplicates,
@@ -47,7 +48,10 @@ def district(job: SheetJob, writer: Writer, session: Session, today: dt.date) ->
 
 def _claim_own_plans(writer: Writer, session: Session, names: list[str]) -> None:
     """Work plans imported before their district existed were kept as reference; now they count (logged, undoable)."""
-    for plan in session.exec(select(m.PlanDocument).where(m.PlanDocument.is_reference == True)).all():  # noqa: E712
+    D = m.PlanDocument  # the columns it needs only, so an older schema's database can still be read
+    plans = session.exec(select(D.title, D.jurisdiction, D.year, D.src_sheet, D.src_row)
+                         .where(D.is_reference == True)).all()  # noqa: E712
+    for plan in plans:
         if any(n in plan.jurisdiction or plan.jurisdiction in n for n in names):
             writer.upsert(m.PlanDocument, {"title": plan.title, "jurisdiction": plan.jurisdiction, "year": plan.year},
                           {"is_reference": False, "origin_note": None}, sheet=plan.src_sheet, row=plan.src_row)
@@ -342,3 +346,5 @@ def milestones(job: SheetJob, writer: Writer, session: Session, today: dt.date) 
     for (year, order), row in list(existing.items()):
         if year == job.year and order > len(windows):
             writer.delete(row)
+    if (plan := work_plans.own_plan_with_phases(session, job.year)) is not None:
+        work_plans.claim_schedule(writer, session, plan)  # the 配档表 is an 附件 of the year's own plan

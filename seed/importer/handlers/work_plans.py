@@ -19,13 +19,13 @@ from seed.importer.values import ValueProblem, is_blank, parse_date, squash
 
 
 def plan_meta(job: SheetJob) -> dict[str, Any]:
-    """Title line, then "发文单位：…；辖区：…；年度：…" from the rows above the header."""
+    """Title line, then "发文单位：…；辖区：…；年度：…[；文号：…]" from the rows above the header."""
     lines = [t for r in range(job.layout.header.row0) for t in dict.fromkeys(
         str(v).strip() for v in job.rows[r] if not is_blank(v))]
-    meta: dict[str, Any] = {"title": None, "issuer": None, "jurisdiction": None, "year": None}
+    meta: dict[str, Any] = {"title": None, "issuer": None, "jurisdiction": None, "year": None, "doc_number": None}
     for line in lines:
         found = False
-        for label, key in (("发文单位", "issuer"), ("辖区", "jurisdiction"), ("年度", "year")):
+        for label, key in (("发文单位", "issuer"), ("辖区", "jurisdiction"), ("年度", "year"), ("文号", "doc_number")):
             mm = re.search(label + r"[:：]\s*([^；;]+)", line)
             if mm:
                 meta[key] = mm.group(1).strip()
@@ -41,11 +41,12 @@ def plan_meta(job: SheetJob) -> dict[str, Any]:
     return meta
 
 
-def write_plan_task(job, writer, session, plan, rec, number, values, clauses_text, is_demo_copy=False):
+def write_plan_task(job, writer, session, plan, rec, number, values, found: list[plans.Clause]):
+    """One plan task and the units its clauses name (each clause with its role, as written)."""
     task, _ = upsert_row(job, writer, m.PlanTask, {"plan_id": plan.id, "number": number}, values, rec)
     session.flush()
     wanted = []
-    for clause_no, clause in enumerate(plans.clauses(clauses_text), start=1):
+    for clause_no, clause in enumerate(found, start=1):
         for role, units in clause.parts:
             for unit_name in units:
                 unit, _ = upsert_row(job, writer, m.MemberUnit, {"name": unit_name}, {}, rec, count=False)
@@ -82,54 +83,149 @@ def _plan_groups(records: list[Record]) -> list[list[Record]]:
     return list(groups.values()) or [[]]
 
 
+def _plan_of(job: SheetJob, records: list[Record], meta: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The plan a group of rows belongs to: its columns, else the title rows; an error names what is missing."""
+    first = records[0] if records else None
+    got = {
+        "title": (first.values.get("plan_title") if first else None) or meta["title"],
+        "issuer": (first.values.get("issuer") if first else None) or meta["issuer"],
+        "jurisdiction": (first.values.get("jurisdiction") if first else None) or meta["jurisdiction"],
+        "year": (first.values.get("plan_year") if first else None) or meta["year"] or job.year,
+        "doc_number": meta.get("doc_number"),
+        "first": first,
+    }
+    missing = [label for label, k in (("文件名称（标题行）", "title"), ("发文单位", "issuer"), ("辖区", "jurisdiction"),
+                                      ("年度", "year")) if not got[k]]
+    if missing:
+        job.error(None, None, "缺少" + "、".join(missing) + "：请在标题行写文件名称，第二行写“发文单位：…；辖区：…；年度：…”")
+    return got
+
+
+def _districts(job: SheetJob, session: Session) -> list[str]:
+    districts = [d.name for d in session.exec(select(m.District)).all()]
+    if not districts:
+        job.warn(None, None, "数据库中还没有区县（请先导入监管所表），本表的工作要点暂按参考文件导入、不计入统计；"
+                             "导入区县后，辖区相符的工作要点自动计入")
+    return districts
+
+
+def _upsert_plan(job: SheetJob, writer: Writer, session: Session, p: dict[str, Any],
+                 districts: list[str]) -> m.PlanDocument:
+    """The plan document: the jurisdiction's own when it names a district of the database, else a reference plan
+    (another district's: kept under its own jurisdiction and year, never counted)."""
+    own = any(d in p["jurisdiction"] or p["jurisdiction"] in d for d in districts)
+    values = {"issuer": p["issuer"], "is_reference": not own,
+              "origin_note": None if own else f"内容取自{p['jurisdiction']}{p['year']}年公开文件，作参考，不计入统计"}
+    if p.get("doc_number"):
+        values["doc_number"] = p["doc_number"]
+    plan, _ = upsert_row(job, writer, m.PlanDocument,
+                         {"title": p["title"], "jurisdiction": p["jurisdiction"], "year": p["year"]}, values,
+                         p["first"], count=False)
+    session.flush()
+    return plan
+
+
+def _existing_phases(session: Session, p: dict[str, Any]) -> dict[str, m.PlanPhase]:
+    D, P = m.PlanDocument, m.PlanPhase
+    rows = session.exec(select(P).join(D, D.id == P.plan_id).where(
+        D.title == p["title"], D.jurisdiction == p["jurisdiction"], D.year == p["year"])).all()
+    return {squash(ph.label): ph for ph in rows}
+
+
+def _deadline(job: SheetJob, rec: Record, year: int, phases: dict[str, m.PlanPhase]) -> plans.Deadline | None:
+    """完成时限 as written (a date, "2022年12月底前", "全年", "长期坚持"…); else the end of the 实施阶段 named;
+    else what the task's text says — 未定 when it names no date, never a silent year-end."""
+    v = rec.values
+    text = v.get("deadline_text")
+    if text:
+        try:
+            return plans.Deadline(parse_date(text), plans.DATE)
+        except ValueProblem:
+            found = plans.deadline_in(str(text), year)
+            if found.kind == plans.UNDATED:
+                job.error(rec.row0, rec.cells["deadline_text"], "无法识别的完成时限（可写日期、“2022年12月底前”、"
+                                                                  "“全年”或“长期坚持”）", text)
+            return found
+    if v.get("phase"):
+        phase = phases.get(squash(v["phase"]))
+        if phase is None:
+            job.error(rec.row0, rec.cells["phase"], "本文件没有这个实施阶段：请先导入工作阶段表（或写明完成时限）",
+                      v["phase"])
+            return None
+        return plans.Deadline(phase.end_date, plans.DATE, phase.label)
+    return plans.deadline_in(v["text"], year)
+
+
 @handler("工作要点")
 def plan_tasks(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
     meta = plan_meta(job)
     planned = []
     for records in _plan_groups(job.records):
-        first = records[0] if records else None
-        title = (first.values.get("plan_title") if first else None) or meta["title"]
-        issuer = (first.values.get("issuer") if first else None) or meta["issuer"]
-        jurisdiction = (first.values.get("jurisdiction") if first else None) or meta["jurisdiction"]
-        year = (first.values.get("plan_year") if first else None) or meta["year"] or job.year
-        missing = [label for label, v in (("文件名称（标题行）", title), ("发文单位", issuer), ("辖区", jurisdiction),
-                                          ("年度", year)) if not v]
-        if missing:
-            job.error(None, None, "缺少" + "、".join(missing) + "：请在标题行写文件名称，第二行写“发文单位：…；辖区：…；年度：…”")
+        p = _plan_of(job, records, meta, today)
         duplicates(job, records, lambda r: r.values.get("number"), "number", "序号")
-        deadlines = {}
-        for rec in records:
-            text = rec.values.get("deadline_text")
-            if text:
-                try:
-                    deadlines[rec.row0] = (parse_date(text), False)
-                except ValueProblem:
-                    d, default = plans.deadline_in(str(text), year or today.year)
-                    if default:
-                        job.error(rec.row0, rec.cells["deadline_text"], "无法识别的完成时限", text)
-                    deadlines[rec.row0] = (d, False)
-        planned.append((records, first, title, issuer, jurisdiction, year, deadlines))
+        phases = _existing_phases(session, p) if not job.has_errors else {}
+        deadlines = {rec.row0: _deadline(job, rec, p["year"] or today.year, phases) for rec in records}
+        planned.append((records, p, phases, deadlines))
     if job.has_errors:
         return
-    districts = [d.name for d in session.exec(select(m.District)).all()]
-    if not districts:
-        job.warn(None, None, "数据库中还没有区县（请先导入监管所表），本表的工作要点暂按参考文件导入、不计入统计；"
-                             "导入区县后，辖区相符的工作要点自动计入")
-    for records, first, title, issuer, jurisdiction, year, deadlines in planned:
-        own = any(d in jurisdiction or jurisdiction in d for d in districts)
-        plan, _ = upsert_row(job, writer, m.PlanDocument, {"title": title, "jurisdiction": jurisdiction, "year": year},
-                          {"issuer": issuer, "is_reference": not own,
-                           "origin_note": None if own else f"内容取自{jurisdiction}{year}年公开文件，作参考，不计入统计"},
-                          first, count=False)
-        session.flush()
+    districts = _districts(job, session)
+    for records, p, phases, deadlines in planned:
+        plan = _upsert_plan(job, writer, session, p, districts)
         for rec in records:
             v = rec.values
             text = v["text"]
-            deadline, default = deadlines.get(rec.row0) or plans.deadline_in(text, year)
-            task_title = v.get("title") or _headline(text)
+            due = deadlines[rec.row0]
+            phase = phases.get(squash(v["phase"])) if v.get("phase") else None
+            found = [*plans.unit_clauses(v.get("units") or ""), *plans.clauses(text)]
             write_plan_task(job, writer, session, plan, rec, v["number"],
-                            {"section": v.get("section"), "title": task_title, "text": text, "deadline": deadline,
-                             "deadline_is_default": default}, text)
+                            {"section": v.get("section"), "label": v.get("label"),
+                             "title": v.get("title") or _headline(text), "text": text, "deadline": due.date,
+                             "deadline_kind": due.kind, "deadline_basis": due.basis,
+                             "phase_id": phase.id if phase else None}, found)
+
+
+@handler("工作阶段")
+def plan_phases(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    """A plan's phases (004 三(一)…(三)) with their windows; the plan is created when it is not there yet. An own
+    plan claims its year's 配档表 rows that belong to no plan (the 配档表 is the plan's 附件)."""
+    meta = plan_meta(job)
+    planned = []
+    for records in _plan_groups(job.records):
+        p = _plan_of(job, records, meta, today)
+        duplicates(job, records, lambda r: r.values.get("number"), "number", "序号")
+        for rec in records:
+            v = rec.values
+            if v.get("start_date") and v.get("end_date") and v["start_date"] > v["end_date"]:
+                job.error(rec.row0, rec.cells["end_date"], "结束日期早于开始日期", rec.raw.get("end_date"))
+        planned.append((records, p))
+    if job.has_errors:
+        return
+    districts = _districts(job, session)
+    for records, p in planned:
+        plan = _upsert_plan(job, writer, session, p, districts)
+        for rec in records:
+            v = rec.values
+            upsert_row(job, writer, m.PlanPhase, {"plan_id": plan.id, "number": v["number"]},
+                       {"label": v["label"], "name": v["name"], "time_text": v["time_text"],
+                        "start_date": v["start_date"], "end_date": v["end_date"], "text": v.get("text")}, rec)
+        if not plan.is_reference:
+            claim_schedule(writer, session, plan)
+
+
+def claim_schedule(writer: Writer, session: Session, plan: m.PlanDocument) -> None:
+    """Tie the 配档表 rows of the plan's year that belong to no plan to this own plan (logged, undoable)."""
+    S = m.ScheduleMilestone
+    for row in session.exec(select(S).where(S.year == plan.year, S.plan_id.is_(None))).all():
+        writer.upsert(S, {"year": row.year, "row_order": row.row_order}, {"plan_id": plan.id},
+                      sheet=row.src_sheet, row=row.src_row)
+
+
+def own_plan_with_phases(session: Session, year: int) -> m.PlanDocument | None:
+    """The one own plan of the year that has phases (its 配档表's plan), or None when there is none or several."""
+    D, P = m.PlanDocument, m.PlanPhase
+    found = session.exec(select(D).where(D.year == year, D.is_reference.is_(False),
+                                         D.id.in_(select(P.plan_id)))).all()
+    return found[0] if len(found) == 1 else None
 
 
 def _headline(text: str) -> str:
