@@ -1,7 +1,7 @@
 """pacing windows: task_list (a year's 任务清单 window and the clause stating it) and kpi.window_start
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 09:10:00
 """
 

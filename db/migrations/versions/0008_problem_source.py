@@ -1,7 +1,7 @@
 """problem.source: where a problem came from (包保督导 / 风险隐患 / 执法 / 抽检); existing rows are 包保督导
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-03 09:10:00
 """
 
