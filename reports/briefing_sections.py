@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from services import narrative
-from services.meeting import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, SHOWN_STATUSES, PackFigures
+from services.meeting import DELAYED, DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, SHOWN_STATUSES, PackFigures
 from services.rules import fmt, pacing
 from services.rules.style import STATUS_LABELS
 
@@ -177,8 +177,14 @@ def plan_section(f: PackFigures, *, year: int, month: int) -> list[str]:
         if len(late):
             lines.append("逾期未完成的工作要点：" + "；".join(
                 f"第{r.number}项{r.title}（{r.lead_units or r.issuer}，"
-                f"{'期限' + fmt.date_label(r.deadline) if r.deadline is not None else '未定期限'}"
+                f"期限{r.deadline_label}"
                 f"{'，' + r.status if r.status else ''}）" for r in late.itertuples()))
+        delayed = own[own["shown"] == DELAYED]
+        if len(delayed):
+            lines.append("已延期（尚未到期）的工作要点：" + "；".join(
+                f"{r.label or '第' + str(r.number) + '项'}{r.title}（期限{r.deadline_label}"
+                f"{'，原因：' + r.delay_reason if isinstance(r.delay_reason, str) and r.delay_reason else ''}）"
+                for r in delayed.itertuples()))
     if sched.empty:
         lines.append(f"{year}年尚无配档表")
     else:
@@ -204,7 +210,7 @@ def own_plan_table(f: PackFigures) -> pd.DataFrame:
     own = f.own_plan
     return pd.DataFrame({
         "序号": own["number"], "任务": own["title"], "牵头单位": own["lead_units"],
-        "完成时限": [fmt.date_label(d) if d is not None and not pd.isna(d) else "未定期限" for d in own["deadline"]],
+        "完成时限": own["deadline_label"],
         "记录状态": own["status"], "状态": own["shown"], "延期原因": own["delay_reason"],
     })
 
@@ -273,7 +279,7 @@ def duban_section(table: pd.DataFrame) -> list[str]:
 
 
 def appendix_lines(f: PackFigures) -> list[str]:
-    return [f"参考：{r.jurisdiction}《{r.plan}》（{int(r.n_tasks)}项，发文单位{r.issuer}）"
+    return [f"{r.label}：《{r.plan}》（{int(r.n_tasks)}项，发文单位{r.issuer}）"
             for r in f.reference_plans.itertuples()]
 
 

@@ -21,10 +21,10 @@ import pandas as pd
 from sqlmodel import Session
 
 from db import engine as dbe
-from services import catalog, metrics, plans, submissions
+from services import catalog, metrics, plans, reference_plans, submissions
 from services.metrics import timeliness
 from services.rules import deadlines as dl_rules
-from services.rules import pacing
+from services.rules import pacing, plan_status
 from services.rules.viewer import SYSTEM
 from services.unit import unit_of_work
 
@@ -32,8 +32,9 @@ DEMO_NOTE = dbe.DEMO_NOTE  # said under the title of every document drawn from t
 
 # The status shown for a 工作要点 or a 配档表 row (DOMAIN.md §2): 已完成; else 逾期未完成 once its deadline or
 # window has passed (已延期 included); else the recorded status (未开始 / 进行中).
-DONE, OVERDUE, IN_PROGRESS, NOT_STARTED = "已完成", "逾期未完成", "进行中", "未开始"
-SHOWN_STATUSES = (DONE, OVERDUE, IN_PROGRESS, NOT_STARTED)
+DONE, OVERDUE, DELAYED, IN_PROGRESS, NOT_STARTED = (plan_status.DONE, plan_status.OVERDUE, plan_status.DELAYED,
+                                                   plan_status.IN_PROGRESS, plan_status.NOT_STARTED)
+SHOWN_STATUSES = (DONE, OVERDUE, DELAYED, IN_PROGRESS, NOT_STARTED)  # the order the briefing counts them in
 # 月报按时上报率 counts the 风险隐患排查整治表 from the month its rule starts (金山 2024 三(一) "5月起"; the setting
 # monthly_report_start, 2022-05 in the demo: services/metrics/timeliness.report_start).
 MONTHLY_REPORT_KIND = dl_rules.HAZARD_KIND
@@ -172,51 +173,6 @@ def _reports(session: Session, *, year: int, month: int, as_of: dt.date) -> tupl
 # --- 工作要点 and 配档表 ---------------------------------------------------------------------------------
 
 
-def shown_plan_status(status: str | None, overdue: bool) -> str:
-    """已完成; else 逾期未完成 when the deadline has passed (已延期 included); else the recorded status."""
-    if status == DONE:
-        return DONE
-    if overdue:
-        return OVERDUE
-    return status if status in (IN_PROGRESS, NOT_STARTED) else (IN_PROGRESS if status else NOT_STARTED)
-
-
-def is_own(jurisdiction: str | None, district: str) -> bool:
-    """Whether a plan is the district's own (its jurisdiction names the district), not another district's."""
-    return bool(jurisdiction) and district in str(jurisdiction)
-
-
-def split_plans(tasks: pd.DataFrame, district: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the district's own plan tasks with `shown` status, other districts' plans summarised for the appendix:
-    plan, issuer, jurisdiction, n_tasks). TODO(lead): services.plans separates 章丘's plan from reference plans."""
-    own_mask = tasks["jurisdiction"].map(lambda j: is_own(j, district)) if len(tasks) else pd.Series(dtype=bool)
-    own = tasks[own_mask].copy() if len(tasks) else tasks.copy()
-    own["shown"] = [shown_plan_status(s, bool(o)) for s, o in zip(own["status"], own["overdue"], strict=True)]
-    others = tasks[~own_mask] if len(tasks) else tasks
-    ref = (others.groupby(["plan_id", "plan", "issuer", "jurisdiction"], sort=False, dropna=False)
-           .size().rename("n_tasks").reset_index()) if len(others) else pd.DataFrame(
-        columns=["plan_id", "plan", "issuer", "jurisdiction", "n_tasks"])
-    return own.reset_index(drop=True), ref
-
-
-def shown_schedule(df: pd.DataFrame, *, ref: dt.date) -> pd.DataFrame:
-    """配档表 rows with `shown`: 已完成 when recorded so; 逾期未完成 once the window ended before ref; else 进行中 /
-    未开始 by the window."""
-    out = df.copy()
-    shown = []
-    for rec, start, end in zip(out["recorded_status"], out["start_date"], out["end_date"], strict=True):
-        if rec == DONE:
-            shown.append(DONE)
-        elif end is not None and end < ref:
-            shown.append(OVERDUE)
-        elif start is not None and start > ref:
-            shown.append(NOT_STARTED)
-        else:
-            shown.append(IN_PROGRESS)
-    out["shown"] = pd.Series(shown, index=out.index, dtype="object")
-    return out
-
-
 # --- the pack ------------------------------------------------------------------------------------------
 
 
@@ -227,12 +183,14 @@ def pack_figures(
     """Every figure of the pack for a period, as of `as_of` (default: the database's clock, db.engine.as_of)."""
     as_of = as_of or dbe.as_of(session.get_bind())
     kw = {"session": session, "year": year, "month": month, "as_of": as_of}
-    ref = pacing.ref_date(year, month, as_of)
     district = catalog.district_name(session=session)
     progress = metrics.task_progress(**kw)
     lags = metrics.station_lag_frame(progress)
     reports, report_rate = _reports(session, year=year, month=month, as_of=as_of)
-    own, reference = split_plans(plans.plan_tasks(**kw), district)
+    own = plans.plan_tasks(**kw)  # the district's own plans only: other districts' are reference_plans
+    own["shown"] = own["shown_status"]
+    sched = metrics.schedule(session=session, year=year, as_of=as_of, month=month)
+    sched["shown"] = sched["status"]
     return PackFigures(
         as_of=as_of,
         district_name=district,
@@ -249,8 +207,8 @@ def pack_figures(
         reports=reports,
         report_rate=report_rate,
         own_plan=own,
-        schedule=shown_schedule(metrics.schedule(session=session, year=year, as_of=as_of), ref=ref),
-        reference_plans=reference,
+        schedule=sched,
+        reference_plans=reference_plans.reference_plans(session=session),
         trend=metrics.task_trend(session=session, year=year, as_of=as_of) if charts else None,
         is_demo=dbe.is_demo_database(session),
     )

@@ -32,8 +32,10 @@ def build_small(url: str) -> None:
         plan = PlanDocument(title="2022年工作要点", issuer="章丘区市场监督管理局", jurisdiction="章丘区", year=2022)
         s.add_all([formula, health, plan])
         s.flush()
-        t1 = PlanTask(plan_id=plan.id, number=1, title="落实进货查验制度", text="正文", deadline=D(2022, 9, 30))
-        t2 = PlanTask(plan_id=plan.id, number=2, title="开展校园食品安全检查", text="正文", deadline=D(2022, 6, 30))
+        t1 = PlanTask(plan_id=plan.id, number=1, title="落实进货查验制度", text="正文", deadline=D(2022, 9, 30),
+                       deadline_kind="日期")
+        t2 = PlanTask(plan_id=plan.id, number=2, title="开展校园食品安全检查", text="正文", deadline=D(2022, 6, 30),
+                       deadline_kind="日期")
         s.add_all([t1, t2])
         s.flush()
         s.add(TaskUnit(task_id=t1.id, unit_id=formula.id, role="牵头", clause="（牵头）", clause_no=1))

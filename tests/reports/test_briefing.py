@@ -67,7 +67,7 @@ def test_narrative_sentences_are_the_dashboards(document):
     assert "10月风险隐患排查整治表（月报）（截止2022年10月24日）：按时0个，逾期0个，月报未报2个（明水所、双山所）。" in text
     assert "10月任务进度（截止2022年10月24日）：按时0个，逾期0个，进度未报2个（明水所、双山所）。" in text
     # the district's own plan (jurisdiction 章丘区): 2 tasks, 1 done, 1 overdue, named with its lead unit
-    assert "章丘区2022年工作要点共2项：已完成1项、逾期未完成1项、进行中0项、未开始0项。" in text
+    assert "章丘区2022年工作要点共2项：已完成1项、逾期未完成1项、已延期0项、进行中0项、未开始0项。" in text
     assert f"逾期未完成的工作要点：第1项落实进货查验制度（{FORMULA_UNIT}，期限2022年9月30日，进行中）。" in text
     assert not any("无逾期未完成事项" in line for line in text)
     i = text.index("六、督办建议")

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import get_engine
-from reports.briefing import overdue_line
+from reports.briefing_sections import NO_OVERDUE, plan_section
 from seed.importer import import_paths
 from seed.plans import deadline_in
 from services import plans, reference_plans
@@ -124,8 +124,20 @@ def test_no_overdue_line_claims_none_while_a_task_is_overdue(seeded):
     overdue = plans.overdue(session=Session(seeded), **kw)
     assert list(overdue["label"]) == ["二(一)", "二(二)", "二(三)", "二(四)", "二(五)", "二(六)"]
     assert set(overdue["shown_status"]) == {"逾期未完成"}
-    line = overdue_line(plans.totals(session=Session(seeded), **kw), overdue, ref=D(2022, 12, 31))
-    assert "无逾期" not in line and "逾期未完成6项" in line
-    # In October nothing was due yet (deadline 11-30): the line may say so.
-    assert "无逾期" in overdue_line(plans.totals(session=Session(seeded), **OCT),
-                                  plans.overdue(session=Session(seeded), **OCT), ref=D(2022, 10, 31))
+    text = "\n".join(_plan_lines(seeded, **kw))
+    assert NO_OVERDUE not in text and "逾期未完成6项" in text
+    # In October nothing of the plan was due yet (deadline 11-30); the 配档表's 8月~9月 window is overdue, so the
+    # briefing still never says 无逾期.
+    assert NO_OVERDUE not in "\n".join(_plan_lines(seeded, **OCT))
+
+
+def _plan_lines(engine, *, year: int, month: int, as_of: dt.date) -> list[str]:
+    """The briefing's 工作要点与配档表 lines for the seeded own plan (own plan and 配档表 with their shown status)."""
+    from types import SimpleNamespace
+
+    with Session(engine) as s:
+        own = plans.plan_tasks(session=s, year=year, month=month, as_of=as_of)
+        sched = task_metrics.schedule(session=s, year=year, as_of=as_of, month=month)
+    f = SimpleNamespace(as_of=as_of, district_name="章丘区", own_plan=own.assign(shown=own["shown_status"]),
+                        schedule=sched.assign(shown=sched["status"]))
+    return plan_section(f, year=year, month=month)
