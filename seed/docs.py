@@ -21,7 +21,7 @@ def kinds_table() -> str:
                 text += "（" + "/".join(col.synonyms[:4]) + "）"
             cols.append(text)
         if kind.layout == "wide":
-            cols.append("每个指标一列（示范创建、升级为生产企业、视频监管试点、产业协会活动，或新指标）")
+            cols.append("每个指标一列（示范创建、新升级为食品生产企业、视频监管试点、抱团发展活动，或新指标）")
         lines.append(f"| {kind.name} | {kind.description} | {'；'.join(cols)} | {kind.key} | {kind.updatable} |")
     return "\n".join(lines)
 

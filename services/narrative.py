@@ -217,7 +217,7 @@ def station_phrase(row: Any) -> str:
 
 def station_risks(lags: pd.DataFrame, statuses: tuple[str, ...] = ("red", "amber", "grey")) -> list[str]:
     """The stations at risk, most at risk first (metrics.station_lag's order), each named with its worst indicator:
-    ["普集所：产业协会活动 −89.1个百分点", …]. For the briefing and the kiosk."""
+    ["普集所：抱团发展活动 −89.1个百分点", …]. For the briefing and the kiosk."""
     return [station_phrase(r) for r in lags[lags["worst_status"].isin(statuses)].to_dict("records")]
 
 

@@ -64,7 +64,7 @@ def test_red_stations_named_with_their_worst_indicator(text):
     assert line.startswith(f"进度明显滞后（红色）的监管所{len(RED)}个：")
     # 明水所's worst indicator is 示范创建 (14/20 = 70.0% against 89.1%): 19.1 points behind, 视频监管试点 red too.
     assert "明水所（示范创建，低于时序进度19.1个百分点，红色指标共2项：示范创建、视频监管试点）" in line
-    assert "枣园所（升级为生产企业，低于时序进度" in line and "红色指标共4项" in line
+    assert "枣园所（新升级为食品生产企业，低于时序进度" in line and "红色指标共4项" in line
 
 
 def test_never_no_overdue_while_windows_are_overdue(text):

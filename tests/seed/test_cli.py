@@ -89,7 +89,7 @@ def test_demo_then_export_json_contract(sqlite_url, capsys):
     sums: dict[str, int] = {}
     for r in records:
         sums[r["指标"]] = sums.get(r["指标"], 0) + r["目标"]
-    assert sums == {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 42, "产业协会活动": 20}
+    assert sums == {"示范创建": 126, "新升级为食品生产企业": 27, "视频监管试点": 42, "抱团发展活动": 20}
     assert main(["export", "配档表", "--year", "2022", "--format", "json", "--db", sqlite_url]) == 0
     windows = [(r["开始"], r["结束"]) for r in json.loads(capsys.readouterr().out)]
     assert windows == [("2022-01-01", "2022-02-28"), ("2022-03-01", "2022-03-31"), ("2022-04-01", "2022-06-30"),

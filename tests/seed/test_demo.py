@@ -121,7 +121,7 @@ def test_task_list_targets_are_real_rows_with_their_file_lineage(session):
         sums[code] += target.target
         assert not target.is_demo and target.src_sheet and target.src_row
         assert file_name == TASK_LIST_FILE
-    assert sums == {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 42, "产业协会活动": 20}
+    assert sums == {"示范创建": 126, "新升级为食品生产企业": 27, "视频监管试点": 42, "抱团发展活动": 20}
 
 
 def test_the_schedule_has_its_seven_real_rows(session):

@@ -29,7 +29,7 @@ from seed.importer.kinds import KINDS
 from tests import dbs
 from tests.seed.fixtures import SEED_DATA
 
-FOUR = {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 42, "产业协会活动": 20}
+FOUR = {"示范创建": 126, "新升级为食品生产企业": 27, "视频监管试点": 42, "抱团发展活动": 20}
 WINDOWS_2022 = [("2022-01-01", "2022-02-28"), ("2022-03-01", "2022-03-31"), ("2022-04-01", "2022-06-30"),
                 ("2022-07-01", "2022-07-31"), ("2022-08-01", "2022-09-30"), ("2022-10-01", "2022-11-30"),
                 ("2022-12-01", "2022-12-31")]
@@ -282,7 +282,7 @@ def db_with_every_kind(tmp_path):
     """The seed files plus a few rows of every other kind, loaded through the importer."""
     eng = _empty_engine(tmp_path / "all.db")
     assert import_paths(sorted(SEED_DATA.glob("*.xlsx")), engine=eng).exit_code == 0
-    progress = [["监管所", "月份", "上报日期", "示范创建", "升级为生产企业", "视频监管试点", "产业协会活动"],
+    progress = [["监管所", "月份", "上报日期", "示范创建", "新升级为食品生产企业", "视频监管试点", "抱团发展活动"],
                 ["明水所", 9, "2022-10-08", 10, 1, 2, 1], ["明水所", 10, "", 12, 1, 3, 1],
                 ["双山所", 10, "2022-11-05", 8, "", 2, 0]]
     report = import_files([("进度.csv", _csv(progress))], engine=eng, year=2022)

@@ -58,10 +58,10 @@ def refused(engine, name, data, **kw):
     return [f.line() for f in report.errors] + [f.rejected for f in report.files if f.rejected]
 
 
-SMALL = {("明水所", "示范创建"): 20, ("明水所", "升级为生产企业"): 3, ("明水所", "视频监管试点"): 5,
-         ("明水所", "产业协会活动"): 2, ("双山所", "示范创建"): 20, ("双山所", "升级为生产企业"): 3,
-         ("双山所", "视频监管试点"): 5, ("双山所", "产业协会活动"): 2, ("刁镇所", "示范创建"): 10,
-         ("刁镇所", "升级为生产企业"): 2, ("刁镇所", "视频监管试点"): 4, ("刁镇所", "产业协会活动"): 1}
+SMALL = {("明水所", "示范创建"): 20, ("明水所", "新升级为食品生产企业"): 3, ("明水所", "视频监管试点"): 5,
+         ("明水所", "抱团发展活动"): 2, ("双山所", "示范创建"): 20, ("双山所", "新升级为食品生产企业"): 3,
+         ("双山所", "视频监管试点"): 5, ("双山所", "抱团发展活动"): 2, ("刁镇所", "示范创建"): 10,
+         ("刁镇所", "新升级为食品生产企业"): 2, ("刁镇所", "视频监管试点"): 4, ("刁镇所", "抱团发展活动"): 1}
 
 
 # --- the real files -----------------------------------------------------------------------
@@ -73,7 +73,7 @@ def test_bureau_files_import_with_exact_totals(engine):
     totals: dict[str, float] = {}
     for (_st, ind), v in targets(engine).items():
         totals[ind] = totals.get(ind, 0) + v
-    assert totals == {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 42, "产业协会活动": 20}
+    assert totals == {"示范创建": 126, "新升级为食品生产企业": 27, "视频监管试点": 42, "抱团发展活动": 20}
     assert len(targets(engine)) == 72
     with Session(engine) as s:
         windows = [(r.start_date.isoformat(), r.end_date.isoformat()) for r in
@@ -135,10 +135,10 @@ def test_month_from_title_makes_a_progress_sheet(db_with_stations):
     report = run(db_with_stations, "进度.xlsx", xlsx(rows))
     assert report.exit_code == 0, [f.line() for f in report.errors]
     assert progress(db_with_stations) == {
-        (2023, 6, "明水所", "示范创建"): 8, (2023, 6, "明水所", "升级为生产企业"): 1,
-        (2023, 6, "明水所", "视频监管试点"): 2, (2023, 6, "明水所", "产业协会活动"): 1,
+        (2023, 6, "明水所", "示范创建"): 8, (2023, 6, "明水所", "新升级为食品生产企业"): 1,
+        (2023, 6, "明水所", "视频监管试点"): 2, (2023, 6, "明水所", "抱团发展活动"): 1,
         (2023, 6, "双山所", "示范创建"): 5, (2023, 6, "双山所", "视频监管试点"): 3,
-        (2023, 6, "双山所", "产业协会活动"): 0}  # the blank cell is "not reported", not 0
+        (2023, 6, "双山所", "抱团发展活动"): 0}  # the blank cell is "not reported", not 0
     with Session(db_with_stations) as s:
         subs = s.exec(select(m.MonthlySubmission)).all()
         assert {(x.year, x.month, x.kind) for x in subs} == {(2023, 6, "任务进度")} and len(subs) == 2
@@ -146,7 +146,7 @@ def test_month_from_title_makes_a_progress_sheet(db_with_stations):
 
 def test_two_row_merged_header(db_with_stations):
     rows = [["2022年度任务清单"], ["监管所", "年度任务", None, None, None],
-            [None, "示范创建", "升级为生产企业", "视频监管试点", "产业协会活动"],
+            [None, "示范创建", "新升级为食品生产企业", "视频监管试点", "抱团发展活动"],
             ["明水所", 20, 3, 5, 2], ["双山所", 20, 3, 5, 2], ["刁镇所", 10, 2, 4, 1]]
     report = run(db_with_stations, "a.xlsx", xlsx(rows, merges=["A1:E1", "A2:A3", "B2:E2"]))
     assert report.exit_code == 0, [f.line() for f in report.errors]
@@ -156,7 +156,7 @@ def test_two_row_merged_header(db_with_stations):
 def test_three_row_merged_header(db_with_stations):
     rows = [["2022年度各监管所任务清单"], ["监管所", "食品小作坊", None, None, None],
             [None, "示范与提升", None, "智慧监管", "协会"],
-            [None, "示范创建", "小作坊提升", "视频监管试点", "产业协会活动"],
+            [None, "示范创建", "小作坊提升", "视频监管试点", "抱团发展活动"],
             ["明水", 20, 3, 5, 2], ["双山监管所", 20, 3, 5, 2], ["刁镇街道", 10, 2, 4, 1]]
     report = run(db_with_stations, "a.xlsx", xlsx(rows, merges=["A1:E1", "A2:A4", "B2:E2", "B3:C3"]))
     assert report.exit_code == 0, [f.line() for f in report.errors]
@@ -263,7 +263,7 @@ def test_station_aliases_and_township_names(db_with_stations):
                                ["垛庄镇", 2, 1, 1, 1], ["相公庄街道", 5, 2, 2, 1]])
     assert run(db_with_stations, "a.xlsx", xlsx(rows)).exit_code == 0
     got = targets(db_with_stations)
-    assert got[("垛庄所", "示范创建")] == 2 and got[("相公所", "升级为生产企业")] == 2
+    assert got[("垛庄所", "示范创建")] == 2 and got[("相公所", "新升级为食品生产企业")] == 2
     assert got[("明水所", "示范创建")] == 20 and len(got) == 20
 
 

@@ -16,7 +16,7 @@ def test_bureau_files_reimport_and_undo(db_url):
     with Session(engine) as s:
         sums = dict(s.exec(select(m.TaskIndicator.code, func.sum(m.StationTarget.target))
                            .join(m.StationTarget).group_by(m.TaskIndicator.code)).all())
-    assert sums == {"示范创建": 126, "升级为生产企业": 27, "视频监管试点": 42, "产业协会活动": 20}
+    assert sums == {"示范创建": 126, "新升级为食品生产企业": 27, "视频监管试点": 42, "抱团发展活动": 20}
     before = snapshot(engine)
     again = import_paths(sorted(SEED_DATA.glob("*.xlsx")), engine=engine)
     assert again.exit_code == 0 and not again.committed and snapshot(engine) == before

@@ -211,8 +211,8 @@ def test_filled_task_list_imports(db_with_stations):
                       .join(m.TaskIndicator, m.TaskIndicator.id == m.StationTarget.indicator_id)
                       .where(m.StationTarget.year == 2023)).all()
     assert {(a, b): c for a, b, c in rows} == {
-        ("明水所", "示范创建"): 20, ("明水所", "升级为生产企业"): 3, ("明水所", "视频监管试点"): 5,
-        ("明水所", "产业协会活动"): 2, ("双山所", "示范创建"): 15, ("双山所", "视频监管试点"): 4}
+        ("明水所", "示范创建"): 20, ("明水所", "新升级为食品生产企业"): 3, ("明水所", "视频监管试点"): 5,
+        ("明水所", "抱团发展活动"): 2, ("双山所", "示范创建"): 15, ("双山所", "视频监管试点"): 4}
 
 
 def test_filled_task_list_without_year_takes_the_year_given(db_with_stations):
@@ -234,7 +234,7 @@ def test_filled_progress_imports_for_the_templates_month(db_with_stations):
                       .join(m.TaskIndicator, m.TaskIndicator.id == m.StationProgress.indicator_id)).all()
         subs = {(st, sub.month): sub.report_date for sub, st in s.exec(
             select(m.MonthlySubmission, m.Station.name).join(m.Station)).all()}
-    assert sorted(rows) == [("刁镇所", "视频监管试点", 2022, 10, 2.0), ("明水所", "升级为生产企业", 2022, 10, 1.0),
+    assert sorted(rows) == [("刁镇所", "视频监管试点", 2022, 10, 2.0), ("明水所", "新升级为食品生产企业", 2022, 10, 1.0),
                             ("明水所", "示范创建", 2022, 10, 12.0)]
     assert subs[("明水所", 10)] == dt.date(2022, 11, 3)
 

@@ -66,8 +66,8 @@ def test_imported_figures_name_batch_file_sheet_and_row(imported):
     assert done["user"] == "office"
     assert done["source"].startswith(f"批次 #{progress}：进度.xlsx，工作表“Sheet1”第3行；office 于 ")
     assert done["source"].endswith(" 导入")
-    # 双山所 left 升级为生产企业 blank: nothing reported, said so
-    assert row(figures(imported, name="双山所"), "升级为生产企业", "累计完成")["source"] == "尚未上报"
+    # 双山所 left 新升级为食品生产企业 blank: nothing reported, said so
+    assert row(figures(imported, name="双山所"), "新升级为食品生产企业", "累计完成")["source"] == "尚未上报"
 
 
 def test_entry_save_names_who_and_when_and_undo_is_shown(imported):

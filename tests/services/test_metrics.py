@@ -175,7 +175,7 @@ def test_station_lag_most_lagging_first(session, db_two_stations):
 def test_a_station_with_one_red_indicator_is_red_and_named(session, f):
     """明水所 is well ahead on three indicators and far behind on one: its mean lag is positive, its status red."""
     st = f.station("明水所")
-    for code, target, done in (("示范创建", 20, 14), ("提升", 3, 3), ("视频监管试点", 5, 5), ("产业协会活动", 2, 2)):
+    for code, target, done in (("示范创建", 20, 14), ("提升", 3, 3), ("视频监管试点", 5, 5), ("抱团发展活动", 2, 2)):
         ind = f.indicator(code)
         f.target(st, ind, target)
         f.progress(st, ind, 10, done)
