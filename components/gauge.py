@@ -58,7 +58,7 @@ def _gauge_figures(row: dict, size: int) -> tuple[dict, dict, dict]:
         "目标": ("≤" if row.get("direction") == "<=" else "≥") + target_txt,
         "应达": fmt.pct(row.get("expected_rate")),
         "进度差": fmt.pp(lag) if lag is not None else fmt.MISSING,
-        "比较": narrative.comparison(row),
+        "比较": narrative.comparison(row, as_of=row.get("as_of")),  # the day the caption is said on, too
         "基线": narrative.baseline_text(row),
         "状态": STATUS_LABELS.get(p["status"], ""),
         "来源": _tooltip_text(row),
@@ -146,7 +146,7 @@ def gauge_spec(row: dict, *, size: int = 190) -> dict:
 
 def show_gauge(row: dict, *, key: str, as_of: dt.date | None = None) -> None:
     """One gauge and its caption."""
-    st.vega_lite_chart(gauge_spec(row), key=key, width="content")
+    st.vega_lite_chart(gauge_spec({**row, "as_of": as_of}), key=key, width="content")
     st.caption(gauge_caption(row, as_of=as_of))
 
 

@@ -111,12 +111,32 @@ def baseline_text(row: Any) -> str:
     return f"基线{fmt.with_unit(b, _get(row, 'unit') or '')}"
 
 
+def fraction_text(row: Any) -> str:
+    """A rate's numerator and denominator as reported, "（64/68）"; "" when the reading has none."""
+    num, den = _get(row, "numerator"), _get(row, "denominator")
+    if not (_ok(num) and _ok(den)):
+        return ""
+    return f"（{fmt.num(num)}/{fmt.num(den)}）"
+
+
 def _value_text(row: Any) -> str:
-    """A KPI's figure: a rate as itself ("94.1%"), a count as completed of target with its rate."""
+    """A KPI's figure: a rate as itself with its fraction ("94.1%（64/68）"), a count as completed of target with
+    its rate."""
     unit = _get(row, "unit") or ""
     if unit == "%":
-        return fmt.pct(_get(row, "actual"))
+        return fmt.pct(_get(row, "actual")) + fraction_text(row)
     return f"完成{fmt.num(_get(row, 'actual'))}{unit}，完成率{fmt.pct(_get(row, 'rate'))}"
+
+
+def ramp_basis(row: Any) -> str:
+    """For a ramp KPI, which 时序进度 it is measured by: "时序进度83.3%，按全年计" / "时序进度89.1%，2022年3月1日至11月30日"
+    — a KPI's window may differ from the task list's on the same screen."""
+    tp = _get(row, "time_progress")
+    if not _ok(tp):
+        return ""
+    window = kpi_window(row)
+    span = "按全年计" if not window.stated else window_text(window)
+    return f"时序进度{fmt.pct(tp)}，{span}"
 
 
 def _against(lag: float, word: str, direction: str) -> str:
@@ -149,7 +169,11 @@ def comparison(row: Any, *, as_of: dt.date | None = None) -> str:
     lag = _get(row, "lag_pp")
     if not _ok(lag):
         return fmt.MISSING
-    return _against(lag, "目标" if kind == "level" else "时序进度", direction)
+    if kind == "level":
+        return _against(lag, "目标", direction)
+    said = _against(lag, "时序进度", direction)
+    pace = ramp_basis(row)
+    return f"{said}（{pace}）" if pace else said
 
 
 def kpi_sentence(row: Any, *, as_of: dt.date | None = None, with_baseline: bool = True) -> str:

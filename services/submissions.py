@@ -75,7 +75,7 @@ def submission_grid(
     ValueError for another): deadline (+ note when the weekend-only fallback was used),
     the first report's date, status 按时 / 逾期 / 未报 / 未到期 / 不要求 and days late (逾期: report − deadline; 未报:
     as_of − deadline; 按时 0; 未到期 and 不要求 NA). 不要求: a 月报 month before the rule's start (first_required_month),
-    with no report on time — a report that came is still shown. A 监管所 account gets its own station's rows only."""
+    whatever came — a report that came still shows its date. A 监管所 account gets its own station's rows only."""
     if kind not in KINDS:
         raise ValueError(f"未知的月报类型“{kind}”，可选：{'、'.join(KINDS)}")
     sid = scope(session=session, viewer=viewer, station_id=station_id)
@@ -100,12 +100,14 @@ def submission_grid(
             deadline, note = deadlines[mo]
             report_date, demo = subs.get((int(st.station_id), mo), (None, False))
             status, days = _status(deadline, report_date, as_of)
-            if (first is None or mo < first) and status != ON_TIME:
-                status, days = NOT_REQUIRED, None  # before the rule's start month nothing is late or missing
+            if first is None or mo < first:
+                # Before the rule's start month no 月报 is required: nothing is on time, late or missing (a report
+                # that came still shows its date).
+                status, days = NOT_REQUIRED, None
             rows.append({
                 "station_id": int(st.station_id), "station": st.station, "sort_order": st.sort_order, "year": year,
                 "month": mo, "deadline": deadline, "deadline_note": note, "due": deadline <= as_of and first is not None and mo >= first,
-                "report_date": report_date if status in (ON_TIME, LATE) else None, "status": status,
+                "report_date": report_date if status in (ON_TIME, LATE, NOT_REQUIRED) else None, "status": status,
                 "days_late": days, "is_demo": bool(st.is_demo) or demo,
             })
     df = pd.DataFrame(rows, columns=COLUMNS)

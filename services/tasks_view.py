@@ -70,19 +70,21 @@ HAZARD_COUNTS = ("检查主体数", "发现隐患数", "整改隐患数", "立�
 def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> pd.DataFrame:
     """Each station's 风险隐患排查整治 (metrics.hazards) and the district's row (metrics.hazard_totals) last.
 
-    Columns: 监管所, {month}月上报, 检查主体数, 发现隐患数, 整改隐患数 (as reported), 隐患整改率（累计）, 累计整改/发现,
-    隐患整改率（当月）, 立案数, 未整改, 逾期."""
+    Columns: 监管所, {month}月上报, 检查主体数 (as reported), 发现隐患（累计）, 已整改（累计）, 隐患整改率（累计）,
+    当月发现, 当月已整改, 隐患整改率（当月）, 立案数, 未整改（合计）, 其中逾期. Found and rectified are the rate's own
+    numerator and denominator (DOMAIN.md §5, from the 隐患清单 where present): never the monthly snapshots summed."""
     h = totals.iloc[0]
     rows = pd.concat([hazards, totals.assign(station=totals["district"])], ignore_index=True)
     return pd.DataFrame({
         "监管所": rows["station"],
         f"{month}月上报": [*hazards["reported"].map(lambda r: "已报" if r else "未报"),
                          f"{int(h['n_reported'])}/{int(h['n_stations'])}个所"],
-        "检查主体数": rows["entities_checked"], "发现隐患数": rows["hazards_found"],
-        "整改隐患数": rows["hazards_rectified"],
-        # 隐患整改率 by DOMAIN.md §5 (metrics.hazards): its own numerator and denominator, from the list if any
+        "检查主体数": rows["entities_checked"],
+        "发现隐患（累计）": rows["found_ytd"].astype("int64"), "已整改（累计）": rows["rectified_ytd"].astype("int64"),
         "隐患整改率（累计）": rows["rectification_rate"].map(fmt.pct),
-        "累计整改/发现": [f"{int(r)}/{int(f)}" for r, f in zip(rows["rectified_ytd"], rows["found_ytd"], strict=True)],
+        "当月发现": rows["found_month"].astype("int64"), "当月已整改": rows["rectified_month"].astype("int64"),
         "隐患整改率（当月）": rows["month_rate"].map(fmt.pct),
-        "立案数": rows["cases_opened"], "未整改": rows["n_pending"], "逾期": rows["n_overdue"],
+        "立案数": rows["cases_opened"],
+        # the same split as 总览's 未整改隐患 (open, every one) and 其中逾期 (past its 整改期限)
+        "未整改（合计）": (rows["n_pending"] + rows["n_overdue"]).astype("int64"), "其中逾期": rows["n_overdue"],
     })

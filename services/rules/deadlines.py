@@ -41,7 +41,7 @@ HAZARD_KIND = "风险隐患"  # 风险隐患排查整治表
 MONTHLY_REPORT_KINDS = (HAZARD_KIND,)
 MONTHLY_REPORT_LABEL = "月报（风险隐患排查整治表）"
 START_SETTING = "monthly_report_start"  # AppSetting: "YYYY-MM", the first month the rule applies
-START_RULE = "金山 2024 三(一)：5月起"
+START_RULE = "金市监食协〔2024〕34号 三(一)“5月起”（金山区文件，示例参照）"
 DEFAULT_START_MONTH = 5  # the rule's own "5月起", each year, when the setting is absent
 
 

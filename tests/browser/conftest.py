@@ -241,7 +241,11 @@ def wait_for_charts(page, timeout: float = 30_000) -> None:
     for testid in ("stVegaLiteChart", "stDataFrame"):
         charts = page.get_by_test_id(testid)
         for i in range(charts.count()):
-            charts.nth(i).locator("canvas, svg").first.wait_for(state="attached", timeout=timeout)
+            chart = charts.nth(i)
+            # A chart in a tab that is not open is drawn when its tab opens (Vega needs a width): not waited for.
+            if chart.evaluate("e => { const t = e.closest('[role=tabpanel]'); return !!t && t.hidden; }"):
+                continue
+            chart.locator("canvas, svg").first.wait_for(state="attached", timeout=timeout)
 
 
 def full_page_screenshot(page, path: Path) -> None:

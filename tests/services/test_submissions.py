@@ -234,7 +234,7 @@ def test_the_monthly_report_counts_from_the_rules_start(db):
     assert tl["value"].iloc[-1] == pytest.approx(1 / 8) and fmt.pct(tl["value"].iloc[-1]) == "12.5%"
     assert nr.monthly_missing == ("明水所", "双山所", "刁镇所", "圣井所") and nr.progress_missing == ("刁镇所",)
     assert before.monthly_missing == () and not before.monthly_required
-    assert before.monthly_line.endswith("8月不要求上报，2022年9月起（依据：金山 2024 三(一)：5月起）")
+    assert before.monthly_line.endswith("8月不要求上报，2022年9月起（依据：金市监食协〔2024〕34号 三(一)“5月起”（金山区文件，示例参照））")
     assert early.monthly_missing == () and not early.monthly_due and early.monthly_line.endswith("未到截止日")
     assert int(y2021["cum_expected"].iloc[-1]) == 0  # the rule had not started
     with Session(engine) as s:  # no setting: the rule's own 5月起
