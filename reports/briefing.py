@@ -114,7 +114,7 @@ def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool 
         b.sections.append((sections.appendix_heading(f.district_name), sections.appendix_lines(f)))
 
     b.tables["各监管所任务进度"] = sections.station_table(f.progress)
-    b.tables["重点指标"] = sections.kpi_table(f.gauges)
+    b.tables["重点指标"] = sections.kpi_table(f.gauges, as_of=pacing.ref_date(year, month, f.as_of))
     b.tables["包保督导"] = sections.baobao_table(f.by_station)
     b.tables["风险隐患排查整治"] = sections.hazard_table(f)
     b.tables["月报上报"] = sections.report_table(f)
@@ -124,7 +124,7 @@ def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool 
 
     lags, totals = f.lags, f.totals
     if charts and not lags.empty and not totals.empty:
-        b.charts.append(("图1 各监管所平均进度差（百分点）",
+        b.charts.append(("图1 各监管所最差任务项进度差（百分点）",
                          _png(build_ranking(lags, expected_rate=float(totals["expected_rate"].iloc[0])))))
         first = totals["indicator"].iloc[0]
         b.charts.append((f"图2 {first}累计完成率与时序进度（%）",
@@ -279,8 +279,9 @@ def xlsx_bytes(b: Briefing) -> bytes:
     summary.set_column(0, 0, 120)
     summary.write_string(0, 0, b.title, wb.add_format({"bold": True, "font_size": 14}))
     row = 1
+    demo_note = wb.add_format({"bold": True, "font_color": "#9c5700"})
     if b.is_demo:
-        summary.write_string(row, 0, meeting.DEMO_NOTE, wb.add_format({"bold": True, "font_color": "#9c5700"}))
+        summary.write_string(row, 0, meeting.DEMO_NOTE, demo_note)
         row += 1
     for heading, lines in b.sections:
         summary.write_string(row, 0, heading, wb.add_format({"bold": True}))
@@ -301,6 +302,9 @@ def xlsx_bytes(b: Briefing) -> bytes:
                     ws.write_string(i, j, cell_text(v), cell)
                 else:
                     ws.write_number(i, j, float(v), cell)
+        if b.is_demo:  # every sheet says so, below its table (the header row stays the first) and on paper
+            ws.write_string(len(df) + 2, 0, meeting.DEMO_NOTE, demo_note)
+            ws.set_header("&L" + meeting.DEMO_NOTE.replace("&", "&&"))
         ws.freeze_panes(1, 0)
         ws.set_landscape()
         ws.set_paper(9)  # A4

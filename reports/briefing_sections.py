@@ -47,13 +47,15 @@ def red_phrase(r) -> str:
 
 
 def task_section(f: PackFigures, *, year: int, month: int) -> list[str]:
-    lines = narrative.task_lines(f.totals, year=year, month=month, as_of=f.as_of) or [f"{year}年尚无任务清单"]
+    lines = (narrative.task_lines(f.totals, year=year, month=month, as_of=f.as_of, window=f.task_window)
+             or [f"{year}年尚无任务清单"])
     red = f.red_stations
     if len(red):
         lines.append(f"进度明显滞后（红色）的监管所{len(red)}个：" + _names([red_phrase(r) for r in red.itertuples()]))
     elif not f.progress.empty:
         lines.append("各监管所均无明显滞后（红色）的任务项")
-    kpi = narrative.kpi_line(f.gauges) if not f.gauges.empty else None
+    kpi = narrative.kpi_line(f.gauges, as_of=pacing.ref_date(year, month, f.as_of),
+                             sources="各指标的来源见附表2") if not f.gauges.empty else None
     if kpi:
         lines.append(f"重点指标：{kpi}")
     return lines
@@ -251,7 +253,7 @@ def duban_table(f: PackFigures, *, year: int, month: int) -> pd.DataFrame:
                      f"{OVERDUE}，窗口{fmt.date_label(r.end_date)}结束"))
     if not f.district.empty and int(f.district.iloc[0]["n_prob_overdue"]):
         n = int(f.district.iloc[0]["n_prob_overdue"])
-        rows.append(("包保督导", f"{n}个逾期未整改问题整改销号", "各监管所、包保干部", soon, "逾期未整改"))
+        rows.append(("包保督导", f"{n}个逾期未整改问题（各来源）整改销号", "各监管所、包保干部", soon, "逾期未整改"))
     return pd.DataFrame(rows, columns=DUBAN_COLUMNS)
 
 
@@ -300,15 +302,24 @@ def station_table(progress: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def kpi_table(gauges: pd.DataFrame) -> pd.DataFrame:
+def kpi_table(gauges: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataFrame:
+    """附表2: each KPI with what it is compared with (时序进度 for a ramp, 目标 for a level, the due date for a
+    once), the value expected to date, the sentence the pages say, its baseline and its source."""
     def value(x, unit):
         return fmt.pct(x) if unit == "%" else fmt.num(x)
 
+    rows = [r._asdict() for r in gauges.itertuples(index=False)]
+    compared = {"ramp": "时序进度", "level": "目标", "once": "到期日"}
     return pd.DataFrame({
         "指标": gauges["name"], "目标": [value(x, u) for x, u in zip(gauges["target"], gauges["unit"], strict=True)],
-        "实际": [value(x, u) for x, u in zip(gauges["actual"], gauges["unit"], strict=True)],
-        "时序进度": [value(x, u) for x, u in zip(gauges["expected"], gauges["unit"], strict=True)],
+        "实际": [value(r["actual"], r["unit"]) + (narrative.fraction_text(r) if r["unit"] == "%" else "")
+                 for r in rows],
+        "比较对象": gauges["pacing"].map(lambda k: compared.get(k, "时序进度")),
+        "应达值": [value(x, u) for x, u in zip(gauges["expected"], gauges["unit"], strict=True)],
         "进度差（百分点）": gauges["lag_pp"].map(_lag), "状态": gauges["status"].map(lambda s: STATUS_LABELS.get(s, "")),
+        "说明": [narrative.comparison(r, as_of=as_of) for r in rows],
+        "基线": [narrative.baseline_text(r) for r in rows],
+        "来源": [narrative.kpi_source(r) for r in rows],
     })
 
 
@@ -316,8 +327,8 @@ def baobao_table(by_station: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "监管所": by_station["station"], "在营主体": by_station["n_business"],
         "包保覆盖率": by_station["coverage"].map(fmt.pct), "督导完成率（本季度）": by_station["completion_rate"].map(fmt.pct),
-        "今年发现问题": by_station["n_prob_ytd"], "已整改": by_station["n_prob_ytd_closed"],
-        "逾期未整改": by_station["n_prob_overdue"],
+        "今年发现问题（包保督导）": by_station["n_prob_ytd"], "已整改（包保督导）": by_station["n_prob_ytd_closed"],
+        "逾期未整改问题（各来源）": by_station["n_prob_overdue"],
     })
 
 

@@ -97,6 +97,7 @@ class PackFigures:
     gauges: pd.DataFrame
     lags: pd.DataFrame
     red_stations: pd.DataFrame
+    task_window: pacing.Window  # the 任务清单's window and the clause it comes from
     task_due: dt.date
     district: pd.DataFrame
     by_station: pd.DataFrame
@@ -186,6 +187,7 @@ def pack_figures(
     district = catalog.district_name(session=session)
     progress = metrics.task_progress(**kw)
     lags = metrics.station_lag_frame(progress)
+    window = metrics.task_window(session=session, year=year)  # the task list's window (2022: 004 三(二))
     reports, report_rate = _reports(session, year=year, month=month, as_of=as_of)
     own = plans.plan_tasks(**kw)  # the district's own plans only: other districts' are reference_plans
     own["shown"] = own["shown_status"]
@@ -199,7 +201,8 @@ def pack_figures(
         gauges=metrics.kpi_gauges(**kw),
         lags=lags,
         red_stations=station_worst(lags, progress),
-        task_due=metrics.task_window(session=session, year=year).due,
+        task_window=window,
+        task_due=window.due,
         district=metrics.baobao(by="district", **kw),
         by_station=metrics.baobao(by="station", **kw),
         hazards=hazard_summary(metrics.hazard_totals(**kw)),

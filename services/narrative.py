@@ -194,7 +194,8 @@ def kpi_caption(row: Any, *, as_of: dt.date | None = None) -> str:
     return f"{comparison(row, as_of=as_of)}｜{baseline_text(row)}｜{kpi_source(row)}"
 
 
-def kpi_line(gauges: pd.DataFrame, *, as_of: dt.date | None = None) -> str | None:
+def kpi_line(gauges: pd.DataFrame, *, as_of: dt.date | None = None,
+             sources: str = "详见“指标”页") -> str | None:
     """KPIs behind, most behind first, each said against what it is measured by; the 示例 source once at the end."""
     behind = gauges[gauges["status"].isin(["red", "amber"])]
     behind = behind.assign(_k=[fmt.behind_first(lag, d) if _ok(lag) else 0.0
@@ -205,7 +206,7 @@ def kpi_line(gauges: pd.DataFrame, *, as_of: dt.date | None = None) -> str | Non
     parts = [kpi_sentence(row._asdict(), as_of=as_of) for row in behind.itertuples(index=False)]
     line = f"{len(behind)}项指标滞后：" + "；".join(parts)
     if "is_demo" in gauges and gauges["is_demo"].fillna(False).astype(bool).any():
-        line += "（示例目标，参照其他区县2024年工作要点，详见“指标”页）"
+        line += f"（示例目标，参照其他区县2024年工作要点，{sources}）"
     return line
 
 
@@ -265,18 +266,27 @@ def station_line(lags: pd.DataFrame, n: int = 5) -> str | None:
 
 
 def baobao_line(district: pd.DataFrame) -> str | None:
+    """The district's 包保督导 in one sentence, every rate with its numerator and denominator and what it counts:
+    "包保覆盖率99.6%（2,301/2,310），本季度督导完成率36.1%（…，季度时间进度33.7%），…，今年发现问题整改率（包保督导
+    问题，累计）76.6%（1,678/2,190），逾期未整改问题（各来源）368个"."""
     if district.empty:
         return None
     r = district.iloc[0]
     if not r["n_business"]:
         return None
-    parts = [f"包保覆盖率{fmt.pct(r['coverage'])}",
-             f"本季度督导完成率{fmt.pct(r['completion_rate'])}（季度时间进度{fmt.pct(r['quarter_progress'])}）"]
+
+    def frac(num: str, den: str) -> str:
+        return f"{fmt.num(r[num])}/{fmt.num(r[den])}"
+
+    parts = [f"包保覆盖率{fmt.pct(r['coverage'])}（{frac('n_covered', 'n_business')}）",
+             f"本季度督导完成率{fmt.pct(r['completion_rate'])}（{frac('n_done', 'n_assigned')}，"
+             f"季度时间进度{fmt.pct(r['quarter_progress'])}）"]
     if _ok(r["onsite_rate"]):
-        parts.append(f"高风险主体现场督导率{fmt.pct(r['onsite_rate'])}")
+        parts.append(f"高风险主体现场督导率{fmt.pct(r['onsite_rate'])}（{frac('n_high_risk_onsite', 'n_high_risk')}）")
     if _ok(r["ytd_close_rate"]):
-        parts.append(f"今年发现问题整改率{fmt.pct(r['ytd_close_rate'])}")
-    parts.append(f"逾期未整改问题{int(r['n_prob_overdue'])}个")
+        parts.append(f"今年发现问题整改率（包保督导问题，累计）{fmt.pct(r['ytd_close_rate'])}"
+                     f"（{frac('n_prob_ytd_closed', 'n_prob_ytd')}）")
+    parts.append(f"逾期未整改问题（各来源）{int(r['n_prob_overdue'])}个")
     return "，".join(parts)
 
 

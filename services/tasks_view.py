@@ -64,7 +64,7 @@ def schedule_rows(schedule: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-HAZARD_COUNTS = ("检查主体数", "发现隐患数", "整改隐患数", "立案数", "未整改", "逾期")
+HAZARD_COUNTS = ("检查主体数", "发现隐患（累计）", "已整改（累计）", "当月发现", "当月已整改", "立案数", "未整改（合计）", "其中逾期")
 
 
 def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> pd.DataFrame:

@@ -95,12 +95,15 @@ def test_tasks_page_shows_each_stations_rate_and_the_district_row(demo_url, monk
     table = next(d.value for d in at.dataframe if "隐患整改率（累计）" in d.value.columns)
     assert len(table) == 19 and table.iloc[-1]["监管所"] == "全区"
     assert table.iloc[-1]["隐患整改率（累计）"] == percent(rectified, found) == "91.7%"
-    assert table.iloc[-1]["累计整改/发现"] == f"{rectified}/{found}"
-    # the reported counts stay as reported beside it
-    assert (table.iloc[-1]["发现隐患数"], table.iloc[-1]["整改隐患数"]) == (rep_found, rep_rectified)
+    # the rate's own numerator and denominator beside it, never the monthly snapshots summed (79.0%, issue 15)
+    assert (table.iloc[-1]["已整改（累计）"], table.iloc[-1]["发现隐患（累计）"]) == (rectified, found) == (375, 409)
+    assert (rep_rectified, rep_found) == (323, 409) and rep_rectified not in table["已整改（累计）"].tolist()[-1:]
     for row in table.iloc[:-1].itertuples():
         r, f = per_station[row.监管所]
         assert table.loc[row.Index, "隐患整改率（累计）"] == percent(r, f)
+        assert (table.loc[row.Index, "已整改（累计）"], table.loc[row.Index, "发现隐患（累计）"]) == (r, f)
+    # 未整改 as 总览 says it: every open hazard, and of them those past their 整改期限
+    assert (table.iloc[-1]["未整改（合计）"], table.iloc[-1]["其中逾期"]) == (34, 31)
     # the three station-months the demo left unreported include one in October
     assert table.iloc[:-1]["10月上报"].tolist().count("未报") == 1
     assert table.iloc[-1]["10月上报"] == "17/18个所"

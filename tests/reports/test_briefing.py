@@ -60,8 +60,14 @@ def test_narrative_sentences_are_the_dashboards(document):
     assert "截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in text
     assert "进度明显滞后（红色）的监管所1个：双山所（示范创建，低于时序进度14.1个百分点）。" in text
     assert "重点指标：1项指标滞后：核查处置按时完成率90.0%，低于目标5.0个百分点（无基线）。" in text
-    assert ("包保覆盖率100.0%，本季度督导完成率33.3%（季度时间进度33.7%），高风险主体现场督导率100.0%，"
-            "今年发现问题整改率0.0%，逾期未整改问题1个。") in text
+    # 附表2: what each KPI is compared with, the sentence, its baseline and its source
+    assert table_rows(document, "指标") == [["核查处置按时完成率", "95.0%", "90.0%", "目标", "95.0%", "-5", "略有滞后",
+                                             "低于目标5.0个百分点", "无基线", "依据：测试"]]
+    # the task list's 时序进度 said with its window and basis (none stated here: the calendar year)
+    assert "时序进度83.3%（2022年1月1日至12月31日已过304/365天；未载明推进时段，按全年计）。" in text
+    # every 包保 rate with its numerator and denominator, and what the problem figures count
+    assert ("包保覆盖率100.0%（3/3），本季度督导完成率33.3%（1/3，季度时间进度33.7%），高风险主体现场督导率100.0%（1/1），"
+            "今年发现问题整改率（包保督导问题，累计）0.0%（0/1），逾期未整改问题（各来源）1个。") in text
     # no 风险隐患 data and no report filed: said so, and both stations named as 未报 for each kind
     assert "2022年尚无风险隐患排查整治数据。" in text
     assert "10月风险隐患排查整治表（月报）（截止2022年10月24日）：按时0个，逾期0个，月报未报2个（明水所、双山所）。" in text
@@ -94,7 +100,7 @@ def test_word_tables(document):
         ["月报上报", "补报10月风险隐患排查整治表（月报）", "明水所", "2022年11月7日", "月报未报，已超截止日7天"],
         ["月报上报", "补报10月风险隐患排查整治表（月报）", "双山所", "2022年11月7日", "月报未报，已超截止日7天"],
         ["工作要点", "第1项：落实进货查验制度", FORMULA_UNIT, "2022年11月7日", "逾期未完成，逾期31天"],
-        ["包保督导", "1个逾期未整改问题整改销号", "各监管所、包保干部", "2022年11月7日", "逾期未整改"],
+        ["包保督导", "1个逾期未整改问题（各来源）整改销号", "各监管所、包保干部", "2022年11月7日", "逾期未整改"],
     ]
 
 
@@ -201,8 +207,12 @@ def test_real_figures_carry_no_demo_note_and_demo_figures_do(pack, document, wor
     assert demo.is_demo
     text = paragraphs(docx.Document(io.BytesIO(briefing.docx_bytes(demo))))
     assert text[1:3] == ["（数据截至2022年10月31日）", f"（{note}）"]
-    sheet = openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(demo)))["本期概况"]
-    assert sheet["A2"].value == note
+    wb = openpyxl.load_workbook(io.BytesIO(briefing.xlsx_bytes(demo)))
+    assert wb["本期概况"]["A2"].value == note
+    # every table sheet says it too, below its table, and on paper (the header row stays the first)
+    for ws in wb.worksheets[1:]:
+        assert [c.value for c in ws["A"]][-1] == note, ws.title
+        assert note in ws.oddHeader.left.text, ws.title
 
 
 def test_python_dash_m_reports_hands_over_to_the_command_line():
