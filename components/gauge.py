@@ -163,11 +163,12 @@ def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date 
                 show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}", as_of=as_of)
 
 
-def gauge_caption(row: dict, *, as_of: dt.date | None = None) -> str:
+def gauge_caption(row: dict, *, as_of: dt.date | None = None, brief: bool = False) -> str:
     """Status, the comparison its pacing kind calls for (时序进度 / 目标 / due date), the baseline and the source:
-    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…"."""
+    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the kiosk's cards) names the source
+    by place, year and article only."""
     status = row.get("status") or "grey"
-    words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of))
+    words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of, brief=brief))
     if status == "grey":
         return f":gray[{DOT}] {words}"
     return f":{STATUS_MD[status]}[{DOT}] {STATUS_LABELS[status]}｜{words}"

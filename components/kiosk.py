@@ -47,7 +47,7 @@ GRID = "#2b4159"
 # Colours the shared builders draw for a light page, and what they become on the dark screen.
 RECOLOR = {"#1c2430": TEXT, PACE_LINE.lower(): TEXT, "#5b6775": MUTED, TRACK.lower(): "#2c4259"}
 CHART_FONT = 20  # px: axis labels and chart text read from across a room
-GAUGE_SIZE = 250
+GAUGE_SIZE = 190
 KPI_PER_ROW = 5  # 13 KPIs in three rows of cards ~370 px wide
 
 
@@ -260,7 +260,7 @@ def _kpi_cards(version: int, year: int, month: int, as_of: dt.date) -> list[dict
     dozen, so the specs are cached like the figures (by data_version and period; bounded)."""
     gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
     return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE), title=False),
-             "caption": gauge_caption(row, as_of=pacing.ref_date(year, month, as_of)), "id": row.get("kpi_id")}
+             "caption": gauge_caption(row, as_of=pacing.ref_date(year, month, as_of), brief=True), "id": row.get("kpi_id")}
             for row in gauges.to_dict("records")]
 
 
@@ -458,7 +458,7 @@ html:has(.st-key-kiosk-root) {{ font-size: 21px; }}
 {_PANEL} [data-testid="stMetricLabel"] p {{ font-size: 1.1rem; color: {MUTED}; }}
 {_ON} [class*="st-key-kiosk-kpi-"] {{ background: {CARD}; gap: 0.15rem; padding: 0.5rem 0.6rem; }}
 {_ON} [class*="st-key-kiosk-kpi-"] p {{ font-size: 1.05rem; line-height: 1.3; }}
-{_ON} [class*="st-key-kiosk-kpi-"] [data-testid="stCaptionContainer"] p {{ font-size: 0.9rem; }}
+{_ON} [class*="st-key-kiosk-kpi-"] [data-testid="stCaptionContainer"] p {{ font-size: 0.86rem; }}
 {_ON} [class*="st-key-kiosk-task-"], {_ON} [class*="st-key-kiosk-bb-"] {{ background: {CARD}; gap: 0.3rem; }}
 {_ON} [class*="st-key-kiosk-task-"] p, {_ON} [class*="st-key-kiosk-bb-"] p {{ font-size: 1.1rem; }}
 {_ON} [data-testid="stProgressBarTrack"] {{ background-color: {GRID}; }}

@@ -103,6 +103,27 @@ def kpi_source(row: Any) -> str:
     return f"依据：{src}" if src else "来源未注明"
 
 
+_PLACE = re.compile(r"([^\d年（）()\s、，；]{2,3}[区县])")
+_YEAR = re.compile(r"(\d{4})年")
+
+
+def kpi_source_brief(row: Any) -> str:
+    """kpi_source in a few characters, for the kiosk's cards: "示例目标，参照昌乐县2024年 一、1" (each document's place
+    and year with its article); the full title is on the 指标 page."""
+    doc, article = _get(row, "source_doc"), _get(row, "source_article")
+    docs = doc.split("；") if _ok(doc) and doc else []
+    arts = article.split("；") if _ok(article) and article else []
+    parts = []
+    for i, d in enumerate(docs):
+        place, year = _PLACE.search(d), _YEAR.search(d)
+        art = _JURISDICTION.sub("", arts[i]) if i < len(arts) else ""
+        parts.append(f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''} {art}".strip())
+    src = "；".join(p for p in parts if p)
+    if bool(_get(row, "is_demo", False)):
+        return f"示例目标，参照{src}" if src else "示例目标，来源未注明"
+    return f"依据：{src}" if src else "来源未注明"
+
+
 def baseline_text(row: Any) -> str:
     """ "基线80.0%" / "基线12家", or "无基线"."""
     b = _get(row, "baseline")
@@ -189,9 +210,11 @@ def kpi_sentence(row: Any, *, as_of: dt.date | None = None, with_baseline: bool 
     return f"{name}{_value_text(row)}，{comparison(row, as_of=as_of)}{tail}"
 
 
-def kpi_caption(row: Any, *, as_of: dt.date | None = None) -> str:
-    """The words under a gauge: the comparison, the baseline and where the target comes from."""
-    return f"{comparison(row, as_of=as_of)}｜{baseline_text(row)}｜{kpi_source(row)}"
+def kpi_caption(row: Any, *, as_of: dt.date | None = None, brief: bool = False) -> str:
+    """The words under a gauge: the comparison, the baseline and where the target comes from (`brief`: by place,
+    year and article)."""
+    source = kpi_source_brief(row) if brief else kpi_source(row)
+    return f"{comparison(row, as_of=as_of)}｜{baseline_text(row)}｜{source}"
 
 
 def kpi_line(gauges: pd.DataFrame, *, as_of: dt.date | None = None,
