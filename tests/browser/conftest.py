@@ -243,7 +243,8 @@ def wait_for_charts(page, timeout: float = 30_000) -> None:
         for i in range(charts.count()):
             chart = charts.nth(i)
             # A chart in a tab that is not open is drawn when its tab opens (Vega needs a width): not waited for.
-            if chart.evaluate("e => { const t = e.closest('[role=tabpanel]'); return !!t && t.hidden; }"):
+            if chart.evaluate("e => { const t = e.closest('[data-testid=stTabPanel], [role=tabpanel]');"
+                              " return !!t && (t.hidden || getComputedStyle(t).display === 'none'); }"):
                 continue
             chart.locator("canvas, svg").first.wait_for(state="attached", timeout=timeout)
 

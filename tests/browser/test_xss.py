@@ -32,7 +32,7 @@ STATION_UNLOCATED = "![s](http://evil.example/s.png)刁镇所"  # station 3, coo
 BUSINESSES = ["<script>alert(1)</script>店", "![x](http://evil.example/x.png)", '<img src=x onerror="window.__xss=2">']
 TOWNSHIP = '<svg onload="window.__xss=3">双山街道'
 CADRE = "<script>window.__xss=4</script>杨某刚"
-UNIT = '<img src=x onerror="window.__xss=5">![u](http://evil.example/u.png)区卫健委'  # member unit 区卫健委
+UNIT = '<img src=x onerror="window.__xss=5">![u](http://evil.example/u.png)食品生产监管科'  # a unit of 章丘's own plan
 TASK_TITLE = '<img src=x onerror="window.__xss=6">![t](http://evil.example/t.png)强化日常监管'
 ITEM_BUSINESS = '<iframe src="javascript:top.__xss=7"></iframe>示范店'
 KPI_NAME = '<img src=x onerror="window.__xss=8">抽检'
@@ -57,7 +57,7 @@ def _plant(url: str) -> None:
         cadre = c.execute(text("SELECT id FROM cadre WHERE station_id = :sid ORDER BY id LIMIT 1"),
                           {"sid": sid}).scalar_one()
         c.execute(text("UPDATE cadre SET name = :n WHERE id = :id"), {"n": CADRE, "id": cadre})
-        c.execute(text("UPDATE member_unit SET name = :n WHERE name = '区卫健委'"), {"n": UNIT})
+        c.execute(text("UPDATE member_unit SET name = :n WHERE name = '食品生产监管科'"), {"n": UNIT})
         task = c.execute(text(
             "SELECT t.id FROM plan_task t JOIN plan_document p ON p.id = t.plan_id "
             "WHERE p.year = 2022 AND NOT p.is_reference ORDER BY p.id, t.number LIMIT 1")).scalar_one()
