@@ -160,11 +160,18 @@ def _milestones(s: Session, year: int | None, demo: bool) -> Built:
     year = year if year is not None else _latest_year(s, m.ScheduleMilestone, demo)
     rows, flags = [], []
     if year is not None:
+        # 状态: the latest 配档表进展 of the year (what every page shows as recorded), else the sheet's own; a 示例
+        # status makes its row a 示例 row, so an export without them keeps the sheet's status.
+        S = m.ScheduleStatus
+        latest: dict[int, m.ScheduleStatus] = {}
+        for st in s.exec(select(S).where(S.year == year, live(S, demo)).order_by(S.milestone_id, S.month)).all():
+            latest[st.milestone_id] = st
         for r in s.exec(select(m.ScheduleMilestone).where(m.ScheduleMilestone.year == year,
                                                           live(m.ScheduleMilestone, demo))
                         .order_by(m.ScheduleMilestone.row_order)).all():
-            rows.append([r.time_text, r.focus, r.measures, r.note, r.status])
-            flags.append(r.is_demo)
+            logged = latest.get(r.id)
+            rows.append([r.time_text, r.focus, r.measures, r.note, logged.status if logged else r.status])
+            flags.append(r.is_demo or bool(logged and logged.is_demo))
     return Built([c.label for c in k.columns], rows, year, _types(k), demo=flags)
 
 

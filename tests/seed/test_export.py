@@ -26,6 +26,7 @@ from seed.export import (
 )
 from seed.importer import import_files, import_paths
 from seed.importer.kinds import KINDS
+from services.metrics import tasks as task_metrics
 from tests import dbs
 from tests.seed.fixtures import SEED_DATA
 
@@ -393,7 +394,7 @@ def test_dates_are_written_as_dates_in_xlsx(db_with_every_kind):
 
 # Rows of 2022 in the demo database (seed 20221031) and how many of them are 示例.
 DEMO_ROWS = {"任务进度": (176, 176), "任务明细": (168, 168), "风险隐患": (177, 177), "隐患清单": (409, 409),
-             "指标月报": (120, 120), "任务清单": (18, 0), "配档表": (7, 0)}
+             "指标月报": (120, 120), "任务清单": (18, 0)}
 
 
 @pytest.fixture(scope="module")
@@ -419,10 +420,21 @@ def test_every_kind_exports_the_demo_rows_marked(demo_db):
             assert "示例" not in without.columns, kind
             assert list(with_demo.columns) == [*without.columns, "示例"], kind
             assert set(with_demo["示例"]) <= {"是", "否"}, kind
+            if kind == "配档表":
+                # the document's rows are real; their 状态 is the 示例 配档表进展, which marks each row it fills
+                assert list(with_demo["时间"]) == list(without["时间"]) and without["状态"].isna().all()
+                marked = with_demo[with_demo["示例"] == "是"]
+                assert marked["状态"].notna().all() and with_demo.loc[with_demo["示例"] == "否", "状态"].isna().all()
+                continue
             # without the flag exactly the real rows: with it, the real rows plus the 示例 ones
             assert (with_demo["示例"] == "否").sum() == len(without), kind
             if kind in DEMO_ROWS:
                 assert (len(with_demo), int((with_demo["示例"] == "是").sum())) == DEMO_ROWS[kind], kind
+        # the 配档表's status as the pages show it (recorded 已完成×4, 进行中, …), recomputable from the export
+        sched = export_frame("配档表", session=s, year=2022, include_demo=True)
+        shown = task_metrics.schedule(session=s, year=2022, as_of=dt.date(2022, 10, 31))["recorded_status"]
+        assert list(sched["状态"].fillna("")) == list(shown.fillna(""))
+        assert (sched["状态"] == "已完成").sum() == 4
         visits = export_frame("督导记录", session=s, year=2022, include_demo=True)
         problems = export_frame("问题", session=s, year=2022, include_demo=True)
         assert len(visits) > 0 and set(visits["示例"]) == {"是"}
