@@ -24,6 +24,9 @@ DONE, IN_PROGRESS, NOT_STARTED, DELAYED = "已完成", "进行中", "未开始",
 LEGACY_REASONS, LEGACY_NOTES = range(6), range(8)
 
 
+ONGOING_WORDS = ("常态化", "长效", "长期坚持", "持续推进")
+
+
 def work_kind(text: str) -> str:
     """The kind of work a task or 配档表 row is (video / meeting / partner / inspection / upgrade / general), by the
     first kind whose words appear in its text (vocab.WORK_KIND_WORDS, in order)."""
@@ -61,7 +64,10 @@ class PlansMixin:
             phase = phases.get(t.phase_id)
             start = phase.start_date if phase else dt.date(YEAR, 1, 1)
             end = t.deadline or dt.date(YEAR, 12, 31)
-            rows += [{"task_id": t.id, **r} for r in self._statuses(rng, f"{t.title}{t.text}", start, end)]
+            # Ongoing work (常态化监管, 长效机制) is never recorded 已完成 or 已延期: it runs 进行中 all year.
+            ongoing = any(w in t.title for w in ONGOING_WORDS)
+            rows += [{"task_id": t.id, **r} for r in self._statuses(rng, f"{t.title}{t.text}", start, end,
+                                                                     ongoing=ongoing)]
         self.insert(m.PlanTaskStatus, rows, "工作要点进展")
         milestones = self.s.exec(select(m.ScheduleMilestone).where(m.ScheduleMilestone.year == YEAR)
                                  .order_by(m.ScheduleMilestone.row_order)).all()
@@ -78,7 +84,7 @@ class PlansMixin:
             self.notes.append(f"配档表第{late}行故意未完成（窗口已过：逾期未完成）")
 
     def _statuses(self, rng: random.Random, text: str, start: dt.date, end: dt.date,
-                  finish: bool | None = None) -> list[dict[str, Any]]:
+                  finish: bool | None = None, ongoing: bool = False) -> list[dict[str, Any]]:
         """Monthly recorded statuses from the start's month through AS_OF: 进行中 in the window, then 已完成 (in
         its last month or the next) — or 已延期 with a reason of the task's kind. `finish` None lets the draw decide:
         a window still open is done early now and then, or delayed."""
@@ -90,8 +96,10 @@ class PlansMixin:
             if finish else None
         if done_month is not None and end < AS_OF and rng.random() < 0.3:
             done_month = min(done_month + 1, AS_OF.month)
+        if ongoing:
+            finish, done_month = False, None
         delayed_from = None
-        if not finish:
+        if not finish and not ongoing:
             delayed_from = min(last + 1, AS_OF.month) if end < AS_OF else (
                 rng.randint(min(first + 3, AS_OF.month), AS_OF.month) if rng.random() < 0.4 else None)
         reason = rng.choice(DELAY_REASONS[kind])
