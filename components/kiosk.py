@@ -363,7 +363,7 @@ def panel_map(year: int, month: int, as_of: dt.date) -> None:
         st.pydeck_chart(deck, height=780)
         st.caption(map_layers.APPROXIMATE)
     with list_col:
-        st.subheader(f"各监管所{MAP_METRIC}（由低到高）", anchor=False)
+        st.subheader("各监管所最差指标进度差（滞后最多在前）", anchor=False)
         st.table(views.style_status(_station_table(frame)), hide_index=True)
 
 
