@@ -110,21 +110,24 @@ def _counted(year: int) -> sa.Select:
     )
 
 
-def _status(year: int, month: int) -> sa.Subquery:
-    """Per task: its status row for the latest month ≤ month in the year (carried forward)."""
-    S = PlanTaskStatus
+def _latest_status(S, key, year: int, month: int) -> sa.Select:
+    """Per `key` (a task or a 配档表 row): its status row of the latest month ≤ month in the year (carried forward)."""
     latest = (
-        select(S.task_id, func.max(S.month).label("last_month"))
+        select(key, func.max(S.month).label("last_month"))
         .where(S.year == year, S.month <= month)
-        .group_by(S.task_id)
-        .subquery("latest_status")
+        .group_by(key)
+        .subquery(f"latest_{S.__tablename__}")
     )
     return (
-        select(S.task_id, S.status, S.month.label("status_month"), S.delay_reason, S.notes, S.is_demo)
-        .join(latest, and_(S.task_id == latest.c.task_id, S.month == latest.c.last_month))
+        select(key, S.status, S.month.label("status_month"), S.delay_reason, S.notes, S.is_demo)
+        .join(latest, and_(key == latest.c[key.key], S.month == latest.c.last_month))
         .where(S.year == year)
-        .subquery("task_status")
     )
+
+
+def _status(year: int, month: int) -> sa.Subquery:
+    """Per task: its status row for the latest month ≤ month in the year (carried forward)."""
+    return _latest_status(PlanTaskStatus, PlanTaskStatus.task_id, year, month).subquery("task_status")
 
 
 def _groups(year: int) -> sa.Subquery:
@@ -329,18 +332,7 @@ def own_plans(*, session: Session | None = None, year: int) -> pd.DataFrame:
 def schedule_statuses(session: Session, *, year: int, month: int) -> pd.DataFrame:
     """Per 配档表 row: its latest recorded status of the year through `month` (carried forward) — milestone_id,
     status, status_month, delay_reason, notes, is_demo."""
-    S = ScheduleStatus
-    latest = (
-        select(S.milestone_id, func.max(S.month).label("last_month"))
-        .where(S.year == year, S.month <= month)
-        .group_by(S.milestone_id)
-        .subquery("latest_schedule_status")
-    )
-    return _frame(session, (
-        select(S.milestone_id, S.status, S.month.label("status_month"), S.delay_reason, S.notes, S.is_demo)
-        .join(latest, and_(S.milestone_id == latest.c.milestone_id, S.month == latest.c.last_month))
-        .where(S.year == year)
-    ))
+    return _frame(session, _latest_status(ScheduleStatus, ScheduleStatus.milestone_id, year, month))
 
 
 # --- task lists --------------------------------------------------------------------------------
