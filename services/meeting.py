@@ -197,7 +197,7 @@ def pack_figures(
         as_of=as_of,
         district_name=district,
         progress=progress,
-        totals=metrics.task_totals(**kw),
+        totals=metrics.rollup_tasks(progress),  # task_totals, from the progress already read
         gauges=metrics.kpi_gauges(**kw),
         lags=lags,
         red_stations=station_worst(lags, progress),
