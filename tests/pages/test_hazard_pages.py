@@ -21,7 +21,9 @@ OVERVIEW, TASKS, ENTRY, SUBMISSIONS = ("app_pages/overview.py", "app_pages/tasks
 OCT31 = dt.date(2022, 10, 31)
 # 隐患整改率 by DOMAIN.md §5 from the 隐患清单 (the demo lists every station's hazards): found 1 Jan … 10-31 and
 # rectified by 10-31 ÷ found 1 Jan … 10-31 (running); the same for those found in October (cohort).
-RATE_SQL = ("SELECT SUM(status = '已整改' AND rectified_date IS NOT NULL AND rectified_date <= '2022-10-31'), "
+# (CASE … END, not SUM of a boolean: PostgreSQL has no sum(boolean))
+RATE_SQL = ("SELECT SUM(CASE WHEN status = '已整改' AND rectified_date IS NOT NULL "
+            "AND rectified_date <= '2022-10-31' THEN 1 ELSE 0 END), "
             "COUNT(*) FROM hazard WHERE found_date BETWEEN '2022-01-01' AND '2022-10-31'")
 MONTH_RATE_SQL = RATE_SQL.replace("'2022-01-01'", "'2022-10-01'")
 REPORTED_SQL = ("SELECT SUM(hazards_rectified), SUM(hazards_found) FROM hazard_report "
@@ -88,8 +90,8 @@ def test_tasks_page_shows_each_stations_rate_and_the_district_row(demo_url, monk
     [(rectified, found)] = sql(demo_url, RATE_SQL)
     [(rep_rectified, rep_found)] = sql(demo_url, REPORTED_SQL)
     per_station = dict((name, (r, f)) for name, r, f in sql(
-        demo_url, "SELECT s.name, SUM(h.status = '已整改' AND h.rectified_date IS NOT NULL "
-        "AND h.rectified_date <= '2022-10-31'), COUNT(*) FROM hazard h JOIN station s ON s.id = h.station_id "
+        demo_url, "SELECT s.name, SUM(CASE WHEN h.status = '已整改' AND h.rectified_date IS NOT NULL "
+        "AND h.rectified_date <= '2022-10-31' THEN 1 ELSE 0 END), COUNT(*) FROM hazard h JOIN station s ON s.id = h.station_id "
         "WHERE h.found_date BETWEEN '2022-01-01' AND '2022-10-31' GROUP BY s.name"))
     at = open_page(demo_url, monkeypatch, TASKS)
     table = next(d.value for d in at.dataframe if "隐患整改率（累计）" in d.value.columns)
