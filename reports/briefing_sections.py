@@ -239,7 +239,7 @@ def duban_table(f: PackFigures, *, year: int, month: int) -> pd.DataFrame:
         done = "：" + done if len(p) else done
         more = f"；红色指标共{int(r.n_red)}项：{r.red_indicators}" if int(r.n_red) > 1 else ""
         rows.append(("任务清单", f"{r.worst_indicator}{done}完成率{fmt.pct(r.worst_rate)}，追赶时序进度", r.station,
-                     fmt.date_label(f.task_due), f"{fmt.lag_words(r.worst_lag_pp)}{more}"))
+                     fmt.date_label(f.task_window.due), f"{fmt.lag_words(r.worst_lag_pp)}{more}"))
     for kind, (label, word) in REPORT_WORDS.items():
         for r in f.reports[(f.reports["kind"] == kind) & (f.reports["status"] == "未报")].itertuples():
             rows.append(("月报上报", f"补报{month}月{label}", r.station, soon, f"{word}，已超截止日{int(r.days_late)}天"))

@@ -97,8 +97,7 @@ class PackFigures:
     gauges: pd.DataFrame
     lags: pd.DataFrame
     red_stations: pd.DataFrame
-    task_window: pacing.Window  # the 任务清单's window and the clause it comes from
-    task_due: dt.date
+    task_window: pacing.Window  # the 任务清单's window (its due day is the red stations' 督办 term) and clause
     district: pd.DataFrame
     by_station: pd.DataFrame
     hazards: HazardSummary
@@ -141,7 +140,7 @@ def station_worst(lags: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
 
 
 def hazard_summary(totals: pd.DataFrame) -> HazardSummary:
-    """The district's hazard figures from metrics.hazard_totals for M: 隐患整改率 by DOMAIN.md §5 (found_ytd …
+    """The district's hazard figures from metrics.hazard_totals(_frame) for M: 隐患整改率 by DOMAIN.md §5 (found_ytd …
     rectified_month, from the 隐患清单 where present, else each station's reports), open and overdue hazards."""
     t = totals.iloc[0]
     return HazardSummary(found_ytd=int(t["found_ytd"]), rectified_ytd=int(t["rectified_ytd"]),
@@ -157,21 +156,16 @@ def _reports(session: Session, *, year: int, month: int, as_of: dt.date) -> tupl
     """The month's row per station and kind (任务进度, 风险隐患), and 月报按时上报率 of the 风险隐患排查整治表
     from the rule's start month through the month (due months only)."""
     frames = []
-    first = timeliness.first_required_month(session, year, MONTHLY_REPORT_KIND)
-    rate = ReportRate(first, 0, 0)
     for kind in (PROGRESS_REPORT_KIND, MONTHLY_REPORT_KIND):
         grid = submissions.submission_grid(session=session, viewer=SYSTEM, year=year, month=month, as_of=as_of,
                                            kind=kind)
-        now = grid[grid["month"] == month]
-        frames.append(now.assign(kind=kind)[REPORT_COLUMNS])
-        if kind == MONTHLY_REPORT_KIND:
-            counted = grid[grid["due"]]  # due: the deadline has passed and the rule applies (from `first`)
-            rate = ReportRate(first, int((counted["status"] == submissions.ON_TIME).sum()),
-                              len(counted))
+        frames.append(grid[grid["month"] == month].assign(kind=kind)[REPORT_COLUMNS])
+    # The rate the 月报按时上报率 KPI reads (metrics.report_timeliness): on time ÷ due, year to date.
+    ytd = metrics.report_timeliness(session=session, year=year, month=month, as_of=as_of,
+                                    kind=MONTHLY_REPORT_KIND).iloc[-1]
+    rate = ReportRate(timeliness.first_required_month(session, year, MONTHLY_REPORT_KIND), int(ytd["cum_ontime"]),
+                      int(ytd["cum_expected"]))
     return pd.concat(frames, ignore_index=True), rate
-
-
-# --- 工作要点 and 配档表 ---------------------------------------------------------------------------------
 
 
 # --- the pack ------------------------------------------------------------------------------------------
@@ -193,6 +187,7 @@ def pack_figures(
     own["shown"] = own["shown_status"]
     sched = metrics.schedule(session=session, year=year, as_of=as_of, month=month)
     sched["shown"] = sched["status"]
+    hazard_stations = metrics.hazards(**kw)
     return PackFigures(
         as_of=as_of,
         district_name=district,
@@ -202,11 +197,10 @@ def pack_figures(
         lags=lags,
         red_stations=station_worst(lags, progress),
         task_window=window,
-        task_due=window.due,
         district=metrics.baobao(by="district", **kw),
         by_station=metrics.baobao(by="station", **kw),
-        hazards=hazard_summary(metrics.hazard_totals(**kw)),
-        hazard_stations=metrics.hazards(**kw),
+        hazards=hazard_summary(metrics.hazard_totals_frame(hazard_stations)),
+        hazard_stations=hazard_stations,
         reports=reports,
         report_rate=report_rate,
         own_plan=own,

@@ -18,7 +18,14 @@ from services.metrics.baobao import (
     problem_aging,
 )
 from services.metrics.common import DeadlineFn
-from services.metrics.hazards import HAZARD_COLUMNS, HazardRates, hazard_rates, hazard_totals, hazards
+from services.metrics.hazards import (
+    HAZARD_COLUMNS,
+    HazardRates,
+    hazard_rates,
+    hazard_totals,
+    hazard_totals_frame,
+    hazards,
+)
 from services.metrics.kpis import (
     KPI_COLUMNS,
     kpi_gauges,
@@ -41,7 +48,7 @@ from services.metrics.timeliness import report_start, report_timeliness
 __all__ = [
     "HAZARD_COLUMNS", "KPI_COLUMNS", "HazardRates", "hazard_rates", "high_risk_label", "jurisdiction_kind", "report_start",
     "TASK_COLUMNS", "DeadlineFn", "add_baobao_rates", "baobao",
-    "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazards", "kpi_gauges", "kpi_reference",
+    "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazard_totals_frame", "hazards", "kpi_gauges", "kpi_reference",
     "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend",
     "task_window",

@@ -96,7 +96,11 @@ def _basis(bases: pd.Series) -> str | None:
 def hazard_totals(*, session: Session | None = None, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
     """The district row of `hazards`: counts summed over stations, n_stations and n_reported (stations that
     reported this month), basis (隐患清单 / 排查整治表 / 隐患清单和排查整治表), both 隐患整改率 from the sums."""
-    df = hazards(session=session, year=year, month=month, as_of=as_of)
+    return hazard_totals_frame(hazards(session=session, year=year, month=month, as_of=as_of))
+
+
+def hazard_totals_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """hazard_totals from a frame of `hazards` already read (the briefing reads both)."""
     out = pd.DataFrame([{
         "district": DISTRICT_LABEL,
         "n_stations": len(df),

@@ -17,7 +17,6 @@ from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 from reports import briefing
 from reports import briefing_sections as sections
-from services import metrics
 from tests import dbs
 
 AS_OF = dt.date(2022, 10, 31)
@@ -103,10 +102,5 @@ def test_hazard_rate_equals_the_recomputation_from_the_export(demo_engine, text,
     running = f"隐患整改率（累计）{100 * len(done) / len(found):.1f}%（{len(done)}/{len(found)}）"
     cohort = f"隐患整改率（当月）{100 * len(month_done) / len(month):.1f}%（{len(month_done)}/{len(month)}）"
     said = " ".join(text)
-    with Session(demo_engine) as s:
-        by_definition = "found_ytd" in metrics.hazard_totals(session=s, year=2022, month=10, as_of=AS_OF).columns
-    if not by_definition and (running not in said or cohort not in said):
-        pytest.xfail("metrics.hazard_totals still sums the monthly reports; the 隐患整改率 by DOMAIN.md §5 lands "
-                     "with the hazard-rate change (issue 15 item 5)")
     assert running in said
     assert cohort in said
