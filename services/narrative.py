@@ -87,38 +87,30 @@ def kpi_window(row: Any) -> pacing.Window:
 # --- KPIs ---------------------------------------------------------------------------------------
 
 
-def kpi_source(row: Any) -> str:
-    """Where a KPI's target comes from. A 示例 gauge applies another district's rule to 章丘 and says so:
-    "示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县）一、1"; the bureau's own: "依据：… …"."""
-    doc, article = _get(row, "source_doc"), _get(row, "source_article")
-    docs = doc.split("；") if _ok(doc) and doc else []
-    arts = article.split("；") if _ok(article) and article else []
-    if len(docs) > 1 and len(docs) == len(arts):
-        # One gauge citing several districts: each document with its own article ("宝山区二、8" → "二、8").
-        src = "；".join(f"{d} {_JURISDICTION.sub('', a)}" for d, a in zip(docs, arts, strict=True))
-    else:
-        src = " ".join(docs[:1] + arts[:1]) if len(docs) <= 1 else "；".join(docs) + " " + "；".join(arts)
-    if bool(_get(row, "is_demo", False)):
-        return f"示例目标，参照{src}" if src else "示例目标，来源未注明"
-    return f"依据：{src}" if src else "来源未注明"
-
-
 _PLACE = re.compile(r"([^\d年（）()\s、，；]{2,3}[区县])")
 _YEAR = re.compile(r"(\d{4})年")
 
 
-def kpi_source_brief(row: Any) -> str:
-    """kpi_source in a few characters, for the kiosk's cards: "示例目标，参照昌乐县2024年 一、1" (each document's place
-    and year with its article); the full title is on the 指标 page."""
+def kpi_source(row: Any, *, brief: bool = False) -> str:
+    """Where a KPI's target comes from. A 示例 gauge applies another district's rule to 章丘 and says so:
+    "示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县）一、1"; the bureau's own: "依据：… …".
+    `brief` (the kiosk's cards) names each document by place and year only: "示例目标，参照昌乐县2024年 一、1"; the
+    full title is on the 指标 page."""
     doc, article = _get(row, "source_doc"), _get(row, "source_article")
     docs = doc.split("；") if _ok(doc) and doc else []
     arts = article.split("；") if _ok(article) and article else []
-    parts = []
-    for i, d in enumerate(docs):
-        place, year = _PLACE.search(d), _YEAR.search(d)
-        art = _JURISDICTION.sub("", arts[i]) if i < len(arts) else ""
-        parts.append(f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''} {art}".strip())
-    src = "；".join(p for p in parts if p)
+    if brief:
+        parts = []
+        for i, d in enumerate(docs):
+            place, year = _PLACE.search(d), _YEAR.search(d)
+            art = _JURISDICTION.sub("", arts[i]) if i < len(arts) else ""
+            parts.append(f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''} {art}".strip())
+        src = "；".join(p for p in parts if p)
+    elif len(docs) > 1 and len(docs) == len(arts):
+        # One gauge citing several districts: each document with its own article ("宝山区二、8" → "二、8").
+        src = "；".join(f"{d} {_JURISDICTION.sub('', a)}" for d, a in zip(docs, arts, strict=True))
+    else:
+        src = " ".join(docs[:1] + arts[:1]) if len(docs) <= 1 else "；".join(docs) + " " + "；".join(arts)
     if bool(_get(row, "is_demo", False)):
         return f"示例目标，参照{src}" if src else "示例目标，来源未注明"
     return f"依据：{src}" if src else "来源未注明"
@@ -213,7 +205,7 @@ def kpi_sentence(row: Any, *, as_of: dt.date | None = None, with_baseline: bool 
 def kpi_caption(row: Any, *, as_of: dt.date | None = None, brief: bool = False) -> str:
     """The words under a gauge: the comparison, the baseline and where the target comes from (`brief`: by place,
     year and article)."""
-    source = kpi_source_brief(row) if brief else kpi_source(row)
+    source = kpi_source(row, brief=brief)
     return f"{comparison(row, as_of=as_of)}｜{baseline_text(row)}｜{source}"
 
 

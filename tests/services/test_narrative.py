@@ -62,6 +62,10 @@ def test_demo_targets_are_labelled_with_their_source():
     assert narrative.kpi_source(own) == "依据：章市监管发〔2022〕9号 三(二)"
     assert narrative.kpi_caption(row, as_of=OCT31) == (
         "低于目标3.2个百分点｜无基线｜示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县） 一、1")
+    # the kiosk's cards: each document by place and year with its article
+    assert narrative.kpi_source(row, brief=True) == "示例目标，参照昌乐县2024年 一、1"
+    assert narrative.kpi_source(two, brief=True) == "示例目标，参照宝山区2024年 二、8；昌乐县2024年 二、6"
+    assert narrative.kpi_caption(row, as_of=OCT31, brief=True) == "低于目标3.2个百分点｜无基线｜示例目标，参照昌乐县2024年 一、1"
 
 
 def test_station_phrases_name_the_worst_indicator():
