@@ -71,11 +71,6 @@ def baobao_section(f: PackFigures) -> list[str]:
 # --- 三、风险隐患排查整治 ------------------------------------------------------------------------------
 
 
-def _hazard_cols(df: pd.DataFrame) -> tuple[str, str]:
-    """(found, rectified) columns of metrics.hazards: the definition's once the metric has them."""
-    return ("found_ytd", "rectified_ytd") if "found_ytd" in df.columns else ("hazards_found", "hazards_rectified")
-
-
 def hazard_section(f: PackFigures, *, year: int, month: int) -> list[str]:
     h = f.hazards
     ref = pacing.ref_date(year, month, f.as_of)
@@ -99,11 +94,10 @@ def hazard_section(f: PackFigures, *, year: int, month: int) -> list[str]:
 
 def hazard_table(f: PackFigures) -> pd.DataFrame:
     df = f.hazard_stations
-    found, rect = _hazard_cols(df)
     return pd.DataFrame({
         "监管所": df["station"], "本月报送": df["reported"].map(lambda x: "是" if x else "否"),
-        "今年发现隐患": df[found], "已整改": df[rect],
-        "隐患整改率（累计）": [fmt.pct(r / d) if d else fmt.MISSING for r, d in zip(df[rect], df[found], strict=True)],
+        "今年发现隐患": df["found_ytd"], "已整改": df["rectified_ytd"],
+        "隐患整改率（累计）": df["rectification_rate"].map(fmt.pct),
         "逾期未整改": df["n_overdue"], "未到期未整改": df["n_pending"],
     })
 

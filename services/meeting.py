@@ -14,7 +14,6 @@ Each section of the briefing reads one field of PackFigures:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -60,18 +59,6 @@ class HazardSummary:
     n_reported: int
     basis: str | None  # 隐患清单 / 排查整治表, when the metric says
 
-    @staticmethod
-    def _rate(num: int, den: int) -> float:
-        return num / den if den else math.nan
-
-    @property
-    def running_rate(self) -> float:
-        return self._rate(self.rectified_ytd, self.found_ytd)
-
-    @property
-    def cohort_rate(self) -> float:
-        return self._rate(self.rectified_month, self.found_month)
-
 
 @dataclass(frozen=True)
 class ReportRate:
@@ -80,10 +67,6 @@ class ReportRate:
     start: int | None  # None: the rule does not apply in the year
     n_ontime: int
     n_due: int
-
-    @property
-    def rate(self) -> float:
-        return self.n_ontime / self.n_due if self.n_due else math.nan
 
 
 @dataclass(frozen=True)
