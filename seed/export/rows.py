@@ -15,7 +15,7 @@ from db import models as m
 from db.queries import baobao as bq
 from seed.export.cells import COUNT, DEMO_COLUMN, NO_YEAR, join_list, percent_text, whole, yes_no
 from seed.importer.kinds import KINDS, Kind
-from services.rules import levels
+from services.rules import levels, plan_status
 
 
 @dataclass
@@ -185,6 +185,7 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
     rows, plans, flags = [], [], []
     for doc in docs:
         tasks = s.exec(select(m.PlanTask).where(m.PlanTask.plan_id == doc.id).order_by(m.PlanTask.number)).all()
+        clauses = _clauses_of(s, [t.id for t in tasks])
         plans.append({"title": doc.title, "issuer": doc.issuer, "jurisdiction": doc.jurisdiction, "year": doc.year,
                       "sheet": next((t.src_sheet for t in tasks if t.src_sheet), None) or doc.src_sheet,
                       "first": len(rows), "count": len(tasks)})
@@ -192,22 +193,26 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
             if t.deadline_basis:  # a date from the phase the task runs in: exported as that phase
                 deadline, phase = None, t.deadline_basis
             else:
-                deadline = t.deadline.isoformat() if t.deadline_kind == "日期" and t.deadline else (
-                    t.deadline_kind if t.deadline_kind in ("全年", "长期") else None)
+                deadline = t.deadline.isoformat() if t.deadline_kind == plan_status.KIND_DATE and t.deadline else (
+                    t.deadline_kind if t.deadline_kind in (plan_status.KIND_YEAR, plan_status.KIND_OPEN) else None)
                 phase = None
-            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, _units_cell(s, t.id), phase,
+            # 责任单位: the clauses a task names that its text does not already hold (e.g. 004's 四(一) units)
+            units = "".join(c for c in clauses.get(t.id, ()) if c not in t.text) or None
+            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, units, phase,
                          doc.title, doc.issuer, doc.jurisdiction, doc.year])
             flags.append(doc.is_demo or t.is_demo)
     return Built([c.label for c in k.columns], rows, year, _types(k), plans, flags)
 
 
-def _units_cell(s: Session, task_id: int) -> str | None:
-    """The clauses a task names that its text does not already hold (e.g. 004's 四(一) units), for 责任单位."""
-    task = s.get(m.PlanTask, task_id)
-    clauses = dict.fromkeys(c for c in s.exec(select(m.TaskUnit.clause).where(m.TaskUnit.task_id == task_id)
-                                                   .order_by(m.TaskUnit.clause_no)).all())
-    cell = "".join(c for c in clauses if c not in (task.text if task else ""))
-    return cell or None
+def _clauses_of(s: Session, task_ids: list[int]) -> dict[int, list[str]]:
+    """Each task's responsibility clauses in order, distinct — one query for a plan's tasks."""
+    out: dict[int, list[str]] = {}
+    TU = m.TaskUnit
+    for task_id, clause in s.exec(select(TU.task_id, TU.clause).where(TU.task_id.in_(task_ids))
+                                  .order_by(TU.task_id, TU.clause_no, TU.id)).all():
+        if clause not in out.setdefault(task_id, []):
+            out[task_id].append(clause)
+    return out
 
 
 @builder("工作阶段")
