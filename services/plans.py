@@ -375,6 +375,13 @@ def _tasks(session: Session, *, year: int, month: int, as_of: dt.date, unit: str
     return df[TASK_COLUMNS]
 
 
+def units_with_roles(named: pd.DataFrame) -> dict[int, str]:
+    """Per task, the units its clauses name with their roles, in clause order, each once: "区卫健委（牵头）、…".
+    `named`: task_id, unit, role rows in that order."""
+    return named.assign(u=named["unit"] + "（" + named["role"] + "）").groupby("task_id")["u"].agg(
+        lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
+
+
 def _with_units(session: Session, df: pd.DataFrame, *, year: int, unit: str | None) -> pd.DataFrame:
     """lead_units (the grouping rule), co_units (配合) and, in a unit's view, that unit's role in each task."""
     ids = [int(i) for i in df["task_id"]]
@@ -390,8 +397,7 @@ def _with_units(session: Session, df: pd.DataFrame, *, year: int, unit: str | No
     ))
     lead = groups.groupby("task_id")["unit"].agg(lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
     df["lead_units"] = [lead.get(t, "") for t in df["task_id"]]
-    every = named.assign(u=named["unit"] + "（" + named["role"] + "）").groupby("task_id")["u"].agg(
-        lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
+    every = units_with_roles(named)
     df["units"] = [every.get(t, "") for t in df["task_id"]]
     co = named[named["role"] == COOPERATE].groupby("task_id")["unit"].agg(
         lambda us: JOIN.join(dict.fromkeys(us))).to_dict()

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from db.models import MemberUnit, PlanDocument, PlanTask, TaskUnit
 from db.sql import frame as _frame
-from services.plans import JOIN, MAX_GROUPS, MAX_TASKS, _origin
+from services.plans import MAX_GROUPS, MAX_TASKS, _origin, units_with_roles
 from services.rules.plan_status import deadline_label, reference_label
 from services.unit import unit_of_work
 
@@ -58,8 +58,7 @@ def reference_tasks(*, session: Session | None = None, plan_id: int, limit: int 
         .where(T.plan_id == plan_id)
         .order_by(TU.task_id, TU.clause_no, TU.id)
     ))
-    units = named.assign(u=named["unit"] + "（" + named["role"] + "）").groupby("task_id")["u"].agg(
-        lambda us: JOIN.join(dict.fromkeys(us))).to_dict()
+    units = units_with_roles(named)
     df["label"] = [reference_label(j, y) for j, y in zip(df["jurisdiction"], df["year"], strict=True)]
     df["deadline_label"] = [deadline_label(d, k, b) for d, k, b in
                             zip(df["deadline"], df["deadline_kind"], df["deadline_basis"], strict=True)]
