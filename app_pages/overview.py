@@ -86,9 +86,9 @@ except PermissionError:
     pass
 
 st.subheader("风险隐患排查整治")
-hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
 hz_station = data.cached(metrics.hazards, year=p.year, month=p.month)
-hz = data.cached(metrics.hazard_rates, year=p.year, month=p.month)  # 隐患整改率 by DOMAIN.md §5
+hz_total = metrics.hazard_totals_frame(hz_station)  # the district row, from the stations already read
+hz = metrics.rates_of(hz_total, year=p.year, month=p.month, as_of=p.as_of)  # 隐患整改率 by DOMAIN.md §5
 if hz_total.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.info(f"{p.year}年尚无风险隐患排查整治表。")
 else:

@@ -90,13 +90,13 @@ else:
 
 st.subheader("风险隐患排查整治")
 hz = data.cached(metrics.hazards, year=p.year, month=p.month)
-hz_total = data.cached(metrics.hazard_totals, year=p.year, month=p.month)
+hz_total = metrics.hazard_totals_frame(hz)  # the district row, from the stations already read
 if hz.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
     st.caption(f"{p.year}年尚无风险隐患排查整治表。")
 else:
     h = hz_total.iloc[0]
     ref = pacing.ref_date(p.year, p.month, p.as_of)
-    hz_rates = data.cached(metrics.hazard_rates, year=p.year, month=p.month)  # DOMAIN.md §5, as on 总览
+    hz_rates = metrics.rates_of(hz_total, year=p.year, month=p.month, as_of=p.as_of)  # DOMAIN.md §5, as on 总览
     st.caption(f"全区{hz_rates.running.sentence}，{hz_rates.cohort.sentence}；"
                f"截至{fmt.date_label(ref)}隐患清单中未整改{fmt.num(h['n_open'])}项，其中逾期{fmt.num(h['n_overdue'])}项。"
                f"{hz_rates.definition}；{hz_rates.basis_note}。")

@@ -25,6 +25,7 @@ from services.metrics.hazards import (
     hazard_totals,
     hazard_totals_frame,
     hazards,
+    rates_of,
 )
 from services.metrics.kpis import (
     KPI_COLUMNS,
@@ -46,10 +47,10 @@ from services.metrics.tasks import (
 from services.metrics.timeliness import report_start, report_timeliness
 
 __all__ = [
-    "HAZARD_COLUMNS", "KPI_COLUMNS", "HazardRates", "hazard_rates", "high_risk_label", "jurisdiction_kind", "report_start",
-    "TASK_COLUMNS", "DeadlineFn", "add_baobao_rates", "baobao",
-    "baobao_by_cadre_level", "baobao_total", "hazard_totals", "hazard_totals_frame", "hazards", "kpi_gauges", "kpi_reference",
-    "kpi_trend", "not_visited", "overdue_problems", "problem_aging", "report_timeliness", "rollup_tasks",
-    "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend",
-    "task_window",
+    "HAZARD_COLUMNS", "KPI_COLUMNS", "TASK_COLUMNS", "DeadlineFn", "HazardRates",
+    "add_baobao_rates", "baobao", "baobao_by_cadre_level", "baobao_total",
+    "hazard_rates", "hazard_totals", "hazard_totals_frame", "hazards", "rates_of",
+    "high_risk_label", "jurisdiction_kind", "kpi_gauges", "kpi_reference", "kpi_trend",
+    "not_visited", "overdue_problems", "problem_aging", "report_start", "report_timeliness", "rollup_tasks",
+    "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend", "task_window",
 ]

@@ -185,10 +185,16 @@ def hazard_rates(
     """隐患整改率 (DOMAIN.md §5) of the district, or of one station: the one function every page, the kiosk and the
     briefing read for it."""
     if station_id is None:
-        row = hazard_totals(session=session, year=year, month=month, as_of=as_of).iloc[0]
-    else:
-        df = hazards(session=session, year=year, month=month, as_of=as_of, station_id=station_id)
-        row = df.iloc[0] if len(df) else pd.Series(dict.fromkeys(_HAZARD_SUMS, 0) | {"basis": None, "is_demo": False})
+        return rates_of(hazard_totals(session=session, year=year, month=month, as_of=as_of),
+                        year=year, month=month, as_of=as_of)
+    return rates_of(hazards(session=session, year=year, month=month, as_of=as_of, station_id=station_id),
+                    year=year, month=month, as_of=as_of)
+
+
+def rates_of(frame: pd.DataFrame, *, year: int, month: int, as_of: dt.date) -> HazardRates:
+    """HazardRates from a hazard_totals frame (or one station's `hazards` row) a page has already read."""
+    row = frame.iloc[0] if len(frame) else pd.Series(dict.fromkeys(_HAZARD_SUMS, 0) | {"basis": None,
+                                                                                         "is_demo": False})
     return HazardRates(
         year=year, month=month, ref=pacing.ref_date(year, month, as_of),
         running=RectificationRate(RUNNING, int(row["rectified_ytd"]), int(row["found_ytd"]),
