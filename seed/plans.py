@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from services.rules import plan_status
 from services.rules.pacing import month_end
 
 OPEN, CLOSE = "（(〔[", "）)〕]"
@@ -104,7 +105,8 @@ _MONTH_END_NO_YEAR = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(?:底|末)")
 _WHOLE_YEAR = re.compile(r"全年")
 _OPEN_ENDED = re.compile(r"长期坚持|持续推进|常态化|^\s*长期\s*$")  # a 完成时限 cell may say just 长期
 
-DATE, WHOLE_YEAR, OPEN_ENDED, UNDATED = "日期", "全年", "长期", "未定"  # db.models.DEADLINE_KINDS
+DATE, WHOLE_YEAR, OPEN_ENDED, UNDATED = (plan_status.KIND_DATE, plan_status.KIND_YEAR, plan_status.KIND_OPEN,
+                                         plan_status.KIND_UNDATED)  # db.models.DEADLINE_KINDS
 
 
 @dataclass(frozen=True)

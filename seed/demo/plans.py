@@ -16,8 +16,10 @@ from db import models as m
 from seed.demo.context import Context
 from seed.demo.helpers import lineage
 from seed.demo.vocab import AS_OF, DELAY_REASONS, DISTRICT, MONTHS, PROGRESS_NOTES, WORK_KIND_WORDS, YEAR
+from services.rules import plan_status
 
-DONE, IN_PROGRESS, NOT_STARTED, DELAYED = "已完成", "进行中", "未开始", "已延期"
+DONE, IN_PROGRESS, NOT_STARTED, DELAYED = (plan_status.DONE, plan_status.IN_PROGRESS, plan_status.NOT_STARTED,
+                                          plan_status.DELAYED)
 # Until issue 15 the demo drew the statuses of 示例 copies of the reference plans from the builder's random stream:
 # one draw sequence per reference task, choosing among 6 reasons and 8 notes. The same draws are still taken (and
 # thrown away) so that every row drawn after them (KPIs, hazards) stays exactly as it was.
