@@ -100,13 +100,14 @@ def submission_grid(
             deadline, note = deadlines[mo]
             report_date, demo = subs.get((int(st.station_id), mo), (None, False))
             status, days = _status(deadline, report_date, as_of)
-            if first is None or mo < first:
+            required = dl_rules.is_required(mo, first)
+            if not required:
                 # Before the rule's start month no 月报 is required: nothing is on time, late or missing (a report
                 # that came still shows its date).
                 status, days = NOT_REQUIRED, None
             rows.append({
                 "station_id": int(st.station_id), "station": st.station, "sort_order": st.sort_order, "year": year,
-                "month": mo, "deadline": deadline, "deadline_note": note, "due": deadline <= as_of and first is not None and mo >= first,
+                "month": mo, "deadline": deadline, "deadline_note": note, "due": deadline <= as_of and required,
                 "report_date": report_date if status in (ON_TIME, LATE, NOT_REQUIRED) else None, "status": status,
                 "days_late": days, "is_demo": bool(st.is_demo) or demo,
             })
@@ -211,7 +212,7 @@ def not_reported(
                for k in dl_rules.MONTHLY_REPORT_KINDS]
     deadline = deadline_of(deadline_fn, year, month)[0]
     first = first_required_month(session, year, dl_rules.HAZARD_KIND)
-    required = first is not None and month >= first
+    required = dl_rules.is_required(month, first)
     due = required and deadline <= as_of
 
     def names(frames: list[pd.DataFrame], status: str) -> tuple[str, ...]:

@@ -68,7 +68,7 @@ def report_timeliness(
     df = df.merge(counts.astype({"month": "int64"}), on="month", how="left")
     df["n_submitted"] = df["n_submitted"].fillna(0).astype("int64")
     df["any_demo"] = df["any_demo"].fillna(0).astype(bool)
-    df["required"] = [first is not None and m >= first for m in df["month"]]
+    df["required"] = [dl_rules.is_required(m, first) for m in df["month"]]
     df["due"] = pd.Series([d <= as_of for d in df["deadline"]], index=df.index) & df["required"]
     df["n_expected"] = np.where(df["due"], n_stations, 0).astype("int64")
     df["n_ontime"] = df["n_ontime"].fillna(0).astype("int64").where(df["due"], 0)

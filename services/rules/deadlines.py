@@ -67,6 +67,11 @@ def first_required_month(year: int, start: tuple[int, int] | None) -> int | None
     return s_month if year == s_year else 1
 
 
+def is_required(month: int, first: int | None) -> bool:
+    """Whether a report is required for `month`, given the year's first required month (None: none this year)."""
+    return first is not None and month >= first
+
+
 def start_label(year: int, first: int | None) -> str:
     """"2022年5月起（金山 2024 三(一)：5月起）"; "本年不要求" when the rule does not reach the year."""
     if first is None:

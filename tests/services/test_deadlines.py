@@ -61,3 +61,10 @@ def test_a_walk_that_leaves_the_calendar_keeps_the_note(monkeypatch):
 
     monkeypatch.setattr(deadlines.chinese_calendar, "is_workday", known_until_the_24th)
     assert report_deadline(2022, 10) == (D(2022, 10, 24), FALLBACK_NOTE)
+
+
+def test_a_month_is_required_from_the_rules_first_month():
+    from services.rules.deadlines import is_required
+
+    assert [m for m in range(1, 13) if is_required(m, 5)] == list(range(5, 13))
+    assert not any(is_required(m, None) for m in range(1, 13))  # the rule does not reach the year
