@@ -7,6 +7,7 @@ import io
 import math
 import os
 import shutil
+import struct
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -21,9 +22,11 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor, Twips
+from docx.shared import Emu, Mm, Pt, Twips
 
 from reports import briefing_sections as sections
+from reports import typeset
+from reports.typeset import Fonts
 from services import meeting
 from services.charts import build_ranking, build_trend
 from services.rules import fmt, pacing
@@ -32,17 +35,20 @@ from services.rules.text import column_width
 if TYPE_CHECKING:
     from services.meeting import Session
 
-HEADING_FONT = "黑体"
-BODY_FONT = "仿宋_GB2312"
-LATIN_FONT = "Times New Roman"
 TABLE_PT = 9  # 小五: nine columns fit the A4 text width
 A4_TWIPS = (11906, 16838)  # 210 × 297 mm
 TEXT_WIDTH = Mm(210 - 28 - 26)  # A4 less the 公文 side margins (see docx_bytes)
 NO_PDF = "本机未安装LibreOffice，暂不能生成PDF"
 PDF_TIMEOUT = 180  # seconds: a first LibreOffice start builds its profile; a hung one must not hold the page
 PLACEHOLDER = "（请食安办填写）"
-# Fonts vl-convert draws the charts' Chinese with: the Debian package fonts-noto-cjk (make sysdeps).
+# Fonts vl-convert draws the charts' Chinese with: the Debian package fonts-noto-cjk (make sysdeps). The charts name
+# the SC face ("Noto Sans CJK SC", services/rules/style.py FONT), which vl-convert finds inside the collection.
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype")
+# A chart is drawn CHART_WIDTH units wide (plus its axes) with every text CHART_FONT units high and placed at one
+# point per unit (narrower than the text width), so its labels print at CHART_FONT pt (≥ 9 pt, GB/T 9704 小五).
+CHART_WIDTH = 330
+CHART_FONT = 11
+CHART_SCALE = 2  # PNG pixels per unit: sharp on paper
 
 
 def file_stem(year: int, month: int) -> str:
@@ -60,6 +66,8 @@ class Briefing:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     charts: list[tuple[str, bytes]] = field(default_factory=list)
     is_demo: bool = False  # drawn from the demo database: the documents say 示例数据 under the title
+    organisation: str = ""  # the document's author (services.meeting.ORGANISATION_KEY)
+    office: str = ""  # the document's company (services.meeting.OFFICE_KEY)
 
     @property
     def title(self) -> str:
@@ -69,12 +77,29 @@ class Briefing:
 # --- the figures: the same services the dashboard pages call (sections and tables: reports/briefing_sections.py)
 
 
+def for_paper(chart):
+    """The chart at a fixed width (a page has no container to fill) with every text CHART_FONT units high."""
+    size = {"labelFontSize": CHART_FONT, "titleFontSize": CHART_FONT}
+    return (chart.properties(width=CHART_WIDTH)
+            .configure_axis(**size).configure_legend(**size)
+            .configure_title(fontSize=CHART_FONT).configure_text(fontSize=CHART_FONT))
+
+
 def _png(chart) -> bytes:
     import vl_convert as vlc
 
     _register_fonts()
-    # A fixed width: a chart on a page has no container to fill.
-    return vlc.vegalite_to_png(chart.properties(width=520).to_json(), scale=2)
+    return vlc.vegalite_to_png(for_paper(chart).to_json(), scale=CHART_SCALE)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, from the PNG's IHDR chunk."""
+    return struct.unpack(">II", png[16:24])
+
+
+def chart_width(png: bytes) -> Emu:
+    """Where a chart goes on the page: one point per chart unit, never wider than the text."""
+    return Emu(min(int(Pt(png_size(png)[0] / CHART_SCALE)), int(TEXT_WIDTH)))
 
 
 _fonts_registered = False
@@ -99,7 +124,8 @@ def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool 
     their own unit of work; a test or the command line may hand in its `session`). Sections in the order of
     sections.HEADINGS, then the appendix of reference plans when there are any."""
     f = meeting.pack_figures(session=session, year=year, month=month, as_of=as_of, charts=charts)
-    b = Briefing(year=year, month=month, as_of=f.as_of, is_demo=f.is_demo)
+    b = Briefing(year=year, month=month, as_of=f.as_of, is_demo=f.is_demo, organisation=f.organisation,
+                 office=f.office)
     duban = sections.duban_table(f, year=year, month=month)
     bodies = [
         sections.task_section(f, year=year, month=month),
@@ -134,43 +160,37 @@ def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool 
 
 # --- Word -------------------------------------------------------------------------------------------------
 
-
-def _set_fonts(run, east_asia: str, size: float, *, bold: bool = False) -> None:
-    """Name the run's font for every script: python-docx's font.name sets only ascii/hAnsi, Word picks Chinese
-    glyphs from w:eastAsia."""
-    run.font.name = LATIN_FONT
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.color.rgb = RGBColor(0, 0, 0)
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    fonts.set(qn("w:eastAsia"), east_asia)
+BODY_PT = 16  # 三号
+TITLE_PT = 22  # 二号
+LINE_PITCH = Pt(28.95)  # 22 lines on the 225 mm text height (GB/T 9704)
 
 
-def _para(doc_or_cell, text: str, *, font: str = BODY_FONT, size: float = 16, bold: bool = False,
-          align=None, indent: bool = False, style: str | None = None):
-    p = doc_or_cell.add_paragraph(style=style) if style else doc_or_cell.add_paragraph()
+def _para(doc_or_cell, text: str, fonts: Fonts, *, font: str | None = None, size: float = BODY_PT,
+          bold: bool = False, align=None, indent: bool = False):
+    """A paragraph of one run in `font` (default the body's), its numbers glued to their signs and units."""
+    p = doc_or_cell.add_paragraph()
     if align is not None:
         p.alignment = align
-    if indent:
+    if indent:  # body text: two characters in, both edges straight
         p.paragraph_format.first_line_indent = Pt(size * 2)
+        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     p.paragraph_format.space_after = Pt(0)
-    _set_fonts(p.add_run(text), font, size, bold=bold)
+    if size == BODY_PT:
+        p.paragraph_format.line_spacing = LINE_PITCH
+    typeset.add_text(p, text, fonts, font or fonts.body, size, bold=bold)
     return p
 
 
-def _page_field(paragraph) -> None:
+def _page_field(paragraph, fonts: Fonts) -> None:
     """— PAGE — in the footer: Word and LibreOffice fill in the number."""
-    def run_with(el):
-        r = paragraph.add_run()
-        _set_fonts(r, BODY_FONT, 14)
-        r._element.append(el)
+    def run_with(el=None, text: str | None = None):
+        r = paragraph.add_run(text)
+        typeset.set_run_fonts(r, fonts, fonts.body, 14)
+        if el is not None:
+            r._element.append(el)
         return r
 
-    _set_fonts(paragraph.add_run("— "), BODY_FONT, 14)
+    run_with(text="— ")
     begin = OxmlElement("w:fldChar")
     begin.set(qn("w:fldCharType"), "begin")
     run_with(begin)
@@ -181,11 +201,11 @@ def _page_field(paragraph) -> None:
     sep = OxmlElement("w:fldChar")
     sep.set(qn("w:fldCharType"), "separate")
     run_with(sep)
-    _set_fonts(paragraph.add_run("1"), BODY_FONT, 14)
+    run_with(text="1")
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     run_with(end)
-    _set_fonts(paragraph.add_run(" —"), BODY_FONT, 14)
+    run_with(text=" —")
 
 
 def cell_text(v) -> str:
@@ -198,17 +218,17 @@ def cell_text(v) -> str:
     return str(v)
 
 
-def _table(doc, df: pd.DataFrame) -> None:
+def _table(doc, df: pd.DataFrame, fonts: Fonts) -> None:
     table = doc.add_table(rows=1, cols=len(df.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, name in zip(table.rows[0].cells, df.columns, strict=True):
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_fonts(cell.paragraphs[0].add_run(str(name)), HEADING_FONT, TABLE_PT)
+        typeset.add_text(cell.paragraphs[0], str(name), fonts, fonts.heading, TABLE_PT)
     for row in df.itertuples(index=False):
         cells = table.add_row().cells
         for cell, v in zip(cells, row, strict=True):
-            _set_fonts(cell.paragraphs[0].add_run(cell_text(v)), BODY_FONT, TABLE_PT)
+            typeset.add_text(cell.paragraphs[0], cell_text(v), fonts, fonts.body, TABLE_PT)
     # Columns as wide as their text needs (CJK counted as two), shared out over the text width.
     weights = [column_width([name, *[cell_text(v) for v in df[name].head(200)]], lo=4, hi=28) + 2 for name in df.columns]
     for j, w in enumerate(weights):
@@ -224,8 +244,14 @@ def _table(doc, df: pd.DataFrame) -> None:
     trpr.append(header)
 
 
-def docx_bytes(b: Briefing) -> bytes:
+def docx_bytes(b: Briefing, *, now: dt.datetime | None = None, fonts: Fonts | None = None) -> bytes:
+    """The Word briefing in the 公文 layout: A4, GB/T 9704 margins, 标题 / headings / body in the fonts this machine
+    has (typeset.choose_fonts, asked now), the organisation as author and company, created `now` (default: now)."""
+    fonts = fonts or typeset.choose_fonts()
     doc = Document()
+    typeset.set_default_fonts(doc, fonts)
+    typeset.set_line_breaking(doc)
+    typeset.set_properties(doc, title=b.title, author=b.organisation, created=now or dt.datetime.now(dt.UTC))
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Twips(A4_TWIPS[0]), Twips(A4_TWIPS[1])
@@ -234,35 +260,35 @@ def docx_bytes(b: Briefing) -> bytes:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _page_field(footer)
+    _page_field(footer, fonts)
 
-    _para(doc, b.title, font=HEADING_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para(doc, f"（数据截至{fmt.date_label(pacing.ref_date(b.year, b.month, b.as_of))}）", size=16,
+    _para(doc, b.title, fonts, font=fonts.title, size=TITLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(doc, f"（数据截至{fmt.date_label(pacing.ref_date(b.year, b.month, b.as_of))}）", fonts,
           align=WD_ALIGN_PARAGRAPH.CENTER)
     if b.is_demo:
-        _para(doc, f"（{meeting.DEMO_NOTE}）", size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _para(doc, f"（{meeting.DEMO_NOTE}）", fonts, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     for heading, lines in b.sections:
-        _para(doc, heading, font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
+        _para(doc, heading, fonts, font=fonts.heading).paragraph_format.keep_with_next = True
         for line in lines:
-            _para(doc, line if line.endswith("。") or line.endswith(PLACEHOLDER) else f"{line}。", indent=True)
+            _para(doc, line if line.endswith("。") or line.endswith(PLACEHOLDER) else f"{line}。", fonts, indent=True)
 
     if b.charts:
-        _para(doc, "附图", font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
+        _para(doc, "附图", fonts, font=fonts.heading).paragraph_format.keep_with_next = True
         for caption, png in b.charts:
-            doc.add_picture(io.BytesIO(png), width=Cm(15))
+            doc.add_picture(io.BytesIO(png), width=chart_width(png))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             doc.paragraphs[-1].paragraph_format.keep_with_next = True
-            _para(doc, caption, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
+            _para(doc, caption, fonts, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
 
     for i, (name, df) in enumerate(b.tables.items(), start=1):
-        _para(doc, f"附表{i} {name}", font=HEADING_FONT, size=16).paragraph_format.keep_with_next = True
+        _para(doc, f"附表{i} {name}", fonts, font=fonts.heading).paragraph_format.keep_with_next = True
         if df.empty:
-            _para(doc, "（无）", indent=True)
+            _para(doc, "（无）", fonts, indent=True)
         else:
-            _table(doc, df)
+            _table(doc, df, fonts)
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return typeset.finish_package(buf.getvalue(), company=b.office)
 
 
 # --- Excel ------------------------------------------------------------------------------------------------
@@ -273,6 +299,8 @@ def xlsx_bytes(b: Briefing) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False})
+    wb.set_properties({"title": b.title, "author": b.organisation, "company": b.office,
+                       "created": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
     head = wb.add_format({"bold": True, "bg_color": "#e6ebf1", "border": 1, "text_wrap": True, "valign": "vcenter"})
     cell = wb.add_format({"border": 1, "valign": "top"})
     summary = wb.add_worksheet("本期概况")

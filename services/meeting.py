@@ -28,6 +28,9 @@ from services.rules.viewer import SYSTEM
 from services.unit import unit_of_work
 
 DEMO_NOTE = dbe.DEMO_NOTE  # said under the title of every document drawn from the demo database
+# app_setting keys naming who writes the pack (the documents' author and company); see organisation().
+ORGANISATION_KEY = "organisation"
+OFFICE_KEY = "organisation_office"
 
 # The status shown for a 工作要点 or a 配档表 row (DOMAIN.md §2): 已完成; else 逾期未完成 once its deadline or
 # window has passed (已延期 included); else the recorded status (未开始 / 进行中).
@@ -92,6 +95,8 @@ class PackFigures:
     reference_plans: pd.DataFrame
     trend: pd.DataFrame | None
     is_demo: bool
+    organisation: str = ""  # who writes the pack: the documents' author (ORGANISATION_KEY)
+    office: str = ""  # the documents' company (OFFICE_KEY)
 
 
 # --- 任务清单进度 ------------------------------------------------------------------------------------
@@ -191,4 +196,12 @@ def pack_figures(
         reference_plans=reference_plans.reference_plans(session=session),
         trend=metrics.task_trend(session=session, year=year, as_of=as_of) if charts else None,
         is_demo=dbe.is_demo_database(session),
+        **organisation(session, district),
     )
+
+
+def organisation(session: Session, district: str) -> dict[str, str]:
+    """The documents' author and company: the app_setting rows ORGANISATION_KEY and OFFICE_KEY, by default the
+    district's 市场监督管理局 and its 食品安全委员会办公室 (章丘区市场监督管理局, 章丘区食品安全委员会办公室)."""
+    return {"organisation": dbe.get_setting(session, ORGANISATION_KEY) or f"{district}市场监督管理局",
+            "office": dbe.get_setting(session, OFFICE_KEY) or f"{district}食品安全委员会办公室"}
