@@ -81,7 +81,7 @@ def for_paper(chart):
     """The chart at a fixed width (a page has no container to fill) with every text CHART_FONT units high."""
     size = {"labelFontSize": CHART_FONT, "titleFontSize": CHART_FONT}
     return (chart.properties(width=CHART_WIDTH)
-            .configure_axis(**size).configure_legend(**size)
+            .configure_axis(**size).configure_axisQuantitative(tickCount=6).configure_legend(**size)
             .configure_title(fontSize=CHART_FONT).configure_text(fontSize=CHART_FONT))
 
 
@@ -229,14 +229,15 @@ def _table(doc, df: pd.DataFrame, fonts: Fonts) -> None:
         cells = table.add_row().cells
         for cell, v in zip(cells, row, strict=True):
             typeset.add_text(cell.paragraphs[0], cell_text(v), fonts, fonts.body, TABLE_PT)
-    # Columns as wide as their text needs (CJK counted as two), shared out over the text width.
-    weights = [column_width([name, *[cell_text(v) for v in df[name].head(200)]], lo=4, hi=28) + 2 for name in df.columns]
-    for j, w in enumerate(weights):
-        width = int(TEXT_WIDTH * w / sum(weights))
+    # Columns as wide as their text needs, none narrower than a number it must not split (typeset.column_widths).
+    typeset.set_cell_margins(table)
+    columns = [[str(name), *[cell_text(v) for v in df[name].head(200)]] for name in df.columns]
+    for j, width in enumerate(typeset.column_widths(columns, int(TEXT_WIDTH), TABLE_PT)):
         table.columns[j].width = width  # w:gridCol, which LibreOffice reads
         for row in table.rows:  # w:tcW, which Word reads
             row.cells[j].width = width
     table.autofit = False
+    typeset.order_table_properties(table)
     # Repeat the header row on every page the table runs over.
     trpr = table.rows[0]._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")

@@ -24,6 +24,8 @@ BODY_FONTS = ("仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "Noto Se
 LATIN_FONTS = ("Times New Roman",)  # else the body's own face carries the digits and Latin letters
 
 WORD_JOINER = "\u2060"  # U+2060: no line break on either side, no width
+ZERO_WIDTH_SPACE = "\u200b"  # a line may break here
+OPENING = "（(〔［【"
 NO_LANGUAGE = "zxx"  # BCP 47: no linguistic content (a figure)
 MINUS = "\u2212"  # U+2212 MINUS SIGN: a sign, not a hyphen a line may break after
 # A number with its sign, its fraction or ratio and its unit: "-11.3个百分点", "98/126个", "77.8%", "（3/3）".
@@ -81,7 +83,10 @@ def segments(text: str) -> list[tuple[str, bool]]:
         at = m.end()
     if at < len(text):
         out.append((text[at:], False))
-    return out
+    # "77.8%（98/126）": a line may break before the bracket, which the rule for a number's prefix and postfix
+    # (UAX 14 LB25, PO × OP NU) refuses without a zero-width space there.
+    return [(ZERO_WIDTH_SPACE + part if i and out[i - 1][1] and part[0] in OPENING else part, glued)
+            for i, (part, glued) in enumerate(out)]
 
 
 def glue(text: str) -> str:
@@ -90,8 +95,8 @@ def glue(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """The text without the word joiners glue() put in (what a reader copies out of the document)."""
-    return text.replace(WORD_JOINER, "")
+    """The text without the word joiners and zero-width spaces segments() put in (what a reader reads)."""
+    return text.replace(WORD_JOINER, "").replace(ZERO_WIDTH_SPACE, "")
 
 
 def set_run_fonts(run, fonts: Fonts, east_asia: str, size: float, *, bold: bool = False) -> None:
@@ -217,3 +222,74 @@ def _without_thumbnail(xml: bytes) -> bytes:
     text = re.sub(r'<Relationship [^>]*Target="docProps/thumbnail\.jpeg"[^>]*/>', "", text)
     text = re.sub(r'<Override [^>]*PartName="/docProps/thumbnail\.jpeg"[^>]*/>', "", text)
     return text.encode()
+
+
+# --- table columns --------------------------------------------------------------------------------------------
+
+CELL_MARGIN = Pt(2.5)  # left and right inside a table cell (w:tblCellMar); Word's default 5.4 pt wastes a column
+WIDEST_EMS = 14  # no column asks for more than this many characters' width: long texts wrap
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def ems(text: str) -> float:
+    """A text's width in ems at its font size: a Chinese character 1, % 0.85, other characters 0.55."""
+    return sum(1.0 if CJK.match(ch) else 0.85 if ch in "%‰" else 0.0 if ch in WORD_JOINER + ZERO_WIDTH_SPACE else 0.55 for ch in text)
+
+
+def unbreakable_ems(text: str) -> float:
+    """The widest piece a line may not break inside: a glued number, a Latin word, one Chinese character."""
+    widest = 0.0
+    for part, glued in segments(text):
+        if glued:
+            widest = max(widest, ems(part))
+            continue
+        for piece in re.findall(rf"{CJK.pattern}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+", part):
+            widest = max(widest, ems(piece))
+    return widest
+
+
+def column_widths(columns: list[list[str]], total: int, size: float) -> list[int]:
+    """Widths (EMU) of table columns given as [header, *values]: each as wide as its longest value (or half its
+    header, which may wrap) up to WIDEST_EMS, shared out over `total`, but never narrower than its widest
+    unbreakable piece, so "100.0%" or "明显滞后" never split inside a cell."""
+    em, pad = int(Pt(size)), int(2 * CELL_MARGIN + Pt(1.5))
+    need = [max(unbreakable_ems(t) for t in col) * em + pad for col in columns]
+    want = [min(WIDEST_EMS, max([ems(t) for t in col[1:]] + [ems(col[0]) / 2])) * em + pad for col in columns]
+    fixed: set[int] = set()
+    widths = [total * w / sum(want) for w in want]
+    while True:
+        short = {j for j, w in enumerate(widths) if j not in fixed and w < need[j]}
+        rest = [j for j in range(len(columns)) if j not in fixed | short]
+        if not short or not rest:
+            break
+        fixed |= short
+        free = total - sum(need[j] for j in fixed)
+        share = sum(want[j] for j in rest)
+        widths = [need[j] if j in fixed else max(free, 0) * want[j] / share for j in range(len(columns))]
+    return [int(w) for w in widths]
+
+
+TBL_PR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+                "tblCaption", "tblDescription")
+
+
+def set_cell_margins(table) -> None:
+    """CELL_MARGIN left and right in every cell of the table (w:tblCellMar)."""
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(CELL_MARGIN.pt * 20)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    table._tbl.tblPr.append(mar)
+
+
+def order_table_properties(table) -> None:
+    """w:tblPr's children in the schema's order (Word refuses a file whose tblLayout follows tblLook)."""
+    tbl_pr = table._tbl.tblPr
+    rank = {qn(f"w:{name}"): i for i, name in enumerate(TBL_PR_ORDER)}
+    children = sorted(tbl_pr, key=lambda el: rank.get(el.tag, len(rank)))
+    for el in children:
+        tbl_pr.remove(el)
+        tbl_pr.append(el)
