@@ -42,7 +42,9 @@ pg-start:
 ## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, LibreOffice Writer and poppler-utils for
 ## the meeting pack's PDF (and its test), nginx for the deploy/ config's tests, installed when missing and run as root
 sysdeps:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@# fonts-noto-cjk: the SC faces of Noto Sans CJK and Noto Serif CJK, the briefing's fallback for 黑体 and 仿宋.
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" \
+		&& fc-list 2>/dev/null | grep -q "Noto Serif CJK SC"; then \
 		:; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "sysdeps: installing chromium and fonts-noto-cjk"; \

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from cli import reports as cli
 from db.engine import get_engine, set_setting
-from reports import briefing
+from reports import briefing, typeset
 from tests import dbs
 from tests.reports.conftest import FORMULA_UNIT, build_small
 
@@ -43,13 +43,13 @@ def workbook(pack) -> openpyxl.Workbook:
 
 
 def paragraphs(d) -> list[str]:
-    return [p.text for p in d.paragraphs]
+    return [typeset.plain(p.text) for p in d.paragraphs]
 
 
 def table_rows(d, header_first: str) -> list[list[str]]:
     """The rows (after the header) of the docx table whose first header cell is `header_first`, first match."""
     for t in d.tables:
-        rows = [[c.text for c in r.cells] for r in t.rows]
+        rows = [[typeset.plain(c.text) for c in r.cells] for r in t.rows]
         if rows[0][0] == header_first:
             return rows[1:]
     raise AssertionError(f"no table headed {header_first}")
@@ -61,7 +61,7 @@ def test_narrative_sentences_are_the_dashboards(document):
     assert "进度明显滞后（红色）的监管所1个：双山所（示范创建，低于时序进度14.1个百分点）。" in text
     assert "重点指标：1项指标滞后：核查处置按时完成率90.0%，低于目标5.0个百分点（无基线）。" in text
     # 附表2: what each KPI is compared with, the sentence, its baseline and its source
-    assert table_rows(document, "指标") == [["核查处置按时完成率", "95.0%", "90.0%", "目标", "95.0%", "-5", "略有滞后",
+    assert table_rows(document, "指标") == [["核查处置按时完成率", "95.0%", "90.0%", "目标", "95.0%", "−5", "略有滞后",
                                              "低于目标5.0个百分点", "无基线", "依据：测试"]]
     # the task list's 时序进度 said with its window and basis (none stated here: the calendar year)
     assert "时序进度83.3%（2022年1月1日至12月31日已过304/365天；未载明推进时段，按全年计）。" in text
@@ -86,8 +86,8 @@ def test_narrative_sentences_are_the_dashboards(document):
 
 def test_word_tables(document):
     assert table_rows(document, "监管所")[:2] == [
-        ["明水所", "示范创建", "家", "100", "80", "80.0%", "83.3%", "-3.3", "略有滞后"],
-        ["双山所", "示范创建", "家", "26", "18", "69.2%", "83.3%", "-14.1", "明显滞后"],
+        ["明水所", "示范创建", "家", "100", "80", "80.0%", "83.3%", "−3.3", "略有滞后"],
+        ["双山所", "示范创建", "家", "26", "18", "69.2%", "83.3%", "−14.1", "明显滞后"],
     ]
     assert table_rows(document, "序号") == [
         ["1", "落实进货查验制度", FORMULA_UNIT, "2022年9月30日", "进行中", "逾期未完成", ""],
@@ -113,16 +113,22 @@ def test_word_has_chart_images(document, pack):
 
 
 def test_word_fonts_page_size_and_page_numbers(document):
+    """The fonts this machine has (typeset.choose_fonts, asked with fc-list): here the Noto CJK SC faces unless
+    仿宋_GB2312 / 黑体 are installed."""
+    chosen = typeset.choose_fonts()
     body = document.element.body
-    fonts = {r.get(f"{W}eastAsia") for r in body.iter(f"{W}rFonts")}
-    assert {"黑体", "仿宋_GB2312"} <= fonts
     runs = [r for p in document.paragraphs for r in p.runs if r.text]
     for run in runs:  # every run with text names its East Asian font
-        assert run._element.rPr.rFonts.get(f"{W}eastAsia") in ("黑体", "仿宋_GB2312"), run.text
+        assert run._element.rPr.rFonts.get(f"{W}eastAsia") in (chosen.title, chosen.heading, chosen.body), run.text
     title = document.paragraphs[0].runs[0]
-    assert title._element.rPr.rFonts.get(f"{W}eastAsia") == "黑体"
-    body_run = next(p for p in document.paragraphs if p.text.startswith("截至10月底")).runs[0]
-    assert body_run._element.rPr.rFonts.get(f"{W}eastAsia") == "仿宋_GB2312"
+    assert title._element.rPr.rFonts.get(f"{W}eastAsia") == chosen.title
+    heading = next(p for p in document.paragraphs if p.text == "一、任务清单进度").runs[0]
+    assert heading._element.rPr.rFonts.get(f"{W}eastAsia") == chosen.heading
+    body_run = next(p for p in document.paragraphs if typeset.plain(p.text).startswith("截至10月底")).runs[0]
+    assert body_run._element.rPr.rFonts.get(f"{W}eastAsia") == chosen.body
+    if not {"黑体", "仿宋_GB2312", "仿宋", "SimHei", "FangSong"} & typeset.installed_families():
+        assert (chosen.title, chosen.heading, chosen.body) == ("Noto Sans CJK SC", "Noto Sans CJK SC",
+                                                               "Noto Serif CJK SC")
 
     sect = body.find(f"{W}sectPr")
     size = sect.find(f"{W}pgSz")

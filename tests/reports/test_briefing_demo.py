@@ -15,7 +15,7 @@ from sqlmodel import Session
 from cli import seed as seed_cli
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
-from reports import briefing
+from reports import briefing, typeset
 from reports import briefing_sections as sections
 from tests import dbs
 
@@ -41,7 +41,7 @@ def demo_engine(tmp_path_factory):
 def text(demo_engine) -> list[str]:
     with Session(demo_engine) as s:
         pack = briefing.gather(year=2022, month=10, as_of=AS_OF, charts=False, session=s)
-    return [p.text for p in docx.Document(io.BytesIO(briefing.docx_bytes(pack))).paragraphs]
+    return [typeset.plain(p.text) for p in docx.Document(io.BytesIO(briefing.docx_bytes(pack))).paragraphs]
 
 
 def test_section_headings_in_order(text):
