@@ -228,7 +228,7 @@ def _without_thumbnail(xml: bytes) -> bytes:
 
 CELL_MARGIN = Pt(2.5)  # left and right inside a table cell (w:tblCellMar); Word's default 5.4 pt wastes a column
 WIDEST_EMS = 14  # no column asks for more than this many characters' width: long texts wrap
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")  # Chinese characters and full-width forms
 
 
 def ems(text: str) -> float:
@@ -236,16 +236,17 @@ def ems(text: str) -> float:
     return sum(1.0 if CJK.match(ch) else 0.85 if ch in "%‰" else 0.0 if ch in WORD_JOINER + ZERO_WIDTH_SPACE else 0.55 for ch in text)
 
 
+CLOSING = "）)〕］】，。、；："
+CJK_CHARS = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+# What a line may not break inside: a number with its sign, unit and the brackets around it ("（109/114）"), a
+# Latin word, one Chinese character.
+PIECE = re.compile(rf"[{OPENING}]?(?:{SIGN})?\d+(?:[.,/]\d+)*(?:{UNITS})?[{CLOSING}]?|[^\s{CJK_CHARS}]+|[{CJK_CHARS}]")
+SHORT_EMS = 4  # a column whose values are all this short keeps each on one line ("明显滞后", "任务清单")
+
+
 def unbreakable_ems(text: str) -> float:
-    """The widest piece a line may not break inside: a glued number, a Latin word, one Chinese character."""
-    widest = 0.0
-    for part, glued in segments(text):
-        if glued:
-            widest = max(widest, ems(part))
-            continue
-        for piece in re.findall(rf"{CJK.pattern}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+", part):
-            widest = max(widest, ems(piece))
-    return widest
+    """The widest piece a line may not break inside (PIECE), in ems."""
+    return max((ems(piece) for piece in PIECE.findall(plain(text))), default=0.0)
 
 
 def column_widths(columns: list[list[str]], total: int, size: float) -> list[int]:
@@ -253,7 +254,11 @@ def column_widths(columns: list[list[str]], total: int, size: float) -> list[int
     header, which may wrap) up to WIDEST_EMS, shared out over `total`, but never narrower than its widest
     unbreakable piece, so "100.0%" or "明显滞后" never split inside a cell."""
     em, pad = int(Pt(size)), int(2 * CELL_MARGIN + Pt(1.5))
-    need = [max(unbreakable_ems(t) for t in col) * em + pad for col in columns]
+    longest = [max((ems(t) for t in col[1:]), default=0.0) for col in columns]
+    need = [max([unbreakable_ems(t) for t in col] + [n if n <= SHORT_EMS else 0]) * em + pad
+            for col, n in zip(columns, longest, strict=True)]
+    if sum(need) > total / 2:  # too many short columns to keep each on one line: let them wrap
+        need = [max(unbreakable_ems(t) for t in col) * em + pad for col in columns]
     want = [min(WIDEST_EMS, max([ems(t) for t in col[1:]] + [ems(col[0]) / 2])) * em + pad for col in columns]
     fixed: set[int] = set()
     widths = [total * w / sum(want) for w in want]
