@@ -115,6 +115,8 @@ if who.role == KIOSK:  # a kiosk token: the 大屏 is its only page; no menu, no
 
 # expanded=True: every page of the role shows, never behind Streamlit's English "View 3 more".
 nav = st.navigation(sections, expanded=True)
+if nav.url_path == "":  # "/": the hidden default switches to the role's first page before anything is drawn
+    nav.run()
 allowed = can(who.role, nav.title)
 if nav.title == "大屏":
     st.set_page_config(initial_sidebar_state="collapsed")
