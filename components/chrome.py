@@ -7,7 +7,7 @@ and draws the Chinese one in its place, by the elements' data-testid:
   the importer's Chinese message rather than Streamlit's;
 - "Skip to main content" (the link a keyboard user meets first, on focus): hidden;
 - "Press Enter to submit form" / "Press Enter to apply" under text and number inputs: hidden (Enter still works);
-- an emptied date field's yyyy / mm / dd → 年 / 月 / 日.
+- an emptied date field's yyyy / mm / dd → 年 / 月 / 日, and a date range's English quick select: hidden.
 
 apply() is called by app.py on every run; the CSS is built once per cap (a cheap string)."""
 
@@ -52,6 +52,8 @@ def css(cap_mb: int) -> str:
         # The skip link only shows on keyboard focus; hidden rather than left in English.
         "a[data-testid='stSkipToContent']{display:none !important;}",
         "[data-testid='InputInstructions']{display:none !important;}",
+        # A date range's calendar: its English quick select ("Date range  Select…", "Past week" …) is left out.
+        "[data-testid='stDateInputQuickSelect']{display:none !important;}",
         *(_replace(f"[data-testid='stDateInputField'] [data-type='{part}'][data-placeholder]", word, "1rem")
           for part, word in DATE_PARTS.items()),
     ]

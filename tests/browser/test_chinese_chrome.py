@@ -141,3 +141,31 @@ def test_a_phone_starts_with_the_sidebar_collapsed_and_a_desktop_with_it_open(br
     assert page.get_by_test_id("stSidebarNav").is_visible()
     context.close()
     outside.check()
+
+
+def test_the_audit_date_range_reads_chinese(browser, app, outside):
+    """审计日志's date range: an emptied field shows 年-月-日, its calendar has no English quick select."""
+    context, page = new_page(browser, app, outside, "admin")
+    page.goto(f"{app.url}/audit")
+    wait_for_app_run(page)
+    field = page.get_by_test_id("stDateInputField").first
+    for part in ("year", "month", "day"):
+        field.locator(f"[data-type='{part}']").first.click()
+        for _ in range(5):
+            page.keyboard.press("Backspace")
+    page.wait_for_timeout(300)
+    words = [after_content(page, f"[data-testid='stDateInputField'] [data-type='{part}'][data-placeholder]")
+             for part in ("year", "month", "day")]
+    assert words == ['"年"', '"月"', '"日"']
+    page.get_by_test_id("stDateInput").first.screenshot(path=str(SCREENS / "chrome-date-empty.png"))
+    page.keyboard.press("Escape")
+    page.goto(f"{app.url}/audit")
+    wait_for_app_run(page)
+    page.get_by_test_id("stDateInputField").first.click()
+    page.keyboard.press("Alt+ArrowDown")
+    page.wait_for_timeout(500)
+    body = page.locator("body").inner_text()
+    assert "Date range" not in body and "Select" not in body
+    page.screenshot(path=str(SCREENS / "chrome-date-calendar.png"))
+    context.close()
+    outside.check()

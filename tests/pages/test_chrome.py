@@ -28,6 +28,7 @@ def test_every_run_sends_the_chinese_chrome_with_the_importers_cap(demo_url, mon
     assert '"选择文件"' in css
     assert "[data-testid='InputInstructions']{display:none" in css
     assert "a[data-testid='stSkipToContent']{display:none" in css
+    assert "[data-testid='stDateInputQuickSelect']{display:none" in css
     # Another cap is said as it is set.
     monkeypatch.setenv("MAX_UPLOAD_MB", "5")
     at = fresh_app(demo_url, monkeypatch, user="office").run()
