@@ -23,11 +23,20 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.run-installed
 dev-venv: $(VENV)/.dev-installed
 
-## run: migrate, build the demo database when the database is empty, start the app on $(PORT)
+## run: migrate, build the demo database when the database is empty, start the app on $(ADDRESS):$(PORT).
+## It listens on this computer only (127.0.0.1) unless an address is given: `make run ADDRESS=0.0.0.0` (or the
+## environment variable ADDRESS) opens it to the office network; production runs behind deploy/ instead.
+ADDRESS ?= 127.0.0.1
+LOCAL_HOSTS := 127.0.0.1 localhost
+ALL_HOSTS := 0.0.0.0 ::
+# The address the echo line shows: localhost, this computer's first IP address when listening on every interface,
+# else the address given.
+RUN_URL_HOST = $(if $(filter $(LOCAL_HOSTS),$(ADDRESS)),localhost,$(if $(filter $(ALL_HOSTS),$(ADDRESS)),$(or $(firstword $(shell hostname -I 2>/dev/null)),本机IP地址),$(ADDRESS)))
+RUN_NOTE = $(if $(filter $(LOCAL_HOSTS),$(ADDRESS)),只在本机可以打开；让办公网络中的其他电脑访问：make run ADDRESS=0.0.0.0,办公网络中的其他电脑可用此地址打开；正式部署见 deploy/README.md)
 run: venv
 	$(PY) -m seed setup
-	@echo "食安督导看板：http://localhost:$(PORT)（同一网络的其他电脑用本机的 IP 地址访问；Ctrl+C 停止）"
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	@echo "食安督导看板：http://$(RUN_URL_HOST):$(PORT)（$(RUN_NOTE)；Ctrl+C 停止）"
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 demo: venv
 	$(PY) -m seed demo

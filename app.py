@@ -1,7 +1,9 @@
 """The frame: page config, who is looking, navigation by role, the period selector and the demo banner — on every run
-and branch. A page a role may not see is not in its navigation, so a direct link to it is "not found"; the data
-layer checks again (services.rules.permissions, services/access.py)."""
+and branch. Every page is registered for every role: a page a role may not see is hidden from its menu and its URL
+draws a Chinese 无权访问 page instead of the page (never Streamlit's "Page not found"); nobody logged in meets the
+login form at every URL. The data layer checks again (services.rules.permissions, services/access.py)."""
 
+import functools
 import importlib
 import pkgutil
 
@@ -9,10 +11,11 @@ import streamlit as st
 
 import components
 import services
-from components import auth, data, kiosk, period
+from components import auth, chrome, data, kiosk, period
 from services.rules.permissions import KIOSK, can
 
-st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="auto")
+# "auto": the sidebar starts expanded on a desktop and collapsed on a phone (Streamlit's md breakpoint).
 
 # (section, page title, file, icon, url path); the first page a role may see is its default.
 PAGES = [
@@ -37,13 +40,44 @@ PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指�
 
 
 def navigation_for(role: str | None) -> dict[str, list]:
+    """The role's menu by section: its pages, and every other page hidden, drawing 无权访问 at its URL.
+    Empty when the role may see no page (nobody logged in)."""
+    if not any(can(role, title) for _, title, *_ in PAGES):
+        return {}
     sections: dict[str, list] = {}
+    home = None
     for section, title, path, icon, url in PAGES:
         if can(role, title):
-            first = not sections
-            sections.setdefault(section, []).append(
-                st.Page(path, title=title, icon=icon, url_path=url, default=first))
+            page = st.Page(path, title=title, icon=icon, url_path=url)
+            home = home or page
+        else:
+            page = forbidden_page(title, icon, url)
+        sections.setdefault(section, []).append(page)
+    # Streamlit serves the default page at "/" and answers its own url_path with an English "Page not found":
+    # the default is a hidden page that switches to the role's first page, so /overview works as any page does.
+    next(iter(sections.values())).append(st.Page(functools.partial(go_to, home), title=home.title, icon=home.icon,
+                                                 url_path="home", default=True, visibility="hidden"))
     return sections
+
+
+def go_to(page) -> None:
+    """The "/" of a logged-in role: its first page, keeping the query parameters of the link."""
+    st.switch_page(page, query_params=st.query_params.to_dict())
+
+
+def forbidden_page(title: str, icon: str, url: str):
+    """A page this role may not open: not in its menu; its URL says so in Chinese (never the page's own file)."""
+    return st.Page(functools.partial(auth.forbidden, title), title=title, icon=icon, url_path=url,
+                   visibility="hidden")
+
+
+def login_pages() -> list:
+    """The login form at /login and, hidden, at every page's URL: a link opened before logging in meets the form,
+    and after logging in the same URL draws its page."""
+    form = auth.login_form
+    return [st.Page(form, title="登录", icon=":material/login:", url_path="login", default=True),
+            *(st.Page(form, title="登录", icon=":material/login:", url_path=url, visibility="hidden")
+              for *_, url in PAGES)]
 
 
 @st.cache_resource(show_spinner=False)
@@ -61,13 +95,12 @@ def load_modules() -> int:
 
 load_modules()  # before anything else imports lazily; then the background warm-up
 data.warm_up()  # once per process, in a background thread
+chrome.apply()  # Streamlit's own English strings in Chinese (CSS only)
 auth.sync_cookie()
 who = auth.principal()
 sections = navigation_for(who.role)
 if not sections:
-    nav = st.navigation([st.Page(auth.login_form, title="登录", icon=":material/login:", url_path="login")],
-                       position="hidden")
-    nav.run()
+    st.navigation(login_pages(), position="hidden").run()
     st.stop()
 
 if who.role == KIOSK:  # a kiosk token: the 大屏 is its only page; no menu, no sidebar, nothing to click
@@ -76,13 +109,18 @@ if who.role == KIOSK:  # a kiosk token: the 大屏 is its only page; no menu, no
     # the 大屏 at /kiosk is therefore not the default; "/" (the older ?kiosk=TOKEN links) draws the same screen.
     _, title, path, icon, url = next(row for row in PAGES if row[1] == "大屏")
     home = st.Page(kiosk.show, title=title, icon=icon, url_path="screen", default=True)
-    st.navigation([home, st.Page(path, title=title, icon=icon, url_path=url)], position="hidden").run()
+    others = [forbidden_page(t, i, u) for _, t, _, i, u in PAGES if t != title]
+    st.navigation([home, st.Page(path, title=title, icon=icon, url_path=url), *others], position="hidden").run()
     st.stop()
 
-nav = st.navigation(sections)
+# expanded=True: every page of the role shows, never behind Streamlit's English "View 3 more".
+nav = st.navigation(sections, expanded=True)
+if nav.url_path == "":  # "/": the hidden default switches to the role's first page before anything is drawn
+    nav.run()
+allowed = can(who.role, nav.title)
 if nav.title == "大屏":
     st.set_page_config(initial_sidebar_state="collapsed")
-if nav.title in PERIOD_PAGES:
+if allowed and nav.title in PERIOD_PAGES:
     period.select()
 auth.sidebar_account(who)
 if data.is_demo_database() and nav.title != "大屏":  # the 大屏 shows its own, in its header

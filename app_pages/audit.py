@@ -24,7 +24,7 @@ if not can(viewer.role, AUDIT_PAGE):
 
 today = dt.datetime.now(LOCAL_TZ).date()
 c_action, c_user, c_days = st.columns([1, 1, 2])
-action = c_action.selectbox("操作", [ALL, *ACTIONS], key="audit-action")
+action = c_action.selectbox("操作", [ALL, *ACTIONS], placeholder="请选择", key="audit-action")
 who = c_user.text_input("用户", max_chars=MAX_USERNAME_LENGTH, placeholder="用户名（部分即可）",
                         key="audit-user")
 days = c_days.date_input("日期", value=(today - dt.timedelta(days=DEFAULT_DAYS - 1), today), max_value=today,

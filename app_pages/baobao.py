@@ -22,7 +22,7 @@ st.title(f"包保督导 · {p.label}")
 
 stations = data.stations()
 names = ["全区", *stations["station"].tolist()]
-scope = st.selectbox("范围", names, key="bb_station", bind="query-params")
+scope = st.selectbox("范围", names, placeholder="请选择", key="bb_station", bind="query-params")
 station_id = None if scope == "全区" else int(stations.loc[stations["station"] == scope, "station_id"].iloc[0])
 kw = {"year": p.year, "month": p.month, "station_id": station_id}
 # Figures for every scope are open to every role; a 监管所 account's lists are its own station's only (services.access).
@@ -110,7 +110,7 @@ with tab4:
         st.caption("无包保干部。")
     else:
         labels = bv.cadre_labels(cadres, kind)
-        pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], key="bb_cadre")
+        pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], placeholder="请选择", key="bb_cadre")
         pick = pick if pick is not None and pick < len(labels) else 0
         detail = listing(access.cadre_detail, cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
                          as_of=p.as_of)

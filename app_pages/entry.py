@@ -35,14 +35,14 @@ station_names = {int(i): name for i, name in zip(stations["station_id"], station
 
 left, right = st.columns(2)
 month = left.selectbox("填报月份", months, index=len(months) - 1, format_func=lambda mo: fmt.month_label(year, mo),
-                       key="entry_month")
+                       placeholder="请选择", key="entry_month")
 if own is not None:
     station_id = own
-    right.selectbox("监管所", [station_names.get(own, f"编号 {own}")], disabled=True, key="entry_station_own",
+    right.selectbox("监管所", [station_names.get(own, f"编号 {own}")], disabled=True, placeholder="请选择", key="entry_station_own",
                     help="监管所账号只能填报本所的数据")
 elif station_names:
     by_name = {name: i for i, name in station_names.items()}
-    station_id = by_name[right.selectbox("监管所", list(by_name), key="entry_station")]
+    station_id = by_name[right.selectbox("监管所", list(by_name), placeholder="请选择", key="entry_station")]
 else:
     station_id = None
 report = st.segmented_control("填报内容", REPORTS, default=REPORTS[0], key="entry_report",

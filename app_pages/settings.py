@@ -21,14 +21,21 @@ if flash := st.session_state.pop(FLASH, None):
 current = kiosk_db.kiosk_settings()
 
 st.subheader("大屏")
-st.caption("大屏地址：`http://<服务器地址>:8501/kiosk?token=<大屏令牌>`（令牌在“用户管理 → 大屏令牌”中新增）。"
-           "网址可临时改变轮播：`&rotate=20` 为间隔秒数，`&panels=kpi,map` 为面板及顺序；不写则按下面的设置。")
+st.caption("大屏用“大屏令牌”打开，无须登录：先在“用户管理 → 大屏令牌”中新增令牌，再在大屏电脑的浏览器中打开其地址"
+           "（见下方“大屏地址与网址参数”）。轮播按下面的设置；网址中写明的间隔和面板优先。")
+with st.expander("大屏地址与网址参数"):
+    base = web_auth.server_base_url() or "http://服务器地址:端口"
+    st.markdown(f"大屏地址：`{base}/kiosk?token=大屏令牌`  \n"
+                "临时改变轮播：在地址后加 `&rotate=20`（每屏停留秒数），或 `&panels=` 加下表的写法、以英文逗号分隔"
+                "（如 `&panels=kpi,map` 只轮播重点指标和监管所地图）。")
+    st.dataframe({"面板": list(kiosk_db.PANELS.values()), "网址中的写法": list(kiosk_db.PANEL_IDS)},
+                 hide_index=True, width="content")
 with st.form("kiosk-settings"):
     interval = st.number_input("轮播间隔（秒）", min_value=kiosk_db.MIN_INTERVAL, max_value=kiosk_db.MAX_INTERVAL,
                                value=current.interval, step=1, key="kiosk_interval",
                                help=f"每屏停留的时间，最少{kiosk_db.MIN_INTERVAL}秒")
     panels = st.multiselect("轮播面板（按选择的先后顺序轮播）", list(kiosk_db.PANEL_IDS), default=list(current.panels),
-                            format_func=lambda p: f"{kiosk_db.PANELS[p]}（{p}）", key="kiosk_panels")
+                            format_func=kiosk_db.PANELS.get, placeholder="请选择", key="kiosk_panels")
     stale_days = st.number_input("月报滞后提醒（天）", min_value=1, max_value=kiosk_db.MAX_STALE_DAYS,
                                  value=current.stale_days, step=1, key="kiosk_stale_days",
                                  help="最新一次月报的日期早于“数据截至”日期超过这么多天时，大屏显示提醒")

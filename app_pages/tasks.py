@@ -62,7 +62,7 @@ stations = list(dict.fromkeys(df["station"]))
 # A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
 # the sites behind them (names of businesses) are its own station's only (services.access).
 default = tasks_view.station_default(df, data.own_station())
-station = st.selectbox("选择监管所", stations, index=default, key="task_station", bind="query-params")
+station = st.selectbox("选择监管所", stations, index=default, placeholder="请选择", key="task_station", bind="query-params")
 st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
              key="station-rows")
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])

@@ -65,7 +65,7 @@ with t_users:
     st.caption(f"共{len(users)}个账号。停用的账号不能登录，已登录的会话也随即失效。")
 
 with t_add:
-    role = st.selectbox("角色", ROLES, key="new-role")
+    role = st.selectbox("角色", ROLES, placeholder="请选择", key="new-role")
     with st.form(f"add-user-{gen}"):
         username = st.text_input("用户名", max_chars=MAX_USERNAME_LENGTH, key=f"new-username-{gen}")
         display_name = st.text_input("姓名", max_chars=64, key=f"new-display-{gen}")

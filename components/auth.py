@@ -20,7 +20,7 @@ import streamlit as st
 from services import accounts, auth
 from services.rules import fmt
 from services.rules.passwords import MAX_USERNAME_LENGTH
-from services.rules.permissions import KIOSK
+from services.rules.permissions import KIOSK, roles_for
 from services.rules.viewer import NOBODY, Viewer
 
 COOKIE = "shian_session"
@@ -196,7 +196,7 @@ def login_form() -> None:
 
 def _login_form_body() -> None:
     st.title("食安督导看板")
-    with st.form("login", enter_to_submit=True):
+    with st.form("login", enter_to_submit=True):  # Enter logs in; chrome.py hides the English hint
         st.subheader("登录")
         username = st.text_input("用户名", key="login_username", max_chars=MAX_USERNAME_LENGTH,
                                  autocomplete="username")
@@ -217,6 +217,16 @@ def _login_form_body() -> None:
     if auth.is_demo_database():
         st.info("演示库账号（密码均为 demo1234）：leader（领导）、office（食安办）、mingshui（明水所）、admin（管理员）")
     sso_button()
+
+
+def forbidden(page: str) -> None:
+    """What a role that may not open this page sees at its URL: the page's name, no data, and whom to ask."""
+    st.title(page)
+    st.error(f"无权访问：当前账号不能打开“{page}”页面。", icon=":material/block:")
+    roles = "、".join(roles_for(page))
+    whom = f"此页面供{roles}账号使用。" if roles else ""
+    st.info(f"{whom}如工作需要，请联系系统管理员开通权限；左侧菜单列出了当前账号可以打开的页面。",
+            icon=":material/info:")
 
 
 def _hours_text(hours: float) -> str:

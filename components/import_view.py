@@ -25,6 +25,7 @@ PENDING = "import_pending"  # the Checked upload, until it is imported or the fi
 FLASH = "import_flash"  # the last import's or undo's outcome, shown once on the next run
 GEN = "import_gen"  # bumped after an import so the uploader starts empty
 ACCEPTED = ["xlsx", "xlsm", "xls", "csv"]
+DIGEST = "文件校验码"  # the column of a batch's file digest (its first 12 hex digits)
 DEFAULT_KIND = "任务进度"  # the monthly file every station sends
 SHOWN_ROWS = 1000  # findings and preview rows drawn on screen; the counts above them are complete
 MSG_FAILED_CHECK = "检查文件时出错，未写入任何数据。请确认文件可以用Excel或WPS正常打开后重试，或联系管理员。"
@@ -75,12 +76,14 @@ def templates(viewer: Viewer, kinds: list[str], *, key: str) -> None:
     years = sorted({*data.years(), as_of.year})
     c_kind, c_year, c_month, c_button = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
     default = kinds.index(DEFAULT_KIND) if DEFAULT_KIND in kinds else 0
-    kind = c_kind.selectbox("模板类型", kinds, index=default, key=f"{key}-kind",
+    kind = c_kind.selectbox("模板类型", kinds, index=default, placeholder="请选择", key=f"{key}-kind",
                             help="、".join(f"{k}：{KINDS[k].description}" for k in kinds if KINDS[k].description)[:500])
     k = KINDS[kind]
-    year = c_year.selectbox("年度", years, index=years.index(as_of.year), key=f"{key}-year",
+    year = c_year.selectbox("年度", years, index=years.index(as_of.year), placeholder="请选择",
+                            key=f"{key}-year",
                             format_func=lambda y: f"{y}年", disabled=not k.needs_year)
-    month = c_month.selectbox("月份", list(range(1, 13)), index=as_of.month - 1, key=f"{key}-month",
+    month = c_month.selectbox("月份", list(range(1, 13)), index=as_of.month - 1, placeholder="请选择",
+                              key=f"{key}-month",
                               format_func=lambda mo: f"{mo}月", disabled=not k.needs_month)
     try:
         name, content = data.listing(imports.template, kind=kind, year=year, month=month)  # per role and station
@@ -289,16 +292,18 @@ def log_table(frame: pd.DataFrame, *, key: str) -> None:
                                                                                         else "")
                for y, mo in zip(frame["year"], frame["month"], strict=True)],
         "新增": frame["n_new"], "更新": frame["n_updated"], "未变": frame["n_unchanged"], "提示": frame["n_warnings"],
-        "SHA256": frame["sha256"].str.slice(0, 12),
+        DIGEST: frame["sha256"].str.slice(0, 12),
     })
     st.dataframe(view, hide_index=True, key=key, width="stretch",
-                 column_config={"SHA256": st.column_config.TextColumn(help="文件内容的SHA-256摘要（前12位）")})
+                 column_config={DIGEST: st.column_config.TextColumn(help="文件内容的SHA-256摘要（前12位），"
+                                                                         "可核对两次导入是否为同一文件")})
 
 
 def batch_detail(frame: pd.DataFrame, viewer: Viewer, *, key: str) -> None:
     """One batch: its changes, its original file, and (食安办) undo."""
     labels = {int(b): f"#{b} {name}" for b, name in zip(frame["batch_id"], frame["file_name"], strict=True)}
-    batch_id = st.selectbox("查看批次", list(labels), format_func=lambda b: labels[b], key=f"{key}-batch")
+    batch_id = st.selectbox("查看批次", list(labels), format_func=lambda b: labels[b], placeholder="请选择",
+                            key=f"{key}-batch")
     if batch_id is None:
         return
     row = frame[frame["batch_id"] == batch_id].iloc[0]

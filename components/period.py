@@ -36,11 +36,11 @@ def select() -> Period:
     years = [y for y in years if y <= as_of.year] or [as_of.year]
     with st.sidebar:
         year = st.selectbox("年度", years, index=years.index(as_of.year) if as_of.year in years else len(years) - 1,
-                            format_func=lambda y: f"{y}年", key="year", bind="query-params")
+                            format_func=lambda y: f"{y}年", placeholder="请选择", key="year", bind="query-params")
         months = _months_for(year, as_of)
         default = months.index(as_of.month) if (year == as_of.year and as_of.month in months) else len(months) - 1
-        month = st.selectbox("月份", months, index=default, format_func=lambda mo: f"{mo}月", key="month",
-                             bind="query-params")
+        month = st.selectbox("月份", months, index=default, format_func=lambda mo: f"{mo}月", placeholder="请选择",
+                             key="month", bind="query-params")
         st.caption(f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日")
     period = Period(int(year), int(month), as_of)
     st.session_state["_period"] = period

@@ -30,7 +30,7 @@ def unit_filter(units: pd.DataFrame, *, key: str) -> str | None:
     # The option itself is the URL value (?unit=区市场监管局), so no counts in the label: a link must survive an import.
     options = [ALL, *units["unit"].tolist()]
     choice = st.selectbox(
-        "成员单位视图", options, index=0, key=key, bind="query-params",
+        "成员单位视图", options, index=0, placeholder="请选择", key=key, bind="query-params",
         help="选一个单位，只看它以任何身份（牵头、负责、分别负责、配合，或未列责任单位时的发文单位）参与的要点",
     )
     return None if choice in (None, ALL) else choice
@@ -235,7 +235,7 @@ def show_progress_editor(*, viewer: Viewer, year: int, month: int, as_of: dt.dat
         st.caption("没有计入统计的要点可以更新。")
         return
     titles = dict(zip(frame["plan_id"].astype(int), frame["plan"], strict=False))
-    plan_id = st.selectbox("文件", list(titles), format_func=lambda i: titles[i], key=f"{key}-plan")
+    plan_id = st.selectbox("文件", list(titles), format_func=lambda i: titles[i], placeholder="请选择", key=f"{key}-plan")
     rows = frame[frame["plan_id"] == plan_id].reset_index(drop=True)
     view = pd.DataFrame({
         "序号": rows["number"], "要点": rows["title"], "牵头单位": rows["lead_units"],

@@ -298,7 +298,8 @@ def _number(value: Any) -> float:
 _FIELD_LABELS: dict[str, str] | None = None
 # Columns the kinds do not head under their own name.
 FIELD_LABELS = {"kind": "类型", "report_date": "上报日期", "cumulative": "累计完成", "target": "目标值",
-                "value": "数值", "sort_order": "排序", "unit": "单位", "year": "年度", "month": "月份"}
+                "value": "数值", "sort_order": "排序", "unit": "单位", "year": "年度", "month": "月份",
+                "name": "名称", "population": "常住人口（人）"}
 
 
 def _field_label(name: str) -> str:

@@ -57,6 +57,11 @@ def can(role: str | None, capability: str, action: str = READ) -> bool:
     return False
 
 
+def roles_for(capability: str, action: str = READ) -> tuple[str, ...]:
+    """The account roles that may see (read) or change (act) this page, in ROLES' order (the kiosk is no account)."""
+    return tuple(role for role in ROLES if can(role, capability, action))
+
+
 def allows(viewer: Viewer, capability: str, action: str = READ) -> bool:
     """May this viewer do it? The system may do everything; anyone else as its role may (NOBODY: nothing)."""
     return viewer.system or can(viewer.role, capability, action)

@@ -17,6 +17,7 @@ from services.rules import passwords
 from services.rules.localtime import LOCAL_TZ
 from tests import dbs
 from tests.pages.conftest import fresh_app
+from tests.pages.test_roles import open_url
 
 USERS, AUDIT = "app_pages/users.py", "app_pages/audit.py"
 NEW_PASSWORD = "Zq7-wx9!pass"
@@ -272,9 +273,13 @@ def test_exporting_the_audit_log_is_audited(url, monkeypatch):
 def test_other_roles_cannot_reach_the_admin_pages(url, monkeypatch, user):
     at = fresh_app(url, monkeypatch, user=user).run()
     assert not at.exception
-    for page in (USERS, AUDIT):
+    for page, url, title in ((USERS, "users", "用户管理"), (AUDIT, "audit", "审计日志")):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
+        at = open_url(at, url)  # the link: 无权访问 in Chinese, no account or audit row shown
+        assert not at.exception
+        assert [e.value for e in at.error] == [f"无权访问：当前账号不能打开“{title}”页面。"]
+        assert not at.dataframe and not at.text_input
 
 
 def test_the_administrator_reaches_both_pages(url, monkeypatch):

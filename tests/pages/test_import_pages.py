@@ -6,6 +6,7 @@ messages, never a traceback; 导入记录 lists the batches a role may see and o
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -17,6 +18,7 @@ from db.engine import dispose_engines, get_engine
 from services import auth, imports
 from services.rules.viewer import Viewer
 from tests.pages.conftest import ensure_user, fresh_app
+from tests.pages.test_roles import open_url
 from tests.seed.fixtures import snapshot, xlsx
 
 IMPORT, LOG = "app_pages/imports.py", "app_pages/import_log.py"
@@ -223,7 +225,7 @@ def test_the_office_undoes_the_latest_batch(two_batches, monkeypatch):
     assert log[["批次", "用户", "来源", "文件", "类型", "年月", "新增", "更新", "状态"]].values.tolist() == [
         ["#2", "mingshui", "文件导入", "明水.xlsx", "任务进度", "2022年10月", 0, 1, "已导入"],
         ["#1", "office", "文件导入", "全区.xlsx", "任务进度", "2022年10月", 0, 2, "已导入"]]
-    assert all(len(x) == 12 for x in log["SHA256"])
+    assert all(len(x) == 12 for x in log[import_view.DIGEST])
     assert at.selectbox(key="log-batch").value == 2
     changes = table(at, "监管所", "现值", "导入后")
     assert changes[["监管所", "现值", "导入后"]].values.tolist() == [["明水所", 85.0, 88.0]]
@@ -278,3 +280,20 @@ def test_a_leader_has_no_import_page(small_url, monkeypatch):
     at = fresh_app(small_url, monkeypatch, user="leader").run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(IMPORT)
+    at = open_url(at, "import")  # the link says so in Chinese, and there is no uploader
+    assert [e.value for e in at.error] == ["无权访问：当前账号不能打开“数据导入”页面。"]
+    assert not at.file_uploader
+
+
+def test_the_demo_import_log_names_every_column_in_chinese(demo_url, monkeypatch):
+    """The demo's first batch (监管所.xlsx) writes the district's population: 导入记录 says 常住人口（人）, never the
+    column's name, and 名称 for a station's name (not the 区县 of the first kind that has one)."""
+    at = open_page(demo_url, monkeypatch, "office", LOG)
+    ids = dict(zip(table(at, "批次", "文件")["文件"], table(at, "批次", "文件")["批次"], strict=True))
+    at.selectbox(key="log-batch").set_value(int(ids["监管所.xlsx"].lstrip("#"))).run()
+    others = table(at, "对象", "内容")
+    district = others[others["对象"] == "章丘区"]["内容"].iloc[0]
+    assert district.startswith("名称：章丘区；行政区划代码：370114；常住人口（人）：1101000；人口年份：2023；")
+    assert "名称：明水所；排序：1；" in others["内容"].tolist()[1]
+    text = " ".join(others["内容"])
+    assert not re.findall(r"\b[a-z]+_?[a-z]*\b(?=：)", text)  # no column name before a value

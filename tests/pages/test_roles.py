@@ -13,6 +13,7 @@ from google.protobuf import text_format
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe, Table
+from streamlit.util import calc_hash
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
@@ -44,19 +45,38 @@ def app_pages() -> list[tuple[str, str, str, str, str]]:
 PAGES = app_pages()
 
 
+SECTIONS = {section: [title for sec, title, *_ in PAGES if sec == section] for section, *_ in PAGES}
+
+
 @pytest.fixture
 def nav(monkeypatch):
-    """The titles of the pages each run hands to st.navigation, run by run."""
-    seen: list[list[str]] = []
+    """The titles of the pages each run shows in st.navigation's menu (hidden pages left out), run by run;
+    nav.calls holds each call's (sections → visible titles, keyword arguments)."""
+    seen = NavSpy()
     real = st.navigation
 
     def spy(pages, *args, **kwargs):
-        flat = [p for group in pages.values() for p in group] if isinstance(pages, dict) else list(pages)
-        seen.append([p.title for p in flat])
+        groups = pages if isinstance(pages, dict) else {"": list(pages)}
+        visible = {sec: [p.title for p in group if p.visibility == "visible"] for sec, group in groups.items()}
+        seen.append([t for titles in visible.values() for t in titles])
+        seen.calls.append(({sec: ts for sec, ts in visible.items() if ts}, kwargs))
         return real(pages, *args, **kwargs)
 
     monkeypatch.setattr(st, "navigation", spy)
     return seen
+
+
+class NavSpy(list):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[dict[str, list[str]], dict]] = []
+
+
+def open_url(at: AppTest, url: str) -> AppTest:
+    """Run the app at /<url>, as a browser opening that link would (AppTest.switch_page only finds pages drawn
+    from files; a forbidden URL is drawn by a callable). A page's script hash is Streamlit's hash of its url_path."""
+    at._page_hash = calc_hash(url)
+    return at.run()
 
 
 @pytest.fixture
@@ -148,14 +168,61 @@ def test_each_role_gets_exactly_the_pages_it_may_read(demo_url, monkeypatch, nav
     at = fresh_app(demo_url, monkeypatch, user=user).run()
     assert not at.exception, [e.value for e in at.exception]
     assert nav[-1] == EXPECTED_NAV[user]
-    for _, title, path, _, _ in PAGES:
+    for _, title, path, _, url in PAGES:
         if title in EXPECTED_NAV[user]:
             at.switch_page(path).run()
             assert not at.exception, (title, [e.value for e in at.exception])
             assert nav[-1] == EXPECTED_NAV[user]
-        else:  # not in the navigation: a direct link is "not found"
+        else:  # not in the menu; its URL is registered (hidden) and says 无权访问
             with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(path)
+                at.switch_page(path)  # the page's own file is never registered for this role
+            assert_forbidden(open_url(at, url), title)
+
+
+def assert_forbidden(at: AppTest, title: str) -> None:
+    """The Chinese 无权访问 page for this page: its title, who may open it, no data and no period selector."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == [title]
+    assert [e.value for e in at.error] == [f"无权访问：当前账号不能打开“{title}”页面。"]
+    roles = "、".join(permissions.roles_for(title))
+    assert [i.value for i in at.info] == [f"此页面供{roles}账号使用。如工作需要，请联系系统管理员开通权限；"
+                                          "左侧菜单列出了当前账号可以打开的页面。"]
+    assert not at.dataframe and not at.metric and not at.selectbox and not at.get("download_button")
+
+
+@pytest.mark.parametrize(("url", "title", "roles"), [("users", "用户管理", "管理员"), ("audit", "审计日志", "管理员"),
+                                                     ("briefing", "会议材料", "领导、食安办"),
+                                                     ("settings", "系统设置", "食安办、管理员")])
+def test_a_station_account_opening_an_admin_page_is_told_in_chinese(demo_url, monkeypatch, nav, url, title, roles):
+    """明水所 at /users, /audit, /briefing, /settings: 无权访问 and who may, not "Page not found"."""
+    at = open_url(fresh_app(demo_url, monkeypatch, user="mingshui"), url)
+    assert_forbidden(at, title)
+    assert any(f"此页面供{roles}账号使用" in i.value for i in at.info)
+    assert nav[-1] == EXPECTED_NAV["mingshui"]  # still not in its menu
+    assert "演示·明水所" in visible_text(at)  # the account line: the frame is drawn, logged in as before
+
+
+def test_the_menu_is_grouped_in_sections_and_never_collapsed(demo_url, monkeypatch, nav):
+    """Each role's menu by section (app.PAGES' 看板 / 数据 / 系统管理), every page shown: expanded=True, so
+    Streamlit's English "View 3 more" never hides the office's 数据填报 / 上报监测 / 系统设置."""
+    for user in TEST_USERS:
+        fresh_app(demo_url, monkeypatch, user=user).run()
+        sections, kwargs = nav.calls[-1]
+        assert kwargs.get("expanded") is True
+        want = {sec: [t for t in titles if t in EXPECTED_NAV[user]] for sec, titles in SECTIONS.items()}
+        assert sections == {sec: titles for sec, titles in want.items() if titles}, user
+    assert nav.calls[-1][0] == {"看板": [*VIEWS, "大屏"], "数据": ["导入记录", "上报监测"],
+                                "系统管理": ["系统设置", "用户管理", "审计日志"]}  # admin, the last
+
+
+def test_the_root_opens_the_roles_first_page_at_its_own_url(demo_url, monkeypatch, nav):
+    """"/" switches to the first page (总览, at /overview): a link to /overview is a page like any other."""
+    at = fresh_app(demo_url, monkeypatch, user="mingshui").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("总览")
+    assert at._finished_page_script_hash == calc_hash("overview")
+    at = open_url(at, "overview")
+    assert not at.exception and at.title[0].value.startswith("总览")
 
 
 @pytest.mark.parametrize("param", ["token", "kiosk"])  # /kiosk?token=…, and the older ?kiosk=… links
@@ -164,16 +231,18 @@ def test_a_kiosk_token_sees_the_kiosk_and_no_other_page(demo_url, monkeypatch, n
     at.query_params[param] = "demo-kiosk"
     at.run()
     assert not at.exception
-    assert nav[-1] == ["大屏", "大屏"]  # "/" and /kiosk draw the same screen
+    assert nav[-1] == ["大屏", "大屏"]  # "/" and /kiosk draw the same screen (no menu); any other URL 无权访问
+    assert nav.calls[-1][1] == {"position": "hidden"}
     assert any(m.value.startswith("第1/5屏") for m in at.markdown)
     assert not at.dataframe and not at.text_input and not at.button  # no login form, nothing to click
-    for _, title, path, _, _ in PAGES:
+    for _, title, path, _, url in PAGES:
         if title == "大屏":
             at.switch_page(path).run()
             assert not at.exception
             continue
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(path)
+        assert_forbidden(open_url(at, url), title)
 
 
 def test_a_wrong_kiosk_token_is_nobody(demo_url, monkeypatch, nav):
@@ -187,12 +256,16 @@ def test_a_wrong_kiosk_token_is_nobody(demo_url, monkeypatch, nav):
 def test_an_anonymous_run_shows_only_the_login_form(demo_url, monkeypatch, nav):
     at = fresh_app(demo_url, monkeypatch, user=None).run()
     assert not at.exception
-    assert nav[-1] == ["登录"]
+    assert nav[-1] == ["登录"] and nav.calls[-1][1] == {"position": "hidden"}  # no menu
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert not at.metric and not at.dataframe
-    for _, _, path, _, _ in PAGES:
+    for _, _, path, _, url in PAGES:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(path)
+        at = open_url(at, url)  # any page's URL: the login form, never the page
+        assert not at.exception
+        assert [t.label for t in at.text_input] == ["用户名", "密码"]
+        assert not at.metric and not at.dataframe and not at.error
 
 
 # --- 包保督导: a station's lists -----------------------------------------------------------------

@@ -1,0 +1,65 @@
+"""Streamlit's own English strings, said in Chinese. Streamlit 1.67 has no language setting and writes these in its
+front end, so one style-only block (st.html sends it to the page without drawing anything) hides each English text
+and draws the Chinese one in its place, by the elements' data-testid:
+
+- the file uploader: its button ("Upload") and its instructions ("200MB per file • XLSX…"), with the importer's own
+  cap (MAX_UPLOAD_MB) — `server.maxUploadSize` in .streamlit/config.toml stays above it, so an oversized file meets
+  the importer's Chinese message rather than Streamlit's;
+- "Skip to main content" (the link a keyboard user meets first, on focus): hidden;
+- "Press Enter to submit form" / "Press Enter to apply" under text and number inputs: hidden (Enter still works);
+- an emptied date field's yyyy / mm / dd → 年 / 月 / 日, and a date range's English quick select: hidden.
+
+apply() is called by app.py on every run; the CSS is built once per cap (a cheap string)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import streamlit as st
+
+from services import imports
+
+# What the uploader accepts, as the one uploader of the app (components/import_view.py) lists it.
+UPLOAD_TYPES = "XLSX、XLSM、XLS、CSV"
+UPLOAD_BUTTON = "选择文件"
+DATE_PARTS = {"year": "年", "month": "月", "day": "日"}
+
+
+def upload_note(cap_mb: int) -> str:
+    """The uploader's instructions line, in Chinese, with the importer's real cap."""
+    return f"每个文件不超过{cap_mb} MB · 支持 {UPLOAD_TYPES}"
+
+
+def _replace(selector: str, text: str, size: str = "0.875rem") -> str:
+    """Hide the English text (font-size 0 keeps the element's box, e.g. an editable date part) and draw `text`."""
+    return (f"{selector}{{font-size:0 !important;}}"
+            f"{selector}::after{{content:\"{text}\";font-size:{size};}}")
+
+
+def _swap(container: str, english: str, text: str, size: str = "inherit") -> str:
+    """Take the English child out of the page (so it is neither seen nor read out as text) and draw `text` in its
+    container instead."""
+    return (f"{container} {english}{{display:none !important;}}"
+            f"{container}::after{{content:\"{text}\";font-size:{size};}}")
+
+
+@lru_cache(maxsize=8)
+def css(cap_mb: int) -> str:
+    rules = [
+        _swap("[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']", "p",
+              UPLOAD_BUTTON),
+        _swap("[data-testid='stFileUploaderDropzoneInstructions'] > div", "span", upload_note(cap_mb), "0.875rem"),
+        # The skip link only shows on keyboard focus; hidden rather than left in English.
+        "a[data-testid='stSkipToContent']{display:none !important;}",
+        "[data-testid='InputInstructions']{display:none !important;}",
+        # A date range's calendar: its English quick select ("Date range  Select…", "Past week" …) is left out.
+        "[data-testid='stDateInputQuickSelect']{display:none !important;}",
+        *(_replace(f"[data-testid='stDateInputField'] [data-type='{part}'][data-placeholder]", word, "1rem")
+          for part, word in DATE_PARTS.items()),
+    ]
+    return "<style>" + "".join(rules) + "</style>"
+
+
+def apply() -> None:
+    """The Chinese chrome for this run (a style-only block: nothing drawn, no space taken)."""
+    st.html(css(imports.max_upload_mb()))
