@@ -1,11 +1,14 @@
-"""总览's month in frames and sentences: the stations lagging most, the month's report line per kind and the open
-hazards by station. Streamlit-free; inputs are the frames of services.metrics and services.submissions."""
+"""总览's month in frames and sentences: who must act (every red station with the indicator, lag and due date that
+make it red; amber and grey ones compactly; who has not reported), the stations lagging most, the month's report
+line per kind and the open hazards by station. Streamlit-free; inputs are the frames of services.metrics and services.submissions."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
-from services import submissions
+from services import narrative, submissions
 from services.rules import fmt
 
 
@@ -44,3 +47,37 @@ def open_hazards(hazards: pd.DataFrame) -> list[tuple[str, int, int]]:
     rows = hazards[hazards["n_open"] > 0].sort_values(["n_open", "n_overdue", "sort_order"],
                                                        ascending=[False, False, True])
     return [(r.station, int(r.n_open), int(r.n_overdue)) for r in rows.itertuples()]
+
+
+# --- who must act (issue 16: every red station by name, not the top five by mean lag) -------------------------
+
+
+def must_act(lags: pd.DataFrame, due: dt.date | None) -> list[str]:
+    """Every red station (metrics.station_lag's order: the worst lag first), with the indicator and lag that make it
+    red and the task list's due date: "明水所：示范创建 −19.1个百分点（2022年11月30日到期）"."""
+    red = lags[lags["worst_status"] == "red"].to_dict("records")
+    tail = f"（{fmt.date_label(due)}到期）" if due is not None else ""
+    return [narrative.station_phrase(r) + tail for r in red]
+
+
+def compact(lags: pd.DataFrame, status: str) -> str | None:
+    """The stations of one status in one line, each with its worst indicator: "略有滞后：相公所（示范创建 −2.1个百分点）、…";
+    grey ones "本年未报：…". None when there are none."""
+    rows = lags[lags["worst_status"] == status].to_dict("records")
+    if not rows:
+        return None
+    head = {"amber": "略有滞后", "grey": "本年未报"}.get(status, status)
+    parts = [narrative.station_phrase(r).replace("：", "（", 1) + "）" for r in rows]
+    return f"{head}（{len(rows)}个所）：" + "、".join(parts)
+
+
+def unreported_line(nr: submissions.NotReported) -> str:
+    """Who has not reported this month, by name: "10月未报：月报 枣园所；任务进度 枣园所" (逾期上报 named apart)."""
+    monthly = "、".join(nr.monthly_missing) or "无"
+    if not nr.monthly_required:
+        monthly = "本月不要求"
+    elif not nr.monthly_due:
+        monthly = "未到截止日"
+    late = f"（逾期上报：{'、'.join(nr.monthly_late)}）" if nr.monthly_late else ""
+    return (f"{nr.month}月未报：月报（风险隐患排查整治表）{monthly}{late}；"
+            f"任务进度{'、'.join(nr.progress_missing) or '无'}")
