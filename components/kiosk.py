@@ -48,6 +48,7 @@ GRID = "#2b4159"
 RECOLOR = {"#1c2430": TEXT, PACE_LINE.lower(): TEXT, "#5b6775": MUTED, TRACK.lower(): "#2c4259"}
 CHART_FONT = 20  # px: axis labels and chart text read from across a room
 GAUGE_SIZE = 190
+GAUGE_WIDTH = 290  # the card's width at 1920 px (five a row): the arc centred, "目标… 应达…" on one line at CHART_FONT
 KPI_PER_ROW = 5  # 13 KPIs in three rows of cards ~370 px wide
 
 
@@ -259,7 +260,7 @@ def _kpi_cards(version: int, year: int, month: int, as_of: dt.date) -> list[dict
     """Each gauged KPI's name, dark gauge spec and caption. Drawing a gauge takes ~0.2 s and the kpi panel has a
     dozen, so the specs are cached like the figures (by data_version and period; bounded)."""
     gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
-    return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE), title=False),
+    return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE, width=GAUGE_WIDTH, note_font=CHART_FONT), title=False),
              "caption": gauge_caption(row, as_of=pacing.ref_date(year, month, as_of), brief=True), "id": row.get("kpi_id")}
             for row in gauges.to_dict("records")]
 

@@ -94,8 +94,8 @@ _YEAR = re.compile(r"(\d{4})年")
 def kpi_source(row: Any, *, brief: bool = False) -> str:
     """Where a KPI's target comes from. A 示例 gauge applies another district's rule to 章丘 and says so:
     "示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县）一、1"; the bureau's own: "依据：… …".
-    `brief` (the kiosk's cards) names each document by place and year only: "示例目标，参照昌乐县2024年 一、1"; the
-    full title is on the 指标 page."""
+    `brief` (the gauges' captions) names each document by place and year only: "示例目标，参照昌乐县2024年 一、1" (a
+    title naming neither is kept whole); the full title is on the 指标 page and in the gauge's tooltip."""
     doc, article = _get(row, "source_doc"), _get(row, "source_article")
     docs = doc.split("；") if _ok(doc) and doc else []
     arts = article.split("；") if _ok(article) and article else []
@@ -104,7 +104,8 @@ def kpi_source(row: Any, *, brief: bool = False) -> str:
         for i, d in enumerate(docs):
             place, year = _PLACE.search(d), _YEAR.search(d)
             art = _JURISDICTION.sub("", arts[i]) if i < len(arts) else ""
-            parts.append(f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''} {art}".strip())
+            named = f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''}" or d  # else the title
+            parts.append(f"{named} {art}".strip())
         src = "；".join(p for p in parts if p)
     elif len(docs) > 1 and len(docs) == len(arts):
         # One gauge citing several districts: each document with its own article ("宝山区二、8" → "二、8").
