@@ -62,22 +62,25 @@ if district.empty or not district.iloc[0]["n_business"]:
     st.info("尚无包保主体数据。")
 else:
     r = district.iloc[0]
+    high_risk = data.cached(metrics.high_risk_label)
+    tg = overview.baobao_targets(r, high_risk)
     c1, c2, c3, c4, c5 = st.columns(5)
     with c1:
-        views.rate_card("包保覆盖率", r["coverage"], key="bb-coverage",
+        views.rate_card("包保覆盖率", r["coverage"], key="bb-coverage", target=tg["coverage"].text,
                         note=f"{fmt.num(r['n_covered'])}/{fmt.num(r['n_business'])}个在营主体")
     with c2:
-        views.rate_card("督导完成率（本季度）", r["completion_rate"], key="bb-completion",
-                        note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
+        views.rate_card("督导完成率（本季度）", r["completion_rate"], key="bb-completion", target=tg["completion"].text,
+                        status=tg["completion"].status, note=f"{fmt.num(r['n_done'])}/{fmt.num(r['n_assigned'])}个主体")
     with c3:
-        views.rate_card("高风险现场督导率", r["onsite_rate"], key="bb-onsite",
-                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
-                             f"{data.cached(metrics.high_risk_label)}主体")
+        views.rate_card("高风险现场督导率", r["onsite_rate"], key="bb-onsite", target=tg["onsite"].text,
+                        status=tg["onsite"].status,
+                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个{high_risk}主体")
     with c4:
-        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="bb-close",
+        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="bb-close", target=tg["close"].text,
                         note=f"{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个问题")
     with c5:
         views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="bb-overdue",
+                         target=tg["overdue"].text, status=tg["overdue"].status,
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
 
 st.subheader(f"{p.month}月月报上报")

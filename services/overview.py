@@ -5,11 +5,12 @@ line per kind and the open hazards by station. Streamlit-free; inputs are the fr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 
-from services import narrative, submissions
-from services.rules import fmt
+from services import narrative, places, submissions
+from services.rules import fmt, pacing
 
 
 def worst_stations(lags: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -81,3 +82,36 @@ def unreported_line(nr: submissions.NotReported) -> str:
     late = f"（逾期上报：{'、'.join(nr.monthly_late)}）" if nr.monthly_late else ""
     return (f"{nr.month}月未报：月报（风险隐患排查整治表）{monthly}{late}；"
             f"任务进度{'、'.join(nr.progress_missing) or '无'}")
+
+
+# --- 包保 cards: each with its target (where the rules give one) and its status -----------------------------------
+
+NO_TARGET = "无目标"
+
+
+@dataclass(frozen=True)
+class CardTarget:
+    """What a card is measured against ("无目标" when nothing sets one) and its status (None: not judged)."""
+
+    text: str
+    status: str | None = None
+
+
+def baobao_targets(r: pd.Series, high_risk: str) -> dict[str, CardTarget]:
+    """The district's 包保 cards (a metrics.baobao district row): 督导完成率 and 现场督导率 are due in full by the
+    quarter's end, so paced by the quarter's time progress as the map paces them (services.places); 逾期未整改 is
+    judged as the map judges it (none: 达到进度; up to its amber share of the problems due: 略有滞后). 包保覆盖率 and
+    问题整改率 have no target in the rules or the settings: 无目标."""
+    qp = float(r["quarter_progress"])
+    by_quarter = f"季度末全部完成，应达{fmt.pct(qp)}"
+    return {
+        "coverage": CardTarget(NO_TARGET),
+        "completion": CardTarget(f"目标：{by_quarter}",
+                                 pacing.status(r["completion_rate"], qp, reported=bool(r["n_assigned"]))),
+        "onsite": CardTarget(f"目标：{high_risk}主体{by_quarter}",
+                             pacing.status(r["onsite_rate"], qp, reported=bool(r["n_high_risk"]))),
+        "close": CardTarget(NO_TARGET),
+        "overdue": CardTarget(f"目标：0个（不超过应整改的{fmt.pct(places.OVERDUE_AMBER_SHARE)}为略有滞后）",
+                              places._overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]),
+                                                     int(r["n_business"]))),
+    }

@@ -122,3 +122,11 @@ def test_a_once_kpi_says_its_count_and_due_date_not_0_percent_on_pace():
     caption = gauge_caption(row, as_of=dt.date(2022, 10, 31))
     assert caption.startswith(":green[●] 未到期｜12月31日前完成1个，尚未到期") and "达到进度" not in caption
     assert gauge_caption({**row, "actual": 1.0, "rate": 1.0}).startswith(":green[●] 达到进度｜")
+
+
+def test_cards_are_edged_and_bars_filled_in_their_status_colour():
+    css = views.status_css("task-1", "red", bar=True)
+    assert f".st-key-task-1 {{ border-left: 0.35rem solid {STATUS_COLORS['red']} !important; }}" in css
+    assert f'.st-key-task-1 [data-testid="stProgressBarTrack"] > div {{ background-color: {STATUS_COLORS["red"]}; }}' in css
+    assert "stProgressBarTrack" not in views.status_css("bb-close", "green")
+    assert views.status_css("bb-coverage", None) == ""  # no target, no judgement, no colour

@@ -66,3 +66,25 @@ def test_small_database_red_and_amber(small_url, monkeypatch):
     assert ":red[●] 双山所：示范创建 −14.1个百分点（2022年12月31日到期）" in md
     assert ":orange[●] 略有滞后（1个所）：明水所（示范创建 −3.3个百分点）" in md
     assert "**需督办1个所：双山所（详见“需要督办”）；10月未报：明水所、双山所。**" in md
+
+
+def test_baobao_cards_show_target_and_status(demo_url, monkeypatch):
+    """包保 cards: 督导完成率 and 现场督导率 paced by the quarter (as the map paces them), 逾期未整改 judged as the map
+    does, 包保覆盖率 and 问题整改率 无目标; the status word beside the target."""
+    from services import places
+    from services.rules import pacing
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    r = metrics.baobao(year=2022, month=10, as_of=OCT31, by="district").iloc[0]
+    dispose_engines()
+    qp = fmt.pct(r["quarter_progress"])
+    assert qp == "33.7%"
+    done = pacing.status(r["completion_rate"], r["quarter_progress"])
+    overdue = places._overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]), int(r["n_business"]))
+    assert (done, overdue) == ("green", "red")  # 36.1% against 33.7%; 368 of 1,924 due problems overdue
+    at = fresh_app(demo_url, monkeypatch).run()
+    caps = [c.value for c in at.caption]
+    assert f":green[●] 达到进度｜目标：季度末全部完成，应达{qp}  \n1,053/2,920个主体" in caps
+    assert f":green[●] 达到进度｜目标：C、D级主体季度末全部完成，应达{qp}  \n257/709个C、D级主体" in caps
+    assert ":red[●] 明显滞后｜目标：0个（不超过应整改的10.0%为略有滞后）  \n按期整改率68.7%" in caps
+    assert "无目标  \n2,920/2,931个在营主体" in caps and "无目标  \n1,678/2,190个问题" in caps
