@@ -104,11 +104,13 @@ def _tooltip_text(row: dict) -> str:
 TITLE_FONT = 13
 
 
-def _gauge_figures(row: dict, size: int, width: int | None = None,
-                   note_font: int = 12) -> tuple[dict, dict, dict]:
+def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: int = 12,
+                   titled: bool = True) -> tuple[dict, dict, dict]:
     """What both gauge builders draw: the parts, the tooltip fields and the geometry (centre, radii, height, the
     title's and the notes' lines). `width` (≥ size) widens the view around the arc (the kiosk's cards); `note_font`
-    is the size the notes are drawn at, so they are laid out for it."""
+    is the size the notes are drawn at, so they are laid out for it. The title is drawn inside the view, in full,
+    wrapped: Streamlit sizes a chart by its view's height, so a Vega title above the view pushed the figures under
+    the arc out of sight. `titled` False: no title (the kiosk's cards write it themselves)."""
     p = gauge_parts(row)
     lag = row.get("lag_pp")
     is_rate = row.get("unit") == "%"
@@ -125,23 +127,26 @@ def _gauge_figures(row: dict, size: int, width: int | None = None,
         "状态": status_word(row),
         "来源": _tooltip_text(row),
     }
-    # The half circle sits on a baseline near the bottom of the view; its centre is placed explicitly so the arc,
-    # the figures under it and the title never overlap or leave the view.
+    # The title's lines at the top, the half circle under them on a baseline, the notes under it; every position is
+    # explicit so nothing overlaps or leaves the view.
     width = max(size, width or size)
     radius, inner, pad = size * 0.45, size * 0.30, 10
-    cx, cy = width / 2, radius + pad
+    title = wrap(row.get("name", ""), width, TITLE_FONT) if titled else []
+    title_step = TITLE_FONT + 4
+    top = len(title) * title_step + (4 if title else 0)
+    cx, cy = width / 2, top + radius + pad
     notes = gauge_notes(row, width=width, font=note_font)
     step = note_font + 4
-    title = wrap(row.get("name", ""), width, TITLE_FONT)
     geo = {"radius": radius, "inner": inner, "cx": cx, "cy": cy, "width": width, "notes": notes, "step": step,
-           "height": cy + 8 + step * len(notes) + 10, "title": title if len(title) > 1 else title[0]}
+           "height": cy + 8 + step * len(notes) + 10, "title": title, "title_step": title_step}
     return p, info, geo
 
 
-def build_gauge(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12) -> alt.LayerChart:
+def build_gauge(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12,
+                titled: bool = True) -> alt.LayerChart:
     """A half-circle gauge for one KPI row of metrics.kpi_gauges (or a task-total row): its title in full (wrapped),
     the figure, and under the arc its target and 应达."""
-    p, info, geo = _gauge_figures(row, size, width, note_font)
+    p, info, geo = _gauge_figures(row, size, width, note_font, titled)
     radius, inner, cx, cy = geo["radius"], geo["inner"], geo["cx"], geo["cy"]
     tips = [alt.Tooltip(f"{k}:N") for k in info]
     track = pd.DataFrame([{"a0": -HALF, "a1": HALF, **info}])
@@ -162,21 +167,24 @@ def build_gauge(row: dict, *, size: int = 190, width: int | None = None, note_fo
         *(alt.Chart(track).mark_text(fontSize=note_font, baseline="top", color="#5b6775")
           .encode(text=alt.value(words), x=alt.value(cx), y=alt.value(cy + 8 + i * geo["step"]), tooltip=tips)
           for i, words in enumerate(geo["notes"])),
+        *(alt.Chart(track).mark_text(fontSize=TITLE_FONT, fontWeight="bold", baseline="top", color="#1c2430")
+          .encode(text=alt.value(words), x=alt.value(cx), y=alt.value(2 + i * geo["title_step"]), tooltip=tips)
+          for i, words in enumerate(geo["title"])),
     ]
     return (
         alt.layer(*layers)
-        .properties(width=geo["width"], height=geo["height"],
-                    title=alt.Title(geo["title"], fontSize=TITLE_FONT, anchor="middle"))
+        .properties(width=geo["width"], height=geo["height"])
         .configure_view(strokeWidth=0)
         .configure(font=FONT)
     )
 
 
-def gauge_spec(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12) -> dict:
+def gauge_spec(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12,
+               titled: bool = True) -> dict:
     """build_gauge's chart as a Vega-Lite spec, written out directly (the same marks, encodings and rows; its data
     inline): Altair takes ~0.2 s a gauge to build and validate, and a page shows a dozen on every rerun; this takes
     well under a millisecond, so nothing needs caching."""
-    p, info, geo = _gauge_figures(row, size, width, note_font)
+    p, info, geo = _gauge_figures(row, size, width, note_font, titled)
     radius, inner, cx, cy = geo["radius"], geo["inner"], geo["cx"], geo["cy"]
     tips = [{"field": k, "type": "nominal"} for k in info]
     center = {"x": {"value": cx}, "y": {"value": cy}}
@@ -205,9 +213,10 @@ def gauge_spec(row: dict, *, size: int = 190, width: int | None = None, note_fon
                  p["label"], cy - 2),
             *(text({"baseline": "top", "color": "#5b6775", "fontSize": note_font}, words, cy + 8 + i * geo["step"])
               for i, words in enumerate(geo["notes"])),
+            *(text({"baseline": "top", "color": "#1c2430", "fontSize": TITLE_FONT, "fontWeight": "bold"}, words,
+                   2 + i * geo["title_step"]) for i, words in enumerate(geo["title"])),
         ],
         "height": geo["height"],
-        "title": {"text": geo["title"], "anchor": "middle", "fontSize": TITLE_FONT},
         "width": geo["width"],
     }
 

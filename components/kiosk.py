@@ -260,7 +260,10 @@ def _kpi_cards(version: int, year: int, month: int, as_of: dt.date) -> list[dict
     """Each gauged KPI's name, dark gauge spec and caption. Drawing a gauge takes ~0.2 s and the kpi panel has a
     dozen, so the specs are cached like the figures (by data_version and period; bounded)."""
     gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
-    return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE, width=GAUGE_WIDTH, note_font=CHART_FONT), title=False),
+    def spec(row: dict) -> dict:  # the card writes the name above the gauge; target and 应达 under the arc
+        return dark(build_gauge(row, size=GAUGE_SIZE, width=GAUGE_WIDTH, note_font=CHART_FONT, titled=False))
+
+    return [{"name": row.get("name", ""), "spec": spec(row),
              "caption": gauge_caption(row, as_of=pacing.ref_date(year, month, as_of), brief=True), "id": row.get("kpi_id")}
             for row in gauges.to_dict("records")]
 
