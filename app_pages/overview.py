@@ -30,8 +30,8 @@ with st.container(border=True, key="narrative"):
         st.markdown(f"**{fmt.md_escape(line)}。**")
 
 with st.container(border=True, key="act-now"):
-    red = overview.must_act(lags, window.due if not totals.empty else None)
-    st.markdown(f"**需要督办** · {len(red)}个监管所有明显滞后的任务项" if red else "**需要督办** · 无明显滞后的监管所")
+    red = overview.must_act(lags)
+    st.markdown(f"**需要督办** · {overview.act_header(len(red), window.due if not totals.empty else None)}")
     if red:
         per = -(-len(red) // 3)  # down each column, in metrics.station_lag's order
         for k, col in enumerate(st.columns(3)):

@@ -105,12 +105,13 @@ TITLE_FONT = 13
 
 
 def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: int = 12,
-                   titled: bool = True) -> tuple[dict, dict, dict]:
+                   titled: bool = True, title_rows: int = 1) -> tuple[dict, dict, dict]:
     """What both gauge builders draw: the parts, the tooltip fields and the geometry (centre, radii, height, the
     title's and the notes' lines). `width` (≥ size) widens the view around the arc (the kiosk's cards); `note_font`
     is the size the notes are drawn at, so they are laid out for it. The title is drawn inside the view, in full,
     wrapped: Streamlit sizes a chart by its view's height, so a Vega title above the view pushed the figures under
-    the arc out of sight. `titled` False: no title (the kiosk's cards write it themselves)."""
+    the arc out of sight. `titled` False: no title (the kiosk's cards write it themselves); `title_rows`: the lines
+    the title is given at least, so the gauges of one row sit level."""
     p = gauge_parts(row)
     lag = row.get("lag_pp")
     is_rate = row.get("unit") == "%"
@@ -133,7 +134,7 @@ def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: in
     radius, inner, pad = size * 0.45, size * 0.30, 10
     title = wrap(row.get("name", ""), width, TITLE_FONT) if titled else []
     title_step = TITLE_FONT + 4
-    top = len(title) * title_step + (4 if title else 0)
+    top = max(len(title), title_rows) * title_step + 4 if title else 0
     cx, cy = width / 2, top + radius + pad
     notes = gauge_notes(row, width=width, font=note_font)
     step = note_font + 4
@@ -143,10 +144,10 @@ def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: in
 
 
 def build_gauge(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12,
-                titled: bool = True) -> alt.LayerChart:
+                titled: bool = True, title_rows: int = 1) -> alt.LayerChart:
     """A half-circle gauge for one KPI row of metrics.kpi_gauges (or a task-total row): its title in full (wrapped),
     the figure, and under the arc its target and 应达."""
-    p, info, geo = _gauge_figures(row, size, width, note_font, titled)
+    p, info, geo = _gauge_figures(row, size, width, note_font, titled, title_rows)
     radius, inner, cx, cy = geo["radius"], geo["inner"], geo["cx"], geo["cy"]
     tips = [alt.Tooltip(f"{k}:N") for k in info]
     track = pd.DataFrame([{"a0": -HALF, "a1": HALF, **info}])
@@ -180,11 +181,11 @@ def build_gauge(row: dict, *, size: int = 190, width: int | None = None, note_fo
 
 
 def gauge_spec(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12,
-               titled: bool = True) -> dict:
+               titled: bool = True, title_rows: int = 1) -> dict:
     """build_gauge's chart as a Vega-Lite spec, written out directly (the same marks, encodings and rows; its data
     inline): Altair takes ~0.2 s a gauge to build and validate, and a page shows a dozen on every rerun; this takes
     well under a millisecond, so nothing needs caching."""
-    p, info, geo = _gauge_figures(row, size, width, note_font, titled)
+    p, info, geo = _gauge_figures(row, size, width, note_font, titled, title_rows)
     radius, inner, cx, cy = geo["radius"], geo["inner"], geo["cx"], geo["cy"]
     tips = [{"field": k, "type": "nominal"} for k in info]
     center = {"x": {"value": cx}, "y": {"value": cy}}
@@ -221,9 +222,9 @@ def gauge_spec(row: dict, *, size: int = 190, width: int | None = None, note_fon
     }
 
 
-def show_gauge(row: dict, *, key: str, as_of: dt.date | None = None) -> None:
+def show_gauge(row: dict, *, key: str, as_of: dt.date | None = None, title_rows: int = 1) -> None:
     """One gauge and its caption."""
-    st.vega_lite_chart(gauge_spec({**row, "as_of": as_of}), key=key, width="content")
+    st.vega_lite_chart(gauge_spec({**row, "as_of": as_of}, title_rows=title_rows), key=key, width="content")
     st.caption(gauge_caption(row, as_of=as_of, brief=True))  # the full source is in the tooltip (来源)
 
 
@@ -235,15 +236,17 @@ def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date 
     rows = df.to_dict("records")
     for start in range(0, len(rows), per_row):
         cols = st.columns(per_row)
-        for col, row in zip(cols, rows[start : start + per_row], strict=False):
+        batch = rows[start : start + per_row]
+        title_rows = max(len(wrap(r.get("name", ""), 190, TITLE_FONT)) for r in batch)  # one row sits level
+        for col, row in zip(cols, batch, strict=False):
             with col:
-                show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}", as_of=as_of)
+                show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}", as_of=as_of, title_rows=title_rows)
 
 
 def gauge_caption(row: dict, *, as_of: dt.date | None = None, brief: bool = False) -> str:
     """Status, the comparison its pacing kind calls for (时序进度 / 目标 / due date), the baseline and the source:
-    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the kiosk's cards) names the source
-    by place, year and article only."""
+    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the gauges' captions) names the source
+    by place, year and article only. A once KPI not yet done nor due says 未到期 (status_word)."""
     status = row.get("status") or "grey"
     words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of, brief=brief))
     if status == "grey":

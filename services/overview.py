@@ -53,12 +53,17 @@ def open_hazards(hazards: pd.DataFrame) -> list[tuple[str, int, int]]:
 # --- who must act (issue 16: every red station by name, not the top five by mean lag) -------------------------
 
 
-def must_act(lags: pd.DataFrame, due: dt.date | None) -> list[str]:
-    """Every red station (metrics.station_lag's order: the worst lag first), with the indicator and lag that make it
-    red and the task list's due date: "明水所：示范创建 −19.1个百分点（2022年11月30日到期）"."""
-    red = lags[lags["worst_status"] == "red"].to_dict("records")
-    tail = f"（{fmt.date_label(due)}到期）" if due is not None else ""
-    return [narrative.station_phrase(r) + tail for r in red]
+def must_act(lags: pd.DataFrame) -> list[str]:
+    """Every red station (metrics.station_lag's order: the worst lag first) with the indicator and lag that make it
+    red: "明水所：示范创建 −19.1个百分点". The due date is the task list's, one for all (act_header)."""
+    return [narrative.station_phrase(r) for r in lags[lags["worst_status"] == "red"].to_dict("records")]
+
+
+def act_header(n_red: int, due: dt.date | None) -> str:
+    """ "13个监管所有明显滞后的任务项，任务清单2022年11月30日到期" (the task list's window: metrics.task_window)."""
+    if not n_red:
+        return "无明显滞后的监管所"
+    return f"{n_red}个监管所有明显滞后的任务项" + (f"，任务清单{fmt.date_label(due)}到期" if due is not None else "")
 
 
 def compact(lags: pd.DataFrame, status: str) -> str | None:

@@ -98,6 +98,8 @@ def test_the_title_is_shown_in_full_on_two_lines_with_no_limit():
     short = gauge_spec({**row, "name": "监督抽检批次"})
     assert drawn_texts(short)[-1] == "监督抽检批次" and short["height"] == spec["height"] - (13 + 4)
     assert drawn_texts(gauge_spec(row, titled=False)) == figures
+    # Reserving two lines for a short title sets its arc level with a two-line neighbour's.
+    assert gauge_spec({**row, "name": "监督抽检批次"}, title_rows=2)["height"] == spec["height"]
 
 
 def drawn_texts(spec: dict) -> list[str]:

@@ -43,7 +43,7 @@ def test_overview_small_database(small_url, monkeypatch):
     # The KPI gauge's caption: a level KPI against its target, its baseline and source.
     assert ":orange[●] 略有滞后｜低于目标5.0个百分点｜无基线｜依据：测试" in t
     assert not at.warning  # real rows only: no 示例数据 banner
-    assert ":red[●] 双山所：示范创建 −14.1个百分点（2022年12月31日到期）" in t  # 需要督办 (tests/pages/test_overview_act.py)
+    assert ":red[●] 双山所：示范创建 −14.1个百分点" in t  # 需要督办 (tests/pages/test_overview_act.py)
 
 
 def test_tasks_page_small_database(small_url, monkeypatch):
