@@ -23,7 +23,7 @@ from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
 from services import kiosk as kiosk_db
-from services import metrics, narrative
+from services import metrics, narrative, overview
 from services.rules import fmt, pacing
 from services.rules.duban import duban_tasks
 from services.rules.permissions import KIOSK, can
@@ -311,12 +311,13 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         st.info("尚无包保主体数据。")
         return
     r = district.iloc[0]
+    tg = overview.baobao_targets(r, data.cached(metrics.high_risk_label))  # status colours as on 总览
     with st.container(horizontal=True, gap="small", key="kiosk-bb-cards"):
         views.rate_card("包保覆盖率", r["coverage"], key="kiosk-bb-coverage",
                         note=f"{fmt.num(r['n_covered'])}/{fmt.num(r['n_business'])}个在营主体")
         views.rate_card("督导完成率（本季度）", r["completion_rate"], key="kiosk-bb-completion",
-                        note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
-        views.rate_card("高风险现场督导率", r["onsite_rate"], key="kiosk-bb-onsite",
+                        status=tg["completion"].status, note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
+        views.rate_card("高风险现场督导率", r["onsite_rate"], key="kiosk-bb-onsite", status=tg["onsite"].status,
                         note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
                              f"{data.cached(metrics.high_risk_label)}主体")
         views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="kiosk-bb-close",
@@ -325,7 +326,7 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         views.rate_card(hz.running.label, hz.running.rate, key="kiosk-hz-rate",
                         note=f"{hz.running.fraction}；当月{fmt.pct(hz.cohort.rate)}（{hz.cohort.fraction}）")
         views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
-                         note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
+                         status=tg["overdue"].status, note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
     frame = _map_frame(year, month, as_of)
     st.subheader(f"各监管所督导完成率（%）· 竖线为季度时间进度{fmt.pct(r['quarter_progress'])}", anchor=False)
     chart = build_station_rates(frame, value="baobao_completion_rate", expected="quarter_progress",

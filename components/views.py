@@ -257,7 +257,7 @@ def status_css(key: str, status: str | None, *, bar: bool = False) -> str:
     if status not in STATUS_COLORS:
         return ""
     colour, scope = STATUS_COLORS[status], f".st-key-{key}"
-    css = f"{scope} {{ border-left: 0.35rem solid {colour} !important; }}"
+    css = f"{scope} {{ box-shadow: inset 0.3rem 0 0 {colour}; }}"  # an inset edge: the card keeps its width
     if bar:
         css += f' {scope} [data-testid="stProgressBarTrack"] > div {{ background-color: {colour}; }}'
     return css

@@ -130,7 +130,7 @@ def test_a_once_kpi_says_its_count_and_due_date_not_0_percent_on_pace():
 
 def test_cards_are_edged_and_bars_filled_in_their_status_colour():
     css = views.status_css("task-1", "red", bar=True)
-    assert f".st-key-task-1 {{ border-left: 0.35rem solid {STATUS_COLORS['red']} !important; }}" in css
+    assert f".st-key-task-1 {{ box-shadow: inset 0.3rem 0 0 {STATUS_COLORS['red']}; }}" in css
     assert f'.st-key-task-1 [data-testid="stProgressBarTrack"] > div {{ background-color: {STATUS_COLORS["red"]}; }}' in css
     assert "stProgressBarTrack" not in views.status_css("bb-close", "green")
     assert views.status_css("bb-coverage", None) == ""  # no target, no judgement, no colour
