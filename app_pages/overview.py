@@ -1,5 +1,5 @@
-"""总览: one screen for leaders — the narrative, task-list pace, KPI gauges, 包保, the stations lagging most and the
-风险隐患排查整治 (隐患整改率, open hazards by station)."""
+"""总览: one screen for leaders — a two-line headline, who must act (every red station, the unreported ones),
+task-list pace, KPI gauges, 包保 and the 风险隐患排查整治 (隐患整改率, open hazards by station)."""
 
 import streamlit as st
 
@@ -7,6 +7,7 @@ from components import data, period, views
 from components.gauge import show_gauges
 from services import metrics, narrative, overview, submissions
 from services.rules import fmt, pacing
+from services.rules.style import DOT, STATUS_MD
 
 p = period.current()
 st.title(f"总览 · {p.label}")
@@ -17,13 +18,31 @@ lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
 window = data.cached(metrics.task_window, year=p.year)
 district = data.cached(metrics.baobao, year=p.year, month=p.month, by="district")
 
-lines = narrative.overview(totals=totals, gauges=gauges, lags=lags, district=district, year=p.year, month=p.month,
-                           as_of=p.as_of, window=window)
-if lines:
-    with st.container(border=True, key="narrative"):
-        st.markdown("**本期概况**")
-        for line in lines:
-            st.markdown(f"- {fmt.md_escape(line)}。")
+try:  # a viewer who may not see the month's reports sees the rest
+    nr = data.listing(submissions.not_reported, year=p.year, month=p.month)
+except PermissionError:
+    nr = None
+unreported = tuple(dict.fromkeys((*nr.monthly_missing, *nr.progress_missing))) if nr else ()
+lines = narrative.overview(totals=totals, lags=lags, year=p.year, month=p.month, as_of=p.as_of, window=window,
+                           unreported=unreported)
+with st.container(border=True, key="narrative"):
+    for line in lines:
+        st.markdown(f"**{fmt.md_escape(line)}。**")
+
+with st.container(border=True, key="act-now"):
+    red = overview.must_act(lags)
+    st.markdown(f"**需要督办** · {overview.act_header(len(red), window.due if not totals.empty else None)}")
+    if red:
+        per = -(-len(red) // 3)  # down each column, in metrics.station_lag's order
+        for k, col in enumerate(st.columns(3)):
+            with col:
+                for line in red[k * per:(k + 1) * per]:
+                    st.markdown(f":red[{DOT}] {fmt.md_escape(line)}")
+    for status in ("amber", "grey"):
+        if more := overview.compact(lags, status):
+            st.markdown(f":{STATUS_MD[status]}[{DOT}] {fmt.md_escape(more)}")
+    if nr is not None:
+        st.markdown(f":gray[{DOT}] {fmt.md_escape(overview.unreported_line(nr))}")
 
 st.subheader("任务清单进度")
 if totals.empty:
@@ -43,45 +62,36 @@ if district.empty or not district.iloc[0]["n_business"]:
     st.info("尚无包保主体数据。")
 else:
     r = district.iloc[0]
+    high_risk = data.cached(metrics.high_risk_label)
+    tg = overview.baobao_targets(r, high_risk)
     c1, c2, c3, c4, c5 = st.columns(5)
     with c1:
-        views.rate_card("包保覆盖率", r["coverage"], key="bb-coverage",
+        views.rate_card("包保覆盖率", r["coverage"], key="bb-coverage", target=tg["coverage"].text,
                         note=f"{fmt.num(r['n_covered'])}/{fmt.num(r['n_business'])}个在营主体")
     with c2:
-        views.rate_card("督导完成率（本季度）", r["completion_rate"], key="bb-completion",
-                        note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
+        views.rate_card("督导完成率（本季度）", r["completion_rate"], key="bb-completion", target=tg["completion"].text,
+                        status=tg["completion"].status, note=f"{fmt.num(r['n_done'])}/{fmt.num(r['n_assigned'])}个主体")
     with c3:
-        views.rate_card("高风险现场督导率", r["onsite_rate"], key="bb-onsite",
-                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
-                             f"{data.cached(metrics.high_risk_label)}主体")
+        views.rate_card("高风险现场督导率", r["onsite_rate"], key="bb-onsite", target=tg["onsite"].text,
+                        status=tg["onsite"].status,
+                        note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个{high_risk}主体")
     with c4:
-        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="bb-close",
+        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="bb-close", target=tg["close"].text,
                         note=f"{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个问题")
     with c5:
         views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="bb-overdue",
+                         target=tg["overdue"].text, status=tg["overdue"].status,
                          note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
-
-st.subheader("进度风险最大的监管所")
-worst = overview.worst_stations(lags)
-if worst.empty:
-    st.info("尚无监管所进度数据。")
-else:
-    st.dataframe(
-        views.style_status(views.with_chips(worst)), hide_index=True, key="worst-stations",
-        column_config={"最差指标进度差": st.column_config.NumberColumn("最差指标进度差（百分点）", format="%.1f"),
-                       "平均进度差": st.column_config.NumberColumn("平均进度差（百分点）", format="%.1f")},
-    )
-    st.caption("监管所状态取其最差一项指标的状态；平均进度差为各项指标进度差的平均值，仅供参考。")
 
 st.subheader(f"{p.month}月月报上报")
 # The same submissions 月报按时上报率 counts (services.metrics.report_timeliness); by station on 上报监测.
 try:
-    nr = data.listing(submissions.not_reported, year=p.year, month=p.month)
     for kind, label in submissions.KIND_LABELS.items():
         month_rows = data.listing(submissions.submission_status, year=p.year, month=p.month, kind=kind)
         if line := overview.submission_line(month_rows, label):
             st.markdown(fmt.md_escape(line))
-    st.markdown(f"- **{fmt.md_escape(nr.monthly_line)}**\n- **{fmt.md_escape(nr.progress_line)}**")
+    if nr is not None:
+        st.markdown(f"- **{fmt.md_escape(nr.monthly_line)}**\n- **{fmt.md_escape(nr.progress_line)}**")
 except PermissionError:
     pass
 

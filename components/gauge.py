@@ -1,4 +1,5 @@
-"""KPI gauges (Altair): actual against target and the expected-to-date mark, coloured by status."""
+"""KPI gauges (Altair): actual against target and the expected-to-date mark, coloured by status; the title in full,
+the target and 应达 under the arc, the source in the caption."""
 
 from __future__ import annotations
 
@@ -22,6 +23,60 @@ def _angle(fraction: float, top: float) -> float:
     return -HALF + math.pi * max(0.0, min(f, top)) / top
 
 
+def text_width(words: str, font: float) -> float:
+    """About how wide a line is drawn, in px: a CJK character (or full-width sign) is one font size, anything else
+    ~0.6 of it."""
+    return sum(font if ord(c) > 0x2000 else font * 0.6 for c in words)
+
+
+def wrap(words: str, width: float, font: float) -> list[str]:
+    """The words in lines no wider than `width` (never cut: a gauge's title is shown in full)."""
+    lines, line = [], ""
+    for c in words:
+        if line and text_width(line + c, font) > width:
+            lines.append(line)
+            line = ""
+        line += c
+    return [*lines, line] if line else lines or [""]
+
+
+def _is_once(row: dict) -> bool:
+    return (row.get("pacing") or "ramp") == "once"
+
+
+def target_words(row: dict) -> str:
+    """ "目标≥95.0%" / "目标≥5,505批次" / "目标≤3.0%"; a once KPI adds nothing here (its due date is the pace)."""
+    target, unit = row.get("target"), row.get("unit") or ""
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        return "无目标"
+    value = fmt.pct(target) if unit == "%" else f"{fmt.num(target)}{unit}"
+    return f"目标{'≤' if row.get('direction') == '<=' else '≥'}{value}"
+
+
+def pace_words(row: dict) -> str:
+    """ "应达 83.3%" — or, for a once KPI (done by a date, not paced), "12月31日到期"."""
+    if _is_once(row):
+        due = row.get("due_date")
+        return f"{due.month}月{due.day}日到期" if hasattr(due, "month") else "年内完成"
+    return f"应达 {fmt.pct(row.get('expected_rate'))}"
+
+
+def gauge_notes(row: dict, *, width: float, font: float) -> list[str]:
+    """The words under the arc: target and 应达 on one line when they fit the width, else on two."""
+    one = f"{target_words(row)}　{pace_words(row)}"
+    return [one] if text_width(one, font) <= width - 8 else [target_words(row), pace_words(row)]
+
+
+def status_word(row: dict) -> str:
+    """The status as a word; a once KPI not yet done and not yet due is 未到期 (not "达到进度" beside 0/1)."""
+    status = row.get("status") or "grey"
+    if _is_once(row) and status == "green":
+        actual, target = row.get("actual"), row.get("target")
+        if actual is not None and target is not None and not actual >= target:
+            return "未到期"
+    return STATUS_LABELS.get(status, "")
+
+
 def gauge_parts(row: dict) -> dict:
     """The numbers a gauge draws, kept apart from drawing so they can be tested."""
     rate = row.get("rate")
@@ -37,7 +92,8 @@ def gauge_parts(row: dict) -> dict:
         "target_angle": _angle(target_mark, top),
         "color": STATUS_COLORS.get(status, STATUS_COLORS["grey"]),
         "status": status,
-        "label": fmt.pct(rate) if rate is not None else fmt.MISSING,
+        "label": (f"{fmt.num(row.get('actual'))}/{fmt.num(row.get('target'))}{row.get('unit') or ''}" if _is_once(row)
+                  else fmt.pct(rate) if rate is not None else fmt.MISSING),
     }
 
 
@@ -45,8 +101,17 @@ def _tooltip_text(row: dict) -> str:
     return narrative.kpi_source(row)
 
 
-def _gauge_figures(row: dict, size: int) -> tuple[dict, dict, dict]:
-    """What both gauge builders draw: the parts, the tooltip fields and the geometry (centre, radii, height)."""
+TITLE_FONT = 13
+
+
+def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: int = 12,
+                   titled: bool = True, title_rows: int = 1) -> tuple[dict, dict, dict]:
+    """What both gauge builders draw: the parts, the tooltip fields and the geometry (centre, radii, height, the
+    title's and the notes' lines). `width` (≥ size) widens the view around the arc (the kiosk's cards); `note_font`
+    is the size the notes are drawn at, so they are laid out for it. The title is drawn inside the view, in full,
+    wrapped: Streamlit sizes a chart by its view's height, so a Vega title above the view pushed the figures under
+    the arc out of sight. `titled` False: no title (the kiosk's cards write it themselves); `title_rows`: the lines
+    the title is given at least, so the gauges of one row sit level."""
     p = gauge_parts(row)
     lag = row.get("lag_pp")
     is_rate = row.get("unit") == "%"
@@ -57,23 +122,32 @@ def _gauge_figures(row: dict, size: int) -> tuple[dict, dict, dict]:
         "实际": actual_txt,
         "目标": ("≤" if row.get("direction") == "<=" else "≥") + target_txt,
         "应达": fmt.pct(row.get("expected_rate")),
-        "进度差": fmt.pp(lag) if lag is not None else fmt.MISSING,
+        "进度差": fmt.pp(lag) if lag is not None and not _is_once(row) else fmt.MISSING,
         "比较": narrative.comparison(row, as_of=row.get("as_of")),  # the day the caption is said on, too
         "基线": narrative.baseline_text(row),
-        "状态": STATUS_LABELS.get(p["status"], ""),
+        "状态": status_word(row),
         "来源": _tooltip_text(row),
     }
-    # The half circle sits on a baseline near the bottom of the view; its centre is placed explicitly so the arc,
-    # the figures under it and the title never overlap or leave the view.
+    # The title's lines at the top, the half circle under them on a baseline, the notes under it; every position is
+    # explicit so nothing overlaps or leaves the view.
+    width = max(size, width or size)
     radius, inner, pad = size * 0.45, size * 0.30, 10
-    cx, cy = size / 2, radius + pad
-    geo = {"radius": radius, "inner": inner, "cx": cx, "cy": cy, "height": cy + 34}
+    title = wrap(row.get("name", ""), width, TITLE_FONT) if titled else []
+    title_step = TITLE_FONT + 4
+    top = max(len(title), title_rows) * title_step + 4 if title else 0
+    cx, cy = width / 2, top + radius + pad
+    notes = gauge_notes(row, width=width, font=note_font)
+    step = note_font + 4
+    geo = {"radius": radius, "inner": inner, "cx": cx, "cy": cy, "width": width, "notes": notes, "step": step,
+           "height": cy + 8 + step * len(notes) + 10, "title": title, "title_step": title_step}
     return p, info, geo
 
 
-def build_gauge(row: dict, *, size: int = 190) -> alt.LayerChart:
-    """A half-circle gauge for one KPI row of metrics.kpi_gauges (or a task-total row)."""
-    p, info, geo = _gauge_figures(row, size)
+def build_gauge(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12,
+                titled: bool = True, title_rows: int = 1) -> alt.LayerChart:
+    """A half-circle gauge for one KPI row of metrics.kpi_gauges (or a task-total row): its title in full (wrapped),
+    the figure, and under the arc its target and 应达."""
+    p, info, geo = _gauge_figures(row, size, width, note_font, titled, title_rows)
     radius, inner, cx, cy = geo["radius"], geo["inner"], geo["cx"], geo["cy"]
     tips = [alt.Tooltip(f"{k}:N") for k in info]
     track = pd.DataFrame([{"a0": -HALF, "a1": HALF, **info}])
@@ -91,24 +165,27 @@ def build_gauge(row: dict, *, size: int = 190) -> alt.LayerChart:
         arc(marks, radius + 6, inner - 6, PACE_LINE),
         alt.Chart(track).mark_text(fontSize=size * 0.13, fontWeight="bold", baseline="bottom", color="#1c2430")
         .encode(text=alt.value(p["label"]), x=alt.value(cx), y=alt.value(cy - 2), tooltip=tips),
-        alt.Chart(track).mark_text(fontSize=12, baseline="top", color="#5b6775")
-        .encode(text=alt.value(f"应达 {fmt.pct(row.get('expected_rate'))}"), x=alt.value(cx), y=alt.value(cy + 8),
-                tooltip=tips),
+        *(alt.Chart(track).mark_text(fontSize=note_font, baseline="top", color="#5b6775")
+          .encode(text=alt.value(words), x=alt.value(cx), y=alt.value(cy + 8 + i * geo["step"]), tooltip=tips)
+          for i, words in enumerate(geo["notes"])),
+        *(alt.Chart(track).mark_text(fontSize=TITLE_FONT, fontWeight="bold", baseline="top", color="#1c2430")
+          .encode(text=alt.value(words), x=alt.value(cx), y=alt.value(2 + i * geo["title_step"]), tooltip=tips)
+          for i, words in enumerate(geo["title"])),
     ]
     return (
         alt.layer(*layers)
-        .properties(width=size, height=geo["height"],
-                    title=alt.Title(row.get("name", ""), fontSize=13, limit=size, anchor="middle"))
+        .properties(width=geo["width"], height=geo["height"])
         .configure_view(strokeWidth=0)
         .configure(font=FONT)
     )
 
 
-def gauge_spec(row: dict, *, size: int = 190) -> dict:
+def gauge_spec(row: dict, *, size: int = 190, width: int | None = None, note_font: int = 12,
+               titled: bool = True, title_rows: int = 1) -> dict:
     """build_gauge's chart as a Vega-Lite spec, written out directly (the same marks, encodings and rows; its data
     inline): Altair takes ~0.2 s a gauge to build and validate, and a page shows a dozen on every rerun; this takes
     well under a millisecond, so nothing needs caching."""
-    p, info, geo = _gauge_figures(row, size)
+    p, info, geo = _gauge_figures(row, size, width, note_font, titled, title_rows)
     radius, inner, cx, cy = geo["radius"], geo["inner"], geo["cx"], geo["cy"]
     tips = [{"field": k, "type": "nominal"} for k in info]
     center = {"x": {"value": cx}, "y": {"value": cy}}
@@ -135,19 +212,20 @@ def gauge_spec(row: dict, *, size: int = 190) -> dict:
             arc(pace, radius + 6, inner - 6, PACE_LINE),
             text({"baseline": "bottom", "color": "#1c2430", "fontSize": size * 0.13, "fontWeight": "bold"},
                  p["label"], cy - 2),
-            text({"baseline": "top", "color": "#5b6775", "fontSize": 12},
-                 f"应达 {fmt.pct(row.get('expected_rate'))}", cy + 8),
+            *(text({"baseline": "top", "color": "#5b6775", "fontSize": note_font}, words, cy + 8 + i * geo["step"])
+              for i, words in enumerate(geo["notes"])),
+            *(text({"baseline": "top", "color": "#1c2430", "fontSize": TITLE_FONT, "fontWeight": "bold"}, words,
+                   2 + i * geo["title_step"]) for i, words in enumerate(geo["title"])),
         ],
         "height": geo["height"],
-        "title": {"text": row.get("name", ""), "anchor": "middle", "fontSize": 13, "limit": size},
-        "width": size,
+        "width": geo["width"],
     }
 
 
-def show_gauge(row: dict, *, key: str, as_of: dt.date | None = None) -> None:
+def show_gauge(row: dict, *, key: str, as_of: dt.date | None = None, title_rows: int = 1) -> None:
     """One gauge and its caption."""
-    st.vega_lite_chart(gauge_spec({**row, "as_of": as_of}), key=key, width="content")
-    st.caption(gauge_caption(row, as_of=as_of))
+    st.vega_lite_chart(gauge_spec({**row, "as_of": as_of}, title_rows=title_rows), key=key, width="content")
+    st.caption(gauge_caption(row, as_of=as_of, brief=True))  # the full source is in the tooltip (来源)
 
 
 def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date | None = None) -> None:
@@ -158,17 +236,19 @@ def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date 
     rows = df.to_dict("records")
     for start in range(0, len(rows), per_row):
         cols = st.columns(per_row)
-        for col, row in zip(cols, rows[start : start + per_row], strict=False):
+        batch = rows[start : start + per_row]
+        title_rows = max(len(wrap(r.get("name", ""), 190, TITLE_FONT)) for r in batch)  # one row sits level
+        for col, row in zip(cols, batch, strict=False):
             with col:
-                show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}", as_of=as_of)
+                show_gauge(row, key=f"{key}-{row.get('kpi_id', row.get('name'))}", as_of=as_of, title_rows=title_rows)
 
 
 def gauge_caption(row: dict, *, as_of: dt.date | None = None, brief: bool = False) -> str:
     """Status, the comparison its pacing kind calls for (时序进度 / 目标 / due date), the baseline and the source:
-    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the kiosk's cards) names the source
-    by place, year and article only."""
+    ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the gauges' captions) names the source
+    by place, year and article only. A once KPI not yet done nor due says 未到期 (status_word)."""
     status = row.get("status") or "grey"
     words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of, brief=brief))
     if status == "grey":
         return f":gray[{DOT}] {words}"
-    return f":{STATUS_MD[status]}[{DOT}] {STATUS_LABELS[status]}｜{words}"
+    return f":{STATUS_MD[status]}[{DOT}] {status_word(row)}｜{words}"

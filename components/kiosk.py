@@ -23,7 +23,7 @@ from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
 from services import kiosk as kiosk_db
-from services import metrics, narrative
+from services import metrics, narrative, overview
 from services.rules import fmt, pacing
 from services.rules.duban import duban_tasks
 from services.rules.permissions import KIOSK, can
@@ -48,6 +48,7 @@ GRID = "#2b4159"
 RECOLOR = {"#1c2430": TEXT, PACE_LINE.lower(): TEXT, "#5b6775": MUTED, TRACK.lower(): "#2c4259"}
 CHART_FONT = 20  # px: axis labels and chart text read from across a room
 GAUGE_SIZE = 190
+GAUGE_WIDTH = 290  # the card's width at 1920 px (five a row): the arc centred, "目标… 应达…" on one line at CHART_FONT
 KPI_PER_ROW = 5  # 13 KPIs in three rows of cards ~370 px wide
 
 
@@ -259,7 +260,10 @@ def _kpi_cards(version: int, year: int, month: int, as_of: dt.date) -> list[dict
     """Each gauged KPI's name, dark gauge spec and caption. Drawing a gauge takes ~0.2 s and the kpi panel has a
     dozen, so the specs are cached like the figures (by data_version and period; bounded)."""
     gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
-    return [{"name": row.get("name", ""), "spec": dark(build_gauge(row, size=GAUGE_SIZE), title=False),
+    def spec(row: dict) -> dict:  # the card writes the name above the gauge; target and 应达 under the arc
+        return dark(build_gauge(row, size=GAUGE_SIZE, width=GAUGE_WIDTH, note_font=CHART_FONT, titled=False))
+
+    return [{"name": row.get("name", ""), "spec": spec(row),
              "caption": gauge_caption(row, as_of=pacing.ref_date(year, month, as_of), brief=True), "id": row.get("kpi_id")}
             for row in gauges.to_dict("records")]
 
@@ -307,12 +311,13 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         st.info("尚无包保主体数据。")
         return
     r = district.iloc[0]
+    tg = overview.baobao_targets(r, data.cached(metrics.high_risk_label))  # status colours as on 总览
     with st.container(horizontal=True, gap="small", key="kiosk-bb-cards"):
         views.rate_card("包保覆盖率", r["coverage"], key="kiosk-bb-coverage",
                         note=f"{fmt.num(r['n_covered'])}/{fmt.num(r['n_business'])}个在营主体")
         views.rate_card("督导完成率（本季度）", r["completion_rate"], key="kiosk-bb-completion",
-                        note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
-        views.rate_card("高风险现场督导率", r["onsite_rate"], key="kiosk-bb-onsite",
+                        status=tg["completion"].status, note=f"季度时间进度{fmt.pct(r['quarter_progress'])}")
+        views.rate_card("高风险现场督导率", r["onsite_rate"], key="kiosk-bb-onsite", status=tg["onsite"].status,
                         note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
                              f"{data.cached(metrics.high_risk_label)}主体")
         views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="kiosk-bb-close",
@@ -321,7 +326,7 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         views.rate_card(hz.running.label, hz.running.rate, key="kiosk-hz-rate",
                         note=f"{hz.running.fraction}；当月{fmt.pct(hz.cohort.rate)}（{hz.cohort.fraction}）")
         views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
-                         note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
+                         status=tg["overdue"].status, note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
     frame = _map_frame(year, month, as_of)
     st.subheader(f"各监管所督导完成率（%）· 竖线为季度时间进度{fmt.pct(r['quarter_progress'])}", anchor=False)
     chart = build_station_rates(frame, value="baobao_completion_rate", expected="quarter_progress",

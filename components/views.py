@@ -61,31 +61,43 @@ def lag_text(lag: float | None, direction: str = ">=") -> str:
 
 
 def task_card(row: dict, *, key: str) -> None:
-    """One task-list indicator: completed of target, rate, pace and status."""
+    """One task-list indicator: completed of target, rate, pace and status; the bar in the status colour."""
     with st.container(border=True, key=key):
         st.markdown(f"**{fmt.md_escape(row['indicator'])}**")
         st.metric("累计完成", f"{fmt.num(row['actual'])}/{fmt.num(row['target'])}{fmt.md_escape(row['unit'])}",
                   label_visibility="collapsed")
         st.progress(min(1.0, float(row["rate"] or 0)), text=f"完成率{fmt.pct(row['rate'])}，应达{fmt.pct(row['expected_rate'])}")
         st.caption(f"{status_md(row['status'])}｜{lag_text(row['lag_pp'])}")
+        status_style(key, row["status"], bar=True)
+
+
+def _target_caption(target: str | None, status: str | None, note: str | None) -> str | None:
+    head = None if target is None else (f"{status_md(status)}｜{fmt.md_escape(target)}" if status
+                                         else fmt.md_escape(target))
+    return "  \n".join(x for x in (head, note) if x) or None
 
 
 def rate_card(label: str, value: float | None, *, help: str | None = None, note: str | None = None,
-              key: str) -> None:
-    """label, help and note are Markdown written by the caller: pass names from the data through fmt.md_escape."""
+              key: str, target: str | None = None, status: str | None = None) -> None:
+    """label, help and note are Markdown written by the caller: pass names from the data through fmt.md_escape.
+    `target` (plain text, e.g. "目标：季度末全部完成，应达33.7%" or "无目标") and `status` (green/amber/red/grey) add
+    a line with the status word and colour the card's edge."""
     with st.container(border=True, key=key):
         st.metric(label, fmt.pct(value), help=help)
-        if note:
-            st.caption(note)
+        if caption := _target_caption(target, status, note):
+            st.caption(caption)
+        status_style(key, status)
 
 
 def count_card(label: str, value: int | float, unit: str = "", *, help: str | None = None, note: str | None = None,
-               key: str) -> None:
-    """label, unit, help and note are Markdown written by the caller: pass data text through fmt.md_escape."""
+               key: str, target: str | None = None, status: str | None = None) -> None:
+    """label, unit, help and note are Markdown written by the caller: pass data text through fmt.md_escape.
+    `target` and `status` as for rate_card."""
     with st.container(border=True, key=key):
         st.metric(label, f"{fmt.num(value)}{unit}", help=help)
-        if note:
-            st.caption(note)
+        if caption := _target_caption(target, status, note):
+            st.caption(caption)
+        status_style(key, status)
 
 
 def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") -> None:
@@ -237,3 +249,21 @@ def download(df: pd.DataFrame, *, label: str, file_name: str, key: str, sheet: s
     # Written when clicked, not on every run: a 5,000-row list takes seconds to write as .xlsx.
     st.download_button(label, data=functools.partial(xlsx_bytes, df, sheet=sheet), file_name=file_name, key=key,
                        on_click=ui_auth.audit_export, args=(file_name, len(df)), mime=XLSX_MIME)
+
+
+def status_css(key: str, status: str | None, *, bar: bool = False) -> str:
+    """CSS giving the container `key` a left edge in its status colour and, with `bar`, its st.progress bar the
+    same colour (Streamlit draws every bar in the theme colour; the bar keeps its text and progressbar role)."""
+    if status not in STATUS_COLORS:
+        return ""
+    colour, scope = STATUS_COLORS[status], f".st-key-{key}"
+    css = f"{scope} {{ box-shadow: inset 0.3rem 0 0 {colour}; }}"  # an inset edge: the card keeps its width
+    if bar:
+        css += f' {scope} [data-testid="stProgressBarTrack"] > div {{ background-color: {colour}; }}'
+    return css
+
+
+def status_style(key: str, status: str | None, *, bar: bool = False) -> None:
+    """Send status_css as a style-only block (draws nothing)."""
+    if css := status_css(key, status, bar=bar):
+        st.html(f"<style>{css}</style>")

@@ -94,8 +94,8 @@ _YEAR = re.compile(r"(\d{4})年")
 def kpi_source(row: Any, *, brief: bool = False) -> str:
     """Where a KPI's target comes from. A 示例 gauge applies another district's rule to 章丘 and says so:
     "示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县）一、1"; the bureau's own: "依据：… …".
-    `brief` (the kiosk's cards) names each document by place and year only: "示例目标，参照昌乐县2024年 一、1"; the
-    full title is on the 指标 page."""
+    `brief` (the gauges' captions) names each document by place and year only: "示例目标，参照昌乐县2024年 一、1" (a
+    title naming neither is kept whole); the full title is on the 指标 page and in the gauge's tooltip."""
     doc, article = _get(row, "source_doc"), _get(row, "source_article")
     docs = doc.split("；") if _ok(doc) and doc else []
     arts = article.split("；") if _ok(article) and article else []
@@ -104,7 +104,8 @@ def kpi_source(row: Any, *, brief: bool = False) -> str:
         for i, d in enumerate(docs):
             place, year = _PLACE.search(d), _YEAR.search(d)
             art = _JURISDICTION.sub("", arts[i]) if i < len(arts) else ""
-            parts.append(f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''} {art}".strip())
+            named = f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''}" or d  # else the title
+            parts.append(f"{named} {art}".strip())
         src = "；".join(p for p in parts if p)
     elif len(docs) > 1 and len(docs) == len(arts):
         # One gauge citing several districts: each document with its own article ("宝山区二、8" → "二、8").
@@ -305,12 +306,31 @@ def baobao_line(district: pd.DataFrame) -> str | None:
     return "，".join(parts)
 
 
-def overview(*, totals, gauges, lags, district, year: int, month: int, as_of: dt.date,
-             window: pacing.Window | None = None) -> list[str]:
-    lines = task_lines(totals, year=year, month=month, as_of=as_of, window=window)
-    ref = pacing.ref_date(year, month, as_of)
-    for extra in (kpi_line(gauges, as_of=ref) if not gauges.empty else None, baobao_line(district),
-                  station_line(lags) if not lags.empty else None):
-        if extra:
-            lines.append(extra)
+def overview(*, totals: pd.DataFrame, lags: pd.DataFrame, year: int, month: int, as_of: dt.date,
+             window: pacing.Window | None = None, unreported: tuple[str, ...] = (),
+             n: int = 3) -> list[str]:
+    """总览's headline in two lines. Line 1, the task list against 时序进度 and how many stations are red:
+    "截至10月底，任务清单完成率：示范创建77.8%、…，时序进度89.1%；18个监管所中13个明显滞后、0个略有滞后"; line 2, who must
+    act and who has not reported: "需督办13个所：普集所、枣园所、龙山所等（详见“需要督办”）；10月未报：枣园所".
+    `unreported`: the stations named by submissions.not_reported (either report)."""
+    lines = []
+    if not totals.empty:
+        rates = "、".join(f"{r.indicator}{fmt.pct(r.rate)}" for r in totals.itertuples())
+        head = f"{fmt.as_of_phrase(year, month, as_of)}，任务清单完成率：{rates}"
+        if window is not None:
+            head += f"，时序进度{fmt.pct(window.progress(pacing.ref_date(year, month, as_of)))}"
+        if not lags.empty:
+            red = int((lags["worst_status"] == "red").sum())
+            amber = int((lags["worst_status"] == "amber").sum())
+            head += f"；{len(lags)}个监管所中{red}个明显滞后、{amber}个略有滞后"
+        lines.append(head)
+    second = []
+    red_names = lags.loc[lags["worst_status"] == "red", "station"].tolist() if not lags.empty else []
+    if red_names:
+        more = "等" if len(red_names) > n else ""
+        second.append(f"需督办{len(red_names)}个所：{'、'.join(red_names[:n])}{more}（详见“需要督办”）")
+    elif not lags.empty:
+        second.append("各监管所各项任务均未明显滞后")
+    second.append(f"{month}月未报：{'、'.join(unreported)}" if unreported else f"{month}月无未报的所")
+    lines.append("；".join(second))
     return lines

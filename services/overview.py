@@ -1,12 +1,16 @@
-"""总览's month in frames and sentences: the stations lagging most, the month's report line per kind and the open
-hazards by station. Streamlit-free; inputs are the frames of services.metrics and services.submissions."""
+"""总览's month in frames and sentences: who must act (every red station with the indicator, lag and due date that
+make it red; amber and grey ones compactly; who has not reported), the stations lagging most, the month's report
+line per kind and the open hazards by station. Streamlit-free; inputs are the frames of services.metrics and services.submissions."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
 
-from services import submissions
-from services.rules import fmt
+from services import narrative, places, submissions
+from services.rules import fmt, pacing
 
 
 def worst_stations(lags: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -44,3 +48,75 @@ def open_hazards(hazards: pd.DataFrame) -> list[tuple[str, int, int]]:
     rows = hazards[hazards["n_open"] > 0].sort_values(["n_open", "n_overdue", "sort_order"],
                                                        ascending=[False, False, True])
     return [(r.station, int(r.n_open), int(r.n_overdue)) for r in rows.itertuples()]
+
+
+# --- who must act (issue 16: every red station by name, not the top five by mean lag) -------------------------
+
+
+def must_act(lags: pd.DataFrame) -> list[str]:
+    """Every red station (metrics.station_lag's order: the worst lag first) with the indicator and lag that make it
+    red: "明水所：示范创建 −19.1个百分点". The due date is the task list's, one for all (act_header)."""
+    return [narrative.station_phrase(r) for r in lags[lags["worst_status"] == "red"].to_dict("records")]
+
+
+def act_header(n_red: int, due: dt.date | None) -> str:
+    """ "13个监管所有明显滞后的任务项，任务清单2022年11月30日到期" (the task list's window: metrics.task_window)."""
+    if not n_red:
+        return "无明显滞后的监管所"
+    return f"{n_red}个监管所有明显滞后的任务项" + (f"，任务清单{fmt.date_label(due)}到期" if due is not None else "")
+
+
+def compact(lags: pd.DataFrame, status: str) -> str | None:
+    """The stations of one status in one line, each with its worst indicator: "略有滞后：相公所（示范创建 −2.1个百分点）、…";
+    grey ones "本年未报：…". None when there are none."""
+    rows = lags[lags["worst_status"] == status].to_dict("records")
+    if not rows:
+        return None
+    head = {"amber": "略有滞后", "grey": "本年未报"}.get(status, status)
+    parts = [narrative.station_phrase(r).replace("：", "（", 1) + "）" for r in rows]
+    return f"{head}（{len(rows)}个所）：" + "、".join(parts)
+
+
+def unreported_line(nr: submissions.NotReported) -> str:
+    """Who has not reported this month, by name: "10月未报：月报 枣园所；任务进度 枣园所" (逾期上报 named apart)."""
+    monthly = "、".join(nr.monthly_missing) or "无"
+    if not nr.monthly_required:
+        monthly = "本月不要求"
+    elif not nr.monthly_due:
+        monthly = "未到截止日"
+    late = f"（逾期上报：{'、'.join(nr.monthly_late)}）" if nr.monthly_late else ""
+    return (f"{nr.month}月未报：月报（风险隐患排查整治表）{monthly}{late}；"
+            f"任务进度{'、'.join(nr.progress_missing) or '无'}")
+
+
+# --- 包保 cards: each with its target (where the rules give one) and its status -----------------------------------
+
+NO_TARGET = "无目标"
+
+
+@dataclass(frozen=True)
+class CardTarget:
+    """What a card is measured against ("无目标" when nothing sets one) and its status (None: not judged)."""
+
+    text: str
+    status: str | None = None
+
+
+def baobao_targets(r: pd.Series, high_risk: str) -> dict[str, CardTarget]:
+    """The district's 包保 cards (a metrics.baobao district row): 督导完成率 and 现场督导率 are due in full by the
+    quarter's end, so paced by the quarter's time progress as the map paces them (services.places); 逾期未整改 is
+    judged as the map judges it (none: 达到进度; up to its amber share of the problems due: 略有滞后). 包保覆盖率 and
+    问题整改率 have no target in the rules or the settings: 无目标."""
+    qp = float(r["quarter_progress"])
+    by_quarter = f"季度末全部完成，应达{fmt.pct(qp)}"
+    return {
+        "coverage": CardTarget(NO_TARGET),
+        "completion": CardTarget(f"目标：{by_quarter}",
+                                 pacing.status(r["completion_rate"], qp, reported=bool(r["n_assigned"]))),
+        "onsite": CardTarget(f"目标：{high_risk}主体{by_quarter}",
+                             pacing.status(r["onsite_rate"], qp, reported=bool(r["n_high_risk"]))),
+        "close": CardTarget(NO_TARGET),
+        "overdue": CardTarget(f"目标：0个（不超过应整改的{fmt.pct(places.OVERDUE_AMBER_SHARE)}为略有滞后）",
+                              places._overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]),
+                                                     int(r["n_business"]))),
+    }

@@ -82,3 +82,55 @@ def test_the_written_out_spec_draws_what_altair_builds(row, size):
 def test_lag_sign_in_words(lag, text):
     assert views.lag_text(lag) == text
     assert pacing.lag_pp(0.7778, 0.8329) < 0 < pacing.lag_pp(0.9, 0.8329)
+
+
+LONG = "学校食堂和校外供餐单位“互联网+明厨亮灶”覆盖率"
+
+
+def test_the_title_is_shown_in_full_on_two_lines_with_no_limit():
+    row = {"name": LONG, "rate": 0.956, "expected_rate": 1.0, "target": 1.0, "unit": "%", "status": "amber",
+           "lag_pp": -4.4, "actual": 0.956, "pacing": "level"}
+    spec = gauge_spec(row)
+    # Drawn inside the view in two lines (a Vega title above the view is cut off by Streamlit's chart height).
+    assert "title" not in spec
+    *figures, first, second = drawn_texts(spec)
+    assert figures == ["95.6%", "目标≥100.0%　应达 100.0%"] and first + second == LONG
+    short = gauge_spec({**row, "name": "监督抽检批次"})
+    assert drawn_texts(short)[-1] == "监督抽检批次" and short["height"] == spec["height"] - (13 + 4)
+    assert drawn_texts(gauge_spec(row, titled=False)) == figures
+    # Reserving two lines for a short title sets its arc level with a two-line neighbour's.
+    assert gauge_spec({**row, "name": "监督抽检批次"}, title_rows=2)["height"] == spec["height"]
+
+
+def drawn_texts(spec: dict) -> list[str]:
+    return [layer["encoding"]["text"]["value"] for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+
+
+def test_the_target_is_beside_the_expected_and_wraps_when_it_does_not_fit():
+    row = {"name": "监督抽检批次", "rate": 0.770, "expected_rate": 0.833, "target": 5505.0, "unit": "批次",
+           "status": "amber", "lag_pp": -6.3, "actual": 4240.0, "pacing": "ramp"}
+    assert drawn_texts(gauge_spec(row, titled=False)) == ["77.0%", "目标≥5,505批次　应达 83.3%"]
+    # At the kiosk's 20 px the same words no longer fit 190 px: two lines, and the view grows to hold them.
+    one, two = gauge_spec(row, note_font=12), gauge_spec(row, note_font=20)
+    assert drawn_texts(two) == ["77.0%", "目标≥5,505批次", "应达 83.3%", "监督抽检批次"]
+    assert two["height"] - one["height"] == 20 + 4 + 8
+    assert drawn_texts(gauge_spec({**row, "direction": "<=", "target": 0.03, "unit": "%"}))[1].startswith("目标≤3.0%")
+
+
+def test_a_once_kpi_says_its_count_and_due_date_not_0_percent_on_pace():
+    import datetime as dt
+
+    row = {"name": "新增区级实训中心", "rate": 0.0, "expected_rate": 0.0, "target": 1.0, "unit": "个", "status": "green",
+           "lag_pp": 0.0, "actual": 0.0, "pacing": "once", "due_date": dt.date(2022, 12, 31)}
+    assert drawn_texts(gauge_spec(row, titled=False)) == ["0/1个", "目标≥1个　12月31日到期"]
+    caption = gauge_caption(row, as_of=dt.date(2022, 10, 31))
+    assert caption.startswith(":green[●] 未到期｜12月31日前完成1个，尚未到期") and "达到进度" not in caption
+    assert gauge_caption({**row, "actual": 1.0, "rate": 1.0}).startswith(":green[●] 达到进度｜")
+
+
+def test_cards_are_edged_and_bars_filled_in_their_status_colour():
+    css = views.status_css("task-1", "red", bar=True)
+    assert f".st-key-task-1 {{ box-shadow: inset 0.3rem 0 0 {STATUS_COLORS['red']}; }}" in css
+    assert f'.st-key-task-1 [data-testid="stProgressBarTrack"] > div {{ background-color: {STATUS_COLORS["red"]}; }}' in css
+    assert "stProgressBarTrack" not in views.status_css("bb-close", "green")
+    assert views.status_css("bb-coverage", None) == ""  # no target, no judgement, no colour

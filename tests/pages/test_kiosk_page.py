@@ -304,3 +304,26 @@ def test_without_as_of_the_period_follows_the_calendar(url, monkeypatch):
     rotate(at)
     assert "2023年2月 · 数据截至2023年2月1日" in texts(at)
     assert not at.exception
+
+
+def test_kiosk_gauges_show_their_target_and_full_title(demo_url, monkeypatch):
+    """Issue 16, item 6: each of the 13 kiosk gauges shows its target beside 应达; the card names the KPI in full."""
+    import json
+
+    from services import metrics
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    gauges = metrics.kpi_gauges(year=2022, month=10, as_of=dt.date(2022, 10, 31))
+    dispose_engines()
+    at = rotate(kiosk_app(demo_url, monkeypatch))
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == len(gauges) == 13
+    words = [" ".join(str(layer["encoding"]["text"]["value"]) for layer in s["layer"] if layer["mark"]["type"] == "text")
+             for s in specs]
+    assert all("目标" in w for w in words)
+    assert "目标≥5,505批次" in words[0] and "应达 83.3%" in words[0]  # 监督抽检批次
+    assert "目标≥100.0%　应达 100.0%" in words[1]  # 不合格食品核查处置率, a level KPI
+    assert "0/1个" in words[10] and "12月31日到期" in words[10]  # 新增区级实训中心, due by a date
+    md = [m.value for m in at.markdown]
+    for name in gauges["name"]:
+        assert f"**{fmt.md_escape(name)}**" in md

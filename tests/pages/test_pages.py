@@ -29,26 +29,21 @@ def test_overview_demo_totals(demo_url, monkeypatch):
     assert [v.split("/")[1] for v in values] == ["126家", "27家", "42家", "20次"]
     t = texts(at)
     # Paced in 004's window 2022-03-01 … 11-30, its clause beside it (issue 15).
-    assert "- 截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度11.3个百分点。" in t
-    assert ("- 时序进度89.1%（2022年3月1日至11月30日已过245/275天；依据：章市监管发〔2022〕9号 三\\(二\\)）。"
-            in t)
+    assert "时序进度89.1%（2022年3月1日至11月30日已过245/275天；依据：章市监管发〔2022〕9号 三\\(二\\)）" in t
 
 
 def test_overview_small_database(small_url, monkeypatch):
     at = fresh_app(small_url, monkeypatch).run()
     assert not at.exception
     t = texts(at)
-    assert "- 截至10月底，全区完成示范创建98家，完成率77.8%，低于时序进度5.5个百分点。" in t
     assert "累计完成=98/126家" in t
     assert ":orange[●] 略有滞后｜低于时序进度5.5个百分点" in t
     assert "逾期未整改问题（各来源）=1个" in t and "问题整改率（包保督导，累计）=0.0%" in t
-    assert "1/1个C、D级主体" in t
+    assert any(x.endswith("  \n1/1个C、D级主体") for x in t)  # under the card's target line
     # The KPI gauge's caption: a level KPI against its target, its baseline and source.
     assert ":orange[●] 略有滞后｜低于目标5.0个百分点｜无基线｜依据：测试" in t
     assert not at.warning  # real rows only: no 示例数据 banner
-    worst = at.dataframe[0].value
-    assert worst.iloc[0]["监管所"] == "双山所" and worst.iloc[0]["平均进度差"] == -14.1
-    assert (worst.iloc[0]["状态"], worst.iloc[0]["最差指标"], worst.iloc[0]["最差指标进度差"]) == ("● 明显滞后", "示范创建", -14.1)
+    assert ":red[●] 双山所：示范创建 −14.1个百分点" in t  # 需要督办 (tests/pages/test_overview_act.py)
 
 
 def test_tasks_page_small_database(small_url, monkeypatch):
