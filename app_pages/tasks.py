@@ -111,6 +111,8 @@ else:
     st.caption("按状态排序：有逾期隐患、有待整改隐患、本月未报、已全部整改；同一状态逾期和未整改多的在前。")
     chips = {chip: STATUS_COLORS[code] for code, chip in tasks_view.HAZARD_CHIPS.items()}
     st.dataframe(views.colour_chips(hz_view, ["状态"], chips), hide_index=True, key="hazard-table",
-                 column_config={c: st.column_config.NumberColumn(format="%d") for c in tasks_view.HAZARD_COUNTS})
+                 height=35 * (len(hz_view) + 1) + 3,  # every station and the district row, no inner scroll
+                 column_config={"监管所": st.column_config.TextColumn("监管所", pinned=True),
+                                **{c: st.column_config.NumberColumn(format="%d") for c in tasks_view.HAZARD_COUNTS}})
     views.download(hz_view, label="下载风险隐患排查整治情况（Excel）",
                    file_name=f"风险隐患排查整治_{p.year}年{p.month}月.xlsx", key="hazard-download")

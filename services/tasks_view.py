@@ -137,9 +137,9 @@ def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> p
     """Each station's 风险隐患排查整治 (metrics.hazards), worst first (status by hazard_status, then the most overdue,
     the most open, the lowest 隐患整改率, the bureau's order), and the district's row (metrics.hazard_totals) last.
 
-    Columns: 监管所, 状态 (HAZARD_STATUS's words; blank for the district), {month}月上报, 检查主体数 (as reported),
-    发现隐患（累计）, 已整改（累计）, 隐患整改率（累计）, 当月发现, 当月已整改, 隐患整改率（当月）, 立案数,
-    未整改隐患（合计）, 其中逾期. Found and rectified are the rate's own numerator and denominator (DOMAIN.md §5,
+    Columns: 监管所, 状态 (HAZARD_CHIPS; blank for the district), 未整改隐患（合计）, 其中逾期, {month}月上报,
+    隐患整改率（累计）, 发现隐患（累计）, 已整改（累计）, 隐患整改率（当月）, 当月发现, 当月已整改, 检查主体数 (as
+    reported), 立案数. Found and rectified are the rate's own numerator and denominator (DOMAIN.md §5,
     from the 隐患清单 where present): never the monthly snapshots summed. 未整改隐患 is metrics.hazards' n_open, the
     figure 总览 shows (隐患, not the 包保督导 问题 of 逾期未整改问题)."""
     h = totals.iloc[0]
@@ -151,14 +151,14 @@ def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> p
     return pd.DataFrame({
         "监管所": rows["station"],
         "状态": [*stations["_status"].map(HAZARD_CHIPS), ""],
+        # the one figure 总览's 未整改隐患 shows (metrics.hazards n_open) and, of them, those past their 整改期限:
+        # first after the status they make, so a narrow screen shows them without scrolling
+        "未整改隐患（合计）": rows["n_open"].astype("int64"), "其中逾期": rows["n_overdue"].astype("int64"),
         f"{month}月上报": [*stations["reported"].map(lambda r: "已报" if r else "未报"),
                          f"{int(h['n_reported'])}/{int(h['n_stations'])}个所"],
-        "检查主体数": rows["entities_checked"],
-        "发现隐患（累计）": rows["found_ytd"].astype("int64"), "已整改（累计）": rows["rectified_ytd"].astype("int64"),
         "隐患整改率（累计）": rows["rectification_rate"].map(fmt.pct),
-        "当月发现": rows["found_month"].astype("int64"), "当月已整改": rows["rectified_month"].astype("int64"),
+        "发现隐患（累计）": rows["found_ytd"].astype("int64"), "已整改（累计）": rows["rectified_ytd"].astype("int64"),
         "隐患整改率（当月）": rows["month_rate"].map(fmt.pct),
-        "立案数": rows["cases_opened"],
-        # the one figure 总览's 未整改隐患 shows (metrics.hazards n_open) and, of them, those past their 整改期限
-        "未整改隐患（合计）": rows["n_open"].astype("int64"), "其中逾期": rows["n_overdue"].astype("int64"),
+        "当月发现": rows["found_month"].astype("int64"), "当月已整改": rows["rectified_month"].astype("int64"),
+        "检查主体数": rows["entities_checked"], "立案数": rows["cases_opened"],
     })

@@ -81,7 +81,7 @@ def test_tasks_view(session):
     hz = metrics.hazards(session=session, **PERIOD)
     totals = metrics.hazard_totals(session=session, **PERIOD)
     table = tasks_view.hazard_rows(hz, totals, month=10)
-    assert list(table.columns)[:3] == ["监管所", "状态", "10月上报"] and len(table) == len(hz) + 1
+    assert list(table.columns)[:5] == ["监管所", "状态", "未整改隐患（合计）", "其中逾期", "10月上报"] and len(table) == len(hz) + 1
     assert set(tasks_view.HAZARD_COUNTS) <= set(table.columns)
 
 
