@@ -77,9 +77,8 @@ else:
     view = views.with_chips(bv.group_rows(g, by=by))
     st.caption(bv.STATUS_NOTE)
     pcol = st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)
-    st.dataframe(views.style_status(view, raw=(*bv.RATE_COLUMNS, "季度时间进度")), hide_index=True, key="bb-groups",
+    st.dataframe(views.style_status(view, raw=bv.RATE_COLUMNS), hide_index=True, key="bb-groups",
                  column_config={**{c: pcol for c in bv.RATE_COLUMNS},
-                                "季度时间进度": st.column_config.NumberColumn(format="%.1f%%"),
                                 "进度差（百分点）": st.column_config.NumberColumn(format="%.1f")})
 
 tab1, tab2, tab3, tab4 = st.tabs(["本季度未督导主体", "逾期未整改问题", "整改时长", "按干部查看"])

@@ -112,25 +112,28 @@ def _month(m) -> str:
 
 def task_view(df: pd.DataFrame, *, kind: str = "all", with_role: bool = False) -> pd.DataFrame:
     """The columns a task table shows (and its Excel export writes); kind: all / overdue / upcoming / delays."""
-    cols: dict[str, pd.Series] = {"文件": df["plan"], "序号": df["number"], "条目": df["label"].fillna(""),
-                                  "要点": df["title"], "牵头单位": df["lead_units"]}
-    if kind == "all":
-        cols["责任单位"] = df["units"]
-    if with_role:
-        cols["本单位职责"] = df["role"]
+    # 状态 first: the table is sorted by it (services.plans.worst_first); the plan's title, long and the same for
+    # most rows (it heads the page), last
+    cols: dict[str, pd.Series] = {"状态": df["shown_status"], "条目": df["label"].fillna(""), "要点": df["title"]}
     if kind != "delays":
         cols["完成时限"] = df["deadline_label"]
     if kind == "overdue":
         cols["逾期天数"] = df["overdue_days"]
     if kind == "upcoming":
         cols["剩余天数"] = df["days_to_deadline"]
-    cols["状态"] = df["shown_status"]
+    cols["牵头单位"] = df["lead_units"]
+    if kind == "all":
+        cols["责任单位"] = df["units"]
+    if with_role:
+        cols["本单位职责"] = df["role"]
     cols["填报状态"] = df["status"]
     cols["填报月份"] = df["status_month"].map(_month)
     if kind in ("all", "delays", "overdue"):
         cols["延期原因"] = df["delay_reason"].fillna("")
     if kind == "all":
         cols["进展"] = df["notes"].fillna("")
+    cols["文件"] = df["plan"]
+    cols["序号"] = df["number"]
     return pd.DataFrame(cols)
 
 

@@ -13,7 +13,7 @@ GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包
 PROBLEM_RATE_LABEL = "问题整改率（包保督导问题）"
 OPEN_LABEL = "逾期未整改问题（各来源）"
 RATE_COLUMNS = ("包保覆盖率", "督导完成率", "现场督导率", "问题整改率")
-STATUS_NOTE = ("状态：督导完成率对照季度时间进度（与地图相同）；监管所和镇街按状态排序（明显滞后、略有滞后、无包保主体、"
+STATUS_NOTE = ("状态：督导完成率对照季度时间进度（与地图相同），进度差 = 督导完成率 − 季度时间进度；监管所和镇街按状态排序（明显滞后、略有滞后、无包保主体、"
                "达到进度），同一状态落后最多的在前。")
 _SEVERITY = {s: i for i, s in enumerate(pacing.STATUS_SEVERITY)}
 
@@ -64,7 +64,8 @@ def cadre_level_rows(by_level: pd.DataFrame, kind: str = levels.DISTRICT) -> pd.
 
 def group_rows(groups: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """metrics.baobao by `by` (a value of GROUPS). Columns: [监管所 for townships,] the group's label, 状态 (status code,
-    group_status), 在营主体, 包保覆盖率, 督导完成率, 季度时间进度, 进度差（百分点）(督导完成率 − 季度时间进度), 现场督导率,
+    group_status), 在营主体, 包保覆盖率, 督导完成率, 进度差（百分点）(督导完成率 − 季度时间进度, the same for every
+    group and said once above the table), 现场督导率,
     问题整改率 (包保督导 problems, running), 逾期未整改问题 (every source); rates in %. Stations and townships worst
     first: status (red, amber, grey, green), then the lag, then the bureau's order; other groups in their own order."""
     status = group_status(groups)
@@ -72,8 +73,7 @@ def group_rows(groups: pd.DataFrame, *, by: str) -> pd.DataFrame:
     view = pd.DataFrame({
         list(GROUPS)[list(GROUPS.values()).index(by)]: groups[by], "状态": status,
         "在营主体": groups["n_business"], "包保覆盖率": groups["coverage"] * 100,
-        "督导完成率": groups["completion_rate"] * 100, "季度时间进度": groups["quarter_progress"] * 100,
-        "进度差（百分点）": lag.map(lambda x: fmt.round_half_up(x)),
+        "督导完成率": groups["completion_rate"] * 100, "进度差（百分点）": lag.map(lambda x: fmt.round_half_up(x)),
         "现场督导率": groups["onsite_rate"] * 100,
         "问题整改率": groups["ytd_close_rate"] * 100, "逾期未整改问题": groups["n_prob_overdue"],
     })
