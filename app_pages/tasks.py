@@ -66,8 +66,10 @@ station_label = tasks_view.station_labels(df)
 # A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
 # the sites behind them (names of businesses) are its own station's only (services.access).
 default = tasks_view.station_default(df, data.own_station())
+# the options are the names themselves: the URL holds the option as shown (?task_station=双山所)
 station = st.selectbox("选择监管所", stations, index=default, key="task_station", bind="query-params",
-                       format_func=lambda s: station_label.get(s, s), help="最落后的监管所在前；括号内为其状态和最差任务项")
+                       help="最落后的监管所在前")
+st.caption(f"{fmt.md_escape(station_label.get(station, station))}")
 st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
              key="station-rows")
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])

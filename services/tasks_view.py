@@ -70,14 +70,20 @@ def stations_worst_first(progress: pd.DataFrame) -> list[str]:
 
 
 def station_labels(progress: pd.DataFrame) -> dict[str, str]:
-    """How each station reads in the page's picker: "普集所（明显滞后：抱团发展活动）", its status and the 任务项
-    that makes it so (its worst one; none named when it is on pace)."""
+    """What the page says under its station picker: the station's status and the 任务项 that makes it so (its worst
+    one, with its lag), e.g. "普集所：明显滞后，最差任务项抱团发展活动（完成率0.0%，低于时序进度89.1个百分点）"; on pace
+    or without reports, the status alone."""
     lags = station_lag_frame(progress)
+    worst = progress.set_index(["station_id", "indicator"])["rate"]
     out = {}
     for r in lags.itertuples():
         word = STATUS_LABELS.get(r.worst_status, "未报")
-        out[r.station] = (f"{r.station}（{word}）" if r.worst_status in ("green", "grey")
-                          else f"{r.station}（{word}：{r.worst_indicator}）")
+        if r.worst_status in ("green", "grey"):
+            out[r.station] = f"{r.station}：{word}"
+            continue
+        rate = worst.get((r.station_id, r.worst_indicator))
+        out[r.station] = (f"{r.station}：{word}，最差任务项{r.worst_indicator}（完成率{fmt.pct(rate)}，"
+                          f"{fmt.lag_words(r.worst_lag_pp)}）")
     return out
 
 

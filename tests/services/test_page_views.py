@@ -72,8 +72,9 @@ def test_tasks_view(session):
     assert rows.iloc[0][["目标", "累计完成", "完成率", "状态"]].tolist() == [100, 80, "80.0%", "amber"]
     # the picker lists the red station first, named with the 任务项 that makes it red
     assert tasks_view.stations_worst_first(progress) == ["双山所", "明水所"]
-    assert tasks_view.station_labels(progress) == {"双山所": "双山所（明显滞后：示范创建）",
-                                                   "明水所": "明水所（略有滞后：示范创建）"}
+    assert tasks_view.station_labels(progress) == {
+        "双山所": "双山所：明显滞后，最差任务项示范创建（完成率69.2%，低于时序进度14.1个百分点）",
+        "明水所": "明水所：略有滞后，最差任务项示范创建（完成率80.0%，低于时序进度3.3个百分点）"}
     assert tasks_view.station_default(progress, None) == 0
     sid = {n: int(progress.loc[progress["station"] == n, "station_id"].iloc[0]) for n in ("明水所", "双山所")}
     assert (tasks_view.station_default(progress, sid["双山所"]), tasks_view.station_default(progress, sid["明水所"])) == (0, 1)
