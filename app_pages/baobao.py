@@ -62,7 +62,7 @@ with c[3]:
 with c[4]:
     views.count_card(bv.OPEN_LABEL, int(r["n_prob_overdue"]), "个", key="c-overdue",
                      help="包保督导、风险隐患、执法、抽检发现的问题都计入",
-                     note=f"未整改合计{fmt.num(r['n_prob_open'])}个（各来源）；包保督导问题按期整改率"
+                     note=f"未整改问题合计{fmt.num(r['n_prob_open'])}个（各来源）；包保督导问题按期整改率"
                           f"{fmt.pct(rate(r['n_prob_due_ontime'], r['n_prob_due']))}")
 
 GROUPS = bv.GROUPS
@@ -74,10 +74,12 @@ if by == "cadre_level":
         column_config={"督导完成率": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)})
 else:
     g = data.cached(metrics.baobao, by=by, **kw)
-    view = bv.group_rows(g, by=by)
+    view = views.with_chips(bv.group_rows(g, by=by))
+    st.caption(bv.STATUS_NOTE)
     pcol = st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)
-    st.dataframe(view, hide_index=True, key="bb-groups",
-                 column_config={"包保覆盖率": pcol, "督导完成率": pcol, "现场督导率": pcol, "问题整改率": pcol})
+    st.dataframe(views.style_status(view, raw=bv.RATE_COLUMNS), hide_index=True, key="bb-groups",
+                 column_config={**{c: pcol for c in bv.RATE_COLUMNS},
+                                "进度差（百分点）": st.column_config.NumberColumn(format="%.1f")})
 
 tab1, tab2, tab3, tab4 = st.tabs(["本季度未督导主体", "逾期未整改问题", "整改时长", "按干部查看"])
 with tab1:

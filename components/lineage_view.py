@@ -12,10 +12,10 @@ from services.rules import fmt
 
 
 def show(source: Callable[..., pd.DataFrame], *, key: str, value_format: Callable[[float], str] = fmt.num,
-         **kwargs) -> None:
+         indicator_label: str = "指标", **kwargs) -> None:
     """A lineage list checked against the viewer (services.lineage.station_figures or kpi_figure, through
     components.data.listing) as a table; a refusal or nothing to show as a caption. value_format writes a value
-    (e.g. fmt.pct for a rate)."""
+    (e.g. fmt.pct for a rate); indicator_label heads the figure's name (任务项 on 任务清单, 指标 for a KPI)."""
     try:
         df = data.listing(source, **kwargs)
     except PermissionError as e:
@@ -25,7 +25,7 @@ def show(source: Callable[..., pd.DataFrame], *, key: str, value_format: Callabl
         st.caption("没有可追溯的数据")
         return
     view = pd.DataFrame({
-        **({"指标": df["indicator"]} if "indicator" in df else {}),
+        **({indicator_label: df["indicator"]} if "indicator" in df else {}),
         "数据项": df["figure"], "数值": df["value"].map(lambda v: "" if pd.isna(v) else value_format(v)), "月份": df["month"], "来源": df["source"],
     })
     st.dataframe(view, hide_index=True, key=key)

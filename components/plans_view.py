@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, views
-from services import plan_entry, reference_plans
+from services import plan_entry, plans, reference_plans
 from services.plans import PLAN_STATUSES
 from services.rules import fmt
 from services.rules.viewer import Viewer
@@ -112,46 +112,82 @@ def _month(m) -> str:
 
 def task_view(df: pd.DataFrame, *, kind: str = "all", with_role: bool = False) -> pd.DataFrame:
     """The columns a task table shows (and its Excel export writes); kind: all / overdue / upcoming / delays."""
-    cols: dict[str, pd.Series] = {"文件": df["plan"], "序号": df["number"], "条目": df["label"].fillna(""),
-                                  "要点": df["title"], "牵头单位": df["lead_units"]}
-    if kind == "all":
-        cols["责任单位"] = df["units"]
-    if with_role:
-        cols["本单位职责"] = df["role"]
+    # 状态 first: the table is sorted by it (services.plans.worst_first); the plan's title, long and the same for
+    # most rows (it heads the page), last
+    cols: dict[str, pd.Series] = {"状态": df["shown_status"], "条目": df["label"].fillna(""), "要点": df["title"]}
     if kind != "delays":
         cols["完成时限"] = df["deadline_label"]
     if kind == "overdue":
         cols["逾期天数"] = df["overdue_days"]
     if kind == "upcoming":
         cols["剩余天数"] = df["days_to_deadline"]
-    cols["状态"] = df["shown_status"]
+    cols["牵头单位"] = df["lead_units"]
+    if kind == "all":
+        cols["责任单位"] = df["units"]
+    if with_role:
+        cols["本单位职责"] = df["role"]
     cols["填报状态"] = df["status"]
     cols["填报月份"] = df["status_month"].map(_month)
     if kind in ("all", "delays", "overdue"):
         cols["延期原因"] = df["delay_reason"].fillna("")
     if kind == "all":
         cols["进展"] = df["notes"].fillna("")
+    cols["文件"] = df["plan"]
+    cols["序号"] = df["number"]
     return pd.DataFrame(cols)
 
 
 def show_tasks(df: pd.DataFrame, *, key: str, kind: str = "all", with_role: bool = False,
                empty: str = "没有符合条件的要点。") -> pd.DataFrame:
-    """A task table; returns the frame it drew so an export can write the same columns."""
+    """A task table, worst first (services.plans.worst_first: 逾期未完成, 已延期, 进行中, 未开始, 已完成), and a 详情
+    box with one task's full text; returns the frame it drew so an export writes the same rows and columns."""
+    df = plans.worst_first(df)
     view = task_view(df, kind=kind, with_role=with_role)
     if view.empty:
         st.caption(empty)
         return view
     if df.attrs.get("truncated"):
         st.caption(f"只列出前{df.attrs['limit']}项。")
+    st.caption("按状态排序：逾期未完成、已延期、进行中、未开始、已完成；逾期久的、到期早的在前。"
+               "长文字点选单元格可看全文，完整条文见表下“详情”。")
+    text = st.column_config.TextColumn
     st.dataframe(
         views.style_plan_status(view) if "状态" in view else view, hide_index=True, key=key,
         column_config={
             "序号": st.column_config.NumberColumn("序号", format="%d"),
             "逾期天数": st.column_config.NumberColumn("逾期天数", format="%d天"),
             "剩余天数": st.column_config.NumberColumn("剩余天数", format="%d天"),
+            "要点": text("要点", width="large", help="要点的标题；全文见表下“详情”"),
+            "文件": text("文件", width="medium"),
+            "牵头单位": text("牵头单位", width="medium"), "责任单位": text("责任单位", width="large"),
+            "延期原因": text("延期原因", width="medium"), "进展": text("进展", width="large"),
         },
     )
+    show_detail(df, key=f"{key}-detail")
     return view
+
+
+def detail_label(r) -> str:
+    """How a task reads in the 详情 picker: "〔逾期未完成〕二(一) 加强食品小作坊监管"."""
+    number = r.label if isinstance(r.label, str) and r.label else str(r.number)
+    return f"〔{r.shown_status}〕{number} {r.title}"
+
+
+def show_detail(df: pd.DataFrame, *, key: str) -> None:
+    """One task in full: its text as the document has it, deadline, units, status and progress."""
+    with st.expander("详情：查看一条要点的全文"):
+        rows = list(df.itertuples(index=False))
+        i = st.selectbox("选择要点", range(len(rows)), format_func=lambda i: detail_label(rows[i]), key=key)
+        r = rows[i if i is not None and i < len(rows) else 0]
+        st.markdown(f"**{fmt.md_escape(r.title)}**（{fmt.md_escape(r.plan)}）")
+        st.markdown(fmt.md_escape(r.text if isinstance(r.text, str) and r.text else r.title))
+        facts = [f"完成时限：{r.deadline_label}", f"状态：{r.shown_status}",
+                 f"责任单位：{r.units or r.lead_units or '未写明'}"]
+        if isinstance(r.delay_reason, str) and r.delay_reason:
+            facts.append(f"延期原因：{r.delay_reason}")
+        if isinstance(r.notes, str) and r.notes:
+            facts.append(f"进展：{r.notes}")
+        st.caption(fmt.md_escape("；".join(facts)))
 
 
 def show_own_plans(own: pd.DataFrame) -> None:
@@ -173,7 +209,11 @@ def show_schedule(sched: pd.DataFrame, *, today, key: str) -> None:
         "状态": sched["status"], "填报状态": sched["recorded_status"].fillna("未填报"),
         "延期原因": sched["delay_reason"].fillna(""), "进展": sched["notes"].fillna(""),
     })
-    st.dataframe(views.style_plan_status(view), hide_index=True, key=f"{key}-table")
+    text = st.column_config.TextColumn
+    # rows tall enough for the grid to wrap its text (Streamlit wraps cells only when a row is taller than 4rem)
+    st.dataframe(views.style_plan_status(view), hide_index=True, key=f"{key}-table", row_height=112,
+                 column_config={"时间": text("时间", width="small"), "工作重点": text("工作重点", width="medium"),
+                                "推进措施": text("推进措施", width="large"), "进展": text("进展", width="medium")})
 
 
 def show_phases(phases: list, *, key: str) -> None:

@@ -104,7 +104,7 @@ def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") ->
     """Station × indicator rows: target, completed, rate (bar), expected, lag, status, 未报 and 与明细不符 flags."""
     view = pd.DataFrame({
         "监管所": df["station"],
-        "指标": df["indicator"],
+        "任务项": df["indicator"],
         "目标": df["target"],
         "累计完成": df["actual"],
         "完成率": df["rate"] * 100,

@@ -6,12 +6,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from services.rules import fmt, levels
+from services.rules import fmt, levels, pacing
 
 GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包保分级": "tier", "风险等级": "risk_level",
           "干部层级": "cadre_level"}
 PROBLEM_RATE_LABEL = "问题整改率（包保督导问题）"
 OPEN_LABEL = "逾期未整改问题（各来源）"
+RATE_COLUMNS = ("包保覆盖率", "督导完成率", "现场督导率", "问题整改率")
+STATUS_NOTE = ("状态：督导完成率对照季度时间进度（与地图相同），进度差 = 督导完成率 − 季度时间进度；监管所和镇街按状态排序（明显滞后、略有滞后、无包保主体、"
+               "达到进度），同一状态落后最多的在前。")
+_SEVERITY = {s: i for i, s in enumerate(pacing.STATUS_SEVERITY)}
+
+
+def group_status(groups: pd.DataFrame) -> pd.Series:
+    """Each group's 包保 status: its 督导完成率 against the quarter's time progress (the map's rule, places.baobao_status);
+    grey when it has no active assignment."""
+    return pd.Series([pacing.status(r, q, reported=bool(n)) for r, q, n in
+                      zip(groups["completion_rate"], groups["quarter_progress"], groups["n_assigned"], strict=True)],
+                     index=groups.index, dtype="object")
 
 
 def default_rule(high_label: str = levels.grades_label(("C", "D"))) -> str:
@@ -51,17 +63,26 @@ def cadre_level_rows(by_level: pd.DataFrame, kind: str = levels.DISTRICT) -> pd.
 
 
 def group_rows(groups: pd.DataFrame, *, by: str) -> pd.DataFrame:
-    """metrics.baobao by `by` (a value of GROUPS). Columns: [监管所 for townships,] the group's label, 在营主体,
-    包保覆盖率, 督导完成率, 现场督导率, 问题整改率 (包保督导 problems, running, %), 逾期问题 (every source)."""
+    """metrics.baobao by `by` (a value of GROUPS). Columns: [监管所 for townships,] the group's label, 状态 (status code,
+    group_status), 在营主体, 包保覆盖率, 督导完成率, 进度差（百分点）(督导完成率 − 季度时间进度, the same for every
+    group and said once above the table), 现场督导率,
+    问题整改率 (包保督导 problems, running), 逾期未整改问题 (every source); rates in %. Stations and townships worst
+    first: status (red, amber, grey, green), then the lag, then the bureau's order; other groups in their own order."""
+    status = group_status(groups)
+    lag = (groups["completion_rate"] - groups["quarter_progress"]) * 100
     view = pd.DataFrame({
-        list(GROUPS)[list(GROUPS.values()).index(by)]: groups[by],
+        list(GROUPS)[list(GROUPS.values()).index(by)]: groups[by], "状态": status,
         "在营主体": groups["n_business"], "包保覆盖率": groups["coverage"] * 100,
-        "督导完成率": groups["completion_rate"] * 100, "现场督导率": groups["onsite_rate"] * 100,
-        "问题整改率": groups["ytd_close_rate"] * 100, "逾期问题": groups["n_prob_overdue"],
+        "督导完成率": groups["completion_rate"] * 100, "进度差（百分点）": lag.map(lambda x: fmt.round_half_up(x)),
+        "现场督导率": groups["onsite_rate"] * 100,
+        "问题整改率": groups["ytd_close_rate"] * 100, "逾期未整改问题": groups["n_prob_overdue"],
     })
     if by == "township":
         view.insert(0, "监管所", groups["station"])
-    return view
+    if by in ("station", "township"):
+        order = pd.DataFrame({"sev": status.map(_SEVERITY), "lag": lag, "n": range(len(view))}, index=view.index)
+        view = view.loc[order.sort_values(["sev", "lag", "n"], na_position="last", kind="stable").index]
+    return view.reset_index(drop=True)
 
 
 def not_visited_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -83,9 +104,11 @@ def overdue_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def aging_rows(aging: pd.DataFrame) -> pd.DataFrame:
-    """Columns: 监管所, 7天内, 8–30天, 31–90天, 90天以上, 未整改合计."""
-    return pd.DataFrame({"监管所": aging["station"], "7天内": aging["d0_7"], "8–30天": aging["d8_30"],
-                         "31–90天": aging["d31_90"], "90天以上": aging["d91_plus"], "未整改合计": aging["n_open"]})
+    """Open 问题 (every source) by age. Columns: 监管所, 7天内, 8–30天, 31–90天, 90天以上, 未整改问题合计; the most
+    open longer than 90 days first, then the most open, then the bureau's order."""
+    view = pd.DataFrame({"监管所": aging["station"], "7天内": aging["d0_7"], "8–30天": aging["d8_30"],
+                         "31–90天": aging["d31_90"], "90天以上": aging["d91_plus"], "未整改问题合计": aging["n_open"]})
+    return view.sort_values(["90天以上", "未整改问题合计"], ascending=False, kind="stable").reset_index(drop=True)
 
 
 def cadre_labels(cadres: pd.DataFrame, kind: str = levels.DISTRICT) -> list[str]:

@@ -70,7 +70,7 @@ MAX_GROUPS = 2_000
 
 TASK_COLUMNS = [
     "plan_id", "plan", "issuer", "jurisdiction", "origin_note", "origin", "is_demo", "task_id", "section", "number",
-    "label", "title", "deadline", "deadline_kind", "deadline_basis", "deadline_label", "status", "shown_status",
+    "label", "title", "text", "deadline", "deadline_kind", "deadline_basis", "deadline_label", "status", "shown_status",
     "status_month", "delay_reason", "notes", "overdue", "days_to_deadline", "overdue_days", "lead_units", "co_units",
     "units", "role",
 ]
@@ -347,7 +347,7 @@ def _tasks(session: Session, *, year: int, month: int, as_of: dt.date, unit: str
     stmt = (
         select(D.id.label("plan_id"), D.title.label("plan"), D.issuer, D.jurisdiction, D.origin_note,
                or_(D.is_demo, T.is_demo, func.coalesce(st.c.is_demo, False)).label("is_demo"),
-               T.id.label("task_id"), T.section, T.number, T.label, T.title, T.deadline, T.deadline_kind,
+               T.id.label("task_id"), T.section, T.number, T.label, T.title, T.text, T.deadline, T.deadline_kind,
                T.deadline_basis,
                status.label("status"), st.c.status_month, st.c.delay_reason, st.c.notes, overdue.label("overdue"))
         .select_from(T)
@@ -373,6 +373,29 @@ def _tasks(session: Session, *, year: int, month: int, as_of: dt.date, unit: str
     df["overdue_days"] = (-days).where(df["overdue"]).astype("Int64")
     df = _with_units(session, df, year=year, unit=unit)
     return df[TASK_COLUMNS]
+
+
+# Worst first (issue 16): 逾期未完成, 已延期, 进行中, 未开始, 已完成.
+WORST_FIRST = (OVERDUE, DELAYED, IN_PROGRESS, NOT_STARTED, DONE)
+
+
+def worst_first(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Task rows (TASK_COLUMNS) in the order a table opens: by status shown (WORST_FIRST), the longest overdue
+    first, then the nearest deadline (none last), then by plan and number. The frame's attrs are kept."""
+    if tasks.empty:
+        return tasks
+    rank = {s: i for i, s in enumerate(WORST_FIRST)}
+    keys = pd.DataFrame({
+        "rank": tasks["shown_status"].map(rank).fillna(len(rank)),
+        "late": tasks["overdue_days"].astype("Float64").fillna(-1),
+        "due": pd.to_datetime(tasks["deadline"], errors="coerce"),
+        "plan": tasks["plan_id"], "number": tasks["number"],
+    }, index=tasks.index)
+    order = keys.sort_values(["rank", "late", "due", "plan", "number"], ascending=[True, False, True, True, True],
+                             na_position="last", kind="stable").index
+    out = tasks.loc[order]
+    out.attrs = dict(tasks.attrs)
+    return out
 
 
 def units_with_roles(named: pd.DataFrame) -> dict[int, str]:

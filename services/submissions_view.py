@@ -20,9 +20,18 @@ def day_label(d) -> str:
     return fmt.date_label(d) if isinstance(d, dt.date) else ""
 
 
+# Worst first: 未报 (red), 逾期 (amber), not yet due or not required (grey), 按时 (green).
+SEVERITY = {submissions.MISSING: 0, submissions.LATE: 1, submissions.NOT_DUE: 2, submissions.NOT_REQUIRED: 2,
+            submissions.ON_TIME: 3}
+
+
 def month_rows(grid: pd.DataFrame, month: int) -> pd.DataFrame:
-    """The grid's rows of one month (one per station), renumbered from 0."""
-    return grid[grid["month"] == month].reset_index(drop=True)
+    """The grid's rows of one month (one per station), worst first — 未报, 逾期, 未到期/不要求, 按时; within a status
+    the most days late first, then the bureau's order — renumbered from 0."""
+    rows = grid[grid["month"] == month]
+    rows = rows.assign(_sev=rows["status"].map(SEVERITY).fillna(len(SEVERITY)), _late=rows["days_late"].fillna(-1))
+    return (rows.sort_values(["_sev", "_late", "sort_order"], ascending=[True, False, True], kind="stable")
+            .drop(columns=["_sev", "_late"]).reset_index(drop=True))
 
 
 def month_download(month: pd.DataFrame) -> pd.DataFrame:
@@ -64,9 +73,14 @@ def rate_chart_rows(tl: pd.DataFrame) -> pd.DataFrame:
 
 
 def grid_table(grid: pd.DataFrame) -> pd.DataFrame:
-    """Stations × months of status chips. Columns: 监管所, 1月 … (the months of the grid)."""
+    """Stations × months of status chips, worst first: the most months 未报, then the most 逾期, then the bureau's
+    order. Columns: 监管所, 1月 … (the months of the grid)."""
     table = grid.pivot(index=["sort_order", "station"], columns="month", values="status").reset_index()
-    table = table.drop(columns="sort_order").rename(columns={"station": "监管所"})
+    months = table.columns[2:]
+    table = table.assign(_missing=(table[months] == submissions.MISSING).sum(axis=1),
+                         _late=(table[months] == submissions.LATE).sum(axis=1))
+    table = table.sort_values(["_missing", "_late", "sort_order"], ascending=[False, False, True], kind="stable")
+    table = table.drop(columns=["sort_order", "_missing", "_late"]).rename(columns={"station": "监管所"})
     table.columns = ["监管所", *[f"{m}月" for m in table.columns[1:]]]
     for c in table.columns[1:]:
         table[c] = table[c].map(chip)

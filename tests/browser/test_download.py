@@ -30,7 +30,7 @@ def test_the_duban_list_downloads_as_the_listed_rows_and_is_audited(page, app, o
     book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     sheet = book.worksheets[0]
     rows = [r for r in sheet.iter_rows(values_only=True) if any(v is not None for v in r)]
-    assert rows[0][:4] == ("监管所", "指标", "目标", "累计完成"), rows[0]
+    assert rows[0][:4] == ("监管所", "任务项", "目标", "累计完成"), rows[0]
     assert sheet.title == "督办清单"
     assert len(rows) > 1  # the demo's October 督办 list is not empty
     exported = []

@@ -105,7 +105,7 @@ def test_tasks_page_shows_each_stations_rate_and_the_district_row(demo_url, monk
         assert table.loc[row.Index, "隐患整改率（累计）"] == percent(r, f)
         assert (table.loc[row.Index, "已整改（累计）"], table.loc[row.Index, "发现隐患（累计）"]) == (r, f)
     # 未整改 as 总览 says it: every open hazard, and of them those past their 整改期限
-    assert (table.iloc[-1]["未整改（合计）"], table.iloc[-1]["其中逾期"]) == (34, 31)
+    assert (table.iloc[-1]["未整改隐患（合计）"], table.iloc[-1]["其中逾期"]) == (34, 31)
     # the three station-months the demo left unreported include one in October
     assert table.iloc[:-1]["10月上报"].tolist().count("未报") == 1
     assert table.iloc[-1]["10月上报"] == "17/18个所"

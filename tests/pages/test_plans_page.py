@@ -88,10 +88,23 @@ def test_demo_counts_match_sql(demo_url, monkeypatch):
     assert n.get("已延期", 0) > 0 and n.get("已完成", 0) > 0  # the demo's generated progress is there
     by_plan = table_with(at, "来源")
     assert list(by_plan["要点数"]) == [6] and list(by_plan["来源"]) == ["本区文件"]
-    labels = [e.label for e in at.expander]
+    labels = [e.label for e in at.expander if e.label.startswith("参考：")]
     assert "参考：南开区2024年工作要点：南开区2024年食品安全监督管理计划（23项）" in labels and len(labels) == 7
     listed = table_with(at, "进展")
     assert len(listed) == 6 and set(listed["完成时限"]) == {"2022年11月30日（依据：三(二)）"}
+    # worst first: nothing is overdue on 10-31 (every deadline is 11-30), so the 已延期 open the list, 已完成 close it
+    order = ["逾期未完成", "已延期", "进行中", "未开始", "已完成"]
+    shown = listed["状态"].tolist()
+    assert shown == sorted(shown, key=order.index) and shown[0] == "已延期" and shown[-1] == "已完成"
+    assert shown.count("已延期") == n.get("已延期", 0)
+    # the 详情 box under the list shows the first row's full text, as stored
+    with Session(get_engine(demo_url)) as s:
+        full = s.connection().execute(text("SELECT text FROM plan_task t JOIN plan_document d ON d.id = t.plan_id "
+                                           "WHERE d.title = :plan AND t.number = :no"),
+                                      {"plan": listed.iloc[0]["文件"], "no": int(listed.iloc[0]["序号"])}).scalar_one()
+    dispose_engines()
+    assert len(full) > 40 and at.selectbox(key="task-list-detail").index == 0
+    assert any(md.value.replace("\\", "") == full.replace("\\", "") for md in at.markdown)
     assert len(table_with(at, "延期原因").query("状态 == '已延期'")) == n.get("已延期", 0)
     schedule = table_with(at, "填报状态")
     assert len(schedule) in (6, 7)
@@ -151,11 +164,12 @@ def test_small_database_exact_words(plans_url, monkeypatch):
     ]
     assert [b.label for b in at.download_button] == ["下载逾期任务（Excel）"]
     upcoming = table_with(at, "剩余天数")
-    assert list(zip(upcoming["序号"], upcoming["剩余天数"], upcoming["完成时限"], strict=True)) == [
-        (5, 0, "2022年6月15日"), (4, 25, "2022年7月10日")]
+    # status first (已延期 before 进行中), then the nearest deadline
+    assert list(zip(upcoming["序号"], upcoming["状态"], upcoming["剩余天数"], upcoming["完成时限"], strict=True)) == [
+        (4, "已延期", 25, "2022年7月10日"), (5, "进行中", 0, "2022年6月15日")]
     delays = table_with(at, "延期原因").query("状态 == '已延期'")
     assert delays[["序号", "延期原因", "填报月份"]].to_dict("records") == [{"序号": 4, "延期原因": "资金未到位", "填报月份": "4月"}]
-    assert [e.label for e in at.expander] == ["参考：某区2024年工作要点：2024年某区工作要点（2项）",
+    assert [e.label for e in at.expander if e.label.startswith("参考：")] == ["参考：某区2024年工作要点：2024年某区工作要点（2项）",
                                              "参考：他区2022年工作要点：2022年他区工作要点（1项）"]
 
 
@@ -164,8 +178,9 @@ def test_small_database_unit_view_from_the_url(plans_url, monkeypatch):
     assert at.selectbox(key="unit").value == A
     assert metrics(at) == {"任务总数": "3项", "已完成": "1项", "进行中": "1项", "已延期": "1项", "逾期未完成": "0项"}
     listed = table_with(at, "进展")
-    assert list(zip(listed["序号"], listed["本单位职责"], listed["牵头单位"], strict=True)) == [
-        (1, "牵头", "区卫健委"), (4, "配合", "区商务局"), (5, "牵头", "区卫健委、区食安办")]
+    # worst first: 4 (已延期), then 5 (进行中, due 6-15), then 1 (已完成)
+    assert list(zip(listed["序号"], listed["状态"], listed["本单位职责"], listed["牵头单位"], strict=True)) == [
+        (4, "已延期", "配合", "区商务局"), (5, "进行中", "牵头", "区卫健委、区食安办"), (1, "已完成", "牵头", "区卫健委")]
     assert not at.download_button  # no overdue task of A's: nothing to download
     assert "没有逾期未完成的要点。" in [c.value for c in at.caption]
 

@@ -353,7 +353,7 @@ def test_a_station_account_asking_for_another_stations_sites_is_refused(demo_url
     assert errors(at) == [REFUSAL]
     assert table(at, "名称", "计划月份") is None
     # That station's progress figures stay: they are counts, not sites.
-    rows = table(at, "指标", "目标", "累计完成", "完成率")
+    rows = table(at, "任务项", "目标", "累计完成", "完成率")
     assert rows is not None and len(rows)
     _, other_sites = names_of(demo_url, OTHER)
     assert len(other_sites) > 10

@@ -63,18 +63,26 @@ def test_overview(session):
 def test_tasks_view(session):
     progress = metrics.task_progress(session=session, **PERIOD)
     duban = tasks_view.duban(progress)
-    assert list(duban.columns) == ["监管所", "指标", "目标", "累计完成", "完成率", "应完成率", "进度差（百分点）", "状态"]
-    assert duban["监管所"].tolist() == ["双山所", "明水所"]  # most behind first: −14.1, then −3.3
+    assert list(duban.columns) == ["监管所", "任务项", "目标", "累计完成", "完成率", "应完成率", "进度差（百分点）", "状态"]
+    # red before amber, each most behind first: 双山所 red (−14.1), then 明水所 amber (−3.3)
+    assert duban[["监管所", "状态"]].values.tolist() == [["双山所", "red"], ["明水所", "amber"]]
     assert duban["进度差（百分点）"].tolist() == [-14.1, -3.3]
     rows = tasks_view.station_rows(progress, "明水所")
+    assert list(rows.columns) == ["任务项", "目标", "累计完成", "完成率", "应完成率", "进度差（百分点）", "状态"]
     assert rows.iloc[0][["目标", "累计完成", "完成率", "状态"]].tolist() == [100, 80, "80.0%", "amber"]
+    # the picker lists the red station first, named with the 任务项 that makes it red
+    assert tasks_view.stations_worst_first(progress) == ["双山所", "明水所"]
+    assert tasks_view.station_labels(progress) == {
+        "双山所": "双山所：明显滞后，最差任务项示范创建（完成率69.2%，低于时序进度14.1个百分点）",
+        "明水所": "明水所：略有滞后，最差任务项示范创建（完成率80.0%，低于时序进度3.3个百分点）"}
     assert tasks_view.station_default(progress, None) == 0
-    sid = int(progress.loc[progress["station"] == "双山所", "station_id"].iloc[0])
-    assert tasks_view.station_default(progress, sid) == 1
+    sid = {n: int(progress.loc[progress["station"] == n, "station_id"].iloc[0]) for n in ("明水所", "双山所")}
+    assert (tasks_view.station_default(progress, sid["双山所"]), tasks_view.station_default(progress, sid["明水所"])) == (0, 1)
+    assert tasks_view.worst_rows(progress)["station"].tolist()[0] == "双山所"
     hz = metrics.hazards(session=session, **PERIOD)
     totals = metrics.hazard_totals(session=session, **PERIOD)
     table = tasks_view.hazard_rows(hz, totals, month=10)
-    assert list(table.columns)[:2] == ["监管所", "10月上报"] and len(table) == len(hz) + 1
+    assert list(table.columns)[:5] == ["监管所", "状态", "未整改隐患（合计）", "其中逾期", "10月上报"] and len(table) == len(hz) + 1
     assert set(tasks_view.HAZARD_COUNTS) <= set(table.columns)
 
 
@@ -89,7 +97,7 @@ def test_baobao_view(session):
     od = baobao_view.overdue_rows(metrics.overdue_problems(session=session, **PERIOD))
     assert len(od) == 1 and od.iloc[0]["整改期限"] == "2022年10月10日"
     aging = baobao_view.aging_rows(metrics.problem_aging(session=session, **PERIOD))
-    assert list(aging.columns) == ["监管所", "7天内", "8–30天", "31–90天", "90天以上", "未整改合计"]
+    assert list(aging.columns) == ["监管所", "7天内", "8–30天", "31–90天", "90天以上", "未整改问题合计"]
 
 
 def test_submissions_view(session):
