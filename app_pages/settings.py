@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import auth as web_auth
 from services import kiosk as kiosk_db
+from services import meeting
 from services.rules import fmt
 from services.rules.permissions import ACT, can
 
@@ -51,4 +52,21 @@ if submitted:
         st.session_state[FLASH] = (f"已保存：每{saved.interval}秒轮播，面板依次为"
                                    f"{'、'.join(kiosk_db.PANELS[p] for p in saved.panels)}；"
                                    f"月报滞后{saved.stale_days}天提醒。各大屏在下一屏时生效。")
+        st.rerun()
+
+st.subheader("会议材料署名")
+st.caption("会议材料（Word、Excel）的文档属性写明的作者和单位。")
+sign = meeting.signature()
+with st.form("signature-settings"):
+    org_name = st.text_input("作者（单位名称）", value=sign["organisation"], max_chars=meeting.MAX_NAME, key="sign_org")
+    office_name = st.text_input("单位（办公室名称）", value=sign["office"], max_chars=meeting.MAX_NAME,
+                                key="sign_office")
+    signed = st.form_submit_button("保存署名", type="primary")
+if signed:
+    try:
+        saved_sign = meeting.save_signature(viewer=viewer, organisation_name=org_name, office_name=office_name)
+    except (ValueError, PermissionError) as exc:
+        st.error(fmt.md_escape(exc))
+    else:
+        st.session_state[FLASH] = f"已保存：会议材料署名为{saved_sign['organisation']}（{saved_sign['office']}）。"
         st.rerun()

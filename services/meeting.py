@@ -20,16 +20,18 @@ import pandas as pd
 from sqlmodel import Session
 
 from db import engine as dbe
-from services import catalog, metrics, plans, reference_plans, submissions
+from services import accounts, catalog, metrics, plans, reference_plans, submissions
 from services.metrics import timeliness
 from services.rules import deadlines as dl_rules
 from services.rules import pacing, plan_status
-from services.rules.viewer import SYSTEM
+from services.rules.permissions import ACT, require
+from services.rules.viewer import SYSTEM, Viewer
 from services.unit import unit_of_work
 
 DEMO_NOTE = dbe.DEMO_NOTE  # said under the title of every document drawn from the demo database
 # app_setting keys naming who writes the pack (the documents' author and company); see organisation().
 ORGANISATION_KEY = "organisation"
+SETTINGS_PAGE = "系统设置"  # the capability that may change them (services.rules.permissions), as for the 大屏
 OFFICE_KEY = "organisation_office"
 
 # The status shown for a 工作要点 or a 配档表 row (DOMAIN.md §2): 已完成; else 逾期未完成 once its deadline or
@@ -198,6 +200,36 @@ def pack_figures(
         is_demo=dbe.is_demo_database(session),
         **organisation(session, district),
     )
+
+
+MAX_NAME = 60  # characters of an organisation's name
+
+
+@unit_of_work
+def signature(*, session: Session | None = None) -> dict[str, str]:
+    """Who the meeting pack names as its author and company now: {"organisation": …, "office": …} (organisation())."""
+    return organisation(session, catalog.district_name(session=session))
+
+
+@unit_of_work
+def save_signature(*, session: Session | None = None, viewer: Viewer, organisation_name: str,
+                   office_name: str) -> dict[str, str]:
+    """Store who writes the meeting pack (committed, audited as 系统设置). PermissionError for a viewer whose role may
+    not act on 系统设置; ValueError (in Chinese) for an empty or over-long name. Nothing is written on refusal."""
+    require(viewer, SETTINGS_PAGE, ACT)
+    new = {"organisation": " ".join(organisation_name.split()), "office": " ".join(office_name.split())}
+    for label, value in (("单位名称", new["organisation"]), ("办公室名称", new["office"])):
+        if not value:
+            raise ValueError(f"{label}不能为空")
+        if len(value) > MAX_NAME:
+            raise ValueError(f"{label}不能超过{MAX_NAME}个字（现为{len(value)}个字）")
+    old = signature(session=session)
+    dbe.set_setting(session, ORGANISATION_KEY, new["organisation"], "会议材料的作者（Word/Excel 文档属性）")
+    dbe.set_setting(session, OFFICE_KEY, new["office"], "会议材料的单位（Word 文档属性“公司”）")
+    accounts.audit(session=session, viewer=viewer, action=SETTINGS_PAGE, target="会议材料署名", detail={
+        "单位": f"{old['organisation']}→{new['organisation']}", "办公室": f"{old['office']}→{new['office']}"})
+    session.commit()
+    return new
 
 
 def organisation(session: Session, district: str) -> dict[str, str]:
