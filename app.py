@@ -57,6 +57,9 @@ def navigation_for(role: str | None) -> dict[str, list]:
     # the default is a hidden page that switches to the role's first page, so /overview works as any page does.
     next(iter(sections.values())).append(st.Page(functools.partial(go_to, home), title=home.title, icon=home.icon,
                                                  url_path="home", default=True, visibility="hidden"))
+    if path := chrome.unknown_path({url for *_, url in PAGES} | {"home"}):  # /foo: said in Chinese
+        next(iter(sections.values())).append(st.Page(functools.partial(chrome.not_found, path), title="页面不存在",
+                                                     icon=":material/link_off:", url_path=path, visibility="hidden"))
     return sections
 
 
@@ -77,7 +80,8 @@ def login_pages() -> list:
     form = auth.login_form
     return [st.Page(form, title="登录", icon=":material/login:", url_path="login", default=True),
             *(st.Page(form, title="登录", icon=":material/login:", url_path=url, visibility="hidden")
-              for *_, url in PAGES)]
+              for url in [*(url for *_, url in PAGES), *filter(None, [chrome.unknown_path(
+                  {url for *_, url in PAGES} | {"login"})])])]
 
 
 @st.cache_resource(show_spinner=False)

@@ -13,6 +13,7 @@ apply() is called by app.py on every run; the CSS is built once per cap (a cheap
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import streamlit as st
@@ -63,3 +64,28 @@ def css(cap_mb: int) -> str:
 def apply() -> None:
     """The Chinese chrome for this run (a style-only block: nothing drawn, no space taken)."""
     st.html(css(imports.max_upload_mb()))
+
+
+_URL_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def unknown_path(known: set[str]) -> str | None:
+    """The first path segment this run was asked for when no page has it (e.g. /foo), so app.py can register a
+    hidden page there that says so in Chinese; Streamlit would answer "Page not found … Running the app's main page".
+    None for a known page, "/" or a path Streamlit could not take as a page's url_path."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None)  # Streamlit 1.67's PagesManager (no public reader)
+    if manager is None or getattr(manager, "intended_page_script_hash", None):
+        return None
+    name = getattr(manager, "intended_page_name", None) or ""
+    if not name or name in known or not _URL_SEGMENT.match(name):
+        return None
+    return name
+
+
+def not_found(path: str) -> None:
+    """A page for an address no page has."""
+    st.title("页面不存在")
+    st.error(f"没有“/{path}”这个页面，请检查链接或从左侧菜单打开需要的页面。", icon=":material/link_off:")

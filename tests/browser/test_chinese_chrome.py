@@ -169,3 +169,19 @@ def test_the_audit_date_range_reads_chinese(browser, app, outside):
     page.screenshot(path=str(SCREENS / "chrome-date-calendar.png"))
     context.close()
     outside.check()
+
+
+@pytest.mark.parametrize("user", ["leader", None])
+def test_an_address_no_page_has_is_said_in_chinese(browser, app, outside, user):
+    context, page = new_page(browser, app, outside, user)
+    page.goto(f"{app.url}/no-such-page")
+    wait_for_app_run(page)
+    no_dialog(page)  # not Streamlit's "Page not found … Running the app's main page"
+    body = page.locator("body").inner_text()
+    assert "Page not found" not in body
+    if user:
+        assert "没有“/no-such-page”这个页面" in visible_text(page, "stMain")
+    else:  # not logged in: the login form, as at any page's address
+        assert page.get_by_label("用户名").is_visible()
+    context.close()
+    outside.check()
