@@ -11,21 +11,24 @@ import pandas as pd
 from services.rules import fmt
 from services.rules.localtime import local_time_label
 
-# 任务进度
-COL_VALUE, COL_REASON, COL_LAST, COL_NEW, COL_HINT = "本月累计完成", "说明", "上月累计", "本月新增", "提示"
-# 指标月报
-KPI_VALUE, KPI_NUM, KPI_DEN = "本年累计", "分子", "分母"
-# 风险隐患排查整治表
-HZ_VALUE, HZ_BEFORE, HZ_LIST = "本月", "本年此前累计", "隐患清单"
+# 任务进度 (累计完成 is cumulative: the month's figure is 本月累计, DOMAIN.md §1)
+COL_ITEM, COL_TARGET = "任务项", "年度目标"
+COL_VALUE, COL_REASON, COL_LAST, COL_NEW, COL_HINT = "本月累计", "说明", "上月累计", "本月新增", "提示"
+# 指标月报 (year-to-date readings: the month's is 本月累计, the latest earlier one 上月累计)
+KPI_NAME, KPI_TARGET, KPI_LAST = "指标", "目标", "上月累计"
+KPI_VALUE, KPI_NUM, KPI_DEN = "本月累计", "分子", "分母"
+# 风险隐患排查整治表 (monthly figures, not cumulative)
+HZ_ITEM = "项目"
+HZ_VALUE, HZ_BEFORE, HZ_LIST = "本月数", "1月至上月合计", "隐患清单核对数"
 
 
 def progress_view(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]]) -> pd.DataFrame:
     """The 任务进度 editor's rows from services.entry.entry_frame: the stored figures, with 本月新增 and 提示
     following the cells edited so far (`edits`: row position → column → value).
 
-    Columns: 指标, 单位, 目标, 上月累计, 本月累计完成 (stored), 本月新增, 提示, 说明 ("")."""
+    Columns: 任务项, 单位, 年度目标, 上月累计, 本月累计 (stored), 本月新增, 提示, 说明 ("")."""
     view = pd.DataFrame({
-        "指标": frame["indicator_name"], "单位": frame["unit"], "目标": frame["target"],
+        COL_ITEM: frame["indicator_name"], "单位": frame["unit"], COL_TARGET: frame["target"],
         COL_LAST: frame["last_cumulative"], COL_VALUE: frame["cumulative"], COL_NEW: frame["increment"],
         COL_HINT: "", COL_REASON: "",
     })
@@ -36,7 +39,7 @@ def progress_view(frame: pd.DataFrame, edits: Mapping[int, Mapping[str, Any]]) -
                     view.at[row, column] = value
     view[COL_NEW] = view[COL_VALUE].astype("float64") - view[COL_LAST].fillna(0)
     falls = view[COL_VALUE] < view[COL_LAST]
-    over = view[COL_VALUE] > view["目标"]
+    over = view[COL_VALUE] > view[COL_TARGET]
     view[COL_HINT] = [("低于上月，须填写说明" if f else "") + ("；" if f and o else "") + ("超过年度目标" if o else "")
                       for f, o in zip(falls, over, strict=True)]
     # The editor starts from the stored figures (its own state holds the edits); the derived columns are live.
@@ -53,8 +56,8 @@ def progress_rows(frame: pd.DataFrame, edited: pd.DataFrame) -> tuple[dict[int, 
 def hazard_view(frame: pd.DataFrame) -> pd.DataFrame:
     """The 风险隐患排查整治表 editor's rows from services.entry.hazard_entry_frame.
 
-    Columns: 项目, 单位, 本年此前累计, 本月, 隐患清单."""
-    return pd.DataFrame({"项目": frame["item"], "单位": frame["unit"], HZ_BEFORE: frame["ytd_before"],
+    Columns: 项目, 单位, 1月至上月合计, 本月数, 隐患清单核对数."""
+    return pd.DataFrame({HZ_ITEM: frame["item"], "单位": frame["unit"], HZ_BEFORE: frame["ytd_before"],
                          HZ_VALUE: frame["value"], HZ_LIST: frame["listed"]})
 
 
@@ -67,32 +70,44 @@ def as_typed(value: Any, unit: str) -> str | float | None:
     """A rate typed as a percentage goes to the importer's parser with its % sign, as in a spreadsheet."""
     if value is None or pd.isna(value):
         return None
-    return f"{format(round(float(value), 10), 'f').rstrip('0').rstrip('.')}%" if unit == "%" else float(value)
+    # repr keeps every digit: a shown 94.11764705882352 goes back as the stored 0.9411764705882352, not rounded
+    return f"{float(value)!r}%".replace(".0%", "%") if unit == "%" else float(value)
 
 
 def kpi_view(frame: pd.DataFrame) -> pd.DataFrame:
     """The 指标月报 editor's rows from services.entry.kpi_entry_frame; rates in percent.
 
-    Columns: 指标, 单位, 目标 (text, ≥/≤), 上月值 (text), 本年累计, 分子, 分母."""
+    Columns: 指标, 单位, 目标 (text, ≥/≤), 上月累计 (text), 本月累计, 分子, 分母."""
     is_rate = frame["unit"].eq("%")
     return pd.DataFrame({
-        "指标": frame["name"], "单位": frame["unit"],
-        "目标": [("≤" if d == "<=" else "≥") + fmt.with_unit(t, u)
+        KPI_NAME: frame["name"], "单位": frame["unit"],
+        KPI_TARGET: [("≤" if d == "<=" else "≥") + fmt.with_unit(t, u)
                for t, u, d in zip(frame["target"], frame["unit"], frame["direction"], strict=True)],
-        "上月值": [fmt.with_unit(v, u) if not pd.isna(v) else fmt.MISSING
+        KPI_LAST: [fmt.with_unit(v, u) if not pd.isna(v) else fmt.MISSING
                 for v, u in zip(frame["last_value"], frame["unit"], strict=True)],
         KPI_VALUE: frame["value"].where(~is_rate, frame["value"] * 100),
         KPI_NUM: frame["numerator"], KPI_DEN: frame["denominator"],
     })
 
 
+def _edited(shown: Any, now: Any) -> bool:
+    if pd.isna(shown) or pd.isna(now):
+        return not (pd.isna(shown) and pd.isna(now))
+    return float(shown) != float(now)
+
+
 def kpi_rows(frame: pd.DataFrame, edited: pd.DataFrame) -> dict[int, dict[str, Any]]:
-    """{kpi_id: {value, numerator, denominator}} from the edited 指标月报 rows, for services.entry.save_kpi_values."""
+    """{kpi_id: {value, numerator, denominator}} of the 指标月报 rows whose cells were edited (a row left as shown
+    is not handed back: its percentage, shown in floating point, must not come back as a change), for
+    services.kpi_entry.save_kpi_values."""
+    shown = kpi_view(frame)
+    cells = (KPI_VALUE, KPI_NUM, KPI_DEN)
     return {
-        int(kid): {"value": as_typed(v, unit), "numerator": None if pd.isna(n) else float(n),
-                   "denominator": None if pd.isna(d) else float(d)}
-        for kid, unit, v, n, d in zip(frame["kpi_id"], frame["unit"], edited[KPI_VALUE], edited[KPI_NUM],
-                                      edited[KPI_DEN], strict=True)
+        int(kid): {"value": as_typed(edited.at[i, KPI_VALUE], unit),
+                   "numerator": None if pd.isna(n := edited.at[i, KPI_NUM]) else float(n),
+                   "denominator": None if pd.isna(d := edited.at[i, KPI_DEN]) else float(d)}
+        for i, kid, unit in zip(frame.index, frame["kpi_id"], frame["unit"], strict=True)
+        if any(_edited(shown.at[i, c], edited.at[i, c]) for c in cells)
     }
 
 

@@ -60,16 +60,16 @@ def test_a_station_account_sees_its_own_station_only(small_url, monkeypatch):
     assert at.selectbox(key="entry_month").value == 10 and at.selectbox(key="entry_month").options == [
         f"2022年{mo}月" for mo in range(1, 11)]
     editor = at.data_editor[0].value
-    assert editor[["指标", "目标", "上月累计", "本月累计完成", "本月新增"]].values.tolist() == [["示范创建", 100, 70, 80, 10]]
+    assert editor[["任务项", "年度目标", "上月累计", "本月累计", "本月新增"]].values.tolist() == [["示范创建", 100, 70, 80, 10]]
 
 
 def test_the_increment_follows_an_edit_before_saving(small_url, monkeypatch):
     at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
     key = f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0"
-    edit(at, key, {0: {"本月累计完成": 105}})
+    edit(at, key, {0: {"本月累计": 105}})
     row = at.data_editor[0].value.iloc[0]
     assert (row["本月新增"], row["提示"]) == (35, "超过年度目标")
-    edit(at, key, {0: {"本月累计完成": 60}})
+    edit(at, key, {0: {"本月累计": 60}})
     row = at.data_editor[0].value.iloc[0]
     assert (row["本月新增"], row["提示"]) == (-10, "低于上月，须填写说明")
     assert rows(small_url, m.ImportBatch) == []  # nothing is saved before 保存
@@ -78,11 +78,11 @@ def test_the_increment_follows_an_edit_before_saving(small_url, monkeypatch):
 def test_a_fall_without_a_reason_is_refused_and_nothing_is_written(small_url, monkeypatch):
     before = rows(small_url, m.StationProgress)
     at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
-    edit(at, f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0", {0: {"本月累计完成": 60}})
+    edit(at, f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0", {0: {"本月累计": 60}})
     at.button(key="entry-save-progress-0").click().run()
     assert not at.exception
     assert len(at.error) == 1
-    assert "示范创建：累计数低于9月的70，请在“说明”中填写原因（原值：60）" in at.error[0].value.replace("\\", "")
+    assert "示范创建：本月累计60低于上月累计70（9月），请在“说明”中填写原因" in at.error[0].value.replace("\\", "")
     assert rows(small_url, m.StationProgress) == before
     assert rows(small_url, m.ImportBatch) == [] and rows(small_url, m.MonthlySubmission) == []
 
@@ -90,17 +90,17 @@ def test_a_fall_without_a_reason_is_refused_and_nothing_is_written(small_url, mo
 def test_a_valid_save_is_a_batch_and_a_submission(small_url, monkeypatch):
     at = open_page(small_url, monkeypatch, "mingshui", ENTRY)
     edit(at, f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0",
-         {0: {"本月累计完成": 60, "说明": "两家示范点复核未通过"}})
+         {0: {"本月累计": 60, "说明": "两家示范点复核未通过"}})
     at.button(key="entry-save-progress-0").click().run()
     assert not at.exception and not at.error
     batch = rows(small_url, m.ImportBatch)
     assert [(b["file_name"], b["user"], b["kind"]) for b in batch] == [("数据填报（明水所 2022年10月）", "mingshui", "任务进度")]
-    assert batch[0]["warnings"] == ["明水所 示范创建：累计数低于9月的70（60），说明：两家示范点复核未通过"]
+    assert batch[0]["warnings"] == ["明水所 示范创建：本月累计60低于上月累计70（9月），说明：两家示范点复核未通过"]
     success = at.success[0].value.replace("\\", "")
-    assert success.startswith(f"已保存为批次 #{batch[0]['id']}：新增0项，更新1项，1处提示")
+    assert success.startswith(f"已保存为批次 #{batch[0]['id']}：更新1项（示范创建：80 → 60），1处提示")
     assert "两家示范点复核未通过" in at.warning[0].value
     # the editor starts again from the stored figure
-    assert at.data_editor[0].value.iloc[0][["本月累计完成", "本月新增"]].tolist() == [60, -10]
+    assert at.data_editor[0].value.iloc[0][["本月累计", "本月新增"]].tolist() == [60, -10]
     [sub] = rows(small_url, m.MonthlySubmission)
     assert (sub["year"], sub["month"], sub["report_date"]) == (2022, 10, OCT31)
     # 上报监测: the save on 31 Oct is a week after the 24 Oct deadline
@@ -114,15 +114,17 @@ def test_a_valid_save_is_a_batch_and_a_submission(small_url, monkeypatch):
 
 def test_the_office_enters_any_station_and_kpi_values(small_url, monkeypatch):
     at = open_page(small_url, monkeypatch, "office", ENTRY)
-    assert [t.label for t in at.tabs] == ["任务进度", "指标月报"]
+    assert at.segmented_control(key="entry_report").options == ["任务进度", "风险隐患排查整治表", "指标月报"]
     at.selectbox(key="entry_station").select_index(1).run()
-    assert at.data_editor[0].value.iloc[0][["目标", "本月累计完成"]].tolist() == [26, 18]
-    kpi = at.data_editor[1].value
-    assert kpi[["指标", "目标", "本年累计"]].values.tolist() == [["核查处置按时完成率", "≥95.0%", 90.0]]
-    edit(at, "entry-kpi-2022-10-0", {0: {"本年累计": 96, "分子": 48, "分母": 50}})
+    assert at.data_editor[0].value.iloc[0][["年度目标", "本月累计"]].tolist() == [26, 18]
+    at.segmented_control(key="entry_report").set_value("指标月报").run()
+    assert [s.key for s in at.selectbox] == ["entry_month"]  # no station for the office's own KPIs
+    kpi = at.data_editor[0].value
+    assert kpi[["指标", "目标", "本月累计"]].values.tolist() == [["核查处置按时完成率", "≥95.0%", 90.0]]
+    edit(at, "entry-kpi-2022-10-0", {0: {"本月累计": 96, "分子": 48, "分母": 50}})
     at.button(key="entry-save-kpi-0").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value.replace("\\", "").startswith("已保存为批次 #1：新增0项，更新1项")
+    assert at.success[0].value.replace("\\", "").startswith("已保存为批次 #1：更新1项（核查处置按时完成率：90.0% → 96.0%）")
     [reading] = rows(small_url, m.KpiReading)
     assert (reading["value"], reading["numerator"], reading["denominator"]) == (pytest.approx(0.96), 48, 50)
     assert rows(small_url, m.ImportBatch)[0]["file_name"] == "数据填报（指标月报 2022年10月）"
@@ -138,7 +140,7 @@ def test_entry_page_runs_on_the_demo_database(demo_url, monkeypatch):
     at = open_page(demo_url, monkeypatch, "mingshui", ENTRY)
     assert len(at.data_editor[0].value) == 4  # the four indicators of 2022
     at = open_page(demo_url, monkeypatch, "office", ENTRY)
-    assert len(at.data_editor) == 2 and not at.error
+    assert len(at.data_editor) == 1 and not at.error
 
 
 # --- 上报监测 ------------------------------------------------------------------------------------------
