@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
@@ -190,3 +191,105 @@ def test_the_fallback_deadline_is_noted(small_url, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert any(FALLBACK_NOTE in i.value for i in at.info)
     assert at.title[0].value == f"上报监测 · {year}年1月"
+
+
+# --- 数据填报 on the demo database: the dry run and the save count the rows that change --------------------
+
+
+@pytest.fixture
+def demo_copy(demo_url, tmp_path):
+    """The demo database, copied: these tests save into it."""
+    from tests import dbs
+
+    return dbs.copy_url(demo_url, tmp_path, "entry-demo.db")
+
+
+def scalar_rows(url, query: str, **params) -> list[tuple]:
+    from sqlalchemy import text
+
+    with get_engine(url).connect() as c:
+        out = [tuple(r) for r in c.execute(text(query), params)]
+    dispose_engines()
+    return out
+
+
+def saved_batch(url) -> tuple[dict, int, dict]:
+    """The one batch a save wrote: its row, how many change records it has, and its audit row's detail."""
+    [batch] = [b for b in rows(url, m.ImportBatch) if b["file_name"].startswith("数据填报（")]
+    [(n_changes,)] = scalar_rows(url, "SELECT count(*) FROM import_change WHERE batch_id = :b", b=batch["id"])
+    [audit] = [a for a in rows(url, m.AuditLog) if a["action"] == "编辑"]
+    return batch, n_changes, audit["detail"]
+
+
+def test_two_changed_progress_cells_are_two_in_the_dry_run_the_save_and_the_logs(demo_copy, monkeypatch):
+    sid = station_id(demo_copy, "明水所")
+    stored = dict(scalar_rows(demo_copy, "SELECT i.code, p.cumulative FROM station_progress p JOIN task_indicator i "
+                                         "ON i.id = p.indicator_id WHERE p.station_id = :s AND p.year = 2022 "
+                                         "AND p.month = 10", s=sid))
+    assert stored == {"示范创建": 14, "新升级为食品生产企业": 3, "视频监管试点": 4, "抱团发展活动": 2}  # the demo's
+    at = open_page(demo_copy, monkeypatch, "mingshui", ENTRY)
+    editor = at.data_editor[0].value
+    assert editor["任务项"].tolist()[0] == "食品小作坊示范创建" and "本月累计" in editor.columns
+    assert not at.info  # nothing edited: no dry run yet
+    edit(at, f"entry-progress-{sid}-2022-10-0", {0: {"本月累计": 15}, 2: {"本月累计": 5}})
+    assert not at.exception and not at.error
+    preview = at.info[0].value.replace("\\", "")
+    assert preview == "检查通过，尚未保存：将更新2项（示范创建：14 → 15；视频监管试点：4 → 5）"
+    assert saved_batch_count(demo_copy) == 0  # the dry run wrote nothing
+    at.button(key="entry-save-progress-0").click().run()
+    assert not at.exception and not at.error
+    assert "：更新2项（示范创建：14 → 15；视频监管试点：4 → 5）" in at.success[0].value.replace("\\", "")
+    batch, n_changes, audit = saved_batch(demo_copy)
+    assert (batch["n_new"], batch["n_updated"], batch["n_unchanged"], n_changes) == (0, 2, 2, 2)
+    assert (audit["new"], audit["updated"], audit["changes"]) == (0, 2, ["示范创建：14 → 15", "视频监管试点：4 → 5"])
+    assert dict(scalar_rows(demo_copy, "SELECT i.code, p.cumulative FROM station_progress p JOIN task_indicator i "
+                                       "ON i.id = p.indicator_id WHERE p.station_id = :s AND p.year = 2022 "
+                                       "AND p.month = 10", s=sid)) == {**stored, "示范创建": 15, "视频监管试点": 5}
+
+
+def saved_batch_count(url) -> int:
+    return len([b for b in rows(url, m.ImportBatch) if b["file_name"].startswith("数据填报（")])
+
+
+def test_two_changed_kpi_cells_are_two_and_untouched_rates_keep_every_digit(demo_copy, monkeypatch):
+    before = dict(scalar_rows(demo_copy, "SELECT k.name, r.value FROM kpi_reading r JOIN kpi k ON k.id = r.kpi_id "
+                                         "WHERE r.year = 2022 AND r.month = 10"))
+    assert before["核查处置按时完成率"] == 0.984375 and before["监督抽检批次"] == 4240  # the demo's
+    at = open_page(demo_copy, monkeypatch, "office", ENTRY)
+    at.segmented_control(key="entry_report").set_value("指标月报").run()
+    names = at.data_editor[0].value["指标"].tolist()
+    assert at.data_editor[0].value.columns.tolist() == ["指标", "单位", "目标", "上月累计", "本月累计", "分子", "分母"]
+    first, second = names.index("监督抽检批次"), names.index("核查处置按时完成率")
+    edit(at, "entry-kpi-2022-10-0", {first: {"本月累计": 4300}, second: {"本月累计": 99}})
+    assert not at.exception and not at.error
+    assert at.info[0].value.replace("\\", "") == (
+        "检查通过，尚未保存：将更新2项（监督抽检批次：4,240批次 → 4,300批次；核查处置按时完成率：98.4% → 99.0%）")
+    assert saved_batch_count(demo_copy) == 0
+    at.button(key="entry-save-kpi-0").click().run()
+    assert not at.exception and not at.error
+    batch, n_changes, audit = saved_batch(demo_copy)
+    assert (batch["n_new"], batch["n_updated"], n_changes, audit["updated"]) == (0, 2, 2, 2)
+    after = dict(scalar_rows(demo_copy, "SELECT k.name, r.value FROM kpi_reading r JOIN kpi k ON k.id = r.kpi_id "
+                                        "WHERE r.year = 2022 AND r.month = 10"))
+    assert after == {**before, "监督抽检批次": 4300, "核查处置按时完成率": pytest.approx(0.99)}
+    assert after["预包装食品追溯二维码赋码率"] == before["预包装食品追溯二维码赋码率"]  # 944/1168, every digit kept
+
+
+def test_every_kpi_row_handed_back_as_shown_changes_nothing(demo_copy, monkeypatch):
+    """Before issue 16 a percentage went back rounded to six places, so untouched rates counted as 更新."""
+    from services import entry_forms, kpi_entry
+    from services.rules.viewer import Viewer
+
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    office = Viewer(username="office", role="食安办", station_id=None)
+    frame = kpi_entry.kpi_entry_frame(viewer=office, year=2022, month=10)
+    shown = entry_forms.kpi_view(frame)
+    assert entry_forms.kpi_rows(frame, shown) == {}  # nothing edited, nothing handed back
+    every = {int(k): {"value": entry_forms.as_typed(v, u), "numerator": None if pd.isna(n) else n,
+                      "denominator": None if pd.isna(d) else d}
+             for k, u, v, n, d in zip(frame["kpi_id"], frame["unit"], shown["本月累计"], shown["分子"], shown["分母"],
+                                      strict=True)}
+    result = kpi_entry.save_kpi_values(engine=get_engine(demo_copy), viewer=office, year=2022, month=10, rows=every,
+                                       today=OCT31, dry_run=True)
+    assert (result.counts.updated, result.counts.unchanged, result.message) == (0, len(frame), "数据没有变化，未做任何更改")
+    dispose_engines()
