@@ -81,7 +81,7 @@ def hazard_form(station_id: int) -> None:
     reported = frame.attrs.get("report_date")
     st.caption(f"{fmt.md_escape(name)} · {fmt.month_label(year, month)}风险隐患排查整治表："
                "填写本月的数字（不是累计），四项都要填，没有请填0。整改隐患数为本月发现的隐患中截至上报时已整改的数量，"
-               "不能大于发现隐患数。“隐患清单”列为已导入清单中的条数，仅供核对，不一致时保存后会提示。"
+               "不能大于发现隐患数。“隐患清单核对数”列为已导入清单中的条数，仅供核对，不一致时保存后会提示。"
                + (f"本月已于{fmt.date_label(reported)}上报，更正不改变上报日期。" if reported else ""))
     key = f"entry-hazard-{station_id}-{year}-{month}-{gen}"
     rows = ef.hazard_rows(frame, ev.hazard_editor(frame, key=key))

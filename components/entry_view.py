@@ -119,11 +119,9 @@ def progress_editor(frame: pd.DataFrame, *, key: str) -> pd.DataFrame:
         column_config={
             ef.COL_ITEM: st.column_config.TextColumn(width="large", help="任务清单中的任务项"),
             ef.COL_TARGET: st.column_config.NumberColumn(format="%d", help="本所本年度的任务目标"),
-            ef.COL_LAST: st.column_config.NumberColumn(format="%d",
-                                                       help="截至上月底的累计完成数（本月之前最近一次上报的数）"),
-            ef.COL_VALUE: st.column_config.NumberColumn(min_value=0, step=1, format="%d",
-                                                        help="截至本月底的累计完成数（含以前各月），整数，不能为负"),
-            ef.COL_NEW: st.column_config.NumberColumn(format="%d", help="本月累计 − 上月累计"),
+            ef.COL_LAST: st.column_config.TextColumn(help="截至上月底的累计完成数（本月之前最近一次上报的数）"),
+            ef.COL_VALUE: st.column_config.TextColumn(help="截至本月底的累计完成数（含以前各月），整数，不能为负"),
+            ef.COL_NEW: st.column_config.TextColumn(help="本月累计 − 上月累计"),
             ef.COL_HINT: st.column_config.TextColumn(width="medium"),
             ef.COL_REASON: st.column_config.TextColumn(max_chars=entry.REASON_MAX, width="medium",
                                                        help="本月累计低于上月累计时必须填写原因，随本次填报一并记录"),
@@ -137,11 +135,9 @@ def hazard_editor(frame: pd.DataFrame, *, key: str) -> pd.DataFrame:
         ef.hazard_view(frame), key=key, hide_index=True, num_rows="fixed", width="stretch",
         disabled=[ef.HZ_ITEM, "单位", ef.HZ_BEFORE, ef.HZ_LIST],
         column_config={
-            ef.HZ_BEFORE: st.column_config.NumberColumn(format="%d", help="1月至上月各月上报数之和"),
-            ef.HZ_VALUE: st.column_config.NumberColumn(min_value=0, step=1, format="%d",
-                                                       help="本月的数字（不是累计），整数，不能为负；没有请填0"),
-            ef.HZ_LIST: st.column_config.NumberColumn(format="%d",
-                                                      help="隐患清单中本月发现的隐患数，及其中截至上报日已整改的数"),
+            ef.HZ_BEFORE: st.column_config.TextColumn(help="1月至上月各月上报数之和"),
+            ef.HZ_VALUE: st.column_config.TextColumn(help="本月的数字（不是累计），整数，不能为负；没有请填0"),
+            ef.HZ_LIST: st.column_config.TextColumn(help="隐患清单中本月发现的隐患数，及其中截至上报日已整改的数"),
         },
     )
 
@@ -155,9 +151,9 @@ def kpi_editor(frame: pd.DataFrame, *, key: str) -> pd.DataFrame:
             ef.KPI_NAME: st.column_config.TextColumn(width="large"),
             ef.KPI_TARGET: st.column_config.TextColumn(help="本年度目标：≥ 不低于，≤ 不高于"),
             ef.KPI_LAST: st.column_config.TextColumn(help="截至上月底的本年累计值（本月之前最近一次填报的数）"),
-            ef.KPI_VALUE: st.column_config.NumberColumn(
-                min_value=0, help="截至本月底的本年累计值；比率填百分数（如 96 表示96%），其他填数量"),
-            ef.KPI_NUM: st.column_config.NumberColumn(min_value=0, help="比率的分子，如合格批次数（可不填）"),
-            ef.KPI_DEN: st.column_config.NumberColumn(min_value=0, help="比率的分母，如抽检批次数（可不填）"),
+            ef.KPI_VALUE: st.column_config.TextColumn(
+                help="截至本月底的本年累计值；比率填百分数（如 96 表示96%），其他填数量"),
+            ef.KPI_NUM: st.column_config.TextColumn(help="比率的分子，如合格批次数（可不填）"),
+            ef.KPI_DEN: st.column_config.TextColumn(help="比率的分母，如抽检批次数（可不填）"),
         },
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
@@ -61,7 +60,7 @@ def test_a_station_account_sees_its_own_station_only(small_url, monkeypatch):
     assert at.selectbox(key="entry_month").value == 10 and at.selectbox(key="entry_month").options == [
         f"2022年{mo}月" for mo in range(1, 11)]
     editor = at.data_editor[0].value
-    assert editor[["任务项", "年度目标", "上月累计", "本月累计", "本月新增"]].values.tolist() == [["示范创建", 100, 70, 80, 10]]
+    assert editor[["任务项", "年度目标", "上月累计", "本月累计", "本月新增"]].values.tolist() == [["示范创建", 100, "70", "80", "10"]]
 
 
 def test_the_increment_follows_an_edit_before_saving(small_url, monkeypatch):
@@ -69,10 +68,10 @@ def test_the_increment_follows_an_edit_before_saving(small_url, monkeypatch):
     key = f"entry-progress-{station_id(small_url, '明水所')}-2022-10-0"
     edit(at, key, {0: {"本月累计": 105}})
     row = at.data_editor[0].value.iloc[0]
-    assert (row["本月新增"], row["提示"]) == (35, "超过年度目标")
+    assert (row["本月新增"], row["提示"]) == ("35", "超过年度目标")
     edit(at, key, {0: {"本月累计": 60}})
     row = at.data_editor[0].value.iloc[0]
-    assert (row["本月新增"], row["提示"]) == (-10, "低于上月，须填写说明")
+    assert (row["本月新增"], row["提示"]) == ("-10", "低于上月，须填写说明")
     assert rows(small_url, m.ImportBatch) == []  # nothing is saved before 保存
 
 
@@ -101,7 +100,7 @@ def test_a_valid_save_is_a_batch_and_a_submission(small_url, monkeypatch):
     assert success.startswith(f"已保存为批次 #{batch[0]['id']}：更新1项（示范创建：80 → 60），1处提示")
     assert "两家示范点复核未通过" in at.warning[0].value
     # the editor starts again from the stored figure
-    assert at.data_editor[0].value.iloc[0][["本月累计", "本月新增"]].tolist() == [60, -10]
+    assert at.data_editor[0].value.iloc[0][["本月累计", "本月新增"]].tolist() == ["60", "-10"]
     [sub] = rows(small_url, m.MonthlySubmission)
     assert (sub["year"], sub["month"], sub["report_date"]) == (2022, 10, OCT31)
     # 上报监测: the save on 31 Oct is a week after the 24 Oct deadline
@@ -117,11 +116,11 @@ def test_the_office_enters_any_station_and_kpi_values(small_url, monkeypatch):
     at = open_page(small_url, monkeypatch, "office", ENTRY)
     assert at.segmented_control(key="entry_report").options == ["任务进度", "风险隐患排查整治表", "指标月报"]
     at.selectbox(key="entry_station").select_index(1).run()
-    assert at.data_editor[0].value.iloc[0][["年度目标", "本月累计"]].tolist() == [26, 18]
+    assert at.data_editor[0].value.iloc[0][["年度目标", "本月累计"]].tolist() == [26, "18"]
     at.segmented_control(key="entry_report").set_value("指标月报").run()
     assert [s.key for s in at.selectbox] == ["entry_month"]  # no station for the office's own KPIs
     kpi = at.data_editor[0].value
-    assert kpi[["指标", "目标", "本月累计"]].values.tolist() == [["核查处置按时完成率", "≥95.0%", 90.0]]
+    assert kpi[["指标", "目标", "本月累计"]].values.tolist() == [["核查处置按时完成率", "≥95.0%", "90"]]
     edit(at, "entry-kpi-2022-10-0", {0: {"本月累计": 96, "分子": 48, "分母": 50}})
     at.button(key="entry-save-kpi-0").click().run()
     assert not at.exception and not at.error
@@ -275,8 +274,8 @@ def test_two_changed_kpi_cells_are_two_and_untouched_rates_keep_every_digit(demo
     assert after["预包装食品追溯二维码赋码率"] == before["预包装食品追溯二维码赋码率"]  # 944/1168, every digit kept
 
 
-def test_every_kpi_row_handed_back_as_shown_changes_nothing(demo_copy, monkeypatch):
-    """Before issue 16 a percentage went back rounded to six places, so untouched rates counted as 更新."""
+def test_a_kpi_row_handed_back_as_shown_changes_nothing_and_a_numerator_alone_is_one_change(demo_copy, monkeypatch):
+    """Before issue 16 every row went back, its percentage rounded to six places: untouched rates counted as 更新."""
     from services import entry_forms, kpi_entry
     from services.rules.viewer import Viewer
 
@@ -285,11 +284,15 @@ def test_every_kpi_row_handed_back_as_shown_changes_nothing(demo_copy, monkeypat
     frame = kpi_entry.kpi_entry_frame(viewer=office, year=2022, month=10)
     shown = entry_forms.kpi_view(frame)
     assert entry_forms.kpi_rows(frame, shown) == {}  # nothing edited, nothing handed back
-    every = {int(k): {"value": entry_forms.as_typed(v, u), "numerator": None if pd.isna(n) else n,
-                      "denominator": None if pd.isna(d) else d}
-             for k, u, v, n, d in zip(frame["kpi_id"], frame["unit"], shown["本月累计"], shown["分子"], shown["分母"],
-                                      strict=True)}
-    result = kpi_entry.save_kpi_values(engine=get_engine(demo_copy), viewer=office, year=2022, month=10, rows=every,
+    row = frame.index[frame["name"] == "不合格食品核查处置率"][0]
+    assert (shown.at[row, "本月累计"], shown.at[row, "分子"], shown.at[row, "分母"]) == ("94.1176", "64", "68")
+    edited = shown.copy()
+    edited.at[row, "分子"] = "65"
+    rows_ = entry_forms.kpi_rows(frame, edited)
+    assert rows_ == {int(frame.at[row, "kpi_id"]): {"value": frame.at[row, "value"], "numerator": "65",
+                                                     "denominator": "68"}}
+    result = kpi_entry.save_kpi_values(engine=get_engine(demo_copy), viewer=office, year=2022, month=10, rows=rows_,
                                        today=OCT31, dry_run=True)
-    assert (result.counts.updated, result.counts.unchanged, result.message) == (0, len(frame), "数据没有变化，未做任何更改")
+    assert (result.counts.updated, result.message) == (1, "检查通过，尚未保存：将更新1项（不合格食品核查处置率：分子 64 → 65）")
+    assert saved_batch_count(demo_copy) == 0
     dispose_engines()
