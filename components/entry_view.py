@@ -117,12 +117,11 @@ def progress_editor(frame: pd.DataFrame, *, key: str) -> pd.DataFrame:
         ef.progress_view(frame, edits(key)), key=key, hide_index=True, width="stretch",
         num_rows="fixed", disabled=[ef.COL_ITEM, "单位", ef.COL_TARGET, ef.COL_LAST, ef.COL_NEW, ef.COL_HINT],
         column_config={
-            ef.COL_ITEM: st.column_config.TextColumn(width="large", help="任务清单中的任务项"),
+            ef.COL_ITEM: st.column_config.TextColumn(help="任务清单中的任务项"),
             ef.COL_TARGET: st.column_config.NumberColumn(format="%d", help="本所本年度的任务目标"),
             ef.COL_LAST: st.column_config.TextColumn(help="截至上月底的累计完成数（本月之前最近一次上报的数）"),
             ef.COL_VALUE: st.column_config.TextColumn(help="截至本月底的累计完成数（含以前各月），整数，不能为负"),
             ef.COL_NEW: st.column_config.TextColumn(help="本月累计 − 上月累计"),
-            ef.COL_HINT: st.column_config.TextColumn(width="medium"),
             ef.COL_REASON: st.column_config.TextColumn(max_chars=entry.REASON_MAX, width="medium",
                                                        help="本月累计低于上月累计时必须填写原因，随本次填报一并记录"),
         },
