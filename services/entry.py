@@ -38,9 +38,9 @@ ENTRY_PREFIX = "数据填报（"  # every entry batch's file_name starts so: 导
 REASON_MAX = 200  # characters of a 说明 kept with the batch
 
 # The importer's words (seed/importer/handlers/, station_progress), and the page's own for what an import cannot do.
-MSG_FALL = "累计数低于{month}月的{value:g}"
+MSG_FALL = "本月累计{now:g}低于上月累计{value:g}（{month}月）"
 MSG_FALL_NEEDS_REASON = MSG_FALL + "，请在“说明”中填写原因"
-MSG_OVER_TARGET = "累计数超过年度目标{target:g}"
+MSG_OVER_TARGET = "本月累计{now:g}超过年度目标{target:g}"
 MSG_CLEARED = "已上报的数值不能清空；如需更正请填写正确的数值，或在“导入记录”中撤销该次填报"
 MSG_FUTURE = "{year}年{month}月尚未开始，不能填报"
 MSG_BAD_MONTH = "月份应为1–12"
@@ -48,6 +48,8 @@ MSG_UNKNOWN_STATION = "未知的监管所"
 MSG_UNKNOWN_INDICATOR = "该所{year}年的任务清单中没有这个指标（编号 {indicator_id}）"
 MSG_OTHER_STATION = "监管所账号只能填报本所（{station}）的数据"
 MSG_NO_CHANGE = "数据没有变化，未做任何更改"
+TYPED = "填写"  # how a message quotes the figure as typed: "（填写：八十）"
+MSG_DRY_RUN = "检查通过，尚未保存：将{what}"
 
 ENTRY_COLUMNS = ["indicator_id", "indicator", "indicator_name", "unit", "target", "last_month", "last_cumulative",
                  "cumulative", "increment", "is_demo"]
@@ -63,6 +65,8 @@ class SaveResult:
     warnings: list[str] = field(default_factory=list)
     batch_id: int | None = None
     counts: Counts = field(default_factory=Counts)
+    dry_run: bool = False  # checked and written in a transaction that was rolled back: nothing is saved
+    changes: list[str] = field(default_factory=list)  # what the save changes, each "示范创建：12 → 14"
 
     @property
     def ok(self) -> bool:
@@ -70,16 +74,27 @@ class SaveResult:
 
     @property
     def changed(self) -> bool:
+        """Something was saved (a dry run saves nothing: see would_change)."""
         return self.batch_id is not None
+
+    @property
+    def would_change(self) -> bool:
+        return bool(self.counts.new or self.counts.updated)
+
+    def _what(self) -> str:
+        parts = [f"{w}{n}项" for w, n in (("新增", self.counts.new), ("更新", self.counts.updated)) if n]
+        return "，".join(parts) + (f"（{'；'.join(self.changes)}）" if self.changes else "")
 
     @property
     def message(self) -> str:
         if self.errors:
             return f"共{len(self.errors)}处错误：未写入任何数据，请修改后重新保存"
-        if not self.changed:
+        if not (self.changed or (self.dry_run and self.would_change)):
             return MSG_NO_CHANGE
-        return (f"已保存为批次 #{self.batch_id}：新增{self.counts.new}项，更新{self.counts.updated}项"
-                f"{f'，{len(self.warnings)}处提示' if self.warnings else ''}")
+        notes = f"，{len(self.warnings)}处提示" if self.warnings else ""
+        if self.dry_run:
+            return MSG_DRY_RUN.format(what=self._what()) + notes
+        return f"已保存为批次 #{self.batch_id}：{self._what()}{notes}"
 
 
 # --- who may enter what --------------------------------------------------------------------------
@@ -113,6 +128,10 @@ def _blank(value: Any) -> bool:
     return is_blank(value)
 
 
+def _figure(value: float | None) -> str:  # a stored figure in a change's description; 未填 before the first
+    return "未填" if value is None else f"{value:g}"
+
+
 def _text(value: Any) -> str:
     return "" if _blank(value) else str(value).strip()
 
@@ -121,7 +140,7 @@ def _line(label: str, message: str, raw: Any = None) -> str:
     """One message as the importer writes a finding: where, what, and the value as typed."""
     text = f"{label}：{message}"
     if raw is not None and not _blank(raw) and display(raw) != "":
-        text += f"（原值：{display(raw)}）"
+        text += f"（{TYPED}：{display(raw)}）"
     return text
 
 
@@ -149,14 +168,17 @@ def _new_batch(session: Session, *, file_name: str, kind: str, year: int, month:
 
 def _finish(session: Session, batch: m.ImportBatch, writer: Writer, result: SaveResult, *, viewer: Viewer,
             detail: dict[str, Any]) -> None:
-    """Change log, batch counts, audit row, data_version — then the one commit."""
+    """Change log, batch counts, audit row, data_version — then the one commit; a dry run rolls it all back."""
+    if result.dry_run:
+        session.rollback()
+        return
     writer.flush()
     batch.n_new, batch.n_updated, batch.n_unchanged = result.counts.new, result.counts.updated, result.counts.unchanged
     batch.warnings = list(result.warnings)
     batch.n_warnings = len(result.warnings)
     accounts.audit(session=session, viewer=viewer, action="编辑", target=batch.file_name,
                    detail={"batch": batch.id, "kind": batch.kind, "new": result.counts.new,
-                           "updated": result.counts.updated, **detail})
+                           "updated": result.counts.updated, "changes": list(result.changes), **detail})
     dbe.bump_data_version(session)
     session.commit()
     result.batch_id = batch.id
@@ -233,6 +255,7 @@ def save_progress(
     rows: Mapping[int, Any],
     reasons: Mapping[int, Any] | None = None,
     today: dt.date | None = None,
+    dry_run: bool = False,
 ) -> SaveResult:
     """Save a station's 累计完成 for a month: `rows` maps indicator id → the figure as typed (blank = not
     reported), `reasons` indicator id → 说明. PermissionError before anything is read for a role that may not, or a
@@ -241,11 +264,12 @@ def save_progress(
     The importer's rules: a whole non-negative number; a figure below last month's needs a 说明 (kept with the batch
     as a warning); above the year's target warns. One transaction writes the changed figures as one ImportBatch
     (kind 任务进度) through the importer's Writer, records the month's submission dated `today` (AS_OF) unless the
-    station already reported that month, audits 编辑 and moves data_version."""
+    station already reported that month, audits 编辑 and moves data_version. `dry_run`: the same checks and writes,
+    rolled back — the result counts and names the rows the save would change (figures typed as stored are none)."""
     engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
     reasons = reasons or {}
-    result = SaveResult()
+    result = SaveResult(dry_run=dry_run)
     with Session(engine) as session:
         try:
             station = check_station(session=session, viewer=viewer, station_id=station_id)
@@ -254,6 +278,7 @@ def save_progress(
                 return result
             frame = _progress_rows(session, int(station_id), int(year), int(month)).set_index("indicator_id")
             changes: list[tuple[int, int]] = []
+            names: dict[int, str] = {}
             for ind_id, raw in rows.items():
                 ind_id = int(ind_id)
                 if ind_id not in frame.index:
@@ -272,18 +297,18 @@ def save_progress(
                     result.errors.append(_line(label, str(exc), raw))
                     continue
                 if not pd.isna(row["last_cumulative"]) and value < row["last_cumulative"]:
-                    fall = MSG_FALL.format(month=int(row["last_month"]), value=float(row["last_cumulative"]))
+                    fall = {"now": value, "month": int(row["last_month"]), "value": float(row["last_cumulative"])}
                     reason = _text(reasons.get(ind_id))[:REASON_MAX]
                     if not reason:
-                        result.errors.append(_line(label, MSG_FALL_NEEDS_REASON.format(
-                            month=int(row["last_month"]), value=float(row["last_cumulative"])), raw))
+                        result.errors.append(f"{label}：{MSG_FALL_NEEDS_REASON.format(**fall)}")
                         continue
-                    result.warnings.append(f"{station} {label}：{fall}（{value:g}），说明：{reason}")
+                    result.warnings.append(f"{station} {label}：{MSG_FALL.format(**fall)}，说明：{reason}")
                 if not pd.isna(row["target"]) and value > row["target"]:
-                    result.warnings.append(_line(f"{station} {label}", MSG_OVER_TARGET.format(target=row["target"]),
-                                                 value))
+                    result.warnings.append(f"{station} {label}："
+                                           + MSG_OVER_TARGET.format(now=value, target=row["target"]))
                 if current is None or abs(current - value) > 1e-9:
                     changes.append((ind_id, value))
+                    names[ind_id] = f"{label}：{_figure(current)} → {value:g}"
                 else:
                     result.counts.add("unchanged")
             if result.errors or not changes:
@@ -302,6 +327,7 @@ def save_progress(
                 _, status = writer.upsert(sp, {"year": year, "month": month, "station_id": int(station_id),
                                                "indicator_id": ind_id}, {"cumulative": float(value)}, sheet=SHEET)
                 result.counts.add(status)
+                result.changes.append(names[ind_id])
             subs = writer.prefetch(ms, ("station_id", "year", "month", "kind"),
                                    where=(ms.station_id == station_id) & (ms.year == year) & (ms.month == month))
             # As the importer does: the month's first report is the submission; a later correction keeps its date.
@@ -364,6 +390,7 @@ def save_hazards(
     month: int,
     rows: Mapping[str, Any],
     today: dt.date | None = None,
+    dry_run: bool = False,
 ) -> SaveResult:
     """Save a station's 风险隐患排查整治表 for a month: `rows` maps a count's field (hz.COUNTS) → the figure as typed;
     a field left out keeps its stored figure. PermissionError for a role that may not enter data or a 监管所 account
@@ -373,10 +400,10 @@ def save_hazards(
     reported; a reported figure cannot be cleared), 整改隐患数 ≤ 发现隐患数; a disagreement with the hazard list is a
     warning. One transaction writes one ImportBatch (kind 风险隐患) through the importer's Writer, records the
     month's submission dated `today` (AS_OF) unless the station already reported that month, audits 编辑 and moves
-    data_version; 导入记录 (undo_batch) can undo it."""
+    data_version; 导入记录 (undo_batch) can undo it. `dry_run`: checked and rolled back, as save_progress."""
     engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
-    result = SaveResult()
+    result = SaveResult(dry_run=dry_run)
     with Session(engine) as session:
         try:
             station = check_station(session=session, viewer=viewer, station_id=station_id)
@@ -426,6 +453,8 @@ def save_hazards(
             _, status = writer.upsert(hr, {"year": year, "month": month, "station_id": int(station_id)},
                                       {**values, "report_date": report_date}, sheet=SHEET)
             result.counts.add(status)
+            result.changes += [f"{hz.LABELS[f]}：{_figure(stored[f])} → {values[f]}" for f in hz.COUNTS
+                               if stored[f] != values[f]]
             subs = writer.prefetch(ms, ("station_id", "year", "month", "kind"),
                                    where=(ms.station_id == station_id) & (ms.year == year) & (ms.month == month))
             if (int(station_id), year, month, HAZARD_KIND) not in subs:

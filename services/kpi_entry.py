@@ -26,10 +26,12 @@ from services.entry import (
     _batches,
     _blank,
     _check_period,
+    _figure,
     _finish,
     _line,
     _new_batch,
 )
+from services.rules import fmt
 from services.rules.permissions import ACT, require_account, station_scope
 from services.rules.viewer import Viewer
 from services.unit import unit_of_work
@@ -38,7 +40,7 @@ KPI_KIND = "指标月报"
 MSG_KPI_OFFICE_ONLY = "只有食安办可以填报指标月报"
 MSG_KPI_UNKNOWN = "未找到{year}年的该指标（编号 {kpi_id}）"
 MSG_KPI_COMPUTED = "该指标由系统根据上报记录自动计算，不能填报"
-MSG_KPI_NO_VALUE = "填写了分子或分母，但缺少本年累计"
+MSG_KPI_NO_VALUE = "填写了分子或分母，但缺少本月累计"
 KPI_ENTRY_COLUMNS = ["kpi_id", "name", "unit", "target", "direction", "last_month", "last_value", "value",
                      "numerator", "denominator", "is_demo"]
 
@@ -117,6 +119,17 @@ def _same(a: float | None, b: float | None) -> bool:
     return abs(float(a) - float(b)) < 1e-9
 
 
+def _change(label: str, unit: str, before: Mapping[str, float | None], after: Mapping[str, float | None]) -> str:
+    """"核查处置按时完成率：98.4% → 99.0%" (the figure), or its 分子/分母 when only they change."""
+    def shown(c: str, v: float | None) -> str:
+        return _figure(v) if v is None or c != "value" else fmt.with_unit(v, unit)
+    moved = [c for c in ("value", "numerator", "denominator") if not _same(before[c], after[c])]
+    words = {"value": "本月累计", "numerator": "分子", "denominator": "分母"}
+    if "value" in moved:
+        return f"{label}：{shown('value', before['value'])} → {shown('value', after['value'])}"
+    return f"{label}：" + "，".join(f"{words[c]} {shown(c, before[c])} → {shown(c, after[c])}" for c in moved)
+
+
 def save_kpi_values(
     *,
     engine: Engine | None = None,
@@ -125,13 +138,15 @@ def save_kpi_values(
     month: int,
     rows: Mapping[int, Any],
     today: dt.date | None = None,
+    dry_run: bool = False,
 ) -> SaveResult:
     """Save the office's KPI values for a month: `rows` maps kpi id → the value as typed, or a mapping with
     "value", "numerator", "denominator". Only the office (PermissionError otherwise); the importer's 指标月报 rules
-    (rates 0–100%, non-negative numbers, computed KPIs refused); one ImportBatch (kind 指标月报), audited, undoable."""
+    (rates 0–100%, non-negative numbers, computed KPIs refused); one ImportBatch (kind 指标月报), audited, undoable.
+    `dry_run`: checked and rolled back; the result counts and names the KPIs whose figures would change."""
     engine = engine or dbe.get_engine()  # a test or the CLI may hand in its own
     today = today or dbe.as_of(engine)
-    result = SaveResult()
+    result = SaveResult(dry_run=dry_run)
     with Session(engine) as session:
         try:
             check_kpi_user(viewer)
@@ -143,6 +158,7 @@ def save_kpi_values(
                 select(m.Kpi.id, m.Kpi.name, m.Kpi.computed_from).where(
                     m.Kpi.year == year, col(m.Kpi.id).in_([int(x) for x in rows]))).all()} if rows else {}
             changes: list[tuple[int, dict[str, float | None]]] = []
+            names: dict[int, str] = {}
             for kpi_id, given in rows.items():
                 kpi_id = int(kpi_id)
                 cells = dict(given) if isinstance(given, Mapping) else {"value": given}
@@ -164,7 +180,7 @@ def save_kpi_values(
                     continue
                 parsed: dict[str, float | None] = {}
                 bad = False
-                for name, column in (("value", "本年累计"), ("numerator", "分子"), ("denominator", "分母")):
+                for name, column in (("value", "本月累计"), ("numerator", "分子"), ("denominator", "分母")):
                     raw = cells.get(name)
                     if _blank(raw):
                         parsed[name] = None
@@ -184,6 +200,7 @@ def save_kpi_values(
                     result.counts.add("unchanged")
                 else:
                     changes.append((kpi_id, parsed))
+                    names[kpi_id] = _change(label, str(row["unit"]), before, parsed)
             if result.errors or not changes:
                 session.rollback()
                 return result
@@ -196,6 +213,7 @@ def save_kpi_values(
             for kpi_id, values in changes:
                 _, status = writer.upsert(r, {"kpi_id": kpi_id, "year": year, "month": month}, values, sheet=SHEET)
                 result.counts.add(status)
+                result.changes.append(names[kpi_id])
             _finish(session, batch, writer, result, viewer=viewer,
                     detail={"year": year, "month": month, "kpis": [k for k, _ in changes]})
             return result

@@ -141,25 +141,25 @@ def test_a_station_enters_its_hazard_report(small_url, monkeypatch):
     assert not at.exception and not at.tabs
     editor = at.data_editor[0].value
     assert editor["项目"].tolist() == ["检查主体数", "发现隐患数", "整改隐患数", "立案数"]
-    assert editor["本月"].isna().all()
+    assert editor["本月数"].eq("").all()  # blank until reported (text cells: no English "None")
     key = f"entry-hazard-{station_id(small_url, '明水所')}-2022-10-0"
     # rectified above found: refused in the importer's words, nothing written
-    edit(at, key, {0: {"本月": 30}, 1: {"本月": 5}, 2: {"本月": 7}, 3: {"本月": 0}})
+    edit(at, key, {0: {"本月数": 30}, 1: {"本月数": 5}, 2: {"本月数": 7}, 3: {"本月数": 0}})
     at.button(key="entry-save-hazard-0").click().run()
     assert not at.exception and len(at.error) == 1
-    assert "整改隐患数：整改隐患数不能大于发现隐患数5（原值：7）" in at.error[0].value.replace("\\", "")
+    assert "整改隐患数：整改隐患数不能大于发现隐患数5（填写：7）" in at.error[0].value.replace("\\", "")
     assert hazard_rows(small_url) == []
-    edit(at, key, {0: {"本月": 30}, 1: {"本月": 5}, 2: {"本月": 4}, 3: {"本月": 1}})
+    edit(at, key, {0: {"本月数": 30}, 1: {"本月数": 5}, 2: {"本月数": 4}, 3: {"本月数": 1}})
     at.button(key="entry-save-hazard-0").click().run()
     assert not at.exception and not at.error
-    assert at.success[0].value.replace("\\", "").startswith("已保存为批次 #1：新增1项，更新0项")
+    assert at.success[0].value.replace("\\", "").startswith("已保存为批次 #1：新增1项（检查主体数：未填 → 30；发现隐患数：未填 → 5；整改隐患数：未填 → 4；立案数：未填 → 1）")
     mingshui = station_id(small_url, "明水所")
     assert hazard_rows(small_url) == [(mingshui, 2022, 10, 30, 5, 4, 1, "2022-10-31")]
     assert sql(small_url, "SELECT kind, report_date FROM monthly_submission") == [("风险隐患", "2022-10-31")]
     assert sql(small_url, "SELECT kind, file_name FROM import_batch") == [
         ("风险隐患", "数据填报（明水所 2022年10月 风险隐患）")]
     # the editor starts again from the stored figures
-    assert at.data_editor[0].value["本月"].tolist() == [30, 5, 4, 1]
+    assert at.data_editor[0].value["本月数"].tolist() == ["30", "5", "4", "1"]
     # …and 上报监测 shows the report for the chosen kind: a week after the 24 Oct deadline
     at.switch_page(SUBMISSIONS).run()
     at.segmented_control(key="submission_kind").set_value("月报（风险隐患排查整治表）").run()
@@ -169,16 +169,15 @@ def test_a_station_enters_its_hazard_report(small_url, monkeypatch):
 
 def test_the_office_switches_the_station_tab_to_the_hazard_report(demo_url, monkeypatch):
     at = open_page(demo_url, monkeypatch, ENTRY, user="office")
-    assert [t.label for t in at.tabs] == ["任务进度", "指标月报"]
+    assert at.segmented_control(key="entry_report").options == ["任务进度", "风险隐患排查整治表", "指标月报"]
     at.segmented_control(key="entry_report").set_value("风险隐患排查整治表").run()
     assert not at.exception and not at.error
-    assert [t.label for t in at.tabs] == ["风险隐患排查整治表", "指标月报"]
     editor = at.data_editor[0].value
     sid = station_id(demo_url, "明水所")
     [stored] = sql(demo_url, "SELECT entities_checked, hazards_found, hazards_rectified, cases_opened FROM hazard_report "
                              "WHERE station_id = :sid AND year = 2022 AND month = 10", sid=sid)
-    assert tuple(editor["本月"].astype(int)) == stored
-    assert editor.iloc[1]["隐患清单"] == stored[1]  # the demo's counts agree with its list
+    assert tuple(editor["本月数"].astype(int)) == stored
+    assert editor.iloc[1]["隐患清单核对数"] == str(stored[1])  # the demo's counts agree with its list
 
 
 # --- 上报监测 ---------------------------------------------------------------------------------------

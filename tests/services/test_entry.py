@@ -143,15 +143,15 @@ def test_invalid_edits_are_refused_with_the_importers_words_and_nothing_is_writt
     result = save(small, small.mingshui, {small.demo: -1, small.video: 3})
     assert not result.ok and result.batch_id is None
     assert result.errors == [
-        "示范创建：不能为负数（原值：-1）",
-        "视频监管：累计数低于9月的5，请在“说明”中填写原因（原值：3）",
+        "示范创建：不能为负数（填写：-1）",
+        "视频监管：本月累计3低于上月累计5（9月），请在“说明”中填写原因",
     ]
     assert result.message == "共2处错误：未写入任何数据，请修改后重新保存"
     # one bad figure stops the good one beside it
     result = save(small, small.mingshui, {small.demo: 80, small.video: "4.5"}, {small.video: "  "})
-    assert result.errors == ["视频监管：应为整数（原值：4.5）"]
+    assert result.errors == ["视频监管：应为整数（填写：4.5）"]
     result = save(small, small.mingshui, {small.demo: "八十"})
-    assert result.errors == ["示范创建：应为数字（原值：八十）"]
+    assert result.errors == ["示范创建：应为数字（填写：八十）"]
     assert snapshot(small.engine) == before
 
 
@@ -187,8 +187,8 @@ def test_a_valid_save_moves_the_figures_and_undo_restores_them_exactly(small):
     result = save(small, small.mingshui, {small.demo: 80, small.video: 4}, {small.video: "一处试点撤销，核减1家"})
     assert result.ok and result.batch_id is not None
     assert (result.counts.new, result.counts.updated) == (2, 0)
-    assert result.warnings == ["明水所 视频监管：累计数低于9月的5（4），说明：一处试点撤销，核减1家"]
-    assert result.message == f"已保存为批次 #{result.batch_id}：新增2项，更新0项，1处提示"
+    assert result.warnings == ["明水所 视频监管：本月累计4低于上月累计5（9月），说明：一处试点撤销，核减1家"]
+    assert result.message == f"已保存为批次 #{result.batch_id}：新增2项（示范创建：未填 → 80；视频监管：未填 → 4），1处提示"
     assert data_version(small.engine) == version + 1
 
     after = figures(small.engine)
@@ -249,7 +249,7 @@ def test_a_correction_updates_keeps_the_first_report_date_and_undoes_alone(small
 def test_above_target_warns_and_saves_and_the_same_figures_change_nothing(small):
     result = save(small, small.mingshui, {small.demo: "105", small.video: 5})
     assert result.ok and result.counts.new == 2
-    assert result.warnings == ["明水所 示范创建：累计数超过年度目标100（原值：105）"]
+    assert result.warnings == ["明水所 示范创建：本月累计105超过年度目标100"]
     before = snapshot(small.engine)
     again = save(small, small.mingshui, {small.demo: 105.0, small.video: "5"})
     assert again.ok and not again.changed and again.counts.unchanged == 2
@@ -292,12 +292,12 @@ def test_invalid_kpi_values_are_refused_and_nothing_is_written(small):
     before = snapshot(small.engine)
     result = save_kpis(small, OFFICE, {small.rate: 150, small.batches: -5, small.computed: 1.0})
     assert result.errors == [
-        "核查处置按时完成率（本年累计）：百分数不能超过100%（原值：150）",
-        "监督抽检批次（本年累计）：不能为负数（原值：-5）",
+        "核查处置按时完成率（本月累计）：百分数不能超过100%（填写：150）",
+        "监督抽检批次（本月累计）：不能为负数（填写：-5）",
         "月报按时上报率：该指标由系统根据上报记录自动计算，不能填报",
     ]
     result = save_kpis(small, OFFICE, {small.batches: {"value": None, "numerator": 3}, 9999: 1})
-    assert result.errors == ["监督抽检批次：填写了分子或分母，但缺少本年累计", "未找到2022年的该指标（编号 9999）"]
+    assert result.errors == ["监督抽检批次：填写了分子或分母，但缺少本月累计", "未找到2022年的该指标（编号 9999）"]
     with pytest.raises(PermissionError, match="只有食安办可以填报指标月报"):
         save_kpis(small, small.mingshui, {small.batches: 4000})
     with pytest.raises(PermissionError):
@@ -310,7 +310,7 @@ def test_valid_kpi_values_move_the_gauges_and_undo_restores_them(small):
     result = save_kpis(small, OFFICE, {small.batches: "4,200批次",
                                        small.rate: {"value": 96, "numerator": 48, "denominator": 50}})
     assert result.ok and result.counts.new == 2
-    assert result.warnings == ["核查处置按时完成率（本年累计）：大于1的数值已按百分数理解（原值：96）"]
+    assert result.warnings == ["核查处置按时完成率（本月累计）：大于1的数值已按百分数理解（填写：96）"]
     assert data_version(small.engine) == before["data_version"] + 1
     gauges = kpi_figures(small.engine)
     assert one(gauges, name="监督抽检批次").actual == 4200

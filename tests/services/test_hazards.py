@@ -213,7 +213,7 @@ def test_a_save_is_one_batch_and_a_submission_and_undo_restores_exactly(small):
     before = snapshot(small.engine)
     result = save(small, OFFICE, counts(5, 3, checked=25, cases=1))
     assert result.ok and result.changed and not result.warnings
-    assert result.message == f"已保存为批次 #{result.batch_id}：新增1项，更新0项"
+    assert result.message == f"已保存为批次 #{result.batch_id}：新增1项（检查主体数：未填 → 25；发现隐患数：未填 → 5；整改隐患数：未填 → 3；立案数：未填 → 1）"
     with Session(small.engine) as s:
         report = s.exec(select(m.HazardReport).where(m.HazardReport.station_id == small.c)).one()
         sub = s.exec(select(m.MonthlySubmission).where(m.MonthlySubmission.station_id == small.c)).one()
@@ -250,9 +250,9 @@ def test_bad_figures_are_refused_and_nothing_is_written(small):
     before = snapshot(small.engine)
     result = save(small, OFFICE, counts(5, 7, cases=-1))
     assert not result.ok and result.batch_id is None
-    assert result.errors == ["立案数：不能为负数（原值：-1）", "整改隐患数：整改隐患数不能大于发现隐患数5（原值：7）"]
-    assert save(small, OFFICE, counts(5, 7)).errors == ["整改隐患数：整改隐患数不能大于发现隐患数5（原值：7）"]
-    assert save(small, OFFICE, counts(5, "2.5")).errors == ["整改隐患数：应为整数（原值：2.5）"]
+    assert result.errors == ["立案数：不能为负数（填写：-1）", "整改隐患数：整改隐患数不能大于发现隐患数5（填写：7）"]
+    assert save(small, OFFICE, counts(5, 7)).errors == ["整改隐患数：整改隐患数不能大于发现隐患数5（填写：7）"]
+    assert save(small, OFFICE, counts(5, "2.5")).errors == ["整改隐患数：应为整数（填写：2.5）"]
     assert save(small, OFFICE, {"hazards_found": 5}).errors == [
         "检查主体数：不能为空：本行已填写其他数字，没有请填0", "整改隐患数：不能为空：本行已填写其他数字，没有请填0",
         "立案数：不能为空：本行已填写其他数字，没有请填0"]

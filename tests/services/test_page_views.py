@@ -119,18 +119,19 @@ def test_entry_forms(session):
     sid = int(catalog.stations()["station_id"].iloc[0])
     frame = entry.entry_frame(viewer=OFFICE, station_id=sid, year=2022, month=10)
     view = entry_forms.progress_view(frame, {0: {entry_forms.COL_VALUE: 50}})
-    assert list(view.columns) == ["指标", "单位", "目标", "上月累计", "本月累计完成", "本月新增", "提示", "说明"]
-    assert view.iloc[0]["本月累计完成"] == 80  # the editor starts from the stored figure
-    assert view.iloc[0]["本月新增"] == 50 - view.iloc[0]["上月累计"]
+    assert list(view.columns) == ["任务项", "单位", "年度目标", "上月累计", "本月累计", "本月新增", "提示", "说明"]
+    assert view.iloc[0]["本月累计"] == "80"  # the editor starts from the stored figure, as text
+    assert view.iloc[0]["本月新增"] == str(50 - int(view.iloc[0]["上月累计"]))
     assert view.iloc[0]["提示"] == "低于上月，须填写说明"
     rows, reasons = entry_forms.progress_rows(frame, view)
-    assert list(rows.values()) == [80] and list(reasons.values()) == [""]
+    assert list(rows.values()) == ["80"] and list(reasons.values()) == [""]
     kpis = kpi_entry.kpi_entry_frame(viewer=OFFICE, year=2022, month=10)
     kv = entry_forms.kpi_view(kpis)
-    assert list(kv.columns) == ["指标", "单位", "目标", "上月值", "本年累计", "分子", "分母"]
+    assert list(kv.columns) == ["指标", "单位", "目标", "上月累计", "本月累计", "分子", "分母"]
     assert entry_forms.as_typed(96.5, "%") == "96.5%" and entry_forms.as_typed(None, "%") is None
+    assert entry_forms.as_typed("九十", "%") == "九十" and entry_forms.cell(float("nan")) == ""
     hz = entry.hazard_entry_frame(viewer=OFFICE, station_id=sid, year=2022, month=10)
-    assert list(entry_forms.hazard_view(hz).columns) == ["项目", "单位", "本年此前累计", "本月", "隐患清单"]
+    assert list(entry_forms.hazard_view(hz).columns) == ["项目", "单位", "1月至上月合计", "本月数", "隐患清单核对数"]
 
 
 def test_pure_page_tables_on_hand_built_frames():

@@ -104,7 +104,7 @@ def test_a_bad_status_is_refused_with_the_importers_words_and_nothing_is_written
                                    ids[(PLAN, 5)]: {"status": " "}})
     assert not result.ok and result.batch_id is None
     assert result.errors == [
-        "2022年工作要点 第2项：状态：应为以下之一：未开始、进行中、已完成、已延期（原值：完成了）",
+        "2022年工作要点 第2项：状态：应为以下之一：未开始、进行中、已完成、已延期（填写：完成了）",
         "2022年工作要点 第5项：状态：不能为空",
     ]
     assert result.message == "共2处错误：未写入任何数据，请修改后重新保存"
