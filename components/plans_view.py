@@ -177,7 +177,7 @@ def show_detail(df: pd.DataFrame, *, key: str) -> None:
     """One task in full: its text as the document has it, deadline, units, status and progress."""
     with st.expander("详情：查看一条要点的全文"):
         rows = list(df.itertuples(index=False))
-        i = st.selectbox("选择要点", range(len(rows)), format_func=lambda i: detail_label(rows[i]), key=key)
+        i = st.selectbox("选择要点", range(len(rows)), format_func=lambda i: detail_label(rows[i]), placeholder="请选择", key=key)
         r = rows[i if i is not None and i < len(rows) else 0]
         st.markdown(f"**{fmt.md_escape(r.title)}**（{fmt.md_escape(r.plan)}）")
         st.markdown(fmt.md_escape(r.text if isinstance(r.text, str) and r.text else r.title))
