@@ -32,7 +32,7 @@ st.session_state["_map_picked"] = picked
 boundary, areas = data.map_geometry()
 if boundary is None:
     st.warning("离线边界数据中没有本区县，地图只显示监管所位置。")
-deck = map_layers.build_deck(frame, metric=metric, boundary=boundary, areas=areas, height=map_layers.MAP_HEIGHT,
+deck = map_layers.build_deck(frame, metric=metric, boundary=boundary, areas=areas, height=map_layers.FIT_HEIGHT,
                              selected_station_id=ids.get(st.session_state.get("map_station")))
 st.caption(f":material/info: {map_layers.APPROXIMATE}")
 with st.container(key=map_layers.MAP_FRAME):  # its height follows the screen (components/responsive.py)

@@ -29,6 +29,9 @@ LAYER_IDS = {"boundary": "district_boundary", "areas": "service_areas", "station
 APPROXIMATE = "监管所位置与服务范围均为近似（误差约5–8公里），仅示意"
 AREA_TIP = "服务范围为近似（按最近监管所划分），仅示意"
 MAP_HEIGHT = 720  # px the chart asks for; components/responsive.py sizes the MAP_FRAME to the screen's height
+# The opening zoom fits the district into this height (one zoom for every screen: the spec cannot ask the browser
+# for its size): 章丘区 is then ~520 px tall and ~377 px wide, the width of a phone.
+FIT_HEIGHT = 620
 MAP_FRAME = "map_frame"  # the container key around the 地图 page's chart
 
 

@@ -25,6 +25,9 @@ CSS = f"""
   [data-testid="stMain"] h1 {{ font-size: 1.75rem; }}
   [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
   [data-testid="stMain"] [data-testid="stTable"] {{ overflow-x: auto; max-width: 100%; }}
+  /* a row of figure cards: two a line instead of one, so a phone shows them without a long scroll */
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
+    > [data-testid="stColumn"] {{ min-width: calc(50% - 0.5rem) !important; flex: 1 1 calc(50% - 0.5rem) !important; }}
 }}
 """
 
