@@ -33,6 +33,7 @@ ALLOWED = {
     "Excel", "Word", "PDF", "WPS", "LibreOffice", "CSV", "ID", "xlsx", "xls", "docx", "pdf", "csv",  # formats, products
     "km", "MB", "KB", "GB", "px",  # units
     "A", "B", "C", "D",  # 风险等级 (C、D级)
+    "leader", "office", "mingshui", "admin", "demo",  # the demo accounts one types on the login form
 }
 LATIN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 
@@ -61,7 +62,8 @@ KIOSK_URL = "kiosk?token=demo-kiosk&rotate=600&panels={}"  # one panel held stil
 LATIN_JS = r"""(withAria) => {
   const visible = el => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
   // Material icons are ligatures ("warning", "dashboard"): words in the markup, a picture on the screen.
-  const icon = el => el.closest('[data-testid=stIconMaterial], script, style, noscript, template') ||
+  // Text in code spans is literal input (a URL, a command), set apart from the Chinese around it.
+  const icon = el => el.closest('[data-testid=stIconMaterial], script, style, noscript, template, code, pre, kbd') ||
                      /Material/.test(getComputedStyle(el).fontFamily);
   const where = el => {
     const t = el.closest('[data-testid]');
@@ -121,7 +123,7 @@ SCROLL_JS = r"""() => {
 # one that is not its ancestor or descendant). Touching is not overlapping: both sides must overlap by > 2 px.
 OVERLAP_JS = r"""() => {
   const visible = el => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
-  const boxes = [];
+  const boxes = [], cut = [];
   const walker = document.createTreeWalker(document.querySelector('[data-testid=stMain]') || document.body,
                                            NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -130,7 +132,17 @@ OVERLAP_JS = r"""() => {
     if (!text || !el || !visible(el) || el.closest('[data-testid=stIconMaterial]')) continue;
     const range = document.createRange();
     range.selectNodeContents(n);
-    for (const r of range.getClientRects()) if (r.width > 1 && r.height > 1) boxes.push({text, node: n, r});
+    // A line box is the font's whole height (Noto CJK: ~1.45 em); the ink is its middle: trim a fifth each way.
+    for (const q of range.getClientRects()) {
+      if (q.width <= 1 || q.height <= 1) continue;
+      const r = {left: q.left, right: q.right, top: q.top + q.height / 5, bottom: q.bottom - q.height / 5};
+      boxes.push({text, node: n, r});
+    }
+    // Cut text: an ellipsis drawn by CSS, or by Vega's label limit ("…" in an svg text).
+    const s = getComputedStyle(el);
+    if ((s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) ||
+        (el.closest('svg') && text.endsWith('…')))
+      cut.push(`text cut «${text.slice(0, 40)}»`);
   }
   const hit = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 &&
                         Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
@@ -150,8 +162,10 @@ OVERLAP_JS = r"""() => {
         out.push(`block ${name(a)} «${a.innerText.slice(0, 20)}» over ${name(b)} «${b.innerText.slice(0, 20)}»`);
       }
     }
-  return out;
+  return [...out, ...new Set(cut)];
 }"""
+
+BELOW_JS = "() => { const m = document.querySelector('[data-testid=stMain]'); return m.scrollHeight - m.clientHeight; }"
 
 SIDEBAR_OPEN_JS = r"""() => {
   const s = document.querySelector('[data-testid=stSidebar]');
@@ -199,6 +213,19 @@ def settle(page, walk: Walk, where: str, *, deck: bool = False) -> None:
     except (AssertionError, PlaywrightError) as exc:
         walk.add(where, f"did not finish drawing: {str(exc).splitlines()[0][:160]}")
     page.wait_for_timeout(400)
+
+
+def reflow(page) -> None:
+    """After a resize: give Vega and deck.gl (which redraw at the new width after a debounce) up to 10 s to fit
+    the new width; whatever still sticks out then is reported by check()."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    page.wait_for_timeout(300)
+    try:
+        page.wait_for_function(f"() => Object.keys(({SCROLL_JS})()).length === 0", timeout=10_000)
+    except PlaywrightError:
+        pass
+    page.wait_for_timeout(300)
 
 
 def check(page, app, walk: Walk, where: str, *, overlap: bool = False) -> None:
@@ -258,8 +285,15 @@ def slug(title: str) -> str:
     return URLS[title] or "overview"
 
 
-def report(walk: Walk, app) -> None:
-    assert "Traceback" not in app.log_tail(200_000), app.log_tail()
+def log_size(app) -> int:
+    return len(app.log.read_text(errors="replace"))
+
+
+def report(walk: Walk, app, since: int) -> None:
+    """Fail with every problem of the walk, and any traceback the server logged since `since` (log_size)."""
+    log = app.log.read_text(errors="replace")[since:]
+    if "Traceback" in log:
+        walk.add("server log", "Traceback\n" + log[log.index("Traceback"):][:1500])
     assert not walk.problems, f"{len(walk.problems)} problems in {len(walk.seen)} views:\n" + "\n".join(walk.problems)
 
 
@@ -268,7 +302,7 @@ def test_every_page_of_a_role(browser, app, outside, user):
     """Each page the role may open, at the desktop size and then resized to a phone; the pages it may not open,
     once at the desktop size; and one fresh load at the phone size, where the sidebar must start collapsed."""
     role = ACCOUNTS[user]
-    walk = Walk(user, [], [])
+    walk, since = Walk(user, [], []), log_size(app)
     pages = [t for t in PAGES if can(role, t)]
     context, page = context_for(browser, outside, app, user, DESKTOP)
     try:
@@ -279,7 +313,7 @@ def test_every_page_of_a_role(browser, app, outside, user):
             for size in (DESKTOP, PHONE):
                 if size is PHONE:
                     page.set_viewport_size(PHONE)
-                    page.wait_for_timeout(700)  # reflow; Vega and deck.gl redraw at the new width
+                    reflow(page)
                 where = f"{title} {size['width']}×{size['height']}"
                 walk.seen.append(where)
                 check(page, app, walk, where)
@@ -305,11 +339,11 @@ def test_every_page_of_a_role(browser, app, outside, user):
     finally:
         context.close()
     outside.check()
-    report(walk, app)
+    report(walk, app, since)
 
 
 def test_the_login_form(browser, app, outside):
-    walk = Walk("anonymous", [], [])
+    walk, since = Walk("anonymous", [], []), log_size(app)
     for size in (DESKTOP, PHONE):
         context, page = context_for(browser, outside, app, None, size)
         try:
@@ -328,13 +362,13 @@ def test_the_login_form(browser, app, outside):
         finally:
             context.close()
     outside.check()
-    report(walk, app)
+    report(walk, app, since)
 
 
 def test_the_kiosk_token(browser, app, outside):
     """The 大屏 by its token, each panel held still, at the wall screen, a laptop projector and a phone:
     on the first two nothing may overlap."""
-    walk = Walk(KIOSK, [], [])
+    walk, since = Walk(KIOSK, [], []), log_size(app)
     for size in (WALL, LAPTOP, PHONE):
         context, page = context_for(browser, outside, app, None, size)
         try:
@@ -346,8 +380,28 @@ def test_the_kiosk_token(browser, app, outside):
                     page.wait_for_timeout(1500)  # deck.gl draws a few frames after its canvas appears
                 walk.seen.append(where)
                 check(page, app, walk, where, overlap=size is not PHONE)
+                below = page.evaluate(BELOW_JS)
+                if size is not PHONE and below > 2:  # a wall screen nobody scrolls
+                    walk.add(where, f"content below the screen by {below} px")
                 screenshot(page, f"kiosk-{panel}", size)
         finally:
             context.close()
     outside.check()
-    report(walk, app)
+    report(walk, app, since)
+
+
+def test_figure_cards_sit_two_a_line_on_a_phone(browser, app, outside):
+    """任务清单's four cards (监管所×指标, 明显滞后, 本月未报, 与明细不符) at 390×844: two a line, not one
+    (components/responsive.py), and each inside the screen."""
+    context, page = context_for(browser, outside, app, "leader", PHONE)
+    try:
+        page.goto(f"{app.url}/tasks")
+        wait_for_app_run(page)
+        cards = page.get_by_test_id("stMetric")
+        boxes = [cards.nth(i).bounding_box() for i in range(4)]
+        assert [round(b["y"]) for b in boxes[0::2]] == [round(b["y"]) for b in boxes[1::2]], boxes
+        assert boxes[0]["y"] < boxes[2]["y"]
+        assert all(b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"] for b in boxes), boxes
+        outside.check()
+    finally:
+        context.close()
