@@ -34,7 +34,7 @@ if boundary is None:
     st.warning("离线边界数据中没有本区县，地图只显示监管所位置。")
 deck = map_layers.build_deck(frame, metric=metric, boundary=boundary, areas=areas, height=map_layers.FIT_HEIGHT,
                              selected_station_id=ids.get(st.session_state.get("map_station")))
-st.caption(f":material/info: {map_layers.APPROXIMATE}")
+st.caption(map_layers.APPROXIMATE)
 with st.container(key=map_layers.MAP_FRAME):  # its height follows the screen (components/responsive.py)
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="station_map",
                     height=map_layers.MAP_HEIGHT)
