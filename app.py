@@ -11,7 +11,7 @@ import streamlit as st
 
 import components
 import services
-from components import auth, chrome, data, kiosk, period
+from components import auth, chrome, data, kiosk, period, responsive
 from services.rules.permissions import KIOSK, can
 
 st.set_page_config(page_title="食安督导看板", page_icon="📊", layout="wide", initial_sidebar_state="auto")
@@ -100,6 +100,7 @@ def load_modules() -> int:
 load_modules()  # before anything else imports lazily; then the background warm-up
 data.warm_up()  # once per process, in a background thread
 chrome.apply()  # Streamlit's own English strings in Chinese (CSS only)
+responsive.apply()  # phone layout and the map's height (components/responsive.py)
 auth.sync_cookie()
 who = auth.principal()
 sections = navigation_for(who.role)

@@ -51,7 +51,7 @@ if st.button("生成会议材料", type="primary", key="briefing-generate", icon
             st.write("汇总任务清单、指标、包保督导和工作要点，绘制图表，写入Word和Excel…")
             files_for(p.year, p.month)
             if briefing.soffice() is not None:
-                st.write("用LibreOffice转换PDF…")
+                st.write("转换为PDF…")
                 pdf_for(p.year, p.month)
         except Exception:  # logged for the technician; the user gets a plain message, never a traceback
             log.exception("meeting pack for %s-%s failed", p.year, p.month)

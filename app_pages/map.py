@@ -17,9 +17,10 @@ if frame.empty:
 
 metric = st.segmented_control("着色指标", map_layers.METRIC_LABELS, default=map_layers.METRIC_LABELS[0],
                               key="map_metric", required=True)
-st.caption(map_layers.legend(frame, metric))
+st.markdown(map_layers.LEGEND_LEAD + map_layers.legend_colours(frame, metric))
 window = data.cached(metrics.task_window, year=p.year)
-st.caption(fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(p.year, p.month, p.as_of))))
+st.caption(f"{map_layers.METRICS[metric].note}。"
+           + fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(p.year, p.month, p.as_of))))
 
 ids = dict(zip(frame["station"], frame["station_id"], strict=True))
 # A click on the map picks the station shown below: copy it into the list before the list is drawn.
@@ -31,10 +32,12 @@ st.session_state["_map_picked"] = picked
 boundary, areas = data.map_geometry()
 if boundary is None:
     st.warning("离线边界数据中没有本区县，地图只显示监管所位置。")
-deck = map_layers.build_deck(frame, metric=metric, boundary=boundary, areas=areas,
+deck = map_layers.build_deck(frame, metric=metric, boundary=boundary, areas=areas, height=map_layers.FIT_HEIGHT,
                              selected_station_id=ids.get(st.session_state.get("map_station")))
-st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="station_map", height=620)
 st.caption(map_layers.APPROXIMATE)
+with st.container(key=map_layers.MAP_FRAME):  # its height follows the screen (components/responsive.py)
+    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="station_map",
+                    height=map_layers.MAP_HEIGHT)
 missing = map_layers.unlocated(frame)
 if missing:
     st.warning(f"{len(missing)}个监管所没有坐标，未在图上显示：{'、'.join(fmt.md_escape(name) for name in missing)}")

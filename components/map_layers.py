@@ -15,7 +15,6 @@ from shapely.geometry import shape
 from services import narrative
 from services.rules import fmt
 from services.rules.style import (
-    AREA_RGBA,
     BOUNDARY_RGBA,
     FONT,
     STATUS_LABELS,
@@ -29,6 +28,11 @@ LAYER_IDS = {"boundary": "district_boundary", "areas": "service_areas", "station
              "labels": "station_labels", "selected": "selected_station"}
 APPROXIMATE = "监管所位置与服务范围均为近似（误差约5–8公里），仅示意"
 AREA_TIP = "服务范围为近似（按最近监管所划分），仅示意"
+MAP_HEIGHT = 720  # px the chart asks for; components/responsive.py sizes the MAP_FRAME to the screen's height
+# The opening zoom fits the district into this height (one zoom for every screen: the spec cannot ask the browser
+# for its size): 章丘区 is then ~520 px tall and ~377 px wide, the width of a phone.
+FIT_HEIGHT = 620
+MAP_FRAME = "map_frame"  # the container key around the 地图 page's chart
 
 
 def _missing(x) -> bool:
@@ -92,13 +96,26 @@ METRICS: dict[str, MapMetric] = {
 METRIC_LABELS = list(METRICS)
 
 
-def legend(frame: pd.DataFrame, metric: str) -> str:
-    """One plain-text line: each status with its number of stations, then how the colour is decided."""
+LEGEND_LEAD = "图例（圆点为监管所，色块为其近似服务范围）："
+SWATCH = "■"  # the colour of a station's dot and of its area
+
+
+def legend_items(frame: pd.DataFrame, metric: str) -> list[tuple[str, str, int]]:
+    """(status, label, number of stations) for every colour of the metric: all but grey always, grey when shown."""
     m = METRICS[metric]
     counts = frame[m.status].value_counts()
-    parts = [f":{STATUS_MD[s]}[{DOTS[s]}] {m.status_labels[s]} {int(counts.get(s, 0))}个所"
-             for s in STATUS_ORDER if counts.get(s, 0)]
-    return "　".join(parts) + f"｜{m.note}"
+    return [(s, m.status_labels[s], int(counts.get(s, 0))) for s in STATUS_ORDER
+            if s != "grey" or counts.get(s, 0)]
+
+
+def legend_colours(frame: pd.DataFrame, metric: str) -> str:
+    """Markdown: each colour with its status and number of stations (":red[■] 明显滞后 10个所　…")."""
+    return "　".join(f":{STATUS_MD[s]}[{SWATCH}] {label} {n}个所" for s, label, n in legend_items(frame, metric))
+
+
+def legend(frame: pd.DataFrame, metric: str) -> str:
+    """One Markdown line: the colours (legend_colours), then how the colour is decided."""
+    return f"{legend_colours(frame, metric)}｜{METRICS[metric].note}"
 
 
 def _located(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,14 +156,25 @@ def build_boundary_layer(boundary: dict) -> pdk.Layer:
     )
 
 
-def build_area_layer(areas: dict) -> pdk.Layer:
-    """Approximate service areas: a light fill and a thin dashed outline; the tooltip says they are approximate."""
+AREA_ALPHA = 80  # an area's fill: its station's status colour, light enough for the names on it
+
+
+def area_properties(feature: dict, by_id: dict[int, dict]) -> dict:
+    """A service area's properties with its station's status colour and tooltip lines (grey when not on the map)."""
+    props = feature["properties"]
+    rec = by_id.get(int(props.get("station_id", -1)))
+    fill = (rec["color"][:3] if rec else status_rgba("grey")[:3]) + [AREA_ALPHA]
+    return {**props, "fill": fill, "figure": rec["figure"] if rec else "", "status_label": rec["status_label"] if rec
+            else "", "note": AREA_TIP}
+
+
+def build_area_layer(areas: dict, records: list[dict] | None = None) -> pdk.Layer:
+    """Approximate service areas, each filled in its station's status colour (records: station_records) with a
+    thin dashed outline; the tooltip gives the station's figure and says the area is approximate."""
+    by_id = {r["station_id"]: r for r in records or []}
     data = {
         "type": "FeatureCollection",
-        "features": [
-            {**f, "properties": {**f["properties"], "figure": AREA_TIP, "status_label": "", "note": ""}}
-            for f in areas["features"]
-        ],
+        "features": [{**f, "properties": area_properties(f, by_id)} for f in areas["features"]],
     }
     return pdk.Layer(
         "GeoJsonLayer",
@@ -154,7 +182,7 @@ def build_area_layer(areas: dict) -> pdk.Layer:
         id=LAYER_IDS["areas"],
         stroked=True,
         filled=True,
-        get_fill_color=AREA_RGBA,
+        get_fill_color="properties.fill",
         get_line_color=BOUNDARY_RGBA[:3] + [120],
         line_width_units='"pixels"',
         get_line_width=1,
@@ -323,7 +351,7 @@ def build_deck(frame: pd.DataFrame, *, metric: str, boundary: dict | None, areas
     view = fit_view(bounds, height=height)
     layers = []
     if areas and areas.get("features"):
-        layers.append(build_area_layer(areas))
+        layers.append(build_area_layer(areas, records))
     if boundary:
         layers.append(build_boundary_layer(boundary))
     # Names under the dots: a name may brush a neighbour's dot, but never hide it.

@@ -7,8 +7,16 @@ from io import BytesIO
 
 import pytest
 
+from components import map_layers
 from services.rules import style
-from tests.browser.conftest import SCREENS, full_page_screenshot, wait_for_app_run, wait_for_charts
+from tests.browser.conftest import (
+    SCREENS,
+    VIEWPORT,
+    full_page_screenshot,
+    new_page,
+    wait_for_app_run,
+    wait_for_charts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +36,7 @@ STATUS_RGB = {k: tuple(int(v.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
               for k, v in style.STATUS_COLORS.items() if k != "grey"}
 TOLERANCE = 40  # per channel
 MIN_PIXELS = 30
+PHONE = {"width": 390, "height": 844}
 
 
 def open_page(page, app, name: str) -> None:
@@ -77,10 +86,44 @@ def test_map_draws_outline_and_station_dots(page, app, outside):
     deck.locator("canvas").first.wait_for(state="visible", timeout=30_000)
     page.wait_for_timeout(3000)  # deck.gl draws a few frames after the canvas appears
     pixels = np.asarray(Image.open(BytesIO(deck.screenshot())).convert("RGB"))
-    full_page_screenshot(page, SCREENS / "map.png")
 
     boundary = count_close(pixels, BOUNDARY)
     status = {k: count_close(pixels, rgb) for k, rgb in STATUS_RGB.items()}
     assert boundary >= MIN_PIXELS, f"only {boundary} pixels near the district outline colour {BOUNDARY}"
     assert max(status.values()) >= MIN_PIXELS, f"no station dots in the status colours: {status}"
+    # The service areas are filled in their stations' colours: 13 red areas, 5 green, none amber (the legend's
+    # counts), each a status colour at AREA_ALPHA over the white page.
+    areas = {k: count_close(pixels, over_white(rgb), tol=12) for k, rgb in STATUS_RGB.items()}
+    assert areas["red"] > areas["green"] > 1000 and areas["amber"] < MIN_PIXELS, areas
+    assert page.get_by_text("图例（圆点为监管所，色块为其近似服务范围）").first.is_visible()
+    assert page.get_by_text(map_layers.APPROXIMATE).first.is_visible()
+    # The map fills the width and most of the screen's height: 72% of 1000 px.
+    box = deck.bounding_box()
+    main = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    assert box["height"] >= 0.7 * VIEWPORT["height"] and box["width"] >= main["width"] - 2 * 80, (box, main)
+    full_page_screenshot(page, SCREENS / "map.png")
     outside.check()
+
+
+def over_white(rgb: tuple[int, int, int], alpha: int = map_layers.AREA_ALPHA) -> tuple[int, int, int]:
+    return tuple(round(c * alpha / 255 + 255 * (1 - alpha / 255)) for c in rgb)
+
+
+def test_the_map_on_a_phone(browser, app, outside):
+    """At 390×844 the map is 60–80% of the screen's height (a strip of page stays to scroll by) and no wider."""
+    context, page = new_page(browser, app, outside, "leader")
+    try:
+        page.set_viewport_size(PHONE)
+        page.goto(f"{app.url}/map")
+        wait_for_app_run(page)
+        deck = page.get_by_test_id("stDeckGlJsonChart")
+        deck.locator("canvas").first.wait_for(state="visible", timeout=30_000)
+        page.wait_for_timeout(2000)
+        box = deck.bounding_box()
+        assert 0.6 * PHONE["height"] <= box["height"] <= 0.8 * PHONE["height"], box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+        assert page.evaluate("() => document.scrollingElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(SCREENS / "map-phone.png"), full_page=True)
+        outside.check()
+    finally:
+        context.close()

@@ -31,6 +31,12 @@ def deck_spec(at) -> tuple[dict, str, str]:
     return json.loads(proto.json), proto.json, proto.tooltip
 
 
+def legend_of(at) -> str:
+    """The colours of the legend above the map (without its lead-in)."""
+    line = next(m.value for m in at.markdown if m.value.startswith(map_layers.LEGEND_LEAD))
+    return line.removeprefix(map_layers.LEGEND_LEAD)
+
+
 def layer(spec: dict, layer_id: str) -> dict:
     return next(lyr for lyr in spec["layers"] if lyr["id"] == layer_id)
 
@@ -76,10 +82,33 @@ def test_demo_map_is_drawn_offline_with_every_station(demo_url, monkeypatch):
     tip = json.loads(tooltip)
     assert "{station}" in tip["html"] and not any(name in tip["html"] for name in names)
 
-    captions = [c.value for c in at.caption]
-    assert APPROXIMATE in captions
-    legend = next(c for c in captions if "个所" in c)
-    assert sum(int(part.split()[-1].removesuffix("个所")) for part in legend.split("｜")[0].split("　")) == 18
+    assert any(APPROXIMATE in c.value for c in at.caption)
+    # The legend names every colour with its number of stations: 13 red, none amber, 5 green of the 18.
+    assert legend_of(at) == ":red[■] 明显滞后 13个所　:orange[■] 略有滞后 0个所　:green[■] 达到进度 5个所"
+
+
+def test_the_service_areas_are_coloured_by_their_stations_status(demo_url, monkeypatch):
+    at = open_map(demo_url, monkeypatch)
+    spec, _, _ = deck_spec(at)
+    dots = {r["station_id"]: r["color"][:3] for r in layer(spec, "stations")["data"]}
+    areas = layer(spec, "service_areas")
+    assert areas["getFillColor"] == "@@=properties.fill"
+    fills = {f["properties"]["station_id"]: f["properties"]["fill"] for f in areas["data"]["features"]}
+    assert len(fills) == 18 and all(fill[3] == map_layers.AREA_ALPHA for fill in fills.values())
+    assert {sid: fill[:3] for sid, fill in fills.items()} == dots
+    red = status_rgba("red")[:3]
+    assert sum(fill[:3] == red for fill in fills.values()) == 13  # as the legend counts them
+    # An area's tooltip is its station's: the figure and the status, and that the area is approximate.
+    feature = next(f for f in areas["data"]["features"] if f["properties"]["station"] == "明水所")
+    assert feature["properties"]["figure"].startswith("任务完成率 ")
+    assert feature["properties"]["note"] == map_layers.AREA_TIP
+
+    at.segmented_control(key="map_metric").set_value("包保督导完成率").run()
+    spec, _, _ = deck_spec(at)
+    dots = {r["station_id"]: r["color"][:3] for r in layer(spec, "stations")["data"]}
+    fills = {f["properties"]["station_id"]: f["properties"]["fill"][:3]
+             for f in layer(spec, "service_areas")["data"]["features"]}
+    assert fills == dots
 
 
 def test_choose_a_station_and_a_metric(small_with_places, monkeypatch):
@@ -89,7 +118,7 @@ def test_choose_a_station_and_a_metric(small_with_places, monkeypatch):
     spec, _, _ = deck_spec(at)
     colours = {r["station"]: r["color"] for r in layer(spec, "stations")["data"]}
     assert colours == {"明水所": status_rgba("amber"), "双山所": status_rgba("red")}  # 80.0% and 69.2% of 83.3%
-    assert at.caption[1].value.startswith(":red[●] 明显滞后 1个所　:orange[●] 略有滞后 1个所｜")
+    assert legend_of(at) == ":red[■] 明显滞后 1个所　:orange[■] 略有滞后 1个所　:green[■] 达到进度 0个所"
 
     at.selectbox(key="map_station").select("明水所").run()
     assert not at.exception
@@ -111,7 +140,7 @@ def test_choose_a_station_and_a_metric(small_with_places, monkeypatch):
     assert rows["明水所"]["color"] == status_rgba("red") and rows["双山所"]["color"] == status_rgba("green")
     assert rows["明水所"]["figure"] == "逾期未整改问题 1个（到期问题 1个）"
     assert at.subheader[0].value == "明水所"  # the chosen station stays chosen
-    assert at.caption[1].value.startswith(":red[●] 逾期>10% 1个所　:green[●] 无逾期 1个所｜")
+    assert legend_of(at) == ":red[■] 逾期>10% 1个所　:orange[■] 逾期≤10% 0个所　:green[■] 无逾期 1个所"
     help_ = next(m.help for m in at.metric if m.label == "包保督导完成率")
     assert "已完成1家，应督导2家" in help_
 
