@@ -50,8 +50,8 @@ URLS = {
 }
 ACCOUNTS = {"leader": "领导", "office": "食安办", "mingshui": "监管所", "admin": "管理员"}
 # Streamlit 1.67 writes its controls' aria-labels in English ("Help for …", "Open", "Expand sidebar") and offers no
-# way to change them short of a custom front end: screen readers read them, nobody sees them. Listed in
-# /work/prompts/walk-findings.md, not failed on (True lists them too).
+# way to change them short of a custom front end: screen readers read them, nobody sees them. They are
+# not failed on (ARIA = True lists them as problems too).
 ARIA = False
 KIOSK_PANELS = ("kpi", "tasks", "baobao", "map", "duban")
 KIOSK_URL = "kiosk?token=demo-kiosk&rotate=600&panels={}"  # one panel held still
