@@ -117,6 +117,6 @@ def baobao_targets(r: pd.Series, high_risk: str) -> dict[str, CardTarget]:
                              pacing.status(r["onsite_rate"], qp, reported=bool(r["n_high_risk"]))),
         "close": CardTarget(NO_TARGET),
         "overdue": CardTarget(f"目标：0个（不超过应整改的{fmt.pct(places.OVERDUE_AMBER_SHARE)}为略有滞后）",
-                              places._overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]),
+                              places.overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]),
                                                      int(r["n_business"]))),
     }

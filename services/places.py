@@ -128,7 +128,7 @@ def station_places(*, session: Session | None = None) -> pd.DataFrame:
     return df.astype({"lat": "float64", "lon": "float64"})
 
 
-def _overdue_status(n_overdue: int, n_due: int, n_business: int) -> str:
+def overdue_status(n_overdue: int, n_due: int, n_business: int) -> str:
     """Green with nothing overdue; amber while overdue problems stay within 10% of those due; red beyond."""
     if n_business == 0 and n_due == 0:
         return "grey"
@@ -177,7 +177,7 @@ def station_map_frame(*, session: Session | None = None, year: int, month: int, 
         for r, q, n in zip(df["baobao_completion_rate"], df["quarter_progress"], df["n_assigned"], strict=True)
     ]
     df["overdue_status"] = [
-        _overdue_status(o, d, b) for o, d, b in zip(df["n_prob_overdue"], df["n_prob_due"], df["n_business"], strict=True)
+        overdue_status(o, d, b) for o, d, b in zip(df["n_prob_overdue"], df["n_prob_due"], df["n_business"], strict=True)
     ]
     df["is_demo"] = df["is_demo"].fillna(False).astype(bool) | df["bb_demo"].fillna(False).astype(bool)
     for c in ("task_rate", "task_expected_rate", "worst_lag_pp", "mean_lag_pp", "baobao_completion_rate",

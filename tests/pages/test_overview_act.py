@@ -78,7 +78,7 @@ def test_baobao_cards_show_target_and_status(demo_url, monkeypatch):
     qp = fmt.pct(r["quarter_progress"])
     assert qp == "33.7%"
     done = pacing.status(r["completion_rate"], r["quarter_progress"])
-    overdue = places._overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]), int(r["n_business"]))
+    overdue = places.overdue_status(int(r["n_prob_overdue"]), int(r["n_prob_due"]), int(r["n_business"]))
     assert (done, overdue) == ("green", "red")  # 36.1% against 33.7%; 368 of 1,924 due problems overdue
     at = fresh_app(demo_url, monkeypatch).run()
     caps = [c.value for c in at.caption]

@@ -196,4 +196,4 @@ def test_station_map_frame_small_database(small_session):
      (1, 1, 1, "red")],
 )
 def test_overdue_status(overdue, due, businesses, expected):
-    assert places._overdue_status(overdue, due, businesses) == expected
+    assert places.overdue_status(overdue, due, businesses) == expected
