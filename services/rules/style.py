@@ -21,7 +21,6 @@ TRACK = "#e6ebf1"  # the empty part of a gauge or progress bar
 PACE_LINE = "#1c2430"  # the expected-to-date marker
 
 BOUNDARY_RGBA = [31, 95, 168, 255]  # district outline on the map
-AREA_RGBA = [31, 95, 168, 28]
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
