@@ -20,6 +20,9 @@ CSS = f"""
 .st-key-{MAP_FRAME} [data-testid="stElementContainer"]:has([data-testid="stDeckGlJsonChart"]) {{
   height: {MAP_CSS_HEIGHT} !important; }}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] {{ overflow-wrap: anywhere; }}
+/* a figure card's label in full, on two lines when it must (Streamlit cuts it with "…" to one line) */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
 @media (max-width: {PHONE_MAX}px) {{
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; padding-top: 3.5rem; }}
   [data-testid="stMain"] h1 {{ font-size: 1.75rem; }}

@@ -165,6 +165,21 @@ OVERLAP_JS = r"""() => {
   return [...out, ...new Set(cut)];
 }"""
 
+# Cut text on any page: a figure card's label or a Markdown line drawn with a CSS ellipsis, or a chart's text cut by
+# Vega's label limit ("…" in an svg text). Tables are drawn on a canvas: their full text is on hover.
+CUT_JS = r"""() => {
+  const cut = new Set();
+  for (const el of document.querySelectorAll(
+      '[data-testid=stMain] [data-testid=stMetricLabel] *, [data-testid=stMain] [data-testid=stMarkdownContainer] *')) {
+    if (!el.checkVisibility() || !el.textContent.trim()) continue;
+    if (getComputedStyle(el).textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1)
+      cut.add(`text cut «${el.textContent.trim().slice(0, 40)}»`);
+  }
+  for (const t of document.querySelectorAll('[data-testid=stMain] svg text'))
+    if (t.textContent.trim().endsWith('…')) cut.add(`chart text cut «${t.textContent.trim().slice(0, 40)}»`);
+  return [...cut];
+}"""
+
 BELOW_JS = "() => { const m = document.querySelector('[data-testid=stMain]'); return m.scrollHeight - m.clientHeight; }"
 
 SIDEBAR_OPEN_JS = r"""() => {
@@ -252,6 +267,8 @@ def check(page, app, walk: Walk, where: str, *, overlap: bool = False, refused: 
     scroll = page.evaluate(SCROLL_JS)
     if scroll:
         walk.add(where, f"horizontal overflow (px) {scroll}")
+    for line in page.evaluate(CUT_JS):
+        walk.add(where, line)
     if overlap:
         for line in sorted(set(page.evaluate(OVERLAP_JS)))[:20]:
             walk.add(where, f"overlap {line}")
