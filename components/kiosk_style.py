@@ -68,7 +68,8 @@ html:has(.st-key-kiosk-root) {{ font-size: {ROOT_FONT}px; }}
 {_ON} .st-key-kiosk-alerts [data-testid="stAlert"] p {{ font-size: 1rem; }}
 {_PANEL} p {{ font-size: 1.05rem; }}
 {_PANEL} h3 {{ font-size: 1.25rem; font-weight: 600; color: {TEXT}; padding: 0.2rem 0 0.3rem; }}
-{_PANEL} [data-testid="stMetricValue"] p {{ font-size: 2.5rem; font-weight: 700; line-height: 1.15; }}
+{_PANEL} [data-testid="stMetricValue"] p {{ font-size: 2.5rem; font-weight: 700; line-height: 1.2; margin: 0; }}
+{_PANEL} [data-testid="stMetricLabel"] {{ margin-bottom: 0.35rem; }}
 {_PANEL} [data-testid="stMetricLabel"] p {{ font-size: 1.1rem; color: {MUTED}; }}
 {_ON} [class*="st-key-kiosk-kpi-"] {{ background: {CARD}; gap: 0.15rem; padding: 0.5rem 0.6rem; }}
 {_ON} [class*="st-key-kiosk-kpi-"] p {{ font-size: 1.05rem; line-height: 1.3; }}
@@ -104,7 +105,8 @@ html:has(.st-key-kiosk-root) {{ font-size: {ROOT_FONT}px; }}
   html:has(.st-key-kiosk-root) {{ font-size: 16px; }}
   {_ON} [data-testid="stMainBlockContainer"] {{ padding: 0.6rem 0.8rem 0.4rem; }}
   {_ON} .st-key-kiosk-head {{ flex-direction: column; align-items: flex-start; gap: 0.2rem; }}
-  {_ON} .st-key-kiosk-head > * {{ width: auto; max-width: 100%; }}
+  {_ON} .st-key-kiosk-head > * {{ width: auto; max-width: 100%; flex: 0 0 auto; }}
+  {_ON} .st-key-kiosk-head [data-testid="stMarkdownContainer"] {{ margin-bottom: 0; }}
   {_ON} .st-key-kiosk-head [data-testid="stElementContainer"]:nth-child(2) {{ display: none; }}
   {_ON} .st-key-kiosk-head p {{ white-space: normal; line-height: 1.35; }}
   {_ON} .st-key-kiosk-head [data-testid="stElementContainer"]:first-child p {{ font-size: 1.6rem; }}
