@@ -241,6 +241,9 @@ def build_station_rates(frame: pd.DataFrame, *, value: str, expected: str, statu
         "station": frame["station"],
         "rate": (frame[value] * 100).map(fmt.round_half_up),
         "expected": (frame[expected] * 100).map(fmt.round_half_up),
+        # The figure stands right of both the bar and the tick, so the tick never strikes through it.
+        "at": [max(a, b) if not (pd.isna(a) or pd.isna(b)) else a for a, b in zip(frame[value] * 100,
+                                                                                    frame[expected] * 100, strict=True)],
         "color": frame[status].map(lambda s: STATUS_COLORS.get(s, STATUS_COLORS["grey"])),
         "状态": frame[status].map(lambda s: STATUS_LABELS.get(s, "")),
     }).dropna(subset=["rate"])
@@ -250,7 +253,7 @@ def build_station_rates(frame: pd.DataFrame, *, value: str, expected: str, statu
         y=y, x=alt.X("rate:Q", title=label, scale=alt.Scale(domain=[0, max(100, float(df["rate"].max() or 0))])),
         color=alt.Color("color:N", scale=None))
     text = alt.Chart(df).mark_text(align="left", dx=6, fontSize=CHART_FONT, color=TEXT).encode(
-        y=y, x="rate:Q", text=alt.Text("rate:Q", format=".1f"))
+        y=y, x="at:Q", text=alt.Text("rate:Q", format=".1f"))
     ticks = alt.Chart(df).mark_tick(color=TEXT, thickness=3, size=26).encode(y=y, x="expected:Q")
     return alt.layer(bars, ticks, text)
 
@@ -427,7 +430,7 @@ def panel_duban(year: int, month: int, as_of: dt.date) -> None:
             view = pd.DataFrame({
                 "监管所": _text(shown["station"]), "任务项": _text(shown["indicator"]),
                 "完成率": shown["rate"].map(fmt.pct), "应完成率": shown["expected_rate"].map(fmt.pct),
-                "进度差": shown["lag_pp"].map(lambda x: f"{fmt.round_half_up(x):.1f}"),
+                "进度差": shown["lag_pp"].map(narrative.signed_pp),
                 "状态": shown["status"].map(views.status_chip),
             })
             st.table(views.style_status(view), hide_index=True)

@@ -49,6 +49,10 @@ def test_station_bars_against_the_expected_rate():
     [rows] = spec["datasets"].values()
     assert [(r["station"], r["rate"], r["expected"], r["color"]) for r in rows] == [
         ("明水所", 33.6, 33.7, STATUS_COLORS["amber"]), ("双山所", 28.6, 33.7, STATUS_COLORS["red"])]
+    # Each figure is written right of its bar and of the expected tick (the tick never strikes through it).
+    assert [round(r["at"], 1) for r in rows] == [33.7, 33.7]
+    [text] = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert text["encoding"]["x"]["field"] == "at" and text["encoding"]["text"]["field"] == "rate"
 
 
 def test_names_in_kiosk_tables_are_inert_markdown():

@@ -27,7 +27,7 @@ from tests.pages.conftest import fresh_app
 
 KIOSK, SETTINGS = "app_pages/kiosk.py", "app_pages/settings.py"
 TITLES = {"kpi": "重点指标", "tasks": "任务清单进度", "baobao": "包保督导", "map": "监管所地图", "duban": "督办清单"}
-FIRST_DUBAN = ["枣园所", "抱团发展活动", "-89.1"]  # measured on the demo database
+FIRST_DUBAN = ["枣园所", "抱团发展活动", "−89.1个百分点"]  # measured on the demo database
 BANNER = "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"
 
 
@@ -339,7 +339,7 @@ def test_the_kiosk_lists_open_worst_first_and_name_the_task_item(demo_url, monke
     chips = lagging["状态"].tolist()
     red, amber = views.status_chip("red"), views.status_chip("amber")
     assert chips == sorted(chips, key=[red, amber].index) and chips[0] == red
-    lags = [float(x) for x in lagging["进度差"]]
+    lags = [float(x.replace("−", "-").removesuffix("个百分点")) for x in lagging["进度差"]]
     for chip in (red, amber):
         mine = [lag for lag, c in zip(lags, chips, strict=True) if c == chip]
         assert mine == sorted(mine)
