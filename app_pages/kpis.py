@@ -16,6 +16,9 @@ ref_day = pacing.ref_date(p.year, p.month, p.as_of)
 
 if gauges.empty:
     st.info(f"{p.year}年尚无纳入仪表的指标。")
+else:
+    st.subheader("各指标状态（最需关注在前）", anchor=False)
+    st.dataframe(views.style_status(views.with_chips(kv.status_rows(gauges))), hide_index=True, key="kpi-status")
 for row in gauges.to_dict("records"):
     with st.container(border=True, key=f"kpi-{row['kpi_id']}"):
         left, right = st.columns([1, 2])

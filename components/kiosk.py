@@ -22,12 +22,13 @@ import streamlit as st
 from components import auth as ui_auth
 from components import data, map_layers, views
 from components.gauge import build_gauge, gauge_caption
+from components.kiosk_style import BG, BORDER, CARD, CHART_WIDTH, GRID, MUTED, TEXT, apply_style  # noqa: F401 - palette re-exported
 from services import kiosk as kiosk_db
 from services import metrics, narrative, overview
 from services.rules import fmt, pacing
 from services.rules.duban import duban_tasks
 from services.rules.permissions import KIOSK, can
-from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, TRACK
+from services.rules.style import FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, STATUS_ORDER, TRACK
 from services.rules.viewer import Viewer
 
 INDEX_KEY = "kiosk_index"  # the only rotation state in the session: the index of the panel shown last
@@ -37,19 +38,16 @@ MAP_METRIC = "任务完成率"
 DUBAN_ROWS = 15  # lagging station × indicator rows that fit the screen at kiosk size
 OVERDUE_ROWS = 15
 
-# Dark palette: the screen is dark whatever the viewer's own theme says.
-BG = "#0b1622"
-CARD = "#12243a"
-BORDER = "#26405c"
-TEXT = "#eef3f8"
-MUTED = "#a9b8c9"
-GRID = "#2b4159"
 # Colours the shared builders draw for a light page, and what they become on the dark screen.
 RECOLOR = {"#1c2430": TEXT, PACE_LINE.lower(): TEXT, "#5b6775": MUTED, TRACK.lower(): "#2c4259"}
 CHART_FONT = 20  # px: axis labels and chart text read from across a room
 GAUGE_SIZE = 190
 GAUGE_WIDTH = 290  # the card's width at 1920 px (five a row): the arc centred, "目标… 应达…" on one line at CHART_FONT
 KPI_PER_ROW = 5  # 13 KPIs in three rows of cards ~370 px wide
+BARS_HEIGHT = 540  # px: the 包保 station bars at 1920×1080
+VALUE_FONT = 18  # px: the figure at a bar's end
+ROW_GAP = 10  # px at least between the figures of neighbouring bars
+STATUS_RANK = {s: i for i, s in enumerate(STATUS_ORDER)}  # worst first: 明显滞后, 略有滞后, 未报, 达到进度
 
 
 # --- what to show: the URL over the office's settings --------------------------------------------
@@ -207,6 +205,11 @@ def _min_font(node: Any, size: int) -> None:
             _min_font(v, size)
 
 
+def wide(spec: dict) -> dict:
+    """A spec drawn CHART_WIDTH px wide in all (axes included), for st.vega_lite_chart(width="content")."""
+    return {**spec, "width": CHART_WIDTH, "autosize": {"type": "fit", "contains": "padding"}}
+
+
 def dark(chart: alt.TopLevelMixin, *, height: int | None = None, title: bool = True,
          font: int = CHART_FONT) -> dict:
     """A chart from the shared builders as a Vega-Lite spec for the dark screen: light text, dark tracks and
@@ -221,7 +224,7 @@ def dark(chart: alt.TopLevelMixin, *, height: int | None = None, title: bool = T
     spec["background"] = "transparent"
     config = spec.setdefault("config", {})
     config["font"] = FONT
-    axis = {"labelColor": TEXT, "titleColor": MUTED, "gridColor": GRID, "domainColor": GRID, "tickColor": GRID,
+    axis = {"titlePadding": 12, "labelColor": TEXT, "titleColor": MUTED, "gridColor": GRID, "domainColor": GRID, "tickColor": GRID,
             "labelFontSize": font, "titleFontSize": font - 2, "titleFontWeight": "normal"}
     config["axis"] = {**config.get("axis", {}), **axis}
     config["legend"] = {**config.get("legend", {}), "labelColor": TEXT, "titleColor": MUTED,
@@ -238,6 +241,9 @@ def build_station_rates(frame: pd.DataFrame, *, value: str, expected: str, statu
         "station": frame["station"],
         "rate": (frame[value] * 100).map(fmt.round_half_up),
         "expected": (frame[expected] * 100).map(fmt.round_half_up),
+        # The figure stands right of both the bar and the tick, so the tick never strikes through it.
+        "at": [max(a, b) if not (pd.isna(a) or pd.isna(b)) else a for a, b in zip(frame[value] * 100,
+                                                                                    frame[expected] * 100, strict=True)],
         "color": frame[status].map(lambda s: STATUS_COLORS.get(s, STATUS_COLORS["grey"])),
         "状态": frame[status].map(lambda s: STATUS_LABELS.get(s, "")),
     }).dropna(subset=["rate"])
@@ -247,7 +253,7 @@ def build_station_rates(frame: pd.DataFrame, *, value: str, expected: str, statu
         y=y, x=alt.X("rate:Q", title=label, scale=alt.Scale(domain=[0, max(100, float(df["rate"].max() or 0))])),
         color=alt.Color("color:N", scale=None))
     text = alt.Chart(df).mark_text(align="left", dx=6, fontSize=CHART_FONT, color=TEXT).encode(
-        y=y, x="rate:Q", text=alt.Text("rate:Q", format=".1f"))
+        y=y, x="at:Q", text=alt.Text("rate:Q", format=".1f"))
     ticks = alt.Chart(df).mark_tick(color=TEXT, thickness=3, size=26).encode(y=y, x="expected:Q")
     return alt.layer(bars, ticks, text)
 
@@ -295,9 +301,9 @@ def panel_tasks(year: int, month: int, as_of: dt.date) -> None:
             views.task_card(row, key=f"kiosk-task-{row['indicator_id']}")
     window = data.cached(metrics.task_window, year=year)
     st.caption(fmt.md_escape(narrative.pace_basis(window, pacing.ref_date(year, month, as_of))))
-    st.subheader("监管所排名 · 最差一项指标的进度差（百分点），颜色为该指标的状态", anchor=False)
+    st.subheader("监管所排名 · 最差任务项的进度差（百分点），颜色为该任务项的状态", anchor=False)
     chart = views.build_ranking(lags, expected_rate=float(totals["expected_rate"].iloc[0]))
-    st.vega_lite_chart(spec=dark(chart, height=530), theme=None, width="stretch")
+    st.vega_lite_chart(spec=wide(dark(chart, height=530)), theme=None, width="content")
 
 
 def _map_frame(year: int, month: int, as_of: dt.date) -> pd.DataFrame:
@@ -320,18 +326,39 @@ def panel_baobao(year: int, month: int, as_of: dt.date) -> None:
         views.rate_card("高风险现场督导率", r["onsite_rate"], key="kiosk-bb-onsite", status=tg["onsite"].status,
                         note=f"{fmt.num(r['n_high_risk_onsite'])}/{fmt.num(r['n_high_risk'])}个"
                              f"{data.cached(metrics.high_risk_label)}主体")
-        views.rate_card("问题整改率（包保督导，累计）", r["ytd_close_rate"], key="kiosk-bb-close",
-                        note=f"{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个问题")
+        # Short labels that fit a card on one line; the qualifier (which problems, which months) opens the note.
+        views.rate_card("问题整改率", r["ytd_close_rate"], key="kiosk-bb-close",
+                        note=f"包保督导问题，累计：{fmt.num(r['n_prob_ytd_closed'])}/{fmt.num(r['n_prob_ytd'])}个")
         hz = data.cached(metrics.hazard_rates, year=year, month=month, as_of=as_of)  # DOMAIN.md §5, as on 总览
-        views.rate_card(hz.running.label, hz.running.rate, key="kiosk-hz-rate",
-                        note=f"{hz.running.fraction}；当月{fmt.pct(hz.cohort.rate)}（{hz.cohort.fraction}）")
-        views.count_card("逾期未整改问题（各来源）", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
-                         status=tg["overdue"].status, note=f"按期整改率{fmt.pct(r['ontime_rate'])}")
+        views.rate_card("隐患整改率", hz.running.rate, key="kiosk-hz-rate", note=hazard_note(hz))
+        views.count_card("逾期未整改问题", int(r["n_prob_overdue"]), "个", key="kiosk-bb-overdue",
+                         status=tg["overdue"].status, note=f"各来源；按期整改率{fmt.pct(r['ontime_rate'])}")
     frame = _map_frame(year, month, as_of)
     st.subheader(f"各监管所督导完成率（%）· 竖线为季度时间进度{fmt.pct(r['quarter_progress'])}", anchor=False)
     chart = build_station_rates(frame, value="baobao_completion_rate", expected="quarter_progress",
                                 status="baobao_status", label="督导完成率（%）")
-    st.vega_lite_chart(spec=dark(chart, height=540), theme=None, width="stretch")
+    spec = dark(chart, height=bars_height(len(frame)))
+    value_labels(spec, VALUE_FONT)  # a row's figure clears its neighbours' (bars_height leaves ROW_GAP between)
+    st.vega_lite_chart(spec=wide(spec), theme=None, width="content")
+
+
+def hazard_note(hz: metrics.HazardRates) -> str:
+    """The 隐患整改率 card's note: the running rate's months and fraction, then this month's rate."""
+    return (f"累计（{hz.running.period}）{hz.running.fraction}  \n"
+            f"当月{fmt.pct(hz.cohort.rate)}（{hz.cohort.fraction}）")
+
+
+def bars_height(rows: int) -> int:
+    """The station bars' height: each row at least VALUE_FONT + ROW_GAP px, within BARS_HEIGHT at most."""
+    return max(BARS_HEIGHT, rows * (VALUE_FONT + ROW_GAP))
+
+
+def value_labels(spec: dict, size: int) -> None:
+    """Set the figures written at the bars' ends (the text layers of a layered spec) to `size` px."""
+    for layer in spec.get("layer", []):
+        mark = layer.get("mark")
+        if isinstance(mark, dict) and mark.get("type") == "text":
+            mark["fontSize"] = size
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -340,10 +367,11 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _station_table(frame: pd.DataFrame) -> pd.DataFrame:
-    # Most at risk first: a station's status and figure are its worst indicator's (metrics.station_lag).
-    rows = frame.sort_values("worst_lag_pp", na_position="last")
+    # Worst first: status (STATUS_ORDER), then lag; a station's status and figure are its worst 任务项's
+    # (metrics.station_lag).
+    rows = worst_first(frame, status="lag_status", lag="worst_lag_pp")
     return pd.DataFrame({
-        "监管所": _text(rows["station"]), "最差指标": _text(rows["worst_indicator"].fillna("—")),
+        "监管所": _text(rows["station"]), "最差任务项": _text(rows["worst_indicator"].fillna("—")),
         "进度差": rows["worst_lag_pp"].map(narrative.signed_pp),
         "状态": rows["lag_status"].map(views.status_chip),
         "逾期问题": rows["n_prob_overdue"].map(lambda n: f"{int(n)}个"),
@@ -368,14 +396,23 @@ def panel_map(year: int, month: int, as_of: dt.date) -> None:
         st.pydeck_chart(deck, height=780)
         st.caption(map_layers.APPROXIMATE)
     with list_col:
-        st.subheader("各监管所最差指标进度差（滞后最多在前）", anchor=False)
+        st.subheader("各监管所最差任务项进度差（最需督办在前）", anchor=False)
         st.table(views.style_status(_station_table(frame)), hide_index=True)
 
 
+def worst_first(frame: pd.DataFrame, *, status: str, lag: str) -> pd.DataFrame:
+    """Rows by status (red, amber, grey, green, then none) and, within a status, furthest behind first."""
+    rank = frame[status].map(lambda s: STATUS_RANK.get(s, len(STATUS_RANK)))
+    return frame.assign(_rank=rank).sort_values(["_rank", lag], kind="stable", na_position="last").drop(
+        columns="_rank")
+
+
 def duban_rows(progress: pd.DataFrame) -> pd.DataFrame:
-    """The 督办 list: station × indicator rows behind the time schedule (red or amber), furthest behind first —
-    the one rule (services.rules.duban) of 任务清单's 督办清单 and the briefing's 督办通报."""
-    return duban_tasks(progress)
+    """The 督办 list: station × 任务项 rows behind the time schedule (red or amber) — the one rule
+    (services.rules.duban) of 任务清单's 督办清单 and the briefing's 督办通报 — red before amber, then furthest
+    behind first."""
+    rows = duban_tasks(progress)
+    return rows if rows.empty else worst_first(rows, status="status", lag="lag_pp")
 
 
 def panel_duban(year: int, month: int, as_of: dt.date) -> None:
@@ -388,12 +425,12 @@ def panel_duban(year: int, month: int, as_of: dt.date) -> None:
             st.success("各监管所各项任务均达到时序进度。")
         else:
             shown = lagging.head(DUBAN_ROWS)
-            more = f"，列出进度差最大的{len(shown)}项" if len(lagging) > len(shown) else ""
+            more = f"，列出最需督办的{len(shown)}项" if len(lagging) > len(shown) else ""
             st.subheader(f"任务滞后于时序进度：共{len(lagging)}项{more}", anchor=False)
             view = pd.DataFrame({
-                "监管所": _text(shown["station"]), "指标": _text(shown["indicator"]),
+                "监管所": _text(shown["station"]), "任务项": _text(shown["indicator"]),
                 "完成率": shown["rate"].map(fmt.pct), "应完成率": shown["expected_rate"].map(fmt.pct),
-                "进度差": shown["lag_pp"].map(lambda x: f"{fmt.round_half_up(x):.1f}"),
+                "进度差": shown["lag_pp"].map(narrative.signed_pp),
                 "状态": shown["status"].map(views.status_chip),
             })
             st.table(views.style_status(view), hide_index=True)
@@ -420,66 +457,3 @@ PANELS: dict[str, Callable[[int, int, dt.date], None]] = {
     "duban": panel_duban,
 }
 assert tuple(PANELS) == kiosk_db.PANEL_IDS  # one list of ids: the renderers and the stored settings agree
-
-
-# --- styling --------------------------------------------------------------------------------------
-
-
-def apply_style(*, bare: bool) -> None:
-    """Dark, large type, scoped to a page that holds the kiosk (so leaving it restores the normal look).
-
-    Fixed CSS only (st.html sends a style-only block to the page without drawing anything). `bare` (a kiosk token)
-    also hides Streamlit's header: its menu and running indicator are things to click or to flicker."""
-    st.html(f"<style>{CSS}{BARE_CSS if bare else ''}</style>")
-
-
-_ON = ".stApp:has(.st-key-kiosk-root)"
-_PANEL = f'{_ON} [class*="st-key-kiosk-panel"]'
-CSS = f"""
-html:has(.st-key-kiosk-root) {{ font-size: 21px; }}
-{_ON}, {_ON} [data-testid="stHeader"], {_ON} [data-testid="stBottomBlockContainer"] {{
-  background: {BG}; color: {TEXT}; }}
-{_ON} [data-testid="stMainBlockContainer"] {{ padding: 0.8rem 1.6rem 0.4rem; max-width: 100%; }}
-{_ON} [data-testid="stMarkdownContainer"], {_ON} [data-testid="stMetricValue"] {{ color: {TEXT}; }}
-{_ON} [data-testid="stCaptionContainer"] {{ color: {MUTED}; font-size: 0.95rem; }}
-{_ON} .stMarkdownColoredText {{ filter: brightness(1.9) saturate(1.3); }}
-{_ON} [data-testid="stVerticalBlockBorderWrapper"], {_ON} [class*="st-key-kiosk-"] {{ border-color: {BORDER}; }}
-{_ON} .st-key-kiosk-head [data-testid="stMarkdownContainer"] {{ line-height: 1.25; }}
-{_ON} .st-key-kiosk-head p {{ font-size: 1.3rem; color: {MUTED}; white-space: nowrap; margin: 0; }}
-{_ON} .st-key-kiosk-head [data-testid="stElementContainer"]:first-child p {{
-  font-size: 2.1rem; font-weight: 700; color: {TEXT}; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlertContainer"] {{ padding: 0.3rem 0.8rem; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlertContentWarning"] {{ color: #ffd978; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlertContentError"] {{ color: #ffb3ad; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlertContainer"]:has([data-testid="stAlertContentWarning"]) {{
-  background: #3b3212; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlertContainer"]:has([data-testid="stAlertContentError"]) {{
-  background: #46191a; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlert"] [data-testid="stMarkdownContainer"] {{ color: inherit; }}
-{_ON} .st-key-kiosk-alerts [data-testid="stAlert"] p {{ font-size: 1rem; }}
-{_PANEL} p {{ font-size: 1.05rem; }}
-{_PANEL} h3 {{ font-size: 1.25rem; font-weight: 600; color: {TEXT}; padding: 0.2rem 0 0.3rem; }}
-{_PANEL} [data-testid="stMetricValue"] p {{ font-size: 2.5rem; font-weight: 700; line-height: 1.15; }}
-{_PANEL} [data-testid="stMetricLabel"] p {{ font-size: 1.1rem; color: {MUTED}; }}
-{_ON} [class*="st-key-kiosk-kpi-"] {{ background: {CARD}; gap: 0.15rem; padding: 0.5rem 0.6rem; }}
-{_ON} [class*="st-key-kiosk-kpi-"] p {{ font-size: 1.05rem; line-height: 1.3; }}
-{_ON} [class*="st-key-kiosk-kpi-"] [data-testid="stCaptionContainer"] p {{ font-size: 0.86rem; }}
-{_ON} [class*="st-key-kiosk-task-"], {_ON} [class*="st-key-kiosk-bb-"] {{ background: {CARD}; gap: 0.3rem; }}
-{_ON} [class*="st-key-kiosk-task-"] p, {_ON} [class*="st-key-kiosk-bb-"] p {{ font-size: 1.1rem; }}
-{_ON} [data-testid="stProgressBarTrack"] {{ background-color: {GRID}; }}
-{_ON} [data-testid="stTable"] table {{ color: {TEXT}; border-color: {BORDER}; }}
-{_ON} [data-testid="stTable"] th, {_ON} [data-testid="stTable"] td {{ border-color: {BORDER}; padding: 0.22rem 0.6rem; }}
-{_ON} [data-testid="stTable"] th {{ background: {CARD}; }}
-{_ON} [data-testid="stTable"] th [data-testid="stMarkdownContainer"] {{ color: {MUTED}; }}
-{_ON} [data-testid="stTable"] td [data-testid="stMarkdownContainer"] {{ color: inherit; }}
-{_ON} [data-testid="stTable"] p {{ font-size: 1rem; }}
-{_ON} .st-key-kiosk-panel-duban [data-testid="stTable"] p {{ font-size: 1.15rem; }}
-{_ON} [data-testid="stDeckGlJsonChart"] {{ background: {CARD}; border-radius: 0.5rem; }}
-{_ON} [data-testid="stElementToolbar"] {{ display: none; }}
-"""
-BARE_CSS = f"""
-{_ON} [data-testid="stHeader"], {_ON} [data-testid="stToolbar"], {_ON} [data-testid="stDecoration"],
-{_ON} [data-testid="stStatusWidget"] {{ display: none; }}
-{_ON} [data-testid="stSidebar"], {_ON} [data-testid="stSidebarCollapsedControl"],
-{_ON} [data-testid="stExpandSidebarButton"] {{ display: none; }}
-"""

@@ -20,8 +20,8 @@ def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:
 
 
 def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst_lag_pp",
-                  label: str = "最差指标进度差（百分点）") -> alt.Chart:
-    """Stations ranked by their worst indicator's lag (metrics.station_lag), coloured by their status, which is
+                  label: str = "最差任务项进度差（百分点）") -> alt.Chart:
+    """Stations ranked by their worst 任务项's lag (metrics.station_lag), coloured by their status, which is
     that indicator's: one red indicator makes the bar red. The tooltip names the indicator and gives the mean lag as
     a second figure. A frame without worst_status (an older caller) is coloured by its mean lag."""
     if value not in df and "mean_lag_pp" in df:  # a frame of mean lags only
@@ -34,7 +34,7 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst
         value=df[value].map(lambda x: fmt.round_half_up(x)),
         color=status.map(lambda s: STATUS_COLORS.get(s, STATUS_COLORS["grey"])),
         状态=status.map(lambda s: STATUS_LABELS.get(s, "")),
-        最差指标=df["worst_indicator"] if "worst_indicator" in df else "",
+        最差任务项=df["worst_indicator"] if "worst_indicator" in df else "",
         平均进度差=df["mean_lag_pp"].map(lambda x: fmt.round_half_up(x)) if "mean_lag_pp" in df else None,
     )
     return (
@@ -43,9 +43,9 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst
         .encode(
             y=alt.Y("station:N", sort=alt.EncodingSortField("value", order="ascending"), title=None,
                     axis=alt.Axis(labelOverlap=False, labelLimit=120)),
-            x=alt.X("value:Q", title=label),
+            x=alt.X("value:Q", title=label, axis=alt.Axis(titlePadding=12)),
             color=alt.Color("color:N", scale=None),
-            tooltip=[alt.Tooltip("station:N", title="监管所"), alt.Tooltip("状态:N"), alt.Tooltip("最差指标:N"),
+            tooltip=[alt.Tooltip("station:N", title="监管所"), alt.Tooltip("状态:N"), alt.Tooltip("最差任务项:N"),
                      alt.Tooltip("value:Q", title=label),
                      alt.Tooltip("平均进度差:Q", title="平均进度差（百分点）")],
         )

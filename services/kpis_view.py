@@ -9,6 +9,7 @@ import pandas as pd
 
 from services import narrative
 from services.rules import fmt
+from services.rules.style import STATUS_ORDER
 
 PACING = {"ramp": "按时序递增", "level": "全年保持", "once": "到期一次完成"}
 # What a KPI's expected line is called in its trend: only a ramp has a 时序进度.
@@ -31,6 +32,23 @@ def headline(row: dict, *, as_of: dt.date | None = None) -> str:
                      f"{narrative.basis(window)}）")
     parts += [narrative.comparison(row, as_of=as_of), narrative.baseline_text(row)]
     return "｜".join(parts)
+
+
+def status_rows(gauges: pd.DataFrame) -> pd.DataFrame:
+    """Every gauged KPI worst first: status (明显滞后, 略有滞后, 未报, 达到进度), then the furthest behind.
+    Columns: 指标, 状态 (status code, for views.with_chips), 本年累计, 目标, 应达, 进度差 (signed 百分点)."""
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    rows = gauges.assign(_rank=gauges["status"].map(lambda s: rank.get(s, len(rank)))).sort_values(
+        ["_rank", "lag_pp"], kind="stable", na_position="last")
+    signs = rows["direction"].map(lambda d: "≤" if d == "<=" else "≥")
+    return pd.DataFrame({
+        "指标": rows["name"].tolist(),
+        "状态": rows["status"].tolist(),
+        "本年累计": [fmt.with_unit(a, u) for a, u in zip(rows["actual"], rows["unit"], strict=True)],
+        "目标": [f"{s}{fmt.with_unit(t, u)}" for s, t, u in zip(signs, rows["target"], rows["unit"], strict=True)],
+        "应达": [fmt.with_unit(e, u) for e, u in zip(rows["expected"], rows["unit"], strict=True)],
+        "进度差": rows["lag_pp"].map(narrative.signed_pp).tolist(),
+    })
 
 
 def reference_rows(reference: pd.DataFrame) -> pd.DataFrame:

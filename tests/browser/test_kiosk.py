@@ -73,27 +73,88 @@ def test_the_kiosk_rotates_by_itself(browser, app, outside):
         context.close()
 
 
+WALL_SCREENS = {"1920x1080": {"width": 1920, "height": 1080}, "1366x768": {"width": 1366, "height": 768}}
+PHONE = {"width": 390, "height": 844}
+# Text boxes on the screen: what a person reads (chart text is drawn on a canvas and checked in the specs).
+TEXT_BOXES = ("[data-testid=stMain] p, [data-testid=stMain] h3, [data-testid=stMain] th, [data-testid=stMain] td, "
+              "[data-testid=stMetricValue], [data-testid=stMetricLabel]")
+# Labels written on one line that a panel must show whole: card titles, headings, table headers.
+WHOLE_LABELS = ("[data-testid=stMetricLabel] p, [class*=st-key-kiosk-kpi-] p, [class*=st-key-kiosk-task-] p, "
+                "[data-testid=stMain] h3, [data-testid=stTable] th, .st-key-kiosk-head p")
+MEASURE = """([boxes, labels]) => {
+  const m = document.querySelector('[data-testid=stMain]');
+  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0
+                          && getComputedStyle(e).visibility !== 'hidden' && e.innerText.trim() !== ''; };
+  const els = [...document.querySelectorAll(boxes)].filter(visible);
+  const overlaps = [];
+  for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
+    const a = els[i], b = els[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    const w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+    const h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+    if (w > 2 && h > 2) overlaps.push([a.innerText.slice(0, 20), b.innerText.slice(0, 20)]);
+  }
+  const clipped = [...document.querySelectorAll(labels)].filter(visible)
+    .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 2)
+    .map(e => e.innerText.slice(0, 30));
+  return {below: m.scrollHeight - m.clientHeight, right: document.documentElement.scrollWidth - innerWidth,
+          mainRight: m.scrollWidth - m.clientWidth, overlaps, clipped, n: els.length};
+}"""
+
+
+def hold_panel(browser, app, outside, panel: str, viewport: dict):
+    """One panel held still (?panels=…&rotate=600) at this size, drawn; returns (context, page)."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.route("**/*", outside.handler)
+    page = context.new_page()
+    page.on("websocket", outside.websocket)
+    page.goto(f"{app.url}/kiosk?token=demo-kiosk&panels={panel}&rotate=600")
+    wait_for_app_run(page)
+    wait_for_charts(page)
+    if panel == "map":
+        page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(2500)  # charts and deck.gl draw a few frames after they attach
+    assert page.get_by_test_id("stException").count() == 0, app.log_tail()
+    assert pager(page) == f"第1/1屏 · {PANELS[panel]}"
+    return context, page
+
+
+@pytest.mark.parametrize("size", list(WALL_SCREENS))
 @pytest.mark.parametrize("panel", list(PANELS))
-def test_every_panel_fits_the_screen(browser, app, outside, panel):
-    """One panel held still (?panels=…&rotate=600) and photographed at 1920×1080: nothing below the fold."""
-    context, page = kiosk_page(browser, outside)
+def test_every_panel_fits_the_screen(browser, app, outside, panel, size):
+    """An unattended screen is never scrolled: at 1920×1080 and 1366×768 every panel fits without scrolling, no
+    card title or heading is cut, and no two text boxes overlap. Screenshots in tests/artifacts/screens."""
+    context, page = hold_panel(browser, app, outside, panel, WALL_SCREENS[size])
     try:
-        page.goto(f"{app.url}/kiosk?token=demo-kiosk&panels={panel}&rotate=600")
-        wait_for_app_run(page)
-        wait_for_charts(page)
-        if panel == "map":
-            page.get_by_test_id("stDeckGlJsonChart").locator("canvas").first.wait_for(state="visible",
-                                                                                     timeout=30_000)
-        page.wait_for_timeout(2500)  # charts and deck.gl draw a few frames after they attach
-        assert page.get_by_test_id("stException").count() == 0, app.log_tail()
-        assert pager(page) == f"第1/1屏 · {PANELS[panel]}"
         SCREENS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENS / f"kiosk-{panel}.png"), animations="disabled")
-        # Nothing cut off: the main area does not scroll, and no block reaches past the right edge.
-        overflow = page.evaluate(
-            "() => { const m = document.querySelector('[data-testid=stMain]');"
-            " return [m.scrollHeight - m.clientHeight, document.documentElement.scrollWidth - innerWidth]; }")
-        assert overflow[0] <= 2 and overflow[1] <= 0, f"{panel}: content beyond the screen by {overflow} px"
+        page.screenshot(path=str(SCREENS / f"kiosk-{panel}-{size}.png"), animations="disabled")
+        got = page.evaluate(MEASURE, [TEXT_BOXES, WHOLE_LABELS])
+        assert got["n"] > 5, got  # the panel's text was found
+        assert got["below"] <= 2 and got["right"] <= 0 and got["mainRight"] <= 0, (
+            f"{panel} at {size}: content beyond the screen {got}")
+        assert got["clipped"] == [], f"{panel} at {size}: labels cut {got['clipped']}"
+        assert got["overlaps"] == [], f"{panel} at {size}: overlapping text {got['overlaps']}"
+        if panel == "baobao":  # the six card labels in full, on one line each
+            labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+            assert labels == ["包保覆盖率", "督导完成率（本季度）", "高风险现场督导率", "问题整改率", "隐患整改率",
+                              "逾期未整改问题"]
+        outside.check()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("panel", list(PANELS))
+def test_every_panel_on_a_phone_has_no_sideways_scroll(browser, app, outside, panel):
+    """At 390×844 a panel scrolls down, never sideways; the header wraps and no two text boxes overlap."""
+    context, page = hold_panel(browser, app, outside, panel, PHONE)
+    try:
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / f"kiosk-{panel}-390x844.png"), animations="disabled")
+        got = page.evaluate(MEASURE, [TEXT_BOXES, ".st-key-kiosk-head p, [data-testid=stMetricLabel] p"])
+        assert got["right"] <= 0 and got["mainRight"] <= 0, f"{panel}: sideways scroll {got}"
+        assert got["clipped"] == [] and got["overlaps"] == [], got
+        assert page.get_by_text("数据截至2022年10月31日").first.is_visible()
         outside.check()
     finally:
         context.close()

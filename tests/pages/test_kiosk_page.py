@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from components import auth as ui_auth
+from components import views
 from db import models as m
 from db.engine import dispose_engines, get_engine, write_session
 from services import accounts
@@ -26,6 +27,7 @@ from tests.pages.conftest import fresh_app
 
 KIOSK, SETTINGS = "app_pages/kiosk.py", "app_pages/settings.py"
 TITLES = {"kpi": "重点指标", "tasks": "任务清单进度", "baobao": "包保督导", "map": "监管所地图", "duban": "督办清单"}
+FIRST_DUBAN = ["枣园所", "抱团发展活动", "−89.1个百分点"]  # measured on the demo database
 BANNER = "示例数据：进度、台账、督导记录与指标数值为生成的演示数据，并非真实统计"
 
 
@@ -112,7 +114,7 @@ def test_each_panel_draws_its_figures(demo_url, monkeypatch):
     assert set(at.table[0].value["监管所"]) >= {"明水所", "双山所"} and len(at.table[0].value) == 18
     rotate(at)
     lagging, overdue = (t.value for t in at.table)  # duban
-    assert list(lagging.columns) == ["监管所", "指标", "完成率", "应完成率", "进度差", "状态"]
+    assert list(lagging.columns) == ["监管所", "任务项", "完成率", "应完成率", "进度差", "状态"]
     assert len(lagging) == 15 and "共25项" in " ".join(texts(at))
     assert overdue["逾期问题"].iloc[0] == "43个"
 
@@ -327,3 +329,33 @@ def test_kiosk_gauges_show_their_target_and_full_title(demo_url, monkeypatch):
     md = [m.value for m in at.markdown]
     for name in gauges["name"]:
         assert f"**{fmt.md_escape(name)}**" in md
+
+
+def test_the_kiosk_lists_open_worst_first_and_name_the_task_item(demo_url, monkeypatch):
+    """督办: red rows before amber, each status furthest behind first, the 任务项 named as such; the map's station
+    list the same way; the 包保 cards' labels short and whole, their qualifiers in the notes."""
+    at = rotate(kiosk_app(demo_url, monkeypatch, panels="duban"))
+    lagging = at.table[0].value
+    chips = lagging["状态"].tolist()
+    red, amber = views.status_chip("red"), views.status_chip("amber")
+    assert chips == sorted(chips, key=[red, amber].index) and chips[0] == red
+    lags = [float(x.replace("−", "-").removesuffix("个百分点")) for x in lagging["进度差"]]
+    for chip in (red, amber):
+        mine = [lag for lag, c in zip(lags, chips, strict=True) if c == chip]
+        assert mine == sorted(mine)
+    assert "共25项，列出最需督办的15项" in " ".join(texts(at))
+    assert lagging.iloc[0][["监管所", "任务项", "进度差"]].tolist() == FIRST_DUBAN
+
+    at = rotate(kiosk_app(demo_url, monkeypatch, panels="map"))
+    stations = at.table[0].value
+    assert list(stations.columns) == ["监管所", "最差任务项", "进度差", "状态", "逾期问题"]
+    assert stations["状态"].tolist() == [red] * 13 + [views.status_chip("green")] * 5
+    assert stations.iloc[0][["监管所", "最差任务项", "进度差"]].tolist() == ["普集所", "抱团发展活动", "−89.1个百分点"]
+    assert "各监管所最差任务项进度差（最需督办在前）" in texts(at)
+
+    at = rotate(kiosk_app(demo_url, monkeypatch, panels="baobao"))
+    assert [m.label for m in at.metric] == ["包保覆盖率", "督导完成率（本季度）", "高风险现场督导率", "问题整改率",
+                                           "隐患整改率", "逾期未整改问题"]
+    notes = " ".join(c.value for c in at.caption)
+    assert "包保督导问题，累计：1,678/2,190个" in notes and "累计（1月至10月）整改375项/发现409项" in notes
+    assert "各来源；按期整改率68.7%" in notes

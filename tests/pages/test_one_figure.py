@@ -84,7 +84,7 @@ def test_every_shared_count_reads_the_same_everywhere(demo_url, monkeypatch):
     assert the_same({
         "SQL": rate, "总览": metric(overview, "隐患整改率（累计，1月至10月）"), "任务清单": district["隐患整改率（累计）"],
         "briefing": fmt.pct(pack.hazards.rectified_ytd / pack.hazards.found_ytd),
-        "大屏": kiosk_baobao["隐患整改率（累计，1月至10月）"],
+        "大屏": kiosk_baobao["隐患整改率"],
     }) == "91.7%"
 
     # 逾期未整改问题 (问题 of every source: 包保督导, 风险隐患, 执法, 抽检) — never labelled as 隐患
@@ -92,7 +92,7 @@ def test_every_shared_count_reads_the_same_everywhere(demo_url, monkeypatch):
     assert the_same({
         "总览": metric(overview, "逾期未整改问题（各来源）"), "包保督导": metric(baobao, "逾期未整改问题（各来源）"),
         "包保督导 by station": f"{int(bb_table['逾期未整改问题'].sum())}个",
-        "大屏": kiosk_baobao["逾期未整改问题（各来源）"],
+        "大屏": kiosk_baobao["逾期未整改问题"],
         "briefing": f"{int(pack.district.iloc[0]['n_prob_overdue'])}个",
         "briefing by station": f"{int(pack.by_station['n_prob_overdue'].sum())}个",
     }) == "368个"
