@@ -70,8 +70,9 @@ default = tasks_view.station_default(df, data.own_station())
 station = st.selectbox("选择监管所", stations, index=default, placeholder="请选择", key="task_station",
                        bind="query-params", help="最落后的监管所在前")
 st.caption(f"{fmt.md_escape(station_label.get(station, station))}")
-st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
-             key="station-rows")
+with st.container(key="station-box"):  # the one station's rows (a browser test finds them by this key)
+    st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
+                 key="station-rows")
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
 with st.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报"):
     lineage_view.show(lineage.station_figures, key="station-lineage", indicator_label=tasks_view.INDICATOR,
