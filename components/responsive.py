@@ -20,6 +20,9 @@ CSS = f"""
 .st-key-{MAP_FRAME} [data-testid="stElementContainer"]:has([data-testid="stDeckGlJsonChart"]) {{
   height: {MAP_CSS_HEIGHT} !important; }}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] {{ overflow-wrap: anywhere; }}
+/* 总览's headline and 需要督办 lines break only at spaces and punctuation, never inside "−89.1个百分点" */
+.st-key-narrative [data-testid="stMarkdownContainer"] p, .st-key-act-now [data-testid="stMarkdownContainer"] p {{
+  word-break: keep-all; }}
 /* a figure card's label in full, on two lines when it must (Streamlit cuts it with "…" to one line) */
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}

@@ -127,3 +127,36 @@ def test_the_map_on_a_phone(browser, app, outside):
         outside.check()
     finally:
         context.close()
+
+
+# Each "−89.1个百分点" of 总览's 需要督办 box, by the lines its characters sit on (1 = kept whole).
+LAG_LINES_JS = r"""() => {
+  const box = document.querySelector('.st-key-act-now');
+  const out = [];
+  const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    for (const m of n.nodeValue.matchAll(/[−+]?\d+(\.\d+)?个百分点/g)) {
+      const range = document.createRange();
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      out.push([m[0], tops.size]);
+    }
+  }
+  return out;
+}"""
+
+
+def test_overview_keeps_a_lag_whole_on_a_phone(browser, app, outside):
+    """At 390×844 a line of 需要督办 may wrap, but never inside "−89.1个百分点"."""
+    context, page = new_page(browser, app, outside, "leader")
+    try:
+        page.set_viewport_size(PHONE)
+        page.goto(app.url)
+        wait_for_app_run(page)
+        lags = page.evaluate(LAG_LINES_JS)
+        assert len(lags) >= 13  # the 13 red stations of the demo
+        assert [lag for lag, lines in lags if lines != 1] == []
+        outside.check()
+    finally:
+        context.close()
