@@ -38,22 +38,31 @@ def show_errors(errors: list[str]) -> None:
     st.error("未保存，请修改以下问题后重新保存：\n" + "\n".join(f"- {fmt.md_escape(e)}" for e in errors))
 
 
+def _run(action: Callable[[], Any], *, failure: str, logged: str) -> Any | None:
+    """The saver's result, or None once a refusal, a check that failed or an unexpected error is shown in Chinese
+    (the last without a trace; the log has it)."""
+    try:
+        result = action()
+    except (PermissionError, LookupError) as e:
+        st.error(fmt.md_escape(e))
+        return None
+    except Exception:
+        log.exception(logged)
+        st.error(failure)
+        return None
+    if result.errors:
+        show_errors(result.errors)
+        return None
+    return result
+
+
 def preview(check: Callable[[], Any], key: str) -> None:
     """The dry run of the edits so far (the saver with dry_run=True): what 保存 would change, named, or why not.
     Nothing is shown before the first edit."""
     if not edits(key):
         return
-    try:
-        result = check()
-    except (PermissionError, LookupError) as e:
-        st.error(fmt.md_escape(e))
-        return
-    except Exception:
-        log.exception("数据填报检查失败")
-        st.error("检查失败，请稍后重试，或联系管理员。")
-        return
-    if result.errors:
-        show_errors(result.errors)
+    result = _run(check, failure="检查失败，请稍后重试，或联系管理员。", logged="数据填报检查失败")
+    if result is None:
         return
     (st.info if result.would_change else st.caption)(fmt.md_escape(result.message))
     if result.warnings:
@@ -62,17 +71,8 @@ def preview(check: Callable[[], Any], key: str) -> None:
 
 def attempt(save: Callable[[], Any]) -> None:
     """Run one save; a refusal or a check that failed is shown in its own words, anything else without a trace."""
-    try:
-        result = save()
-    except (PermissionError, LookupError) as e:
-        st.error(fmt.md_escape(e))
-        return
-    except Exception:
-        log.exception("数据填报保存失败")
-        st.error("保存失败，数据未写入。请稍后重试，或联系管理员。")
-        return
-    if result.errors:
-        show_errors(result.errors)
+    result = _run(save, failure="保存失败，数据未写入。请稍后重试，或联系管理员。", logged="数据填报保存失败")
+    if result is None:
         return
     if not result.changed:
         st.info(result.message)

@@ -184,9 +184,10 @@ def session_cookie(app: App, username: str) -> dict:
     return {"name": COOKIE, "value": token, "url": app.url, "sameSite": "Strict"}
 
 
-def new_page(browser, app, outside, user: str | None):
-    """A fresh zh-CN page, 1600×1000, that may only talk to the app server, logged in as `user` (or not)."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+def new_page(browser, app, outside, user: str | None, viewport: dict | None = None):
+    """A fresh zh-CN page, 1600×1000 (or `viewport`), that may only talk to the app server, logged in as `user`
+    (or not)."""
+    context = browser.new_context(viewport=viewport or VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.route("**/*", outside.handler)
     if user:
         context.add_cookies([session_cookie(app, user)])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pytest
 
 from services.rules.permissions import KIOSK, PAGES, can
-from tests.browser.conftest import SCREENS, session_cookie, wait_for_app_run, wait_for_charts
+from tests.browser.conftest import SCREENS, new_page, wait_for_app_run, wait_for_charts
 
 pytestmark = pytest.mark.browser
 
@@ -296,13 +296,7 @@ def screenshot(page, name: str, size: dict) -> None:
 
 
 def context_for(browser, outside, app, user: str | None, size: dict):
-    context = browser.new_context(viewport=size, locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.route("**/*", outside.handler)
-    if user:
-        context.add_cookies([session_cookie(app, user)])
-    page = context.new_page()
-    page.on("websocket", outside.websocket)
-    return context, page
+    return new_page(browser, app, outside, user, viewport=size)
 
 
 def slug(title: str) -> str:
