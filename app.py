@@ -78,10 +78,11 @@ def login_pages() -> list:
     """The login form at /login and, hidden, at every page's URL: a link opened before logging in meets the form,
     and after logging in the same URL draws its page."""
     form = auth.login_form
+    urls = [url for *_, url in PAGES]
+    if unknown := chrome.unknown_path({*urls, "login"}):  # /foo: the form too, not "Page not found"
+        urls.append(unknown)
     return [st.Page(form, title="登录", icon=":material/login:", url_path="login", default=True),
-            *(st.Page(form, title="登录", icon=":material/login:", url_path=url, visibility="hidden")
-              for url in [*(url for *_, url in PAGES), *filter(None, [chrome.unknown_path(
-                  {url for *_, url in PAGES} | {"login"})])])]
+            *(st.Page(form, title="登录", icon=":material/login:", url_path=url, visibility="hidden") for url in urls)]
 
 
 @st.cache_resource(show_spinner=False)
