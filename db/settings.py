@@ -59,6 +59,21 @@ class Settings:
         default=8,
         metadata={"env": "SESSION_HOURS", "help": "登录有效期（小时）：期间刷新页面或打开链接无须再次登录"},
     )
+    session_idle_minutes: int = field(
+        default=120,
+        metadata={"env": "SESSION_IDLE_MINUTES",
+                  "help": "登录闲置多久自动失效（分钟）：这段时间内没有任何操作，须重新登录"},
+    )
+    account_lockout_attempts: int = field(
+        default=20,
+        metadata={"env": "ACCOUNT_LOCKOUT_ATTEMPTS",
+                  "help": "同一账号从所有客户端合计登录失败多少次后暂停该账号登录（在 ACCOUNT_LOCKOUT_MINUTES 分钟之内）"},
+    )
+    account_lockout_minutes: int = field(
+        default=60,
+        metadata={"env": "ACCOUNT_LOCKOUT_MINUTES",
+                  "help": "按账号合计失败次数的时间窗，也是暂停的时长（分钟）；管理员可在用户管理页解锁"},
+    )
     trusted_proxies: str = field(
         default="",
         metadata={
@@ -76,6 +91,15 @@ class Settings:
         },
     )
 
+    log_dir: str = field(
+        default="data/logs",
+        metadata={"env": "LOG_DIR", "help": "日志目录：命令行加 --debug 时把错误详情写到这里（不写到当前目录）"},
+    )
+    backup_dir: str = field(
+        default="data/backups",
+        metadata={"env": "BACKUP_DIR", "help": "python -m seed backup 不指定 --out 时备份文件存放的目录"},
+    )
+
     @classmethod
     def from_env(cls) -> "Settings":
         return cls(
@@ -89,8 +113,13 @@ class Settings:
             lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES") or 15),
             client_rate_limit=int(os.environ.get("CLIENT_RATE_LIMIT") or 20),
             session_hours=float(os.environ.get("SESSION_HOURS") or 8),
+            session_idle_minutes=int(os.environ.get("SESSION_IDLE_MINUTES") or 120),
+            account_lockout_attempts=int(os.environ.get("ACCOUNT_LOCKOUT_ATTEMPTS") or 20),
+            account_lockout_minutes=int(os.environ.get("ACCOUNT_LOCKOUT_MINUTES") or 60),
             trusted_proxies=os.environ.get("TRUSTED_PROXIES", "").strip(),
             session_secret=os.environ.get("SESSION_SECRET") or None,
+            log_dir=os.environ.get("LOG_DIR") or "data/logs",
+            backup_dir=os.environ.get("BACKUP_DIR") or "data/backups",
         )
 
     @classmethod
