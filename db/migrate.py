@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
 
+from db.authstore import move_from_main
 from db.engine import get_engine, normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,8 @@ def upgrade(url: str, revision: str = "head") -> None:
                 text("INSERT INTO data_version (id, version) SELECT 1, 0 WHERE NOT EXISTS "
                      "(SELECT 1 FROM data_version WHERE id = 1)")
             )
+    if revision == "head":  # SQLite keeps sessions, attempts, the audit log … in a file of their own
+        move_from_main(url)
 
 
 def current_revision(url: str) -> str | None:

@@ -55,11 +55,13 @@ from db.models.system import (
     AppSetting,
     AppUser,
     AuditLog,
+    BackupRecord,
     DataVersion,
     ImportBatch,
     ImportChange,
     KioskToken,
     LoginAttempt,
+    LoginSession,
 )
 from db.models.tasks import (
     Hazard,
@@ -160,7 +162,9 @@ __all__ = [
     "ImportBatch",
     "ImportChange",
     "AppUser",
+    "BackupRecord",
     "KioskToken",
+    "LoginSession",
     "LoginAttempt",
     "AccountUnlock",
     "AuditLog",

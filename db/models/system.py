@@ -96,6 +96,40 @@ class KioskToken(SQLModel, table=True):
     label: str
     created_at: dt.datetime = Field(default_factory=_utcnow)
     is_active: bool = True
+    last_used_at: dt.datetime | None = None  # the last time a screen opened with it (updated at most once a minute)
+
+
+class LoginSession(SQLModel, table=True):
+    """A login: the browser holds a random token in an HttpOnly cookie, the server keeps only its sha256 here.
+    Logout, a password change, disabling the account, a role change and 退出所有登录 set `revoked_at`; a session
+    also ends after SESSION_IDLE_MINUTES without activity and SESSION_HOURS after it began."""
+
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str | None = Field(default=None, unique=True)  # set when the browser receives its cookie
+    handoff_hash: str | None = Field(default=None, unique=True)  # one-time code that sets the cookie (60 s)
+    username: str = Field(index=True)
+    role: str
+    station_id: int | None = None
+    client: str | None = None
+    created_at: dt.datetime = Field(default_factory=_utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=_utcnow)
+    expires_at: dt.datetime  # absolute end (SESSION_HOURS after login)
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = None  # 退出 / 修改密码 / 停用 / 角色变更 / 退出所有登录 / 恢复备份
+
+
+class BackupRecord(SQLModel, table=True):
+    """A backup taken by python -m seed backup: the 系统设置 page shows the last one and warns when it is old."""
+
+    __tablename__ = "backup_record"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=_utcnow, index=True)
+    path: str
+    size_bytes: int = 0
+    backend: str  # sqlite / postgresql
+    schema_revision: str | None = None
+    by: str | None = None
 
 
 class LoginAttempt(SQLModel, table=True):
