@@ -36,7 +36,7 @@ RUN_NOTE = $(if $(filter $(LOCAL_HOSTS),$(ADDRESS)),只在本机可以打开；�
 run: venv
 	$(PY) -m seed setup
 	@echo "食安督导看板：http://$(RUN_URL_HOST):$(PORT)（$(RUN_NOTE)；Ctrl+C 停止）"
-	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	$(VENV)/bin/streamlit run server.py --server.address $(ADDRESS) --server.port $(PORT)
 
 demo: venv
 	$(PY) -m seed demo

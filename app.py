@@ -102,7 +102,6 @@ load_modules()  # before anything else imports lazily; then the background warm-
 data.warm_up()  # once per process, in a background thread
 chrome.apply()  # Streamlit's own English strings in Chinese (CSS only)
 responsive.apply()  # phone layout and the map's height (components/responsive.py)
-auth.sync_cookie()
 who = auth.principal()
 sections = navigation_for(who.role)
 if not sections:

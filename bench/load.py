@@ -19,7 +19,7 @@ it (components/auth.py). A run counts as an error when any of these holds:
 - it drew no table, chart, metric or map;
 - it timed out or its connection dropped.
 
-Without --url the script starts `streamlit run app.py` itself on a free port, on --db (default: the synthetic county
+Without --url the script starts `streamlit run server.py` itself on a free port, on --db (default: the synthetic county
 database data/bench/county.db, built once like `make bench` builds it). Server CPU is utime+stime from /proc of the
 server process and its descendants. Server memory is the peak of their summed VmRSS, sampled every 0.25 s. With
 --url the server process is found by its listening port; another user's process shows n/a. Before the timed runs,
@@ -82,7 +82,7 @@ def healthy(base: str) -> bool:
 
 @contextmanager
 def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_extra: dict[str, str] | None = None):
-    """`streamlit run app.py` on this database on a free loopback port; yields (base URL, pid, log path)."""
+    """`streamlit run server.py` on this database on a free loopback port; yields (base URL, pid, log path)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "STREAMLIT_LOGGER_LEVEL": "warning", **(env_extra or {})}
     env.pop("AS_OF", None)
@@ -91,7 +91,7 @@ def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_ext
     log_path = log_dir / f"load-streamlit-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -1,109 +1,75 @@
-"""Who is looking: the login form, the session cookie, logout and the principal every page and data call is checked
-against. The rules themselves (roles, lockouts, tokens) live in services/auth.py; this is only the Streamlit side.
+"""Who is looking: the login form, the server-side session, logout and the principal every page and data call is
+checked against. The rules themselves (roles, lockouts, sessions) live in services/auth.py and services/sessions.py;
+this is only the Streamlit side.
 
-The signed login cookie is written in the browser by extra-streamlit-components' CookieManager and read back on the
-server from the websocket handshake (`st.context.cookies`), so a reload or an opened link is logged in on its first
-run. The session keeps only the username; every run re-reads the account, so a disabled account or a changed
-password takes effect at once. Whoever this run acts for is a services.rules.viewer.Viewer (NOBODY when nobody).
+A login lives on the server (services/sessions.py). After the password is checked, the browser is sent to
+/account/signin (server.py), which sets the session's token as an HttpOnly cookie and sends it back to its page; every
+later run reads that cookie from the websocket handshake (`st.context.cookies`), so a reload or an opened link is
+logged in on its first run. Every run asks the server whether the session still lives (revoked, idle, expired, the
+account changed). Whoever this run acts for is a services.rules.viewer.Viewer (NOBODY when nobody).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import uuid
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
-from services import accounts, auth
+from services import accounts, auth, sessions
 from services.rules import fmt
 from services.rules.passwords import MAX_USERNAME_LENGTH
 from services.rules.permissions import KIOSK, roles_for
 from services.rules.viewer import NOBODY, Viewer
 
-COOKIE = "shian_session"
-USER_KEY = "auth_user"  # username of the account logged in in this browser session
-_SET_KEY = "_auth_cookie_set"  # (token, expires) still to be written by the cookie component
-_CLEAR_KEY = "_auth_cookie_clear"  # the cookie is to be removed (after a logout or an expired token)
+SESSION_KEY = "_auth_session"  # id of this browser session's login (services.sessions)
 _KIOSK_KEY = "_auth_kiosk"
-_UNTIL_KEY = "_auth_until"  # POSIX time the login ends: a reload may reconnect to this very session (Streamlit ≥ 1.61)
 
 
-def _session_id() -> str:
-    sid = st.session_state.get("_auth_sid")
-    if sid is None:
-        sid = st.session_state["_auth_sid"] = uuid.uuid4().hex[:12]
-    return sid
+def _headers() -> dict[str, str]:
+    try:
+        return dict(st.context.headers)
+    except Exception:  # no request (AppTest)
+        return {}
 
 
 def client() -> str:
-    """The client for lockouts and the audit log (a trusted proxy's forwarded address, the peer, or this session)."""
-    ctx = st.context
-    try:
-        headers = dict(ctx.headers)
-    except Exception:  # no request (AppTest)
-        headers = {}
-    try:
-        ip = ctx.ip_address
-    except Exception:
-        ip = None
-    return auth.client_id(remote_ip=ip, headers=headers, session_fallback=_session_id())
+    """The client for lockouts and the audit log: the connection's peer (server.py passes it on), or a trusted
+    proxy's forwarded address (services.auth.client_id)."""
+    headers = _headers()
+    peer = next((v for k, v in headers.items() if k.lower() == auth.PEER_HEADER.lower()), None)
+    return auth.client_id(peer=peer, headers=headers)
 
 
 def _cookie_value() -> str | None:
     try:
-        return st.context.cookies.get(COOKIE)
+        value = st.context.cookies.get(sessions.COOKIE)
     except Exception:  # no request (AppTest)
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def current_user() -> Viewer:
-    """The logged-in account as a Viewer, or NOBODY. Re-checked against the database on every run."""
+    """The logged-in account as a Viewer, or NOBODY. Re-checked against the server's session on every run."""
     account = _current_account()
     return Viewer.of_account(account, client=client()) if account else NOBODY
 
 
 def _current_account() -> dict[str, Any] | None:
-    name = st.session_state.get(USER_KEY)
-    if name:
-        until = st.session_state.get(_UNTIL_KEY)
-        user = auth.get_user(username=name)
-        if user and user["is_active"] and (until is None or dt.datetime.now(dt.UTC).timestamp() < until):
-            return user
-        _forget()
+    sid = st.session_state.get(SESSION_KEY)
+    if sid is not None:
+        live = sessions.resume(session_id=sid)
+        if live is not None:
+            return live.user
+        st.session_state.pop(SESSION_KEY, None)  # ended elsewhere: the login form, whatever the cookie says
         return None
-    if st.session_state.get(_CLEAR_KEY):
-        return None  # logged out in this session: the handshake's cookie is stale
     token = _cookie_value()
-    if not token:
-        return _remember(_sso_account())
-    try:
-        secret = auth.session_secret()
-    except RuntimeError:  # no secret configured: nobody can be logged in by cookie
-        return None
-    user = auth.user_from_token(token=token, secret=secret)
-    if user is None:
-        st.session_state[_CLEAR_KEY] = True  # expired or void: remove it from the browser
-        return None
-    _remember(user, until=float(auth.read_session_token(token, secret=secret)["exp"]))
-    return user
-
-
-def _forget() -> None:
-    """End this session's login and remove the cookie from the browser."""
-    for key in (USER_KEY, _SET_KEY, _UNTIL_KEY):
-        st.session_state.pop(key, None)
-    st.session_state[_CLEAR_KEY] = True
-
-
-def _remember(user: dict[str, Any] | None, until: float | None = None) -> dict[str, Any] | None:
-    if user:
-        st.session_state[USER_KEY] = user["username"]
-        st.session_state[_UNTIL_KEY] = until if until is not None else (
-            dt.datetime.now(dt.UTC).timestamp() + auth.session_hours() * 3600)
-    return user
+    live = sessions.resume(token=token) if token else None
+    if live is None:
+        return _sso_session()
+    st.session_state[SESSION_KEY] = live.session_id
+    return live.user
 
 
 def kiosk_principal() -> Viewer:
@@ -125,19 +91,44 @@ def principal() -> Viewer:
 
 
 def log_in(username: str, password: str) -> auth.AuthResult:
-    """Check a login through the lockout rules; on success remember it in the session and schedule the cookie."""
-    hours = auth.session_hours()
-    result = auth.authenticate(username=username, password=password, client=client())
+    """Check a login through the lockout rules; on success start a server-side session for this browser session
+    and send the browser to /account/signin for its cookie (False `redirected` in AppTest, which has no browser)."""
+    who = client()
+    result = auth.authenticate(username=username, password=password, client=who)
     if result.ok and result.user:
-        secret = auth.session_secret()
-        now = dt.datetime.now(dt.UTC)
-        token = auth.issue_session_token(user=result.user, secret=secret, hours=hours, now=now)
-        expires = now + dt.timedelta(seconds=max(1, int(hours * 3600)))
-        st.session_state[USER_KEY] = result.user["username"]
-        st.session_state[_UNTIL_KEY] = float(auth.read_session_token(token, secret=secret, now=now)["exp"])
-        st.session_state[_SET_KEY] = (token, expires)
-        st.session_state.pop(_CLEAR_KEY, None)
+        sid, code = sessions.begin(user=result.user, client=who)
+        st.session_state[SESSION_KEY] = sid
+        _send_browser_to(f"{sessions.SIGNIN_PATH}?code={code}&next={quote(_here(), safe='')}")
     return result
+
+
+def _here() -> str:
+    """This page's path and query, where the browser returns after /account/signin."""
+    try:
+        path = urlsplit(str(st.context.url or "")).path or "/"
+    except Exception:  # no request (AppTest)
+        path = "/"
+    if path.rstrip("/").endswith("/login"):  # the login page itself: the role's first page instead
+        path = "/"
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, v in st.query_params.to_dict().items())
+    return path + (f"?{query}" if query else "")
+
+
+def _send_browser_to(url: str) -> bool:
+    """Navigate the browser to a server endpoint (Streamlit's own redirect message, as st.login uses). False when
+    there is no browser (AppTest)."""
+    if not _headers():
+        return False
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False
+    msg = ForwardMsg()
+    msg.auth_redirect.url = url
+    ctx.enqueue(msg)
+    return True
 
 
 def audit_export(file_name: str, rows: int) -> None:
@@ -147,10 +138,13 @@ def audit_export(file_name: str, rows: int) -> None:
     accounts.audit(viewer=who, action="导出", target=file_name, detail={"行数": rows})
 
 
-def log_out(viewer: Viewer) -> None:
+def log_out(viewer: Viewer) -> bool:
+    """End the login on the server at once, then send the browser to /account/signout to drop its cookie. True when
+    the browser is on its way (the page then stops)."""
     if viewer.username:
-        auth.logout(viewer=viewer)
-    _forget()
+        auth.logout(viewer=viewer, session_id=st.session_state.get(SESSION_KEY))
+    st.session_state.pop(SESSION_KEY, None)
+    return _send_browser_to(sessions.SIGNOUT_PATH)
 
 
 def server_base_url() -> str:
@@ -160,31 +154,6 @@ def server_base_url() -> str:
     except Exception:  # no request (AppTest)
         return ""
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-def _secure() -> bool:
-    try:
-        return str(st.context.url or "").startswith("https://")
-    except Exception:
-        return False
-
-
-def sync_cookie() -> None:
-    """Write or remove the login cookie in the browser (zero-height component, same position on every run)."""
-    pending = st.session_state.get(_SET_KEY)
-    clear = st.session_state.get(_CLEAR_KEY)
-    if not pending and not clear:
-        return
-    import extra_streamlit_components as stx
-
-    manager = stx.CookieManager(key="auth-cookies")
-    if pending:
-        token, expires = pending
-        manager.set(COOKIE, token, key="auth-cookie-set", expires_at=expires, secure=_secure(), same_site="strict")
-    else:
-        # An expiry in the past removes it; the value is emptied too in case the browser keeps it.
-        manager.set(COOKIE, "", key="auth-cookie-clear", expires_at=dt.datetime(1970, 1, 2, tzinfo=dt.UTC),
-                    secure=_secure(), same_site="strict")
 
 
 def login_form() -> None:
@@ -211,9 +180,10 @@ def _login_form_body() -> None:
             if result.ok:
                 st.rerun()
             st.error(result.message)
-    hours = auth.session_hours()
-    st.caption(f"登录后{_hours_text(hours)}内刷新页面或打开链接无须再次登录；连续输错密码将暂时锁定。"
-               "忘记密码请联系系统管理员。")
+    life = sessions.Lifetimes.from_settings()
+    st.caption(f"登录后{_hours_text(life.absolute.total_seconds() / 3600)}内刷新页面或打开链接无须再次登录，"
+               f"闲置超过{_hours_text(life.idle.total_seconds() / 3600)}须重新登录；退出登录后本次登录立即失效。"
+               "连续输错密码将暂时锁定。忘记密码请联系系统管理员。")
     if auth.is_demo_database():
         st.info("演示库账号（密码均为 demo1234）：leader（领导）、office（食安办）、mingshui（明水所）、admin（管理员）")
     sso_button()
@@ -251,9 +221,10 @@ def sso_button() -> None:
         st.login()
 
 
-def _sso_account() -> dict[str, Any] | None:
+def _sso_session() -> dict[str, Any] | None:
     """An account for an identity st.login vouched for: the local account named by its e-mail or preferred
-    username. An identity without a local account gets no role and sees nothing."""
+    username, with a server-side session of its own (so logout and revocation work the same). An identity without
+    a local account gets no role and sees nothing."""
     if not _sso_configured():
         return None
     try:
@@ -265,6 +236,8 @@ def _sso_account() -> dict[str, Any] | None:
     for name in filter(None, names):
         user = auth.get_user(username=str(name))
         if user and user["is_active"]:
+            sid, _ = sessions.begin(user=user, client=client())
+            st.session_state[SESSION_KEY] = sid
             return user
     return None
 
@@ -276,9 +249,11 @@ def sidebar_account(user: Viewer) -> None:
         role = user.role + (f" · {user.station_name}" if user.station_name else "")
         st.caption(f"当前用户：{fmt.md_escape(who)}（{fmt.md_escape(role)}）")
         if st.button("退出登录", key="logout", icon=":material/logout:"):
-            log_out(user)
+            leaving = log_out(user)
             if _sso_configured() and _sso_logged_in():
                 st.logout()
+            elif leaving:
+                st.stop()  # the browser is on its way to /account/signout
             st.rerun()
 
 

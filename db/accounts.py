@@ -1,5 +1,7 @@
-"""Accounts at rest: the SQL for AppUser, AuditLog, LoginAttempt, AccountUnlock and KioskToken rows. Storage only —
-no rules (services.auth and services.accounts decide), no commits: the caller owns the unit of work."""
+"""Accounts at rest: the SQL for AppUser, LoginSession, AuditLog, LoginAttempt, AccountUnlock and KioskToken rows.
+Storage only — no rules (services.auth, services.sessions and services.accounts decide), no commits: the caller owns
+the unit of work. AppUser lives in the main database; every other table here in the auth store (db/authstore.py),
+so those functions take a Session of the auth store."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from db.models import AccountUnlock, AppUser, AuditLog, KioskToken, LoginAttempt, Station
+from db.models import AccountUnlock, AppUser, AuditLog, KioskToken, LoginAttempt, LoginSession, Station
 
 # --- accounts -----------------------------------------------------------------------------------
 
@@ -65,14 +67,70 @@ def user_rows(session: Session, limit: int = 10_000) -> list[tuple]:
     ).all()
 
 
+# --- login sessions (auth store) ------------------------------------------------------------------
+
+
+def add_session(session: Session, **fields: Any) -> LoginSession:
+    row = LoginSession(**fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def session_row(session: Session, session_id: int) -> LoginSession | None:
+    return session.get(LoginSession, session_id)
+
+
+def session_by_token(session: Session, token_hash: str) -> LoginSession | None:
+    return session.exec(select(LoginSession).where(LoginSession.token_hash == token_hash)).first()
+
+
+def session_by_handoff(session: Session, handoff_hash: str) -> LoginSession | None:
+    return session.exec(select(LoginSession).where(LoginSession.handoff_hash == handoff_hash)).first()
+
+
+def revoke_sessions(session: Session, *, username: str, at: dt.datetime, reason: str) -> int:
+    """Revoke every live session of an account; how many were live."""
+    rows = session.exec(select(LoginSession).where(
+        LoginSession.username == username, col(LoginSession.revoked_at).is_(None))).all()
+    for row in rows:
+        row.revoked_at, row.revoked_reason, row.handoff_hash = at, reason, None
+    session.flush()
+    return len(rows)
+
+
+def revoke_every_session(session: Session, *, at: dt.datetime, reason: str) -> int:
+    rows = session.exec(select(LoginSession).where(col(LoginSession.revoked_at).is_(None))).all()
+    for row in rows:
+        row.revoked_at, row.revoked_reason, row.handoff_hash = at, reason, None
+    session.flush()
+    return len(rows)
+
+
+def live_session_counts(session: Session, *, now: dt.datetime, idle_since: dt.datetime) -> dict[str, int]:
+    """Sessions per username that are neither revoked, nor past their end, nor idle since before `idle_since`."""
+    rows = session.exec(
+        select(LoginSession.username, func.count()).where(
+            col(LoginSession.revoked_at).is_(None), LoginSession.expires_at > now,
+            LoginSession.last_seen_at > idle_since, col(LoginSession.token_hash).is_not(None))
+        .group_by(LoginSession.username)
+    ).all()
+    return dict(rows)
+
+
 # --- the audit log ------------------------------------------------------------------------------
 
 
-def add_audit(session: Session, *, username: str | None, role: str | None, client: str | None, action: str,
-              target: str | None, detail: dict[str, Any] | None = None, at: dt.datetime | None = None) -> None:
-    """Add one audit row to the caller's unit of work (flushed, not committed). Never a password or a token."""
-    session.add(AuditLog(at=at or dt.datetime.now(dt.UTC), username=username, role=role, client=client,
-                         action=action, target=target, detail=detail))
+def audit_row(*, username: str | None, role: str | None, client: str | None, action: str, target: str | None,
+              detail: dict[str, Any] | None = None, at: dt.datetime | None = None) -> AuditLog:
+    """One audit row, not yet added anywhere. Never a password or a token."""
+    return AuditLog(at=at or dt.datetime.now(dt.UTC), username=username, role=role, client=client, action=action,
+                    target=target, detail=detail)
+
+
+def add_audit(session: Session, **fields: Any) -> None:
+    """Add one audit row to an auth-store unit of work (flushed, not committed)."""
+    session.add(audit_row(**fields))
     session.flush()
 
 
@@ -113,16 +171,16 @@ def add_unlock(session: Session, *, username: str, client: str, at: dt.datetime,
     session.add(AccountUnlock(username=username, client=client, at=at, by=by))
 
 
-def failure_times(session: Session, *, username: str, client: str, reasons: Sequence[str], since: dt.datetime,
+def failure_times(session: Session, *, username: str, client: str | None, reasons: Sequence[str], since: dt.datetime,
                   until: dt.datetime, limit: int = 10_000) -> list[dt.datetime]:
-    """Times of the failed attempts of a username from a client for these reasons, in (since, until], oldest first."""
-    return session.exec(
-        select(LoginAttempt.at).where(
-            LoginAttempt.username == username, LoginAttempt.client == client, col(LoginAttempt.success).is_(False),
-            col(LoginAttempt.reason).in_(reasons), LoginAttempt.at > since, LoginAttempt.at <= until)
-        .order_by(LoginAttempt.at, LoginAttempt.id)
-        .limit(limit)
-    ).all()
+    """Times of the failed attempts of a username from a client (None: from any client) for these reasons, in
+    (since, until], oldest first."""
+    q = select(LoginAttempt.at).where(
+        LoginAttempt.username == username, col(LoginAttempt.success).is_(False),
+        col(LoginAttempt.reason).in_(reasons), LoginAttempt.at > since, LoginAttempt.at <= until)
+    if client is not None:
+        q = q.where(LoginAttempt.client == client)
+    return session.exec(q.order_by(LoginAttempt.at, LoginAttempt.id).limit(limit)).all()
 
 
 def client_failure_count(session: Session, *, client: str, reasons: Sequence[str], since: dt.datetime,
@@ -169,6 +227,10 @@ def active_kiosk_hashes(session: Session, limit: int = 1000) -> list[str]:
     return session.exec(
         select(KioskToken.token_hash).where(col(KioskToken.is_active).is_(True)).limit(limit)  # a handful exist
     ).all()
+
+
+def kiosk_token_by_hash(session: Session, token_hash: str) -> KioskToken | None:
+    return session.exec(select(KioskToken).where(KioskToken.token_hash == token_hash)).first()
 
 
 def get_kiosk_token(session: Session, token_id: int) -> KioskToken | None:

@@ -1,31 +1,25 @@
-"""Logins: who may enter and how it is recorded — authentication with lockouts and rate limits, logout and unlock,
-the client behind a trusted proxy, and the signed session token (the login cookie) with its secret. Passwords are
-hashed in services.rules.passwords, the rows kept in db.accounts; account administration is services.accounts."""
+"""Logins: who may enter and how it is recorded — authentication with lockouts (per username and client, and per
+account across every client) and a per-client rate limit, logout and unlock, and the client behind a trusted proxy.
+Attempts, unlocks and audit rows are written in the auth store (db/authstore.py), so a sign-in never waits behind an
+import. Sessions are services.sessions; passwords are hashed in services.rules.passwords; account administration is
+services.accounts."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import ipaddress
-import json
-import os
-import secrets
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlmodel import Session
 
 from db import accounts as store
-from db.engine import get_setting, project_root, set_setting
+from db.authstore import auth_session
 from db.engine import is_demo_database as _is_demo_database
 from db.settings import Settings, get_settings
-from services import accounts
+from services import accounts, sessions
 from services.rules import passwords
 from services.rules.permissions import ACT, READ, USER_ADMIN, require
 from services.rules.viewer import Viewer
@@ -46,10 +40,8 @@ REASON_LOCKED = "已锁定"
 REASON_RATE_LIMITED = "尝试过频"
 # Only attempts that tested a password count towards a lockout; refusals while locked do not extend it.
 COUNTED_REASONS = (REASON_WRONG_PASSWORD, REASON_UNKNOWN_USER, REASON_DISABLED)
+ACCOUNT_WIDE = "全部客户端"  # the client column of an account-wide pause (locked_frame)
 
-SECRET_KEY = "session_secret"  # AppSetting of a demo database's generated cookie secret
-MIN_SECRET_LENGTH = 32
-SECRETS_FILE = project_root() / ".streamlit" / "secrets.toml"
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -90,12 +82,17 @@ class LoginPolicy:
     window: dt.timedelta = dt.timedelta(minutes=15)  # … within this time …
     lock: dt.timedelta = dt.timedelta(minutes=15)  # … lock that username for that client this long
     client_limit: int = 20  # failures from one client (any username) within the window before it must pause
+    account_attempts: int = 20  # failures of one username from every client together …
+    account_window: dt.timedelta = dt.timedelta(minutes=60)  # … within this time …
+    account_lock: dt.timedelta = dt.timedelta(minutes=60)  # … pause that username everywhere this long
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> LoginPolicy:
         s = settings or get_settings()
         minutes = dt.timedelta(minutes=s.lockout_minutes)
-        return cls(attempts=s.lockout_attempts, window=minutes, lock=minutes, client_limit=s.client_rate_limit)
+        account = dt.timedelta(minutes=s.account_lockout_minutes)
+        return cls(attempts=s.lockout_attempts, window=minutes, lock=minutes, client_limit=s.client_rate_limit,
+                   account_attempts=s.account_lockout_attempts, account_window=account, account_lock=account)
 
 
 @dataclass(frozen=True)
@@ -105,29 +102,43 @@ class AuthResult:
     message: str
 
 
-@unit_of_work
-def lock_until(*, session: Session | None = None, username: str, client: str, now: dt.datetime | None = None,
-               policy: LoginPolicy | None = None) -> dt.datetime | None:
-    """When the lock of this username for this client ends, or None when it is not locked at `now`.
+def _lock_end(own: Session, name: str, client: str | None, now: dt.datetime, attempts: int,
+              window: dt.timedelta, lock: dt.timedelta) -> dt.datetime | None:
+    """When a lock of this username (from this client, or None: from every client together) ends, or None.
 
     A lock starts at the failure that makes `attempts` counted failures within `window` (after the last unlock)
     and lasts `lock`; failures before a lock do not count again once it has passed."""
-    now, policy = _now(now), policy or LoginPolicy.from_settings()
-    name = passwords.normalise_username(username)
-    since = now - policy.window - policy.lock
-    unlocked = store.last_unlock(session, name, client)
+    since = now - window - lock
+    unlocked = store.last_unlock(own, name, client or "*")
     if unlocked is not None and unlocked > since:
         since = unlocked
     # Bounded: counted failures stop at `attempts` per lock, so a window holds few.
-    times = store.failure_times(session, username=name, client=client, reasons=COUNTED_REASONS, since=since,
-                                until=now)
+    times = store.failure_times(own, username=name, client=client, reasons=COUNTED_REASONS, since=since, until=now)
     until, start = None, 0
     for i, t in enumerate(times):
-        while times[start] < t - policy.window:
+        while times[start] < t - window:
             start += 1
-        if i - start + 1 >= policy.attempts:
-            until, start = t + policy.lock, i + 1
+        if i - start + 1 >= attempts:
+            until, start = t + lock, i + 1
     return until if until is not None and now < until else None
+
+
+def _locks(own: Session, name: str, client: str, now: dt.datetime,
+           policy: LoginPolicy) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(the end of this client's lock of the username, the end of the username's lock across all clients)."""
+    return (_lock_end(own, name, client, now, policy.attempts, policy.window, policy.lock),
+            _lock_end(own, name, None, now, policy.account_attempts, policy.account_window, policy.account_lock))
+
+
+@unit_of_work
+def lock_until(*, session: Session | None = None, username: str, client: str, now: dt.datetime | None = None,
+               policy: LoginPolicy | None = None) -> dt.datetime | None:
+    """When the lock of this username for this client ends — its own, or the account's across every client,
+    whichever is later — or None when it is not locked at `now`."""
+    now, policy = _now(now), policy or LoginPolicy.from_settings()
+    with auth_session(session) as own:
+        ends = [t for t in _locks(own, passwords.normalise_username(username), client, now, policy) if t]
+    return max(ends) if ends else None
 
 
 @unit_of_work
@@ -135,56 +146,67 @@ def client_failures(*, session: Session | None = None, client: str, now: dt.date
                     policy: LoginPolicy | None = None) -> int:
     """Counted failures from one client, any username, within the window ending at `now`."""
     now, policy = _now(now), policy or LoginPolicy.from_settings()
-    return store.client_failure_count(session, client=client, reasons=COUNTED_REASONS, since=now - policy.window,
-                                      until=now)
+    with auth_session(session) as own:
+        return store.client_failure_count(own, client=client, reasons=COUNTED_REASONS, since=now - policy.window,
+                                          until=now)
 
 
 @unit_of_work
 def authenticate(*, session: Session | None = None, username: str, password: str, client: str,
                  now: dt.datetime | None = None, policy: LoginPolicy | None = None) -> AuthResult:
-    """Check a login and record it (LoginAttempt and AuditLog, committed). The message never tells an unknown
-    user from a wrong password, nor whether a locked username exists."""
+    """Check a login and record it (LoginAttempt and AuditLog in the auth store, committed). The message never tells
+    an unknown user from a wrong password, nor whether a locked username exists. The account is only read from the
+    main database, so an import holding its writer never delays a sign-in."""
     now, policy = _now(now), policy or LoginPolicy.from_settings()
     name = passwords.normalise_username(username)
     user = store.get_user_row(session, name) if name else None
-    locked_message = MSG_LOCKED.format(minutes=round(policy.lock.total_seconds() / 60))
+    with auth_session(session) as own:
 
-    def finish(ok: bool, reason: str | None, message: str) -> AuthResult:
-        if reason in (REASON_LOCKED, REASON_RATE_LIMITED):
-            store.add_login_attempt(session, username=name, client=client, at=now, success=False, reason=reason)
-        store.add_audit(session, at=now, username=name or None, role=user.role if user is not None else None,
-                        client=client, action="登录" if ok else "登录失败", target=name or None,
-                        detail={"原因": reason} if reason else None)
-        out = store.user_dict(session, user) if ok and user is not None else None
-        session.commit()
-        return AuthResult(ok=ok, user=out, message=message)
+        def finish(ok: bool, reason: str | None, message: str) -> AuthResult:
+            if reason in (REASON_LOCKED, REASON_RATE_LIMITED):
+                store.add_login_attempt(own, username=name, client=client, at=now, success=False, reason=reason)
+            store.add_audit(own, at=now, username=name or None, role=user.role if user is not None else None,
+                            client=client, action="登录" if ok else "登录失败", target=name or None,
+                            detail={"原因": reason} if reason else None)
+            own.commit()
+            out = store.user_dict(session, user) if ok and user is not None else None
+            return AuthResult(ok=ok, user=out, message=message)
 
-    # Refusals before any password check: the same for existing and unknown usernames.
-    if lock_until(session=session, username=name, client=client, now=now, policy=policy) is not None:
-        return finish(False, REASON_LOCKED, locked_message)
-    if client_failures(session=session, client=client, now=now, policy=policy) >= policy.client_limit:
-        return finish(False, REASON_RATE_LIMITED, MSG_RATE_LIMITED)
+        def lock_message(ends: tuple[dt.datetime | None, dt.datetime | None]) -> str | None:
+            if ends[0] is None and ends[1] is None:
+                return None
+            longest = policy.account_lock if ends[1] is not None else policy.lock
+            return MSG_LOCKED.format(minutes=round(longest.total_seconds() / 60))
 
-    if user is None:
-        passwords.dummy_verify(password)
-        reason: str | None = REASON_UNKNOWN_USER
-    elif not passwords.verify_password(password, user.password_hash):
-        reason = REASON_WRONG_PASSWORD
-    elif not user.is_active:
-        reason = REASON_DISABLED
-    else:
-        reason = None
-    store.add_login_attempt(session, username=name, client=client, at=now, success=reason is None, reason=reason)
-    if reason is None:
-        return finish(True, None, MSG_OK)
-    # The failure that completes a lock says so at once.
-    locked = lock_until(session=session, username=name, client=client, now=now, policy=policy) is not None
-    return finish(False, reason, locked_message if locked else MSG_BAD_LOGIN)
+        # Refusals before any password check: the same for existing and unknown usernames.
+        if locked := lock_message(_locks(own, name, client, now, policy)):
+            return finish(False, REASON_LOCKED, locked)
+        if store.client_failure_count(own, client=client, reasons=COUNTED_REASONS, since=now - policy.window,
+                                      until=now) >= policy.client_limit:
+            return finish(False, REASON_RATE_LIMITED, MSG_RATE_LIMITED)
+
+        if user is None:
+            passwords.dummy_verify(password)
+            reason: str | None = REASON_UNKNOWN_USER
+        elif not passwords.verify_password(password, user.password_hash):
+            reason = REASON_WRONG_PASSWORD
+        elif not user.is_active:
+            reason = REASON_DISABLED
+        else:
+            reason = None
+        store.add_login_attempt(own, username=name, client=client, at=now, success=reason is None, reason=reason)
+        if reason is None:
+            return finish(True, None, MSG_OK)
+        # The failure that completes a lock says so at once.
+        locked = lock_message(_locks(own, name, client, now, policy))
+        return finish(False, reason, locked or MSG_BAD_LOGIN)
 
 
 @unit_of_work
-def logout(*, session: Session | None = None, viewer: Viewer) -> None:
-    """Record a logout (the page deletes the cookie)."""
+def logout(*, session: Session | None = None, viewer: Viewer, session_id: int | None = None) -> None:
+    """End this login on the server (a replayed cookie then meets the login form) and record it."""
+    if session_id is not None:
+        sessions.end(session=session, session_id=session_id)
     accounts.audit(session=session, viewer=viewer, action="退出", target=viewer.username)
     session.commit()
 
@@ -192,31 +214,42 @@ def logout(*, session: Session | None = None, viewer: Viewer) -> None:
 @unit_of_work
 def unlock(*, session: Session | None = None, viewer: Viewer, username: str, client: str | None = None,
            now: dt.datetime | None = None) -> None:
-    """Lift a lockout of a username, for one client or (None) every client; recorded and audited."""
+    """Lift a lockout of a username, for one client or (None) every client and the account-wide pause; recorded
+    and audited."""
     require(viewer, USER_ADMIN, ACT)
     name = passwords.normalise_username(username)
     if not name:
         raise ValueError("用户名不能为空")
-    store.add_unlock(session, username=name, client=client or "*", at=_now(now), by=viewer.username or viewer.client)
-    accounts.audit(session=session, viewer=viewer, action="解锁", target=name,
-                   detail={"操作": "解锁", "客户端": client or "全部"})
-    session.commit()
+    with auth_session(session) as own:
+        store.add_unlock(own, username=name, client=client or "*", at=_now(now),
+                         by=viewer.username or viewer.client)
+        store.add_audit(own, username=viewer.username, role=viewer.role, client=viewer.client, action="解锁",
+                        target=name, detail={"操作": "解锁", "客户端": client or "全部"})
+        own.commit()
 
 
 @unit_of_work
 def locked_frame(*, session: Session | None = None, viewer: Viewer, now: dt.datetime | None = None,
                  policy: LoginPolicy | None = None, limit: int = 200) -> pd.DataFrame:
-    """Usernames locked at `now`, per client: 用户名, 客户端, 锁定至 (UTC). Only pairs with enough recent counted
+    """Usernames locked at `now`, per client (客户端 "全部客户端": the account-wide pause): 用户名, 客户端, 锁定至 (UTC). Only pairs with enough recent counted
     failures are checked, so this stays cheap; the account need not exist (unknown names lock too)."""
     require(viewer, USER_ADMIN, READ)
     now, policy = _now(now), policy or LoginPolicy.from_settings()
-    pairs = store.frequent_failures(session, reasons=COUNTED_REASONS, since=now - policy.window - policy.lock,
-                                    until=now, at_least=policy.attempts, limit=limit)
     rows = []
-    for name, client in pairs:
-        until = lock_until(session=session, username=name, client=client, now=now, policy=policy)
-        if until is not None:
-            rows.append((name, client, until))
+    with auth_session(session) as own:
+        pairs = store.frequent_failures(own, reasons=COUNTED_REASONS, since=now - policy.window - policy.lock,
+                                        until=now, at_least=policy.attempts, limit=limit)
+        for name, client in pairs:
+            until = _lock_end(own, name, client, now, policy.attempts, policy.window, policy.lock)
+            if until is not None:
+                rows.append((name, client, until))
+        for name in dict.fromkeys(n for n, _ in store.frequent_failures(
+                own, reasons=COUNTED_REASONS, since=now - policy.account_window - policy.account_lock, until=now,
+                at_least=1, limit=limit)):
+            until = _lock_end(own, name, None, now, policy.account_attempts, policy.account_window,
+                              policy.account_lock)
+            if until is not None:
+                rows.append((name, ACCOUNT_WIDE, until))
     return pd.DataFrame(rows, columns=["用户名", "客户端", "锁定至"])
 
 
@@ -247,9 +280,11 @@ def _ip(text: str | None) -> str | None:
     elif text.count(":") == 1:  # 1.2.3.4:5678
         text = text.split(":", 1)[0]
     try:
-        return str(ipaddress.ip_address(text))
+        addr = ipaddress.ip_address(text)
     except ValueError:
         return None
+    mapped = getattr(addr, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket is 127.0.0.1
+    return str(mapped or addr)
 
 
 def _trusted(ip: str | None, networks: list[Network]) -> bool:
@@ -266,21 +301,32 @@ def _header(headers: Mapping[str, Any], name: str) -> str:
     return ""
 
 
-def client_id(*, remote_ip: str | None, headers: Mapping[str, Any], session_fallback: str,
-              trusted_proxies: set[str] | Iterable[str] | None = None) -> str:
-    """Who is knocking, for lockouts and the audit log.
+NO_ADDRESS = "未知地址"  # the client when no connection is known (AppTest, a misconfigured launch): one shared bucket
+PEER_HEADER = "X-Shian-Peer"  # the socket peer, written by server.py's middleware (a browser's own is removed)
 
-    Behind a trusted proxy: the X-Forwarded-For chain read from the right, skipping trusted proxies (the left end
-    is whatever the browser sent), else X-Real-IP. Otherwise the connection's own address. Streamlit gives no
-    address for loopback connections: then a proxy on the same host is trusted when TRUSTED_PROXIES names a
-    loopback address, and a direct local browser is told apart by its session. `trusted_proxies`: None = as configured."""
+
+def is_trusted_proxy(peer: str | None, trusted_proxies: set[str] | Iterable[str] | None = None) -> bool:
+    """Is this connection's peer a proxy listed in TRUSTED_PROXIES (None = as configured)?"""
+    if trusted_proxies is None:
+        trusted_proxies = get_settings().trusted_proxies
+    networks = [ipaddress.ip_network(p, strict=False) for p in parse_trusted_proxies(trusted_proxies)]
+    return _trusted(_ip(peer), networks)
+
+
+def client_id(*, peer: str | None, headers: Mapping[str, Any],
+              trusted_proxies: set[str] | Iterable[str] | None = None) -> str:
+    """Who is knocking, for lockouts and the audit log: the connection's own address (`peer`, the raw socket peer),
+    unless that peer is a proxy listed in TRUSTED_PROXIES — then the nearest X-Forwarded-For entry that is not a
+    listed proxy (read from the right; the left end is whatever the browser sent), else X-Real-IP. No header counts
+    from anyone else, loopback included. A new browser session is never a new client; without a known connection
+    every such login shares NO_ADDRESS. `trusted_proxies`: None = as configured."""
     if trusted_proxies is None:  # as configured (TRUSTED_PROXIES)
         trusted_proxies = get_settings().trusted_proxies
     networks = [ipaddress.ip_network(p, strict=False) for p in parse_trusted_proxies(trusted_proxies)]
-    peer = _ip(remote_ip)
-    loopback_trusted = any(n.network_address.is_loopback for n in networks)
-    from_proxy = _trusted(peer, networks) if peer else (not (remote_ip or "").strip() and loopback_trusted)
-    if from_proxy:
+    peer_ip = _ip(peer)
+    if peer_ip is None:
+        return NO_ADDRESS
+    if _trusted(peer_ip, networks):
         chain = [_ip(part) for part in _header(headers, "X-Forwarded-For").split(",") if part.strip()]
         for hop in reversed(chain):
             if hop is None:
@@ -288,107 +334,6 @@ def client_id(*, remote_ip: str | None, headers: Mapping[str, Any], session_fall
             if not _trusted(hop, networks):
                 return hop
         real = _ip(_header(headers, "X-Real-IP"))
-        if real:
+        if real and not chain:
             return real
-    if peer:
-        return peer
-    return f"session:{session_fallback}"
-
-
-# --- signed session tokens (the login cookie) -----------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(payload: str, secret: str) -> str:
-    return _b64(hmac.new(secret.encode("utf-8"), payload.encode("ascii"), hashlib.sha256).digest())
-
-
-def issue_session_token(*, user: Mapping[str, Any], secret: str, hours: float,
-                        now: dt.datetime | None = None) -> str:
-    """payload.signature, both base64url: {u, r, s, iat, exp} signed with HMAC-SHA256."""
-    now = _now(now)
-    iat = round(now.timestamp(), 3)  # milliseconds: a password changed a moment later still voids the token
-    body = {"u": user["username"], "r": user["role"], "s": user.get("station_id"), "iat": iat,
-            "exp": int(iat) + max(1, int(hours * 3600))}
-    payload = _b64(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    return f"{payload}.{_sign(payload, secret)}"
-
-
-def read_session_token(token: str | None, *, secret: str, now: dt.datetime | None = None) -> dict | None:
-    """The payload of a genuine, unexpired token; None for anything else (never raises on bad input)."""
-    if not token or not isinstance(token, str) or token.count(".") != 1 or len(token) > 4096:
-        return None
-    payload, signature = token.split(".")
-    try:
-        expected = _sign(payload, secret)
-        if not hmac.compare_digest(expected, signature):
-            return None
-        body = json.loads(_unb64(payload))
-    except (ValueError, UnicodeError):
-        return None
-    if not isinstance(body, dict) or not {"u", "r", "exp", "iat"} <= body.keys():
-        return None
-    if not isinstance(body["exp"], int) or _now(now).timestamp() >= body["exp"]:
-        return None
-    return body
-
-
-@unit_of_work
-def user_from_token(*, session: Session | None = None, token: str | None, secret: str,
-                    now: dt.datetime | None = None) -> dict[str, Any] | None:
-    """The account behind a cookie, if the token is genuine and unexpired and the account is still active, with
-    the same role and station, and its password unchanged since the token was issued."""
-    body = read_session_token(token, secret=secret, now=now)
-    if body is None:
-        return None
-    user = store.get_user_row(session, passwords.normalise_username(str(body["u"])))
-    if user is None or not user.is_active or user.role != body["r"] or user.station_id != body.get("s"):
-        return None
-    changed = user.password_changed_at
-    if changed.tzinfo is None:
-        changed = changed.replace(tzinfo=dt.UTC)
-    if not isinstance(body["iat"], int | float) or changed.timestamp() > body["iat"] + 0.001:
-        return None  # issued before the password was last set
-    return store.user_dict(session, user)
-
-
-def _secrets_toml_secret(path: Path) -> str | None:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    value = (data.get("auth_cookie") or {}).get("secret")
-    return str(value) if value else None
-
-
-@unit_of_work
-def session_secret(*, session: Session | None = None, secrets_path: Path | None = None) -> str:
-    """The key that signs login cookies: SESSION_SECRET, else secrets.toml [auth_cookie] secret; a demo database
-    without either gets a random one stored in the database. A real database without one cannot log anyone in."""
-    configured = os.environ.get("SESSION_SECRET") or _secrets_toml_secret(secrets_path or SECRETS_FILE)
-    if configured:
-        if len(configured) < MIN_SECRET_LENGTH:
-            raise RuntimeError(f"登录密钥太短：SESSION_SECRET 至少{MIN_SECRET_LENGTH}个字符")
-        return configured
-    if get_setting(session, "database_kind") == "demo":
-        stored = get_setting(session, SECRET_KEY)
-        if stored:
-            return stored
-        value = secrets.token_urlsafe(48)
-        # A plain commit, not a write_session: a secret is not data, caches stay valid.
-        set_setting(session, SECRET_KEY, value, "演示库自动生成的登录 Cookie 签名密钥（正式库请设置 SESSION_SECRET）")
-        session.commit()
-        return get_setting(session, SECRET_KEY) or value
-    raise RuntimeError(
-        "未配置登录密钥：请设置环境变量 SESSION_SECRET（至少32个字符的随机串，"
-        "例如 python -c \"import secrets; print(secrets.token_urlsafe(48))\" 的输出），"
-        "或写入 .streamlit/secrets.toml 的 [auth_cookie] secret"
-    )
+    return peer_ip

@@ -30,12 +30,12 @@ def test_frame_shows_the_2022_task_list_totals(app_db):
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    from tests.pages.conftest import ensure_user
+    from tests.pages.conftest import ensure_user, sign_in
 
     ensure_user(app_db, "leader")
-    dispose_engines()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["auth_user"] = "leader"
+    sign_in(at, app_db, "leader")
+    dispose_engines()
     at.run()
     assert not at.exception
     cards = [m.value for m in at.metric if m.label == "累计完成"]

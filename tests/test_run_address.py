@@ -21,13 +21,13 @@ def dry_run(*args: str, **env: str) -> tuple[str, str]:
     out = subprocess.run(["make", "-n", "run", *args], cwd=ROOT, env=environ, capture_output=True, text=True,
                          check=True).stdout.splitlines()
     echo = next(line for line in out if line.startswith("echo ") and "食安督导看板" in line)
-    streamlit = next(line for line in out if "streamlit run app.py" in line)
+    streamlit = next(line for line in out if "streamlit run server.py" in line)
     return echo, streamlit
 
 
 def test_it_listens_on_this_computer_only_by_default():
     echo, streamlit = dry_run()
-    assert streamlit.endswith("streamlit run app.py --server.address 127.0.0.1 --server.port 8501")
+    assert streamlit.endswith("streamlit run server.py --server.address 127.0.0.1 --server.port 8501")
     assert "http://localhost:8501（只在本机可以打开；让办公网络中的其他电脑访问：make run ADDRESS=0.0.0.0" in echo
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from db import accounts as store
 from db import models as m
+from db.authstore import auth_session
 from db.engine import get_setting
 from seed.demo.vocab import DEMO_USER
 from services.rules.passwords import hash_password, token_hash
@@ -26,7 +27,7 @@ def demo_accounts(engine: Engine) -> list[str]:
     """Create the demo accounts and kiosk token that are absent (demo database only). A plain commit, not a
     write_session: accounts are not data, so caches stay valid. Returns a summary line when something was made."""
     made: list[str] = []
-    with Session(engine) as session:
+    with Session(engine) as session, auth_session(engine) as own:  # accounts in the database, the rest beside
         if get_setting(session, "database_kind") != "demo":
             return []
         existing = set(session.exec(select(m.AppUser.username)).all())
@@ -42,15 +43,16 @@ def demo_accounts(engine: Engine) -> list[str]:
             shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
             store.add_user(session, username=username, display_name=display, role=role, station_id=station_id,
                            password_hash=shared_hash)
-            store.add_audit(session, username=None, role=None, client=DEMO_USER, action="用户管理", target=username,
+            store.add_audit(own, username=None, role=None, client=DEMO_USER, action="用户管理", target=username,
                             detail={"操作": "新增演示账号", "角色": role})
             made.append(f"{username}（{role}{'·' + station_name if station_name else ''}）")
         session.commit()
+        own.commit()
         kiosk_hash = token_hash(DEMO_KIOSK_TOKEN)
-        if not store.has_kiosk_token(session, kiosk_hash):
-            store.add_kiosk_token(session, token_hash=kiosk_hash, label=DEMO_KIOSK_LABEL)
-            store.add_audit(session, username=None, role=None, client=DEMO_USER, action="用户管理",
+        if not store.has_kiosk_token(own, kiosk_hash):
+            store.add_kiosk_token(own, token_hash=kiosk_hash, label=DEMO_KIOSK_LABEL)
+            store.add_audit(own, username=None, role=None, client=DEMO_USER, action="用户管理",
                             target=DEMO_KIOSK_LABEL, detail={"操作": "新增大屏令牌"})
-            session.commit()
+            own.commit()
             made.append(f"大屏令牌“{DEMO_KIOSK_LABEL}”")
     return [f"演示账号：{'、'.join(made)}（密码与令牌见 README）"] if made else []

@@ -94,10 +94,10 @@ def build_demo_db(tmp: Path) -> str:
 
 @contextmanager
 def serve(db_url: str, tmp: Path, *, launcher: Path | None = None, **env_extra: str):
-    """`streamlit run app.py` on this database on a free port until the block ends (env_extra: e.g. SESSION_HOURS).
+    """`streamlit run server.py` on this database on a free port until the block ends (env_extra: e.g. SESSION_HOURS).
 
     launcher: a script that stands in for `-m streamlit` (e.g. one that wraps a function first); it is given
-    `run app.py …` as its arguments."""
+    `run server.py …` as its arguments."""
     require_browser()
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, **env_extra}
@@ -105,7 +105,7 @@ def serve(db_url: str, tmp: Path, *, launcher: Path | None = None, **env_extra: 
     log_path = tmp / f"streamlit-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
-        [sys.executable, *([str(launcher)] if launcher else ["-m", "streamlit"]), "run", "app.py",
+        [sys.executable, *([str(launcher)] if launcher else ["-m", "streamlit"]), "run", "server.py",
          "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -126,7 +126,7 @@ def serve(db_url: str, tmp: Path, *, launcher: Path | None = None, **env_extra: 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    """`streamlit run app.py` on the demo database on a free port; stopped after the session."""
+    """`streamlit run server.py` on the demo database on a free port; stopped after the session."""
     require_browser()
     tmp = tmp_path_factory.mktemp("browser")
     with serve(build_demo_db(tmp), tmp) as running:

@@ -46,6 +46,19 @@ def ensure_user(url: str, username: str) -> None:
         s.commit()
 
 
+def sign_in(at: AppTest, url: str, username: str) -> int:
+    """Log `username` in for this AppTest as the login form would: a server-side session whose id the browser
+    session keeps (components/auth.py). Returns the session id."""
+    from components.auth import SESSION_KEY
+    from services import auth, sessions
+
+    with Session(get_engine(url)) as s:
+        user = auth.get_user(session=s, username=username)
+        sid, _ = sessions.begin(session=s, user=user, client="127.0.0.1")
+    at.session_state[SESSION_KEY] = sid
+    return sid
+
+
 def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31", user: str | None = "leader") -> AppTest:
     """The app on this database, logged in as `user` (None: not logged in)."""
     monkeypatch.setenv("DATABASE_URL", url)
@@ -59,8 +72,8 @@ def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31", user: str
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     if user:
         ensure_user(url, user)
+        sign_in(at, url, user)
         dispose_engines()
-        at.session_state["auth_user"] = user
     return at
 
 

@@ -18,7 +18,7 @@ from streamlit.util import calc_hash
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from services.rules import permissions
-from tests.pages.conftest import ROOT, TEST_USERS, fresh_app
+from tests.pages.conftest import ROOT, TEST_USERS, fresh_app, sign_in
 
 BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"
 OWN, OTHER = "明水所", "双山所"  # mingshui's station, and another
@@ -323,7 +323,7 @@ def test_one_viewers_cached_lists_never_serve_another(demo_url, monkeypatch):
     """The office fills the cache with 双山所's lists; mingshui, asking the same in the same process, is refused."""
     open_page(demo_url, monkeypatch, "office", BAOBAO, bb_station=OTHER)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # no cache cleared this time
-    at.session_state["auth_user"] = "mingshui"
+    sign_in(at, demo_url, "mingshui")
     at.query_params["bb_station"] = OTHER
     at.run()
     at.switch_page(BAOBAO).run()
