@@ -6,14 +6,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from components import auth as web_auth
-from components import data, views
+from components import data, users_view, views
 from services import accounts, auth
 from services.rules import fmt
 from services.rules.passwords import MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH, normalise_username
 from services.rules.permissions import ACT, ROLES, STATION_ROLE, USER_ADMIN, can
 
 FLASH = "users_flash"  # a success message for the next run (st.rerun would drop one shown now)
-NEW_TOKEN = "users_new_kiosk_token"  # (label, token): shown once on the next run, then forgotten
 GEN = "users_form_gen"  # bumped after a success so the forms start empty (no password left in a field)
 
 viewer = web_auth.current_user()
@@ -57,12 +56,13 @@ tokens = accounts.kiosk_tokens_frame(viewer=viewer)
 station_names = {int(row.station_id): row.station for row in data.stations().itertuples()}
 usernames = users["用户名"].tolist()
 
-t_users, t_add, t_password, t_state, t_unlock, t_kiosk = st.tabs(
-    ["账号列表", "新增账号", "重置密码", "停用/启用", "解锁", "大屏令牌"])
+t_users, t_add, t_password, t_role, t_state, t_unlock, t_kiosk = st.tabs(
+    ["账号列表", "新增账号", "重置密码", "修改角色", "停用/启用/退出登录", "解锁", "大屏令牌"])
 
 with t_users:
     st.dataframe(views.with_local_times(users, "创建时间"), hide_index=True, key="users-table")
-    st.caption(f"共{len(users)}个账号。停用的账号不能登录，已登录的会话也随即失效。")
+    st.caption(f"共{len(users)}个账号。“在线登录”是该账号尚未失效的登录数。停用、重置密码、修改角色或“退出所有登录”"
+               "后，该账号已有的登录立即失效（别处打开的页面下次操作即回到登录页）。")
 
 with t_add:
     role = st.selectbox("角色", ROLES, placeholder="请选择", key="new-role")
@@ -97,16 +97,35 @@ with t_password:
                      f"已重置“{target}”的密码"):
             st.rerun()
 
+with t_role:
+    new_role = st.selectbox("新角色", ROLES, index=None, placeholder="请选择", key="role-new")
+    with st.form(f"set-role-{gen}"):
+        target = st.selectbox("账号", usernames, index=None, placeholder="请选择账号", key=f"role-user-{gen}")
+        station_id = None
+        if new_role == STATION_ROLE:
+            station_id = st.selectbox("监管所", list(station_names), format_func=station_names.get, index=None,
+                                      placeholder="请选择所属监管所", key=f"role-station-{gen}")
+        submitted = st.form_submit_button("修改角色", type="primary")
+    if submitted and (target is None or new_role is None):
+        st.error("请选择账号和新角色")
+    elif submitted and attempt(lambda: accounts.set_role(viewer=viewer, username=target, role=new_role,
+                                                         station_id=station_id),
+                               f"已把“{target}”改为{new_role}，该账号须重新登录"):
+        st.rerun()
+
 with t_state:
     with st.form(f"set-active-{gen}"):
         target = st.selectbox("账号", usernames, index=None, placeholder="请选择账号", key=f"state-user-{gen}")
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         disable = left.form_submit_button("停用", icon=":material/block:")
-        enable = right.form_submit_button("启用", icon=":material/check_circle:")
-    change, verb = (accounts.deactivate, "停用") if disable else (accounts.activate, "启用")
-    if (disable or enable) and target is None:
+        enable = middle.form_submit_button("启用", icon=":material/check_circle:")
+        everywhere = right.form_submit_button("退出所有登录", icon=":material/logout:")
+    change, verb = ((accounts.deactivate, "停用账号") if disable else (accounts.activate, "启用账号") if enable
+                    else (accounts.sign_out_everywhere, "结束全部登录："))
+    if (disable or enable or everywhere) and target is None:
         st.error("请选择账号")
-    elif (disable or enable) and attempt(lambda: change(viewer=viewer, username=target), f"已{verb}账号“{target}”"):
+    elif (disable or enable or everywhere) and attempt(lambda: change(viewer=viewer, username=target),
+                                                       f"已{verb}“{target}”"):
         st.rerun()
 
 with t_unlock:
@@ -124,26 +143,4 @@ with t_unlock:
         st.rerun()
 
 with t_kiosk:
-    if new := st.session_state.pop(NEW_TOKEN, None):
-        st.success(f"已新增大屏令牌“{fmt.md_escape(new[0])}”。令牌只显示这一次，请立即复制保存：")
-        st.code(new[1], language=None)
-        st.caption("大屏打开以下地址即可（令牌停用后失效）：")
-        st.code(f"{web_auth.server_base_url() or 'http://<服务器地址>'}/kiosk?token={new[1]}", language=None)
-    st.dataframe(views.with_local_times(tokens, "创建时间"), hide_index=True, key="kiosk-table")
-    with st.form(f"add-kiosk-{gen}"):
-        label = st.text_input("名称", max_chars=64, placeholder="例如：一楼大厅", key=f"kiosk-label-{gen}")
-        submitted = st.form_submit_button("新增大屏令牌", type="primary")
-    if submitted and (token := attempt(lambda: accounts.create_kiosk_token(viewer=viewer, label=label), None)):
-        st.session_state[NEW_TOKEN] = (label.strip(), token)
-        st.rerun()
-    active = tokens[tokens["状态"] == "启用"]
-    token_labels = {int(i): name for i, name in zip(active["编号"], active["名称"], strict=True)}
-    with st.form(f"disable-kiosk-{gen}"):
-        token_id = st.selectbox("令牌", list(token_labels), index=None, placeholder="请选择要停用的令牌",
-                                format_func=lambda i: f"#{i} {token_labels[i]}", key=f"kiosk-off-{gen}")
-        submitted = st.form_submit_button("停用令牌")
-    if submitted and token_id is None:
-        st.error("请选择令牌")
-    elif submitted and attempt(lambda: accounts.deactivate_kiosk_token(viewer=viewer, token_id=int(token_id)),
-                               f"已停用大屏令牌“{token_labels[token_id]}”"):
-        st.rerun()
+    users_view.kiosk_tokens(viewer, tokens, gen, attempt)

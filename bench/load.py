@@ -10,7 +10,7 @@ then visits the figure pages through the sidebar's page hashes for --rounds roun
 different page. "Page time" is from sending rerun_script to the script_finished of that run: the server's work plus
 loopback transfer. It leaves out the browser's parse, layout, chart rendering and the lazily loaded dataframe chunks.
 
-Every session is logged in as --user (default: the demo account leader) with a signed shian_session cookie. The
+Every session is logged in as --user (default: the demo account leader) with a server-side session's shian_session cookie. The
 cookie is issued with the database's own secret (services/auth.py) and sent in the websocket handshake, where the app reads
 it (components/auth.py). A run counts as an error when any of these holds:
 - it raised (an exception element) or hit a compile error;
@@ -34,7 +34,6 @@ import datetime as dt
 import json
 import os
 import resource
-import secrets
 import signal
 import socket
 import statistics
@@ -357,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         database_url = args.db or os.environ.get("DATABASE_URL")
         if not database_url:
-            p.error("--url needs the app's DATABASE_URL (--db or the environment) to sign the login cookie")
+            p.error("--url needs the app's DATABASE_URL (--db or the environment) to open a login session")
         as_of = None
     elif args.db:
         database_url, as_of = args.db, args.as_of
@@ -365,14 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         ensure_db("county")
         database_url, as_of = db_url("county"), args.as_of or AS_OF
     os.environ["DATABASE_URL"] = database_url  # db.settings reads it (session_hours and the secret's defaults)
-    env_extra = {}
-    try:
-        cookie = login_cookie(database_url, args.user)
-    except RuntimeError:  # a real database without SESSION_SECRET: give the server this script starts one
-        if args.url:
-            raise SystemExit("the app has no login secret this script can read; set SESSION_SECRET for both") from None
-        os.environ["SESSION_SECRET"] = env_extra["SESSION_SECRET"] = secrets.token_urlsafe(48)
-        cookie = login_cookie(database_url, args.user)
+    env_extra: dict[str, str] = {}
+    cookie = login_cookie(database_url, args.user)
 
     backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
     print(f"\nmake load — {dt.datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "

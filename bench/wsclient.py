@@ -1,5 +1,5 @@
 """The websocket-level client of `make load` (bench/load.py): one session speaks Streamlit's own protocol on
-/_stcore/stream (BackMsg rerun_script out, ForwardMsg back) with a signed shian_session cookie, and judges each run."""
+/_stcore/stream (BackMsg rerun_script out, ForwardMsg back) with a server-side session's shian_session cookie, and judges each run."""
 
 from __future__ import annotations
 
@@ -40,21 +40,20 @@ class Run:
 
 
 def login_cookie(database_url: str, username: str) -> str:
-    """A shian_session cookie for this account, signed with the database's secret as the app signs it."""
+    """A shian_session cookie for this account: a server-side session, as /account/signin would set it."""
     from sqlmodel import Session
 
     from db.engine import dispose_engines, get_engine
-    from db.settings import get_settings
-    from services import auth
+    from services import auth, sessions
 
     with Session(get_engine(database_url)) as session:
         user = auth.get_user(session=session, username=username)
         if user is None or not user["is_active"]:
             raise SystemExit(f"no active account {username!r} in {database_url}")
-        secret = auth.session_secret(session=session)
+        _, code = sessions.begin(session=session, user=user, client="127.0.0.1")
+        token = sessions.claim(session=session, code=code)
     dispose_engines()
-    token = auth.issue_session_token(user=user, secret=secret, hours=max(get_settings().session_hours, 1.0))
-    return f"shian_session={token}"
+    return f"{sessions.COOKIE}={token}"
 
 
 async def rerun(ws, *, page_script_hash: str = "", page_name: str = "", timeout: float) -> Run:

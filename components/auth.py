@@ -74,14 +74,17 @@ def _current_account() -> dict[str, Any] | None:
 
 def kiosk_principal() -> Viewer:
     """A kiosk opened with /kiosk?token=TOKEN (or the older ?kiosk=TOKEN; valid tokens only): it may see the 大屏
-    and nothing else. NOBODY without a valid token."""
-    token = st.query_params.get("token") or st.query_params.get("kiosk")
+    and nothing else. The token is checked again on every run, so revoking it ends the screen at its next refresh.
+    NOBODY without a valid token."""
+    token = st.query_params.get("token") or st.query_params.get("kiosk") or st.session_state.get(_KIOSK_KEY)
     if not token:
-        return st.session_state.get(_KIOSK_KEY) or NOBODY
+        return NOBODY
     ok = accounts.check_kiosk_token(token=token)
-    principal = Viewer(role=KIOSK, display_name="大屏") if ok else None  # a screen writes nothing: no client
-    st.session_state[_KIOSK_KEY] = principal
-    return principal or NOBODY
+    if not ok:
+        st.session_state.pop(_KIOSK_KEY, None)
+        return NOBODY
+    st.session_state[_KIOSK_KEY] = token  # kept on the server only, for runs whose URL no longer carries it
+    return Viewer(role=KIOSK, display_name="大屏")  # a screen writes nothing: no client
 
 
 def principal() -> Viewer:

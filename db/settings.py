@@ -57,7 +57,8 @@ class Settings:
     )
     session_hours: float = field(
         default=8,
-        metadata={"env": "SESSION_HOURS", "help": "登录有效期（小时）：期间刷新页面或打开链接无须再次登录"},
+        metadata={"env": "SESSION_HOURS",
+                  "help": "登录最长有效期（小时）：期间刷新页面或打开链接无须再次登录，到期后须重新登录"},
     )
     session_idle_minutes: int = field(
         default=120,
@@ -81,16 +82,6 @@ class Settings:
             "help": "受信任的反向代理地址（逗号分隔，可写网段）：只有来自它们的连接才采信 X-Forwarded-For / X-Real-IP",
         },
     )
-    session_secret: str | None = field(
-        default=None,
-        repr=False,  # a secret: never in a repr or a log line
-        metadata={
-            "env": "SESSION_SECRET",
-            "help": "登录 Cookie 的签名密钥（至少32个字符）；正式库必须设置（或写在 .streamlit/secrets.toml 的 "
-                    "[auth_cookie] secret），演示库不设时自动生成",
-        },
-    )
-
     log_dir: str = field(
         default="data/logs",
         metadata={"env": "LOG_DIR", "help": "日志目录：命令行加 --debug 时把错误详情写到这里（不写到当前目录）"},
@@ -117,7 +108,6 @@ class Settings:
             account_lockout_attempts=int(os.environ.get("ACCOUNT_LOCKOUT_ATTEMPTS") or 20),
             account_lockout_minutes=int(os.environ.get("ACCOUNT_LOCKOUT_MINUTES") or 60),
             trusted_proxies=os.environ.get("TRUSTED_PROXIES", "").strip(),
-            session_secret=os.environ.get("SESSION_SECRET") or None,
             log_dir=os.environ.get("LOG_DIR") or "data/logs",
             backup_dir=os.environ.get("BACKUP_DIR") or "data/backups",
         )

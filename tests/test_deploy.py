@@ -1,5 +1,5 @@
 """deploy/: the nginx configuration parses (nginx -t), the systemd unit verifies, and both agree with the app's own
-settings (upload limit, trusted proxy, the shared secret). nginx serving two replicas: tests/browser/test_replicas.py."""
+settings (upload limit, trusted proxy, one environment file). nginx serving two replicas: tests/browser/test_replicas.py."""
 
 from __future__ import annotations
 
@@ -77,13 +77,14 @@ def test_every_replica_reads_the_same_secret_and_trusts_the_local_proxy():
     env = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
                if line.strip() and not line.lstrip().startswith("#"))
     documented = {name for name, _, _ in Settings.documented()}
-    assert {"DATABASE_URL", "SESSION_SECRET", "TRUSTED_PROXIES"} <= env.keys()
+    assert {"DATABASE_URL", "TRUSTED_PROXIES"} <= env.keys() and "SESSION_SECRET" not in env  # logins: in the db
     assert set(env) - documented <= {"STREAMLIT_SERVER_COOKIE_SECRET"}, "a variable the app does not read"
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert env["TRUSTED_PROXIES"] == "127.0.0.1"
     unit = UNIT.read_text(encoding="utf-8")
     assert "EnvironmentFile=/etc/shian/shian.env" in unit  # one file, so one secret, for every replica
     assert "--server.port %i" in unit and "--server.address 127.0.0.1" in unit
+    assert "streamlit run server.py" in unit  # the login endpoints and the peer middleware (server.py)
 
 
 def test_the_systemd_unit_verifies(tmp_path):

@@ -172,16 +172,16 @@ def outside() -> Outside:
 
 
 def session_cookie(app: App, username: str) -> dict:
-    """The login cookie the app would set for this demo account (signed with the demo database's secret)."""
+    """The login cookie /account/signin would set for this demo account: a server-side session's token."""
     from sqlmodel import Session
 
-    from components.auth import COOKIE
-    from services import auth
+    from services import auth, sessions
 
     with Session(get_engine(app.db)) as s:
         user = auth.get_user(session=s, username=username)
-        token = auth.issue_session_token(user=user, secret=auth.session_secret(session=s), hours=1)
-    return {"name": COOKIE, "value": token, "url": app.url, "sameSite": "Strict"}
+        _, code = sessions.begin(session=s, user=user, client="127.0.0.1")
+        token = sessions.claim(session=s, code=code)
+    return {"name": sessions.COOKIE, "value": token, "url": app.url, "sameSite": "Lax", "httpOnly": True}
 
 
 def new_page(browser, app, outside, user: str | None, viewport: dict | None = None):
