@@ -93,16 +93,18 @@ def principal() -> Viewer:
     return who if who.logged_in else kiosk_principal()
 
 
-def log_in(username: str, password: str) -> auth.AuthResult:
+def log_in(username: str, password: str) -> tuple[auth.AuthResult, bool]:
     """Check a login through the lockout rules; on success start a server-side session for this browser session
-    and send the browser to /account/signin for its cookie (False `redirected` in AppTest, which has no browser)."""
+    and send the browser to /account/signin for its cookie. Returns the result and whether the browser is on its
+    way there (never in AppTest, which has no browser: the session's id alone logs it in)."""
     who = client()
     result = auth.authenticate(username=username, password=password, client=who)
+    leaving = False
     if result.ok and result.user:
         sid, code = sessions.begin(user=result.user, client=who)
         st.session_state[SESSION_KEY] = sid
-        _send_browser_to(f"{sessions.SIGNIN_PATH}?code={code}&next={quote(_here(), safe='')}")
-    return result
+        leaving = _send_browser_to(f"{sessions.SIGNIN_PATH}?code={code}&next={quote(_here(), safe='')}")
+    return result, leaving
 
 
 def _here() -> str:
@@ -179,7 +181,10 @@ def _login_form_body() -> None:
         if not username.strip() or not password:
             st.error("请输入用户名和密码")
         else:
-            result = log_in(username, password)
+            result, leaving = log_in(username, password)
+            if result.ok and leaving:  # the page reloads with its cookie: the form stays until then
+                st.info("正在登录…", icon=":material/login:")
+                st.stop()
             if result.ok:
                 st.rerun()
             st.error(result.message)

@@ -55,9 +55,15 @@ def copy_url(src_url: str, folder: Path, name: str) -> str:
 
     dispose_engines()  # PostgreSQL refuses a template with open connections; SQLite wants a settled file
     if src_url.startswith("sqlite:///"):
+        from db.authstore import auth_url
+
         target = Path(folder) / name
-        with sqlite3.connect(src_url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
-            src.backup(dst)
+        pairs = [(src_url, f"sqlite:///{target}")]
+        if Path(auth_url(src_url).removeprefix("sqlite:///")).exists():  # accounts' sessions, audit, kiosk tokens
+            pairs.append((auth_url(src_url), auth_url(f"sqlite:///{target}")))
+        for a, b in pairs:
+            with sqlite3.connect(a.removeprefix("sqlite:///")) as src, sqlite3.connect(b.removeprefix("sqlite:///")) as dst:
+                src.backup(dst)
         return f"sqlite:///{target}"
     return new_pg_url(template=src_url.rsplit("/", 1)[1])
 

@@ -1,4 +1,6 @@
-"""Logging in through the form, staying logged in across a reload and an opened link, and the cookie's expiry."""
+"""Logging in through the form, staying logged in across a reload and an opened link, the cookie (HttpOnly, set by the
+server), sessions that end for good (logout, disabling, a new password), the login's expiry, and the client address
+behind forged headers."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from components.auth import COOKIE
+from services.sessions import COOKIE
 from tests.browser.conftest import SCREENS, login, new_page, serve, wait_for_app_run
 
 pytestmark = pytest.mark.browser
@@ -41,11 +43,11 @@ def test_office_logs_in_through_the_form_and_stays_logged_in(anon_page, app, out
     nav = page.get_by_test_id("stSidebarNav").inner_text()
     assert "总览" in nav and "用户管理" not in nav  # 用户管理 is the administrator's
 
-    page.wait_for_timeout(500)  # the cookie component writes the cookie after the run
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert COOKIE in cookies, "the login cookie was not set"
-    assert cookies[COOKIE]["sameSite"] == "Strict"
+    assert cookies[COOKIE]["httpOnly"] is True and cookies[COOKIE]["sameSite"] == "Lax"
     assert cookies[COOKIE]["expires"] > time.time() + 7 * 3600  # SESSION_HOURS=8 by default
+    assert COOKIE not in page.evaluate("document.cookie"), "the page's scripts can read the login token"
 
     page.reload()
     wait_for_app_run(page)
@@ -71,10 +73,9 @@ def test_logging_out_right_after_logging_in_removes_the_cookie(anon_page, app, o
     page = anon_page
     login(page, app, "office")
     assert _logged_in_as(page, OFFICE)
-    page.wait_for_timeout(500)
     page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_label("用户名")).to_be_visible(timeout=20_000)
     wait_for_app_run(page)
-    page.wait_for_timeout(500)
     assert COOKIE not in {c["name"] for c in page.context.cookies() if c["value"]}
     page.reload()
     wait_for_app_run(page)
@@ -159,12 +160,129 @@ def test_behind_a_trusted_proxy_the_lockout_counts_the_forwarded_client(browser,
         finally:
             for context, _ in pages:
                 context.close()
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from db import models as m
-    from db.engine import get_engine
+    from db.authstore import auth_session
 
-    with Session(get_engine(app.db)) as s:
+    with auth_session(proxied.db) as s:
         clients = set(s.exec(select(m.LoginAttempt.client).where(m.LoginAttempt.username == "leader")).all())
     assert {"198.51.100.7", "198.51.100.8"} <= clients
+    outside.check()
+
+
+def _captured(page) -> list[dict]:
+    return [c for c in page.context.cookies() if c["name"] == COOKIE]
+
+
+def _replay(browser, app, outside, cookies: list[dict]):
+    """A new browser that holds nothing but the captured cookie opens the overview."""
+    context, page = new_page(browser, app, outside, None)
+    context.add_cookies(cookies)
+    page.goto(f"{app.url}/overview")
+    wait_for_app_run(page)
+    return context, page
+
+
+def test_a_cookie_captured_before_logout_is_dead_after_it(browser, anon_page, app, outside):
+    """The issue's replay: log in, copy the cookie, log out; the copy, in a fresh browser, meets the login form."""
+    login(anon_page, app, "office")
+    assert _logged_in_as(anon_page, OFFICE)
+    captured = _captured(anon_page)
+    assert captured
+    context, replay = _replay(browser, app, outside, captured)  # while logged in, the copy works …
+    try:
+        assert _logged_in_as(replay, OFFICE)
+    finally:
+        context.close()
+    anon_page.get_by_role("button", name="退出登录").click()
+    expect(anon_page.get_by_label("用户名")).to_be_visible(timeout=20_000)
+    context, replay = _replay(browser, app, outside, captured)  # … and after the logout it is dead
+    try:
+        assert _form_shown(replay), "a cookie captured before logout still logs in"
+    finally:
+        context.close()
+    outside.check()
+
+
+def test_disabling_then_enabling_an_account_or_a_new_password_revives_no_cookie(browser, tmp_path, app, outside):
+    from sqlmodel import Session
+
+    from db.engine import dispose_engines, get_engine
+    from services import accounts
+    from services.rules.viewer import SYSTEM
+    from tests import dbs
+
+    url = dbs.copy_url(app.db, tmp_path, "revoke.db")
+    with serve(url, tmp_path) as own:
+        context, page = new_page(browser, own, outside, None)
+        try:
+            login(page, own, "leader")
+            assert _logged_in_as(page, "当前用户：演示·领导（领导）")
+            captured = _captured(page)
+        finally:
+            context.close()
+        with Session(get_engine(url)) as s:
+            accounts.deactivate(session=s, viewer=SYSTEM, username="leader")
+            accounts.activate(session=s, viewer=SYSTEM, username="leader")
+        dispose_engines()
+        context, replay = _replay(browser, own, outside, captured)
+        try:
+            assert _form_shown(replay), "user disable then enable revived an old cookie"
+            login(replay, own, "leader")  # the account itself works again
+            assert _logged_in_as(replay, "当前用户：演示·领导（领导）")
+            captured = _captured(replay)
+        finally:
+            context.close()
+        with Session(get_engine(url)) as s:
+            accounts.set_password(session=s, viewer=SYSTEM, username="leader", password="Another-pass-2026")
+        dispose_engines()
+        context, replay = _replay(browser, own, outside, captured)
+        try:
+            assert _form_shown(replay), "a new password left an old cookie alive"
+        finally:
+            context.close()
+    outside.check()
+
+
+def test_forged_forwarding_headers_from_loopback_change_no_client(browser, tmp_path, app, outside):
+    """No TRUSTED_PROXIES, the app bound to 127.0.0.1 as deploy/ binds it: two browsers that claim different
+    X-Forwarded-For / X-Real-IP addresses, and a new browser session, are all the one client 127.0.0.1 — five failures
+    lock `leader` for all of them, and the audit log records 127.0.0.1, never the forged address."""
+    from sqlmodel import select
+
+    from db import models as m
+    from db.authstore import auth_session
+    from tests import dbs
+
+    import datetime as dt
+
+    locked = "登录失败次数过多，请15分钟后再试"
+    url = dbs.copy_url(app.db, tmp_path, "forged.db")
+    started = dt.datetime.now(dt.UTC)  # the copy holds the other tests' attempts
+    with serve(url, tmp_path) as plain:
+        pages = []
+        try:
+            for address in ("198.51.100.7", "198.51.100.8", None):
+                context, page = new_page(browser, plain, outside, None)
+                if address:
+                    context.set_extra_http_headers({"X-Forwarded-For": address, "X-Real-IP": address,
+                                                    "X-Shian-Peer": address})
+                pages.append((context, page))
+            (_, first), (_, second), (_, third) = pages
+            for _ in range(5):
+                login(first, plain, "leader", "wrong-password")
+            expect(first.get_by_text(locked)).to_be_visible(timeout=20_000)
+            login(second, plain, "leader")  # another forged address: the same client, still locked
+            expect(second.get_by_text(locked)).to_be_visible(timeout=20_000)
+            login(third, plain, "leader")  # a brand-new browser session: the same client too
+            expect(third.get_by_text(locked)).to_be_visible(timeout=20_000)
+        finally:
+            for context, _ in pages:
+                context.close()
+        with auth_session(url) as s:
+            clients = set(s.exec(select(m.LoginAttempt.client).where(m.LoginAttempt.at >= started)).all())
+            audited = set(s.exec(select(m.AuditLog.client).where(
+                m.AuditLog.action.in_(["登录", "登录失败"]), m.AuditLog.at >= started)).all())
+    assert clients == {"127.0.0.1"} and audited == {"127.0.0.1"}, (clients, audited)
     outside.check()
