@@ -206,7 +206,7 @@ _OS_ERRORS = (  # checked in order: subclasses first
     (FileNotFoundError, "找不到文件或文件夹：{path}"),
     (IsADirectoryError, "这是一个文件夹，不是文件：{path}"),
     (NotADirectoryError, "路径中有一段不是文件夹：{path}"),
-    (FileExistsError, "路径已被一个文件占用，不能建立文件夹：{path}"),
+    (FileExistsError, "路径已被占用，不能新建文件或文件夹：{path}"),
     (PermissionError, "没有权限访问：{path}"),
 )
 

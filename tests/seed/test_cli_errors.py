@@ -71,7 +71,7 @@ SEED_CASES = [  # (arguments, what the line must name)
     (("migrate", "--db", "bogus://x"), "数据库地址无法识别：bogus://x"),
     (("init", "--db", "nonsense"), "数据库地址无法识别：nonsense"),
     (("migrate", "--db", UNREACHABLE), "无法连接数据库：服务器拒绝连接"),
-    (("user", "list", "--db", "sqlite:///{tmp}/afile/x.db"), "不能建立文件夹：{tmp}/afile"),
+    (("user", "list", "--db", "sqlite:///{tmp}/afile/x.db"), "路径已被占用，不能新建文件或文件夹：{tmp}/afile"),
     (("migrate", "--db", "sqlite:///{tmp}/adir"), "无法连接数据库：无法打开数据库文件"),
     (("import", "{tmp}/没有这个文件.xlsx", "--db", "sqlite:///{tmp}/x.db"), "没有这个文件.xlsx：文件不存在"),
 ]
