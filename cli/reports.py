@@ -1,8 +1,8 @@
-"""python -m reports briefing --year Y --month M --out DIR [--db URL]: write the meeting pack to DIR."""
+"""python -m reports briefing --year Y --month M --out DIR [--db URL]: write the meeting pack to DIR.
+Every error is one Chinese line (cli/errors.py)."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import time
@@ -10,16 +10,24 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from cli.errors import DEBUG_HELP, ChineseParser, run
 from db import engine as dbe
 from reports import briefing
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports", description="会议材料：Word、Excel 与 PDF")
+    """Run a command: 0, or one Chinese line on stderr and 2 (bad arguments raise SystemExit(2))."""
+    return run(_main, argv)
+
+
+def _main(argv: list[str]) -> int:
+    parser = ChineseParser(prog="python -m reports", description="会议材料：Word、Excel 与 PDF")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)  # taken off the command line by run
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("briefing", help="食安委会议材料（.docx、.xlsx，装有LibreOffice时另有.pdf）")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="M")
+    what = "食安委会议材料（.docx、.xlsx，装有LibreOffice时另有.pdf）"
+    p = sub.add_parser("briefing", help=what, description=what)
+    p.add_argument("--year", type=int, required=True, help="年度")
+    p.add_argument("--month", type=int, required=True, choices=range(1, 13), metavar="M", help="月份（1–12）")
     p.add_argument("--out", type=Path, required=True, help="输出目录")
     p.add_argument("--db", help="数据库 URL（默认取 DATABASE_URL）")
     p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")

@@ -1,27 +1,24 @@
-"""The command line: python -m seed demo | synth | init | import | export | template | undo | migrate | setup | user |
-kiosk-token."""
+"""The command line: python -m seed demo | synth | init | import | export | template | undo | migrate | setup, and the
+account commands user | kiosk-token (cli/seed_user.py). Every error is one Chinese line (cli/errors.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-import traceback
 from pathlib import Path
 
+from cli.errors import DEBUG_HELP, EXIT_UNUSABLE, ChineseParser, run
+from cli.errors import say as _err
+from cli.seed_user import add_account_commands
 from db.engine import get_engine, get_setting, has_data, set_setting, write_session
 from db.migrate import upgrade
 from db.settings import get_settings
 
-EXIT_OK, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_INVALID = 0, 1
 
 
 def _db(args) -> str:
     return args.db or get_settings().database_url
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def cmd_migrate(args) -> int:
@@ -196,208 +193,10 @@ def cmd_undo(args) -> int:
     return EXIT_OK
 
 
-# --- accounts -----------------------------------------------------------------------------------
-
-
-def _read_password(args, *, username: str) -> str | None:
-    """The new password: twice through getpass at a terminal, else the first line of stdin (scripts, tests).
-    None (after saying why) when it is weak or the two entries differ."""
-    import getpass
-
-    from services.rules.passwords import check_password_strength
-
-    if args.password_stdin or not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("新密码：")
-        if getpass.getpass("再输入一次：") != password:
-            _err("两次输入的密码不一致，未做任何更改")
-            return None
-    try:
-        check_password_strength(password, username=username)
-    except ValueError as exc:
-        _err(f"{exc}，未做任何更改")
-        return None
-    return password
-
-
-def _session(args):
-    from sqlmodel import Session
-
-    url = _db(args)
-    upgrade(url)
-    return Session(get_engine(url))
-
-
-def cmd_user_add(args) -> int:
-    from sqlmodel import select
-
-    from db.models import AppUser, Station
-    from services import accounts
-    from services.rules.passwords import normalise_username
-    from services.rules.permissions import ROLES, STATION_ROLE
-    from services.rules.viewer import Viewer
-
-    if args.role not in ROLES:
-        _err(f"未知的角色“{args.role}”，可选：{'、'.join(ROLES)}")
-        return EXIT_INVALID
-    with _session(args) as session:
-        station_id = None
-        if args.station:
-            stations = session.exec(select(Station)).all()
-            match = [st for st in stations if args.station in (st.name, *(st.aliases or []))]
-            if not match:
-                _err(f"没有名为“{args.station}”的监管所，可选：{'、'.join(st.name for st in stations) or '（无）'}")
-                return EXIT_INVALID
-            station_id = match[0].id
-        elif args.role == STATION_ROLE:
-            _err("监管所账号必须用 --station 指定所属监管所")
-            return EXIT_INVALID
-        if normalise_username(args.name) in set(session.exec(select(AppUser.username)).all()):
-            _err(f"用户名“{normalise_username(args.name)}”已存在")
-            return EXIT_INVALID
-        password = _read_password(args, username=args.name)
-        if password is None:
-            return EXIT_INVALID
-        try:
-            user = accounts.create_user(session=session, viewer=Viewer.cli(), username=args.name, password=password,
-                                        role=args.role, station_id=station_id, display_name=args.display_name)
-        except ValueError as exc:
-            session.rollback()
-            _err(f"{exc}，未做任何更改")
-            return EXIT_INVALID
-    where = f"，{user['station_name']}" if user["station_name"] else ""
-    print(f"已创建账号 {user['username']}（{user['role']}{where}）")
-    return EXIT_OK
-
-
-def cmd_user_list(args) -> int:
-    from services import accounts
-    from services.rules.viewer import Viewer
-
-    cli = Viewer.cli()
-    with _session(args) as session:
-        frame = accounts.users_frame(session=session, viewer=cli)
-        accounts.audit(session=session, viewer=cli, action="用户管理", target=None, detail={"操作": "查看账号列表"})
-        session.commit()
-    if frame.empty:
-        print("没有账号。创建第一个管理员：python -m seed user add NAME --role 管理员")
-        return EXIT_OK
-    for row in frame.itertuples(index=False):
-        created = row.创建时间.strftime("%Y-%m-%d %H:%M") if row.创建时间 is not None else ""
-        print("\t".join([row.用户名, row.姓名, row.角色, row.监管所 or "-", row.状态, created]))
-    return EXIT_OK
-
-
-def _user_change(args, fn, done: str, **kwargs) -> int:
-    """Run an account change as the command line (Viewer.cli()), after checking the account exists."""
-    from services import auth
-    from services.rules.passwords import normalise_username
-    from services.rules.viewer import Viewer
-
-    with _session(args) as session:
-        if auth.get_user(session=session, username=args.name) is None:
-            _err(f"用户“{normalise_username(args.name)}”不存在")
-            return EXIT_UNUSABLE
-        try:
-            fn(session=session, viewer=Viewer.cli(), username=args.name, **kwargs)
-        except ValueError as exc:
-            session.rollback()
-            _err(f"{exc}，未做任何更改")
-            return EXIT_INVALID
-    print(done.format(name=normalise_username(args.name)))
-    return EXIT_OK
-
-
-def cmd_user_passwd(args) -> int:
-    from services import accounts, auth
-    from services.rules.passwords import normalise_username
-
-    with _session(args) as session:
-        if auth.get_user(session=session, username=args.name) is None:
-            _err(f"用户“{normalise_username(args.name)}”不存在")
-            return EXIT_UNUSABLE
-    password = _read_password(args, username=args.name)
-    if password is None:
-        return EXIT_INVALID
-    return _user_change(args, accounts.set_password, "已修改 {name} 的密码", password=password)
-
-
-def cmd_user_unlock(args) -> int:
-    from services import auth
-
-    where = f"（客户端 {args.client}）" if args.client else "（全部客户端）"
-    return _user_change(args, auth.unlock, "已解除 {name} 的登录锁定" + where, client=args.client)
-
-
-def cmd_user_disable(args) -> int:
-    from services import accounts
-
-    return _user_change(args, accounts.deactivate, "已停用账号 {name}")
-
-
-def cmd_user_enable(args) -> int:
-    from services import accounts
-
-    return _user_change(args, accounts.activate, "已启用账号 {name}")
-
-
-def cmd_kiosk_add(args) -> int:
-    from services import accounts
-    from services.rules.viewer import Viewer
-
-    with _session(args) as session:
-        try:
-            token = accounts.create_kiosk_token(session=session, viewer=Viewer.cli(), label=args.label)
-        except ValueError as exc:
-            _err(str(exc))
-            return EXIT_INVALID
-    print(f"已创建大屏令牌“{args.label.strip()}”，令牌只显示这一次，请妥善保存：")
-    print(token)
-    return EXIT_OK
-
-
-def cmd_kiosk_list(args) -> int:
-    from services import accounts
-    from services.rules.viewer import Viewer
-
-    cli = Viewer.cli()
-    with _session(args) as session:
-        frame = accounts.kiosk_tokens_frame(session=session, viewer=cli)
-        accounts.audit(session=session, viewer=cli, action="用户管理", target=None,
-                       detail={"操作": "查看大屏令牌列表"})
-        session.commit()
-    if frame.empty:
-        print("没有大屏令牌")
-    for row in frame.itertuples(index=False):
-        print(f"#{row.编号}\t{row.名称}\t{row.状态}")
-    return EXIT_OK
-
-
-def cmd_kiosk_disable(args) -> int:
-    from services import accounts
-    from services.rules.viewer import Viewer
-
-    with _session(args) as session:
-        try:
-            accounts.deactivate_kiosk_token(session=session, viewer=Viewer.cli(), token_id=args.id)
-        except LookupError as exc:
-            _err(str(exc))
-            return EXIT_UNUSABLE
-    print(f"已停用大屏令牌 #{args.id}")
-    return EXIT_OK
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own words are English; say it in Chinese and exit 2
-        self.print_usage(sys.stderr)
-        _err(f"参数错误：{message}")
-        raise SystemExit(EXIT_UNUSABLE)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m seed", description="食安督导看板：数据库与导入导出命令")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = ChineseParser(prog="python -m seed", description="食安督导看板：数据库与导入导出命令")
+    p.add_argument("--debug", action="store_true", help=DEBUG_HELP)  # taken off the command line by cli.errors.run
+    sub = p.add_subparsers(dest="command", required=True)
 
     def add(name, fn, help_text):
         sp = sub.add_parser(name, help=help_text, description=help_text)
@@ -414,78 +213,35 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "把数据库结构升级到最新")
     add("setup", cmd_setup, "升级结构；数据库为空时建立演示数据（make run 使用）")
     sp = add("import", cmd_import, "导入一个或多个表格文件（全部成功才写入）")
-    sp.add_argument("files", nargs="+", help="文件（.xlsx/.xls/.csv）")
+    sp.add_argument("files", nargs="+", metavar="文件", help="文件（.xlsx/.xls/.csv）")
     sp.add_argument("--year", type=int, help="年度（标题中没有年份时使用；与标题矛盾时报错）")
     sp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     sp.add_argument("--user", help="记录在导入批次中的操作人")
     sp = add("export", cmd_export, "按导入格式导出一类数据")
-    sp.add_argument("kind", help="类型，如 任务清单、配档表、工作要点")
+    sp.add_argument("kind", metavar="类型", help="类型，如 任务清单、配档表、工作要点")
     sp.add_argument("--year", type=int)
     sp.add_argument("--format", choices=("xlsx", "csv", "json"), default="xlsx")
     sp.add_argument("--out", help="输出文件（json 不给时打印到屏幕）")
     sp.add_argument("--include-demo", action="store_true",
                     help="连同示例数据一起导出，末列“示例”标明每行是否示例（是/否），用于复核演示库的各项数字")
     sp = add("template", cmd_template, "生成空白填报模板")
-    sp.add_argument("kind")
+    sp.add_argument("kind", metavar="类型", help="类型，如 任务清单、配档表、工作要点")
     sp.add_argument("--out", required=True)
     sp.add_argument("--year", type=int)
     sp.add_argument("--month", type=int)
     sp = add("undo", cmd_undo, "撤销一个导入批次")
-    sp.add_argument("batch", type=int)
+    sp.add_argument("batch", type=int, metavar="批次号", help="导入批次编号（见“导入记录”页）")
 
-    def group(name, help_text):
-        gp = sub.add_parser(name, help=help_text, description=help_text)
-        return gp.add_subparsers(dest="action", required=True, parser_class=_Parser)
-
-    def add_to(grp, name, fn, help_text):
-        sp = grp.add_parser(name, help=help_text, description=help_text)
-        sp.add_argument("--db", help="数据库地址（默认取环境变量 DATABASE_URL）")
-        sp.set_defaults(fn=fn)
-        return sp
-
-    users = group("user", "账号管理：新增、列出、改密码、解锁、停用")
-    sp = add_to(users, "add", cmd_user_add, "新增账号（会要求输入两次密码）")
-    sp.add_argument("name", help="用户名（登录用，不区分大小写）")
-    sp.add_argument("--role", required=True, help="角色：领导、食安办、监管所、管理员")
-    sp.add_argument("--station", help="所属监管所（监管所账号必填），如 明水所")
-    sp.add_argument("--display-name", help="显示的姓名或单位")
-    sp.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行），供脚本使用")
-    add_to(users, "list", cmd_user_list, "列出账号")
-    sp = add_to(users, "passwd", cmd_user_passwd, "修改账号密码")
-    sp.add_argument("name")
-    sp.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行），供脚本使用")
-    sp = add_to(users, "unlock", cmd_user_unlock, "解除账号的登录锁定")
-    sp.add_argument("name")
-    sp.add_argument("--client", help="只解除这个客户端（IP）上的锁定；不给则全部解除")
-    sp = add_to(users, "disable", cmd_user_disable, "停用账号（不删除，审计记录保留）")
-    sp.add_argument("name")
-    sp = add_to(users, "enable", cmd_user_enable, "重新启用账号")
-    sp.add_argument("name")
-
-    kiosk = group("kiosk-token", "大屏令牌：只能打开大屏，不能看其他页面")
-    sp = add_to(kiosk, "add", cmd_kiosk_add, "新增大屏令牌（令牌只显示一次）")
-    sp.add_argument("label", help="令牌名称，如 一楼大厅大屏")
-    add_to(kiosk, "list", cmd_kiosk_list, "列出大屏令牌")
-    sp = add_to(kiosk, "disable", cmd_kiosk_disable, "停用大屏令牌")
-    sp.add_argument("id", type=int, help="令牌编号（见 list）")
+    add_account_commands(sub)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def _main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.fn(args)
-    except KeyboardInterrupt:
-        _err("已中断")
-        return EXIT_UNUSABLE
-    except Exception as exc:  # a traceback never reaches the user; it goes to the log file
-        log = Path("data/logs/seed-cli.log")
-        try:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {args.command}\n{traceback.format_exc()}\n")
-        except OSError:
-            log = None
-        where = f"，详情见 {log}" if log else ""
-        _err(f"命令执行失败：{exc.__class__.__name__}: {exc}{where}")
-        return EXIT_UNUSABLE
+    return args.fn(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command: its exit code; bad arguments raise SystemExit(2) after one Chinese line; any other failure is
+    one Chinese line and 2 (cli/errors.py)."""
+    return run(_main, argv)

@@ -84,7 +84,7 @@ class Settings:
     )
     log_dir: str = field(
         default="data/logs",
-        metadata={"env": "LOG_DIR", "help": "日志目录：命令行加 --debug 时把错误详情写到这里（不写到当前目录）"},
+        metadata={"env": "LOG_DIR", "help": "日志目录：命令行加 --debug 时把错误详情写到这里（相对路径从项目目录算起，不写到当前目录）"},
     )
     backup_dir: str = field(
         default="data/backups",
