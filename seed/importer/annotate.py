@@ -91,11 +91,16 @@ def annotate(data: bytes, marks: list[dict[str, str]]) -> bytes:
 
 def annotate_file(data: bytes, findings: list[Any], file_name: str) -> bytes | None:
     """The annotated copy of one uploaded .xlsx, or None when it has no error to mark or cannot be written
-    (not an .xlsx workbook, or the child ran out of memory or time)."""
+    (not an .xlsx workbook, a zip the reader refuses, or the child ran out of memory or time)."""
     from db.settings import get_settings
+    from seed.importer.reader import FileRejected, check_zip
 
     marks = marks_for(findings, file_name)
     if not marks or data[:4] != b"PK\x03\x04":
+        return None
+    try:  # the reader's zip checks again: openpyxl in the child must never see a bomb or an unsafe member name
+        check_zip(data, file_name)
+    except FileRejected:
         return None
     settings = get_settings()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import re
 import subprocess
 import sys
 import zipfile
@@ -44,22 +45,68 @@ class Workbook:
     sheets: list[SheetGrid]
 
 
+SHOWN_NAME_CHARS = 60  # a member name in a message: longer ones are shortened in the middle
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def shown_member(name: str) -> str:
+    """A member name as a message may show it: control characters escaped (\\x00), a long name shortened."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
+    if len(text) > SHOWN_NAME_CHARS:
+        half = SHOWN_NAME_CHARS // 2
+        text = f"{text[:half]}…{text[-(SHOWN_NAME_CHARS - half - 1):]}"
+    return text
+
+
+def member_problem(name: str) -> str | None:
+    """Why a member name cannot belong to a workbook (absolute, `..`, a control character), or None."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return "含有空字符或控制字符"
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return "是绝对路径"
+    if ".." in re.split(r"[/\\]", name):
+        return "含有上级目录（..）"
+    return None
+
+
+def check_members(infos: list[zipfile.ZipInfo], file_name: str) -> None:
+    """Refuse member names no workbook has: absolute paths, `..` segments, control characters, and names that
+    repeat (also when they differ only in case or slash, as Windows would see them). Uses the names as stored
+    (orig_filename): zipfile cuts a name at its first NUL byte."""
+    seen: dict[str, str] = {}
+    for info in infos:
+        name = info.orig_filename
+        problem = member_problem(name)
+        if problem:
+            raise FileRejected(f"{file_name}：压缩包内的文件名“{shown_member(name)}”{problem}，疑似恶意文件，已拒绝")
+        key = name.replace("\\", "/").casefold()
+        if key in seen:
+            first = seen[key]
+            how = "重复出现" if first == name else f"与“{shown_member(first)}”重复（不区分大小写）"
+            raise FileRejected(f"{file_name}：压缩包内的文件名“{shown_member(name)}”{how}，疑似恶意文件，已拒绝")
+        seen[key] = name
+
+
 def check_zip(data: bytes, file_name: str) -> None:
-    """Refuse zip bombs and non-workbook zips from the central directory alone (nothing is inflated)."""
+    """Refuse zip bombs, unsafe member names and non-workbook zips from the central directory alone (nothing is
+    inflated)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
         raise FileRejected(f"{file_name}：文件已损坏，无法作为Excel工作簿打开") from exc
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise FileRejected(f"{file_name}：压缩包内文件数过多（{len(infos)}个），疑似异常文件，已拒绝")
+        raise FileRejected(f"{file_name}：压缩包内文件数过多（{len(infos)}个，上限{MAX_ZIP_ENTRIES}个），"
+                           f"疑似异常文件，已拒绝")
+    check_members(infos, file_name)
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES:
             raise FileRejected(f"{file_name}：解压后体积异常（超过{MAX_TOTAL_BYTES // 2**20} MB），疑似压缩炸弹，已拒绝")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise FileRejected(f"{file_name}：压缩比异常（{info.file_size // max(info.compress_size, 1)}:1），疑似压缩炸弹，已拒绝")
+            raise FileRejected(f"{file_name}：压缩比异常（{info.file_size // max(info.compress_size, 1)}:1），"
+                               f"疑似压缩炸弹，已拒绝")
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names:
