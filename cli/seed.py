@@ -432,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--month", type=int)
     sp = add("undo", cmd_undo, "撤销一个导入批次")
     sp.add_argument("batch", type=int)
+    from cli import backup as backup_cli  # backup / restore: their commands live in cli/backup.py
+
+    backup_cli.register(sub, add)
 
     def group(name, help_text):
         gp = sub.add_parser(name, help=help_text, description=help_text)

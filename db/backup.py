@@ -19,6 +19,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from db import authstore
 from db.engine import dispose_engines, get_engine, normalise_url
@@ -331,6 +333,20 @@ def _with_database(url: str, name: str) -> str:
     return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
 
 
+def _rename_when_free(c, name: str, new_name: str, *, tries: int = 50) -> None:
+    """Rename a database once its other connections have gone (a terminated backend takes a moment to exit)."""
+    for attempt in range(tries):
+        c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name})
+        try:
+            c.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{new_name}"'))
+            return
+        except OperationalError:
+            if attempt == tries - 1:
+                raise BackupError(f"数据库 {name} 仍有连接，无法替换：请先停止看板（systemctl stop 'shian@*'）再恢复") from None
+            time.sleep(0.1)
+
+
 def restore_pg(url: str, file: Path, *, client: str | None, now: dt.datetime | None = None) -> Restored:
     db = make_url(normalise_url(url)).database or ""
     ts = stamp(now).replace("-", "_")
@@ -369,10 +385,12 @@ def restore_pg(url: str, file: Path, *, client: str | None, now: dt.datetime | N
                      detail={"备份文件": str(file), "备份的结构版本": revision})
         dispose_engines()
         with admin.connect() as c:
-            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": db})
-            c.execute(text(f'ALTER DATABASE "{db}" RENAME TO "{aside}"'))
-            c.execute(text(f'ALTER DATABASE "{fresh}" RENAME TO "{db}"'))
+            _rename_when_free(c, db, aside)
+            try:
+                c.execute(text(f'ALTER DATABASE "{fresh}" RENAME TO "{db}"'))
+            except Exception:
+                c.execute(text(f'ALTER DATABASE "{aside}" RENAME TO "{db}"'))  # put the current one back
+                raise
             created = False
     finally:
         dispose_engines()
