@@ -79,7 +79,7 @@ def take(*, url: str | None = None, out: Path | None = None, by: str = CLI_BY) -
 def restore(*, url: str | None = None, file: Path, client: str | None = None) -> store.Restored:
     """Restore `file` over the database (default DATABASE_URL). The records of backups taken so far describe files
     that still exist, so they are carried into the restored database."""
-    url = _url(url)
+    url, file = _url(url), Path(file)
     records = _records(url)
     restored = store.restore(url, file, client=client if client is not None else Viewer.cli().client)
     with auth_session(url) as session:
