@@ -96,6 +96,12 @@ def url(db_url):
         admin.dispose()
 
 
+def content(url: str) -> str:
+    """Everything the database holds (pg_dump's per-run \\restrict key left out)."""
+    return "\n".join(line for line in dbs.dump_text(url).splitlines() if not line.startswith(("\\restrict",
+                                                                                               "\\unrestrict")))
+
+
 def leftovers(url: str, folder: Path) -> list[str]:
     """What a restore left beside the database: kept-aside files or databases, temporary copies."""
     if url.startswith("sqlite"):
@@ -164,11 +170,11 @@ def newer_backup(url: str, tmp_path: Path) -> Path:
 def test_a_backup_of_a_newer_schema_is_refused_and_nothing_changes(url, tmp_path):
     build(url)
     file = newer_backup(url, tmp_path)
-    was = dbs.dump_text(url)
+    was = content(url)
     with pytest.raises(store.BackupRefused) as refused:
         backups.restore(url=url, file=file)
     assert str(refused.value) == f"{file.name}：备份的数据库结构比本程序新（版本 9999_future），请先升级程序"
-    assert dbs.dump_text(url) == was
+    assert content(url) == was
     assert leftovers(url, tmp_path) == []
 
 
@@ -180,13 +186,13 @@ def test_a_corrupt_file_is_refused_naming_it(url, tmp_path, damage):
     if damage == "garbage":
         bad.write_bytes(b"PK\x03\x04 not a database at all" * 100)
     else:
-        content = good.read_bytes()
-        bad.write_bytes(content[: len(content) // 2])
-    was = dbs.dump_text(url)
+        whole = good.read_bytes()
+        bad.write_bytes(whole[: len(whole) // 2])
+    was = content(url)
     with pytest.raises(store.BackupRefused) as refused:
         backups.restore(url=url, file=bad)
     assert str(refused.value).startswith("不是有效的备份文件：坏的备份.bak（"), str(refused.value)
-    assert dbs.dump_text(url) == was
+    assert content(url) == was
     assert leftovers(url, tmp_path) == []
 
 
@@ -231,7 +237,7 @@ def batch_state(url: str, file_name: str) -> tuple[int, int]:
 
 def test_a_backup_taken_during_an_import_restores_to_a_consistent_database(url, tmp_path):
     build(url)
-    n = 30_000
+    n = 20_000
     register = tmp_path / "督导记录-大批.csv"
     register.write_bytes(register_csv("督导记录", visits(n, "BK")))
     dispose_engines()
