@@ -24,8 +24,8 @@ SETTINGS_PAGE = "系统设置"  # who may see the backup status: whoever may act
 # caught the next morning, two in a row means backups have stopped: warn from then on.
 STALE_AFTER = dt.timedelta(days=2)
 CLI_BY = "命令行"
-HOW_TO = ("备份方法：在服务器上运行 python -m seed backup（默认存到 BACKUP_DIR），"
-          "或安装 deploy/ 中的每晚定时备份（shian-backup.timer）。")
+HOW_TO = ("备份方法：在服务器上运行 python -m seed backup（默认存到 BACKUP_DIR 目录），或安装 deploy/ 中的每晚定时备份"
+          "（shian-backup.timer）；恢复：python -m seed restore 备份文件（见 README“备份与恢复”）。")
 
 
 @dataclass(frozen=True)
@@ -114,14 +114,19 @@ def last_backup(*, url: str | None = None) -> LastBackup | None:
         return _last(row) if row is not None else None
 
 
+def describe(last: LastBackup) -> str:
+    """最近一次备份：2026年12月2日 03:00，文件 /srv/backups/shian-20261202-030000.db，12.3 MB (local time)."""
+    return f"最近一次备份：{local_time_label(last.at)}，文件 {last.path}，{size_label(last.size_bytes)}"
+
+
 def status(now: dt.datetime, *, viewer: Viewer, url: str | None = None) -> BackupStatus:
     """What 系统设置 says about backups at `now`: the last one (when, which file, how big), or that there is none,
     and whether it is older than STALE_AFTER."""
     require(viewer, SETTINGS_PAGE, ACT)
     last = last_backup(url=url)
     if last is None:
-        return BackupStatus(False, "尚无备份记录。" + HOW_TO, None)
-    line = f"最近一次备份：{local_time_label(last.at)}，文件 {last.path}，{size_label(last.size_bytes)}"
+        return BackupStatus(False, "尚无备份记录", None)
+    line = describe(last)
     if _utc(now) - last.at > STALE_AFTER:
-        return BackupStatus(False, f"已超过{STALE_AFTER.days}天没有备份。{line}。{HOW_TO}", last)
+        return BackupStatus(False, f"已超过{STALE_AFTER.days}天没有备份。{line}", last)
     return BackupStatus(True, line, last)
