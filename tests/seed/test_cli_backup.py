@@ -72,3 +72,30 @@ def test_a_refused_restore_exits_2_naming_the_file_and_changes_nothing(url, tmp_
     assert setting(url) == "real"
     assert not [p for p in Path(tmp_path).rglob("*") if "restore" in p.name]
     dispose_engines()
+
+
+def test_the_nightly_units_verify_and_run_the_backup_with_the_replicas_environment(tmp_path):
+    """deploy/shian-backup.{service,timer}: systemd accepts them; the service runs `python -m seed backup` as shian
+    with the replicas' environment file, the timer fires nightly and catches up after a shutdown."""
+    import shutil
+    import subprocess
+    import sys
+
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    service = (deploy / "shian-backup.service").read_text(encoding="utf-8")
+    timer = (deploy / "shian-backup.timer").read_text(encoding="utf-8")
+    replica = (deploy / "shian@.service").read_text(encoding="utf-8")
+    env_file = next(line for line in replica.splitlines() if line.startswith("EnvironmentFile="))
+    assert env_file in service.splitlines() and "User=shian" in service
+    assert "ExecStart=/opt/shian/.venv/bin/python -m seed backup" in service
+    assert "OnCalendar=*-*-* 02:30:00" in timer and "Persistent=true" in timer
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze is not installed (it comes with systemd)")
+    root = str(deploy.parent)
+    (tmp_path / "shian-backup.service").write_text(
+        service.replace("/opt/shian/.venv/bin/python", sys.executable).replace("/opt/shian", root), encoding="utf-8")
+    (tmp_path / "shian-backup.timer").write_text(timer, encoding="utf-8")
+    done = subprocess.run([analyze, "verify", "--man=no", str(tmp_path / "shian-backup.service"),
+                           str(tmp_path / "shian-backup.timer")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and not done.stderr.strip() and not done.stdout.strip(), done.stdout + done.stderr
