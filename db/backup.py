@@ -37,6 +37,7 @@ from db.models import AuditLog, LoginSession
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 RESTORE_REASON = "恢复备份"
+PRIVATE = 0o600  # a backup holds password hashes and the audit log: the owner's alone
 _UNIQUE = {"kiosk_token": ("token_hash",), "login_session": ("token_hash", "handoff_hash")}
 
 
@@ -195,6 +196,7 @@ def backup_sqlite(url: str, out: Path) -> BackupFile:
             check = con.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             raise BackupError(f"备份文件 {out.name} 完整性检查未通过：{check}")
+        part.chmod(PRIVATE)
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
@@ -319,6 +321,7 @@ def backup_pg(url: str, out: Path) -> BackupFile:
                               capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise BackupError(f"pg_dump 备份失败：{_first_error(done.stderr)}")
+        part.chmod(PRIVATE)
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)

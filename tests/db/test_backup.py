@@ -117,6 +117,7 @@ def test_a_backup_restores_the_data_keeps_the_old_copy_aside_and_ends_every_sess
     before = visit_keys(url)
     taken = backups.take(url=url, out=tmp_path / "bk" / "nightly.bak")
     assert taken.size_bytes > 0 and taken.revision == store.head_revision()
+    assert (Path(taken.path).stat().st_mode & 0o777) == 0o600  # password hashes: the owner's alone
     assert backups.last_backup(url=url).path == str((tmp_path / "bk" / "nightly.bak").resolve())
     # After the backup: a visit deleted by hand, a new session opened.
     with get_engine(url).begin() as c:
