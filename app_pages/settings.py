@@ -1,11 +1,14 @@
-"""系统设置 (食安办, 管理员): the 大屏's interval, panels and stale-report warning. The change goes through services/kiosk,
-which checks the role again and writes the audit row."""
+"""系统设置 (食安办, 管理员): the last backup (a warning when there is none or it is old), the 大屏's interval, panels
+and stale-report warning. The change goes through services/kiosk, which checks the role again and writes the audit
+row."""
+
+import datetime as dt
 
 import streamlit as st
 
 from components import auth as web_auth
+from services import backups, meeting
 from services import kiosk as kiosk_db
-from services import meeting
 from services.rules import fmt
 from services.rules.permissions import ACT, can
 
@@ -18,6 +21,11 @@ if not can(viewer.role, kiosk_db.SETTINGS_PAGE, ACT):
     st.stop()
 if flash := st.session_state.pop(FLASH, None):
     st.success(fmt.md_escape(flash))
+
+st.subheader("备份")
+backup_state = backups.status(dt.datetime.now(dt.UTC), viewer=viewer)
+(st.info if backup_state.fresh else st.warning)(fmt.md_escape(backup_state.message))
+st.caption(fmt.md_escape(backups.HOW_TO))
 
 current = kiosk_db.kiosk_settings()
 

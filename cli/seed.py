@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--month", type=int)
     sp = add("undo", cmd_undo, "撤销一个导入批次")
     sp.add_argument("batch", type=int, metavar="批次号", help="导入批次编号（见“导入记录”页）")
+    from cli import backup as backup_cli  # backup / restore: their commands live in cli/backup.py
+
+    backup_cli.register(sub, add)
 
     add_account_commands(sub)
     return p
