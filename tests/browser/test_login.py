@@ -249,13 +249,13 @@ def test_forged_forwarding_headers_from_loopback_change_no_client(browser, tmp_p
     """No TRUSTED_PROXIES, the app bound to 127.0.0.1 as deploy/ binds it: two browsers that claim different
     X-Forwarded-For / X-Real-IP addresses, and a new browser session, are all the one client 127.0.0.1 — five failures
     lock `leader` for all of them, and the audit log records 127.0.0.1, never the forged address."""
+    import datetime as dt
+
     from sqlmodel import select
 
     from db import models as m
     from db.authstore import auth_session
     from tests import dbs
-
-    import datetime as dt
 
     locked = "登录失败次数过多，请15分钟后再试"
     url = dbs.copy_url(app.db, tmp_path, "forged.db")
