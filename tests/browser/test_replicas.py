@@ -1,5 +1,5 @@
 """Replicas: two app processes on one PostgreSQL database stay consistent. A login through replica B is accepted by
-replica A (the same SESSION_SECRET signs the cookie, and the browser sends a host's cookies to every port); an import
+replica A (the login lives in the shared database, and the browser sends a host's cookies to every port); an import
 through A's 数据导入 page shows on B's 总览 at B's next rerun (every cache is keyed by data_version), with no reload
 and no restart of B. nginx with deploy/nginx.conf in front of two replicas serves the app, websocket included, and
 keeps each browser on one replica, its uploads included (the static checks of deploy/ are tests/test_deploy.py)."""
@@ -7,7 +7,6 @@ keeps each browser on one replica, its uploads included (the static checks of de
 from __future__ import annotations
 
 import re
-import secrets
 import subprocess
 import time
 import urllib.request
@@ -20,12 +19,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from components.auth import COOKIE
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from db.migrate import upgrade
 from seed.demo import build_demo
-from services import auth
+from services import auth, sessions
+from services.sessions import COOKIE
 from tests.browser.conftest import (
     SCREENS,
     _free_port,
@@ -92,8 +91,7 @@ def test_an_import_through_one_replica_shows_on_the_other_at_its_next_rerun(pg_u
     build_demo(get_engine(pg_url))
     dispose_engines()
     shifan = _indicator_id(pg_url, "示范创建")
-    secret = secrets.token_urlsafe(48)  # the one secret both replicas are given, as deploy/shian.env.example says
-    with two_replicas(pg_url, tmp_path, SESSION_SECRET=secret) as (a, b):
+    with two_replicas(pg_url, tmp_path) as (a, b):
         assert a.url != b.url and a.pid != b.pid
         context, page_b = new_page(browser, b, outside, None)
         try:
@@ -111,10 +109,11 @@ def test_an_import_through_one_replica_shows_on_the_other_at_its_next_rerun(pg_u
             page_b.evaluate("() => { window.__sameDocument = true; }")  # gone if B's page is ever reloaded
 
             # B's cookie is for the host, not the port, so the browser sends it to A too; A accepts it.
-            page_b.wait_for_timeout(500)  # the cookie component writes the cookie after the run
             on_a = {c["name"]: c for c in context.cookies(a.url)}
             assert COOKIE in on_a, "the login cookie set by B is not sent to A"
-            assert auth.read_session_token(on_a[COOKIE]["value"], secret=secret) is not None  # SESSION_SECRET's
+            with Session(get_engine(pg_url)) as s:  # the session B made, in the database both replicas read
+                assert sessions.resume(session=s, token=on_a[COOKIE]["value"]).user["username"] == "office"
+            dispose_engines()
             open_import(page_a, a)
             assert page_a.get_by_text(OFFICE).is_visible(), "A did not accept B's login cookie\n" + a.log_tail()
 
@@ -171,8 +170,7 @@ def test_nginx_serves_the_app_and_keeps_each_browser_on_one_replica(sqlite_url, 
     upgrade(sqlite_url)
     dispose_engines()
     with ExitStack() as stack:
-        secret = secrets.token_urlsafe(48)
-        a, b = stack.enter_context(two_replicas(sqlite_url, tmp_path, SESSION_SECRET=secret))
+        a, b = stack.enter_context(two_replicas(sqlite_url, tmp_path))
         ports = (int(a.url.rsplit(":", 1)[1]), int(b.url.rsplit(":", 1)[1]))
         listen = _free_port()
         conf = nginx_conf(tmp_path, listen=listen, replicas=ports)
@@ -227,11 +225,12 @@ def test_nginx_serves_the_app_and_keeps_each_browser_on_one_replica(sqlite_url, 
         # An upload through nginx reaches the replica that holds the browser's session (its route): Streamlit
         # refuses a file PUT for a session it does not have, so the importer's Chinese answer shows it arrived.
         ensure_user(sqlite_url, "office")
-        with Session(get_engine(sqlite_url)) as s:
-            token = auth.issue_session_token(user=auth.get_user(session=s, username="office"), secret=secret, hours=1)
+        with Session(get_engine(sqlite_url)) as s:  # a login as /account/signin makes it
+            _, code = sessions.begin(session=s, user=auth.get_user(session=s, username="office"), client="127.0.0.1")
+            token = sessions.claim(session=s, code=code)
         dispose_engines()
         context, page = new_page(browser, a, outside, None)
-        context.add_cookies([{"name": COOKIE, "value": token, "url": front, "sameSite": "Strict"}])
+        context.add_cookies([{"name": COOKIE, "value": token, "url": front, "sameSite": "Lax", "httpOnly": True}])
         try:
             open_import(page, SimpleNamespace(url=front, log_tail=a.log_tail))
             choose(page, "十月进度.xlsx", xlsx([[TITLE], HEADERS, ["明水所", 15, 3, 4, 2]], title="十月"))
