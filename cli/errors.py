@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 from db.settings import get_settings
 
-EXIT_UNUSABLE = 2
+EXIT_OK, EXIT_UNUSABLE = 0, 2
 EXIT_INTERRUPTED = 130  # the shell's own code for Ctrl+C (128 + SIGINT)
 DEBUG_FLAG = "--debug"
 DEBUG_HELP = "出错时把详细信息（含程序调用栈）写入日志目录（环境变量 LOG_DIR，默认 data/logs）"
@@ -362,6 +362,11 @@ def run(main: Callable[[list[str]], int], argv: Sequence[str] | None = None) -> 
         except KeyboardInterrupt:
             say("已中断")
             return EXIT_INTERRUPTED
+        except BrokenPipeError:  # `… | head`: the reader has all it wanted; say nothing more
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+            return EXIT_OK
         except Exception as exc:  # the one place a failure becomes a sentence; the detail only under --debug
             line = describe(exc, url=url, debug=debug)
             if debug:

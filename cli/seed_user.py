@@ -1,4 +1,4 @@
-"""The account commands of python -m seed: user add | list | passwd | unlock | disable | enable, and kiosk-token
+"""The account commands of python -m seed: user add | list | passwd | unlock | disable | enable | signout, and kiosk-token
 add | list | disable. Each runs as the command line (Viewer.cli()); a password is read, never an argument."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def cmd_user_list(args) -> int:
         return EXIT_OK
     for row in frame.itertuples(index=False):
         created = row.创建时间.strftime("%Y-%m-%d %H:%M") if row.创建时间 is not None else ""
-        print("\t".join([row.用户名, row.姓名, row.角色, row.监管所 or "-", row.状态, created]))
+        print("\t".join([row.用户名, row.姓名, row.角色, row.监管所 or "-", row.状态, f"在线登录{row.在线登录}", created]))
     return EXIT_OK
 
 
@@ -161,6 +161,12 @@ def cmd_user_enable(args) -> int:
     return _user_change(args, accounts.activate, "已启用账号 {name}")
 
 
+def cmd_user_signout(args) -> int:
+    from services import accounts
+
+    return _user_change(args, accounts.sign_out_everywhere, "已结束 {name} 的全部登录（各处打开的页面须重新登录）")
+
+
 def cmd_kiosk_add(args) -> int:
     from services import accounts
     from services.rules.viewer import Viewer
@@ -178,6 +184,7 @@ def cmd_kiosk_add(args) -> int:
 
 def cmd_kiosk_list(args) -> int:
     from services import accounts
+    from services.rules.localtime import local_time_label
     from services.rules.viewer import Viewer
 
     cli = Viewer.cli()
@@ -189,7 +196,8 @@ def cmd_kiosk_list(args) -> int:
     if frame.empty:
         print("没有大屏令牌")
     for row in frame.itertuples(index=False):
-        print(f"#{row.编号}\t{row.名称}\t{row.状态}")
+        used = local_time_label(row.最近使用) if row.最近使用 is not None and row.最近使用 == row.最近使用 else "从未使用"
+        print(f"#{row.编号}\t{row.名称}\t{row.状态}\t最近使用：{used}")
     return EXIT_OK
 
 
@@ -219,7 +227,7 @@ def add_account_commands(sub) -> None:
         sp.set_defaults(fn=fn)
         return sp
 
-    users = group("user", "账号管理：新增、列出、改密码、解锁、停用")
+    users = group("user", "账号管理：新增、列出、改密码、解锁、停用、退出所有登录")
     sp = add_to(users, "add", cmd_user_add, "新增账号（会要求输入两次密码）")
     sp.add_argument("name", metavar="用户名", help="登录用，不区分大小写")
     sp.add_argument("--role", required=True, help="角色：领导、食安办、监管所、管理员")
@@ -235,7 +243,9 @@ def add_account_commands(sub) -> None:
     sp.add_argument("--client", help="只解除这个客户端（IP）上的锁定；不给则全部解除")
     sp = add_to(users, "disable", cmd_user_disable, "停用账号（不删除，审计记录保留）")
     sp.add_argument("name", metavar="用户名")
-    sp = add_to(users, "enable", cmd_user_enable, "重新启用账号")
+    sp = add_to(users, "enable", cmd_user_enable, "重新启用账号（停用前的登录不会恢复）")
+    sp.add_argument("name", metavar="用户名")
+    sp = add_to(users, "signout", cmd_user_signout, "退出该账号的所有登录（各处的登录立即失效）")
     sp.add_argument("name", metavar="用户名")
 
     kiosk = group("kiosk-token", "大屏令牌：只能打开大屏，不能看其他页面")
