@@ -9,10 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from db import models as m
-from db.engine import dispose_engines, get_engine
+from db.authstore import auth_session
+from db.engine import dispose_engines
 from tests.browser.conftest import wait_for_app_run
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def test_the_duban_list_downloads_as_the_listed_rows_and_is_audited(page, app, o
     exported = []
     deadline = time.monotonic() + 30
     while not exported and time.monotonic() < deadline:  # the click's rerun writes the audit row
-        with Session(get_engine(app.db)) as s:
+        with auth_session(app.db) as s:  # the audit log is in the auth store
             exported = s.exec(select(m.AuditLog).where(m.AuditLog.action == "导出",
                                                        m.AuditLog.target == "督办清单_2022年10月.xlsx")).all()
         dispose_engines()
