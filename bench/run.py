@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import random
 import resource
 import shutil
 import subprocess
@@ -156,38 +155,12 @@ def bench_pages(scale: str, only: list[str], url: str | None = None) -> dict:
 # --- child: import ------------------------------------------------------------------------------
 
 
-def visit_register(path: Path, url: str, n: int) -> None:
-    """A 督导记录 register of n new visits by existing cadres to existing businesses (xlsxwriter, constant memory)."""
-    import xlsxwriter
-    from sqlalchemy import text
-
-    from db.engine import get_engine
-    from seed.importer.kinds import KINDS
-
-    with get_engine(url).connect() as c:
-        cadres = c.execute(text("SELECT code, name, unit FROM cadre ORDER BY id")).all()
-        businesses = c.execute(text("SELECT b.code, b.name, s.name FROM business b JOIN station s "
-                                    "ON s.id = b.station_id WHERE b.status = '在营' ORDER BY b.id")).all()
-    rng = random.Random(8)
-    methods = ("现场", "电话询问", "集中督导", "线上", "视频会议")
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    ws = wb.add_worksheet("督导记录")
-    ws.write_row(0, 0, ["2022年包保督导记录（基准测试）"])
-    ws.write_row(1, 0, [col.label for col in KINDS["督导记录"].columns])
-    start = dt.date(2022, 1, 4)
-    for i in range(n):
-        cadre, biz = rng.choice(cadres), rng.choice(businesses)
-        day = start + dt.timedelta(rng.randrange(290))
-        ws.write_row(i + 2, 0, [f"BJ2022{i + 1:06d}", day.isoformat(), cadre[0], cadre[1], cadre[2], biz[0], biz[1],
-                                biz[2], rng.choice(methods), 0, ""])
-    wb.close()
-
-
 def bench_import(scale: str, rows: int) -> dict:
     from python_calamine import CalamineWorkbook
 
     from db.engine import dispose_engines, get_engine
     from seed.importer import import_files
+    from seed.synth import visit_register
 
     work = BENCH_DIR / f"import-{scale}.db"
     xlsx = BENCH_DIR / f"visits-{scale}-{rows}.xlsx"
