@@ -71,24 +71,24 @@ def sign_in(username: str, client: str) -> Outcome:
     try:
         result = auth.authenticate(username=username, password=DEMO_PASSWORD, client=client)
         if not result.ok or result.user is None:
-            return Outcome(f"登录 {username}@{client}", time.perf_counter() - t0, False, result.message)
+            return Outcome(f"sign-in {username}@{client}", time.perf_counter() - t0, False, result.message)
         _sid, code = sessions.begin(user=result.user, client=client)
         token = sessions.claim(code=code)
         resumed = sessions.resume(token=token) if token else None
         ok = resumed is not None and resumed.user["username"] == username
-        return Outcome(f"登录 {username}@{client}", time.perf_counter() - t0, ok,
+        return Outcome(f"sign-in {username}@{client}", time.perf_counter() - t0, ok,
                        "" if ok else f"token={bool(token)} resumed={resumed}")
     except Exception as exc:  # recorded, then asserted on: the test must show which step raised
-        return Outcome(f"登录 {username}@{client}", time.perf_counter() - t0, False, repr(exc))
+        return Outcome(f"sign-in {username}@{client}", time.perf_counter() - t0, False, repr(exc))
 
 
 def audit_line(viewer: Viewer) -> Outcome:
     t0 = time.perf_counter()
     try:
         accounts.audit(viewer=viewer, action="测试", target="导入期间", detail={"说明": "导入期间写审计"})
-        return Outcome("审计", time.perf_counter() - t0, True)
+        return Outcome("audit", time.perf_counter() - t0, True)
     except Exception as exc:
-        return Outcome("审计", time.perf_counter() - t0, False, repr(exc))
+        return Outcome("audit", time.perf_counter() - t0, False, repr(exc))
 
 
 def logout(token: str) -> Outcome:
@@ -96,9 +96,9 @@ def logout(token: str) -> Outcome:
     try:
         ended = sessions.end(token=token)
         gone = sessions.resume(token=token) is None
-        return Outcome("退出", time.perf_counter() - t0, ended and gone, f"ended={ended} gone={gone}")
+        return Outcome("logout", time.perf_counter() - t0, ended and gone, f"ended={ended} gone={gone}")
     except Exception as exc:
-        return Outcome("退出", time.perf_counter() - t0, False, repr(exc))
+        return Outcome("logout", time.perf_counter() - t0, False, repr(exc))
 
 
 def sqlite_writer_held(url: str) -> bool:
@@ -168,8 +168,9 @@ def test_sixteen_logins_succeed_while_a_250k_row_import_runs(db_url, register, m
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         while not import_writing(url, wal_before):
-            assert proc.poll() is None, f"导入在开始写入前就结束了：\n{proc.stdout.read()}"
-            assert time.perf_counter() - started < START_TIMEOUT, "导入迟迟没有开始写入"
+            assert proc.poll() is None, f"the import ended before it wrote:\n{proc.stdout.read()}"
+            assert time.perf_counter() - started < START_TIMEOUT, \
+                f"the import did not start writing within {START_TIMEOUT} s"
             time.sleep(0.2)
         writing_at = time.perf_counter() - started
 
@@ -181,6 +182,7 @@ def test_sixteen_logins_succeed_while_a_250k_row_import_runs(db_url, register, m
         finished_at = time.perf_counter() - started
         still_running = proc.poll() is None
         still_writing = still_running and import_writing(url, wal_before)
+        visits_meanwhile, _ = counts(url)  # one transaction: none of its rows visible before it commits
         out, _ = proc.communicate(timeout=IMPORT_TIMEOUT)
         import_s = time.perf_counter() - started
     finally:
@@ -188,23 +190,29 @@ def test_sixteen_logins_succeed_while_a_250k_row_import_runs(db_url, register, m
             proc.kill()
             proc.wait()
 
-    logins = [o for o in outcomes if o.what.startswith("登录")]
+    logins = [o for o in outcomes if o.what.startswith("sign-in")]
     times = sorted(o.seconds for o in logins)
     backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-    print(f"\n[{backend}] {ROWS}行督导记录导入 {import_s:.1f} s（{writing_at:.1f} s 起写入）；"
-          f"{len(logins)}次登录 p50 {percentile(times, 50):.2f} s，p95 {percentile(times, 95):.2f} s，"
-          f"最长 {times[-1]:.2f} s，失败 {sum(not o.ok for o in logins)}；登录在 {finished_at:.1f} s 全部结束")
+    print(f"\n[{backend}] {ROWS}-row import {import_s:.1f} s (writing from {writing_at:.1f} s); {len(logins)} sign-ins "
+          f"p50 {percentile(times, 50):.2f} s, p95 {percentile(times, 95):.2f} s, max {times[-1]:.2f} s, "
+          f"failures {sum(not o.ok for o in logins)}; the last ended at {finished_at:.1f} s")
 
     failed = [o for o in outcomes if not o.ok]
-    assert not failed, "导入期间失败：" + "；".join(f"{o.what}（{o.seconds:.1f} s）：{o.detail}" for o in failed)
+    assert not failed, "failed during the import: " + "; ".join(
+        f"{o.what} ({o.seconds:.1f} s): {o.detail}" for o in failed)
     assert still_writing, (
-        f"导入（{import_s:.1f} s）在最后一次登录结束（{finished_at:.1f} s）前已经完成。登录最长 {times[-1]:.1f} s："
-        "若远超平时，是登录在等导入的写锁；否则本测试没有证明任何事，请加大导入的记录表（ROWS）")
+        f"the import ({import_s:.1f} s) had finished before the last sign-in ended ({finished_at:.1f} s). The "
+        f"slowest sign-in took {times[-1]:.1f} s: far above usual means the sign-ins waited for the import's writer; "
+        "otherwise this test proved nothing, and needs a larger register (ROWS)")
     assert len(logins) == SIGN_INS
     assert proc.returncode == 0, out
     visits_after, batches_after = counts(url)
     assert visits_after - visits_before == ROWS, out  # all or nothing: every row, committed
     assert batches_after - batches_before == 1, out
+    assert visits_meanwhile == visits_before
+    with Session(get_engine(url)) as s:
+        batch = s.exec(select(m.ImportBatch).order_by(m.ImportBatch.id.desc())).first()
+        assert (batch.n_new, batch.status) == (ROWS, "已导入")
     with auth_engine(url).connect() as c:
         assert c.execute(text("SELECT count(*) FROM audit_log WHERE action = '登录'")).scalar_one() \
             - audit_before == SIGN_INS
