@@ -14,6 +14,9 @@ Page times: AppTest from app.py, logged in as the demo account leader, in a proc
 once. cold = the page's first run after st.cache_data.clear(); warm = a rerun. "data" = the same data calls the
 page made in its cold run (every st.cache_data function of components/data.py it called, with the same arguments),
 replayed directly without the cache: the SQL of its aggregates and the pandas around it, nothing of Streamlit.
+
+Logins during an import (issue 17, bench/logins.py): 16 sign-ins while a 250,000-row register (--login-rows) is
+imported into a copy of the county database, and of --pages-db when it is PostgreSQL. --logins-only for just this.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import random
 import resource
 import shutil
 import subprocess
@@ -32,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench import logins  # noqa: E402  (after the path: logins during an import, issue 17)
+
 BENCH_DIR = ROOT / "data" / "bench"
 AS_OF = "2022-10-31"
 FIGURE_PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图")
@@ -156,38 +160,12 @@ def bench_pages(scale: str, only: list[str], url: str | None = None) -> dict:
 # --- child: import ------------------------------------------------------------------------------
 
 
-def visit_register(path: Path, url: str, n: int) -> None:
-    """A 督导记录 register of n new visits by existing cadres to existing businesses (xlsxwriter, constant memory)."""
-    import xlsxwriter
-    from sqlalchemy import text
-
-    from db.engine import get_engine
-    from seed.importer.kinds import KINDS
-
-    with get_engine(url).connect() as c:
-        cadres = c.execute(text("SELECT code, name, unit FROM cadre ORDER BY id")).all()
-        businesses = c.execute(text("SELECT b.code, b.name, s.name FROM business b JOIN station s "
-                                    "ON s.id = b.station_id WHERE b.status = '在营' ORDER BY b.id")).all()
-    rng = random.Random(8)
-    methods = ("现场", "电话询问", "集中督导", "线上", "视频会议")
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    ws = wb.add_worksheet("督导记录")
-    ws.write_row(0, 0, ["2022年包保督导记录（基准测试）"])
-    ws.write_row(1, 0, [col.label for col in KINDS["督导记录"].columns])
-    start = dt.date(2022, 1, 4)
-    for i in range(n):
-        cadre, biz = rng.choice(cadres), rng.choice(businesses)
-        day = start + dt.timedelta(rng.randrange(290))
-        ws.write_row(i + 2, 0, [f"BJ2022{i + 1:06d}", day.isoformat(), cadre[0], cadre[1], cadre[2], biz[0], biz[1],
-                                biz[2], rng.choice(methods), 0, ""])
-    wb.close()
-
-
 def bench_import(scale: str, rows: int) -> dict:
     from python_calamine import CalamineWorkbook
 
     from db.engine import dispose_engines, get_engine
     from seed.importer import import_files
+    from seed.synth import visit_register
 
     work = BENCH_DIR / f"import-{scale}.db"
     xlsx = BENCH_DIR / f"visits-{scale}-{rows}.xlsx"
@@ -235,12 +213,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", nargs="*", default=[], help="only these pages (titles)")
     p.add_argument("--no-import", action="store_true", help="the pages only")
     p.add_argument("--pages-db", help="measure the pages on this database URL instead (one scale)")
+    p.add_argument("--login-rows", type=int, default=250_000,
+                   help="rows of the register imported while the sign-ins run (logins during import)")
+    p.add_argument("--no-logins", action="store_true", help="leave out the logins during an import")
+    p.add_argument("--logins-only", action="store_true", help="only the logins during an import")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         kind, scale = args.child[:2]
         if kind == "pages":
             result = bench_pages(scale, args.pages, args.child[2] if len(args.child) > 2 else None)
+        elif kind == "logins":
+            result = logins.bench_logins(BENCH_DIR, scale, args.login_rows,
+                                         args.child[2] if len(args.child) > 2 else None)
         else:
             result = bench_import(scale, args.rows)
         print(json.dumps(result, ensure_ascii=False))
@@ -248,19 +233,33 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.pages_db and len(args.scales) != 1:
         p.error("--pages-db needs exactly one scale in --scales")
-    builds = {scale: ensure_db(scale) for scale in args.scales}
+    with_logins = args.logins_only or not (args.no_logins or args.no_import)
+    scales = (*(() if args.logins_only else args.scales), *((logins.LOGIN_SCALE,) if with_logins else ()))
+    builds = {scale: ensure_db(scale) for scale in scales}
     backend = "PostgreSQL" if (args.pages_db or "").startswith("postgresql") else "SQLite"
     print(f"\nmake bench — {dt.datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, pages on {backend}, import on SQLite; targets (city): cold ≤ {TARGET_COLD:.2f} s, warm ≤ {TARGET_WARM:.2f} s, "
-          f"import ≤ {TARGET_IMPORT:.0f} s\n")
+          f"import ≤ {TARGET_IMPORT:.0f} s; sign-ins during an import: p95 ≤ {logins.TARGET_LOGIN_P95:.0f} s\n")
     print("database builds (python -m seed synth, first build): "
           + ", ".join(f"{s} {b['build_s']} s" for s, b in builds.items()))
+    peaks: list[str] = []
+    if not args.logins_only:
+        peaks += print_pages(args)
+    if not (args.no_import or args.logins_only):
+        peaks += print_import(args)
+    if with_logins:
+        peaks += print_logins(args)
+    print("\npeak memory (ru_maxrss): " + ", ".join(peaks))
+    return 0
+
+
+def print_pages(args) -> list[str]:
     header = f"{'scale':7} {'page':8} {'cold ms':>8} {'warm ms':>8} {'data ms':>8} {'cold/data':>9} {'calls':>5}  note"
     print("\n" + header + "\n" + "-" * len(header))
-    page_peaks = {}
+    peaks = []
     for scale in args.scales:
         res = child("--child", "pages", scale, *([args.pages_db] if args.pages_db else []), "--pages", *args.pages)
-        page_peaks[scale] = res["peak_mb"]
+        peaks.append(f"pages {scale} {res['peak_mb']:.0f} MB")
         for r in res["pages"]:
             notes = []
             if scale == "city" and r["cold"] > TARGET_COLD:
@@ -274,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{ratio:8.1f}× {r['calls']:5}  {'; '.join(notes)}")
         print(f"{scale:7} (first run of the app in the process: {res['first_run'] * 1000:.0f} ms; "
               f"peak RSS {res['peak_mb']:.0f} MB)")
-    if args.no_import:
-        print("\npeak memory (ru_maxrss): " + ", ".join(f"pages {s} {mb:.0f} MB" for s, mb in page_peaks.items()))
-        return 0
+    return peaks
+
+
+def print_import(args) -> list[str]:
     target = args.import_scale or args.scales[-1]
     imp = child("--child", "import", target, "--rows", str(args.rows))
     ratio = imp["import"] / imp["calamine"] if imp["calamine"] > 0 else float("nan")
@@ -285,9 +285,15 @@ def main(argv: list[str] | None = None) -> int:
           f"ratio {ratio:.1f}×; exit code {imp['exit']}; peak RSS {imp['peak_mb']:.0f} MB")
     for line in imp["summary"] + imp["errors"]:
         print("  " + line)
-    print("\npeak memory (ru_maxrss): " + ", ".join(f"pages {s} {mb:.0f} MB" for s, mb in page_peaks.items())
-          + f", import {imp['peak_mb']:.0f} MB")
-    return 0
+    return [f"import {imp['peak_mb']:.0f} MB"]
+
+
+def print_logins(args) -> list[str]:
+    """Logins during an import: the county database on SQLite, and a copy of --pages-db when it is PostgreSQL."""
+    runs = [child("--child", "logins", logins.LOGIN_SCALE, "--login-rows", str(args.login_rows))]
+    if (args.pages_db or "").startswith("postgres"):
+        runs.append(child("--child", "logins", args.scales[0], args.pages_db, "--login-rows", str(args.login_rows)))
+    return logins.report(runs)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ objects one by one.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db import models as m
-from db.engine import get_setting, has_data, set_setting, write_session
+from db.engine import get_engine, get_setting, has_data, set_setting, write_session
 from seed.demo import base, vocab
 from seed.demo.accounts import demo_accounts
 from seed.demo.builder import DemoBuilder
@@ -214,3 +216,31 @@ def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
 def synth_scale(engine: Engine) -> str | None:
     with Session(engine) as session:
         return get_setting(session, SYNTH_KEY)
+
+
+VISIT_METHODS = ("现场", "电话询问", "集中督导", "线上", "视频会议")
+
+
+def visit_register(path: Path, url: str, n: int, *, seed: int = 8) -> None:
+    """A 督导记录 register of n new visits (record numbers BJ2022000001 …) by the database's cadres to its 在营
+    businesses, written with xlsxwriter in constant memory (make bench, the logins-during-import test)."""
+    import xlsxwriter
+
+    from seed.importer.kinds import KINDS
+
+    with get_engine(url).connect() as c:
+        cadres = c.execute(text("SELECT code, name, unit FROM cadre ORDER BY id")).all()
+        businesses = c.execute(text("SELECT b.code, b.name, s.name FROM business b JOIN station s "
+                                    "ON s.id = b.station_id WHERE b.status = '在营' ORDER BY b.id")).all()
+    rng = random.Random(seed)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("督导记录")
+    ws.write_row(0, 0, ["2022年包保督导记录（基准测试）"])
+    ws.write_row(1, 0, [col.label for col in KINDS["督导记录"].columns])
+    start = dt.date(2022, 1, 4)
+    for i in range(n):
+        cadre, biz = rng.choice(cadres), rng.choice(businesses)
+        day = start + dt.timedelta(rng.randrange(290))
+        ws.write_row(i + 2, 0, [f"BJ2022{i + 1:06d}", day.isoformat(), cadre[0], cadre[1], cadre[2], biz[0], biz[1],
+                                biz[2], rng.choice(VISIT_METHODS), 0, ""])
+    wb.close()
