@@ -2,7 +2,7 @@
 
 `make test` runs the suite once on SQLite and then the data-layer, importer, report and page tests again with
 TEST_DB=pg (issue 8: CI runs both). Tests that need a database they may write to ask `new_url` for one instead of
-writing a sqlite:/// URL by hand; `copy_url` clones a built database (SQLite backup API, PostgreSQL TEMPLATE).
+writing a sqlite:/// URL by hand; `copy_url` clones a built database (SQLite backup API, its auth file too; PostgreSQL TEMPLATE).
 Every PostgreSQL database made here is dropped at the end of the session (`drop_created`).
 """
 
@@ -58,11 +58,12 @@ def copy_url(src_url: str, folder: Path, name: str) -> str:
         from db.authstore import auth_url
 
         target = Path(folder) / name
-        pairs = [(src_url, f"sqlite:///{target}")]
-        if Path(auth_url(src_url).removeprefix("sqlite:///")).exists():  # accounts' sessions, audit, kiosk tokens
-            pairs.append((auth_url(src_url), auth_url(f"sqlite:///{target}")))
-        for a, b in pairs:
-            with sqlite3.connect(a.removeprefix("sqlite:///")) as src, sqlite3.connect(b.removeprefix("sqlite:///")) as dst:
+        pairs = [(Path(src_url.removeprefix("sqlite:///")), target)]
+        src_auth = Path(auth_url(src_url).removeprefix("sqlite:///"))  # sign-ins, audit log, kiosk tokens
+        if src_auth.exists():
+            pairs.append((src_auth, Path(auth_url(f"sqlite:///{target}").removeprefix("sqlite:///"))))
+        for src_path, dst_path in pairs:
+            with sqlite3.connect(src_path) as src, sqlite3.connect(dst_path) as dst:
                 src.backup(dst)
         return f"sqlite:///{target}"
     return new_pg_url(template=src_url.rsplit("/", 1)[1])

@@ -113,3 +113,49 @@ def test_a_database_made_at_the_first_revision_upgrades_to_head_with_its_data(em
         accounts.create_user(session=s, viewer=SYSTEM, username="office2", password="Upgrade-2022-ok", role="食安办")
         s.commit()
         assert auth.get_user(session=s, username="office2")["role"] == "食安办"
+
+
+@pytest.mark.sqlite_file  # the auth file is SQLite's; PostgreSQL keeps these tables where they are
+def test_the_auth_rows_of_an_older_sqlite_database_move_to_the_auth_file(tmp_path):
+    """Up to 0008 a SQLite database kept attempts, the audit log and kiosk tokens in its own file; the upgrade to head
+    moves them into the auth file beside it (db/authstore.py) once, kiosk tokens with their numbers, and empties the
+    main file's tables. A second upgrade moves nothing."""
+    import sqlite3
+    from contextlib import closing
+
+    from sqlmodel import Session, select
+
+    from db import models as m
+    from db.authstore import auth_session, auth_url, forget_ready, move_from_main
+    from services import accounts
+    from services.rules.viewer import SYSTEM
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0008")
+    at = dt.datetime(2022, 10, 31, 8, 0, tzinfo=dt.UTC)
+    with get_engine(url).begin() as c:
+        c.execute(m.KioskToken.__table__.insert(), [
+            {"id": 7, "token_hash": "a" * 64, "label": "一楼大厅", "created_at": at, "is_active": True}])
+        c.execute(m.AuditLog.__table__.insert(), [
+            {"at": at, "username": "office", "role": "食安办", "client": "10.0.0.5", "action": "导入",
+             "target": "十月.xlsx", "detail": {"批次": [1]}}])
+        c.execute(m.LoginAttempt.__table__.insert(), [
+            {"username": "office", "client": "10.0.0.5", "at": at, "success": False, "reason": "密码错误"}])
+    forget_ready()
+    upgrade(url)
+    auth_file = tmp_path / "old-auth.db"
+    assert auth_url(url) == f"sqlite:///{auth_file.as_posix()}" and auth_file.exists()
+    with closing(sqlite3.connect(tmp_path / "old.db")) as main:
+        assert [main.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("kiosk_token", "audit_log", "login_attempt")] == [0, 0, 0]
+    with auth_session(url) as a:
+        assert [(t.id, t.label) for t in a.exec(select(m.KioskToken))] == [(7, "一楼大厅")]
+        assert [(r.action, r.detail) for r in a.exec(select(m.AuditLog))] == [("导入", {"批次": [1]})]
+        assert len(a.exec(select(m.LoginAttempt)).all()) == 1
+    with Session(get_engine(url)) as s:  # the services read and write there from now on
+        accounts.create_kiosk_token(session=s, viewer=SYSTEM, label="二楼", token="second-token")
+        assert list(accounts.kiosk_tokens_frame(session=s, viewer=SYSTEM)["编号"]) == [7, 8]
+    assert move_from_main(url) == 0  # again: nothing left to move
+    upgrade(url)
+    with auth_session(url) as a:
+        assert len(a.exec(select(m.AuditLog)).all()) == 2  # the import's and the new token's

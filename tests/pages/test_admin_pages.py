@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from db import accounts as store
 from db import models as m
+from db.authstore import AUTH_MODELS, auth_session
 from db.engine import get_engine
 from services import accounts, auth
 from services.rules import passwords
@@ -50,12 +51,13 @@ def session(url) -> Session:
 
 
 def count(url, model) -> int:
-    with session(url) as s:
+    """Rows of a table, read where it lives (the audit log, attempts, unlocks and kiosk tokens: the auth store)."""
+    with (auth_session(url) if model in AUTH_MODELS else session(url)) as s:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
 def audit_rows(url, **where) -> list[m.AuditLog]:
-    with session(url) as s:
+    with auth_session(url) as s:
         q = select(m.AuditLog).order_by(m.AuditLog.id)
         for key, value in where.items():
             q = q.where(getattr(m.AuditLog, key) == value)
@@ -81,6 +83,7 @@ def test_the_users_page_lists_the_demo_accounts_without_hashes(url, monkeypatch)
     assert users.set_index("用户名").loc["mingshui", "监管所"] == "明水所"
     assert "$2b$" not in users.to_csv()
     assert users["创建时间"].str.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d").all()
+    assert set(users["在线登录"]) <= {0, 1}  # live sessions per account
     assert not at.error
 
 
@@ -183,7 +186,7 @@ def test_the_last_administrator_cannot_disable_itself(url, monkeypatch):
 
 def test_unlocking_a_locked_username(url, monkeypatch):
     now = dt.datetime.now(dt.UTC)
-    with session(url) as s:  # five wrong passwords a minute ago, from one client
+    with auth_session(url) as s:  # five wrong passwords a minute ago, from one client (in the auth store)
         for i in range(5):
             s.add(m.LoginAttempt(username="office", client="10.0.0.9", at=now - dt.timedelta(seconds=60 - i),
                                  success=False, reason=auth.REASON_WRONG_PASSWORD))
@@ -196,7 +199,8 @@ def test_unlocking_a_locked_username(url, monkeypatch):
     assert not at.error, errors(at)
     with session(url) as s:
         assert auth.lock_until(session=s, username="office", client="10.0.0.9") is None
-        assert [(u.username, u.client, u.by) for u in s.exec(select(m.AccountUnlock)).all()] == [
+    with auth_session(url) as a:
+        assert [(u.username, u.client, u.by) for u in a.exec(select(m.AccountUnlock)).all()] == [
             ("office", "*", "admin")]
     [row] = audit_rows(url, target="office", username="admin")
     assert row.detail == {"操作": "解锁", "客户端": "全部"}
@@ -213,7 +217,8 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
     assert link == f"http://<服务器地址>/kiosk?token={token}"
     with session(url) as s:
         assert accounts.check_kiosk_token(session=s, token=token)
-        row = s.exec(select(m.KioskToken).where(m.KioskToken.label == "二楼会议室")).one()
+    with auth_session(url) as a:  # kiosk tokens live in the auth store
+        row = a.exec(select(m.KioskToken).where(m.KioskToken.label == "二楼会议室")).one()
     assert token not in table(at, "编号").to_csv()
     at.run()
     assert not at.code  # shown once only
@@ -231,7 +236,7 @@ def test_a_kiosk_token_is_shown_once_and_can_be_disabled(url, monkeypatch):
 
 
 def test_the_audit_page_shows_rows_and_filters_them(url, monkeypatch):
-    with session(url) as s:
+    with auth_session(url) as s:  # the audit log lives in the auth store
         store.add_audit(s, username="office", role="食安办", client="10.0.0.9", action="导入", target="任务进度",
                         detail={"行数": 3})
         s.commit()

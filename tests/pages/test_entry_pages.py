@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
+from db.authstore import AUTH_MODELS, auth_session
 from db.engine import dispose_engines, get_engine
 from services import metrics
 from tests.pages.conftest import fresh_app
@@ -33,7 +34,7 @@ def station_id(url, name: str) -> int:
 
 
 def rows(url, model):
-    with Session(get_engine(url)) as s:
+    with (auth_session(url) if model in AUTH_MODELS else Session(get_engine(url))) as s:  # audit: the auth store
         out = [r.model_dump() for r in s.exec(select(model)).all()]
     dispose_engines()
     return out

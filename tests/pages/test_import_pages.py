@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from components import import_view
 from db import models as m
+from db.authstore import auth_session
 from db.engine import dispose_engines, get_engine
 from services import auth, imports
 from services.rules.viewer import Viewer
@@ -120,8 +121,8 @@ def test_a_valid_upload_is_previewed_then_imported_on_confirmation(small_url, mo
     # The bytes are gone and the uploader is a new, empty one.
     assert import_view.PENDING not in at.session_state
     assert "imp-commit" not in buttons(at) and not at.file_uploader(key="imp-upload-1").value
-    with Session(get_engine(small_url)) as s:
-        audit = s.exec(select(m.AuditLog).where(m.AuditLog.action == "导入")).all()
+    with auth_session(small_url) as a:  # the audit log lives in the auth store
+        audit = a.exec(select(m.AuditLog).where(m.AuditLog.action == "导入")).all()
     dispose_engines()
     assert [(a.username, a.target, a.detail["批次"]) for a in audit] == [("office", "十月.xlsx", [batch])]
 
@@ -232,8 +233,8 @@ def test_the_office_undoes_the_latest_batch(two_batches, monkeypatch):
     [original] = at.get("download_button")
     assert original.label == "下载原始文件"
     original.click().run()  # the data leaves the server: audited as an export
-    with Session(get_engine(two_batches)) as s:
-        exports = s.exec(select(m.AuditLog).where(m.AuditLog.action == "导出")).all()
+    with auth_session(two_batches) as a:  # the audit log lives in the auth store
+        exports = a.exec(select(m.AuditLog).where(m.AuditLog.action == "导出")).all()
     dispose_engines()
     assert [(a.username, a.target, a.detail) for a in exports] == [
         ("office", "明水.xlsx", {"页面": "导入记录", "批次": 2})]

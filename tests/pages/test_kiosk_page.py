@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from components import auth as ui_auth
 from components import views
 from db import models as m
+from db.authstore import auth_session
 from db.engine import dispose_engines, get_engine, write_session
 from services import accounts
 from services.rules import fmt
@@ -188,8 +189,8 @@ def office_saves(url, monkeypatch, *, interval: int, panels: list[str], stale_da
 def test_the_settings_page_saves_and_the_kiosk_follows(url, monkeypatch, intervals):
     at = office_saves(url, monkeypatch, interval=5, panels=["map", "kpi"], stale_days=3)
     assert at.success[0].value.startswith("已保存：每5秒轮播，面板依次为监管所地图、重点指标")
-    with Session(get_engine(url)) as s:
-        row = s.exec(select(m.AuditLog).where(m.AuditLog.action == "系统设置")).one()
+    with auth_session(url) as a:  # the audit log lives in the auth store
+        row = a.exec(select(m.AuditLog).where(m.AuditLog.action == "系统设置")).one()
         assert (row.username, row.target) == ("office", "大屏")
     dispose_engines()
     # The settings page shows the saved values on its next visit.
@@ -246,8 +247,9 @@ def test_a_rotation_that_finds_a_new_interval_asks_for_a_full_run(url, monkeypat
 def test_a_disabled_token_stops_the_screen_on_its_next_run(url, monkeypatch):
     at = rotate(kiosk_app(url, monkeypatch))
     assert pager(at) == "第1/5屏 · 重点指标"
+    with auth_session(url) as a:  # kiosk tokens live in the auth store
+        token_id = a.exec(select(m.KioskToken.id)).one()
     with Session(get_engine(url)) as s:
-        token_id = s.exec(select(m.KioskToken.id)).first()
         accounts.deactivate_kiosk_token(session=s, viewer=SYSTEM, token_id=token_id)
     dispose_engines()
     rotate(at)

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
+from db.authstore import auth_session
 from db.engine import dispose_engines, get_engine
 from reports import briefing
 from services import meeting
@@ -40,9 +41,10 @@ def test_the_office_saves_a_signature_and_the_briefing_carries_it(url, monkeypat
     next(b for b in at.button if b.label == "保存署名").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success[0].value == "已保存：会议材料署名为济南市章丘区市场监督管理局（章丘区食安办）。"
+    with auth_session(url) as a:  # the audit log lives in the auth store
+        audit = a.exec(select(m.AuditLog).where(m.AuditLog.target == "会议材料署名")).one()
+    assert audit.username == "office" and audit.detail["单位"] == "章丘区市场监督管理局→济南市章丘区市场监督管理局"
     with Session(get_engine(url)) as s:
-        audit = s.exec(select(m.AuditLog).where(m.AuditLog.target == "会议材料署名")).one()
-        assert audit.username == "office" and audit.detail["单位"] == "章丘区市场监督管理局→济南市章丘区市场监督管理局"
         pack = briefing.gather(year=2022, month=10, charts=False, session=s)
     dispose_engines()
     props = docx.Document(io.BytesIO(briefing.docx_bytes(pack))).core_properties
@@ -57,6 +59,8 @@ def test_an_empty_name_is_refused_in_chinese_and_nothing_is_written(url, monkeyp
     assert [e.value for e in at.error] == ["单位名称不能为空"]
     with Session(get_engine(url)) as s:
         assert meeting.signature(session=s)["organisation"] == "章丘区市场监督管理局"
+    with auth_session(url) as a:  # and no audit row
+        assert a.exec(select(m.AuditLog).where(m.AuditLog.target == "会议材料署名")).first() is None
     dispose_engines()
 
 
@@ -65,5 +69,6 @@ def test_a_station_account_may_not_change_the_signature(url):
     with Session(get_engine(url)) as s:
         with pytest.raises(PermissionError):
             meeting.save_signature(session=s, viewer=station, organisation_name="x", office_name="y")
-        assert s.exec(select(m.AuditLog).where(m.AuditLog.target == "会议材料署名")).first() is None
+    with auth_session(url) as a:
+        assert a.exec(select(m.AuditLog).where(m.AuditLog.target == "会议材料署名")).first() is None
     dispose_engines()

@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 
 from cli.seed import main
 from db import models as m
+from db.authstore import auth_session
 from db.engine import get_engine
-from services import accounts, auth
+from services import accounts, auth, sessions
 from services.rules import passwords
 from tests.seed.fixtures import SEED_DATA
 from tests.services.test_auth import every_row_as_text
@@ -51,7 +52,7 @@ def add(url, monkeypatch, name, *extra, password=PASSWORD):
 
 
 def audit_rows(url) -> list[tuple[str, str | None, dict]]:
-    with Session(get_engine(url)) as s:
+    with auth_session(url) as s:  # the audit log lives in the auth store
         rows = s.exec(select(m.AuditLog).where(m.AuditLog.action.in_(["用户管理", "解锁"])).order_by(m.AuditLog.id)).all()
         return [(r.action, r.target, r.detail) for r in rows]
 
@@ -61,7 +62,8 @@ def test_a_real_database_starts_without_accounts(real_db_with_stations, capsys):
     assert "没有账号" in capsys.readouterr().out
     with Session(get_engine(real_db_with_stations)) as s:
         assert s.exec(select(m.AppUser)).all() == []
-        assert s.exec(select(m.KioskToken)).all() == []
+    with auth_session(real_db_with_stations) as a:
+        assert a.exec(select(m.KioskToken)).all() == []
 
 
 def test_user_add_and_list(real_db_with_stations, monkeypatch, capsys):
@@ -127,7 +129,9 @@ def test_passwd_unlock_and_disable(real_db_with_stations, monkeypatch, capsys):
     assert main(["user", "unlock", "office", "--db", url]) == 0
     assert "已解除 office 的登录锁定（全部客户端）" in capsys.readouterr().out
     with Session(engine) as s:
-        assert auth.authenticate(session=s, username="office", password=PASSWORD, client=CLIENT).ok
+        office = auth.authenticate(session=s, username="office", password=PASSWORD, client=CLIENT)
+        assert office.ok
+        before_passwd, _ = sessions.begin(session=s, user=office.user, client=CLIENT)
 
     new = "Brand-new-pw-77"
     typed(monkeypatch, new)
@@ -136,11 +140,16 @@ def test_passwd_unlock_and_disable(real_db_with_stations, monkeypatch, capsys):
     assert main(["user", "passwd", "office", "--db", url, "--password-stdin"]) == 1
     with Session(engine) as s:
         assert not auth.authenticate(session=s, username="office", password=PASSWORD, client=CLIENT).ok
-        assert auth.authenticate(session=s, username="office", password=new, client=CLIENT).ok
+        assert sessions.resume(session=s, session_id=before_passwd) is None  # the new password ended the login
+        fresh = auth.authenticate(session=s, username="office", password=new, client=CLIENT)
+        assert fresh.ok
+        before_disable, _ = sessions.begin(session=s, user=fresh.user, client=CLIENT)
+        assert sessions.resume(session=s, session_id=before_disable) is not None
 
     assert main(["user", "disable", "office", "--db", url]) == 0
     with Session(engine) as s:
         assert auth.authenticate(session=s, username="office", password=new, client=CLIENT).message == "用户名或密码错误"
+        assert sessions.resume(session=s, session_id=before_disable) is None
     assert main(["user", "disable", "admin", "--db", url]) == 1  # the last administrator
     assert "最后一个" in capsys.readouterr().err
     for cmd in (["unlock", "ghost"], ["disable", "ghost"], ["passwd", "ghost"]):
@@ -207,7 +216,10 @@ def test_the_demo_database_has_the_demo_accounts(sqlite_url, capsys, caplog):
         assert roles == {"leader": ("领导", None), "office": ("食安办", None), "mingshui": ("监管所", "明水所"),
                          "admin": ("管理员", None)}
         assert accounts.check_kiosk_token(session=s, token="demo-kiosk")
-        assert len(auth.session_secret(session=s)) >= 32  # a demo database signs cookies without configuration
+        # a demo database lets an account log in without any configuration (no secret to set)
+        sid, code = sessions.begin(session=s, user=auth.get_user(session=s, username="leader"), client=CLIENT)
+        token = sessions.claim(session=s, code=code)
+        assert sessions.resume(session=s, token=token).session_id == sid
     stored = every_row_as_text(engine)
     assert "demo1234" not in stored and "demo-kiosk" not in stored
     assert "demo1234" not in out + caplog.text
@@ -215,4 +227,5 @@ def test_the_demo_database_has_the_demo_accounts(sqlite_url, capsys, caplog):
     assert "演示账号" not in capsys.readouterr().out
     with Session(engine) as s:
         assert len(s.exec(select(m.AppUser)).all()) == 4
-        assert len(s.exec(select(m.KioskToken)).all()) == 1
+    with auth_session(sqlite_url) as a:
+        assert len(a.exec(select(m.KioskToken)).all()) == 1

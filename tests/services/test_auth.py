@@ -1,18 +1,19 @@
-"""Accounts: hashing, logins and lockouts, the client behind a proxy, cookies, kiosk tokens, the permission matrix."""
+"""Accounts: hashing, logins and lockouts, the client behind a proxy, kiosk tokens, the permission matrix.
+Server-side login sessions and the per-account lockout have their own file (test_sessions.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 import pytest
 from sqlalchemy import inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from db import models as m
-from db.engine import data_version, dispose_engines, get_engine, set_setting
-from services import accounts, auth
+from db.authstore import auth_engine, auth_session, bind_url, is_separate
+from db.engine import data_version, dispose_engines, get_engine
+from services import accounts, auth, sessions
 from services.rules import localtime, passwords, permissions
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
 
@@ -46,11 +47,17 @@ def login(s, username, password=PASSWORD, client=OFFICE, now=T0):
 
 
 def every_row_as_text(engine) -> str:
-    """Every table of the database, every row, as text: what a reader of a stolen file would see."""
+    """Every table of the database and of its auth store (on SQLite a file of its own), every row, as text: what a
+    reader of a stolen file would see."""
+    url = bind_url(engine)
+    engines = [engine, auth_engine(url)] if is_separate(url) else [engine]
     out = []
-    with engine.connect() as c:
-        for table in SQLModel.metadata.sorted_tables:
-            out += [repr(tuple(row)) for row in c.execute(select(table))]
+    for eng in engines:
+        with eng.connect() as c:
+            present = set(inspect(c).get_table_names())
+            for table in SQLModel.metadata.sorted_tables:
+                if table.name in present:
+                    out += [repr(tuple(row)) for row in c.execute(select(table))]
     return "\n".join(out)
 
 
@@ -106,7 +113,8 @@ def test_accounts_are_not_data_and_do_not_move_data_version(engine):
 
 def test_users_frame_never_shows_the_hash(session_with_users):
     frame = accounts.users_frame(session=session_with_users, viewer=SYSTEM)
-    assert list(frame.columns) == ["用户名", "姓名", "角色", "监管所", "状态", "创建时间"]
+    assert list(frame.columns) == ["用户名", "姓名", "角色", "监管所", "状态", "在线登录", "创建时间"]
+    assert set(frame["在线登录"]) == {0}  # nobody has a session yet
     assert frame.set_index("用户名").loc["mingshui", "监管所"] == "明水所"
     assert "$2b$" not in frame.to_csv()
 
@@ -198,10 +206,11 @@ def test_the_administrator_unlocks(session_with_users):
     assert not login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=1)).ok  # still locked there
     auth.unlock(session=s, username="OFFICE", viewer=admin, now=minute + dt.timedelta(seconds=2))  # every client
     assert login(s, "office", client=HOME, now=minute + dt.timedelta(seconds=3)).ok
-    rows = s.exec(select(m.AuditLog).where(m.AuditLog.action == "解锁", m.AuditLog.target == "office",
-                                           m.AuditLog.username == "admin")).scalars().all()
-    assert [r.detail for r in rows] == [{"操作": "解锁", "客户端": OFFICE}, {"操作": "解锁", "客户端": "全部"}]
-    assert s.exec(select(m.AccountUnlock.client)).scalars().all() == [OFFICE, "*"]
+    with auth_session(s) as a:  # unlocks and their audit rows live in the auth store
+        rows = a.exec(select(m.AuditLog).where(m.AuditLog.action == "解锁", m.AuditLog.target == "office",
+                                               m.AuditLog.username == "admin").order_by(m.AuditLog.id)).scalars().all()
+        assert [r.detail for r in rows] == [{"操作": "解锁", "客户端": OFFICE}, {"操作": "解锁", "客户端": "全部"}]
+        assert a.exec(select(m.AccountUnlock.client).order_by(m.AccountUnlock.id)).scalars().all() == [OFFICE, "*"]
 
 
 def test_one_client_guessing_across_accounts_is_rate_limited(session_with_users):
@@ -223,6 +232,13 @@ def test_thresholds_come_from_the_environment(monkeypatch):
         attempts=3, window=dt.timedelta(minutes=30), lock=dt.timedelta(minutes=30), client_limit=50)
     monkeypatch.delenv("LOCKOUT_ATTEMPTS")
     assert auth.LoginPolicy.from_settings().attempts == 5
+    assert (auth.LoginPolicy.from_settings().account_attempts, auth.LoginPolicy.from_settings().account_lock) == (
+        20, dt.timedelta(minutes=60))
+    monkeypatch.setenv("ACCOUNT_LOCKOUT_ATTEMPTS", "40")
+    monkeypatch.setenv("ACCOUNT_LOCKOUT_MINUTES", "90")
+    policy = auth.LoginPolicy.from_settings()
+    assert (policy.account_attempts, policy.account_window, policy.account_lock) == (
+        40, dt.timedelta(minutes=90), dt.timedelta(minutes=90))
 
 
 def test_every_attempt_is_recorded_with_its_reason(session_with_users):
@@ -230,12 +246,13 @@ def test_every_attempt_is_recorded_with_its_reason(session_with_users):
     login(s, "office")
     login(s, "office", "wrong")
     login(s, "ghost", "wrong")
-    attempts = s.exec(select(m.LoginAttempt.username, m.LoginAttempt.client, m.LoginAttempt.success,
-                             m.LoginAttempt.reason).order_by(m.LoginAttempt.id)).all()
-    assert [tuple(a) for a in attempts] == [("office", OFFICE, True, None), ("office", OFFICE, False, "密码错误"),
+    with auth_session(s) as a:  # attempts and the audit log live in the auth store
+        attempts = a.exec(select(m.LoginAttempt.username, m.LoginAttempt.client, m.LoginAttempt.success,
+                                 m.LoginAttempt.reason).order_by(m.LoginAttempt.id)).all()
+        log = a.exec(select(m.AuditLog.action, m.AuditLog.username, m.AuditLog.role, m.AuditLog.detail)
+                     .where(m.AuditLog.action.in_(["登录", "登录失败"])).order_by(m.AuditLog.id)).all()
+    assert [tuple(x) for x in attempts] == [("office", OFFICE, True, None), ("office", OFFICE, False, "密码错误"),
                                             ("ghost", OFFICE, False, "用户不存在")]
-    log = s.exec(select(m.AuditLog.action, m.AuditLog.username, m.AuditLog.role, m.AuditLog.detail)
-                 .where(m.AuditLog.action.in_(["登录", "登录失败"])).order_by(m.AuditLog.id)).all()
     assert [tuple(r) for r in log] == [("登录", "office", "食安办", None),
                                        ("登录失败", "office", "食安办", {"原因": "密码错误"}),
                                        ("登录失败", "ghost", None, {"原因": "用户不存在"})]
@@ -266,9 +283,10 @@ def test_passwords_are_never_stored_or_logged_in_clear(engine, caplog, capsys):
 
 
 @pytest.mark.parametrize(
-    ("remote_ip", "headers", "trusted", "expected"),
+    ("peer", "headers", "trusted", "expected"),
     [
         ("203.0.113.7", {}, "", "203.0.113.7"),
+        ("203.0.113.7:5678", {}, "", "203.0.113.7"),
         # an untrusted peer cannot choose its name
         ("203.0.113.7", {"X-Forwarded-For": "1.2.3.4", "X-Real-IP": "5.6.7.8"}, "", "203.0.113.7"),
         ("203.0.113.7", {"X-Forwarded-For": "1.2.3.4"}, "10.0.0.2", "203.0.113.7"),
@@ -281,98 +299,42 @@ def test_passwords_are_never_stored_or_logged_in_clear(engine, caplog, capsys):
         ("10.0.0.2", {"X-Forwarded-For": "198.51.100.9, 10.0.0.3"}, "10.0.0.2,10.0.0.3", "198.51.100.9"),
         ("10.0.0.2", {"X-Forwarded-For": "garbage"}, "10.0.0.2", "10.0.0.2"),
         ("10.0.0.2", {}, "10.0.0.2", "10.0.0.2"),
-        # Streamlit gives no address for loopback: a proxy on the same host, or a local browser by its session
-        (None, {"X-Forwarded-For": "198.51.100.9"}, "127.0.0.1", "198.51.100.9"),
-        ("", {"X-Forwarded-For": "198.51.100.9"}, "", "session:abc"),
-        (None, {}, "127.0.0.1", "session:abc"),
+        # loopback is a client like any other: a proxy on the same host only when it is listed
+        ("127.0.0.1", {"X-Forwarded-For": "198.51.100.9", "X-Real-IP": "5.6.7.8"}, "", "127.0.0.1"),
+        ("127.0.0.1", {"X-Forwarded-For": "198.51.100.9"}, "127.0.0.1", "198.51.100.9"),
+        ("::ffff:127.0.0.1", {"X-Forwarded-For": "198.51.100.9"}, "", "127.0.0.1"),
+        # no known connection: one shared bucket, whatever the headers say (never a per-session name)
+        ("", {"X-Forwarded-For": "198.51.100.9"}, "", auth.NO_ADDRESS),
+        (None, {"X-Forwarded-For": "198.51.100.9"}, "127.0.0.1", auth.NO_ADDRESS),
+        (None, {}, "127.0.0.1", auth.NO_ADDRESS),
+        ("not an address", {}, "", auth.NO_ADDRESS),
         ("2001:db8::1", {}, "", "2001:db8::1"),
+        ("[2001:db8::1]:443", {}, "", "2001:db8::1"),
     ],
 )
-def test_client_id(remote_ip, headers, trusted, expected):
+def test_client_id(peer, headers, trusted, expected):
     proxies = auth.parse_trusted_proxies(trusted)
-    assert auth.client_id(remote_ip=remote_ip, headers=headers, trusted_proxies=proxies,
-                          session_fallback="abc") == expected
+    assert auth.client_id(peer=peer, headers=headers, trusted_proxies=proxies) == expected
+
+
+def test_is_trusted_proxy():
+    assert auth.is_trusted_proxy("10.0.1.40", {"10.0.1.0/24"})
+    assert auth.is_trusted_proxy("::ffff:10.0.0.2", {"10.0.0.2"})
+    assert not auth.is_trusted_proxy("10.0.2.1", {"10.0.1.0/24"})
+    assert not auth.is_trusted_proxy("127.0.0.1", set())
+    assert not auth.is_trusted_proxy(None, {"127.0.0.1"})
 
 
 def test_spoofed_headers_do_not_escape_a_lockout(session_with_users):
     s = session_with_users
 
     def client(forged: str) -> str:
-        return auth.client_id(remote_ip="203.0.113.7", headers={"X-Forwarded-For": forged},
-                              trusted_proxies=set(), session_fallback="x")
+        return auth.client_id(peer="203.0.113.7", headers={"X-Forwarded-For": forged, "X-Real-IP": forged},
+                              trusted_proxies=set())
 
     for i in range(5):
         login(s, "office", "wrong", client=client(f"1.1.1.{i}"), now=T0 + dt.timedelta(seconds=i))
     assert not login(s, "office", client=client("9.9.9.9"), now=T0 + dt.timedelta(seconds=9)).ok
-
-
-# --- session tokens -----------------------------------------------------------------------------
-
-SECRET = "s" * 40
-USER = {"username": "mingshui", "role": "监管所", "station_id": 1}
-
-
-def test_session_token_round_trip_and_expiry():
-    token = auth.issue_session_token(user=USER, secret=SECRET, hours=8, now=T0)
-    body = auth.read_session_token(token, secret=SECRET, now=T0 + dt.timedelta(hours=7, minutes=59))
-    assert body == {"u": "mingshui", "r": "监管所", "s": 1, "iat": T0.timestamp(),
-                    "exp": int(T0.timestamp()) + 8 * 3600}
-    assert auth.read_session_token(token, secret=SECRET, now=T0 + dt.timedelta(hours=8)) is None
-    short = auth.issue_session_token(user=USER, secret=SECRET, hours=0.01, now=T0)  # 36 seconds
-    assert auth.read_session_token(short, secret=SECRET, now=T0 + dt.timedelta(seconds=35))
-    assert auth.read_session_token(short, secret=SECRET, now=T0 + dt.timedelta(seconds=36)) is None
-    assert auth.read_session_token(auth.issue_session_token(user=USER, secret=SECRET, hours=8), secret=SECRET)
-
-
-def test_a_tampered_or_foreign_token_is_refused():
-    token = auth.issue_session_token(user=USER, secret=SECRET, hours=8, now=T0)
-    payload, signature = token.split(".")
-    forged_body = auth._b64(b'{"u":"mingshui","r":"\\u7ba1\\u7406\\u5458","s":null,"iat":1,"exp":9999999999}')
-    now = T0 + dt.timedelta(minutes=1)
-    for bad in (f"{forged_body}.{signature}", f"{payload}.{signature[:-2]}AA", f"{payload}x.{signature}",
-                token + ".x", "", None, "not-a-token", "a.b", "%%%.%%%"):
-        assert auth.read_session_token(bad, secret=SECRET, now=now) is None, bad
-    assert auth.read_session_token(token, secret="t" * 40, now=now) is None
-
-
-def test_a_cookie_dies_with_a_password_change_or_a_disabled_account(session_with_users):
-    s = session_with_users
-    user = login(s, "mingshui").user
-    token = auth.issue_session_token(user=user, secret=SECRET, hours=8)
-    assert auth.user_from_token(session=s, token=token, secret=SECRET)["station_name"] == "明水所"
-    accounts.deactivate(session=s, viewer=SYSTEM, username="mingshui")
-    assert auth.user_from_token(session=s, token=token, secret=SECRET) is None
-    accounts.activate(session=s, viewer=SYSTEM, username="mingshui")
-    assert auth.user_from_token(session=s, token=token, secret=SECRET) is not None
-    time.sleep(0.01)
-    accounts.set_password(session=s, viewer=SYSTEM, username="mingshui", password=OTHER_PASSWORD)
-    assert auth.user_from_token(session=s, token=token, secret=SECRET) is None
-    fresh = auth.issue_session_token(user=login(s, "mingshui", OTHER_PASSWORD).user, secret=SECRET, hours=8)
-    assert auth.user_from_token(session=s, token=fresh, secret=SECRET)["username"] == "mingshui"
-
-
-def test_session_secret_sources(engine, monkeypatch, tmp_path):
-    missing = tmp_path / "none.toml"
-    monkeypatch.delenv("SESSION_SECRET", raising=False)
-    with Session(engine) as s:
-        with pytest.raises(RuntimeError, match="SESSION_SECRET"):  # a real (or unmarked) database
-            auth.session_secret(session=s, secrets_path=missing)
-        toml = tmp_path / "secrets.toml"
-        toml.write_text('[auth_cookie]\nsecret = "' + "k" * 40 + '"\n', encoding="utf-8")
-        assert auth.session_secret(session=s, secrets_path=toml) == "k" * 40
-        monkeypatch.setenv("SESSION_SECRET", "e" * 40)
-        assert auth.session_secret(session=s, secrets_path=toml) == "e" * 40
-        monkeypatch.setenv("SESSION_SECRET", "short")
-        with pytest.raises(RuntimeError, match="太短"):
-            auth.session_secret(session=s, secrets_path=missing)
-        monkeypatch.delenv("SESSION_SECRET")
-        set_setting(s, "database_kind", "demo")
-        s.commit()
-        first = auth.session_secret(session=s, secrets_path=missing)
-        assert len(first) >= 32 and auth.session_secret(session=s, secrets_path=missing) == first
-    dispose_engines()
-    with Session(get_engine(str(engine.url))) as s:  # kept in the database, so every process agrees
-        assert auth.session_secret(session=s, secrets_path=missing) == first
 
 
 # --- kiosk tokens -------------------------------------------------------------------------------
@@ -385,8 +347,12 @@ def test_kiosk_tokens_are_kept_as_hashes(engine):
         assert accounts.check_kiosk_token(session=s, token=token)
         for bad in (token[:-1], token + "x", "", None, "x" * 1000):
             assert not accounts.check_kiosk_token(session=s, token=bad)
-        row = s.exec(select(m.KioskToken)).scalars().one()
+        with auth_session(s) as a:  # kiosk tokens live in the auth store
+            row = a.exec(select(m.KioskToken)).scalars().one()
         assert token not in every_row_as_text(engine) and len(row.token_hash) == 64
+        assert row.last_used_at is not None  # 最近使用 on the settings page
+        assert list(accounts.kiosk_tokens_frame(session=s, viewer=SYSTEM).columns) == [
+            "编号", "名称", "状态", "创建时间", "最近使用"]
         accounts.deactivate_kiosk_token(session=s, viewer=SYSTEM, token_id=row.id)
         assert not accounts.check_kiosk_token(session=s, token=token)
         with pytest.raises(ValueError, match="名称"):
@@ -487,6 +453,9 @@ def _mutators(s, token_id: int, n: int):
                                                                password=OTHER_PASSWORD, viewer=a)),
         ("deactivate", "用户管理", lambda a: accounts.deactivate(session=s, username="leader", viewer=a)),
         ("activate", "用户管理", lambda a: accounts.activate(session=s, username="leader", viewer=a)),
+        ("set_role", "用户管理", lambda a: accounts.set_role(session=s, username="leader", role="领导", viewer=a)),
+        ("sign_out_everywhere", "用户管理", lambda a: accounts.sign_out_everywhere(session=s, username="leader",
+                                                                             viewer=a)),
         ("unlock", "用户管理", lambda a: auth.unlock(session=s, username="office", viewer=a)),
         ("create_kiosk_token", "系统设置", lambda a: accounts.create_kiosk_token(session=s, label=f"屏{n}", viewer=a)),
         ("deactivate_kiosk_token", "系统设置", lambda a: accounts.deactivate_kiosk_token(session=s, token_id=token_id,
@@ -498,31 +467,33 @@ def account_state(s) -> tuple:
     """Everything an account change could write."""
     s.expire_all()
     users = s.exec(select(m.AppUser.username, m.AppUser.password_hash, m.AppUser.is_active,
-                          m.AppUser.password_changed_at).order_by(m.AppUser.id)).all()
-    tokens = s.exec(select(m.KioskToken.id, m.KioskToken.is_active).order_by(m.KioskToken.id)).all()
-    unlocks = s.exec(select(m.AccountUnlock.id)).all()
-    audit_rows = s.exec(select(m.AuditLog.id)).all()
-    return tuple(map(tuple, users)), tuple(map(tuple, tokens)), len(unlocks), len(audit_rows)
+                          m.AppUser.password_changed_at, m.AppUser.role).order_by(m.AppUser.id)).all()
+    with auth_session(s) as a:  # tokens, unlocks and the audit log live in the auth store
+        tokens = a.exec(select(m.KioskToken.id, m.KioskToken.is_active).order_by(m.KioskToken.id)).all()
+        unlocks = a.exec(select(m.AccountUnlock.id)).all()
+        audit_rows = a.exec(select(m.AuditLog.id)).all()
+        revoked = a.exec(select(m.LoginSession.id).where(m.LoginSession.revoked_at.is_not(None))).all()
+    return (tuple(map(tuple, users)), tuple(map(tuple, tokens)), len(unlocks), len(audit_rows), len(revoked))
 
 
 def test_only_the_administrator_manages_users_and_kiosk_tokens_from_the_web(session_with_users):
     s = session_with_users
-    token_id = s.exec(select(m.KioskToken.id)).scalars().first()
-    if token_id is None:
-        accounts.create_kiosk_token(session=s, viewer=SYSTEM, label="大厅")
-        token_id = s.exec(select(m.KioskToken.id)).scalars().one()
+    accounts.create_kiosk_token(session=s, viewer=SYSTEM, label="大厅")
+    with auth_session(s) as a:
+        token_id = a.exec(select(m.KioskToken.id)).scalars().one()
     allowed: dict[str, set[str]] = {}
     n = 0
     for who in WEB_PRINCIPALS:
         a = Viewer(username=who or None, role=who, client="10.0.0.1")
         for name, right, call in _mutators(s, token_id, n := n + 1):
+            sessions.begin(session=s, user=auth.get_user(session=s, username="leader"), client="10.0.0.9")
             before = account_state(s)
             try:
                 call(a)
             except PermissionError as exc:
                 assert str(exc) == f"当前账号无权操作“{right}”", (who, name)
                 s.rollback()
-                assert account_state(s) == before, (who, name)  # nothing written, no audit row
+                assert account_state(s) == before, (who, name)  # nothing written, no audit row, no session ended
                 continue
             allowed.setdefault(name, set()).add(who)
             after = account_state(s)
@@ -530,7 +501,7 @@ def test_only_the_administrator_manages_users_and_kiosk_tokens_from_the_web(sess
             if name == "deactivate":
                 # the next principal starts from an active account
                 accounts.activate(session=s, viewer=SYSTEM, username="leader")
-    managers = {"create_user", "set_password", "deactivate", "activate", "unlock"}
+    managers = {"create_user", "set_password", "deactivate", "activate", "unlock", "set_role", "sign_out_everywhere"}
     assert {name: who for name, who in allowed.items() if name in managers} == {name: {"管理员"} for name in managers}
     assert allowed["create_kiosk_token"] == allowed["deactivate_kiosk_token"] == {"食安办", "管理员"}
 
@@ -539,7 +510,8 @@ def test_only_the_administrator_manages_users_and_kiosk_tokens_from_the_web(sess
 def test_the_command_line_may_still_do_everything(session_with_users, actor):
     s = session_with_users
     token = accounts.create_kiosk_token(session=s, label="大厅", viewer=actor)
-    token_id = s.exec(select(m.KioskToken.id)).scalars().one()
+    with auth_session(s) as a:
+        token_id = a.exec(select(m.KioskToken.id)).scalars().one()
     for _name, _right, call in _mutators(s, token_id, 1):
         call(actor)
     assert auth.get_user(session=s, username="new1") is not None
@@ -587,8 +559,9 @@ def test_audit_frame_filters_by_user_and_local_day(session_with_users):
     for at, who in ((dt.datetime(2022, 10, 31, 15, 30, tzinfo=dt.UTC), "office"),
                     (dt.datetime(2022, 10, 31, 16, 30, tzinfo=dt.UTC), "Office_2"),
                     (dt.datetime(2022, 11, 2, 1, 0, tzinfo=dt.UTC), "leader")):
-        s.add(m.AuditLog(at=at, username=who.lower(), role="食安办", client="x", action="导出", target="任务清单"))
-    s.commit()
+        with auth_session(s) as a:  # the audit log lives in the auth store
+            a.add(m.AuditLog(at=at, username=who.lower(), role="食安办", client="x", action="导出", target="任务清单"))
+            a.commit()
     day = accounts.audit_frame(session=s, viewer=SYSTEM, action="导出", start=dt.date(2022, 11, 1), end=dt.date(2022, 11, 1))
     assert list(day["用户"]) == ["office_2"]
     assert list(accounts.audit_frame(session=s, viewer=SYSTEM, action="导出", user="OFFICE")["用户"]) == ["office_2", "office"]

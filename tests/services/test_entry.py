@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
+from db.authstore import auth_session
 from db.changelog import row_to_dict
 from db.engine import data_version, get_engine, set_setting
 from seed.importer import UndoRefused, undo_batch
@@ -77,10 +78,15 @@ KIOSK = Viewer(username=None, role="kiosk", station_id=None)
 
 def snapshot(engine) -> dict:
     """Every row an entry could write, and the counter that says something changed."""
-    tables = (m.StationProgress, m.MonthlySubmission, m.KpiReading, m.ImportBatch, m.ImportChange, m.AuditLog)
+    tables = (m.StationProgress, m.MonthlySubmission, m.KpiReading, m.ImportBatch, m.ImportChange)
+
+    def rows(s: Session, t) -> list[dict]:
+        return sorted((row_to_dict(r) for r in s.exec(select(t)).all()), key=lambda d: d["id"])
+
     with Session(engine) as s:
-        out = {t.__tablename__: sorted((row_to_dict(r) for r in s.exec(select(t)).all()), key=lambda d: d["id"])
-               for t in tables}
+        out = {t.__tablename__: rows(s, t) for t in tables}
+    with auth_session(engine) as a:  # the audit log lives in the auth store
+        out["audit_log"] = rows(a, m.AuditLog)
     out["data_version"] = data_version(engine)
     return out
 
@@ -207,7 +213,8 @@ def test_a_valid_save_moves_the_figures_and_undo_restores_them_exactly(small):
         sub = s.exec(select(m.MonthlySubmission).where(m.MonthlySubmission.station_id == small.a)).one()
         assert (sub.year, sub.month, sub.kind, sub.report_date, sub.batch_id) == (2022, 10, "任务进度", OCT31,
                                                                                   result.batch_id)
-        log = s.exec(select(m.AuditLog).where(m.AuditLog.action == "编辑")).one()
+        with auth_session(s) as a:  # the audit log lives in the auth store
+            log = a.exec(select(m.AuditLog).where(m.AuditLog.action == "编辑")).one()
         assert (log.username, log.role, log.client, log.target) == ("mingshui", "监管所", "test",
                                                                     "数据填报（明水所 2022年10月）")
         assert log.detail["batch"] == result.batch_id

@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -15,6 +18,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
+from db.authstore import auth_session, bind_url, is_separate
 from db.engine import data_version, get_engine
 from seed.importer import UndoRefused
 from seed.importer.kinds import KINDS
@@ -68,6 +72,13 @@ def small(db_url):
         s.commit()
         ids = (a.id, b.id)
     return Small(engine, *ids, **users)
+
+
+def audit_rows(small: Small, action: str | None = None) -> list[m.AuditLog]:
+    """The audit log, read where it lives: the auth store (on SQLite a file of its own)."""
+    with auth_session(small.engine) as a:
+        query = select(m.AuditLog).order_by(m.AuditLog.id)
+        return list(a.exec(query.where(m.AuditLog.action == action) if action else query).all())
 
 
 def cumulative(small: Small, station_id: int) -> float | None:
@@ -170,8 +181,8 @@ def test_the_import_is_one_audited_transaction(small):
     assert report.committed and cumulative(small, small.a) == 85
     assert data_version(small.engine) == version + 1
     batch_id = report.files[0].batch_id
+    [log] = audit_rows(small)
     with Session(small.engine) as s:
-        [log] = s.exec(select(m.AuditLog)).all()
         batch = s.get(m.ImportBatch, batch_id)
         figures, _ = imports.preview(session=s, changes=report.changes)
     assert (log.action, log.username, log.role, log.client, log.target) == (
@@ -179,6 +190,47 @@ def test_the_import_is_one_audited_transaction(small):
     assert log.detail["批次"] == [batch_id] and log.detail["更新"] == 1 and log.detail["类型"] == "任务进度"
     assert batch.user == "mingshui" and bytes(batch.content) == content
     assert figures[["监管所", "现值", "导入后", "变化"]].values.tolist() == [["明水所", 80.0, 85.0, 5.0]]
+
+
+def test_an_import_leaves_an_audit_row_if_and_only_if_it_committed(small, monkeypatch):
+    office = replace(small.office, client="10.0.0.8")
+    good = [("十月.xlsx", progress_file(["明水所", 85]))]
+    assert imports.check(good, engine=small.engine, viewer=office, today=OCT31).exit_code == 0  # the dry run
+    bad = imports.commit([("坏.xlsx", progress_file(["明水所", "八十五"]))], engine=small.engine, viewer=office,
+                         today=OCT31)
+    assert not bad.committed
+    other = imports.commit([("双山.xlsx", progress_file(["双山所", 20]))], engine=small.engine,
+                           viewer=replace(small.mingshui, client="t"), today=OCT31)  # another station's row
+    assert not other.committed
+    assert audit_rows(small) == []
+
+    # A failure inside the import's transaction after its audit row was queued: both go.
+    real_audit = imports.accounts.audit
+
+    def audit_then_fail(**kwargs):
+        real_audit(**kwargs)
+        raise RuntimeError("the disk is full")
+
+    before = snapshot(small.engine)
+    monkeypatch.setattr(imports.accounts, "audit", audit_then_fail)
+    with pytest.raises(RuntimeError):
+        imports.commit(good, engine=small.engine, viewer=office, today=OCT31)
+    monkeypatch.setattr(imports.accounts, "audit", real_audit)
+    assert snapshot(small.engine) == before and audit_rows(small) == []
+
+    report = imports.commit(good, engine=small.engine, viewer=office, today=OCT31)
+    assert report.committed
+    [row] = audit_rows(small)
+    assert (row.action, row.username, row.client, row.detail["批次"]) == (
+        "导入", "office", "10.0.0.8", [report.files[0].batch_id])
+    url = bind_url(small.engine)
+    if is_separate(url):  # SQLite: in the -auth file beside the database; the main file's table stays empty
+        main_file = Path(url.removeprefix("sqlite:///"))
+        auth_file = main_file.with_name(main_file.stem + "-auth.db")
+        with closing(sqlite3.connect(auth_file)) as con:
+            assert con.execute("SELECT action, target FROM audit_log").fetchall() == [("导入", "十月.xlsx")]
+        with Session(small.engine) as s:
+            assert s.exec(select(m.AuditLog)).all() == []
 
 
 # --- 导入记录 -------------------------------------------------------------------------------------
@@ -266,10 +318,9 @@ def test_undo_is_refused_while_a_later_batch_holds_the_rows_then_goes_back_in_or
         imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=1)
     with pytest.raises(LookupError, match="批次 #99 不存在"):
         imports.undo(engine=small.engine, viewer=replace(small.office, client="t"), batch_id=99)
-    with Session(small.engine) as s:
-        undos = s.exec(select(m.AuditLog).where(m.AuditLog.action == "撤销").order_by(m.AuditLog.id)).all()
-        assert [(a.username, a.detail["批次"]) for a in undos] == [("office", 3), ("office", 2), ("office", 1)]
-        assert undos[0].client == "10.0.0.9"
+    undos = audit_rows(small, "撤销")  # the refused undos left none
+    assert [(a.username, a.detail["批次"]) for a in undos] == [("office", 3), ("office", 2), ("office", 1)]
+    assert undos[0].client == "10.0.0.9"
     assert listed(small, small.office) == [3, 2, 1]
     with Session(small.engine) as s:
         assert set(imports.batches(session=s, viewer=small.office)["status"]) == {"已撤销"}

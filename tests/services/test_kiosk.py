@@ -10,22 +10,25 @@ from sqlmodel import Session, select
 
 from components import kiosk
 from db import models as m
+from db.authstore import auth_session
 from db.engine import get_setting, set_setting
 from db.migrate import upgrade
 from services import kiosk as kdb
 from services.rules import permissions
 from services.rules.viewer import Viewer
+from tests import dbs
 from tests.db.factories import Factory
 
 WEB = "10.0.0.5"
 
 
 @pytest.fixture
-def session(sqlite_url):
+def session(tmp_path):
     from db.engine import dispose_engines, get_engine
 
-    upgrade(sqlite_url)
-    with Session(get_engine(sqlite_url)) as s:
+    url = dbs.new_url(tmp_path, "kiosk.db")
+    upgrade(url)
+    with Session(get_engine(url)) as s:
         yield s
     dispose_engines()
 
@@ -35,7 +38,8 @@ def actor(role: str | None) -> Viewer:
 
 
 def audit_rows(session: Session) -> list[m.AuditLog]:
-    return list(session.exec(select(m.AuditLog).where(m.AuditLog.action == kdb.AUDIT_ACTION)).all())
+    with auth_session(session) as own:  # the audit log lives in the auth store
+        return list(own.exec(select(m.AuditLog).where(m.AuditLog.action == kdb.AUDIT_ACTION)).all())
 
 
 def test_an_empty_database_has_the_default_settings(session):

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
+from db.authstore import auth_session
 from db.changelog import row_to_dict
 from db.engine import data_version, get_engine
 from seed.importer import undo_batch
@@ -52,10 +53,15 @@ def own_plan_id(engine) -> int:
 
 
 def snapshot(engine) -> dict:
-    tables = (m.PlanTaskStatus, m.ImportBatch, m.ImportChange, m.AuditLog)
+    tables = (m.PlanTaskStatus, m.ImportBatch, m.ImportChange)
+
+    def rows(s: Session, t) -> list[dict]:
+        return sorted((row_to_dict(r) for r in s.exec(select(t)).all()), key=lambda d: d["id"])
+
     with Session(engine) as s:
-        out = {t.__tablename__: sorted((row_to_dict(r) for r in s.exec(select(t)).all()), key=lambda d: d["id"])
-               for t in tables}
+        out = {t.__tablename__: rows(s, t) for t in tables}
+    with auth_session(engine) as a:  # the audit log lives in the auth store
+        out["audit_log"] = rows(a, m.AuditLog)
     out["data_version"] = data_version(engine)
     return out
 
@@ -141,7 +147,8 @@ def test_a_valid_save_moves_the_counts_and_undo_restores_exactly(engine):
         assert june == {ids[(PLAN, 2)]: ("已完成", None, "已验收", batch.id),
                         ids[(PLAN, 3)]: ("进行中", None, None, batch.id),
                         ids[(PLAN, 5)]: ("已延期", "场地调整", "6月进展", batch.id)}
-        [audit] = s.exec(select(m.AuditLog).where(m.AuditLog.action == "编辑")).all()
+        with auth_session(s) as a:  # the audit log lives in the auth store
+            [audit] = a.exec(select(m.AuditLog).where(m.AuditLog.action == "编辑")).all()
         assert (audit.username, audit.role, audit.client, audit.target) == ("office", "食安办", "test", batch.file_name)
         assert audit.detail["kind"] == "工作要点进展" and audit.detail["updated"] == 1
 
