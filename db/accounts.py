@@ -112,7 +112,7 @@ def live_session_counts(session: Session, *, now: dt.datetime, idle_since: dt.da
     rows = session.exec(
         select(LoginSession.username, func.count()).where(
             col(LoginSession.revoked_at).is_(None), LoginSession.expires_at > now,
-            LoginSession.last_seen_at > idle_since, col(LoginSession.token_hash).is_not(None))
+            LoginSession.last_seen_at > idle_since)
         .group_by(LoginSession.username)
     ).all()
     return dict(rows)

@@ -1,10 +1,10 @@
 """Login sessions kept on the server. The browser holds only a random token in an HttpOnly cookie, set by the
-server's /auth/signin endpoint (server.py); the auth store keeps its sha256 with the account, the times and whether
+server's /account/signin endpoint (server.py); the auth store keeps its sha256 with the account, the times and whether
 it was revoked. Logout, a password change, disabling an account, a role change, 退出所有登录 and a restore revoke
 sessions at once: a cookie replayed afterwards meets the login form.
 
 How a browser gets its cookie: the login form (components/auth.py) checks the password (services/auth.py), then
-`begin` makes a session with a one-time code; the page sends the browser to /auth/signin?code=…, where `claim`
+`begin` makes a session with a one-time code; the page sends the browser to /account/signin?code=…, where `claim`
 exchanges the code (once, within HANDOFF_SECONDS) for the cookie's token."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from services.unit import unit_of_work
 COOKIE = "shian_session"  # HttpOnly; its value is a session's random token
 SIGNIN_PATH = "/account/signin"  # server.py: ?code=… (one-time) &next=/page → sets the cookie, back to the page
 SIGNOUT_PATH = "/account/signout"  # server.py: ends the session of the cookie and drops it, back to "/"
-HANDOFF_SECONDS = 60  # the one-time code in /auth/signin?code=… is good for this long, once
+HANDOFF_SECONDS = 60  # the one-time code in /account/signin?code=… is good for this long, once
 TOUCH_SECONDS = 60  # last_seen_at is written at most this often (not on every rerun)
 
 # Why a session ended (LoginSession.revoked_reason; the audit detail).
@@ -71,7 +71,7 @@ def _hash(secret: str) -> str:
 def begin(*, session: Session | None = None, user: dict[str, Any], client: str | None,
           now: dt.datetime | None = None, lifetimes: Lifetimes | None = None) -> tuple[int, str]:
     """A new session for an account that has just proved its password: (its id, the one-time code the browser
-    exchanges at /auth/signin for its cookie)."""
+    exchanges at /account/signin for its cookie)."""
     now, lifetimes = _now(now), lifetimes or Lifetimes.from_settings()
     code = secrets.token_urlsafe(32)
     with auth_session(session) as own:

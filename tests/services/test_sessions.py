@@ -268,12 +268,13 @@ def test_tokens_and_codes_are_kept_only_as_sha256(s, engine):
 def test_live_counts_and_the_users_page(s, t0):
     for name in ("office", "office", "leader"):
         signed_in(s, name)
-    sessions.begin(session=s, user=auth.get_user(session=s, username="admin"), client=CLIENT)  # never claimed
+    # Never claimed (no browser went to /account/signin, as in AppTest or SSO): still live in its browser session.
+    sessions.begin(session=s, user=auth.get_user(session=s, username="admin"), client=CLIENT)
     sessions.end(session=s, session_id=signed_in(s, "mingshui")[0])  # logged out
     signed_in(s, "mingshui", t0 - dt.timedelta(hours=3))  # idle for 3 hours (SESSION_IDLE_MINUTES 120)
-    assert sessions.live_counts(session=s) == {"office": 2, "leader": 1}
+    assert sessions.live_counts(session=s) == {"office": 2, "leader": 1, "admin": 1}
     frame = accounts.users_frame(session=s, viewer=SYSTEM).set_index("用户名")
-    assert frame["在线登录"].to_dict() == {"leader": 1, "office": 2, "mingshui": 0, "admin": 0}
+    assert frame["在线登录"].to_dict() == {"leader": 1, "office": 2, "mingshui": 0, "admin": 1}
     assert sessions.live_counts(session=s, now=t0 + dt.timedelta(hours=9)) == {}  # all past SESSION_HOURS
 
 
