@@ -96,3 +96,34 @@ def dump_text(url: str) -> str:
             return "\n".join(con.iterdump())
     libpq = url.replace("postgresql+psycopg://", "postgresql://", 1)
     return subprocess.run(["pg_dump", "--data-only", libpq], capture_output=True, text=True, check=True).stdout
+
+
+def import_writing(url: str, *, wal_growth: int = 2**20, wal_before: int = 0) -> bool:
+    """Is an import writing visits right now, uncommitted? SQLite: its -wal has grown by `wal_growth` bytes since
+    `wal_before` and another connection holds the writer (a BEGIN IMMEDIATE probe fails at once; one that succeeds
+    is rolled back at once). PostgreSQL: another backend of this database holds a RowExclusiveLock on visit."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        wal = Path(path + "-wal")
+        if not wal.exists() or wal.stat().st_size - wal_before < wal_growth:
+            return False
+        con = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            return "locked" in str(exc) or "busy" in str(exc)
+        else:
+            con.execute("ROLLBACK")
+            return False
+        finally:
+            con.close()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return c.execute(text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation "
+                "WHERE r.relname = 'visit' AND l.mode = 'RowExclusiveLock' AND l.granted "
+                "AND l.pid <> pg_backend_pid() "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one() > 0
+    finally:
+        engine.dispose()

@@ -211,23 +211,6 @@ def test_a_backup_of_the_other_backend_is_refused(url, tmp_path):
 # --- during an import -----------------------------------------------------------------------------------------
 
 
-def writing(url: str) -> bool:
-    """Is a write transaction open on the database right now (the import has begun to write)?"""
-    if url.startswith("sqlite"):
-        con = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            con.rollback()
-            return False
-        except sqlite3.OperationalError:
-            return True
-        finally:
-            con.close()
-    with get_engine(url).connect() as c:
-        return bool(c.execute(text("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                   "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")).scalar_one())
-
-
 def batch_state(url: str, file_name: str) -> tuple[int, int]:
     """(visits the import's batch says it wrote, visits of that batch present); (0, 0) when the batch is absent."""
     with Session(get_engine(url)) as s:
@@ -248,10 +231,10 @@ def test_a_backup_taken_during_an_import_restores_to_a_consistent_database(url, 
     try:
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline:
-            if writing(url):
+            if dbs.import_writing(url, wal_growth=0):
                 out = tmp_path / f"during-{len(during)}.bak"
                 store.backup(url, out)
-                if writing(url) and proc.poll() is None:  # the import was writing before and after the snapshot
+                if dbs.import_writing(url, wal_growth=0) and proc.poll() is None:  # the import was writing before and after the snapshot
                     during.append(out)
                     if len(during) >= 2:
                         break

@@ -126,21 +126,6 @@ def counts(url: str) -> dict[str, int]:
     return out
 
 
-def writing(url: str) -> bool:
-    """Whether the import has begun writing visits and not committed: on SQLite its WAL has grown past 1 MB (the
-    page cache spills), on PostgreSQL another backend holds a write lock on the visit table."""
-    if url.startswith("sqlite"):
-        wal = Path(url.removeprefix("sqlite:///") + "-wal")
-        return wal.exists() and wal.stat().st_size > 2**20
-    eng = create_engine(url)
-    with eng.connect() as c:
-        held = c.execute(text(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class k ON k.oid = l.relation "
-            "WHERE k.relname = 'visit' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()")).scalar_one()
-    eng.dispose()
-    return held > 0
-
-
 def wait_for_others_to_leave(url: str, timeout: float = 30) -> None:
     """PostgreSQL: until the killed client's backend has rolled back and gone."""
     if url.startswith("sqlite"):
@@ -163,7 +148,7 @@ def test_kill_9_while_writing_leaves_nothing_and_the_file_then_imports(url, regi
     proc = start_import(register.path, url)
     started = time.monotonic()
     try:
-        while not writing(url):
+        while not dbs.import_writing(url):
             assert proc.poll() is None, f"the import ended before it was killed: {proc.communicate()}"
             assert time.monotonic() - started < 60, "the import never began writing"
             time.sleep(0.02)

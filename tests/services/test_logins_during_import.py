@@ -11,7 +11,6 @@ batch. The sign-ins' p50/p95 are printed (pytest -s), never asserted: tests do n
 from __future__ import annotations
 
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from seed.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from seed.synth import build_synth, visit_register
 from services import accounts, auth, sessions
 from services.rules.viewer import Viewer
+from tests import dbs
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 250_000  # the issue's register
@@ -101,39 +101,6 @@ def logout(token: str) -> Outcome:
         return Outcome("logout", time.perf_counter() - t0, False, repr(exc))
 
 
-def sqlite_writer_held(url: str) -> bool:
-    """Does another connection hold the main file's writer? A BEGIN IMMEDIATE that fails at once says so; one that
-    succeeds is rolled back at once (no probe transaction stays open)."""
-    con = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
-    try:
-        con.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        return "locked" in str(exc) or "busy" in str(exc)
-    else:
-        con.execute("ROLLBACK")
-        return False
-    finally:
-        con.close()
-
-
-def pg_visit_lock_held(url: str) -> bool:
-    """Does another backend of this database hold a RowExclusiveLock on visit (the import inserting)?"""
-    with get_engine(url).connect() as c:
-        return c.execute(text(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation "
-            "WHERE r.relname = 'visit' AND l.mode = 'RowExclusiveLock' AND l.granted "
-            "AND l.pid <> pg_backend_pid() "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar_one() > 0
-
-
-def import_writing(url: str, wal_before: int) -> bool:
-    if url.startswith("sqlite:///"):
-        wal = Path(url.removeprefix("sqlite:///") + "-wal")
-        grown = wal.exists() and wal.stat().st_size - wal_before > WAL_GROWTH
-        return grown and sqlite_writer_held(url)
-    return pg_visit_lock_held(url)
-
-
 def counts(url: str) -> tuple[int, int]:
     with Session(get_engine(url)) as s:
         visits = s.exec(select(func.count()).select_from(m.Visit)).one()
@@ -167,7 +134,7 @@ def test_sixteen_logins_succeed_while_a_250k_row_import_runs(db_url, register, m
     proc = subprocess.Popen([sys.executable, "-m", "seed", "import", str(register), "--db", url, "--year", "2022"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        while not import_writing(url, wal_before):
+        while not dbs.import_writing(url, wal_growth=WAL_GROWTH, wal_before=wal_before):
             assert proc.poll() is None, f"the import ended before it wrote:\n{proc.stdout.read()}"
             assert time.perf_counter() - started < START_TIMEOUT, \
                 f"the import did not start writing within {START_TIMEOUT} s"
@@ -181,7 +148,7 @@ def test_sixteen_logins_succeed_while_a_250k_row_import_runs(db_url, register, m
             outcomes = list(pool.map(lambda job: job[0](*job[1]), jobs))
         finished_at = time.perf_counter() - started
         still_running = proc.poll() is None
-        still_writing = still_running and import_writing(url, wal_before)
+        still_writing = still_running and dbs.import_writing(url, wal_growth=WAL_GROWTH, wal_before=wal_before)
         visits_meanwhile, _ = counts(url)  # one transaction: none of its rows visible before it commits
         out, _ = proc.communicate(timeout=IMPORT_TIMEOUT)
         import_s = time.perf_counter() - started
