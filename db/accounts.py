@@ -99,6 +99,16 @@ def revoke_sessions(session: Session, *, username: str, at: dt.datetime, reason:
     return len(rows)
 
 
+def prune_sessions(session: Session, *, ended_before: dt.datetime) -> int:
+    """Delete sessions that ended (revoked or past their end) before this time; how many."""
+    rows = session.exec(select(LoginSession).where(
+        (col(LoginSession.revoked_at) < ended_before) | (LoginSession.expires_at < ended_before))).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
+
+
 def revoke_every_session(session: Session, *, at: dt.datetime, reason: str) -> int:
     rows = session.exec(select(LoginSession).where(col(LoginSession.revoked_at).is_(None))).all()
     for row in rows:

@@ -28,6 +28,7 @@ SIGNIN_PATH = "/account/signin"  # server.py: ?code=… (one-time) &next=/page �
 SIGNOUT_PATH = "/account/signout"  # server.py: ends the session of the cookie and drops it, back to "/"
 HANDOFF_SECONDS = 60  # the one-time code in /account/signin?code=… is good for this long, once
 TOUCH_SECONDS = 60  # last_seen_at is written at most this often (not on every rerun)
+KEEP_ENDED = dt.timedelta(days=90)  # an ended session's row is kept this long (the audit log keeps the logins)
 
 # Why a session ended (LoginSession.revoked_reason; the audit detail).
 ENDED_LOGOUT = "退出"
@@ -75,6 +76,7 @@ def begin(*, session: Session | None = None, user: dict[str, Any], client: str |
     now, lifetimes = _now(now), lifetimes or Lifetimes.from_settings()
     code = secrets.token_urlsafe(32)
     with auth_session(session) as own:
+        store.prune_sessions(own, ended_before=now - KEEP_ENDED)  # a few rows at most: logins are dozens a day
         row = store.add_session(own, handoff_hash=_hash(code), username=user["username"], role=user["role"],
                                 station_id=user.get("station_id"), client=client, created_at=now, last_seen_at=now,
                                 expires_at=now + lifetimes.absolute)

@@ -356,3 +356,12 @@ def test_no_peer_is_one_shared_bucket(monkeypatch):
         assert auth.client_id(peer=peer, headers=FORGED) == auth.NO_ADDRESS
         assert auth.client_id(peer=peer, headers={}) == auth.NO_ADDRESS
     assert auth.NO_ADDRESS == "未知地址"  # never a per-session name: a new browser session is no new client
+
+
+def test_ended_sessions_are_pruned_after_90_days_and_live_ones_kept(s, t0):
+    old_end = signed_in(s, "office", t0 - dt.timedelta(days=100))[0]  # ended by SESSION_HOURS 100 days ago
+    recent = signed_in(s, "office", t0 - dt.timedelta(days=10))[0]  # ended 10 days ago: kept for now
+    live = signed_in(s, "leader", t0)[0]
+    signed_in(s, "leader", t0)  # a new login prunes
+    assert session_row(s, old_end) is None
+    assert session_row(s, recent) is not None and session_row(s, live) is not None
