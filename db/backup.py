@@ -215,6 +215,10 @@ def _move_aside(path: Path, ts: str) -> str | None:
             extra.unlink()
         return None
     aside = path.with_name(f"{path.name}.before-restore-{ts}")
+    n = 1
+    while aside.exists():  # two restores within one second: the earlier copy stays too
+        n += 1
+        aside = path.with_name(f"{path.name}.before-restore-{ts}-{n}")
     for f in _sqlite_files(path):
         os.replace(f, Path(str(aside) + str(f)[len(str(path)):]))
     return str(aside)
@@ -332,6 +336,15 @@ def _pg_name(base: str, suffix: str) -> str:
     return base[: 63 - len(suffix)] + suffix  # PostgreSQL names are at most 63 bytes (ASCII here)
 
 
+def _free_pg_name(c, base: str, suffix: str) -> str:
+    """`base + suffix`, or with _2, _3 … when a database of that name exists (two restores within one second)."""
+    n, name = 1, _pg_name(base, suffix)
+    while c.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}).first() is not None:
+        n += 1
+        name = _pg_name(base, f"{suffix}_{n}")
+    return name
+
+
 def _with_database(url: str, name: str) -> str:
     return make_url(normalise_url(url)).set(database=name).render_as_string(hide_password=False)
 
@@ -353,9 +366,10 @@ def _rename_when_free(c, name: str, new_name: str, *, tries: int = 50) -> None:
 def restore_pg(url: str, file: Path, *, client: str | None, now: dt.datetime | None = None) -> Restored:
     db = make_url(normalise_url(url)).database or ""
     ts = stamp(now).replace("-", "_")
-    fresh, aside = _pg_name(db, f"_restore_{ts}"), _pg_name(db, f"_before_restore_{ts}")
-    fresh_url = _with_database(url, fresh)
     admin = create_engine(_with_database(url, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        fresh, aside = _free_pg_name(c, db, f"_restore_{ts}"), _free_pg_name(c, db, f"_before_restore_{ts}")
+    fresh_url = _with_database(url, fresh)
     binary = _checked_tool("pg_restore", get_engine(url))
     created = False
     try:

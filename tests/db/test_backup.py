@@ -153,6 +153,20 @@ def test_a_backup_restores_the_data_keeps_the_old_copy_aside_and_ends_every_sess
     dispose_engines()
 
 
+def test_two_restores_within_one_second_keep_both_replaced_copies(url, tmp_path):
+    build(url)
+    taken = backups.take(url=url, out=tmp_path / "bk" / "twice.bak")
+    moment = dt.datetime(2026, 12, 3, 2, 30)  # the same timestamp for both
+    first = store.restore(url, Path(taken.path), client="命令行:test", now=moment)
+    dispose_engines()
+    second = store.restore(url, Path(taken.path), client="命令行:test", now=moment)
+    dispose_engines()
+    assert set(first.kept).isdisjoint(second.kept), (first.kept, second.kept)
+    for kept in first.kept + second.kept:
+        assert Path(kept).exists() if url.startswith("sqlite") else kept in leftovers(url, tmp_path), kept
+    assert visit_keys(url)  # the data are there
+
+
 def newer_backup(url: str, tmp_path: Path) -> Path:
     """A backup of this database whose schema revision our migrations do not know."""
     if url.startswith("sqlite"):
