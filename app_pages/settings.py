@@ -24,8 +24,8 @@ if flash := st.session_state.pop(FLASH, None):
 
 st.subheader("备份")
 backup_state = backups.status(dt.datetime.now(dt.UTC), viewer=viewer)
-(st.info if backup_state.fresh else st.warning)(fmt.md_escape(backup_state.message))
-st.caption(fmt.md_escape(backups.HOW_TO))
+(st.info if backup_state.fresh else st.warning)(backups.status_markdown(backup_state))
+st.caption(backups.HOW_TO)  # a constant: its commands in code spans
 
 current = kiosk_db.kiosk_settings()
 

@@ -15,6 +15,7 @@ from db import backup as store
 from db.authstore import auth_session
 from db.models import BackupRecord
 from db.settings import get_settings
+from services.rules.fmt import md_escape
 from services.rules.localtime import local_time_label
 from services.rules.permissions import ACT, require
 from services.rules.viewer import Viewer
@@ -24,8 +25,8 @@ SETTINGS_PAGE = "系统设置"  # who may see the backup status: whoever may act
 # caught the next morning, two in a row means backups have stopped: warn from then on.
 STALE_AFTER = dt.timedelta(days=2)
 CLI_BY = "命令行"
-HOW_TO = ("备份方法：在服务器上运行 python -m seed backup（默认存到 BACKUP_DIR 目录），或安装 deploy/ 中的每晚定时备份"
-          "（shian-backup.timer）；恢复：python -m seed restore 备份文件（见 README“备份与恢复”）。")
+HOW_TO = ("备份方法：在服务器上运行 `python -m seed backup`（默认存到 `BACKUP_DIR` 目录），或安装 `deploy/` 中的每晚定时备份"
+          "（`shian-backup.timer`）；恢复：`python -m seed restore 备份文件`（见使用说明“备份与恢复”）。")
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,13 @@ def status(now: dt.datetime, *, viewer: Viewer, url: str | None = None) -> Backu
     if _utc(now) - last.at > STALE_AFTER:
         return BackupStatus(False, f"已超过{STALE_AFTER.days}天没有备份。{line}", last)
     return BackupStatus(True, line, last)
+
+
+def status_markdown(state: BackupStatus) -> str:
+    """The status as the page shows it: the sentence made inert in Markdown, the file's path in a code span (a
+    literal path, set apart from the Chinese around it)."""
+    path = state.last.path if state.last is not None else ""
+    if not path or path not in state.message:
+        return md_escape(state.message)
+    head, _, tail = state.message.partition(path)
+    return f"{md_escape(head)}`{path.replace('`', chr(39))}`{md_escape(tail)}"

@@ -51,7 +51,8 @@ def test_a_fresh_backup_is_information(small_url, monkeypatch):
     at = settings_page(small_url, monkeypatch)
     assert not at.warning
     [info] = [i.value for i in at.info]
-    assert info.startswith("最近一次备份：") and "shian-nightly.db" in info and info.endswith("12.3 MB")
+    assert info.startswith("最近一次备份：") and "shian-nightly.db`" in info and info.endswith("12.3 MB")
+    assert "`python -m seed backup`" in at.caption[0].value  # commands and paths are code, not prose
 
 
 def test_the_sentence_names_the_day_and_time_in_the_bureaus_zone():
