@@ -18,7 +18,7 @@ from db import accounts as store
 from db.authstore import add_when_committed, auth_session
 from services import sessions
 from services.rules import passwords
-from services.rules.localtime import local_day_start
+from services.rules.localtime import as_utc, local_day_start
 from services.rules.permissions import (
     ACT,
     AUDIT_PAGE,
@@ -255,7 +255,7 @@ def check_kiosk_token(*, session: Session | None = None, token: str | None,
         now = now or dt.datetime.now(dt.UTC)
         row = store.kiosk_token_by_hash(own, match)
         last = row.last_used_at
-        if last is None or now - (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) >= dt.timedelta(minutes=1):
+        if last is None or now - as_utc(last) >= dt.timedelta(minutes=1):
             row.last_used_at = now
             own.commit()
         return True

@@ -16,7 +16,7 @@ from db.authstore import auth_session
 from db.models import BackupRecord
 from db.settings import get_settings
 from services.rules.fmt import md_escape
-from services.rules.localtime import local_time_label
+from services.rules.localtime import as_utc, local_time_label
 from services.rules.permissions import ACT, require
 from services.rules.viewer import Viewer
 
@@ -84,21 +84,17 @@ def restore(*, url: str | None = None, file: Path, client: str | None = None) ->
     records = _records(url)
     restored = store.restore(url, file, client=client if client is not None else Viewer.cli().client)
     with auth_session(url) as session:
-        known = {(r.path, _utc(r.at)) for r in session.exec(select(BackupRecord)).all()}
+        known = {(r.path, as_utc(r.at)) for r in session.exec(select(BackupRecord)).all()}
         for r in records:
-            if (r.path, _utc(r.at)) not in known:
+            if (r.path, as_utc(r.at)) not in known:
                 session.add(BackupRecord(at=r.at, path=r.path, size_bytes=r.size_bytes, backend=r.backend,
                                          schema_revision=r.revision, by=r.by))
         session.commit()
     return restored
 
 
-def _utc(at: dt.datetime) -> dt.datetime:
-    return at.replace(tzinfo=dt.UTC) if at.utcoffset() is None else at.astimezone(dt.UTC)
-
-
 def _last(row: BackupRecord) -> LastBackup:
-    return LastBackup(at=_utc(row.at), path=row.path, size_bytes=row.size_bytes, backend=row.backend,
+    return LastBackup(at=as_utc(row.at), path=row.path, size_bytes=row.size_bytes, backend=row.backend,
                       revision=row.schema_revision, by=row.by)
 
 
@@ -128,7 +124,7 @@ def status(now: dt.datetime, *, viewer: Viewer, url: str | None = None) -> Backu
     if last is None:
         return BackupStatus(False, "尚无备份记录", None)
     line = describe(last)
-    if _utc(now) - last.at > STALE_AFTER:
+    if as_utc(now) - last.at > STALE_AFTER:
         return BackupStatus(False, f"已超过{STALE_AFTER.days}天没有备份。{line}", last)
     return BackupStatus(True, line, last)
 

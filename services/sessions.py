@@ -21,6 +21,7 @@ from db import accounts as store
 from db.authstore import auth_session
 from db.settings import Settings, get_settings
 from services.rules import passwords
+from services.rules.localtime import as_utc
 from services.unit import unit_of_work
 
 COOKIE = "shian_session"  # HttpOnly; its value is a session's random token
@@ -60,10 +61,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -96,7 +93,7 @@ def claim(*, session: Session | None = None, code: str | None, now: dt.datetime 
         if row is None:
             return None
         row.handoff_hash = None  # once, whatever follows
-        fresh = row.revoked_at is None and now - _utc(row.created_at) <= dt.timedelta(seconds=HANDOFF_SECONDS)
+        fresh = row.revoked_at is None and now - as_utc(row.created_at) <= dt.timedelta(seconds=HANDOFF_SECONDS)
         token = secrets.token_urlsafe(32) if fresh else None
         if token:
             row.token_hash, row.last_seen_at = _hash(token), now
@@ -117,18 +114,18 @@ def resume(*, session: Session | None = None, token: str | None = None, session_
         return None
     with auth_session(session) as own:
         row = store.session_by_token(own, _hash(token)) if token is not None else store.session_row(own, session_id)
-        if row is None or row.revoked_at is not None or now >= _utc(row.expires_at):
+        if row is None or row.revoked_at is not None or now >= as_utc(row.expires_at):
             return None
-        if now - _utc(row.last_seen_at) > lifetimes.idle:
+        if now - as_utc(row.last_seen_at) > lifetimes.idle:
             row.revoked_at, row.revoked_reason = now, ENDED_IDLE
             own.commit()
             return None
         user = store.get_user_row(session, passwords.normalise_username(row.username))
         if user is None or not user.is_active or user.role != row.role or user.station_id != row.station_id:
             return None
-        if _utc(user.password_changed_at) > _utc(row.created_at):
+        if as_utc(user.password_changed_at) > as_utc(row.created_at):
             return None
-        if now - _utc(row.last_seen_at) >= dt.timedelta(seconds=TOUCH_SECONDS):
+        if now - as_utc(row.last_seen_at) >= dt.timedelta(seconds=TOUCH_SECONDS):
             row.last_seen_at = now
             own.commit()
         return Resumed(session_id=int(row.id), user=store.user_dict(session, user))

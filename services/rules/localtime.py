@@ -10,13 +10,16 @@ import pandas as pd
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
+def as_utc(at: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC instant: naive times (SQLite hands them back so) are UTC."""
+    return at.replace(tzinfo=dt.UTC) if at.utcoffset() is None else at.astimezone(dt.UTC)
+
+
 def local_time_label(at: dt.datetime | None) -> str:
     """A stored (UTC) time as read in the bureau: 2026年11月22日 16:05; "" for none. Naive times are UTC."""
     if at is None or pd.isna(at):
         return ""
-    if at.utcoffset() is None:
-        at = at.replace(tzinfo=dt.UTC)
-    t = at.astimezone(LOCAL_TZ)
+    t = as_utc(at).astimezone(LOCAL_TZ)
     return f"{t.year}年{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}"
 
 
