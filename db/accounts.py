@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from db.models import AccountUnlock, AppUser, AuditLog, KioskToken, LoginAttempt, LoginSession, Station
@@ -90,31 +90,22 @@ def session_by_handoff(session: Session, handoff_hash: str) -> LoginSession | No
 
 
 def revoke_sessions(session: Session, *, username: str, at: dt.datetime, reason: str) -> int:
-    """Revoke every live session of an account; how many were live."""
-    rows = session.exec(select(LoginSession).where(
-        LoginSession.username == username, col(LoginSession.revoked_at).is_(None))).all()
-    for row in rows:
-        row.revoked_at, row.revoked_reason, row.handoff_hash = at, reason, None
-    session.flush()
-    return len(rows)
+    """Revoke every live session of an account (one UPDATE); how many were live."""
+    done = session.exec(  # type: ignore[call-overload]
+        update(LoginSession)
+        .where(LoginSession.username == username, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=at, revoked_reason=reason, handoff_hash=None)
+        .execution_options(synchronize_session=False))
+    return done.rowcount
 
 
 def prune_sessions(session: Session, *, ended_before: dt.datetime) -> int:
-    """Delete sessions that ended (revoked or past their end) before this time; how many."""
-    rows = session.exec(select(LoginSession).where(
-        (col(LoginSession.revoked_at) < ended_before) | (LoginSession.expires_at < ended_before))).all()
-    for row in rows:
-        session.delete(row)
-    session.flush()
-    return len(rows)
-
-
-def revoke_every_session(session: Session, *, at: dt.datetime, reason: str) -> int:
-    rows = session.exec(select(LoginSession).where(col(LoginSession.revoked_at).is_(None))).all()
-    for row in rows:
-        row.revoked_at, row.revoked_reason, row.handoff_hash = at, reason, None
-    session.flush()
-    return len(rows)
+    """Delete sessions that ended (revoked or past their end) before this time (one DELETE); how many."""
+    done = session.exec(  # type: ignore[call-overload]
+        delete(LoginSession)
+        .where((col(LoginSession.revoked_at) < ended_before) | (LoginSession.expires_at < ended_before))
+        .execution_options(synchronize_session=False))
+    return done.rowcount
 
 
 def live_session_counts(session: Session, *, now: dt.datetime, idle_since: dt.datetime) -> dict[str, int]:
