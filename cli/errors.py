@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from db.engine import project_root
 from db.settings import get_settings
 
 EXIT_OK, EXIT_UNUSABLE = 0, 2
@@ -28,7 +29,6 @@ EXIT_INTERRUPTED = 130  # the shell's own code for Ctrl+C (128 + SIGINT)
 DEBUG_FLAG = "--debug"
 DEBUG_HELP = "出错时把详细信息（含程序调用栈）写入日志目录（环境变量 LOG_DIR，默认 data/logs）"
 SUBCOMMAND = "子命令"
-ROOT = Path(__file__).resolve().parent.parent
 
 # argparse's message templates (Python 3.11, looked up through its module-level gettext `_`) said in Chinese.
 # The placeholders stay; %(value)r and friends become plain %s inside Chinese quotes.
@@ -300,7 +300,7 @@ def describe(exc: BaseException, *, url: str | None = None, debug: bool = False)
 def log_dir() -> Path:
     """The settings' log directory; a relative LOG_DIR is taken from the project folder, not the current one."""
     folder = Path(get_settings().log_dir).expanduser()
-    return folder if folder.is_absolute() else ROOT / folder
+    return folder if folder.is_absolute() else project_root() / folder
 
 
 def write_log(exc: BaseException, argv: Sequence[str], noise: str) -> Path:
