@@ -62,11 +62,6 @@ def get_user(*, session: Session | None = None, username: str) -> dict[str, Any]
     return store.user_dict(session, user) if user is not None else None
 
 
-def session_hours() -> float:
-    """How long a login lasts (SESSION_HOURS)."""
-    return get_settings().session_hours
-
-
 @unit_of_work
 def is_demo_database(*, session: Session | None = None) -> bool:
     """Is this the demo database (the login page then names the demo accounts)?"""
