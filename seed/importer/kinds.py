@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from db import models as m
+from seed.importer import synonyms as syn
 from services.rules import levels
 
 # Cadre levels as 章丘区 (a 区) says them; every other spelling is read too (ENUM_SYNONYMS), the code is stored.
@@ -74,18 +75,20 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 
-STATION_SYNONYMS = ("监管所", "市场监管所", "监管所名称", "单位", "所", "单位名称", "市场监督管理所", "镇街", "镇（街道）")
+# A station column: its spellings, 单位 on the per-station sheets, and a 镇街 column where the kind has no township.
+STATION_SYNONYMS = (*syn.STATION, *syn.STATION_AS_UNIT, *syn.TOWNSHIP)
+STATION_NAMES = (*syn.rest(syn.STATION, "监管所"), *syn.TOWNSHIP)  # registers: 单位 there is a cadre's or a business's
 # Columns that never hold data: ignored wherever they appear.
 NON_DATA = ("序号", "备注", "说明", "联系人", "联系电话", "填报人", "审核人", "负责人", "排名", "编号", "完成率", "进度")
 
-_station = Col("station", "监管所", STATION_SYNONYMS, "station", required=True, help="监管所名称，可写简称（如“明水”）或镇街名")
-_year = Col("year", "年度", ("年份", "年"), "year", help="四位年份；不填时取标题中的年份")
-_month = Col("month", "月份", ("月", "统计月份", "报告月份"), "month", help="1–12；不填时取标题中的月份")
-_cadre_code = Col("cadre_code", "干部编号", ("包保干部编号",), "code")
-_cadre_name = Col("cadre_name", "干部姓名", ("包保干部", "包保干部姓名", "姓名"), "text")
-_cadre_unit = Col("cadre_unit", "干部单位", ("包保干部单位", "所在单位"), "text")
-_biz_code = Col("business_code", "主体编码", ("统一社会信用代码", "许可证编号", "信用代码", "社会信用代码"), "code")
-_biz_name = Col("business_name", "主体名称", ("包保主体", "企业名称", "经营者名称", "单位名称"), "text")
+_station = Col("station", "监管所", syn.rest(STATION_SYNONYMS, "监管所"), "station", required=True, help="监管所名称，可写简称（如“明水”）或镇街名")
+_year = Col("year", "年度", syn.rest(syn.YEAR, "年度"), "year", help="四位年份；不填时取标题中的年份")
+_month = Col("month", "月份", syn.rest(syn.MONTH, "月份"), "month", help="1–12；不填时取标题中的月份")
+_cadre_code = Col("cadre_code", "干部编号", syn.rest(syn.CADRE_CODE, "干部编号"), "code")
+_cadre_name = Col("cadre_name", "干部姓名", syn.rest(syn.CADRE_NAME, "干部姓名"), "text")
+_cadre_unit = Col("cadre_unit", "干部单位", syn.rest(syn.CADRE_UNIT, "干部单位"), "text")
+_biz_code = Col("business_code", "主体编码", syn.rest(syn.BUSINESS_CODE, "主体编码"), "code")
+_biz_name = Col("business_name", "主体名称", syn.rest(syn.BUSINESS_NAME, "主体名称"), "text")
 
 KINDS: dict[str, Kind] = {}
 
@@ -116,8 +119,8 @@ _register(Kind(
     name="监管所",
     table="station",
     columns=(
-        Col("name", "监管所", ("市场监管所", "监管所名称", "市场监督管理所"), required=True),
-        Col("townships", "所辖镇街", ("镇街", "所辖镇（街道）", "镇（街道）", "乡镇街道", "辖区镇街"), help="多个镇街用顿号分隔"),
+        Col("name", "监管所", syn.rest(syn.STATION, "监管所", "所"), required=True),
+        Col("townships", "所辖镇街", ("所辖镇（街道）", "辖区镇街", *syn.TOWNSHIP), help="多个镇街用顿号分隔"),
         Col("lat", "纬度", ("北纬",), "float"),
         Col("lon", "经度", ("东经",), "float"),
         Col("coord_precision", "坐标精度", ("坐标类型",), "enum", choices=("近似", "精确")),
@@ -150,7 +153,7 @@ _register(Kind(
     columns=(
         _station,
         _month,
-        Col("report_date", "上报日期", ("报送日期", "填报日期"), "date", help="监管所报送的日期；不填为导入当日"),
+        Col("report_date", "上报日期", syn.rest(syn.REPORT_DATE, "上报日期"), "date", help="监管所报送的日期；不填为导入当日"),
     ),
     key="年度 + 月份 + 监管所 + 指标",
     updatable="累计完成数",
@@ -325,13 +328,13 @@ _register(Kind(
     columns=(
         Col("uscc", "统一社会信用代码", ("信用代码", "社会信用代码"), "code"),
         Col("license", "许可证编号", ("许可证号", "登记证编号"), "code"),
-        Col("name", "主体名称", ("企业名称", "经营者名称", "单位名称"), required=True),
+        Col("name", "主体名称", syn.rest(syn.BUSINESS_NAME, "主体名称"), required=True),
         Col("sector", "业态", ("主体类型", "类型"), "enum", required=True, choices=m.SECTORS),
         Col("subtype", "细分类型", ("子类型", "具体类型")),
         Col("tier", "包保分级", ("主体分级", "包保等级"), "enum", required=True, choices=m.GRADES),
         Col("risk_level", "风险等级", ("风险分级",), "enum", required=True, choices=m.GRADES),
-        _station,
-        Col("township", "镇街", ("所在镇街", "乡镇（街道）")),
+        Col("station", "监管所", syn.rest(syn.STATION, "监管所"), "station", required=True, help=_station.help),
+        Col("township", "镇街", syn.rest(syn.TOWNSHIP, "镇街")),
         Col("address", "地址", ("经营地址", "住所", "生产地址")),
         Col("lat", "纬度", (), "float"),
         Col("lon", "经度", (), "float"),
@@ -348,12 +351,12 @@ _register(Kind(
     name="包保干部",
     table="cadre",
     columns=(
-        Col("code", "干部编号", ("编号",), "code"),
-        Col("name", "姓名", ("干部姓名", "包保干部"), required=True),
+        Col("code", "干部编号", ("编号", *syn.rest(syn.CADRE_CODE, "干部编号")), "code"),
+        Col("name", "姓名", syn.rest(syn.CADRE_NAME, "姓名"), required=True),
         Col("level", "层级", ("包保层级", "干部层级"), "enum", required=True, choices=LEVEL_CHOICES),
-        Col("unit", "单位", ("所在单位", "工作单位"), required=True),
+        Col("unit", "单位", ("工作单位", *syn.CADRE_UNIT), required=True),
         Col("title", "职务", ()),
-        Col("station", "监管所", ("所属监管所",), "station"),
+        Col("station", "监管所", syn.rest(syn.STATION, "监管所"), "station"),
     ),
     key="干部编号；没有时为 姓名 + 单位",
     updatable="层级、职务、监管所",
@@ -367,9 +370,9 @@ _register(Kind(
     table="assignment",
     columns=(
         _cadre_code, _cadre_name, _cadre_unit, _biz_code, _biz_name,
-        Col("station", "监管所", STATION_SYNONYMS[1:], "station"),
-        Col("start_date", "开始日期", ("包保开始日期", "起始日期"), "date", required=True),
-        Col("end_date", "结束日期", ("包保结束日期", "终止日期"), "date"),
+        Col("station", "监管所", STATION_NAMES, "station"),
+        Col("start_date", "开始日期", ("包保开始日期", *syn.rest(syn.START_DATE, "开始日期")), "date", required=True),
+        Col("end_date", "结束日期", ("包保结束日期", *syn.rest(syn.END_DATE, "结束日期")), "date"),
     ),
     key="干部 + 主体 + 开始日期",
     updatable="结束日期",
@@ -385,7 +388,7 @@ _register(Kind(
         Col("record_no", "记录编号", ("督导编号",), "code"),
         Col("visit_date", "督导日期", ("日期", "督导时间"), "date", required=True),
         _cadre_code, _cadre_name, _cadre_unit, _biz_code, _biz_name,
-        Col("station", "监管所", STATION_SYNONYMS[1:], "station"),
+        Col("station", "监管所", STATION_NAMES, "station"),
         Col("method", "督导方式", ("方式",), "enum", required=True, choices=m.VISIT_METHODS),
         Col("problems_found", "发现问题数", ("问题数", "发现问题"), "int"),
         Col("note", "备注", ("督导情况",)),
@@ -431,7 +434,7 @@ _register(Kind(
         Col("hazards_rectified", "整改隐患数", ("已整改隐患数", "已整改数", "整改完成数", "完成整改数"), "int",
             help="本月发现的隐患中截至上报时已整改的数量，不能大于发现隐患数"),
         Col("cases_opened", "立案数", ("立案", "立案查处数", "立案件数"), "int", help="本月立案查处数（件）"),
-        Col("report_date", "上报日期", ("报送日期", "填报日期"), "date", help="监管所报送的日期；不填为导入当日"),
+        Col("report_date", "上报日期", syn.rest(syn.REPORT_DATE, "上报日期"), "date", help="监管所报送的日期；不填为导入当日"),
     ),
     key="年度 + 月份 + 监管所",
     updatable="检查主体数、发现隐患数、整改隐患数、立案数、上报日期",
@@ -449,7 +452,7 @@ _register(Kind(
     columns=(
         Col("code", "隐患编号", (), "code",
             help="有编号的按编号更新（编号全年唯一）；没有编号时按监管所、发现日期、主体和隐患描述识别"),
-        Col("station", "监管所", tuple(s for s in STATION_SYNONYMS[1:] if s not in ("单位", "单位名称")), "station",
+        Col("station", "监管所", STATION_NAMES, "station",
             required=True, help="监管所名称，可写简称（如“明水”）或镇街名"),
         Col("year", "年度", ("年份", "上报年度"), "year", help="隐患列入哪一年的排查整治表；不填时取标题中的年份，标题也没有时取发现日期的年份"),
         Col("month", "月份", ("上报月份", "报告月份", "统计月份"), "month",
