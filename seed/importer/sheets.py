@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from db.models import TaskIndicator
+from seed.importer.columns import column_findings
 from seed.importer.grid import (
     Layout,
     expand_merged,
@@ -98,6 +99,8 @@ def plan_sheets(
             kind = _wide_kind(title, sheet.name, wb.file_name, layout)
             layout.kind = kind
         job = SheetJob(wb.file_name, sheet, rows, layout, kind, title, None, None, meta, findings)
+        for level, row0, col0, message in column_findings(rows, layout, sheet.merged):
+            (job.error if level == "错误" else job.warn)(row0, col0, message)
         _resolve_period(job, year)
         jobs.append(job)
     if not non_empty:
@@ -231,7 +234,7 @@ def collect_rows(job: SheetJob) -> None:
     for row0 in range(layout.header.end, len(job.rows)):
         row = job.rows[row0]
         kind_of_row = row_kind(row)
-        if kind_of_row in ("blank", "footer"):
+        if kind_of_row in ("blank", "footer", "group"):
             continue
         if kind_of_row == "total":
             job.totals.append(row0)

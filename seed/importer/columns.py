@@ -1,0 +1,72 @@
+"""No column dropped without a word: each header column is mapped, listed as ignored with its reason, or an error
+(two columns for one field; data under no header)."""
+
+from __future__ import annotations
+
+from seed.importer.grid import DEMO_COLUMN, Layout, _strip_brackets, cell_ref, is_demo_column, row_kind
+from seed.importer.values import is_blank, squash
+
+# Columns that explain rather than hold data (in NON_DATA): said to be ignored as such.
+NOTE_COLUMNS = ("序号", "备注", "说明", "排名", "编号", "完成率", "进度")
+
+REASON_NOT_A_FIELD = "不是本表的字段"
+REASON_NOTE = "序号、备注等说明列"
+REASON_DEMO = f"“{DEMO_COLUMN}”列标记示例数据，不导入"
+MSG_NO_HEADER = "该列有数据但没有表头（如{cell}），请补上表头或删除该列"
+
+
+def _is_note(levels: list[str]) -> bool:
+    return any(squash(t) in NOTE_COLUMNS or _strip_brackets(squash(t)) in NOTE_COLUMNS for t in levels)
+
+
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
+def _one_merged_cell(merged: Merged, rows: tuple[int, ...], a: int, b: int) -> bool:
+    """Whether columns a and b share one merged header cell (a name merged across two columns)."""
+    return any(r0 <= r <= r1 and c0 <= min(a, b) and max(a, b) <= c1 for (r0, c0), (r1, c1) in merged for r in rows)
+
+
+def column_findings(rows: list[list[object]], layout: Layout, merged: Merged = ()) -> list[tuple[str, int, int, str]]:
+    """(level, row0, col0, message) for each header column that is not read, by the header cell."""
+    header = layout.header
+    used = set(layout.columns.values()) | set(layout.indicators) | set(layout.unknown)
+    out: list[tuple[str, int, int, str]] = []
+    width = max((len(r) for r in rows), default=0)
+    blank_headers: list[int] = []
+    for c in range(width):
+        levels = header.levels[c] if c < len(header.levels) else []
+        if not levels:
+            blank_headers.append(c)
+            continue
+        row0 = header.cell_row(c)
+        if c in layout.duplicates:
+            first, label = layout.duplicates[c]
+            if _one_merged_cell(merged, header.rows, first, c):
+                out.append(("提示", row0, c, f"“{header.name(c)}”列未导入：与{cell_ref(header.cell_row(first), first)}"
+                                             "列同属一个合并表头"))
+                continue
+            out.append(("错误", row0, c, f"与{cell_ref(header.cell_row(first), first)}列都对应“{label}”，"
+                                         "请删除或改名其中一列"))
+            continue
+        if c in used:
+            continue
+        reason = REASON_DEMO if is_demo_column(levels) else REASON_NOTE if _is_note(levels) else REASON_NOT_A_FIELD
+        out.append(("提示", row0, c, f"“{header.name(c)}”列未导入：{reason}"))
+    if blank_headers:
+        out.extend(_headerless_data(rows, layout, blank_headers))
+    return out
+
+
+def _headerless_data(rows: list[list[object]], layout: Layout, cols: list[int]) -> list[tuple[str, int, int, str]]:
+    """An error at the header cell of each column with no header text but values in its data rows (one pass over
+    those columns; a 注： line, a 合计 or a group label is not data)."""
+    out = []
+    for c in cols:
+        row_of_header = layout.header.cell_row(c)
+        for r in range(layout.header.end, len(rows)):
+            row = rows[r]
+            if c < len(row) and not is_blank(row[c]) and row_kind(row) in ("data", "total"):
+                out.append(("错误", row_of_header, c, MSG_NO_HEADER.format(cell=cell_ref(r, c))))
+                break
+    return out
