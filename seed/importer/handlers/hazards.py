@@ -12,6 +12,7 @@ from db.queries.hazards import hazard_list_rows
 from seed.importer.grid import month_from
 from seed.importer.handlers.common import Stations, handler, record_submission, upsert_row
 from seed.importer.job import Record, SheetJob
+from seed.importer.totals import covered_rows, error_cells, scope_text, unreadable
 from seed.importer.values import ValueProblem, is_blank, parse_count, squash
 from services.rules import hazards as hz
 from services.rules.pacing import month_end
@@ -20,28 +21,31 @@ from services.rules.pacing import month_end
 
 
 def _hazard_totals(job: SheetJob, parsed: list[tuple[Record, dict[str, int]]]) -> None:
-    """A 合计/总计 row must equal the sum of the reported rows (a 小计 the rows since the last 小计)."""
-    start = job.layout.header.end
+    """Each 合计/总计 row must equal the sum of every reported row, wherever it sits; a 小计 the rows of its group.
+    A column with an unreadable cell (an error reported there) is not checked."""
+    values = {rec.row0: v for rec, v in parsed}
+    scopes = covered_rows(job, list(values))
+    reported = error_cells(job)
     for total_row in job.totals:
-        label = squash(next((v for v in job.rows[total_row][:3] if not is_blank(v)), ""))
-        scope_start = start if "小计" in label else job.layout.header.end
+        covered = scopes[total_row]
         for f in hz.COUNTS:
             col0 = job.layout.columns.get(f)
             if col0 is None:
                 continue
             raw = job.rows[total_row][col0] if col0 < len(job.rows[total_row]) else ""
-            expected = sum(v[f] for rec, v in parsed if scope_start <= rec.row0 < total_row and v.get(f) is not None)
             if (total_row, col0) in job.grid.formula_empty or is_blank(raw):
                 continue
+            if unreadable(job, covered, col0, reported):
+                continue
+            expected = sum(values[r0][f] for r0 in covered if values[r0].get(f) is not None)
             try:
                 value, _ = parse_count(raw)
             except ValueProblem as exc:
                 job.error(total_row, col0, str(exc), raw)
                 continue
             if value != expected:
-                job.error(total_row, col0, f"合计与各行之和{expected}不符", raw)
-        if "小计" in label:
-            start = total_row + 1
+                word = "合计" if scope_text(job, total_row, []) == "各行" else "小计"
+                job.error(total_row, col0, f"{word}与{scope_text(job, total_row, covered)}之和{expected}不符", raw)
 
 
 @handler("风险隐患")

@@ -24,6 +24,7 @@ from seed.importer.handlers.common import (
 )
 from seed.importer.job import SheetJob
 from seed.importer.kinds import INDICATORS
+from seed.importer.totals import covered_rows, error_cells, scope_text, unreadable
 from seed.importer.values import ValueProblem, is_blank, nfkc, parse_count, squash
 
 # --- organisation -------------------------------------------------------------------------
@@ -166,20 +167,21 @@ def _wide_cells(job: SheetJob, stations: Stations, columns: dict[int, int]):
 
 
 def _check_totals(job: SheetJob, parsed, columns: dict[int, int]) -> None:
-    """A 合计/总计 row must equal the sum of the rows (a 小计 the rows since the last 小计); formulas without a value are recomputed."""
+    """Each 合计/总计 row must equal the sum of every station row, wherever it sits; a 小计 the rows of its group.
+    Formulas without a value are recomputed; a column with an unreadable cell (reported there) is not checked."""
     rows_by_index = {rec.row0: cells for rec, _sid, cells in parsed}
-    start = job.layout.header.end
+    scopes = covered_rows(job, list(rows_by_index))
+    reported = error_cells(job)
     for total_row in job.totals:
-        label = squash(next((v for v in job.rows[total_row][:3] if not is_blank(v)), ""))
-        # a 小计 sums the rows since the previous 小计; a 合计/总计 sums every row
-        scope_start = start if "小计" in label else job.layout.header.end
+        covered = scopes[total_row]
         for col0, ind_id in columns.items():
             raw = job.rows[total_row][col0] if col0 < len(job.rows[total_row]) else ""
-            expected = sum(
-                cells[ind_id][1] for r0, cells in rows_by_index.items() if scope_start <= r0 < total_row and ind_id in cells
-            )
+            if unreadable(job, covered, col0, reported):
+                continue
+            expected = sum(rows_by_index[r0][ind_id][1] for r0 in covered if ind_id in rows_by_index[r0])
             if (total_row, col0) in job.grid.formula_empty:
-                job.warn(total_row, col0, f"合计为公式且没有计算结果，已按各行之和{expected:g}重新计算")
+                job.warn(total_row, col0, f"合计为公式且没有计算结果，已按{scope_text(job, total_row, covered)}之和"
+                                          f"{expected:g}重新计算")
                 continue
             if is_blank(raw):
                 continue
@@ -189,9 +191,12 @@ def _check_totals(job: SheetJob, parsed, columns: dict[int, int]) -> None:
                 job.error(total_row, col0, str(exc), raw)
                 continue
             if abs(value - expected) > 1e-9:
-                job.error(total_row, col0, f"合计与各行之和{expected:g}不符", raw)
-        if "小计" in label:
-            start = total_row + 1
+                job.error(total_row, col0, f"{_total_word(job, total_row)}与{scope_text(job, total_row, covered)}"
+                                           f"之和{expected:g}不符", raw)
+
+
+def _total_word(job: SheetJob, total_row: int) -> str:
+    return "小计" if scope_text(job, total_row, []) != "各行" else "合计"
 
 
 _DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
