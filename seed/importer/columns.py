@@ -11,6 +11,7 @@ NOTE_COLUMNS = ("序号", "备注", "说明", "排名", "编号", "完成率", "
 
 REASON_NOT_A_FIELD = "不是本表的字段"
 REASON_NOTE = "序号、备注等说明列"
+REASON_EMPTY = "该列没有数据"
 REASON_DEMO = f"“{DEMO_COLUMN}”列标记示例数据，不导入"
 MSG_NO_HEADER = "该列有数据但没有表头（如{cell}），请补上表头或删除该列"
 
@@ -53,20 +54,21 @@ def column_findings(rows: list[list[object]], layout: Layout, merged: Merged = (
             continue
         reason = REASON_DEMO if is_demo_column(levels) else REASON_NOTE if _is_note(levels) else REASON_NOT_A_FIELD
         out.append(("提示", row0, c, f"“{header.name(c)}”列未导入：{reason}"))
-    if blank_headers:
-        out.extend(_headerless_data(rows, layout, blank_headers))
-    return out
+    for c in blank_headers:
+        r = _first_data(rows, layout, c)
+        if r is not None:
+            out.append(("错误", header.cell_row(c), c, MSG_NO_HEADER.format(cell=cell_ref(r, c))))
+    for c in layout.unknown:  # a new indicator column with data is the handler's; an empty one is said here
+        if _first_data(rows, layout, c) is None:
+            out.append(("提示", header.cell_row(c), c, f"“{header.name(c)}”列未导入：{REASON_EMPTY}"))
+    return sorted(out, key=lambda f: (f[2], f[1]))
 
 
-def _headerless_data(rows: list[list[object]], layout: Layout, cols: list[int]) -> list[tuple[str, int, int, str]]:
-    """An error at the header cell of each column with no header text but values in its data rows (one pass over
-    those columns; a 注： line, a 合计 or a group label is not data)."""
-    out = []
-    for c in cols:
-        row_of_header = layout.header.cell_row(c)
-        for r in range(layout.header.end, len(rows)):
-            row = rows[r]
-            if c < len(row) and not is_blank(row[c]) and row_kind(row) in ("data", "total"):
-                out.append(("错误", row_of_header, c, MSG_NO_HEADER.format(cell=cell_ref(r, c))))
-                break
-    return out
+def _first_data(rows: list[list[object]], layout: Layout, col0: int) -> int | None:
+    """The first data row with a value in the column (a 注： line or a group label is not data), in one pass over
+    that column."""
+    for r in range(layout.header.end, len(rows)):
+        row = rows[r]
+        if col0 < len(row) and not is_blank(row[col0]) and row_kind(row) in ("data", "total"):
+            return r
+    return None

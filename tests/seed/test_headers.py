@@ -264,3 +264,13 @@ def test_hazard_subtotal_mis_summed_names_its_group(db):
             ["二、南部片区"], ["刁镇所", 5, 1, 1, 0], ["小计", 5, 2, 1, 0], ["合计", 35, 6, 4, 1]]
     assert refused(db, "r.xlsx", xlsx(rows), today=dt.date(2022, 10, 31)) == [
         "r.xlsx › Sheet1!C9（发现隐患数）：小计与本组各行（第8行）之和1不符（原值：2）"]
+
+
+def test_task_list_columns_not_read_are_listed(db):
+    rows = [[TITLE], [*HEADERS, "备注", "联系人", "集中加工区（个）"], *[[*r, None, "张三", None] for r in STATIONS]]
+    report = ok(db, "a.xlsx", xlsx(rows), dry_run=True)
+    assert [f.line() for f in report.warnings] == [
+        "a.xlsx › Sheet1!F2（备注）：“备注”列未导入：序号、备注等说明列",
+        "a.xlsx › Sheet1!G2（联系人）：“联系人”列未导入：不是本表的字段",
+        "a.xlsx › Sheet1!H2（集中加工区（个））：“集中加工区（个）”列未导入：该列没有数据",
+    ]
