@@ -20,6 +20,7 @@ D = dt.date
 TODAY = D(2022, 10, 31)
 TITLE = "章丘区风险隐患排查整治表（2022年10月）"
 HEAD = ["序号", "监管所", "检查主体数", "发现隐患数", "整改隐患数", "立案数"]
+SERIAL_IGNORED = "r.xlsx › 10月!A2（序号）：“序号”列未导入：序号、备注等说明列"  # the 序号 column is listed, not read
 LIST_HEAD = ["序号", "监管所", "主体名称", "隐患描述", "发现日期", "整改期限", "整改状态", "整改日期"]
 
 
@@ -143,6 +144,7 @@ def test_the_list_imports_and_checks_the_counts(db):
     assert report.exit_code == 0 and report.files[0].kinds == ["隐患清单"] and report.files[0].counts.new == 2
     # two listed against 3 found; one rectified by the 10-31 report against 2
     assert [f.line() for f in report.warnings] == [
+        "l.xlsx › 隐患清单!A2（序号）：“序号”列未导入：序号、备注等说明列",
         "l.xlsx › 隐患清单：与风险隐患排查整治表不一致：清单列出明水所2022年10月发现的隐患2项，排查整治表填报发现隐患数3",
         "l.xlsx › 隐患清单：与风险隐患排查整治表不一致：清单中明水所2022年10月发现的隐患截至10月31日已整改1项，"
         "排查整治表填报整改隐患数2",
@@ -153,11 +155,11 @@ def test_the_list_imports_and_checks_the_counts(db):
         (2022, 10, "已整改", D(2022, 10, 12), None), (2022, 10, "未整改", None, None)]
     # the counts corrected to agree: no 提示; a disagreeing cell of the report is named
     ok = run(db, "r.xlsx", report_file(["明水所", 120, 2, 1, 0]))
-    assert ok.exit_code == 0 and ok.warnings == []
+    assert ok.exit_code == 0 and [f.line() for f in ok.warnings] == [SERIAL_IGNORED]
     off = run(db, "r.xlsx", report_file(["明水所", 120, 4, 1, 0]))
     assert off.exit_code == 0 and off.committed
     assert [f.line() for f in off.warnings] == [
-        "r.xlsx › 10月!D3（发现隐患数）：与隐患清单不一致：清单列出明水所2022年10月发现的隐患2项，排查整治表填报发现隐患数4"
+        SERIAL_IGNORED, "r.xlsx › 10月!D3（发现隐患数）：与隐患清单不一致：清单列出明水所2022年10月发现的隐患2项，排查整治表填报发现隐患数4"
         "（原值：4）"]
     assert reports(db)[("明水所", 10)][1] == 4  # the reported figure stands: the list only checks it
 
