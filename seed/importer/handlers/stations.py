@@ -175,7 +175,8 @@ def _check_totals(job: SheetJob, parsed, columns: dict[int, int]) -> None:
         # a 小计 sums the rows since the previous 小计; a 合计/总计 sums every row
         scope_start = start if "小计" in label else job.layout.header.end
         for col0, ind_id in columns.items():
-            if job.bad_cells and any(r0 < total_row and (r0, col0) in job.bad_cells for r0 in rows_by_index):
+            if job.bad_cells and any(scope_start <= r0 < total_row and (r0, col0) in job.bad_cells
+                                        for r0 in rows_by_index):
                 continue  # a cell above is refused (an Excel error value): the 合计 is not to blame
             raw = job.rows[total_row][col0] if col0 < len(job.rows[total_row]) else ""
             expected = sum(
