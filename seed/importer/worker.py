@@ -86,7 +86,7 @@ def scan_xlsx(data: bytes) -> tuple[dict[str, set[tuple[int, int]]], dict[str, d
                 xml = zf.read(path)
             except KeyError:
                 continue
-            has_formula, has_error = b"<f" in xml, _ERROR_TYPE_RE.search(xml) is not None
+            has_formula, has_error = b"<f" in xml, b't="e"' in xml
             if not (has_formula or has_error):
                 continue
             cells, bad = set(), {}
@@ -121,11 +121,6 @@ def _readable_error(m: re.Match) -> bytes:
     if value is None or value.group(1).decode("utf-8", "replace") in CALAMINE_ERRORS:
         return m.group(0)
     return m.group(0).replace(value.group(0), b"<v>#N/A</v>")
-
-
-def formula_cells_without_value(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """Cells holding a formula but no cached value (files last saved by a library, not by Excel/WPS)."""
-    return scan_xlsx(data)[0]
 
 
 # BIFF8 (.xls): BOOLERR cells with the error flag, and FORMULA cells whose cached result is an error.
