@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from db.changelog import Writer
 from db.engine import bump_data_version
 from db.models import ImportBatch, ImportChange
+from db.settings import get_settings
 from seed.importer import handlers
 from seed.importer.job import SheetJob
 from seed.importer.kinds import APPLY_ORDER, KINDS
@@ -103,7 +104,7 @@ def import_files(
     if report.rejected:
         return report
 
-    today = today or dt.date.today()
+    today = today or get_settings().as_of or dt.date.today()  # the clock: AS_OF when it is set
     group = uuid.uuid4().hex[:12]
     with Session(engine) as session:
         try:
@@ -143,7 +144,7 @@ def import_files(
             for job, fr in sorted(jobs, key=lambda jf: _sort_key(jf[0])):
                 if job.has_errors and not job.records:
                     continue
-                collect_rows(job)
+                collect_rows(job, today)
                 batch = batches[fr.name + fr.sha256]
                 writer = Writer(session, batch, is_demo=is_demo)
                 handlers.HANDLERS[job.kind.name](job, writer, session, today)

@@ -37,6 +37,7 @@ class SheetJob:
     findings: list[Finding]
     records: list[Record] = field(default_factory=list)
     totals: list[int] = field(default_factory=list)  # row indices of 合计/小计 rows
+    bad_cells: set[tuple[int, int]] = field(default_factory=set)  # (row, col) refused: a 合计 over them is not checked
     counts: Counts = field(default_factory=Counts)
     report_date: dt.date | None = None
     station_scope: int | None = None

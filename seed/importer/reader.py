@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.settings import get_settings
+from seed.importer.values import ExcelError
 from seed.importer.worker import sniff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,12 @@ class SheetGrid:
     rows: list[list[object]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     formula_empty: set[tuple[int, int]] = field(default_factory=set)  # (row, col), 0-based
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> "#DIV/0!": Excel error cells
+
+    def __post_init__(self) -> None:
+        for (r, c), code in self.errors.items():  # the reader gives them as empty cells; mark them, not as text
+            if r < len(self.rows) and c < len(self.rows[r]):
+                self.rows[r][c] = ExcelError(code)
 
 
 @dataclass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
 from db.models import TaskIndicator
+from seed.importer.checks import date_check
 from seed.importer.columns import column_findings
 from seed.importer.grid import (
     Layout,
@@ -25,7 +27,10 @@ from seed.importer.kinds import ENUM_SYNONYMS, KINDS, Col, Kind
 from seed.importer.reader import Workbook
 from seed.importer.report import Finding
 from seed.importer.values import (
+    ExcelError,
     ValueProblem,
+    check_excel_error,
+    clean_text,
     display,
     is_blank,
     nfkc,
@@ -161,10 +166,12 @@ def read_value(col: Col, value: Any) -> tuple[Any, bool, str | None]:
     """(typed value, was a text number, warning) for one cell, or raises ValueProblem with a Chinese message.
     Depends on the value alone, so a column's repeated values are read once (collect_rows)."""
     t = col.type
+    if isinstance(value, str) and value[:1] in ("#", "＃") and (t != "text" or value.__class__ is ExcelError):
+        check_excel_error(value)  # an error cell anywhere; text spelling one where text cannot be meant
     if t in ("text", "station", "number"):
         if t == "number":
             return value, False, None
-        return (display(value).strip() if not isinstance(value, str) else value.strip()), False, None
+        return (clean_text(value) if isinstance(value, str) else display(value).strip()), False, None
     if t == "code":
         return parse_code(value), False, None
     if t == "int":
@@ -220,16 +227,30 @@ def _read_cell(col: Col, cell: Any) -> tuple[int, Any, Any, bool, str | None]:
         return _PROBLEM, raw, str(exc), False, None
 
 
-def collect_rows(job: SheetJob) -> None:
-    """Classify rows and parse the cells of data rows (long kinds) into typed records."""
+def _checked(read: tuple, check) -> tuple:
+    """A cell's read with its column's date check applied (run once per distinct value, as the read is)."""
+    if read[0] == _VALUE and read[2] is not None:
+        problem = check(read[2])
+        if problem:
+            return _PROBLEM, read[1], problem, False, None
+    return read
+
+
+def collect_rows(job: SheetJob, today: dt.date | None = None) -> None:
+    """Classify rows and parse the cells of data rows (long kinds) into typed records. Dates past `today` or outside
+    the register's year are problems unless the column holds a plan (checks.py)."""
     layout = job.layout
     text_numbers: dict[int, int] = {}
+    # the register's year bounds its dates; a sheet with a 年度 column gives each row its own year
+    year = None if "year" in layout.columns else job.year
     # Per column, each distinct cell is read once (names, dates, methods repeat down a register; issue 8).
     # Keyed with the type too: 1, 1.0 and True are equal as dict keys but not as cells.
     fields = []
     for fname, col0 in layout.columns.items():
         seen: dict[tuple[type, Any], tuple] = {}
-        fields.append((fname, col0, job.kind.col(fname), seen, seen.get))
+        column = job.kind.col(fname)
+        check = date_check(job.kind.name, column, layout.header.name(col0), today=today, year=year)
+        fields.append((fname, col0, column, seen, seen.get, check))
     long = job.kind.layout == "long"
     for row0 in range(layout.header.end, len(job.rows)):
         row = job.rows[row0]
@@ -243,12 +264,13 @@ def collect_rows(job: SheetJob) -> None:
         raws, values = record.raw, record.values
         filled = False
         width = len(row)
-        for fname, col0, column, seen, seen_get in fields:
+        for fname, col0, column, seen, seen_get, check in fields:
             cell = row[col0] if col0 < width else ""
             key = (cell.__class__, cell)
             read = seen_get(key)
             if read is None:
-                read = seen[key] = _read_cell(column, cell)
+                read = _read_cell(column, cell)
+                seen[key] = read = _checked(read, check) if check is not None else read
             outcome, raw, value, was_text, warning = read
             raws[fname] = raw
             if outcome == _VALUE:
@@ -270,3 +292,11 @@ def collect_rows(job: SheetJob) -> None:
         job.records.append(record)
     for col0, n in sorted(text_numbers.items()):
         job.warn(None, None, f"“{job.column_label(col0)}”列共{n}处文本型数字，已自动转换")
+    if not job.records and not job.has_errors:
+        job.error(None, None, header_only_message(job))
+
+
+def header_only_message(job: SheetJob) -> str:
+    """A register with its header and nothing under it: said so, not taken for data already imported."""
+    where = "文件" if job.grid.name == "CSV" else f"工作表“{job.sheet}”"
+    return f"{where}只有表头，没有数据行"

@@ -18,6 +18,56 @@ class ValueProblem(ValueError):
     """A cell that cannot be read as what its column needs; the message is Chinese."""
 
 
+class ExcelError(str):
+    """An Excel error value (#DIV/0!, #N/A …) as the reader found it in a cell: not the text a clerk typed."""
+
+    __slots__ = ()
+
+
+# Every error value Excel and WPS show, with what it means to a clerk.
+EXCEL_ERRORS: dict[str, str] = {
+    "#DIV/0!": "除数为0",
+    "#REF!": "公式引用的单元格已被删除或无效",
+    "#N/A": "查找不到对应的值",
+    "#VALUE!": "公式中的数据类型不对",
+    "#NAME?": "公式中有无法识别的函数或名称",
+    "#NUM!": "数值无效或超出范围",
+    "#NULL!": "公式引用的区域没有交集",
+    "#SPILL!": "动态数组的结果无法溢出到相邻单元格",
+    "#CALC!": "公式无法计算",
+    "#GETTING_DATA": "数据尚未加载完成",
+}
+
+
+def excel_error_message(code: str) -> str:
+    meaning = EXCEL_ERRORS.get(code, "公式出错")
+    return f"单元格是Excel错误值 {code}（{meaning}），请修正公式或改填数值"
+
+
+def check_excel_error(value: object) -> None:
+    """Raise the Chinese problem for an Excel error value, or for text that spells one (a CSV Excel saved)."""
+    if isinstance(value, str) and value in EXCEL_ERRORS:
+        raise ValueProblem(excel_error_message(str(value)))
+    if isinstance(value, str) and value[:1] in ("#", "＃"):
+        code = unicodedata.normalize("NFKC", value).strip().upper()
+        if code in EXCEL_ERRORS:
+            raise ValueProblem(excel_error_message(code))
+
+
+# Characters no one sees: zero-width space / non-joiner / joiner, word joiner, BOM. Removed from every text that
+# is compared (names, codes, headers, choices); NBSP (U+00A0, U+202F) and U+3000 are spaces to NFKC already.
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_DROP_INVISIBLE = {ord(ch): None for ch in INVISIBLE}
+_SPACES = {0x00A0: " ", 0x202F: " ", 0x3000: " ", **_DROP_INVISIBLE}
+
+
+def clean_text(text: str) -> str:
+    """Stored text as typed, without invisible characters, NBSPs as spaces and no spaces around it."""
+    if text.isascii():
+        return text.strip()
+    return text.translate(_SPACES).strip()
+
+
 # Names, units, methods and dates repeat down a register: each distinct text is normalised once (issue 8).
 _TEXT_CACHE = 1 << 16
 
@@ -26,7 +76,7 @@ _TEXT_CACHE = 1 << 16
 def _normal_text(text: str) -> str:
     # str.split() and re's \s (str patterns) share one definition of whitespace (Py_UNICODE_ISSPACE), so this is
     # re.sub(r"\s+", " ", text).strip() without the regex.
-    return " ".join(unicodedata.normalize("NFKC", text).replace("\u00a0", " ").split())
+    return " ".join(unicodedata.normalize("NFKC", text.translate(_DROP_INVISIBLE)).split())
 
 
 @functools.lru_cache(maxsize=_TEXT_CACHE)
@@ -89,6 +139,7 @@ def parse_number(value: object) -> tuple[float, bool]:
     text = nfkc(value).replace(" ", "")
     m = _NUM_RE.match(text)
     if not m:
+        check_excel_error(value)
         if _PCT_RE.match(text):
             raise ValueProblem("此处应为数量，不能填百分数")
         raise ValueProblem("应为数字")
@@ -113,8 +164,12 @@ def parse_float(value: object, *, allow_negative: bool = False) -> tuple[float, 
     return number, was_text
 
 
+RATE_ABOVE_100 = "比率不能超过100%"
+
+
 def parse_rate(value: object) -> tuple[float, str | None]:
-    """A fraction 0-1 from 0.95, "95%", "95.5％" or "2/3"; (fraction, warning)."""
+    """A fraction 0-1 from 0.95, "95%", "95.5％" or "2/3"; (fraction, warning). A number between 1 and 100 is read
+    as a percentage (with a warning); above 100% or below 0 is a problem."""
     if isinstance(value, bool):
         raise ValueProblem("应为百分数")
     if isinstance(value, (int, float)):
@@ -126,19 +181,26 @@ def parse_rate(value: object) -> tuple[float, str | None]:
             number = float(m.group(1)) / 100
             if number < 0:
                 raise ValueProblem("不能为负数")
-            return number, None
+            if number > 1 + 1e-12:
+                raise ValueProblem(RATE_ABOVE_100)
+            return min(number, 1.0), None
         m = _FRAC_RE.match(text)
         if m:
             if int(m.group(2)) == 0:
                 raise ValueProblem("分母不能为0")
-            return int(m.group(1)) / int(m.group(2)), None
+            number = int(m.group(1)) / int(m.group(2))
+            if number > 1:
+                raise ValueProblem(RATE_ABOVE_100)
+            return number, None
         number, _ = parse_number(text)
+    if number != number:  # NaN
+        raise ValueProblem("应为百分数")
     if number < 0:
         raise ValueProblem("不能为负数")
     if 1 < number <= 100:
         return number / 100, "大于1的数值已按百分数理解"
     if number > 100:
-        raise ValueProblem("百分数不能超过100%")
+        raise ValueProblem(RATE_ABOVE_100)
     return number, None
 
 
@@ -151,9 +213,12 @@ def parse_target(value: object, unit: str) -> tuple[float, str | None]:
 
 
 _DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+    # 2023-03-05, 2023/3/5, 2023.3.5, 2023年3月5日 (号), with a time after it (0:00, 00:00:00) or not
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T]\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),  # 20230305
 )
+_SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")  # an Excel serial written as text (a CSV Excel saved)
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000  # 1954-10-03 .. 2119-01-10
 
 
 def parse_date(value: object) -> dt.date:
@@ -162,9 +227,9 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 20000 <= value <= 80000:  # an Excel serial date (1900 system)
+        if _SERIAL_MIN <= value <= _SERIAL_MAX:  # an Excel serial date (1900 system)
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-        if 19000101 <= value <= 21001231:
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
             value = str(int(value))
         else:
             raise ValueProblem("应为日期")
@@ -173,10 +238,7 @@ def parse_date(value: object) -> dt.date:
 
 @functools.lru_cache(maxsize=4096)  # a register's dates repeat; a bad one raises each time (errors are not cached)
 def _parse_date_text(normal: str) -> dt.date:
-    text = normal.replace(" ", "")
-    text = text.split("T")[0]
-    if re.match(r"^\d{4}-\d{2}-\d{2} \d", normal):
-        text = normal.split(" ")[0]
+    text = normal.strip()
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
@@ -184,6 +246,9 @@ def _parse_date_text(normal: str) -> dt.date:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError as exc:
                 raise ValueProblem("不是有效日期") from exc
+    if _SERIAL_RE.match(text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
+    check_excel_error(text)
     raise ValueProblem("应为日期（如 2022-03-31 或 2022年3月31日）")
 
 

@@ -299,7 +299,7 @@ def test_invalid_kpi_values_are_refused_and_nothing_is_written(small):
     before = snapshot(small.engine)
     result = save_kpis(small, OFFICE, {small.rate: 150, small.batches: -5, small.computed: 1.0})
     assert result.errors == [
-        "核查处置按时完成率（本月累计）：百分数不能超过100%（填写：150）",
+        "核查处置按时完成率（本月累计）：比率不能超过100%（填写：150）",
         "监督抽检批次（本月累计）：不能为负数（填写：-5）",
         "月报按时上报率：该指标由系统根据上报记录自动计算，不能填报",
     ]

@@ -53,8 +53,8 @@ class Stations:
         """The station a row names; with ``unique`` a station may appear once per ``scope`` (e.g. per month)."""
         raw = rec.raw.get(field)
         col0 = rec.cells.get(field)
-        if is_blank(raw):
-            return None
+        if is_blank(raw) or (field in rec.values and rec.values[field] is None):
+            return None  # blank, or refused as it was read (an Excel error value)
         sid = self.matcher.match(raw)
         if sid is None:
             close = "、".join(self.matcher.suggest(raw))

@@ -146,18 +146,14 @@ def hazard_list(job: SheetJob, writer: Writer, session: Session, today: dt.date)
         year = v.get("year") or job.year or (found.year if found else None)
         month = v.get("month") or title_month or (found.month if found else None)
         cell = rec.cells.get
-        if found is not None:
-            if found > today:
-                job.error(rec.row0, cell("found_date"), "发现日期晚于今天", rec.raw.get("found_date"))
-            elif year is not None and month is not None and found > month_end(year, month):
+        if found is not None:  # a date past today was refused as it was read (checks.py)
+            if year is not None and month is not None and found > month_end(year, month):
                 job.error(rec.row0, cell("found_date"), f"发现日期晚于所列月份（{year}年{month}月）",
                           rec.raw.get("found_date"))
             if deadline is not None and deadline < found:
                 job.error(rec.row0, cell("deadline"), "整改期限早于发现日期", rec.raw.get("deadline"))
             if rectified is not None and rectified < found:
                 job.error(rec.row0, cell("rectified_date"), "整改日期早于发现日期", rec.raw.get("rectified_date"))
-        if rectified is not None and rectified > today:
-            job.error(rec.row0, cell("rectified_date"), "整改日期晚于今天", rec.raw.get("rectified_date"))
         if status == m.HAZARD_RECTIFIED and rectified is None:
             job.error(rec.row0, cell("rectified_date", cell("hazard_status")), "已整改的隐患需填写整改日期")
         if status is not None and status != m.HAZARD_RECTIFIED and rectified is not None:
