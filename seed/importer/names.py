@@ -125,5 +125,5 @@ class TownshipMatcher:
         return hit if hit is not None else self.by_key.get(core(text, self.prefixes))
 
     def suggest(self, raw: object, n: int = 3) -> list[str]:
-        close = difflib.get_close_matches(squash(raw), list(self.names.values()), n=n, cutoff=0.3)
+        close = difflib.get_close_matches(squash(raw), list(self.names.values()), n=n, cutoff=0.5)
         return close or list(self.names.values())[:n]
