@@ -96,7 +96,39 @@ def unit_clauses(cell: str) -> list[Clause]:
     return [c for g in groups if (c := parse_clause(g, _CELL_ROLE_RE)) is not None]
 
 
+def column_units(cell: object) -> tuple[str, ...]:
+    """The units of a 牵头单位 / 负责单位 / 配合单位 cell: "区教育局、区卫健委", one a line, "区教育局及各镇街"; a role
+    word written after a unit ("区教育局牵头") is the column's anyway and is dropped."""
+    text = re.sub(r"\s*\n\s*", "、", str(cell or "").strip())
+    units: list[str] = []
+    for part in _split_top(text, "、,，;；/"):
+        part = _CELL_ROLE_RE.sub("", part).strip()
+        for unit in _units(part):
+            if unit not in units:
+                units.append(unit)
+    return tuple(units)
+
+
+def column_clause(cells: list[tuple[str, object]]) -> Clause | None:
+    """One clause from a row's role columns [(role, cell)…], written as the text writes one:
+    ("牵头", "区教育局"), ("配合", "区卫健委、区市场监管局") → （区教育局牵头，区卫健委、区市场监管局配合）."""
+    parts = tuple((role, units) for role, cell in cells if (units := column_units(cell)))
+    if not parts:
+        return None
+    return Clause("（" + "，".join("、".join(units) + role for role, units in parts) + "）", parts)
+
+
 _DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# 2023.6.30 / 2023-06-30 / 2023/6/30 inside a text, and 2023.6 (a month: its end); 6月30日 in the plan year.
+_DAY_DOTTED = re.compile(r"(?<!\d)(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})(?!\d)")
+_MONTH_DOTTED = re.compile(r"(?<!\d)(\d{4})\s*[.\-/]\s*(\d{1,2})(?![\d.\-/])")
+_DAY_NO_YEAR = re.compile(r"(?<![\d年.\-/])(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_MONTH_BEFORE = re.compile(r"(?<![\d年~～\-–—至到])(\d{1,2})\s*月\s*(?:份\s*)?前")  # "6月前": its end
+_HALF = {"上半年": 6, "下半年": 12, "一季度": 3, "二季度": 6, "三季度": 9, "四季度": 12}
+_HALF_RE = re.compile(r"(?:(\d{4})\s*年\s*)?(?:第)?(上半年|下半年|[一二三四]季度)(?:末|底|前|内)?")
+_YEAR_END_NO_YEAR = re.compile(r"(?<![\d年])(?:年底|年末|年内)")
+# Recurring work in a 完成时限 cell (每月/每季度/每半年/每年…): a standing duty, 长期.
+_RECURRING = re.compile(r"^\s*每(?:个)?(?:月|季度?|半年|年)(?:度)?(?:末|底|前|初|中旬|上旬|下旬)?.*$")
 _MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:底|末|前|份)")
 _YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年)?\s*(?:底|末)")
 # "4月~6月", "2022年4月~6月", "3月至11月底": due at the end of the range's last month.
@@ -142,6 +174,21 @@ def _dates(text: str, plan_year: int) -> list[tuple[int, dt.date]]:
             add(m.start(), plan_year, int(m.group(1)))
     for m in _YEAR_END.finditer(text):
         add(m.start(), int(m.group(1)), 12)
+    for m in _DAY_DOTTED.finditer(text):
+        if 2000 <= int(m.group(1)) <= 2100:
+                add(m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    for m in _MONTH_DOTTED.finditer(text):
+        if 1 <= int(m.group(2)) <= 12 and 2000 <= int(m.group(1)) <= 2100:
+            add(m.start(), int(m.group(1)), int(m.group(2)))
+    for m in _DAY_NO_YEAR.finditer(text):
+        add(m.start(), plan_year, int(m.group(1)), int(m.group(2)))
+    for m in _MONTH_BEFORE.finditer(text):
+        if 1 <= int(m.group(1)) <= 12:
+            add(m.start(), plan_year, int(m.group(1)))
+    for m in _HALF_RE.finditer(text):
+        add(m.start(), int(m.group(1) or plan_year), _HALF[m.group(2)])
+    for m in _YEAR_END_NO_YEAR.finditer(text):
+        add(m.start(), plan_year, 12)
     return found
 
 
@@ -157,3 +204,12 @@ def deadline_in(text: str, plan_year: int) -> Deadline:
     if _OPEN_ENDED.search(text):
         return Deadline(None, OPEN_ENDED)
     return Deadline(None, UNDATED)
+
+
+def deadline_cell(text: str, plan_year: int) -> Deadline:
+    """A 完成时限 cell as offices write it: what deadline_in reads; recurring work ("每季度末", "每月5日前") is a
+    standing duty with no one date, stored as 长期 (open-ended, never overdue) rather than refused."""
+    text = str(text or "").strip()
+    if _RECURRING.match(text) and not _DAY.search(text):
+        return Deadline(None, OPEN_ENDED)
+    return deadline_in(text, plan_year)

@@ -140,8 +140,10 @@ def _sheets(kind: str, b: Built) -> list[SheetSpec]:
     frame.attrs["types"] = dict(b.types)
     if kind != "工作要点":
         return [SheetSpec(kind, [export_title(kind, b.year)], frame)]
+    # the role columns stay blank on export: their units come back as clauses in 责任单位
     keep = [c.label for c in KINDS["工作要点"].columns if c.field not in ("plan_title", "issuer", "jurisdiction",
-                                                                          "plan_year")]
+                                                                          "plan_year", "lead_units", "resp_units",
+                                                                          "co_units")]
     keep += [DEMO_COLUMN] if DEMO_COLUMN in frame.columns else []
     used: set[str] = set()
     out = []

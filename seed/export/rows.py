@@ -196,9 +196,10 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
                 deadline = t.deadline.isoformat() if t.deadline_kind == plan_status.KIND_DATE and t.deadline else (
                     t.deadline_kind if t.deadline_kind in (plan_status.KIND_YEAR, plan_status.KIND_OPEN) else None)
                 phase = None
-            # 责任单位: the clauses a task names that its text does not already hold (e.g. 004's 四(一) units)
+            # 责任单位: the clauses a task names that its text does not already hold (e.g. 004's 四(一) units);
+            # those of 牵头/负责/配合单位 columns come back as one clause, so those columns stay blank
             units = "".join(c for c in clauses.get(t.id, ()) if c not in t.text) or None
-            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, units, phase,
+            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, units, None, None, None, phase,
                          doc.title, doc.issuer, doc.jurisdiction, doc.year])
             flags.append(doc.is_demo or t.is_demo)
     return Built([c.label for c in k.columns], rows, year, _types(k), plans, flags)

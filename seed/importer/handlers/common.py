@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from db import models as m
 from db.changelog import Writer
 from seed.importer.job import Record, SheetJob
 from seed.importer.names import StationMatcher
-from seed.importer.values import is_blank
+from seed.importer.values import is_blank, squash
 
 Handler = Callable[["SheetJob", Writer, Session, dt.date], None]
 HANDLERS: dict[str, Handler] = {}
@@ -41,12 +42,28 @@ def upsert_row(job: SheetJob, writer: Writer, model, key: dict, values: dict, re
 
 
 class Stations:
-    """Station lookups for one sheet, with the Chinese errors for unknown names and repeats."""
+    """Station lookups for one sheet, with the Chinese errors for unknown names and repeats. Each distinct spelling
+    is looked up once; one that is not the station's own name is shown once, with its rows (a 提示)."""
 
     def __init__(self, job: SheetJob, session: Session):
         self.job = job
         self.matcher = StationMatcher(session)
         self.seen: dict[tuple[Any, int], int] = {}
+        self.found: dict[Any, int | None] = {}  # raw spelling -> station
+        self.tallies: dict[str, Counter] = {}  # field -> rows per raw spelling (one pass over the column)
+
+    def lookup(self, raw: Any, field: str, row0: int, col0: int | None) -> int | None:
+        """The station a spelling names (memoised); the first time a spelling other than the canonical name
+        matches, a 提示 at its first cell says what it was imported as and on how many rows."""
+        if raw in self.found:
+            return self.found[raw]
+        sid = self.found[raw] = self.matcher.match(raw)
+        if sid is not None and squash(raw) != squash(self.matcher.names[sid]):
+            tally = self.tallies.get(field)
+            if tally is None:
+                tally = self.tallies[field] = Counter(r.raw.get(field) for r in self.job.records)
+            self.job.warn(row0, col0, f"“{squash(raw)}”按“{self.matcher.names[sid]}”导入（共{tally[raw] or 1}行）")
+        return sid
 
     def resolve(self, rec: Record, field: str = "station", *, unique: bool = False, required: bool = True,
                 scope: Any = None) -> int | None:
@@ -55,7 +72,7 @@ class Stations:
         col0 = rec.cells.get(field)
         if is_blank(raw) or (field in rec.values and rec.values[field] is None):
             return None  # blank, or refused as it was read (an Excel error value)
-        sid = self.matcher.match(raw)
+        sid = self.lookup(raw, field, rec.row0, col0)
         if sid is None:
             close = "、".join(self.matcher.suggest(raw))
             self.job.error(rec.row0, col0, f"未知的监管所，最接近的有：{close}" if close else "未知的监管所", raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import Counter
 
 from sqlmodel import Session, select
@@ -11,6 +12,7 @@ from db import models as m
 from db.changelog import Writer
 from seed.importer.handlers.common import Stations, duplicates, handler, upsert_row
 from seed.importer.job import Record, SheetJob
+from seed.importer.names import TownshipMatcher
 from seed.importer.values import squash
 from services.rules import levels
 
@@ -30,18 +32,27 @@ def cadre_key(code: str | None, name: str, unit: str) -> str:
 @handler("包保主体")
 def businesses(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
     stations = Stations(job, session)
-    townships = {squash(t.name): t for t in session.exec(select(m.Township)).all()}
+    townships = TownshipMatcher(session)
+    township_of: dict[str, int | None] = {}  # each distinct spelling looked up once
+    tally: Counter | None = None  # rows per spelling: one pass over the column, when a spelling needs it
     resolved = []
     for rec in job.records:
         v = rec.values
         sid = stations.resolve(rec)
         tw_id = None
         if v.get("township"):
-            tw = townships.get(squash(v["township"]))
-            if tw is None:
-                job.error(rec.row0, rec.cells["township"], "未知的镇街", v["township"])
-            else:
-                tw_id = tw.id
+            written = v["township"]
+            if written not in township_of:
+                tw_id = township_of[written] = townships.match(written)
+                if tw_id is not None and squash(written) != squash(townships.names[tw_id]):
+                    tally = tally or Counter(r.values.get("township") for r in job.records)
+                    job.warn(rec.row0, rec.cells["township"],
+                             f"“{squash(written)}”按“{townships.names[tw_id]}”导入（共{tally[written]}行）")
+            tw_id = township_of[written]
+            if tw_id is None:
+                close = "、".join(townships.suggest(written))
+                job.error(rec.row0, rec.cells["township"], f"未知的镇街，最接近的有：{close}" if close else "未知的镇街",
+                          written)
         if sid is None:
             continue
         code = v.get("uscc") or v.get("license")
@@ -91,11 +102,14 @@ class People:
         self.stations = Stations(job, session)
         self.cadres: dict[str, int] = {}
         self.cadre_keys: dict[int, str] = {}
-        for c in session.exec(select(m.Cadre.id, m.Cadre.key, m.Cadre.code)).all():
+        self.by_name: dict[str, list[tuple[int, str, str]]] = {}  # squashed name -> (id, name, unit)
+        for c in session.exec(select(m.Cadre.id, m.Cadre.key, m.Cadre.code, m.Cadre.name, m.Cadre.unit)).all():
             self.cadres[c.key] = c.id
             if c.code:
                 self.cadres[c.code] = c.id
             self.cadre_keys[c.id] = c.key
+            self.by_name.setdefault(squash(c.name), []).append((c.id, c.name, c.unit))
+        self.found: dict[tuple, tuple[int | None, str | None]] = {}  # (code, name, unit) -> (cadre, problem)
         codes = {r.values.get("business_code") for r in records if r.values.get("business_code")}
         # names matter only on rows without a code (a row with a code is found by its code)
         names = {squash(r.values.get("business_name")) for r in records
@@ -114,19 +128,49 @@ class People:
                     self.biz_by_name.setdefault(sq, []).append((b.id, b.station_id, b.key))
 
     def cadre(self, rec: Record) -> tuple[int, str] | None:
+        """The cadre a row names: by 干部编号, else 姓名 + 单位, else 姓名 alone when one cadre bears it. Each
+        distinct (编号, 姓名, 单位) is looked up once; a row that names none or an unknown / ambiguous one is an
+        error at its cell."""
         v = rec.values
-        key = v.get("cadre_code") or (cadre_key(None, v.get("cadre_name") or "", v.get("cadre_unit") or "")
-                                      if v.get("cadre_name") else None)
-        if not key:
+        code, name, unit = v.get("cadre_code"), v.get("cadre_name"), v.get("cadre_unit")
+        if not code and not name:
             self.job.error(rec.row0, rec.cells.get("cadre_code") or rec.cells.get("cadre_name"), "缺少干部编号或干部姓名")
             return None
-        cid = self.cadres.get(key)
+        key = (code, name, unit)
+        hit = self.found.get(key)
+        if hit is None:
+            hit = self.found[key] = self._find_cadre(code, name, unit)
+        cid, problem = hit
         if cid is None:
-            col = rec.cells.get("cadre_code") if v.get("cadre_code") else rec.cells.get("cadre_name")
-            self.job.error(rec.row0, col, "未找到该包保干部，请先导入包保干部表",
-                           v.get("cadre_code") or v.get("cadre_name"))
+            col = rec.cells.get("cadre_code") if code else rec.cells.get("cadre_name")
+            self.job.error(rec.row0, col, problem or "", code or name)
             return None
         return cid, self.cadre_keys[cid]
+
+    def _find_cadre(self, code: str | None, name: str | None, unit: str | None) -> tuple[int | None, str | None]:
+        if code:
+            cid = self.cadres.get(code)
+            return (cid, None) if cid is not None else (None, "未找到该包保干部，请先导入包保干部表")
+        assert name is not None
+        if unit:
+            cid = self.cadres.get(cadre_key(None, name, unit))
+            if cid is not None:
+                return cid, None
+        candidates = self.by_name.get(squash(name), [])
+        if unit and candidates:  # the unit as written may be shorter or longer: 明水街道 / 明水街道办事处
+            u = squash(unit)
+            candidates = [c for c in candidates if u in squash(c[2]) or squash(c[2]) in u]
+        if len(candidates) == 1:
+            return candidates[0][0], None
+        if candidates:
+            listed = "、".join(f"{c[1]}（{c[2]}）" for c in candidates)
+            return None, f"姓名“{name}”对应{len(candidates)}名包保干部：{listed}，请填写干部编号或单位"
+        if unit and self.by_name.get(squash(name)):
+            units = "、".join(c[2] for c in self.by_name[squash(name)])
+            return None, f"未找到单位为“{unit}”的包保干部“{name}”，该姓名的干部在：{units}"
+        close = difflib.get_close_matches(squash(name), list(self.by_name), n=3, cutoff=0.5)
+        names = "、".join(dict.fromkeys(self.by_name[k][0][1] for k in close))
+        return None, "未找到该包保干部，请先导入包保干部表" + (f"；最接近的有：{names}" if names else "")
 
     def business(self, rec: Record) -> tuple[int, str] | None:
         v = rec.values

@@ -132,20 +132,23 @@ def _existing_phases(session: Session, p: dict[str, Any]) -> dict[str, m.PlanPha
     return {squash(ph.label): ph for ph in rows}
 
 
-def _deadline(job: SheetJob, rec: Record, year: int, phases: dict[str, m.PlanPhase]) -> plans.Deadline | None:
-    """完成时限 as written (a date, "2022年12月底前", "全年", "长期坚持"…); else the end of the 实施阶段 named;
-    else what the task's text says — 未定 when it names no date, never a silent year-end."""
+def _deadline(job: SheetJob, rec: Record, year: int, phases: dict[str, m.PlanPhase],
+              memo: dict[tuple[Any, int], plans.Deadline]) -> plans.Deadline | None:
+    """完成时限 as written (a date, "2022年12月底前", "全年", "长期坚持", "每季度末"…); else the end of the 实施阶段
+    named; else what the task's text says — 未定 when it names no date, never a silent year-end. Each distinct
+    完成时限 is read once (``memo``)."""
     v = rec.values
     text = v.get("deadline_text")
     if text:
-        try:
-            return plans.Deadline(parse_date(text), plans.DATE)
-        except ValueProblem:
-            found = plans.deadline_in(str(text), year)
-            if found.kind == plans.UNDATED:
-                job.error(rec.row0, rec.cells["deadline_text"], "无法识别的完成时限（可写日期、“2022年12月底前”、"
-                                                                  "“全年”或“长期坚持”）", text)
-            return found
+        raw = rec.raw.get("deadline_text")
+        key = (raw if isinstance(raw, (int, float, dt.date)) else text, year)
+        due = memo.get(key)
+        if due is None:
+            due = memo[key] = _deadline_cell(raw, text, year)
+        if due.kind == plans.UNDATED:
+            job.error(rec.row0, rec.cells["deadline_text"], "无法识别的完成时限（可写日期、“2022年12月底前”、"
+                                                              "“全年”或“长期坚持”）", text)
+        return due
     if v.get("phase"):
         phase = phases.get(squash(v["phase"]))
         if phase is None:
@@ -153,30 +156,63 @@ def _deadline(job: SheetJob, rec: Record, year: int, phases: dict[str, m.PlanPha
                       v["phase"])
             return None
         return plans.Deadline(phase.end_date, plans.DATE, phase.label)
-    return plans.deadline_in(v["text"], year)
+    return plans.deadline_in(v.get("text") or v.get("title") or "", year)
+
+
+def _deadline_cell(raw: Any, text: str, year: int) -> plans.Deadline:
+    """A date cell (or an Excel serial, or "2023-06-30") as its date; else the words offices write."""
+    try:
+        return plans.Deadline(parse_date(raw if isinstance(raw, (int, float, dt.date)) else text), plans.DATE)
+    except ValueProblem:
+        return plans.deadline_cell(text, year)
+
+
+ROLE_COLUMNS = (("lead_units", "牵头"), ("resp_units", "负责"), ("co_units", "配合"))
+
+
+def _unit_clauses(rec: Record, memo: dict[tuple, list[plans.Clause]]) -> list[plans.Clause]:
+    """The clauses of a row's 牵头单位 / 负责单位 / 配合单位 columns (one clause, each unit with its role) and of its
+    责任单位 column; each distinct combination is parsed once (``memo``)."""
+    v = rec.values
+    key = (v.get("units"), *(v.get(f) for f, _ in ROLE_COLUMNS))
+    found = memo.get(key)
+    if found is None:
+        found = plans.unit_clauses(v.get("units") or "")
+        column = plans.column_clause([(role, v.get(f)) for f, role in ROLE_COLUMNS])
+        found = memo[key] = [*([column] if column else []), *found]
+    return found
 
 
 @handler("工作要点")
 def plan_tasks(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
     meta = plan_meta(job)
+    if "text" not in job.layout.columns and "title" not in job.layout.columns:
+        job.error(job.layout.header.row0, None, "缺少“内容”列（或“任务”“工作任务”列）：每条工作要点须写明任务内容")
+        return
     planned = []
+    due_memo: dict[tuple[Any, int], plans.Deadline] = {}
     for records in _plan_groups(job.records):
         p = _plan_of(job, records, meta, today)
         duplicates(job, records, lambda r: r.values.get("number"), "number", "序号")
         phases = _existing_phases(session, p) if not job.has_errors else {}
-        deadlines = {rec.row0: _deadline(job, rec, p["year"] or today.year, phases) for rec in records}
+        for rec in records:
+            if not (rec.values.get("text") or rec.values.get("title")):
+                field = "text" if "text" in rec.cells else "title"
+                job.error(rec.row0, rec.cells[field], "不能为空")
+        deadlines = {rec.row0: _deadline(job, rec, p["year"] or today.year, phases, due_memo) for rec in records}
         planned.append((records, p, phases, deadlines))
     if job.has_errors:
         return
     districts = _districts(job, session)
+    unit_memo: dict[tuple, list[plans.Clause]] = {}
     for records, p, phases, deadlines in planned:
         plan = _upsert_plan(job, writer, session, p, districts)
         for rec in records:
             v = rec.values
-            text = v["text"]
+            text = v.get("text") or v["title"]
             due = deadlines[rec.row0]
             phase = phases.get(squash(v["phase"])) if v.get("phase") else None
-            found = [*plans.unit_clauses(v.get("units") or ""), *plans.clauses(text)]
+            found = [*_unit_clauses(rec, unit_memo), *plans.clauses(text)]
             write_plan_task(job, writer, session, plan, rec, v["number"],
                             {"section": v.get("section"), "label": v.get("label"),
                              "title": v.get("title") or _headline(text), "text": text, "deadline": due.date,
