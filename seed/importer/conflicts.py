@@ -82,7 +82,8 @@ class Claims:
         """The conflicts as errors, in Chinese, each naming both files (and sheet and row)."""
         out = []
         for c in self.conflicts:
-            what = "·".join(_key_part(session, c.table, f, v) for f, v in zip(c.key_fields, c.key, strict=True))
+            parts = sorted(zip(c.key_fields, c.key, strict=True), key=lambda fv: fv[0] in ("year", "month"))
+            what = "·".join(_key_part(session, c.table, f, v) for f, v in parts)  # 明水所·示范创建·2022年
             values = "；".join(f"{display(c.first.values[f])} / {display(c.second.values[f])}" for f in c.fields)
             out.append(Finding(
                 "错误", c.second.file, c.second.sheet, None, None, None,
