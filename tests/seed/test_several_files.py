@@ -132,3 +132,16 @@ def test_the_web_service_imports_a_file_selected_twice_once(db):
     assert report.committed and [f.batch_id is None for f in report.files] == [False, True]
     with Session(db) as s:
         assert s.exec(select(func.count()).select_from(m.ImportBatch)).one() == 2  # 监管所.xlsx and 区县.xlsx
+
+
+def test_the_command_line_expands_a_pattern(sqlite_url, tmp_path, capsys):
+    assert main(["import", str(SEED_DATA / "监管所.xlsx"), "--db", sqlite_url]) == 0
+    (tmp_path / "甲.xlsx").write_bytes(xlsx(task_rows(stations=[MINGSHUI])))
+    (tmp_path / "乙.xlsx").write_bytes(xlsx(task_rows(stations=[DIAOZHEN])))
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "*.xlsx"), "--db", sqlite_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("，批次")[0] for line in out] == [
+        "乙.xlsx（任务清单）：新增4，更新0，未变0", "甲.xlsx（任务清单）：新增4，更新0，未变0", "导入完成：0处提示"]
+    assert main(["import", str(tmp_path / "没有*.xlsx"), "--db", sqlite_url]) == 2
+    assert capsys.readouterr().err.strip().endswith("没有*.xlsx：文件不存在或无法读取")
