@@ -88,11 +88,24 @@ def cmd_setup(args) -> int:
     return cmd_demo(args)
 
 
+def _expand(names: list[str]) -> list[str]:
+    """The files named, a pattern such as 区县/*.xlsx expanded (Windows' shell leaves it to the program); a pattern
+    matching nothing stays as given and is then reported as missing. A file named twice stays twice: the importer
+    names the repeat and imports it once."""
+    import glob
+
+    out: list[str] = []
+    for name in names:
+        matches = sorted(glob.glob(name)) if any(ch in name for ch in "*?[") and not Path(name).exists() else []
+        out.extend(matches or [name])
+    return out
+
+
 def cmd_import(args) -> int:
     from seed.importer import import_files
 
     files = []
-    for name in args.files:
+    for name in _expand(args.files):
         path = Path(name)
         if not path.is_file():
             _err(f"{name}：文件不存在或无法读取")
@@ -213,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "把数据库结构升级到最新")
     add("setup", cmd_setup, "升级结构；数据库为空时建立演示数据（make run 使用）")
     sp = add("import", cmd_import, "导入一个或多个表格文件（全部成功才写入）")
-    sp.add_argument("files", nargs="+", metavar="文件", help="文件（.xlsx/.xls/.csv）")
+    sp.add_argument("files", nargs="+", metavar="文件",
+                    help="文件（.xlsx/.xls/.et/.csv/.txt，可用通配符如 区县/*.xlsx；同一文件给两次只导入一次）")
     sp.add_argument("--year", type=int, help="年度（标题中没有年份时使用；与标题矛盾时报错）")
     sp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     sp.add_argument("--user", help="记录在导入批次中的操作人")

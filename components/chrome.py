@@ -21,7 +21,7 @@ import streamlit as st
 from services import imports
 
 # What the uploader accepts, as the one uploader of the app (components/import_view.py) lists it.
-UPLOAD_TYPES = "XLSX、XLSM、XLS、CSV"
+UPLOAD_TYPES = "XLSX、XLSM、XLS、ET、CSV、TXT"
 UPLOAD_BUTTON = "选择文件"
 DATE_PARTS = {"year": "年", "month": "月", "day": "日"}
 

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 PENDING = "import_pending"  # the Checked upload, until it is imported or the files change (bytes held only here)
 FLASH = "import_flash"  # the last import's or undo's outcome, shown once on the next run
 GEN = "import_gen"  # bumped after an import so the uploader starts empty
-ACCEPTED = ["xlsx", "xlsm", "xls", "csv"]
+# WPS saves .et/.ett; Excel's "Unicode text" is a .txt; systems export CSV or HTML tables under .xls (sniffed).
+ACCEPTED = ["xlsx", "xlsm", "xls", "et", "ett", "csv", "txt"]
 DIGEST = "文件校验码"  # the column of a batch's file digest (its first 12 hex digits)
 DEFAULT_KIND = "任务进度"  # the monthly file every station sends
 SHOWN_ROWS = 1000  # findings and preview rows drawn on screen; the counts above them are complete
@@ -106,7 +107,8 @@ def templates(viewer: Viewer, kinds: list[str], *, key: str) -> None:
 def read_uploads(*, key: str) -> list[tuple[str, bytes]]:
     """The files in the uploader, as (name, bytes)."""
     uploaded = st.file_uploader("选择要导入的文件（可多选）", type=ACCEPTED, accept_multiple_files=True, key=key,
-                                help=f"支持 .xlsx、.xls、.csv；每个文件不超过{_cap()} MB，一次最多{imports.MAX_FILES}个文件")
+                                help=f"支持 .xlsx、.xls、.et（WPS）、.csv、.txt（Unicode文本），以及系统导出的网页表格；"
+                                     f"每个文件不超过{_cap()} MB，一次最多{imports.MAX_FILES}个文件")
     return [(f.name, f.getvalue()) for f in uploaded or []]
 
 

@@ -195,6 +195,8 @@ def summary_frame(report: ImportResult) -> pd.DataFrame:
         warnings = sum(1 for x in report.warnings if x.file == f.name)
         if f.rejected:
             note = f.rejected
+        elif f.duplicate_of is not None:
+            note = f"与“{f.duplicate_of}”内容相同，只导入一次"
         elif f.previous_batch and not (f.counts.new or f.counts.updated):
             note = f"该文件已于批次 #{f.previous_batch} 导入，内容没有变化"
         else:

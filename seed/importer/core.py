@@ -17,6 +17,7 @@ from db.engine import bump_data_version
 from db.models import ImportBatch, ImportChange
 from db.settings import get_settings
 from seed.importer import handlers
+from seed.importer.conflicts import ClaimingWriter, Claims
 from seed.importer.job import SheetJob
 from seed.importer.kinds import APPLY_ORDER, KINDS
 from seed.importer.reader import FileRejected, Workbook, read_workbook
@@ -67,6 +68,13 @@ def _check_station_scope(session: Session, batches: dict[str, ImportBatch], repo
             f"监管所账号只能导入本所的数据：本文件会修改{n}条“{table_label(table)}”记录，不属于本所，已拒绝"))
 
 
+def duplicate_message(name: str, first: str) -> str:
+    """The hint for a file given twice (the same name and content) or the same content under another name."""
+    if name == first:
+        return f"“{name}”重复选择了两次（内容相同），只导入一次"
+    return f"“{name}”与“{first}”内容相同，只导入一次"
+
+
 def import_files(
     files: list[tuple[str, bytes]],
     *,
@@ -94,13 +102,25 @@ def import_files(
     if collect_changes is None:
         collect_changes = dry_run
     workbooks: list[tuple[Workbook, FileResult, bytes]] = []
+    first_by_content: dict[str, FileResult] = {}
     for name, data in files:
         fr = FileResult(name=name, sha256=hashlib.sha256(data).hexdigest())
         report.files.append(fr)
+        first = first_by_content.get(fr.sha256)
+        if first is not None:  # the same file twice, or the same content under another name: read once
+            fr.duplicate_of = first.name
+            report.findings.append(Finding("提示", name, None, None, None, None, duplicate_message(fr.name, first.name)))
+            continue
+        first_by_content[fr.sha256] = fr
         try:
-            workbooks.append((read_workbook(data, name), fr, data))
+            wb = read_workbook(data, name)
         except FileRejected as exc:
             fr.rejected = str(exc)
+            continue
+        workbooks.append((wb, fr, data))
+        note = wb.content_note()
+        if note:
+            report.findings.append(Finding("提示", name, None, None, None, None, note))
     if report.rejected:
         return report
 
@@ -127,7 +147,10 @@ def import_files(
                     jobs.append((job, fr))
                     fr.kinds.append(job.kind.name)
                     fr.sheets.append(job.sheet)
-            batches: dict[str, ImportBatch] = {}
+            for fr in report.files:
+                if fr.duplicate_of is not None:
+                    fr.kinds = list(first_by_content[fr.sha256].kinds)
+            batches: dict[str, ImportBatch] = {}  # by content: a duplicate of another file gets none
             for _wb, fr, data in workbooks:
                 first = next((j for j, f in jobs if f is fr), None)
                 batch = ImportBatch(
@@ -137,21 +160,25 @@ def import_files(
                     content=data if keep_content else None,
                 )
                 session.add(batch)
-                batches[fr.name + fr.sha256] = batch
+                batches[fr.sha256] = batch
             session.flush()
-            for fr in report.files:
-                fr.batch_id = batches[fr.name + fr.sha256].id
+            for _wb, fr, _data in workbooks:
+                fr.batch_id = batches[fr.sha256].id
+            claims = Claims() if len(workbooks) > 1 else None
             for job, fr in sorted(jobs, key=lambda jf: _sort_key(jf[0])):
                 if job.has_errors and not job.records:
                     continue
                 collect_rows(job, today)
-                batch = batches[fr.name + fr.sha256]
-                writer = Writer(session, batch, is_demo=is_demo)
+                batch = batches[fr.sha256]
+                writer = (Writer(session, batch, is_demo=is_demo) if claims is None else ClaimingWriter(
+                    session, batch, is_demo=is_demo, claims=claims, file=fr.name, owner=fr.sha256))
                 handlers.HANDLERS[job.kind.name](job, writer, session, today)
                 writer.flush()
                 fr.counts.new += job.counts.new
                 fr.counts.updated += job.counts.updated
                 fr.counts.unchanged += job.counts.unchanged
+            if claims is not None:
+                report.findings.extend(claims.findings(session, table_label))
             if station_scope is not None:
                 _check_station_scope(session, batches, report, station_scope)
             if collect_changes:
@@ -164,8 +191,8 @@ def import_files(
             warnings_by_file: dict[str, list[str]] = defaultdict(list)
             for f in report.warnings:
                 warnings_by_file[f.file].append(f.line())
-            for fr in report.files:
-                batch = batches[fr.name + fr.sha256]
+            for _wb, fr, _data in workbooks:
+                batch = batches[fr.sha256]
                 batch.n_new, batch.n_updated, batch.n_unchanged = fr.counts.new, fr.counts.updated, fr.counts.unchanged
                 batch.warnings = warnings_by_file.get(fr.name, [])
                 batch.n_warnings = len(batch.warnings)
@@ -174,9 +201,11 @@ def import_files(
                 for fr in report.files:
                     fr.batch_id = None
                 return report
-            for fr in report.files:
-                if not (fr.counts.new or fr.counts.updated):
-                    session.delete(batches[fr.name + fr.sha256])
+            for _wb, fr, _data in workbooks:
+                batch = batches[fr.sha256]
+                logged = session.exec(select(ImportChange.id).where(ImportChange.batch_id == batch.id)).first()
+                if not (fr.counts.new or fr.counts.updated) and logged is None:  # rows it wrote keep their batch
+                    session.delete(batch)
                     fr.batch_id = None
             bump_data_version(session)
             if before_commit is not None:

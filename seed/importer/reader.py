@@ -48,8 +48,35 @@ class SheetGrid:
 @dataclass
 class Workbook:
     file_name: str
-    format: str  # xlsx / xls / csv
+    format: str  # xlsx / xls / csv / html: what the content really is
     sheets: list[SheetGrid]
+    encoding: str | None = None  # csv / html: UTF-8, GBK, GB18030, UTF-16 …
+    delimiter: str | None = None  # csv
+
+    def content_label(self) -> str:
+        """What the file really is, as a message names it: 网页表格（HTML）, 文本表格（CSV，GBK编码）…"""
+        if self.format == "html":
+            return "网页表格（HTML）"
+        if self.format == "csv":
+            how = "制表符分隔" if self.delimiter == "\t" else "CSV"
+            return f"文本表格（{how}，{self.encoding}编码）"
+        return "Excel 97-2003工作簿（.xls）" if self.format == "xls" else "Excel工作簿（.xlsx）"
+
+    def content_note(self) -> str | None:
+        """A hint when the extension says otherwise than the content (an HTML page saved as .xls, a CSV as .xlsx)."""
+        ext = Path(self.file_name).suffix.lower()
+        expected = EXTENSION_FORMATS.get(ext)
+        if not ext or (expected is not None and self.format in expected):
+            return None
+        label = self.content_label()
+        how = {"html": "网页表格", "csv": "文本表格"}.get(self.format, "Excel工作簿")
+        return f"文件扩展名为{ext}，实际是{label}，已按{how}读取"
+
+
+# The formats each extension announces (WPS's .et/.ett are .xls-like, or .xlsx when saved so).
+EXTENSION_FORMATS = {".xlsx": {"xlsx"}, ".xlsm": {"xlsx"}, ".xls": {"xls"}, ".et": {"xls", "xlsx"},
+                     ".ett": {"xls", "xlsx"}, ".csv": {"csv"}, ".txt": {"csv"}, ".tsv": {"csv"},
+                     ".htm": {"html"}, ".html": {"html"}}
 
 
 SHOWN_NAME_CHARS = 60  # a member name in a message: longer ones are shortened in the middle
@@ -132,10 +159,8 @@ def check_file(data: bytes, file_name: str) -> str:
         raise FileRejected(f"{file_name}：文件为空（0字节）")
     if kind == "zip":
         check_zip(data, file_name)
-    elif kind == "html":
-        raise FileRejected(
-            f"{file_name}：文件实际是网页（HTML）格式，并非Excel工作簿；请用Excel或WPS打开后另存为.xlsx再导入"
-        )
+    elif kind == "pdf":
+        raise FileRejected(f"{file_name}：文件实际是PDF文档，不是表格文件；请导入Excel工作簿（.xlsx、.xls）或CSV")
     elif kind == "xml":
         raise FileRejected(f"{file_name}：文件是XML表格（Excel 2003 XML），请用Excel或WPS另存为.xlsx再导入")
     elif kind == "binary":
@@ -163,7 +188,8 @@ def run_reader(data: bytes, file_name: str) -> Workbook:
     result = pickle.loads(proc.stdout)
     if "error" in result:
         raise FileRejected(f"{file_name}：{result['error']}")
-    return Workbook(file_name=file_name, format=result["format"], sheets=[SheetGrid(**d) for d in result["sheets"]])
+    return Workbook(file_name=file_name, format=result["format"], sheets=[SheetGrid(**d) for d in result["sheets"]],
+                    encoding=result.get("encoding"), delimiter=result.get("delimiter"))
 
 
 def read_workbook(data: bytes, file_name: str) -> Workbook:

@@ -44,6 +44,7 @@ class FileResult:
     batch_id: int | None = None
     previous_batch: int | None = None
     rejected: str | None = None
+    duplicate_of: str | None = None  # the file of the same content given earlier in this import: not read again
 
 
 @dataclass
@@ -101,6 +102,9 @@ class ImportResult:
                 lines.append(f.rejected)
                 continue
             what = "、".join(dict.fromkeys(f.kinds)) or "未识别"
+            if f.duplicate_of is not None:
+                lines.append(f"{f.name}（{what}）：与“{f.duplicate_of}”内容相同，只导入一次")
+                continue
             line = f"{f.name}（{what}）：新增{f.counts.new}，更新{f.counts.updated}，未变{f.counts.unchanged}"
             if f.batch_id:
                 line += f"，批次 #{f.batch_id}"

@@ -12,9 +12,28 @@ import re
 import resource
 import sys
 import zipfile
+from html.parser import HTMLParser
 
 MAX_ROWS = 300_000
 MAX_COLS = 300
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """utf-16-le / utf-16-be for text without a BOM: NUL high bytes (digits, tabs, line ends) on one side only."""
+    head = data[:4096]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if even == 0 and odd >= half // 5:
+        return "utf-16-le"
+    if odd == 0 and even >= half // 5:
+        return "utf-16-be"
+    return None
 
 
 def sniff(data: bytes) -> str:
@@ -25,11 +44,18 @@ def sniff(data: bytes) -> str:
         return "zip"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "ole2"
+    if data[:5] == b"%PDF-":
+        return "pdf"
+    if data[:2] in UTF16_BOMS or _utf16_without_bom(data):
+        return "text"  # Excel's "Unicode text": UTF-16, tab-separated
     head = data[:2048].lstrip(b"\xef\xbb\xbf").lstrip().lower()
-    if head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<table" in head:
-        return "html"
+    if head.startswith(b"<?xml") and (b"<html" in head or b"<table" in head):
+        return "html"  # XHTML
     if head.startswith(b"<?xml") or head.startswith(b"<workbook"):
         return "xml"
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body", b"<style", b"<!--")) \
+            or b"<table" in head:
+        return "html"
     if b"\x00" in data[:4096]:
         return "binary"
     return "text"
@@ -210,20 +236,37 @@ def read_excel(data: bytes, fmt: str) -> dict:
     return {"format": "xlsx" if fmt == "zip" else "xls", "sheets": sheets}
 
 
-def read_csv(data: bytes) -> dict:
-    for encoding in ("utf-8-sig", "gb18030"):
+def decode_text(data: bytes) -> tuple[str, str] | None:
+    """The text and its encoding as a message names it (UTF-8 / GBK / GB18030 / UTF-16), or None."""
+    if data[:2] in UTF16_BOMS:
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            return None
+    bare = _utf16_without_bom(data)
+    if bare:
+        try:
+            return data.decode(bare), "UTF-16"
+        except UnicodeDecodeError:
+            return None
+    for encoding, label in (("utf-8-sig", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")):
+        try:
+            return data.decode(encoding), label
         except UnicodeDecodeError:
             continue
-    else:
-        return {"error": "无法识别文本编码（支持UTF-8与GBK/GB18030）"}
+    return None
+
+
+def read_csv(data: bytes) -> dict:
+    decoded = decode_text(data)
+    if decoded is None:
+        return {"error": "无法识别文本编码（支持UTF-8、GBK/GB18030与UTF-16）"}
+    text, encoding = decoded
     sample = text[:8192]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
     except csv.Error:
-        delimiter = ","
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     if len(rows) > MAX_ROWS:
         return {"error": f"行数过多（{len(rows)}行），上限为{MAX_ROWS}行"}
@@ -232,7 +275,140 @@ def read_csv(data: bytes) -> dict:
     if rows and max(len(r) for r in rows) < 2 and len(rows) > 0 and not any("," in r[0] for r in rows if r):
         if not any(ch in text for ch in ",\t;"):
             return {"error": "不是表格文件（未发现分隔符），支持.xlsx、.xls、.csv"}
-    return {"format": "csv", "sheets": [SheetGrid(name="CSV", visible=True, rows=rows)]}
+    return {"format": "csv", "encoding": encoding, "delimiter": delimiter,
+            "sheets": [SheetGrid(name="CSV", visible=True, rows=rows)]}
+
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
+
+
+def decode_html(data: bytes) -> tuple[str, str] | None:
+    """An HTML page's text and encoding: its BOM, else its <meta charset>, else UTF-8, GBK, GB18030."""
+    if data[:2] in UTF16_BOMS or data[:3] == b"\xef\xbb\xbf":
+        return decode_text(data)
+    declared = _CHARSET_RE.search(data[:4096])
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        name = {"gb2312": "gbk", "x-gbk": "gbk", "utf8": "utf-8"}.get(name, name)
+        try:
+            return data.decode(name), name.upper()
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(data)
+
+
+class _TableParser(HTMLParser):
+    """The first <table> of a page as rows of (text, rowspan, colspan) cells; tables inside a cell are read as that
+    cell's text. html.parser resolves no entities but the standard character references and loads nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[tuple[str, int, int]]] = []
+        self.depth = 0  # <table> nesting; 1 = the table read
+        self.done = False
+        self.cell: list[str] | None = None
+        self.spans = (1, 1)
+        self.skip = 0  # inside <style>/<script>
+
+    @staticmethod
+    def _span(attrs, name: str) -> int:
+        for key, value in attrs:
+            if key == name and value:
+                digits = re.match(r"\s*(\d+)", value)
+                return max(1, min(int(digits.group(1)), MAX_ROWS)) if digits else 1
+        return 1
+
+    def handle_starttag(self, tag, attrs):
+        if self.done:
+            return
+        if tag in ("style", "script"):
+            self.skip += 1
+        elif tag == "table":
+            self.depth += 1
+        elif self.depth == 1 and tag == "tr":
+            self._close_cell()
+            self.rows.append([])
+        elif self.depth == 1 and tag in ("td", "th"):
+            self._close_cell()
+            if not self.rows:
+                self.rows.append([])
+            self.cell = []
+            self.spans = (self._span(attrs, "rowspan"), self._span(attrs, "colspan"))
+        elif self.cell is not None and tag == "br":
+            self.cell.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == "br" and self.cell is not None:
+            self.cell.append("\n")
+
+    def handle_endtag(self, tag):
+        if self.done:
+            return
+        if tag in ("style", "script"):
+            self.skip = max(0, self.skip - 1)
+        elif tag == "table":
+            if self.depth == 1:
+                self._close_cell()
+                self.done = True
+            self.depth = max(0, self.depth - 1)
+        elif self.depth == 1 and tag in ("td", "th", "tr"):
+            self._close_cell()
+
+    def handle_data(self, data):
+        if self.cell is not None and not self.skip:
+            self.cell.append(data)
+
+    def _close_cell(self) -> None:
+        if self.cell is None:
+            return
+        lines = ("".join(self.cell)).split("\n")
+        text = "\n".join(" ".join(line.replace("\xa0", " ").split()) for line in lines).strip()
+        self.rows[-1].append((text, *self.spans))
+        self.cell = None
+        if len(self.rows) > MAX_ROWS:
+            raise OverflowError
+
+
+def read_html(data: bytes) -> dict:
+    """The first <table> of an HTML page (what many systems export as ".xls"), rowspan/colspan as merged cells."""
+    decoded = decode_html(data)
+    if decoded is None:
+        return {"error": "无法识别网页的文字编码（支持UTF-8、GBK/GB18030与UTF-16）"}
+    text, encoding = decoded
+    parser = _TableParser()
+    try:
+        parser.feed(text)
+        parser.close()
+    except OverflowError:
+        return {"error": f"网页表格行数过多，上限为{MAX_ROWS}行"}
+    if not parser.rows:
+        return {"error": "网页中没有表格（<table>），无法导入"}
+    grid: list[list[object]] = []
+    merged = []
+    taken: set[tuple[int, int]] = set()  # cells covered by a span from a row above
+    for r, cells in enumerate(parser.rows):
+        row: list[object] = []
+        c = 0
+        for value, rowspan, colspan in cells:
+            while (r, c) in taken:
+                c += 1
+            if c + colspan > MAX_COLS:
+                return {"error": f"网页表格列数过多，上限为{MAX_COLS}列"}
+            rowspan = min(rowspan, len(parser.rows) - r)
+            if rowspan > 1 or colspan > 1:
+                merged.append(((r, c), (r + rowspan - 1, c + colspan - 1)))
+                taken.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
+            while len(row) < c:
+                row.append("")
+            row.append(value)
+            row.extend([""] * (colspan - 1))
+            c += colspan
+        grid.append(row)
+    width = max([len(r) for r in grid] + [c + 1 for _, (_, c) in merged])
+    for row in grid:
+        row.extend([""] * (width - len(row)))
+    return {"format": "html", "encoding": encoding,
+            "sheets": [SheetGrid(name="网页表格", visible=True, rows=grid, merged=merged)]}
 
 
 def main() -> None:
@@ -245,6 +421,8 @@ def main() -> None:
             result = read_excel(data, fmt)
         elif fmt == "text":
             result = read_csv(data)
+        elif fmt == "html":
+            result = read_html(data)
         else:
             result = {"error": "不是表格文件（支持.xlsx、.xls、.csv）"}
     except MemoryError:

@@ -62,7 +62,7 @@ def test_the_uploader_reads_chinese_with_the_importers_cap(browser, app, outside
     button = "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer']"
     assert after_content(page, button) == '"选择文件"'
     instructions = "[data-testid='stFileUploaderDropzoneInstructions'] > div"
-    assert after_content(page, instructions) == '"每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、CSV"'
+    assert after_content(page, instructions) == '"每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、ET、CSV、TXT"'
     assert uploader.get_by_role("button").first.is_visible()
     uploader.scroll_into_view_if_needed()
     uploader.screenshot(path=str(SCREENS / "chrome-uploader.png"))

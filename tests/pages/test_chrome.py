@@ -24,7 +24,7 @@ def style_blocks(at: AppTest) -> list[str]:
 def test_every_run_sends_the_chinese_chrome_with_the_importers_cap(demo_url, monkeypatch):
     at = fresh_app(demo_url, monkeypatch, user="office").run()
     [css] = [b for b in style_blocks(at) if "stFileUploaderDropzoneInstructions" in b]
-    assert "每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、CSV" in css  # MAX_UPLOAD_MB's default
+    assert "每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、ET、CSV、TXT" in css  # MAX_UPLOAD_MB's default
     assert '"选择文件"' in css
     assert "[data-testid='InputInstructions']{display:none" in css
     assert "a[data-testid='stSkipToContent']{display:none" in css
@@ -88,4 +88,4 @@ def test_the_sidebar_starts_collapsed_on_a_phone_and_open_on_a_desktop():
 
 
 def test_the_upload_note_is_chinese():
-    assert chrome.upload_note(20) == "每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、CSV"
+    assert chrome.upload_note(20) == "每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、ET、CSV、TXT"

@@ -322,10 +322,9 @@ def test_csv_named_xls_is_read_by_content(db_with_stations):
     assert report.exit_code == 0 and targets(db_with_stations) == SMALL
 
 
-def test_html_posing_as_xls_is_refused_clearly(db_with_stations):
-    html = "<html><body><table><tr><td>监管所</td></tr></table></body></html>".encode()
-    assert refused(db_with_stations, "系统导出.xls", html) == [
-        "系统导出.xls：文件实际是网页（HTML）格式，并非Excel工作簿；请用Excel或WPS打开后另存为.xlsx再导入"]
+def test_html_page_without_a_table_is_refused_clearly(db_with_stations):
+    html = "<html><body><p>监管所</p></body></html>".encode()  # an HTML table posing as .xls reads: test_containers
+    assert refused(db_with_stations, "系统导出.xls", html) == ["系统导出.xls：网页中没有表格（<table>），无法导入"]
 
 
 def test_text_posing_as_xlsx_is_refused_clearly(db_with_stations):
