@@ -1,5 +1,5 @@
 """The canonical content of each kind: the header and rows a variant is built from, and the rows the export gives
-back (python -m seed export KIND, compared after `norm`)."""
+back (python -m seed export KIND --format csv, compared as text: `text_rows`)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,18 @@ def norm(value: object) -> object:
     return value
 
 
-def norm_rows(rows: list[list[object]]) -> list[list[object]]:
-    return [[norm(v) for v in row] for row in rows]
+def as_text(value: object) -> str:
+    """A cell as the CSV export writes it: blank "", dates ISO, whole numbers without ".0", other floats by repr."""
+    value = norm(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def text_rows(rows: list[list[object]]) -> list[list[str]]:
+    return [[as_text(v) for v in row] for row in rows]
 
 
 # --- 任务清单 / 任务进度 (wide: a station a row, an indicator a column) --------------------------------

@@ -101,6 +101,7 @@ CONTAINERS = {
     "csv-gbk": ("csv", lambda g, m, s: delimited(g, "gbk"), "CSV"),
     "utf16-tab": ("txt", lambda g, m, s: delimited(g, "utf-16", "\t"), "CSV"),
     "html-xls": ("xls", lambda g, m, s: html_table(g), "Sheet1"),
+    "csv-as-xlsx": ("xlsx", lambda g, m, s: delimited(g, "utf-8-sig"), "CSV"),  # a CSV someone renamed
 }
 
 

@@ -113,6 +113,14 @@ add("任务清单-header-only", TL, "stations", files("任务清单", "xlsx", _e
     Bad("Sheet1", None, "只有表头，没有数据行"), I5)
 add("任务清单-same-file-twice", TL, "stations", files("任务清单", "xlsx", PLAIN, twice=True),
     Good({TL: c.TASK_EXPORT}, year=2022, notes=("内容相同，只导入一次",)), I6)
+def _two_names():
+    (name, data), = files("任务清单", "xlsx", PLAIN)()
+    return [(name, data), ("任务清单（副本）.xlsx", data)]
+
+
+add("任务清单-same-content-two-names", TL, "stations", _two_names,
+    Good({TL: c.TASK_EXPORT}, year=2022, notes=("内容相同，只导入一次",)), I6)
+add("任务清单-csv-as-xlsx", TL, "stations", files("任务清单", "csv-as-xlsx", PLAIN), TL_GOOD)
 _headerless = tl_sheet([[*r, 7] for r in c.TASK_ROWS], header=[*c.TASK_HEADER, None], total=None)
 add("任务清单-headerless-column", TL, "stations", files("任务清单", "xlsx", _headerless),
     Bad("Sheet1", "F", "该列有数据但没有表头"), I2)
@@ -258,6 +266,8 @@ add("督导记录-cadre-header-包保干部", VS, "people",
     files("督导记录", "xlsx", vs_sheet(header=[*c.VISIT_HEADER[:3], "包保干部", *c.VISIT_HEADER[4:]])), VS_GOOD)
 add("督导记录-cadre-header-包保责任人", VS, "people",
     files("督导记录", "xlsx", vs_sheet(header=[*c.VISIT_HEADER[:3], "包保责任人", *c.VISIT_HEADER[4:]])), VS_GOOD, I2)
+_serial = replaced(c.VISIT_ROWS, {(i, VDATE): (r[VDATE] - c.D(1899, 12, 30)).days for i, r in enumerate(c.VISIT_ROWS)})
+add("督导记录-serial-dates", VS, "people", files("督导记录", "xlsx", vs_sheet(_serial)), VS_GOOD)
 _v2033 = vs_sheet(replaced(c.VISIT_ROWS, {(1, VDATE): c.D(2033, 4, 2)}))
 add("督导记录-date-2033", VS, "people", files("督导记录", "xlsx", _v2033), Bad("Sheet1", _v2033.cell(1, VDATE), "晚于今天"),
     I5)
