@@ -11,6 +11,7 @@ from tests.seed.corpus import canon as c
 from tests.seed.corpus.containers import Err, encode, sheet_name
 from tests.seed.corpus.layouts import Sheet, build_sheet
 from tests.seed.corpus.model import Bad, Good, Variant
+from tests.seed.corpus.templated import from_template
 
 VARIANTS: list[Variant] = []
 
@@ -352,6 +353,30 @@ add("配档表-header-group", PD, "stations",
     files("配档表", "xlsx", pd_sheet(how="group", groups={1: ("工作安排", 2)})), PD_GOOD)
 add("配档表-header-only", PD, "stations", files("配档表", "xlsx", pd_sheet([])),
     Bad("Sheet1", None, "只有表头，没有数据行"), I5)
+
+# --- the importer's own template, filled in, for every kind ------------------------------------------------------
+
+
+def templated(kind: str, header: list[str], rows: list[list[object]], extra=None, **args):
+    return lambda: [(f"{kind}（模板）.xlsx", from_template(kind, header, rows, extra, **args))]
+
+
+add("任务清单-template", TL, "stations", templated(TL, c.TASK_HEADER, c.TASK_ROWS, year=2022), TL_GOOD)
+add("任务进度-template", PR, "stations", templated(PR, c.TASK_HEADER, c.PROGRESS_ROWS, year=2023, month=6), PR_GOOD)
+add("监管所-template", ST, "empty", templated(ST, c.STATION_HEADER, c.STATION_ROWS), ST_GOOD)
+add("包保主体-template", BZ, "stations", templated(BZ, c.BIZ_TEMPLATE_HEADER, c.BIZ_ROWS), BZ_GOOD, I2)
+add("包保干部-template", GB, "stations", templated(GB, c.CADRE_HEADER, c.CADRE_ROWS), GB_GOOD)
+add("包保关系-template", BG, "people", templated(BG, c.ASSIGN_HEADER, c.ASSIGN_ROWS, year=2023), BG_GOOD)
+add("督导记录-template", VS, "people", templated(VS, c.VISIT_HEADER, c.VISIT_ROWS, year=2023), VS_GOOD)
+add("工作要点-template", GP, "stations",
+    templated(GP, c.PLAN_HEADER, c.PLAN_ROWS, dict(zip(("文件名称", "发文单位", "辖区", "计划年度"), c.PLAN_TAIL, strict=True)),
+              year=2023), GP_GOOD)
+add("指标-template", KP, "stations", templated(KP, c.KPI_HEADER, c.KPI_ROWS, year=2023), KP_GOOD)
+add("指标月报-template", KR, "stations",
+    lambda: files("指标", "xlsx", kp_sheet(titles=["2023年度指标"]))() + templated(KR, c.READING_HEADER, c.READING_ROWS,
+                                                                              year=2023, month=6)(),
+    Good({KP: c.KPI_EXPORT, KR: c.READING_EXPORT}, year=2023))
+add("配档表-template", PD, "stations", templated(PD, c.SCHEDULE_HEADER, c.SCHEDULE_ROWS, year=2023), PD_GOOD)
 
 KINDS_COVERED = sorted({v.kind for v in VARIANTS})
 assert set(KINDS_COVERED) <= set(KINDS)
