@@ -103,7 +103,7 @@ for spelling, waits in (("明水", None), ("明水监管所", None), ("章丘区
 for code, container, (row, col), waits in (("#DIV/0!", "xlsx", (2, 2), I3), ("#REF!", "xlsx", (0, 4), I3),
                                            ("#N/A", "xls", (3, 1), I3)):
     sheet = tl_sheet(replaced(c.TASK_ROWS, {(row, col): Err(code)}), total=None)
-    add(f"任务清单-error-{code}-{container}", TL, "stations", files("任务清单", container, sheet),
+    add(f"任务清单-error-{code.strip('#!?').replace('/', '')}-{container}", TL, "stations", files("任务清单", container, sheet),
         Bad(sheet_name(container), sheet.cell(row, col), f"Excel错误值 {code}"), waits)
 _ref_total = tl_sheet()
 _ref_total.grid[-1][3] = Err("#REF!")  # the 合计's own cell is the error, the rows are fine
@@ -316,7 +316,7 @@ _k120 = kp_sheet(replaced(c.KPI_ROWS, {(1, TARGET): "120%"}), titles=["2023年�
 add("指标-rate-120", KP, "stations", files("指标", "xlsx", _k120), Bad("Sheet1", _k120.cell(1, TARGET), "比率不能超过100%"),
     I5)
 _kdiv = kp_sheet(replaced(c.KPI_ROWS, {(0, TARGET): Err("#DIV/0!")}), titles=["2023年度指标"])
-add("指标-error-#DIV/0!", KP, "stations", files("指标", "xlsx", _kdiv),
+add("指标-error-DIV0", KP, "stations", files("指标", "xlsx", _kdiv),
     Bad("Sheet1", _kdiv.cell(0, TARGET), "Excel错误值 #DIV/0!"), I3)
 
 KR = "指标月报"
