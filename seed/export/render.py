@@ -24,7 +24,16 @@ from seed.export.cells import (
     export_title,
     whole,
 )
-from seed.export.rows import Built, build, indicators_of, kind_spec, live, station_rank, stations_of
+from seed.export.rows import (
+    ROLE_UNIT_FIELDS,
+    Built,
+    build,
+    indicators_of,
+    kind_spec,
+    live,
+    station_rank,
+    stations_of,
+)
 from seed.importer.kinds import KINDS
 
 
@@ -142,8 +151,7 @@ def _sheets(kind: str, b: Built) -> list[SheetSpec]:
         return [SheetSpec(kind, [export_title(kind, b.year)], frame)]
     # the role columns stay blank on export: their units come back as clauses in 责任单位
     keep = [c.label for c in KINDS["工作要点"].columns if c.field not in ("plan_title", "issuer", "jurisdiction",
-                                                                          "plan_year", "lead_units", "resp_units",
-                                                                          "co_units")]
+                                                                          "plan_year", *ROLE_UNIT_FIELDS)]
     keep += [DEMO_COLUMN] if DEMO_COLUMN in frame.columns else []
     used: set[str] = set()
     out = []

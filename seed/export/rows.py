@@ -57,6 +57,10 @@ def _latest_year(s: Session, model, include_demo: bool) -> int | None:
     return s.exec(select(func.max(model.year)).where(live(model, include_demo))).one()
 
 
+# 工作要点's 牵头单位 / 负责单位 / 配合单位 columns: read on import, exported as clauses in 责任单位
+ROLE_UNIT_FIELDS = ("lead_units", "resp_units", "co_units")
+
+
 def _types(kind: Kind) -> dict[str, str]:
     return {c.label: c.type for c in kind.columns}
 
@@ -197,12 +201,13 @@ def _plan_tasks(s: Session, year: int | None, demo: bool) -> Built:
                     t.deadline_kind if t.deadline_kind in (plan_status.KIND_YEAR, plan_status.KIND_OPEN) else None)
                 phase = None
             # 责任单位: the clauses a task names that its text does not already hold (e.g. 004's 四(一) units);
-            # those of 牵头/负责/配合单位 columns come back as one clause, so those columns stay blank
+            # those of 牵头/负责/配合单位 columns come back as one clause, so the export has no such columns
             units = "".join(c for c in clauses.get(t.id, ()) if c not in t.text) or None
-            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, units, None, None, None, phase,
+            rows.append([t.number, t.section, t.title, t.text, deadline, t.label, units, phase,
                          doc.title, doc.issuer, doc.jurisdiction, doc.year])
             flags.append(doc.is_demo or t.is_demo)
-    return Built([c.label for c in k.columns], rows, year, _types(k), plans, flags)
+    labels = [c.label for c in k.columns if c.field not in ROLE_UNIT_FIELDS]
+    return Built(labels, rows, year, _types(k), plans, flags)
 
 
 def _clauses_of(s: Session, task_ids: list[int]) -> dict[int, list[str]]:

@@ -71,7 +71,7 @@ def _check_station_scope(session: Session, batches: dict[str, ImportBatch], repo
 def duplicate_message(name: str, first: str) -> str:
     """The hint for a file given twice (the same name and content) or the same content under another name."""
     if name == first:
-        return f"“{name}”重复选择了两次（内容相同），只导入一次"
+        return f"“{name}”选择了两次，内容相同，只导入一次"
     return f"“{name}”与“{first}”内容相同，只导入一次"
 
 

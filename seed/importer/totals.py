@@ -62,6 +62,8 @@ def unreadable(job: SheetJob, rows: list[int], col0: int, reported: set[str]) ->
     """Whether a covered cell of the column cannot be read (an error value, or an error already reported there):
     the 合计 of that column is then not blamed for it."""
     for r in rows:
+        if (r, col0) in job.bad_cells:
+            return True
         row = job.rows[r]
         value = row[col0] if col0 < len(row) else None
         if (isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS) or cell_ref(r, col0) in reported:

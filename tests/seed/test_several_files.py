@@ -46,7 +46,7 @@ def batches(engine) -> list[tuple[str, int]]:
 def test_the_same_file_twice_is_imported_once(db):
     report = import_files([("区县.xlsx", LIST), ("区县.xlsx", LIST)], engine=db)
     assert report.exit_code == 0 and report.committed
-    assert [f.line() for f in report.warnings] == ["区县.xlsx：“区县.xlsx”重复选择了两次（内容相同），只导入一次"]
+    assert [f.line() for f in report.warnings] == ["区县.xlsx：“区县.xlsx”选择了两次，内容相同，只导入一次"]
     first, second = report.files
     assert (first.counts.new, second.counts.new, second.counts.updated) == (12, 0, 0)
     assert first.batch_id is not None and second.batch_id is None
@@ -115,7 +115,7 @@ def test_the_command_line_imports_a_file_given_twice_once(sqlite_url, tmp_path, 
     capsys.readouterr()
     assert main(["import", str(path), str(path), "--db", sqlite_url]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "区县.xlsx：“区县.xlsx”重复选择了两次（内容相同），只导入一次"
+    assert out[0] == "区县.xlsx：“区县.xlsx”选择了两次，内容相同，只导入一次"
     assert out[2] == "区县.xlsx（任务清单）：与“区县.xlsx”内容相同，只导入一次"
     assert out[-1] == "导入完成：1处提示"
     assert "FOREIGN KEY" not in "\n".join(out)

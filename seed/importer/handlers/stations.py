@@ -176,9 +176,6 @@ def _check_totals(job: SheetJob, parsed, columns: dict[int, int]) -> None:
     for total_row in job.totals:
         covered = scopes[total_row]
         for col0, ind_id in columns.items():
-            if job.bad_cells and any(scope_start <= r0 < total_row and (r0, col0) in job.bad_cells
-                                        for r0 in rows_by_index):
-                continue  # a cell above is refused (an Excel error value): the 合计 is not to blame
             raw = job.rows[total_row][col0] if col0 < len(job.rows[total_row]) else ""
             if unreadable(job, covered, col0, reported):
                 continue
