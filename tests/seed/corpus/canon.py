@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from seed.export.rows import ROLE_UNIT_FIELDS
 from seed.importer.kinds import KINDS, LEVEL_CHOICES
 
 D = dt.date
 
 
 def labels(kind: str) -> list[str]:
-    return [c.label for c in KINDS[kind].columns]
+    """The export's header: every column of the kind but 工作要点's role-unit columns (exported inside 责任单位)."""
+    return [c.label for c in KINDS[kind].columns if c.field not in ROLE_UNIT_FIELDS]
 
 
 def norm(value: object) -> object:

@@ -33,5 +33,5 @@ class Variant:
     base: str  # the database it starts from: "empty", "stations" or "people" (tests/seed/test_corpus.py)
     build: Callable[[], list[tuple[str, bytes]]]  # the files, made on demand (in memory)
     expect: Good | Bad
-    waits: str | None = None  # "#18 item N: …" while the importer fails it (an xfail, strict)
+    waits: str | None = None  # "#18 item N: …": the item of issue 18 that made it pass
     options: dict = field(default_factory=dict)  # keyword arguments to import_files (year=…)

@@ -1,8 +1,8 @@
 """Every variant of the corpus: header layouts × totals × containers × invisible characters × name spellings × header
 synonyms × error values × dates and rates × empty registers × the same file twice, for every kind.
 
-A variant the importer fails today carries `waits="#18 item N: …"` (the test marks it xfail, strict): the merge of
-the fix for item N removes the mark."""
+A variant that the importer failed before issue 18 carries `waits="#18 item N: …"`, the item that fixed it (kept as
+a label: every one of them passes now)."""
 
 from __future__ import annotations
 
