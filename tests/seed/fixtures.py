@@ -53,3 +53,14 @@ def snapshot(engine) -> dict[str, int]:
         for model in (*m.DATA_TABLES, m.ImportBatch, m.ImportChange):
             out[model.__tablename__] = session.exec(select(func.count()).select_from(model)).one()
     return out
+
+
+def task_targets(engine, year: int | None = None) -> dict[tuple[str, str], float]:
+    """(station, indicator code) -> target of the task lists imported (of one year when given)."""
+    with Session(engine) as s:
+        stmt = (select(m.Station.name, m.TaskIndicator.code, m.StationTarget.target)
+                .join(m.StationTarget, m.StationTarget.station_id == m.Station.id)
+                .join(m.TaskIndicator, m.TaskIndicator.id == m.StationTarget.indicator_id))
+        if year is not None:
+            stmt = stmt.where(m.StationTarget.year == year)
+        return {(a, b): c for a, b, c in s.exec(stmt).all()}

@@ -17,7 +17,7 @@ import xlwt
 
 from seed.importer import import_files, import_paths
 from seed.importer.worker import read_html, sniff
-from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, xlsx
+from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, task_targets, xlsx
 
 ROWS = task_rows()  # the twin's rows, built once: title, header, three stations
 EXPECTED = {("明水所", "示范创建"): 20, ("明水所", "新升级为食品生产企业"): 3, ("明水所", "视频监管试点"): 5,
@@ -34,18 +34,7 @@ def db(engine):
 
 
 def targets(engine) -> dict[tuple[str, str], float]:
-    from sqlmodel import Session, select
-
-    from db import models as m
-
-    with Session(engine) as s:
-        rows = s.exec(
-            select(m.Station.name, m.TaskIndicator.code, m.StationTarget.target)
-            .join(m.StationTarget, m.StationTarget.station_id == m.Station.id)
-            .join(m.TaskIndicator, m.TaskIndicator.id == m.StationTarget.indicator_id)
-            .where(m.StationTarget.year == 2022)
-        ).all()
-    return {(a, b): c for a, b, c in rows}
+    return task_targets(engine, 2022)
 
 
 def as_xls(rows) -> bytes:

@@ -14,7 +14,7 @@ from db import models as m
 from seed.importer import import_files, import_paths
 from services import imports
 from services.rules.viewer import Viewer
-from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, xlsx
+from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, task_targets, xlsx
 
 OFFICE = Viewer(username="office", role="食安办")
 MINGSHUI, SHUANGSHAN, DIAOZHEN = ["明水所", 20, 3, 5, 2], ["双山所", 20, 3, 5, 2], ["刁镇所", 10, 2, 4, 1]
@@ -29,13 +29,7 @@ def db(engine):
 
 
 def targets(engine) -> dict[tuple[str, str], float]:
-    with Session(engine) as s:
-        rows = s.exec(
-            select(m.Station.name, m.TaskIndicator.code, m.StationTarget.target)
-            .join(m.StationTarget, m.StationTarget.station_id == m.Station.id)
-            .join(m.TaskIndicator, m.TaskIndicator.id == m.StationTarget.indicator_id)
-        ).all()
-    return {(a, b): c for a, b, c in rows}
+    return task_targets(engine)
 
 
 def batches(engine) -> list[tuple[str, int]]:
