@@ -64,3 +64,12 @@ def task_targets(engine, year: int | None = None) -> dict[tuple[str, str], float
         if year is not None:
             stmt = stmt.where(m.StationTarget.year == year)
         return {(a, b): c for a, b, c in s.exec(stmt).all()}
+
+
+def with_stations(engine):
+    """The engine after the bureau's 监管所.xlsx (stations, townships, the district) is imported."""
+    from seed.importer import import_paths
+
+    report = import_paths([SEED_DATA / "监管所.xlsx"], engine=engine)
+    assert report.exit_code == 0, report.summary_lines()
+    return engine

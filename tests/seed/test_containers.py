@@ -15,9 +15,9 @@ import docx
 import pytest
 import xlwt
 
-from seed.importer import import_files, import_paths
+from seed.importer import import_files
 from seed.importer.worker import read_html, sniff
-from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, task_targets, xlsx
+from tests.seed.fixtures import snapshot, task_rows, task_targets, with_stations, xlsx
 
 # Reading and checking files: the PostgreSQL pass leaves it out (the importer's writes run there in other tests)
 pytestmark = pytest.mark.reading_only
@@ -31,9 +31,7 @@ EXPECTED = {("明水所", "示范创建"): 20, ("明水所", "新升级为食品
 
 @pytest.fixture
 def db(engine):
-    report = import_paths([SEED_DATA / "监管所.xlsx"], engine=engine)
-    assert report.exit_code == 0, report.summary_lines()
-    return engine
+    return with_stations(engine)
 
 
 def targets(engine) -> dict[tuple[str, str], float]:

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.importer import import_files, import_paths, undo_batch
+from seed.importer import import_files, undo_batch
 from seed.templates import FIRST_ROW, HEADER_ROW, template_bytes
-from tests.seed.fixtures import SEED_DATA, snapshot, xlsx
+from tests.seed.fixtures import snapshot, with_stations, xlsx
 
 D = dt.date
 TODAY = D(2022, 10, 31)
@@ -26,9 +26,7 @@ LIST_HEAD = ["序号", "监管所", "主体名称", "隐患描述", "发现日�
 
 @pytest.fixture
 def db(engine):
-    report = import_paths([SEED_DATA / "监管所.xlsx"], engine=engine)
-    assert report.exit_code == 0, report.summary_lines()
-    return engine
+    return with_stations(engine)
 
 
 def station_id(engine, name: str) -> int:

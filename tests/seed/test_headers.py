@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.importer import import_files, import_paths
-from tests.seed.fixtures import HEADERS, SEED_DATA, snapshot, xlsx
+from seed.importer import import_files
+from tests.seed.fixtures import HEADERS, snapshot, with_stations, xlsx
 
 # Reading and checking files: the PostgreSQL pass leaves it out (the importer's writes run there in other tests)
 pytestmark = pytest.mark.reading_only
@@ -28,9 +28,7 @@ GROUP_MERGES = ["B{r}:D{r}", "A{r}:A{s}", "E{r}:E{s}"]
 
 @pytest.fixture
 def db(engine):
-    report = import_paths([SEED_DATA / "监管所.xlsx"], engine=engine)
-    assert report.exit_code == 0, report.summary_lines()
-    return engine
+    return with_stations(engine)
 
 
 def run(engine, name, data, **kw):

@@ -11,17 +11,15 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.importer import import_files, import_paths
+from seed.importer import import_files
 from seed.importer.kinds import INDICATORS, KINDS
 from seed.templates import FIRST_ROW, HEADER_ROW, INPUT_ROWS, template_bytes, template_title
-from tests.seed.fixtures import SEED_DATA
+from tests.seed.fixtures import with_stations
 
 
 @pytest.fixture
 def db_with_stations(engine):
-    report = import_paths([SEED_DATA / "监管所.xlsx"], engine=engine)
-    assert report.exit_code == 0, report.summary_lines()
-    return engine
+    return with_stations(engine)
 
 
 def station_names(engine) -> list[str]:
