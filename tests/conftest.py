@@ -10,7 +10,6 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import SQLModel
 
 from db.engine import dispose_engines, get_engine
 from tests import dbs
@@ -109,27 +108,71 @@ def sqlite_url(tmp_path):
 
 
 @pytest.fixture(params=["pg"] if dbs.BACKEND == "pg" else ["sqlite", "pg"])
-def db_url(request, tmp_path):
+def db_url(request, tmp_path, tmp_path_factory):
     """An empty database at the current schema (via Alembic), once on SQLite and once on PostgreSQL (on
-    PostgreSQL only in the TEST_DB=pg pass, which would otherwise repeat the SQLite case)."""
+    PostgreSQL only in the TEST_DB=pg pass, which would otherwise repeat the SQLite case): a copy of one migrated
+    once per test process."""
     from db.migrate import upgrade
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    upgrade(url)
+    if request.param == "pg":
+        require_pg()
+    url = dbs.copy_url(dbs.template_url("migrated", upgrade, tmp_path_factory, request.param), tmp_path, "test.db")
     yield url
     dispose_engines()
 
 
+def _demo(url: str) -> None:
+    from db.migrate import upgrade
+    from seed.demo import build_demo
+
+    upgrade(url)
+    build_demo(get_engine(url))
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> str:
+    """The demo database as `python -m seed demo` builds it, once per test process: copy it (dbs.copy_url), never
+    change it."""
+    return dbs.template_url("demo", _demo, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def demo_url(demo_template, tmp_path_factory) -> str:
+    """A demo database the tests of this process share (page tests log in to it)."""
+    url = dbs.copy_url(demo_template, tmp_path_factory.mktemp("demo"), "demo.db")
+    dispose_engines()
+    return url
+
+
 @pytest.fixture
-def engine(tmp_path):
-    """An empty database at the current schema (create_all; fast): a SQLite file, or PostgreSQL under TEST_DB=pg."""
-    url = dbs.new_url(tmp_path, "unit.db")
-    eng = get_engine(url)
-    SQLModel.metadata.create_all(eng)
-    with eng.begin() as c:
-        c.execute(text("INSERT INTO data_version (id, version) VALUES (1, 0)"))
+def migrated_url(tmp_path, tmp_path_factory) -> str:
+    """An empty database at the current schema via Alembic, on the run's backend: a copy of one migrated once."""
+    from db.migrate import upgrade
+
+    url = dbs.copy_url(dbs.template_url("migrated", upgrade, tmp_path_factory), tmp_path, "migrated.db")
+    dispose_engines()
+    return url
+
+
+def _schema_and_stations(url: str) -> None:
+    from tests.seed.fixtures import with_stations
+
+    dbs.build_schema(url)
+    with_stations(get_engine(url))
+
+
+@pytest.fixture
+def engine(tmp_path, tmp_path_factory):
+    """An empty database at the current schema (create_all): a SQLite file, or PostgreSQL under TEST_DB=pg."""
+    eng = get_engine(dbs.copy_url(dbs.template_url("schema", dbs.build_schema, tmp_path_factory), tmp_path, "unit.db"))
+    yield eng
+    dispose_engines()
+
+
+@pytest.fixture
+def stations_engine(tmp_path, tmp_path_factory):
+    """The `engine` database after the bureau's seed/data/监管所.xlsx (district, townships, stations) is imported."""
+    url = dbs.template_url("stations", _schema_and_stations, tmp_path_factory)
+    eng = get_engine(dbs.copy_url(url, tmp_path, "unit.db"))
     yield eng
     dispose_engines()

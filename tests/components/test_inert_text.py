@@ -13,9 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import map_layers
 from db.engine import dispose_engines, get_engine, set_setting
-from db.migrate import upgrade
 from services.rules import fmt
-from tests import dbs
 from tests.db.factories import Factory
 from tests.pages.conftest import fresh_app
 
@@ -148,9 +146,8 @@ KPI_NAME = "<script>alert(2)</script>抽检"
 
 
 @pytest.fixture
-def payload_url(tmp_path):
-    url = dbs.new_url(tmp_path, "payload.db")
-    upgrade(url)
+def payload_url(migrated_url):
+    url = migrated_url
     with Session(get_engine(url)) as s:
         f = Factory(s)
         a = f.station(STATION_A, lat=36.717, lon=117.537)

@@ -77,17 +77,6 @@ def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31", user: str
     return at
 
 
-@pytest.fixture(scope="session")
-def demo_url(tmp_path_factory):
-    from seed.demo import build_demo
-
-    url = dbs.new_url(tmp_path_factory.mktemp("demo"), "demo.db")
-    upgrade(url)
-    build_demo(get_engine(url))
-    dispose_engines()
-    return url
-
-
 def build_small(url: str) -> None:
     """Two stations, one indicator (98 of 126 done at 2022-10), one KPI, a small 包保 register.
 
@@ -124,9 +113,24 @@ def build_small(url: str) -> None:
 
 
 @pytest.fixture
-def small_url(tmp_path):
-    """A fresh small database (build_small)."""
-    url = dbs.new_url(tmp_path, "small.db")
-    build_small(url)
+def small_url(tmp_path, tmp_path_factory):
+    """A fresh small database (build_small): a copy of one built once per test process."""
+    url = dbs.copy_url(dbs.template_url("small", build_small, tmp_path_factory), tmp_path, "small.db")
+    dispose_engines()
+    return url
+
+
+def build_plans_db(url: str) -> None:
+    """tests/services/test_plans.py's small 工作要点 database (6 tasks at 2022-06-15)."""
+    from tests.services.test_plans import build_plans
+
+    upgrade(url)
+    build_plans(get_engine(url))
+
+
+@pytest.fixture
+def plans_url(tmp_path, tmp_path_factory):
+    """A fresh build_plans_db: a copy of one built once per test process."""
+    url = dbs.copy_url(dbs.template_url("plans", build_plans_db, tmp_path_factory), tmp_path, "plans.db")
     dispose_engines()
     return url

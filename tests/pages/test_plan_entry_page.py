@@ -8,22 +8,10 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
-from db.migrate import upgrade
-from tests import dbs
 from tests.pages.conftest import fresh_app
-from tests.services.test_plans import build_plans
 
 PLANS = "app_pages/plans.py"
 TAB = "更新进展"
-
-
-@pytest.fixture
-def plans_url(tmp_path):
-    url = dbs.new_url(tmp_path, "plans.db")
-    upgrade(url)
-    build_plans(get_engine(url))
-    dispose_engines()
-    return url
 
 
 def open_page(url, monkeypatch, user):

@@ -9,16 +9,13 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from components import views
 from db.engine import dispose_engines, get_engine
-from db.migrate import upgrade
-from tests import dbs
 from tests.pages.conftest import fresh_app
-from tests.services.test_plans import COPY_ORIGIN, OTHER_ISSUER, A, build_plans
+from tests.services.test_plans import COPY_ORIGIN, OTHER_ISSUER, A
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,15 +124,6 @@ def test_demo_unit_view_shows_only_that_units_tasks(demo_url, monkeypatch):
 
 
 # --- a small database built by hand (tests/services/test_plans.py: 6 tasks at 2022-06-15) --------------------------
-
-
-@pytest.fixture
-def plans_url(tmp_path):
-    url = dbs.new_url(tmp_path, "plans.db")
-    upgrade(url)
-    build_plans(get_engine(url))
-    dispose_engines()
-    return url
 
 
 def test_small_database_exact_words(plans_url, monkeypatch):

@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from cli import seed as seed_cli
 from db.engine import dispose_engines, get_engine
-from db.migrate import upgrade
 from reports import briefing, typeset
 from reports import briefing_sections as sections
 from tests import dbs
@@ -26,14 +25,8 @@ RED = ["普集所", "枣园所", "龙山所", "文祖所", "曹范所", "圣井�
 
 
 @pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory):
-    from seed.demo import build_demo
-
-    url = dbs.new_url(tmp_path_factory.mktemp("brief-demo"), "demo.db")
-    upgrade(url)
-    engine = get_engine(url)
-    build_demo(engine)
-    yield engine
+def demo_engine(demo_template, tmp_path_factory):
+    yield get_engine(dbs.copy_url(demo_template, tmp_path_factory.mktemp("brief-demo"), "demo.db"))
     dispose_engines()
 
 

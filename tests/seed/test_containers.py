@@ -17,7 +17,7 @@ import xlwt
 
 from seed.importer import import_files
 from seed.importer.worker import read_html, sniff
-from tests.seed.fixtures import snapshot, task_rows, task_targets, with_stations, xlsx
+from tests.seed.fixtures import snapshot, task_rows, task_targets, xlsx
 
 # Reading and checking files: the PostgreSQL pass leaves it out (the importer's writes run there in other tests)
 pytestmark = pytest.mark.reading_only
@@ -30,8 +30,8 @@ EXPECTED = {("明水所", "示范创建"): 20, ("明水所", "新升级为食品
 
 
 @pytest.fixture
-def db(engine):
-    return with_stations(engine)
+def db(stations_engine):
+    return stations_engine
 
 
 def targets(engine) -> dict[tuple[str, str], float]:

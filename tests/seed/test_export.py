@@ -401,15 +401,10 @@ DEMO_ROWS = {"任务进度": (176, 176), "任务明细": (168, 168), "风险隐�
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from db.engine import dispose_engines, get_engine
-    from db.migrate import upgrade
-    from seed.demo import build_demo
+def demo_db(demo_template, tmp_path_factory):
+    from db.engine import dispose_engines
 
-    url = dbs.new_url(tmp_path_factory.mktemp("export-demo"), "demo.db")
-    upgrade(url)
-    build_demo(get_engine(url))
-    yield url
+    yield dbs.copy_url(demo_template, tmp_path_factory.mktemp("export-demo"), "demo.db")
     dispose_engines()
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from db import models as m
 from seed.importer import import_files, undo_batch
 from seed.templates import FIRST_ROW, HEADER_ROW, template_bytes
-from tests.seed.fixtures import snapshot, with_stations, xlsx
+from tests.seed.fixtures import snapshot, xlsx
 
 D = dt.date
 TODAY = D(2022, 10, 31)
@@ -25,8 +25,8 @@ LIST_HEAD = ["序号", "监管所", "主体名称", "隐患描述", "发现日�
 
 
 @pytest.fixture
-def db(engine):
-    return with_stations(engine)
+def db(stations_engine):
+    return stations_engine
 
 
 def station_id(engine, name: str) -> int:

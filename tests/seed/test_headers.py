@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from db import models as m
 from seed.importer import import_files
-from tests.seed.fixtures import HEADERS, snapshot, with_stations, xlsx
+from tests.seed.fixtures import HEADERS, snapshot, xlsx
 
 # Reading and checking files: the PostgreSQL pass leaves it out (the importer's writes run there in other tests)
 pytestmark = pytest.mark.reading_only
@@ -27,8 +27,8 @@ GROUP_MERGES = ["B{r}:D{r}", "A{r}:A{s}", "E{r}:E{s}"]
 
 
 @pytest.fixture
-def db(engine):
-    return with_stations(engine)
+def db(stations_engine):
+    return stations_engine
 
 
 def run(engine, name, data, **kw):

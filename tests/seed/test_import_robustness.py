@@ -43,16 +43,9 @@ KEY_PREFIX = "KILL2022"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> str:
-    """The demo database, built once (cadres, businesses, assignments and 10,000 visits); tests work on copies."""
-    from db.migrate import upgrade
-    from seed.demo import build_demo
-
-    url = dbs.new_url(tmp_path_factory.mktemp("robust"), "demo.db")
-    upgrade(url)
-    build_demo(get_engine(url))
-    dispose_engines()
-    return url
+def demo(demo_template) -> str:
+    """The demo database (cadres, businesses, assignments and 10,000 visits); tests work on copies."""
+    return demo_template
 
 
 class Register(NamedTuple):

@@ -13,12 +13,12 @@ from sqlmodel import Session, select
 from db import models as m
 from db.changelog import UndoRefused
 from seed.importer import core, import_files, import_paths, reader, undo_batch
-from tests.seed.fixtures import HEADERS, SEED_DATA, snapshot, task_rows, with_stations, xlsx
+from tests.seed.fixtures import HEADERS, SEED_DATA, snapshot, task_rows, xlsx
 
 
 @pytest.fixture
-def db_with_stations(engine):
-    return with_stations(engine)
+def db_with_stations(stations_engine):
+    return stations_engine
 
 
 def targets(engine, year=2022) -> dict[tuple[str, str], float]:

@@ -12,16 +12,14 @@ from sqlmodel import Session, select
 
 from db import models as m
 from seed import plans
-from seed.importer import import_files, import_paths
+from seed.importer import import_files
 from seed.importer.names import core, district_prefixes
-from tests.seed.fixtures import SEED_DATA, snapshot, xlsx
+from tests.seed.fixtures import snapshot, xlsx
 
 
 @pytest.fixture
-def db(engine):
-    report = import_paths([SEED_DATA / "监管所.xlsx"], engine=engine)
-    assert report.exit_code == 0, report.summary_lines()
-    return engine
+def db(stations_engine):
+    return stations_engine
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> bytes:

@@ -14,7 +14,7 @@ from db import models as m
 from seed.importer import import_files, import_paths
 from services import imports
 from services.rules.viewer import Viewer
-from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, task_targets, with_stations, xlsx
+from tests.seed.fixtures import SEED_DATA, snapshot, task_rows, task_targets, xlsx
 
 OFFICE = Viewer(username="office", role="食安办")
 MINGSHUI, SHUANGSHAN, DIAOZHEN = ["明水所", 20, 3, 5, 2], ["双山所", 20, 3, 5, 2], ["刁镇所", 10, 2, 4, 1]
@@ -22,8 +22,8 @@ LIST = xlsx(task_rows(stations=[MINGSHUI, SHUANGSHAN, DIAOZHEN]))
 
 
 @pytest.fixture
-def db(engine):
-    return with_stations(engine)
+def db(stations_engine):
+    return stations_engine
 
 
 def targets(engine) -> dict[tuple[str, str], float]:

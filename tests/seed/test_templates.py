@@ -14,12 +14,11 @@ from db import models as m
 from seed.importer import import_files
 from seed.importer.kinds import INDICATORS, KINDS
 from seed.templates import FIRST_ROW, HEADER_ROW, INPUT_ROWS, template_bytes, template_title
-from tests.seed.fixtures import with_stations
 
 
 @pytest.fixture
-def db_with_stations(engine):
-    return with_stations(engine)
+def db_with_stations(stations_engine):
+    return stations_engine
 
 
 def station_names(engine) -> list[str]:

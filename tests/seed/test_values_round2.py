@@ -12,7 +12,8 @@ import xlwt
 from sqlmodel import Session, select
 
 from db import models as m
-from seed.importer import import_files, import_paths
+from db.engine import dispose_engines, get_engine
+from seed.importer import import_files
 from seed.importer.checks import FOLLOW_UP_DATES, PLANNED_DATES, date_check, is_planned
 from seed.importer.kinds import KINDS
 from seed.importer.reader import read_workbook
@@ -25,7 +26,8 @@ from seed.importer.values import (
     parse_rate,
     squash,
 )
-from tests.seed.fixtures import HEADERS, SEED_DATA, snapshot
+from tests import dbs
+from tests.seed.fixtures import HEADERS, snapshot
 from tests.seed.test_visit_import import _register
 
 # Reading and checking files: the PostgreSQL pass leaves it out (the importer's writes run there in other tests)
@@ -80,15 +82,21 @@ def visits(engine) -> dict[str, m.Visit]:
 
 
 @pytest.fixture
-def register(engine):
-    _register(engine)
-    return engine
+def register(tmp_path, tmp_path_factory):
+    """Stations, two businesses and two cadres (test_visit_import._register): a copy of one built once."""
+    url = dbs.copy_url(dbs.template_url("visit-register", _build_register, tmp_path_factory), tmp_path, "unit.db")
+    yield get_engine(url)
+    dispose_engines()
+
+
+def _build_register(url: str) -> None:
+    dbs.build_schema(url)
+    _register(get_engine(url))
 
 
 @pytest.fixture
-def stations(engine):
-    assert import_paths([SEED_DATA / "监管所.xlsx"], engine=engine).exit_code == 0
-    return engine
+def stations(stations_engine):
+    return stations_engine
 
 
 # --- Excel error values ----------------------------------------------------------------------

@@ -20,7 +20,6 @@ from services import entry, metrics, submissions
 from services.rules import fmt
 from services.rules.viewer import NOBODY, Viewer
 from tests.db.factories import Factory
-from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
 
 D = dt.date
 OCT31 = D(2022, 10, 31)

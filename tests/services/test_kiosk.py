@@ -12,23 +12,19 @@ from components import kiosk
 from db import models as m
 from db.authstore import auth_session
 from db.engine import get_setting, set_setting
-from db.migrate import upgrade
 from services import kiosk as kdb
 from services.rules import permissions
 from services.rules.viewer import Viewer
-from tests import dbs
 from tests.db.factories import Factory
 
 WEB = "10.0.0.5"
 
 
 @pytest.fixture
-def session(tmp_path):
+def session(migrated_url):
     from db.engine import dispose_engines, get_engine
 
-    url = dbs.new_url(tmp_path, "kiosk.db")
-    upgrade(url)
-    with Session(get_engine(url)) as s:
+    with Session(get_engine(migrated_url)) as s:
         yield s
     dispose_engines()
 

@@ -16,7 +16,7 @@ from services import baobao_view as bv
 from services.rules import levels
 from services.rules.viewer import SYSTEM
 from tests.db.factories import Factory
-from tests.pages.conftest import demo_url, fresh_app  # noqa: F401  (the fixture)
+from tests.pages.conftest import fresh_app
 from tests.seed.test_visit_import import VISITS, _import, _register
 
 OCT31 = dt.date(2022, 10, 31)

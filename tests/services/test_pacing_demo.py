@@ -10,22 +10,15 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
-from db.migrate import upgrade
 from services import metrics, narrative
 from services.rules import fmt
-from tests import dbs
 
 OCT31 = dt.date(2022, 10, 31)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from seed.demo import build_demo
-
-    url = dbs.new_url(tmp_path_factory.mktemp("pacing"), "demo.db")
-    upgrade(url)
-    build_demo(get_engine(url))
-    with Session(get_engine(url)) as s:
+def demo(demo_template):
+    with Session(get_engine(demo_template)) as s:
         yield s
     dispose_engines()
 

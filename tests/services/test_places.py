@@ -13,9 +13,7 @@ from shapely.geometry import Point, shape
 from sqlmodel import Session
 
 from db.engine import dispose_engines, get_engine
-from db.migrate import upgrade
 from services import places
-from tests import dbs
 from tests.db.factories import Factory
 
 D = dt.date
@@ -25,14 +23,9 @@ Q4_OCT = 31 / 92  # quarter progress at 2022-10-31
 
 
 @pytest.fixture(scope="module")
-def demo_stations(tmp_path_factory) -> pd.DataFrame:
+def demo_stations(demo_template) -> pd.DataFrame:
     """The 18 stations (with their approximate seats) as the demo database holds them."""
-    from seed.demo import build_demo
-
-    url = dbs.new_url(tmp_path_factory.mktemp("places"), "demo.db")
-    upgrade(url)
-    build_demo(get_engine(url))
-    with Session(get_engine(url)) as s:
+    with Session(get_engine(demo_template)) as s:
         df = places.station_places(session=s)
     dispose_engines()
     return df

@@ -17,7 +17,6 @@ from services.rules import fmt
 from services.rules.deadlines import FALLBACK_NOTE
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
 from tests.db.factories import Factory
-from tests.pages.conftest import demo_url  # noqa: F401  (the fixture)
 
 D = dt.date
 OCT31 = D(2022, 10, 31)
