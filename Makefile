@@ -91,23 +91,18 @@ sysdeps:
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 
-## test: lint and the whole suite on SQLite, then the data-layer, importer, report and page tests again on PostgreSQL
-## (TEST_DB=pg). Without a PostgreSQL server the second pass is left out, saying so, and its tests skip in the first;
-## under CI=true a missing server fails the run, as a missing browser does.
-## The tests without a browser run in two worker processes (pytest-xdist, a test file per worker at a time); the
-## browser tests run alone, one at a time: they time pages and the 大屏's rotation, which two at once made flaky.
+## test: lint, then the whole suite on SQLite and the data-layer, importer, report and page tests again on PostgreSQL
+## (TEST_DB=pg), with the browser tests running alongside both (tests/passes.sh). Without a PostgreSQL server the
+## second pass is left out, saying so, and its tests skip in the first; under CI=true a missing server fails the run,
+## as a missing browser does. The tests without a browser run in two worker processes (pytest-xdist, a test file per
+## worker at a time); the browser tests run one at a time: they time pages and the 大屏's rotation, which two at once
+## made flaky. Page tests marked covered_on_pg only read through service calls the PostgreSQL pass runs anyway
+## (test_roles opens every page for every role there), so that pass leaves them out.
 PG_TESTS ?= tests/db tests/services tests/seed tests/pages tests/reports tests/components tests/test_app.py
 XDIST ?= -n 2 --dist loadfile
 test: dev-venv pg-start sysdeps
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -rs $(XDIST) --ignore=tests/browser
-	$(PY) -m pytest -q -rs --durations=8 tests/browser
-	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "$$CI" = true ]; then \
-		echo "--- the same tests on PostgreSQL (TEST_DB=pg) ---"; \
-		TEST_DB=pg $(PY) -m pytest -q -rs $(XDIST) --durations=8 $(PG_TESTS); \
-	else \
-		echo "test: no PostgreSQL at 127.0.0.1:5432, so the TEST_DB=pg pass is left out"; \
-	fi
+	PY="$(PY)" XDIST="$(XDIST)" PG_TESTS="$(PG_TESTS)" tests/passes.sh
 
 ## soak: 2,000 大屏 rotations in one process (not part of `make test`, about three minutes); prints the resident
 ## memory at rotation 100 and 2,000 and fails when it grew by 50 MB or more

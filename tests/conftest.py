@@ -52,13 +52,14 @@ _PINNED = {"db_url", "pg_url", "sqlite_url", "empty_url"}
 
 def pytest_collection_modifyitems(config, items):
     """The TEST_DB=pg pass runs what the SQLite pass ran on SQLite only: it leaves out tests that pin a backend
-    (parametrized over both, or PostgreSQL/SQLite by design) and those marked sqlite_file or reading_only."""
+    (parametrized over both, or PostgreSQL/SQLite by design) and those marked sqlite_file, reading_only or
+    covered_on_pg."""
     if dbs.BACKEND != "pg":
         return
     keep, drop = [], []
     for item in items:
         pinned = (_PINNED & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("sqlite_file")
-                  or item.get_closest_marker("reading_only"))
+                  or item.get_closest_marker("reading_only") or item.get_closest_marker("covered_on_pg"))
         (drop if pinned else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -13,6 +13,8 @@ from services import backups
 from services.rules.viewer import Viewer
 from tests.pages.conftest import fresh_app
 
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
+
 SETTINGS = "app_pages/settings.py"
 
 

@@ -16,6 +16,8 @@ from services import kiosk
 from tests.pages.conftest import ROOT, fresh_app
 from tests.pages.test_roles import EXPECTED_NAV, PAGES
 
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
+
 
 def style_blocks(at: AppTest) -> list[str]:
     return [h.proto.body for h in at.get("html") if h.proto.body.startswith("<style>")]

@@ -26,6 +26,8 @@ from services.rules.viewer import SYSTEM
 from tests import dbs
 from tests.pages.conftest import fresh_app
 
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
+
 KIOSK, SETTINGS = "app_pages/kiosk.py", "app_pages/settings.py"
 TITLES = {"kpi": "重点指标", "tasks": "任务清单进度", "baobao": "包保督导", "map": "监管所地图", "duban": "督办清单"}
 FIRST_DUBAN = ["枣园所", "抱团发展活动", "−89.1个百分点"]  # measured on the demo database

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from components import views
 from services import kpis_view as kv
 from tests.pages.conftest import fresh_app
+
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 
 def test_the_kpi_table_opens_worst_first(demo_url, monkeypatch):

@@ -15,6 +15,8 @@ from seed.build_data import STATIONS
 from services.rules.style import status_rgba
 from tests.pages.conftest import fresh_app
 
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
+
 PAGE = "app_pages/map.py"
 APPROXIMATE = "监管所位置与服务范围均为近似（误差约5–8公里），仅示意"
 

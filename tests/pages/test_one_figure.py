@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlmodel import Session
 
 from db.engine import dispose_engines, get_engine
@@ -25,6 +26,8 @@ from tests.pages.test_hazard_pages import (
 )
 from tests.pages.test_kiosk_page import kiosk_app, rotate
 from tests.pages.test_kiosk_page import texts as kiosk_texts
+
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 BAOBAO, MAP = "app_pages/baobao.py", "app_pages/map.py"
 OCT31 = dt.date(2022, 10, 31)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from db.engine import dispose_engines, get_engine
 from services import metrics, narrative
 from services.rules import fmt
 from tests.pages.conftest import fresh_app
+
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 OCT31 = dt.date(2022, 10, 31)
 

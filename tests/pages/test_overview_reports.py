@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from tests.pages.conftest import fresh_app
+
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 D = dt.date
 

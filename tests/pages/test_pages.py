@@ -6,6 +6,8 @@ import pytest
 
 from tests.pages.conftest import fresh_app
 
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
+
 PAGES = ["app_pages/overview.py", "app_pages/baobao.py", "app_pages/tasks.py", "app_pages/plans.py", "app_pages/kpis.py", "app_pages/map.py"]
 
 

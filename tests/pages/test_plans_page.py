@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -16,6 +17,8 @@ from components import views
 from db.engine import dispose_engines, get_engine
 from tests.pages.conftest import fresh_app
 from tests.services.test_plans import COPY_ORIGIN, OTHER_ISSUER, A
+
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 ROOT = Path(__file__).resolve().parents[2]
 

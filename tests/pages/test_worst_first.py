@@ -4,8 +4,11 @@ then the largest lag, on the demo database (2022-10-31); the red 任务项 is na
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tests.pages.test_hazard_pages import OVERVIEW, SUBMISSIONS, TASKS, open_page, sql
+
+pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 BAOBAO = "app_pages/baobao.py"
 SEVERITY = ["● 明显滞后", "● 略有滞后", "● 未报", "● 达到进度"]

@@ -17,6 +17,10 @@ import pytest
 
 from cli.errors import describe, mask_url, run
 
+# SQLite by design: the commands run in subprocesses on SQLite files, a bad URL or an unreachable server; the
+# TEST_DB=pg pass would run the same processes again.
+pytestmark = pytest.mark.sqlite_file
+
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/x"
