@@ -8,11 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlmodel import Session
-
 from cli.errors import DEBUG_HELP, ChineseParser, run
-from db import engine as dbe
-from reports import briefing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +29,12 @@ def _main(argv: list[str]) -> int:
     p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")
     p.add_argument("--no-pdf", action="store_true", help="不生成PDF")
     args = parser.parse_args(argv)
+    # Imported once the arguments are good: the briefing brings pandas and altair (a second at every start).
+    from sqlmodel import Session
+
+    from db import engine as dbe
+    from reports import briefing
+
     started = time.perf_counter()
     with Session(dbe.get_engine(args.db)) as session:
         paths = briefing.write(year=args.year, month=args.month, out=args.out, as_of=args.as_of,

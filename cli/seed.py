@@ -11,10 +11,16 @@ from cli.errors import DEBUG_HELP, EXIT_UNUSABLE, ChineseParser, run
 from cli.errors import say as _err
 from cli.seed_user import add_account_commands
 from db.engine import get_engine, get_setting, has_data, set_setting, write_session
-from db.migrate import upgrade
 from db.settings import get_settings
 
 EXIT_OK, EXIT_INVALID = 0, 1
+
+
+def upgrade(url: str) -> None:
+    """db.migrate.upgrade, imported when a command runs it: Alembic would slow every start (`--help` too)."""
+    from db.migrate import upgrade as migrate_to_head
+
+    migrate_to_head(url)
 
 
 def _db(args) -> str:

@@ -8,7 +8,6 @@ import sys
 from cli.errors import EXIT_UNUSABLE
 from cli.errors import say as _err
 from db.engine import get_engine
-from db.migrate import upgrade
 from db.settings import get_settings
 
 EXIT_OK, EXIT_INVALID = 0, 1
@@ -42,6 +41,8 @@ def _read_password(args, *, username: str) -> str | None:
 
 def _session(args):
     from sqlmodel import Session
+
+    from db.migrate import upgrade  # here: Alembic would slow every `python -m seed` start
 
     url = _db(args)
     upgrade(url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
+from playwright.sync_api import expect
 
 from components import map_layers
 from services.rules import style
@@ -50,7 +51,9 @@ def open_page(page, app, name: str) -> None:
     assert dialogs.count() == 0, f"{name}: {dialogs.first.inner_text()}"
     current = page.get_by_test_id("stSidebarNav").locator("a[aria-current='page']").inner_text()
     assert title in current, f"{name}: the sidebar marks {current!r} as the current page, not {title!r}"
-    assert page.get_by_text(BANNER).first.is_visible(), f"{name}: the 示例数据 banner is not visible"
+    # Waited for, not merely looked at: on a busy machine the page's last run may still be drawing.
+    expect(page.get_by_text(BANNER).first, f"{name}: the 示例数据 banner is not visible").to_be_visible(
+        timeout=30_000)
 
 
 def count_close(pixels, rgb: tuple[int, int, int], tol: int = TOLERANCE) -> int:
@@ -72,8 +75,8 @@ def test_page_renders(page, app, outside, name):
 
 def test_overview_numbers_read_zh_cn(page, app, outside):
     open_page(page, app, "overview")
-    assert page.get_by_text("77.8%").first.is_visible()  # 示范创建 98/126
-    assert page.get_by_text("2022年10月").first.is_visible()
+    expect(page.get_by_text("77.8%").first).to_be_visible(timeout=30_000)  # 示范创建 98/126
+    expect(page.get_by_text("2022年10月").first).to_be_visible(timeout=30_000)
     outside.check()
 
 

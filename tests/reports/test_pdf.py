@@ -21,6 +21,8 @@ from reports import briefing, typeset
 from tests.reports.test_typeset import sc_or_jp
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# LibreOffice's conversion does not depend on the database; the briefing itself runs on PostgreSQL in test_briefing.
+pytestmark = pytest.mark.covered_on_pg
 
 
 def require_tools() -> None:
