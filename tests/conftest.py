@@ -117,32 +117,21 @@ def db_url(request, tmp_path, tmp_path_factory):
 
     if request.param == "pg":
         require_pg()
-    url = dbs.copy_url(dbs.template_url("migrated", upgrade, tmp_path_factory, request.param), tmp_path, "test.db")
-    yield url
+    yield dbs.copy_of("migrated", upgrade, tmp_path_factory, tmp_path, "test.db", request.param)
     dispose_engines()
-
-
-def _demo(url: str) -> None:
-    from db.migrate import upgrade
-    from seed.demo import build_demo
-
-    upgrade(url)
-    build_demo(get_engine(url))
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> str:
     """The demo database as `python -m seed demo` builds it, once per test process: copy it (dbs.copy_url), never
     change it."""
-    return dbs.template_url("demo", _demo, tmp_path_factory)
+    return dbs.template_url("demo", dbs.build_demo_database, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def demo_url(demo_template, tmp_path_factory) -> str:
     """A demo database the tests of this process share (page tests log in to it)."""
-    url = dbs.copy_url(demo_template, tmp_path_factory.mktemp("demo"), "demo.db")
-    dispose_engines()
-    return url
+    return dbs.copy_url(demo_template, tmp_path_factory.mktemp("demo"), "demo.db")
 
 
 @pytest.fixture
@@ -150,9 +139,7 @@ def migrated_url(tmp_path, tmp_path_factory) -> str:
     """An empty database at the current schema via Alembic, on the run's backend: a copy of one migrated once."""
     from db.migrate import upgrade
 
-    url = dbs.copy_url(dbs.template_url("migrated", upgrade, tmp_path_factory), tmp_path, "migrated.db")
-    dispose_engines()
-    return url
+    return dbs.copy_of("migrated", upgrade, tmp_path_factory, tmp_path, "migrated.db")
 
 
 def _schema_and_stations(url: str) -> None:
@@ -165,15 +152,12 @@ def _schema_and_stations(url: str) -> None:
 @pytest.fixture
 def engine(tmp_path, tmp_path_factory):
     """An empty database at the current schema (create_all): a SQLite file, or PostgreSQL under TEST_DB=pg."""
-    eng = get_engine(dbs.copy_url(dbs.template_url("schema", dbs.build_schema, tmp_path_factory), tmp_path, "unit.db"))
-    yield eng
+    yield get_engine(dbs.copy_of("schema", dbs.build_schema, tmp_path_factory, tmp_path, "unit.db"))
     dispose_engines()
 
 
 @pytest.fixture
 def stations_engine(tmp_path, tmp_path_factory):
     """The `engine` database after the bureau's seed/data/监管所.xlsx (district, townships, stations) is imported."""
-    url = dbs.template_url("stations", _schema_and_stations, tmp_path_factory)
-    eng = get_engine(dbs.copy_url(url, tmp_path, "unit.db"))
-    yield eng
+    yield get_engine(dbs.copy_of("stations", _schema_and_stations, tmp_path_factory, tmp_path, "unit.db"))
     dispose_engines()

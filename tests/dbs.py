@@ -89,6 +89,11 @@ def template_url(name: str, build, factory, backend: str | None = None) -> str:
     return _templates[key]
 
 
+def copy_of(name: str, build, factory, folder: Path, filename: str, backend: str | None = None) -> str:
+    """A copy, in `folder`, of the template database `name` (template_url): what a test may change."""
+    return copy_url(template_url(name, build, factory, backend), folder, filename)
+
+
 def build_schema(url: str) -> None:
     """The current schema by create_all (faster than the migrations), with its data_version row."""
     from sqlmodel import SQLModel
@@ -100,6 +105,16 @@ def build_schema(url: str) -> None:
     SQLModel.metadata.create_all(engine)
     with engine.begin() as c:
         c.execute(text("INSERT INTO data_version (id, version) VALUES (1, 0)"))
+
+
+def build_demo_database(url: str) -> None:
+    """The demo database as `python -m seed demo` builds it: migrated, then seed.demo.build_demo."""
+    from db.engine import get_engine
+    from db.migrate import upgrade
+    from seed.demo import build_demo
+
+    upgrade(url)
+    build_demo(get_engine(url))
 
 
 def drop_created() -> None:

@@ -21,8 +21,7 @@ import pytest
 from bench.load import free_port as _free_port  # the load script starts its server the same way
 from bench.load import healthy as _healthy
 from bench.load import stop
-from db.engine import dispose_engines, get_engine
-from db.migrate import upgrade
+from db.engine import get_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
@@ -85,23 +84,12 @@ class App:
         return self.log.read_text(errors="replace")[-chars:]
 
 
-_DEMO: list[str] = []  # the demo database built by the session's first build_demo_db, copied by every call
-
-
-def build_demo_db(tmp: Path) -> str:
-    """A fresh demo database in tmp (a copy of one built once per test session); returns its DATABASE_URL."""
-    from seed.demo import build_demo
+def build_demo_db(tmp: Path, factory) -> str:
+    """A fresh demo database in tmp, a SQLite file (a copy of one built once per test session, `factory` being
+    pytest's tmp_path_factory); returns its DATABASE_URL."""
     from tests import dbs
 
-    if not _DEMO:
-        folder = tmp.parent / "demo-template"
-        folder.mkdir(exist_ok=True)
-        url = f"sqlite:///{folder / 'demo.db'}"
-        upgrade(url)
-        build_demo(get_engine(url))
-        dispose_engines()
-        _DEMO.append(url)
-    return dbs.copy_url(_DEMO[0], tmp, "demo.db")
+    return dbs.copy_of("demo", dbs.build_demo_database, factory, tmp, "demo.db", "sqlite")
 
 
 @contextmanager
@@ -141,7 +129,7 @@ def app(tmp_path_factory):
     """`streamlit run server.py` on the demo database on a free port; stopped after the session."""
     require_browser()
     tmp = tmp_path_factory.mktemp("browser")
-    with serve(build_demo_db(tmp), tmp) as running:
+    with serve(build_demo_db(tmp, tmp_path_factory), tmp) as running:
         yield running
 
 

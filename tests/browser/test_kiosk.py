@@ -160,10 +160,10 @@ def test_every_panel_on_a_phone_has_no_sideways_scroll(browser, app, outside, pa
         context.close()
 
 
-def test_rotation_resumes_after_a_server_restart(browser, outside, tmp_path, monkeypatch):
+def test_rotation_resumes_after_a_server_restart(browser, outside, tmp_path, tmp_path_factory, monkeypatch):
     """Stop the server under the open page, start a new one on the same port and database: the page reconnects
     by itself and rotates again with the URL's panels and interval."""
-    url = build_demo_db(tmp_path)
+    url = build_demo_db(tmp_path, tmp_path_factory)
     port = conftest._free_port()
     monkeypatch.setattr(conftest, "_free_port", lambda: port)  # serve() on this very port, twice
     context, page = kiosk_page(browser, outside)

@@ -33,7 +33,7 @@ def upload_app(tmp_path_factory):
     """A demo database of its own: these tests write to it, the other browser tests read theirs."""
     require_browser()
     tmp = tmp_path_factory.mktemp("upload")
-    with serve(build_demo_db(tmp), tmp) as running:
+    with serve(build_demo_db(tmp, tmp_path_factory), tmp) as running:
         yield running
 
 

@@ -42,7 +42,7 @@ def spied(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("limits")
     log, hold = tmp / "reader.jsonl", tmp / "hold"
     log.touch()
-    with serve(build_demo_db(tmp), tmp, launcher=SPY_SERVER, SPY_LOG=str(log), SPY_HOLD=str(hold)) as running:
+    with serve(build_demo_db(tmp, tmp_path_factory), tmp, launcher=SPY_SERVER, SPY_LOG=str(log), SPY_HOLD=str(hold)) as running:
         yield Spied(running, log, hold)
 
 

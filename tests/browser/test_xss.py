@@ -74,7 +74,7 @@ def xss_app(tmp_path_factory):
     """`streamlit run app.py` on a demo database with the payloads planted."""
     require_browser()
     tmp = tmp_path_factory.mktemp("xss")
-    url = build_demo_db(tmp)
+    url = build_demo_db(tmp, tmp_path_factory)
     _plant(url)
     with serve(url, tmp) as running:
         yield running
@@ -265,7 +265,7 @@ RULE_NOTE = "![r](http://evil.example/r.png)各层级每季度至少督导1次" 
 def pending_app(tmp_path_factory):
     require_browser()
     tmp = tmp_path_factory.mktemp("xss-pending")
-    url = build_demo_db(tmp)
+    url = build_demo_db(tmp, tmp_path_factory)
     with get_engine(url).begin() as c:
         c.execute(text("UPDATE task_indicator SET code = :n WHERE id = (SELECT max(id) FROM task_indicator)"),
                   {"n": INDICATOR})

@@ -115,9 +115,7 @@ def build_small(url: str) -> None:
 @pytest.fixture
 def small_url(tmp_path, tmp_path_factory):
     """A fresh small database (build_small): a copy of one built once per test process."""
-    url = dbs.copy_url(dbs.template_url("small", build_small, tmp_path_factory), tmp_path, "small.db")
-    dispose_engines()
-    return url
+    return dbs.copy_of("small", build_small, tmp_path_factory, tmp_path, "small.db")
 
 
 def build_plans_db(url: str) -> None:
@@ -131,6 +129,4 @@ def build_plans_db(url: str) -> None:
 @pytest.fixture
 def plans_url(tmp_path, tmp_path_factory):
     """A fresh build_plans_db: a copy of one built once per test process."""
-    url = dbs.copy_url(dbs.template_url("plans", build_plans_db, tmp_path_factory), tmp_path, "plans.db")
-    dispose_engines()
-    return url
+    return dbs.copy_of("plans", build_plans_db, tmp_path_factory, tmp_path, "plans.db")

@@ -84,8 +84,7 @@ def visits(engine) -> dict[str, m.Visit]:
 @pytest.fixture
 def register(tmp_path, tmp_path_factory):
     """Stations, two businesses and two cadres (test_visit_import._register): a copy of one built once."""
-    url = dbs.copy_url(dbs.template_url("visit-register", _build_register, tmp_path_factory), tmp_path, "unit.db")
-    yield get_engine(url)
+    yield get_engine(dbs.copy_of("visit-register", _build_register, tmp_path_factory, tmp_path, "unit.db"))
     dispose_engines()
 
 
