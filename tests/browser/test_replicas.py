@@ -158,6 +158,10 @@ def _access_log(tmp: Path) -> list[dict[str, str]]:
             continue
         request = re.search(r'"\S+ (\S+) [^"]*" (\d{3}) ', line)
         fields = dict(re.findall(r"(\w+)=(\S*)", line.split('"')[-1]))
+        # $upstream_addr lists every attempt ("a:1, a:1" when a kept-alive connection had closed and nginx
+        # retried; "a:1 : b:2" across an internal redirect): the replicas are the distinct addresses in it.
+        tried = re.search(r"upstream=(.*?) route=", line)
+        fields["upstream"] = ",".join(sorted(set(re.findall(r"[\w.\-]+:\d+", tried.group(1) if tried else ""))))
         rows.append({"path": request.group(1) if request else "", "status": request.group(2) if request else "",
                      **fields})
     return rows
