@@ -75,6 +75,22 @@ from db.models.tasks import (
     TaskItem,
     TaskList,
 )
+from db.models.workshops import (
+    ARCHIVE_BUILT,
+    ARCHIVE_NOT_BUILT,
+    AWARD_STAGES,
+    AWARDS,
+    NORM_MET,
+    NORM_UNMET,
+    NORMS,
+    REVIEW_RESULTS,
+    SWEEP_HANDLED,
+    SWEEP_KINDS,
+    SWEEP_OUTCOMES,
+    Workshop,
+    WorkshopAward,
+    WorkshopSweep,
+)
 
 # Tables that carry the demo flag, in an order that respects foreign keys (parents first).
 DATA_TABLES: tuple[type[SQLModel], ...] = (
@@ -94,10 +110,10 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     StationTarget,
     StationProgress,
     MonthlySubmission,
-    TaskItem,
     Kpi,
     KpiReading,
     Business,
+    TaskItem,  # may name a 小作坊 business
     Cadre,
     Assignment,
     Visit,
@@ -105,6 +121,9 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     VisitRule,
     HazardReport,
     Hazard,
+    Workshop,
+    WorkshopSweep,
+    WorkshopAward,
 )
 TABLES_BY_NAME: dict[str, type[SQLModel]] = {t.__tablename__: t for t in DATA_TABLES}
 
@@ -168,6 +187,20 @@ __all__ = [
     "LoginAttempt",
     "AccountUnlock",
     "AuditLog",
+    "NORMS",
+    "NORM_MET",
+    "NORM_UNMET",
+    "ARCHIVE_BUILT",
+    "ARCHIVE_NOT_BUILT",
+    "REVIEW_RESULTS",
+    "SWEEP_KINDS",
+    "SWEEP_OUTCOMES",
+    "SWEEP_HANDLED",
+    "AWARDS",
+    "AWARD_STAGES",
+    "Workshop",
+    "WorkshopSweep",
+    "WorkshopAward",
     "DATA_TABLES",
     "TABLES_BY_NAME",
 ]

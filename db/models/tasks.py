@@ -97,6 +97,7 @@ class TaskItem(Lineage, table=True):
     status: str = "计划"
     completed_date: dt.date | None = None
     video_online: bool | None = None  # camera-pilot sites only
+    business_id: int | None = Field(default=None, foreign_key="business.id", index=True)  # the 小作坊 it names
     __table_args__ = (
         UniqueConstraint("year", "station_id", "indicator_id", "name", name="uq_task_item"),
     )
