@@ -22,9 +22,11 @@ PAGES = [
     ("看板", "总览", "app_pages/overview.py", ":material/dashboard:", "overview"),
     ("看板", "包保督导", "app_pages/baobao.py", ":material/handshake:", "baobao"),
     ("看板", "任务清单", "app_pages/tasks.py", ":material/checklist:", "tasks"),
+    ("看板", "小作坊", "app_pages/workshops.py", ":material/storefront:", "workshops"),
     ("看板", "工作要点", "app_pages/plans.py", ":material/folder_open:", "plans"),
     ("看板", "指标", "app_pages/kpis.py", ":material/speed:", "kpis"),
     ("看板", "地图", "app_pages/map.py", ":material/map:", "map"),
+    ("看板", "年终考核", "app_pages/assessment.py", ":material/military_tech:", "assessment"),
     ("看板", "会议材料", "app_pages/briefing.py", ":material/description:", "briefing"),
     ("看板", "大屏", "app_pages/kiosk.py", ":material/tv:", "kiosk"),
     ("数据", "数据导入", "app_pages/imports.py", ":material/upload_file:", "import"),
@@ -36,7 +38,7 @@ PAGES = [
     ("系统管理", "审计日志", "app_pages/audit.py", ":material/history:", "audit"),
 ]
 # Pages that draw the period selector (the management pages do not depend on it).
-PERIOD_PAGES = {"总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "会议材料", "上报监测"}
+PERIOD_PAGES = {"总览", "包保督导", "任务清单", "小作坊", "工作要点", "指标", "地图", "年终考核", "会议材料", "上报监测"}
 
 
 def navigation_for(role: str | None) -> dict[str, list]:

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from components import auth, data, period
+from reports import assessment as notice
 from reports import briefing
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ def meeting_files(*, year: int, month: int, as_of: dt.date) -> dict[str, Any]:
 def meeting_pdf(*, year: int, month: int, as_of: dt.date) -> bytes | None:
     """The briefing as PDF through LibreOffice (ask briefing.soffice() first: not cached when it is missing)."""
     return briefing.pdf_bytes(data.pack(meeting_files, year=year, month=month, as_of=as_of)["docx"])
+
+
+def notice_files(*, year: int, as_of: dt.date) -> dict[str, Any]:
+    """The 年终督导考核 通报 draft (Word) and its score table (Excel) for a year, through data.pack."""
+    n = notice.gather(year=year, as_of=as_of, session=None)
+    return {"docx": notice.docx_bytes(n), "xlsx": notice.xlsx_bytes(n), "rows": len(n.table)}
 
 
 def files_for(year: int, month: int) -> dict[str, Any]:
@@ -88,3 +95,23 @@ if wanted in generated:
                                    icon=":material/download:")
 elif generated:
     st.caption("数据或期间已变化，请重新生成。")
+
+st.subheader("年终督导考核通报", anchor=False)
+st.caption(f"按“年终考核”页的得分起草{p.year}年度考核通报（表彰、批评名单及理由，Word可直接修改）和得分表（Excel）。")
+if st.button("生成考核通报", key="notice-generate", icon=":material/military_tech:"):
+    try:
+        with st.spinner("正在计算各所得分并起草通报…"):
+            data.pack(notice_files, year=p.year, as_of=data.as_of())
+    except Exception:  # logged for the technician; the user gets a plain message, never a traceback
+        log.exception("assessment notice for %s failed", p.year)
+        st.error("考核通报生成失败，请稍后重试，或联系管理员查看服务器日志。")
+    else:
+        generated.add(("notice", p.year, data.data_version()))
+if ("notice", p.year, data.data_version()) in generated:
+    made = data.pack(notice_files, year=p.year, as_of=data.as_of())
+    n1, n2 = st.columns(2)
+    for column, suffix, mime, label in ((n1, ".docx", DOCX_MIME, "下载考核通报（Word草稿）"),
+                                        (n2, ".xlsx", XLSX_MIME, "下载考核得分（Excel）")):
+        name = notice.file_name(p.year, suffix)
+        column.download_button(label, data=made[suffix[1:]], file_name=name, mime=mime, key=f"notice{suffix}",
+                               on_click=auth.audit_export, args=(name, made["rows"]), icon=":material/download:")

@@ -7,8 +7,9 @@ import datetime as dt
 import streamlit as st
 
 from components import auth as web_auth
-from services import backups, meeting
+from services import assessment, backups, meeting
 from services import kiosk as kiosk_db
+from services.rules import assessment as assessment_rules
 from services.rules import fmt
 from services.rules.permissions import ACT, can
 
@@ -77,4 +78,20 @@ if signed:
         st.error(fmt.md_escape(exc))
     else:
         st.session_state[FLASH] = f"已保存：会议材料署名为{saved_sign['organisation']}（{saved_sign['office']}）。"
+        st.rerun()
+
+st.subheader("年终督导考核")
+st.caption("各项权重（合计100）与表彰线、批评线，用于“年终考核”页、考核得分导出和考核通报。写法如："
+           + fmt.md_escape(assessment_rules.weights_text(assessment_rules.DEFAULT)) + "（默认值）。")
+with st.form("assessment-settings"):
+    weights_text = st.text_area("权重与表彰线、批评线", value=assessment_rules.weights_text(assessment.weights()),
+                                key="assessment_weights", height=80)
+    weighed = st.form_submit_button("保存考核权重", type="primary")
+if weighed:
+    try:
+        saved_w = assessment.save_weights(viewer=viewer, text=weights_text)
+    except (ValueError, PermissionError) as exc:
+        st.error(fmt.md_escape(exc))
+    else:
+        st.session_state[FLASH] = f"已保存考核权重：{assessment_rules.weights_text(saved_w)}。"
         st.rerun()

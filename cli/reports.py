@@ -1,4 +1,5 @@
-"""python -m reports briefing --year Y --month M --out DIR [--db URL]: write the meeting pack to DIR.
+"""python -m reports briefing --year Y --month M --out DIR [--db URL]: write the meeting pack to DIR;
+python -m reports 考核通报 --year Y --out FILE: the 年终督导考核 通报 draft.
 Every error is one Chinese line (cli/errors.py)."""
 
 from __future__ import annotations
@@ -28,7 +29,15 @@ def _main(argv: list[str]) -> int:
     p.add_argument("--db", help="数据库 URL（默认取 DATABASE_URL）")
     p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")
     p.add_argument("--no-pdf", action="store_true", help="不生成PDF")
+    what = "年终督导考核通报（草稿，.docx）"
+    p = sub.add_parser("考核通报", help=what, description=what)
+    p.add_argument("--year", type=int, required=True, help="年度")
+    p.add_argument("--out", type=Path, required=True, help="输出文件（.docx）")
+    p.add_argument("--db", help="数据库 URL（默认取 DATABASE_URL）")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")
     args = parser.parse_args(argv)
+    if args.command == "考核通报":
+        return _notice(args)
     # Imported once the arguments are good: the briefing brings pandas and altair (a second at every start).
     from sqlmodel import Session
 
@@ -44,4 +53,19 @@ def _main(argv: list[str]) -> int:
     if not args.no_pdf and not any(path.suffix == ".pdf" for path in paths):
         print(briefing.NO_PDF, file=sys.stderr)
     print(f"用时{time.perf_counter() - started:.1f}秒", file=sys.stderr)
+    return 0
+
+
+def _notice(args) -> int:
+    from sqlmodel import Session
+
+    from db import engine as dbe
+    from reports import assessment
+
+    with Session(dbe.get_engine(args.db)) as session:
+        notice = assessment.gather(year=args.year, as_of=args.as_of, session=session)
+    out = args.out if args.out.suffix == ".docx" else args.out.with_suffix(".docx")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(assessment.docx_bytes(notice))
+    print(out)
     return 0

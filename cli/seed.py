@@ -139,8 +139,10 @@ def cmd_export(args) -> int:
     from seed.export import export_bytes, export_filename, export_json
     from seed.importer.kinds import KINDS
 
+    if args.kind == ASSESSMENT:
+        return _export_assessment(args)
     if args.kind not in KINDS:
-        _err(f"未知的类型“{args.kind}”，可选：{'、'.join(KINDS)}")
+        _err(f"未知的类型“{args.kind}”，可选：{'、'.join([*KINDS, ASSESSMENT])}")
         return EXIT_UNUSABLE
     url = _db(args)
     upgrade(url)
@@ -160,6 +162,38 @@ def cmd_export(args) -> int:
     out = Path(args.out or export_filename(args.kind, args.year, args.format, include_demo=args.include_demo))
     out.write_bytes(content)
     print(f"已导出：{out}")
+    return EXIT_OK
+
+
+ASSESSMENT = "考核"  # not an importer kind: the 年终督导考核 scores (services/assessment.py), exported only
+
+
+def _export_assessment(args) -> int:
+    """python -m seed export 考核 --year N: one row per station (xlsx with the rule above the table, csv, json)."""
+    if args.year is None:
+        _err("导出考核得分需要 --year（如 --year 2022）")
+        return EXIT_UNUSABLE
+    from sqlmodel import Session
+
+    from reports import assessment as notice
+
+    url = _db(args)
+    upgrade(url)
+    with Session(get_engine(url)) as session:
+        n = notice.gather(year=args.year, session=session)
+    if args.format == "xlsx":
+        content = notice.xlsx_bytes(n)
+    elif args.format == "csv":
+        content = n.table.to_csv(index=False).encode("utf-8-sig")
+    else:
+        data = json.dumps(n.table.to_dict("records"), ensure_ascii=False, indent=1)
+        if not args.out:
+            print(data)
+            return EXIT_OK
+        content = (data + "\n").encode("utf-8")
+    out = Path(args.out or notice.file_name(args.year, f".{args.format}"))
+    out.write_bytes(content)
+    print(f"已导出：{out}（{len(n.table)}个监管所）")
     return EXIT_OK
 
 
@@ -238,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     sp.add_argument("--user", help="记录在导入批次中的操作人")
     sp = add("export", cmd_export, "按导入格式导出一类数据")
-    sp.add_argument("kind", metavar="类型", help="类型，如 任务清单、配档表、工作要点")
+    sp.add_argument("kind", metavar="类型", help="类型，如 任务清单、配档表、工作要点；“考核”导出年终督导考核得分")
     sp.add_argument("--year", type=int)
     sp.add_argument("--format", choices=("xlsx", "csv", "json"), default="xlsx")
     sp.add_argument("--out", help="输出文件（json 不给时打印到屏幕）")

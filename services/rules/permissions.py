@@ -17,10 +17,10 @@ ACTIONS = ("登录", "登录失败", "退出", "导入", "撤销", "编辑", "�
 # --- permissions as data ------------------------------------------------------------------------
 
 READ, ACT = "read", "act"
-PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图", "数据导入", "导入记录", "数据填报", "上报监测",
+PAGES = ("总览", "包保督导", "任务清单", "小作坊", "工作要点", "指标", "地图", "年终考核", "数据导入", "导入记录", "数据填报", "上报监测",
          "会议材料", "系统设置", "用户管理", "审计日志", "大屏")
 PRINCIPALS = (*ROLES, KIOSK)
-VIEW_PAGES = ("总览", "包保督导", "任务清单", "工作要点", "指标", "地图")
+VIEW_PAGES = ("总览", "包保督导", "任务清单", "小作坊", "工作要点", "指标", "地图")
 # What a 监管所 account may import: its own station's rows of these kinds only.
 STATION_IMPORT_KINDS = ("任务进度", "风险隐患")
 # The rights the account functions check (ACT to change, READ to list).
@@ -31,6 +31,7 @@ def _matrix() -> dict[tuple[str, str], str | None]:
     """The issue's table, row by row: (page, role) -> read / act / None. Scoping (own station) is station_scope."""
     rows: dict[str, tuple[str | None, ...]] = {  # 领导, 食安办, 监管所, 管理员, kiosk
         **{page: (READ, READ, READ, READ, None) for page in VIEW_PAGES},
+        "年终考核": (READ, READ, None, READ, None),  # every station's score: the bureau's, not a station's
         "数据导入": (None, ACT, ACT, None, None),
         "导入记录": (READ, ACT, READ, READ, None),  # 食安办 may undo; 监管所 sees its own batches
         "数据填报": (None, ACT, ACT, None, None),

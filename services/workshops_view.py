@@ -1,0 +1,123 @@
+"""The 小作坊 page's data: the figures of services.metrics.workshops limited to what the viewer may read (a 监管所
+account its own station), shaped into the tables the page shows — rates by station worst first, the 十个管理规范 as a
+station × 规范 table, the lists with their filters' choices, and one workshop's card for the drill-down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session
+
+from services import metrics
+from services import scope as scoping
+from services.rules import fmt
+from services.unit import unit_of_work
+
+PAGE = "小作坊"
+MSG_OTHER_STATION = "监管所账号只能查看本所（{station}）的小作坊"
+DISTRICT = "全区"
+# The rates a leader sorts the stations by (worst first): column → label.
+RATES = {
+    "archive_rate": "两个档案建档率",
+    "norm_rate": "十个管理规范达标率",
+    "cold_review_rate": "冷链第三方评价覆盖率",
+    "high_risk_review_rate": "高风险第三方评价覆盖率",
+}
+
+
+@dataclass(frozen=True)
+class WorkshopPage:
+    station_id: int | None  # the 监管所 account's own station, else None (the district)
+    rates: pd.DataFrame  # metrics.workshop_rates, limited to the station when scoped
+    totals: pd.DataFrame  # one row: the district's, or the station's own for a 监管所 account
+    norms: pd.DataFrame  # metrics.norm_rates, limited likewise
+    workshops: pd.DataFrame  # metrics.workshop_list
+    sweeps: pd.DataFrame
+    awards: pd.DataFrame
+    is_demo: bool
+
+
+def _only(df: pd.DataFrame, sid: int | None) -> pd.DataFrame:
+    if sid is None or "station_id" not in df:
+        return df.reset_index(drop=True)
+    return df[df["station_id"] == sid].reset_index(drop=True)
+
+
+@unit_of_work
+def workshop_page(*, session: Session | None = None, viewer, year: int, as_of: dt.date) -> WorkshopPage:
+    """Everything the page shows for the year, as the viewer may read it (PermissionError otherwise)."""
+    sid = scoping.scope(session, viewer, PAGE, message=MSG_OTHER_STATION)
+    rates = _only(metrics.workshop_rates(session=session, year=year, as_of=as_of), sid)
+    totals = metrics.workshop_totals(session=session, year=year, as_of=as_of) if sid is None else rates
+    norms = metrics.norm_rates(session=session, year=year, as_of=as_of)
+    norms = norms if sid is None else norms[norms["station_id"] == sid].reset_index(drop=True)
+    ids = None if sid is None else [sid]
+    workshops = metrics.workshop_list(session=session, as_of=as_of, station_ids=ids)
+    sweeps = metrics.sweep_list(session=session, year=year, station_ids=ids)
+    awards = metrics.award_list(session=session, year=year, station_ids=ids)
+    demo = bool(rates["is_demo"].any()) if "is_demo" in rates and not rates.empty else False
+    return WorkshopPage(sid, rates, totals.reset_index(drop=True), norms, workshops, sweeps, awards, demo)
+
+
+def _pct(x) -> str:
+    return "—" if x is None or pd.isna(x) else fmt.pct(float(x))
+
+
+def _gap(named, reported) -> str:
+    """名单 vs 上报: "一致", or the difference said in words (never a bare sign)."""
+    if pd.isna(reported):
+        return "未上报"
+    diff = int(named) - int(reported)
+    if diff == 0:
+        return "一致"
+    return f"名单多{diff}家" if diff > 0 else f"名单少{-diff}家"
+
+
+def rate_table(rates: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """One row per station, worst first by the chosen rate (a station without the list last), in Chinese."""
+    order = rates.sort_values(by, na_position="last", kind="stable")
+    return pd.DataFrame({
+        "监管所": order["station"],
+        "在册小作坊": order["registered"].astype("int64"),
+        "冷链": order["cold_chain"].astype("int64"),
+        "高风险": order["high_risk"].astype("int64"),
+        **{label: [_pct(v) for v in order[col]] for col, label in RATES.items()},
+        "摸排发现": order["found"].astype("int64"),
+        "已查处": order["handled"].astype("int64"),
+        "示范（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
+                          zip(order["demo_named"], order["demo_reported"], strict=True)],
+        "示范核对": [_gap(n, r) for n, r in zip(order["demo_named"], order["demo_reported"], strict=True)],
+        "视频监管（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
+                            zip(order["video_named"], order["video_reported"], strict=True)],
+        "视频核对": [_gap(n, r) for n, r in zip(order["video_named"], order["video_reported"], strict=True)],
+        "升级企业（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
+                            zip(order["upgrades_named"], order["upgrades_reported"], strict=True)],
+    }).reset_index(drop=True)
+
+
+def norm_heat(norms: pd.DataFrame) -> pd.DataFrame:
+    """Station × 规范: the 达标率 as a fraction (the page colours it), stations in the frame's order, 全区 last."""
+    if norms.empty:
+        return pd.DataFrame()
+    wide = norms.pivot_table(index="station", columns="norm", values="rate", aggfunc="first", sort=False)
+    labels = list(dict.fromkeys(norms["norm"]))
+    wide = wide.reindex(columns=labels)
+    stations = [s for s in dict.fromkeys(norms["station"]) if s != DISTRICT]
+    if DISTRICT in wide.index:
+        stations.append(DISTRICT)
+    return wide.reindex(stations).rename_axis(index="监管所", columns=None).reset_index()
+
+
+def gap_lines(rates: pd.DataFrame) -> list[str]:
+    """The stations whose named sites differ from the count they reported, one sentence each (who must act)."""
+    lines = []
+    for r in rates.itertuples(index=False):
+        for named, reported, what in ((r.demo_named, r.demo_reported, "示范创建"),
+                                      (r.video_named, r.video_reported, "视频监管试点"),
+                                      (r.upgrades_named, r.upgrades_reported, "新升级为食品生产企业")):
+            if not pd.isna(reported) and int(named) != int(reported):
+                lines.append(f"{r.station}{what}上报{int(reported)}家，小作坊名录中列明{int(named)}家，"
+                             f"{_gap(named, reported)}，请核对名单或上报数")
+    return lines
