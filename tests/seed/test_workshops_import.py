@@ -280,11 +280,14 @@ def test_task_items_link_to_the_workshop_they_name(db):
         s.add_all([m.TaskIndicator(code=code, name=code, unit="家", sort_order=i)
                    for i, code in enumerate(("示范创建", "视频监管试点"), start=1)])
         s.commit()
+    # an item imported before its workshop is linked when the 名录 comes
+    ok(db, ("早.xlsx", xlsx([items[0], [2022, "双山所", "示范创建", "煎饼示范点", "双山张记煎饼坊"]], title="任务明细")))
     # one import with both files: the 名录 is applied first, whatever the files' order
-    ok(db, ("明细.xlsx", xlsx(items, title="任务明细")), ("小作坊.xlsx", sheet("小作坊", [FULL])))
+    ok(db, ("明细.xlsx", xlsx(items, title="任务明细")), ("小作坊.xlsx", sheet("小作坊", [FULL, PLAIN])))
     with Session(db) as s:
-        bid = s.exec(select(m.Business.id).where(m.Business.name == "明水老王熏肉作坊")).one()
+        ids = dict(s.exec(select(m.Business.name, m.Business.id)).all())
         got = s.exec(select(m.TaskItem.name, m.Station.name, m.TaskItem.business_id).join(m.Station)
                      .order_by(m.TaskItem.id)).all()
-    assert got == [("明水老王熏肉作坊", "明水所", bid), ("老王作坊视频点", "明水所", bid), ("明水老王熏肉作坊", "双山所", None),
-                   ("某未登记作坊", "明水所", None)]
+    bid = ids["明水老王熏肉作坊"]
+    assert got == [("煎饼示范点", "双山所", ids["双山张记煎饼坊"]), ("明水老王熏肉作坊", "明水所", bid),
+                   ("老王作坊视频点", "明水所", bid), ("明水老王熏肉作坊", "双山所", None), ("某未登记作坊", "明水所", None)]

@@ -220,6 +220,19 @@ def workshops(job: SheetJob, writer: Writer, session: Session, today: dt.date) -
         _w, status = upsert_row(job, writer, m.Workshop, {"business_id": obj.id}, _detail(rec.values), rec, count=False)
         job.counts.add("new" if "new" in (biz_status, status) else
                        "updated" if "updated" in (biz_status, status) else "unchanged")
+    _link_task_items(writer, session, {obj.station_id for _r, obj, _s in written})
+
+
+def _link_task_items(writer: Writer, session: Session, station_ids: set[int]) -> None:
+    """任务明细 imported before its 小作坊 gets the link now (logged, undoable), as a later 任务明细 import would set it."""
+    session.flush()
+    by_name = workshop_by_name(session, station_ids)
+    T = m.TaskItem
+    for item in session.exec(select(T).where(T.business_id.is_(None), T.station_id.in_(sorted(station_ids)))).all():
+        bid = link_item(by_name, item.station_id, item.business_name, item.name)
+        if bid is not None:
+            writer.upsert(T, {"year": item.year, "station_id": item.station_id, "indicator_id": item.indicator_id,
+                              "name": item.name}, {"business_id": bid}, sheet=item.src_sheet, row=item.src_row)
 
 
 # --- 摸排 -----------------------------------------------------------------------------------------
