@@ -12,7 +12,7 @@ from services.rules.text import column_width, text_width  # noqa: F401 - re-expo
 EXPORT_VERSION = "1"
 FONT = "宋体"
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
-NO_YEAR = ("区县", "监管所", "包保主体", "包保干部")  # the export ignores the year
+NO_YEAR = ("区县", "监管所", "包保主体", "包保干部", "小作坊")  # the export ignores the year
 COUNT = "count"  # column type of an indicator column of the wide kinds
 DEMO_COLUMN = "示例"  # the last column of an export with include_demo: 是 for a 示例 row, 否 for a real one
 

@@ -37,6 +37,10 @@ FOLLOW_UP_DATES: frozenset[tuple[str, str]] = frozenset({
 })
 
 
+# Registers whose dates are of any year (a 小作坊's archive, upgrade or exit): never bounded by a title's year.
+ANY_YEAR_KINDS: frozenset[str] = frozenset({"小作坊"})
+
+
 def is_planned(kind: str, col: Col, header: str = "") -> bool:
     if (kind, col.field) in PLANNED_DATES:
         return True
@@ -49,6 +53,10 @@ def date_check(kind: str, col: Col, header: str, *, today: dt.date | None,
     `year` is the register's year when the sheet has no 年度 column of its own."""
     if col.type != "date" or is_planned(kind, col, header) or (today is None and year is None):
         return None
+    if kind in ANY_YEAR_KINDS:
+        year = None
+        if today is None:
+            return None
     follow_up = (kind, col.field) in FOLLOW_UP_DATES
     label = col.label
 

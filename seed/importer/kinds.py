@@ -6,47 +6,12 @@ from dataclasses import dataclass, field
 
 from db import models as m
 from seed.importer import synonyms as syn
+from seed.importer.kinds_workshops import WORKSHOP_ENUM_SYNONYMS, WORKSHOP_KINDS
+from seed.importer.kindspec import KINDS, Col, Kind, _register  # noqa: F401 - KINDS re-exported
 from services.rules import levels
 
 # Cadre levels as 章丘区 (a 区) says them; every other spelling is read too (ENUM_SYNONYMS), the code is stored.
 LEVEL_CHOICES = tuple(levels.level_labels(levels.DISTRICT))
-
-
-@dataclass(frozen=True)
-class Col:
-    field: str
-    label: str  # the header our templates and exports write
-    synonyms: tuple[str, ...] = ()
-    type: str = "text"  # text code int float rate date month year bool enum station number
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    help: str = ""
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.label, *self.synonyms)
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str  # the Chinese kind name used by the CLI and the UI
-    table: str  # the main table it writes
-    columns: tuple[Col, ...]
-    key: str  # natural key, in words, for the README
-    updatable: str
-    layout: str = "long"  # long: one record a row; wide: station rows x indicator columns
-    per_station: bool = False  # one row per station: the template lists every station (as the wide kinds do)
-    title_words: tuple[str, ...] = ()  # words in a title or sheet name that point to this kind
-    needs_year: bool = False
-    needs_month: bool = False
-    description: str = ""
-    template_example: tuple[tuple[object, ...], ...] = ()
-
-    def col(self, field_name: str) -> Col:
-        for c in self.columns:
-            if c.field == field_name:
-                return c
-        raise KeyError(field_name)
 
 
 @dataclass(frozen=True)
@@ -89,14 +54,6 @@ _cadre_name = Col("cadre_name", "干部姓名", syn.rest(syn.CADRE_NAME, "干部
 _cadre_unit = Col("cadre_unit", "干部单位", syn.rest(syn.CADRE_UNIT, "干部单位"), "text")
 _biz_code = Col("business_code", "主体编码", syn.rest(syn.BUSINESS_CODE, "主体编码"), "code")
 _biz_name = Col("business_name", "主体名称", syn.rest(syn.BUSINESS_NAME, "主体名称"), "text")
-
-KINDS: dict[str, Kind] = {}
-
-
-def _register(kind: Kind) -> Kind:
-    KINDS[kind.name] = kind
-    return kind
-
 
 _register(Kind(
     name="区县",
@@ -481,8 +438,10 @@ _register(Kind(
 
 # Order in which kinds are applied when several files land together (parents first).
 APPLY_ORDER = (
-    "区县", "监管所", "任务清单", "任务进度", "任务明细", "配档表", "工作阶段", "工作要点", "工作要点进展",
-    "指标", "指标月报", "包保主体", "包保干部", "包保关系", "督导记录", "问题",
+    "区县", "监管所", "任务清单", "任务进度", "配档表", "工作阶段", "工作要点", "工作要点进展",
+    "指标", "指标月报", "包保主体", "小作坊", "摸排", "评选",
+    "任务明细",  # after the workshops: an item names a 小作坊 of the same import
+    "包保干部", "包保关系", "督导记录", "问题",
     "风险隐患", "隐患清单",  # the list after the counts: its check then sees the counts of the same import
 )
 
@@ -496,3 +455,8 @@ ENUM_SYNONYMS: dict[str, dict[str, str]] = {
     "method": {"现场督导": "现场", "实地": "现场", "实地督导": "现场", "电话": "电话询问", "视频": "视频会议",
                "线上督导": "线上", "集中": "集中督导"},
 }
+
+# The 小作坊 kinds (kinds_workshops.py), registered last: an older kind wins a tie on a sheet that fits both.
+for _kind in WORKSHOP_KINDS:
+    _register(_kind)
+ENUM_SYNONYMS.update(WORKSHOP_ENUM_SYNONYMS)

@@ -250,7 +250,7 @@ def test_filled_business_register_imports(db_with_stations):
 
 
 def test_every_kind_filled_in_order_imports(db_with_stations):
-    """All seventeen templates, filled with one or two rows each and imported parents first."""
+    """Every template, filled with one or two rows each and imported parents first."""
     eng = db_with_stations
     ex = {name: dict(zip([c.label for c in k.columns], k.template_example[0], strict=True))
           for name, k in KINDS.items() if k.template_example}
@@ -285,6 +285,9 @@ def test_every_kind_filled_in_order_imports(db_with_stations):
         ("风险隐患", {"year": 2022, "month": 10},
          {"明水所": {"检查主体数": 120, "发现隐患数": 1, "整改隐患数": 0, "立案数": 0}}),
         ("隐患清单", {"year": 2022, "month": 10}, [ex["隐患清单"]]),
+        ("小作坊", {}, [ex["小作坊"]]),
+        ("摸排", {"year": 2022}, [ex["摸排"]]),
+        ("评选", {"year": 2022}, [ex["评选"]]),  # the 小作坊 of the 名录 above
     ]
     assert [f[0] for f in filled] == list(KINDS)
     for kind, period, rows in filled:
@@ -299,6 +302,7 @@ def test_every_kind_filled_in_order_imports(db_with_stations):
         reading = s.exec(select(m.KpiReading)).one()
         assert (reading.year, reading.month, reading.value) == (2022, 10, 4200)
         assert s.exec(select(m.Problem.status)).one() == "已销号"
+        assert s.exec(select(m.WorkshopAward.stage)).one() == "获评"
         assert s.exec(select(m.Kpi.target).where(m.Kpi.name == "抽检合格率")).one() == pytest.approx(0.98)
         windows = s.exec(select(m.ScheduleMilestone.start_date, m.ScheduleMilestone.end_date)
                          .order_by(m.ScheduleMilestone.row_order)).all()

@@ -13,7 +13,7 @@ from db import models as m
 from db.changelog import Writer
 from seed import schedule
 from seed.importer.grid import indicator_names, match_indicator
-from seed.importer.handlers import work_plans
+from seed.importer.handlers import work_plans, workshops
 from seed.importer.handlers.common import (
     Stations,
     duplicates,
@@ -319,12 +319,15 @@ def task_items(job: SheetJob, writer: Writer, session: Session, today: dt.date) 
                 "name", "同一监管所、指标下的名称")
     if job.has_errors:
         return
+    # the 小作坊 an item names (its 主体名称, else its 名称), when exactly one of its station bears that name
+    by_name = workshops.workshop_by_name(session, {sid for _r, sid, *_x in resolved if sid is not None})
     for rec, sid, ind_id, year in resolved:
         v = rec.values
         status = v.get("status") or ("已完成" if v.get("completed_date") else "计划")
         upsert_row(job, writer, m.TaskItem, {"year": year, "station_id": sid, "indicator_id": ind_id, "name": v["name"]},
                 {"business_name": v.get("business_name"), "planned_month": v.get("planned_month"), "status": status,
-                 "completed_date": v.get("completed_date"), "video_online": v.get("video_online")}, rec)
+                 "completed_date": v.get("completed_date"), "video_online": v.get("video_online"),
+                 "business_id": workshops.link_item(by_name, sid, v.get("business_name"), v["name"])}, rec)
 
 
 @handler("配档表")
