@@ -33,10 +33,11 @@ from seed.demo.vocab import (
     YEAR_START,
     Progress,
 )
+from seed.demo.workshops import WorkshopMixin
 from services.rules.pacing import month_end
 
 
-class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin):
+class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin, WorkshopMixin):
     """Draws every demo row from one random.Random(seed), in a fixed order, so a seed always gives the same data."""
 
     def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress):
@@ -51,6 +52,8 @@ class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin):
         self.report_dates: dict[tuple[int, int], dt.date] = {}
         self.businesses: list[dict[str, Any]] = []
         self.workshops: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self.item_rows: list[dict[str, Any]] = []  # 任务明细 as drawn, each with its indicator's code
+        self.item_mismatch: dict[str, int] = {}  # indicator code -> the station whose sites differ by one
         # Sizes (seed/synth.py scales them; the demo keeps these defaults, so its rows stay as they were).
         self.n_businesses = N_BUSINESSES
         self.cadre_counts = dict(CADRE_COUNTS)
@@ -73,6 +76,9 @@ class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin):
         # Last, so the rows drawn before stay exactly as they were before hazards existed.
         self.say("生成风险隐患排查整治表与隐患清单…")
         self.hazards()
+        # After everything else, from a stream of its own: every row drawn before stays as it was.
+        self.say("生成食品小作坊档案、摸排与评选…")
+        self.workshop_register()
 
     def insert(self, model: type[SQLModel], rows: list[dict[str, Any]], label: str) -> None:
         self.counts[label] = self.counts.get(label, 0) + bulk_insert(self.s, model, rows)
@@ -193,7 +199,7 @@ class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin):
                     name = short if code == DEMO_CREATION else f"{short}视频监管点"
                     row = lineage(year=YEAR, station_id=st.id, indicator_id=ind_id, name=name,
                                   business_name=shop["name"], planned_month=None, status="计划",
-                                  completed_date=None, video_online=None)
+                                  completed_date=None, video_online=None, business_id=shop["id"])
                     flip = mismatch.get(code) == st.id and i == len(done_months) - 1
                     if i < len(done_months) and not flip:
                         mo = done_months[i]
@@ -208,6 +214,9 @@ class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin):
                         row["status"] = "推进中" if flip or rng.random() < 0.6 else "计划"
                     rows.append(row)
         names = {st.id: st.name for st in ctx.stations}
+        self.item_mismatch = dict(mismatch)
+        codes = {v: k for k, v in ctx.indicators.items()}
+        self.item_rows = [{**r, "code": codes[r["indicator_id"]]} for r in rows]
         for code, sid in mismatch.items():
             self.notes.append(f"任务明细与上报数故意相差1处：{names[sid]}（{code}）")
         self.insert(m.TaskItem, rows, "任务明细")

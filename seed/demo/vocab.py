@@ -25,6 +25,7 @@ YEAR_START = dt.date(YEAR, 1, 1)
 DEMO_CREATION = "示范创建"
 DEMO_CREATION_TOTAL = 98
 VIDEO = "视频监管试点"
+UPGRADE = "新升级为食品生产企业"
 ITEM_INDICATORS = (DEMO_CREATION, VIDEO)
 
 Progress = Callable[[str], None]
@@ -169,3 +170,30 @@ KPI_STATUS = {
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015 code set (no I O S V Z)
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# --- 食品小作坊 (seed/demo/workshops.py; seeds/004 二(二)–(六)) ----------------------------------------
+
+# 品类 by the goods word in a workshop's name (vocab WORKSHOP_GOODS).
+WORKSHOP_CATEGORY = {
+    "煎饼": "面制品", "馒头": "面制品", "挂面": "面制品", "烧饼": "面制品", "豆腐": "豆制品", "豆腐皮": "豆制品",
+    "香油": "食用油", "酱菜": "酱腌菜", "大葱酱": "酱腌菜", "熏肉": "肉制品", "驴肉": "肉制品", "酱肉": "肉制品",
+    "粉皮": "粉条粉皮", "粉条": "粉条粉皮", "糕点": "糕点", "麻花": "糕点", "芝麻糖": "糖果制品", "米醋": "调味品",
+    "酱油": "调味品", "白酒": "白酒",
+}
+# Chance of 冷链 (with 冷库) and of 高风险 by 品类; others: COLD_CHANCE_OTHER / HIGH_RISK_CHANCE_OTHER.
+COLD_CHANCE = {"肉制品": 0.85, "豆制品": 0.5, "酱腌菜": 0.15, "糕点": 0.1}
+COLD_CHANCE_OTHER = 0.02
+HIGH_RISK_CHANCE = {"肉制品": 0.55, "豆制品": 0.35, "白酒": 0.6, "食用油": 0.35, "粉条粉皮": 0.25}
+HIGH_RISK_CHANCE_OTHER = 0.06
+OLD_BRAND_CATEGORIES = ("白酒", "调味品", "食用油", "糕点", "糖果制品")  # 老字号 candidates
+EXIT_REASONS = ("不符合登记条件，依法退出", "停产超过一年，注销登记", "经营者申请注销", "场所拆迁，停止生产")
+SWEEP_PLACES = ("加工点", "作坊", "小院", "民房", "厂房", "仓库")
+# 第三方检查评价 (004 配档表：2022年4月~6月), a few late ones in July–September.
+REVIEW_WINDOW = (dt.date(2022, 4, 1), dt.date(2022, 6, 30))
+REVIEW_LATE = (dt.date(2022, 7, 1), dt.date(2022, 9, 30))
+# 示范创建: every station names exactly as many done 示范 sites as it reports, except the one station whose sites
+# task_items flips on purpose (builder.task_items: mismatch). For the default seed that is DEMO_GAP_STATION:
+# its 示范 sites named are one fewer than the 累计完成 it reported (demo_gap −1). VIDEO_GAP_STATION likewise for
+# 视频监管试点 (tests/services/test_workshop_figures.py asserts both).
+DEMO_GAP_STATION = "垛庄所"
+VIDEO_GAP_STATION = "普集所"

@@ -1,7 +1,7 @@
 """The dashboard's figures: combine the query frames, roll them up by station and district, and pace them.
 
-One module per domain: tasks (任务清单, 配档表), baobao (包保督导), hazards (风险隐患排查整治), timeliness (月报按时上报率)
-and kpis; common holds what they share. Every name is re-exported here, so `metrics.<name>` reads as before (the
+One module per domain: tasks (任务清单, 配档表), baobao (包保督导), hazards (风险隐患排查整治), timeliness (月报按时上报率),
+kpis and workshops (食品小作坊); common holds what they share. Every name is re-exported here, so `metrics.<name>` reads as before (the
 pages' data layer looks figures up here). A function taking `session` opens its own unit of work when given none."""
 
 from __future__ import annotations
@@ -45,6 +45,17 @@ from services.metrics.tasks import (
     task_window,
 )
 from services.metrics.timeliness import report_start, report_timeliness
+from services.metrics.workshops import (
+    NORM_COLUMNS,
+    WORKSHOP_COLUMNS,
+    award_list,
+    norm_rates,
+    sweep_list,
+    workshop_list,
+    workshop_rates,
+    workshop_totals,
+    workshop_totals_frame,
+)
 
 __all__ = [
     "HAZARD_COLUMNS", "KPI_COLUMNS", "TASK_COLUMNS", "DeadlineFn", "HazardRates",
@@ -53,4 +64,6 @@ __all__ = [
     "high_risk_label", "jurisdiction_kind", "kpi_gauges", "kpi_reference", "kpi_trend",
     "not_visited", "overdue_problems", "problem_aging", "report_start", "report_timeliness", "rollup_tasks",
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend", "task_window",
+    "NORM_COLUMNS", "WORKSHOP_COLUMNS", "award_list", "norm_rates", "sweep_list", "workshop_list", "workshop_rates",
+    "workshop_totals", "workshop_totals_frame",
 ]

@@ -36,7 +36,8 @@ TASK_LIST_FILE = "2022年度各监管所食品小作坊提升任务清单.xlsx"
 # Tables whose every row is generated (the others hold imported rows, demo copies beside them, or configuration).
 GENERATED = (m.StationProgress, m.MonthlySubmission, m.TaskItem, m.PlanTaskStatus, m.ScheduleStatus, m.KpiReading,
              m.Business,
-             m.Cadre, m.Assignment, m.Visit, m.Problem, m.HazardReport, m.Hazard)
+             m.Cadre, m.Assignment, m.Visit, m.Problem, m.HazardReport, m.Hazard, m.Workshop, m.WorkshopSweep,
+             m.WorkshopAward)
 # Dates of things that happened: on or before the demo's "today". Deadlines may lie ahead of it.
 EVENT_DATES = {
     m.MonthlySubmission: ("report_date",),
@@ -46,6 +47,8 @@ EVENT_DATES = {
     m.Problem: ("closed_date",),
     m.HazardReport: ("report_date",),
     m.Hazard: ("found_date", "rectified_date"),
+    m.Workshop: ("review_date", "upgraded_date", "exit_date"),  # its archives may date from 2021
+    m.WorkshopSweep: ("sweep_date",),
 }
 
 
@@ -106,7 +109,8 @@ def test_the_summary_names_the_seed_and_every_generated_table(demo):
     assert "导入完成：1处提示" in demo.lines  # 监管所.xlsx: its 序号 column is listed as not imported
     assert any(line.startswith(f"{TASK_LIST_FILE}（任务清单）：新增72") for line in demo.lines)
     for label in ("任务进度", "月报记录", "任务明细", "工作要点进展", "指标月报", "包保主体", "包保干部", "包保关系",
-                  "督导记录", "问题", "风险隐患排查整治表", "隐患清单", "月报记录（风险隐患）"):
+                  "督导记录", "问题", "风险隐患排查整治表", "隐患清单", "月报记录（风险隐患）", "食品小作坊",
+                  "无证黑窝点摸排", "评选"):
         assert any(line.startswith(f"{label}：") for line in demo.lines), label
 
 
@@ -291,6 +295,14 @@ def test_sites_match_the_reports_except_one_or_two_flagged_stations(session):
     video = [i.video_online for (_, _, code), its in per.items() if code == "视频监管试点" for i in its
              if i.status in m.ITEM_DONE]
     assert video.count(False) >= 1 and video.count(True) > 3 * video.count(False)
+
+
+def test_every_demo_workshop_has_its_detail_and_every_site_names_one(session):
+    B, W = m.Business, m.Workshop
+    assert count(session, B, B.sector == "小作坊", B.is_demo.is_(True)) == count(session, W)
+    assert count(session, m.TaskItem, m.TaskItem.business_id.is_(None)) == 0
+    demo_sites = session.exec(select(W.business_id).where(W.demo_site.is_(True))).all()
+    assert len(demo_sites) == 126  # one per 示范创建 task item (the targets of 附件1)
 
 
 # --- 风险隐患排查整治表 and 隐患清单 ----------------------------------------------------------------------
