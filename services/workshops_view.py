@@ -61,7 +61,7 @@ def workshop_page(*, session: Session | None = None, viewer, year: int, as_of: d
     return WorkshopPage(sid, rates, totals.reset_index(drop=True), norms, workshops, sweeps, awards, demo)
 
 
-def _pct(x) -> str:
+def pct_text(x) -> str:
     return "—" if x is None or pd.isna(x) else fmt.pct(float(x))
 
 
@@ -83,7 +83,7 @@ def rate_table(rates: pd.DataFrame, *, by: str) -> pd.DataFrame:
         "在册小作坊": order["registered"].astype("int64"),
         "冷链": order["cold_chain"].astype("int64"),
         "高风险": order["high_risk"].astype("int64"),
-        **{label: [_pct(v) for v in order[col]] for col, label in RATES.items()},
+        **{label: [pct_text(v) for v in order[col]] for col, label in RATES.items()},
         "摸排发现": order["found"].astype("int64"),
         "已查处": order["handled"].astype("int64"),
         "示范（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
@@ -121,3 +121,70 @@ def gap_lines(rates: pd.DataFrame) -> list[str]:
                 lines.append(f"{r.station}{what}上报{int(reported)}家，小作坊名录中列明{int(named)}家，"
                              f"{_gap(named, reported)}，请核对名单或上报数")
     return lines
+
+
+FILTERS = {"冷链": "cold_chain", "高风险": "high_risk", "远程视频监管": "video", "示范": "demo_site"}
+
+
+def filter_workshops(shops: pd.DataFrame, *, kinds: list[str], text: str = "") -> pd.DataFrame:
+    """The workshops that are every one of the chosen kinds and whose name or 登记证号 contains the text."""
+    out = shops
+    for kind in kinds:
+        if kind in FILTERS:
+            out = out[out[FILTERS[kind]].fillna(False).astype(bool)]
+        elif kind == "已升级":
+            out = out[out["upgraded_date"].notna()]
+        elif kind == "已退出":
+            out = out[out["exit_date"].notna()]
+    text = (text or "").strip()
+    if text:
+        out = out[out["name"].str.contains(text, regex=False, na=False)
+                  | out["code"].fillna("").str.contains(text, regex=False)]
+    return out.reset_index(drop=True)
+
+
+def workshop_table(shops: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"小作坊名称": shops["name"], "登记证号": shops["code"], "监管所": shops["station"],
+                         "镇街": shops["township"], "品类": shops["category"], "类别": shops["flags"],
+                         "两个档案": shops["archives"], "管理规范达标": shops["norms"], "第三方评价": shops["review"],
+                         "升级": shops["upgrade"], "退出": shops["exit"]}).reset_index(drop=True)
+
+
+def _day(d) -> str:
+    return "—" if d is None or pd.isna(d) else fmt.date_label(d)
+
+
+def _yes(x) -> str:
+    return "—" if x is None or pd.isna(x) else ("是" if bool(x) else "否")
+
+
+def workshop_card(row: pd.Series) -> list[tuple[str, str]]:
+    """One workshop's card for the drill-down: (label, text) pairs."""
+    return [
+        ("小作坊", f"{row['name']}（{row['code'] or '无登记证号'}）"),
+        ("监管所 / 镇街", f"{row['station']} / {row['township'] or '—'}"),
+        ("品类", str(row["category"] or "—")),
+        ("在产", _yes(row["producing"])),
+        ("冷链", f"{_yes(row['cold_chain'])}" + (f"，冷库{int(row['cold_rooms'])}个" if not pd.isna(row["cold_rooms"]) else "")),
+        ("高风险", _yes(row["high_risk"])),
+        ("远程视频监管", _yes(row["video"]) + ("" if not row["video"] else f"，视频在线：{_yes(row['video_online'])}")),
+        ("示范创建", _yes(row["demo_site"])),
+        ("监管档案", f"{'已建' if row['archive_supervision'] else '未建'}（{_day(row['archive_supervision_date'])}）"),
+        ("风险防控档案", f"{'已建' if row['archive_risk'] else '未建'}（{_day(row['archive_risk_date'])}）"),
+        ("十个管理规范", f"达标{row['norms']}项"),
+        ("第三方评价", str(row["review"] or "—")),
+        ("升级为食品生产企业", str(row["upgrade"] or "—")),
+        ("退出", str(row["exit"] or "—")),
+    ]
+
+
+def sweep_table(sweeps: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"摸排日期": [_day(d) for d in sweeps["sweep_date"]], "监管所": sweeps["station"],
+                         "镇街": sweeps["township"], "地点": sweeps["place"], "类型": sweeps["kind"],
+                         "处理结果": sweeps["outcome"], "案件编号": sweeps["case_no"]}).reset_index(drop=True)
+
+
+def award_table(awards: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"评选": awards["award"], "阶段": awards["stage"], "小作坊": awards["name"],
+                         "登记证号": awards["code"], "监管所": awards["station"], "品类": awards["category"]}
+                        ).reset_index(drop=True)
