@@ -21,7 +21,7 @@ if t is None or not int(page.rates["registered"].sum()) and page.workshops.empty
     st.info("尚无小作坊名录，请在“数据导入”中导入“小作坊”表。")
     st.stop()
 who = "全区" if page.station_id is None else str(t["station"])
-st.caption(f"{who}小作坊名录，数据截至{fmt.date_label(p.as_of)}；口径见 docs/小作坊指标.md。"
+st.caption(f"{who}小作坊名录，数据截至{fmt.date_label(p.as_of)}；口径见 `docs/小作坊指标.md`。"
            + ("监管所账号仅显示本所。" if page.station_id is not None else ""))
 
 c = st.columns(5)
@@ -83,7 +83,8 @@ with names:
                                                  strict=True)).get)
         with st.container(border=True, key="workshop-card"):
             for label, value in wv.workshop_card(shown[shown["business_id"] == pick].iloc[0]):
-                st.markdown(f"**{label}**：{fmt.md_escape(value)}")
+                shown_value = f"`{value}`" if label in wv.CODE_LABELS and value != "—" else fmt.md_escape(value)
+                st.markdown(f"**{label}**：{shown_value}")
 with sweeps:
     st.dataframe(wv.sweep_table(page.sweeps), hide_index=True, key="workshop-sweeps")
 with awards:

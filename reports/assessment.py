@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
-from sqlmodel import Session
 
-from db import engine as dbe
 from reports import briefing, typeset
 from reports.typeset import Fonts
 from services import assessment, catalog, meeting
@@ -23,6 +22,9 @@ from services.rules import assessment as rules
 from services.rules import fmt
 from services.rules.text import column_width
 from services.unit import unit_of_work
+
+if TYPE_CHECKING:
+    from services.meeting import Session
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,12 @@ def file_name(year: int, suffix: str) -> str:
 @unit_of_work
 def gather(*, year: int, as_of: dt.date | None = None, session: Session | None = None) -> Notice:
     """The 通报's figures (its own unit of work unless a test or the command line hands in a session)."""
-    as_of = as_of or dbe.as_of(session.get_bind())
+    as_of = as_of or assessment.clock(session=session)
     w = assessment.weights(session=session)
     scores = assessment.assessment(session=session, year=year, as_of=as_of, weights_in_force=w)
     district = catalog.district_name(session=session)
     return Notice(year=year, as_of=as_of, district=district, scores=scores, table=assessment.table(scores, w),
-                  rules_text=assessment.rule_lines(w), is_demo=dbe.is_demo_database(session),
+                  rules_text=assessment.rule_lines(w), is_demo=catalog.is_demo(session=session),
                   **meeting.organisation(session, district))
 
 

@@ -50,6 +50,12 @@ def save_weights(*, session: Session | None = None, viewer: Viewer, text: str) -
     return new
 
 
+@unit_of_work
+def clock(*, session: Session | None = None) -> dt.date:
+    """The as-of date of the database the session reads (AS_OF first): the 通报 is dated by it."""
+    return dbe.as_of(session.get_bind())
+
+
 def assessment_month(year: int, as_of: dt.date) -> int:
     """The month the assessment reads up to: December for a past year, else the as-of month."""
     return 12 if as_of.year > year else max(1, as_of.month)

@@ -158,10 +158,14 @@ def _yes(x) -> str:
     return "—" if x is None or pd.isna(x) else ("是" if bool(x) else "否")
 
 
+CODE_LABELS = ("登记证号", "新许可证号")  # shown as code: letters and digits, not words
+
+
 def workshop_card(row: pd.Series) -> list[tuple[str, str]]:
-    """One workshop's card for the drill-down: (label, text) pairs."""
+    """One workshop's card for the drill-down: (label, text) pairs; CODE_LABELS' values are codes."""
     return [
-        ("小作坊", f"{row['name']}（{row['code'] or '无登记证号'}）"),
+        ("小作坊", str(row["name"])),
+        ("登记证号", str(row["code"] or "—")),
         ("监管所 / 镇街", f"{row['station']} / {row['township'] or '—'}"),
         ("品类", str(row["category"] or "—")),
         ("在产", _yes(row["producing"])),
@@ -173,7 +177,8 @@ def workshop_card(row: pd.Series) -> list[tuple[str, str]]:
         ("风险防控档案", f"{'已建' if row['archive_risk'] else '未建'}（{_day(row['archive_risk_date'])}）"),
         ("十个管理规范", f"达标{row['norms']}项"),
         ("第三方评价", str(row["review"] or "—")),
-        ("升级为食品生产企业", str(row["upgrade"] or "—")),
+        ("升级为食品生产企业", _day(row["upgraded_date"])),
+        ("新许可证号", str(row["new_licence"] or "—")),
         ("退出", str(row["exit"] or "—")),
     ]
 

@@ -31,11 +31,11 @@ def test_the_chinese_part_comes_first_and_says_what_matters():
 
 def test_the_demo_accounts_table_is_the_permission_matrix():
     head = chinese_part()
-    assert "看板六页：" + "、".join(VIEWS) in head
+    assert "看板七页：" + "、".join(VIEWS) in head
     for username, role, station, _ in DEMO_ACCOUNTS:
         row = next(line for line in head.splitlines() if line.startswith(f"| `{username}` |"))
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[1].startswith(role) and (station is None or station in cells[1])
-        shown = cells[2].removeprefix("看板六页；").split("、")
+        shown = cells[2].removeprefix("看板七页；").split("、")
         menu = [title for _, title, *_ in PAGES if permissions.can(role, title) and title not in VIEWS]
         assert sorted(shown) == sorted(menu), username

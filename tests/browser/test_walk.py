@@ -47,8 +47,8 @@ PHONE = {"width": 390, "height": 844}
 
 # Page title → URL path. The navigation's default page (总览 for every role) answers at "/".
 URLS = {
-    "总览": "", "包保督导": "baobao", "任务清单": "tasks", "工作要点": "plans", "指标": "kpis", "地图": "map",
-    "会议材料": "briefing", "大屏": "kiosk", "数据导入": "import", "导入记录": "import-log", "数据填报": "entry",
+    "总览": "", "包保督导": "baobao", "任务清单": "tasks", "小作坊": "workshops", "工作要点": "plans", "指标": "kpis", "地图": "map",
+    "年终考核": "assessment", "会议材料": "briefing", "大屏": "kiosk", "数据导入": "import", "导入记录": "import-log", "数据填报": "entry",
     "上报监测": "submissions", "系统设置": "settings", "用户管理": "users", "审计日志": "audit",
 }
 ACCOUNTS = {"leader": "领导", "office": "食安办", "mingshui": "监管所", "admin": "管理员"}

@@ -23,13 +23,13 @@ from tests.pages.conftest import ROOT, TEST_USERS, fresh_app, sign_in
 BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"
 OWN, OTHER = "明水所", "双山所"  # mingshui's station, and another
 REFUSAL = "监管所账号只能查看本所（明水所）的主体、督导、问题和点位名单"
-VIEWS = ["总览", "包保督导", "任务清单", "工作要点", "指标", "地图"]
+VIEWS = ["总览", "包保督导", "任务清单", "小作坊", "工作要点", "指标", "地图"]
 # Written out once by hand: a wrong matrix in services.auth fails here, not only a wrong navigation.
 EXPECTED_NAV = {
-    "leader": [*VIEWS, "会议材料", "大屏", "导入记录", "上报监测"],
-    "office": [*VIEWS, "会议材料", "大屏", "数据导入", "导入记录", "数据填报", "上报监测", "系统设置"],
+    "leader": [*VIEWS, "年终考核", "会议材料", "大屏", "导入记录", "上报监测"],
+    "office": [*VIEWS, "年终考核", "会议材料", "大屏", "数据导入", "导入记录", "数据填报", "上报监测", "系统设置"],
     "mingshui": [*VIEWS, "大屏", "数据导入", "导入记录", "数据填报", "上报监测"],
-    "admin": [*VIEWS, "大屏", "导入记录", "上报监测", "系统设置", "用户管理", "审计日志"],
+    "admin": [*VIEWS, "年终考核", "大屏", "导入记录", "上报监测", "系统设置", "用户管理", "审计日志"],
 }
 
 
@@ -211,7 +211,7 @@ def test_the_menu_is_grouped_in_sections_and_never_collapsed(demo_url, monkeypat
         assert kwargs.get("expanded") is True
         want = {sec: [t for t in titles if t in EXPECTED_NAV[user]] for sec, titles in SECTIONS.items()}
         assert sections == {sec: titles for sec, titles in want.items() if titles}, user
-    assert nav.calls[-1][0] == {"看板": [*VIEWS, "大屏"], "数据": ["导入记录", "上报监测"],
+    assert nav.calls[-1][0] == {"看板": [*VIEWS, "年终考核", "大屏"], "数据": ["导入记录", "上报监测"],
                                 "系统管理": ["系统设置", "用户管理", "审计日志"]}  # admin, the last
 
 

@@ -88,7 +88,7 @@ def test_python_m_seed_answers_every_error_with_one_chinese_line(tmp_path, args,
 
 
 REPORT_CASES = [
-    ((), "缺少必需的参数：子命令（可选：briefing）"),
+    ((), "缺少必需的参数：子命令（可选：briefing、考核通报）"),
     (("brief",), "没有子命令“brief”"),
     (("briefing",), "缺少必需的参数：--year、--month、--out"),
     (("briefing", "--year", "x", "--month", "10", "--out", "o"), "参数 --year：“x”不是有效的整数"),

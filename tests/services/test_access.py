@@ -220,15 +220,18 @@ def test_the_functions_underneath_still_list_everything_for_the_command_line(ses
 
 def test_every_list_a_page_asks_for_is_checked_against_the_viewer():
     """Each service a page or component hands to data.listing (by reference) takes the viewer and is covered here
-    or in its own tests (lineage: tests/services/test_lineage.py; submissions: tests/services/test_submissions.py)."""
+    or in its own tests (lineage: tests/services/test_lineage.py; submissions: tests/services/test_submissions.py;
+    workshops_view: tests/services/test_workshop_figures.py)."""
     import ast
     import inspect
     from pathlib import Path
 
     from services import imports, submissions
+    from services import workshops_view as wv
 
     root = Path(__file__).resolve().parents[2]
-    modules = {"access": access, "lineage": lineage, "submissions": submissions, "imports": imports}
+    modules = {"access": access, "lineage": lineage, "submissions": submissions, "imports": imports,
+               "wv": wv}  # workshops_view: tests/pages/test_workshop_pages.py and tests/services/test_workshop_figures.py
     asked = set()
     for f in [*root.joinpath("app_pages").glob("*.py"), *root.joinpath("components").glob("*.py")]:
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):

@@ -363,7 +363,8 @@ def test_kiosk_tokens_are_kept_as_hashes(engine):
 
 # The issue's matrix, as written there (read = see; act = change; — = nothing).
 ISSUE_MATRIX = """
-| 总览, 包保督导, 任务清单, 工作要点, 指标, 地图 | read | read | read; lists of businesses, visits, problems and sites only for its own station | read | — |
+| 总览, 包保督导, 任务清单, 小作坊, 工作要点, 指标, 地图 | read | read | read; lists of businesses, visits, problems and sites only for its own station | read | — |
+| 年终考核 | read | read | — | read | — |
 | 数据导入 | — | act, every kind and station | act, only its own station's 任务进度 and 风险隐患 | — | — |
 | 导入记录 | read | read, undo | its own batches | read | — |
 | 数据填报 | — | act (KPI values, any station) | act, own station | — | — |

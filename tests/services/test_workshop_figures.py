@@ -164,3 +164,22 @@ def test_definitions_by_hand(engine):
     assert by_name.loc["甲坊", "norms"] == "8/10" and by_name.loc["乙坊", "norms"] == "未评"
     assert by_name.loc["乙坊", "archives"] == "仅监管档案" and by_name.loc["甲坊", "review"] == "合格"
     assert by_name.loc["丙坊", "exit"] == "2022-09-01 经营者申请注销"
+
+
+def test_the_page_data_is_checked_against_the_viewer(demo):
+    """workshops_view.workshop_page: a 监管所 account gets its own station, the kiosk and nobody get nothing."""
+    from sqlmodel import select
+
+    from services import workshops_view as wv
+    from services.rules.viewer import NOBODY, SYSTEM, Viewer
+
+    mingshui = demo.exec(select(m.Station.id).where(m.Station.name == "明水所")).one()
+    own = wv.workshop_page(session=demo, viewer=Viewer(username="ms", role="监管所", station_id=mingshui),
+                           year=2022, as_of=OCT31)
+    assert own.station_id == mingshui and own.rates["station"].tolist() == ["明水所"]
+    assert set(own.workshops["station"]) == {"明水所"} and set(own.sweeps["station"]) <= {"明水所"}
+    everyone = wv.workshop_page(session=demo, viewer=SYSTEM, year=2022, as_of=OCT31)
+    assert len(everyone.rates) == 18 and everyone.totals["registered"].iloc[0] == 286
+    for viewer in (NOBODY, Viewer(username="kiosk", role="kiosk")):
+        with pytest.raises(PermissionError, match="无权查看“小作坊”"):
+            wv.workshop_page(session=demo, viewer=viewer, year=2022, as_of=OCT31)
