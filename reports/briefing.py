@@ -147,6 +147,9 @@ def gather(*, year: int, month: int, as_of: dt.date | None = None, charts: bool 
     b.tables[f"{f.district_name}工作要点"] = sections.own_plan_table(f)
     b.tables["配档表"] = sections.schedule_table(f)
     b.tables["督办建议"] = duban
+    workshops = sections.workshop_table(f)
+    if not workshops.empty:
+        b.tables[sections.WORKSHOP_TABLE] = workshops
 
     lags, totals = f.lags, f.totals
     if charts and not lags.empty and not totals.empty:

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from services import narrative
+from services import metrics, narrative, workshops_view
 from services.meeting import DELAYED, DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, SHOWN_STATUSES, PackFigures
 from services.rules import fmt, pacing
 from services.rules.style import STATUS_LABELS
@@ -23,6 +23,7 @@ NO_OVERDUE = "无逾期未完成事项"
 DUBAN_COLUMNS = ["类别", "事项", "责任单位", "完成时限", "进展"]
 GROUPED = ("风险隐患", "配档表")  # 督办 categories said in one line of the briefing (one row each in the table)
 HAZARD_TASK = "逾期未整改隐患整改销号"
+WORKSHOP_TABLE = "小作坊"  # the 附表 of the 小作坊 figures by station
 
 
 def appendix_heading(district: str) -> str:
@@ -58,7 +59,32 @@ def task_section(f: PackFigures, *, year: int, month: int) -> list[str]:
                              sources="各指标的来源见附表2") if not f.gauges.empty else None
     if kpi:
         lines.append(f"重点指标：{kpi}")
+    return lines + workshop_lines(f)
+
+
+def workshop_lines(f: PackFigures) -> list[str]:
+    """The 小作坊 registers behind the task list (docs/小作坊指标.md): the 名录's lists and rates, the sweeps, and every
+    station whose named sites differ from the count it reported (who must check). Nothing when there is no 名录."""
+    shops = f.workshops
+    if shops is None or shops.empty or not int(shops["registered"].sum()):
+        return []
+    t = metrics.workshop_totals_frame(shops).iloc[0]
+    lines = [f"小作坊名录：在册{int(t['registered'])}家，其中冷链{int(t['cold_chain'])}家、高风险{int(t['high_risk'])}家；"
+             f"两个档案建档率{_ratio(int(t['archives_both']), int(t['registered']))}，十个管理规范达标率"
+             f"{_ratio(int(t['norms_met_cells']), int(t['norms_assessed_cells']))}，冷链、高风险小作坊第三方评价覆盖率"
+             f"{fmt.pct(t['cold_review_rate'])}、{fmt.pct(t['high_risk_review_rate'])}；无证黑窝点摸排"
+             f"{int(t['swept'])}处，发现{int(t['found'])}处，已查处{int(t['handled'])}处（各所见附表“{WORKSHOP_TABLE}”）"]
+    gaps = workshops_view.gap_lines(shops)
+    if gaps:
+        lines.append("名单与上报数不一致、需核对的：" + "；".join(gaps))
     return lines
+
+
+def workshop_table(f: PackFigures) -> pd.DataFrame:
+    """附表: the 小作坊 figures by station, worst 两个档案建档率 first (the page's table)."""
+    if f.workshops is None or f.workshops.empty or not int(f.workshops["registered"].sum()):
+        return pd.DataFrame()  # no 名录 imported: no table (the section says nothing either)
+    return workshops_view.rate_table(f.workshops, by="archive_rate")
 
 
 # --- 二、包保督导 ------------------------------------------------------------------------------------

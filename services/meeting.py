@@ -99,6 +99,7 @@ class PackFigures:
     is_demo: bool
     organisation: str = ""  # who writes the pack: the documents' author (ORGANISATION_KEY)
     office: str = ""  # the documents' company (OFFICE_KEY)
+    workshops: pd.DataFrame | None = None  # metrics.workshop_rates: the 小作坊 registers behind the task list
 
 
 # --- 任务清单进度 ------------------------------------------------------------------------------------
@@ -198,6 +199,7 @@ def pack_figures(
         reference_plans=reference_plans.reference_plans(session=session),
         trend=metrics.task_trend(session=session, year=year, as_of=as_of) if charts else None,
         is_demo=dbe.is_demo_database(session),
+        workshops=metrics.workshop_rates(session=session, year=year, as_of=as_of),
         **organisation(session, district),
     )
 

@@ -97,3 +97,17 @@ def test_hazard_rate_equals_the_recomputation_from_the_export(demo_engine, text,
     said = " ".join(text)
     assert running in said
     assert cohort in said
+
+
+def test_the_task_section_carries_the_workshop_registers_and_who_must_check_a_count(text):
+    """The 小作坊 名录 behind the task list (docs/小作坊指标.md), in 一、任务清单进度, before 二、包保督导."""
+    end = text.index("二、包保督导")
+    line = next(i for i, t in enumerate(text) if t.startswith("小作坊名录："))
+    assert line < end
+    assert text[line] == ("小作坊名录：在册286家，其中冷链65家、高风险56家；两个档案建档率71.7%（205/286），十个管理规范达标率"
+                          "90.8%（2415/2660），冷链、高风险小作坊第三方评价覆盖率90.8%、83.9%；无证黑窝点摸排557处，发现106处，"
+                          "已查处106处（各所见附表“小作坊”）。")
+    gaps = text[line + 1]
+    assert gaps.startswith("名单与上报数不一致、需核对的：")
+    assert "垛庄所示范创建上报2家，小作坊名录中列明1家，名单少1家" in gaps and "普集所视频监管试点" in gaps
+    assert "附表9 小作坊" in text

@@ -219,6 +219,21 @@ def test_the_bureaus_sweep_list_with_its_own_words(db):
         "摸排台账.xlsx › Sheet1!B3（排查日期）：摸排日期2021-12-30不在本表年度（2022年）内（原值：2021-12-30）"]
 
 
+def test_the_bureaus_award_list_with_a_title_and_its_own_words(db):
+    ok(db, ("小作坊.xlsx", filled("小作坊", db, [FULL, PLAIN])))
+    rows = [["章丘区2022年“出彩小作坊”“老字号”评选推荐汇总表"], ["序号", "评选类别", "小作坊名称", "所属监管所", "评选结果", "推荐理由"],
+            [1, "出彩小作坊", "明水老王熏肉作坊", "明水", "已获评", "传统工艺"],
+            [2, "老字号", "双山张记煎饼坊", "双山所", "入围", None]]
+    report = ok(db, ("评选汇总.xlsx", xlsx(rows, merges=["A1:F1"])))
+    assert report.files[0].kinds == ["评选"] and counts(report) == (2, 0, 0)
+    assert any("“推荐理由”列未导入" in f.line() for f in report.warnings)
+    with Session(db) as s:
+        got = s.exec(select(m.WorkshopAward.year, m.WorkshopAward.award, m.Business.name, m.WorkshopAward.stage)
+                     .join(m.Business, m.Business.id == m.WorkshopAward.business_id)
+                     .order_by(m.WorkshopAward.id)).all()
+    assert got == [(2022, "出彩小作坊", "明水老王熏肉作坊", "获评"), (2022, "老字号", "双山张记煎饼坊", "入围")]
+
+
 # --- export and back ---------------------------------------------------------------------------------
 
 
