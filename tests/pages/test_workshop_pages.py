@@ -73,3 +73,15 @@ def test_the_assessment_page_names_praise_and_criticism_with_reasons(demo_url, m
     assert "枣园所 62.7分：任务清单完成率27.5%" in text
     assert "批评线80分" in "\n".join(c.value for c in at.caption) or "低于80分的通报批评" in "\n".join(
         c.value for c in at.caption)
+
+
+def test_the_meeting_page_drafts_the_assessment_notice(demo_url, monkeypatch):
+    at = fresh_app(demo_url, monkeypatch, user="office").run()
+    at.switch_page("app_pages/briefing.py").run()
+    assert not at.exception
+    labels = lambda: [d.proto.label for d in at.get("download_button")]  # noqa: E731
+    assert "下载考核通报（Word草稿）" not in labels()
+    at.button(key="notice-generate").click().run()
+    assert not at.exception and not at.error
+    assert labels()[-2:] == ["下载考核通报（Word草稿）", "下载考核得分（Excel）"]
+    assert at.get("download_button")[-2].proto.url
