@@ -19,21 +19,17 @@ if scores.empty:
     st.info("尚无监管所，请先导入监管所表。")
     st.stop()
 
-praised = scores[scores["verdict"] == rules.PRAISE]
-criticised = scores[scores["verdict"] == rules.CRITICISE]
-left, right = st.columns(2)
-with left, st.container(border=True, key="assessment-praise"):
-    st.markdown(f"**拟通报表彰（{len(praised)}个所）**")
-    for r in praised.itertuples():
-        st.markdown(f"- {fmt.md_escape(r.station)} {fmt.num(r.total, 1)}分：{fmt.md_escape(r.reasons or '各项得分均衡')}")
-    if praised.empty:
-        st.caption(f"没有监管所达到表彰线（{fmt.num(w.praise_line, 0)}分）。")
-with right, st.container(border=True, key="assessment-criticise"):
-    st.markdown(f"**拟通报批评（{len(criticised)}个所）**")
-    for r in criticised.itertuples():
-        st.markdown(f"- {fmt.md_escape(r.station)} {fmt.num(r.total, 1)}分：{fmt.md_escape(r.reasons)}")
-    if criticised.empty:
-        st.caption(f"没有监管所低于批评线（{fmt.num(w.criticise_line, 0)}分）。")
+lists = ((rules.PRAISE, "表彰", "praise", f"没有监管所达到表彰线（{fmt.num(w.praise_line, 0)}分）。"),
+         (rules.CRITICISE, "批评", "criticise", f"没有监管所低于批评线（{fmt.num(w.criticise_line, 0)}分）。"))
+for column, (verdict, word, key, nobody) in zip(st.columns(2), lists, strict=True):
+    named = scores[scores["verdict"] == verdict]
+    with column, st.container(border=True, key=f"assessment-{key}"):
+        st.markdown(f"**拟通报{word}（{len(named)}个所）**")
+        for r in named.itertuples():
+            reasons = r.reasons or "各项得分均衡"
+            st.markdown(f"- {fmt.md_escape(r.station)} {fmt.num(r.total, 1)}分：{fmt.md_escape(reasons)}")
+        if named.empty:
+            st.caption(nobody)
 
 st.subheader("各监管所得分（高分在前）", anchor=False)
 view = assessment.table(scores, w)

@@ -88,7 +88,7 @@ def docx_bytes(n: Notice, *, fonts: Fonts | None = None, now: dt.datetime | None
     if n.is_demo:
         para(doc, f"（{meeting.DEMO_NOTE}）", fonts, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, "各监管所：", fonts)
-    praised, criticised = n.named(rules.PRAISE), n.named(rules.CRITICISE)
+    criticised = n.named(rules.CRITICISE)
     para(doc, f"按照《{n.district}食品小作坊提质增效专项整治工作方案》督导考核要求，区食安办对{len(n.scores)}个监管所"
               f"{n.year}年度工作进行了考核（数据截至{fmt.date_label(n.as_of)}）。{briefing.PLACEHOLDER}现将考核情况通报如下。",
          fonts, indent=True)
@@ -106,7 +106,7 @@ def docx_bytes(n: Notice, *, fonts: Fonts | None = None, now: dt.datetime | None
              fonts, indent=True)
     para(doc, "四、下步要求", fonts, font=fonts.heading)
     para(doc, briefing.PLACEHOLDER, fonts, indent=True)
-    if not praised.empty or not criticised.empty or not n.table.empty:
+    if not n.table.empty:
         para(doc, "附表 各监管所考核得分", fonts, font=fonts.heading)
         briefing._table(doc, n.table, fonts)  # noqa: SLF001
     para(doc, n.office, fonts, align=WD_ALIGN_PARAGRAPH.RIGHT)
@@ -130,18 +130,18 @@ def xlsx_bytes(n: Notice) -> bytes:
     for i, line in enumerate(notes, start=1):
         ws.write_string(i, 0, line)
     top = len(notes) + 1
-    scores = n.scores
-    numeric = {"排名": scores["rank"], "总分": scores["total"]}
+    # 排名 and 总分 as numbers (from the scores, not their text), so the office can sort and sum them
+    numbers = {"排名": [None if pd.isna(r) else int(r) for r in n.scores["rank"]],
+               "总分": [None if pd.isna(t) else round(float(t), 1) for t in n.scores["total"]]}
     for j, col in enumerate(n.table.columns):
         ws.write_string(top, j, col, head)
         ws.set_column(j, j, column_width([col, *[str(v) for v in n.table[col]]]))
-    for i, row in enumerate(n.table.itertuples(index=False), start=top + 1):
-        for j, (col, v) in enumerate(zip(n.table.columns, row, strict=True)):
-            if col in numeric and not pd.isna(numeric[col].iloc[i - top - 1]):
-                value = float(numeric[col].iloc[i - top - 1])
-                ws.write_number(i, j, round(value, 1) if col == "总分" else int(value), cell)
+        for i, v in enumerate(n.table[col]):
+            number = numbers[col][i] if col in numbers else None
+            if number is None:
+                ws.write_string(top + 1 + i, j, str(v), cell)
             else:
-                ws.write_string(i, j, str(v), cell)
+                ws.write_number(top + 1 + i, j, number, cell)
     ws.freeze_panes(top + 1, 2)
     wb.close()
     return buf.getvalue()

@@ -49,8 +49,9 @@ def _only(df: pd.DataFrame, sid: int | None) -> pd.DataFrame:
 def workshop_page(*, session: Session | None = None, viewer, year: int, as_of: dt.date) -> WorkshopPage:
     """Everything the page shows for the year, as the viewer may read it (PermissionError otherwise)."""
     sid = scoping.scope(session, viewer, PAGE, message=MSG_OTHER_STATION)
-    rates = _only(metrics.workshop_rates(session=session, year=year, as_of=as_of), sid)
-    totals = metrics.workshop_totals(session=session, year=year, as_of=as_of) if sid is None else rates
+    every = metrics.workshop_rates(session=session, year=year, as_of=as_of)  # read once: the totals sum it
+    rates = _only(every, sid)
+    totals = metrics.workshop_totals_frame(every) if sid is None else rates
     norms = metrics.norm_rates(session=session, year=year, as_of=as_of)
     norms = norms if sid is None else norms[norms["station_id"] == sid].reset_index(drop=True)
     ids = None if sid is None else [sid]
@@ -86,15 +87,18 @@ def rate_table(rates: pd.DataFrame, *, by: str) -> pd.DataFrame:
         **{label: [pct_text(v) for v in order[col]] for col, label in RATES.items()},
         "摸排发现": order["found"].astype("int64"),
         "已查处": order["handled"].astype("int64"),
-        "示范（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
-                          zip(order["demo_named"], order["demo_reported"], strict=True)],
+        "示范（名单/上报）": _pairs(order, "demo"),
         "示范核对": [_gap(n, r) for n, r in zip(order["demo_named"], order["demo_reported"], strict=True)],
-        "视频监管（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
-                            zip(order["video_named"], order["video_reported"], strict=True)],
+        "视频监管（名单/上报）": _pairs(order, "video"),
         "视频核对": [_gap(n, r) for n, r in zip(order["video_named"], order["video_reported"], strict=True)],
-        "升级企业（名单/上报）": [f"{int(n)}/{'—' if pd.isna(r) else int(r)}" for n, r in
-                            zip(order["upgrades_named"], order["upgrades_reported"], strict=True)],
+        "升级企业（名单/上报）": _pairs(order, "upgrades"),
     }).reset_index(drop=True)
+
+
+def _pairs(df: pd.DataFrame, key: str) -> list[str]:
+    """"4/4": the sites named / the count reported ("—" when not reported)."""
+    return [f"{int(n)}/{'—' if pd.isna(r) else int(r)}"
+            for n, r in zip(df[f"{key}_named"], df[f"{key}_reported"], strict=True)]
 
 
 def norm_heat(norms: pd.DataFrame) -> pd.DataFrame:
