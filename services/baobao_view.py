@@ -98,7 +98,7 @@ def overdue_rows(rows: pd.DataFrame) -> pd.DataFrame:
     view = pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "问题": rows["description"],
                          "问题来源": rows["source"],
                          "整改期限": rows["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
-                         "逾期天数": rows["days_overdue"], "发现日期": rows["visit_date"].map(fmt.date_label),
+                         "逾期天数": rows["days_overdue"], "发现日期": rows["found_date"].map(fmt.date_label),
                          "包保干部": rows["cadre"], "状态": rows["status"]})
     return view.sort_values("逾期天数", ascending=False, kind="stable")
 

@@ -37,6 +37,7 @@ from db.models.base import (
     VISIT_METHODS,
     Lineage,
 )
+from db.models.duty import DUTY_RECORDS, DUTY_ROLES, DUTY_SOURCES, BusinessDuty, DutyCheck
 from db.models.org import (
     District,
     MemberUnit,
@@ -50,6 +51,7 @@ from db.models.org import (
     TaskUnit,
     Township,
 )
+from db.models.samples import SAMPLE_FAILED, SAMPLE_KINDS, SAMPLE_OUTCOMES, SAMPLE_RESULTS, Sample
 from db.models.system import (
     AccountUnlock,
     AppSetting,
@@ -117,6 +119,7 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     Cadre,
     Assignment,
     Visit,
+    Sample,  # a 不合格 batch's 核查处置 is a Problem
     Problem,
     VisitRule,
     HazardReport,
@@ -124,6 +127,8 @@ DATA_TABLES: tuple[type[SQLModel], ...] = (
     Workshop,
     WorkshopSweep,
     WorkshopAward,
+    BusinessDuty,
+    DutyCheck,
 )
 TABLES_BY_NAME: dict[str, type[SQLModel]] = {t.__tablename__: t for t in DATA_TABLES}
 
@@ -201,6 +206,16 @@ __all__ = [
     "Workshop",
     "WorkshopSweep",
     "WorkshopAward",
+    "DUTY_ROLES",
+    "DUTY_RECORDS",
+    "DUTY_SOURCES",
+    "BusinessDuty",
+    "DutyCheck",
+    "SAMPLE_KINDS",
+    "SAMPLE_RESULTS",
+    "SAMPLE_FAILED",
+    "SAMPLE_OUTCOMES",
+    "Sample",
     "DATA_TABLES",
     "TABLES_BY_NAME",
 ]

@@ -81,17 +81,23 @@ class Visit(Lineage, table=True):
 
 
 class Problem(Lineage, table=True):
-    """A problem found on a visit, open until closed (清单制 + 销号制)."""
+    """A problem at a business, open until closed (清单制 + 销号制): found on a 包保 visit (visit_id), or by 执法 or
+    抽检 (no visit; sample_id names a 不合格 抽检 batch). business_id and found_date are set for every source, so
+    the cadre packaging the business sees problems found by others, and each 整改 counts once."""
 
     __tablename__ = "problem"
     id: int | None = Field(default=None, primary_key=True)
-    visit_id: int = Field(foreign_key="visit.id", index=True)
-    seq: int
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    found_date: dt.date = Field(index=True)
+    seq: int = 1
     description: str
     deadline: dt.date | None = Field(default=None, index=True)  # the overdue list and counts start here
     status: str = "待整改"
     closed_date: dt.date | None = None
     source: str = Field(default=PROBLEM_SOURCE_DEFAULT, sa_column_kwargs={"server_default": PROBLEM_SOURCE_DEFAULT})
+    sample_id: int | None = Field(default=None, foreign_key="sample.id", unique=True)
+    outcome: str | None = None  # 处置结果 (抽检: 立案查处 / 责令整改 …)
     __table_args__ = (UniqueConstraint("visit_id", "seq", name="uq_problem"),)
 
 

@@ -240,7 +240,7 @@ def baobao_problem_counts(
     overdue (deadline < ref, open at ref) and open (n_prob_open: found by ref, open at ref) of every source.
 
     Problems count whatever the business's status now: a problem found before a shop closed was found."""
-    found = Visit.visit_date
+    found = Problem.found_date
     closed = _closed_by(ref)
     baobao_ = Problem.source == PROBLEM_SOURCE_DEFAULT
     in_month = and_(baobao_, found >= month_start, found <= ref)
@@ -260,8 +260,7 @@ def baobao_problem_counts(
             _count_if(not_(closed)).label("n_prob_open"),
         )
         .select_from(Problem)
-        .join(Visit, Visit.id == Problem.visit_id)
-        .join(Business, Business.id == Visit.business_id)
+        .join(Business, Business.id == Problem.business_id)
         .where(found <= ref)
         .group_by(*keys)
         .limit(MAX_ROWS)
@@ -359,19 +358,19 @@ def overdue_problem_rows(
             p.source,
             p.status,
             p.deadline,
-            Visit.visit_date,
+            p.found_date,
             Visit.method,
             Cadre.name.label("cadre"),
             Cadre.level.label("cadre_level"),
             p.is_demo,
         )
         .select_from(p)
-        .join(Visit, Visit.id == p.visit_id)
-        .join(Cadre, Cadre.id == Visit.cadre_id)
-        .join(Business, Business.id == Visit.business_id)
+        .outerjoin(Visit, Visit.id == p.visit_id)  # 执法 / 抽检 problems have no visit
+        .outerjoin(Cadre, Cadre.id == Visit.cadre_id)
+        .join(Business, Business.id == p.business_id)
         .join(Station, Station.id == Business.station_id)
         .outerjoin(Township, Township.id == Business.township_id)
-        .where(Visit.visit_date <= ref, p.deadline < ref, not_(_closed_by(ref)))
+        .where(p.found_date <= ref, p.deadline < ref, not_(_closed_by(ref)))
         .order_by(p.deadline, Station.sort_order, p.id)
         .limit(limit + 1)
     )
@@ -382,7 +381,7 @@ def overdue_problem_rows(
 
 def open_problem_aging(*, session: Session, ref: dt.date, station_id: int | None = None) -> pd.DataFrame:
     """Per station: problems found by ref and open at ref, by days since found (AGING_BUCKETS), and n_open."""
-    found = Visit.visit_date
+    found = Problem.found_date
     cols = []
     for name, lo, hi in AGING_BUCKETS:
         # Days since found in [lo, hi] ⇔ found in [ref − hi, ref − lo]: compare dates, no date arithmetic in SQL.
@@ -393,8 +392,7 @@ def open_problem_aging(*, session: Session, ref: dt.date, station_id: int | None
     stmt = (
         select(Business.station_id, *cols, func.count().label("n_open"))
         .select_from(Problem)
-        .join(Visit, Visit.id == Problem.visit_id)
-        .join(Business, Business.id == Visit.business_id)
+        .join(Business, Business.id == Problem.business_id)
         .where(found <= ref, not_(_closed_by(ref)))
         .group_by(Business.station_id)
         .limit(MAX_ROWS)

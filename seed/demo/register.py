@@ -231,7 +231,7 @@ class RegisterMixin:
         for i, (day, bid, cid, _k, method) in enumerate(drafts, start=1):
             key = f"DD{YEAR}{i:06d}"
             found = self._problems(rng, day, method, diligence[by_id[bid]["station_id"]])
-            problems_by_key[key] = found
+            problems_by_key[key] = [{**p, "business_id": bid, "found_date": day} for p in found]
             note = f"发现问题{len(found)}项，已责令限期整改" if found else None
             visits.append(lineage(key=key, record_no=key, visit_date=day, cadre_id=cid, business_id=bid,
                                   method=method, problems_found=len(found), note=note))

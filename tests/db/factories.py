@@ -11,13 +11,16 @@ from db.models import (
     AppSetting,
     Assignment,
     Business,
+    BusinessDuty,
     Cadre,
+    DutyCheck,
     Hazard,
     HazardReport,
     Kpi,
     KpiReading,
     MonthlySubmission,
     Problem,
+    Sample,
     ScheduleMilestone,
     Station,
     StationProgress,
@@ -152,8 +155,41 @@ class Factory:
 
     def problem(self, visit: Visit, *, deadline: dt.date | None = None, status: str = "待整改",
                 closed: dt.date | None = None, description: str = "问题") -> Problem:
-        return self._add(Problem(visit_id=visit.id, seq=next(self._n), description=description, deadline=deadline,
-                                 status=status, closed_date=closed, is_demo=self.is_demo))
+        return self._add(Problem(visit_id=visit.id, business_id=visit.business_id, found_date=visit.visit_date,
+                                 seq=next(self._n), description=description, deadline=deadline, status=status,
+                                 closed_date=closed, is_demo=self.is_demo))
+
+    def problem_at(self, business: Business, on: dt.date, *, source: str = "执法", deadline: dt.date | None = None,
+                   status: str = "待整改", closed: dt.date | None = None, description: str = "问题",
+                   sample: Sample | None = None, outcome: str | None = None) -> Problem:
+        """A problem found without a 包保 visit (执法, 抽检)."""
+        return self._add(Problem(business_id=business.id, found_date=on, seq=next(self._n), description=description,
+                                 deadline=deadline, status=status, closed_date=closed, source=source,
+                                 sample_id=sample.id if sample else None, outcome=outcome, is_demo=self.is_demo))
+
+    # 主体责任 and 抽检
+    def duty(self, business: Business, *, director: str | None = None, officer: str | None = "安全员",
+             trained: bool | None = True, assessed: bool | None = True) -> BusinessDuty:
+        return self._add(BusinessDuty(business_id=business.id, director_name=director,
+                                      director_trained=trained if director else None,
+                                      director_assessed=assessed if director else None, officer_name=officer,
+                                      officer_trained=trained if officer else None,
+                                      officer_assessed=assessed if officer else None, is_demo=self.is_demo))
+
+    def duty_check(self, business: Business, month: int, *, daily: bool | None = True, weekly: bool | None = True,
+                   monthly: bool | None = True, source: str = "企业自查", visit: Visit | None = None) -> DutyCheck:
+        return self._add(DutyCheck(business_id=business.id, year=self.year, month=month, daily=daily, weekly=weekly,
+                                   monthly=monthly, source=source, visit_id=visit.id if visit else None,
+                                   is_demo=self.is_demo))
+
+    def sample(self, business: Business, on: dt.date, *, result: str = "合格", category: str = "粮食加工品",
+               name: str = "小麦粉", kind: str = "监督抽检", failed_item: str | None = None,
+               report_date: dt.date | None = None) -> Sample:
+        n = next(self._n)
+        return self._add(Sample(key=f"s{n}", code=f"CJ{n:06d}", sample_date=on, station_id=business.station_id,
+                                business_name=business.name, business_id=business.id, category=category,
+                                sample_name=name, kind=kind, result=result, report_date=report_date,
+                                failed_item=failed_item, is_demo=self.is_demo))
 
     def rule(self, cadre_level: str = "*", tier: str = "*", risk_level: str = "*", *, min_visits: int = 1,
              onsite_required: bool = False) -> VisitRule:

@@ -487,7 +487,7 @@ def test_overdue_problems(session, db_baobao):
     got = metrics.overdue_problems(session=session, year=2022, month=10, as_of=OCT31)
     assert got["business"].tolist() == ["b6", "b7", "b2"]
     assert got["days_overdue"].tolist() == [199, 23, 21]
-    assert got["visit_date"].tolist() == [D(2022, 3, 15), D(2022, 10, 3), D(2022, 9, 30)]
+    assert got["found_date"].tolist() == [D(2022, 3, 15), D(2022, 10, 3), D(2022, 9, 30)]
     assert got["cadre"].tolist() == ["丁", "甲", "甲"]
 
 

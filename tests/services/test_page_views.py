@@ -156,5 +156,5 @@ def test_pure_page_tables_on_hand_built_frames():
     od = pd.DataFrame({"business": ["甲", "乙", "丙"], "station": ["明水所"] * 3, "description": ["x"] * 3,
                        "source": ["包保督导"] * 3,
                        "deadline": [dt.date(2022, 9, 1)] * 3, "days_overdue": [5, 40, 12],
-                       "visit_date": [dt.date(2022, 8, 1)] * 3, "cadre": ["张"] * 3, "status": ["未整改"] * 3})
+                       "found_date": [dt.date(2022, 8, 1)] * 3, "cadre": ["张"] * 3, "status": ["未整改"] * 3})
     assert baobao_view.overdue_rows(od)["主体"].tolist() == ["乙", "丙", "甲"]  # longest overdue first

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import Counter
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -249,13 +250,14 @@ def visits(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> N
 @handler("问题")
 def problems(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
     nos = list({r.values.get("record_no") for r in job.records if r.values.get("record_no")})
-    found: dict[str, int] = {}
+    found: dict[str, Any] = {}  # 记录编号 / key -> the visit's (id, record_no, key, business_id, visit_date)
     for i in range(0, len(nos), 500):
         chunk = nos[i : i + 500]
-        for row in session.exec(select(m.Visit.id, m.Visit.record_no, m.Visit.key)
+        for row in session.exec(select(m.Visit.id, m.Visit.record_no, m.Visit.key, m.Visit.business_id,
+                                       m.Visit.visit_date)
                                 .where((m.Visit.record_no.in_(chunk)) | (m.Visit.key.in_(chunk)))).all():
-            found[row.record_no or row.key] = row.id
-            found[row.key] = row.id
+            found[row.record_no or row.key] = row
+            found[row.key] = row
     resolved = []
     for rec in job.records:
         v = rec.values
@@ -272,6 +274,6 @@ def problems(job: SheetJob, writer: Writer, session: Session, today: dt.date) ->
     for rec, vid in resolved:
         v = rec.values
         status = v.get("status") or ("已销号" if v.get("closed_date") else "待整改")
-        upsert_row(job, writer, m.Problem, {"visit_id": vid, "seq": v["seq"]},
-                {"description": v["description"], "deadline": v.get("deadline"), "status": status,
+        upsert_row(job, writer, m.Problem, {"visit_id": vid.id, "seq": v["seq"]},
+                {"business_id": vid.business_id, "found_date": vid.visit_date, "description": v["description"], "deadline": v.get("deadline"), "status": status,
                  "closed_date": v.get("closed_date"), "source": v.get("source") or m.PROBLEM_SOURCE_DEFAULT}, rec)
