@@ -64,10 +64,14 @@ def sniff(data: bytes) -> str:
 def SheetGrid(**fields) -> dict:  # noqa: N802  (plain dicts cross the process boundary)
     return fields
 
-_VALUE_RE = re.compile(rb"<v>[^<]+</v>")
-_CELL_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
-_ERROR_TYPE_RE = re.compile(rb'\bt="e"')
-_ERROR_VALUE_RE = re.compile(rb"<v>([^<]*)</v>")
+# Cells as Excel, WPS and other writers spell them: attributes in any order, either quote, a namespace prefix
+# (<x:c …>, written by the OpenXML SDK) on the cell and its value.
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF_RE = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
+_ERROR_TYPE_RE = re.compile(rb"""\bt=["']e["']""")
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f\b")
+_ERROR_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 # Error values calamine reads (as an empty cell); any other one makes it refuse the whole workbook.
 CALAMINE_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
@@ -112,18 +116,26 @@ def scan_xlsx(data: bytes) -> tuple[dict[str, set[tuple[int, int]]], dict[str, d
                 xml = zf.read(path)
             except KeyError:
                 continue
-            has_formula, has_error = b"<f" in xml, b't="e"' in xml
+            has_formula, has_error = _FORMULA_RE.search(xml) is not None, _ERROR_TYPE_RE.search(xml) is not None
             if not (has_formula or has_error):
                 continue
             cells, bad = set(), {}
             for m in _CELL_RE.finditer(xml):
-                inner = m.group(4) or b""
-                if has_formula and b"<f" in inner and not _VALUE_RE.search(inner):  # <v/> and <v></v> hold nothing
-                    cells.add((int(m.group(2)) - 1, _col_index(m.group(1))))
-                if has_error and _ERROR_TYPE_RE.search(m.group(3)):
+                attrs, inner = m.group(1), m.group(2) or b""
+                formula = has_formula and _FORMULA_RE.search(inner) is not None
+                error = has_error and _ERROR_TYPE_RE.search(attrs) is not None
+                if not (formula or error):
+                    continue
+                ref = _REF_RE.search(attrs)
+                if ref is None:  # a cell without its address (allowed, rare): nothing to name it by
+                    continue
+                at = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
+                if formula and not _VALUE_RE.search(inner):  # <v/> and <v></v> hold nothing
+                    cells.add(at)
+                if error:
                     value = _ERROR_VALUE_RE.search(inner)
                     if value:
-                        bad[(int(m.group(2)) - 1, _col_index(m.group(1)))] = value.group(1).decode("utf-8", "replace")
+                        bad[at] = value.group(1).decode("utf-8", "replace")
             if cells:
                 empty[name] = cells
             if bad:
@@ -141,12 +153,12 @@ def scan_xlsx(data: bytes) -> tuple[dict[str, set[tuple[int, int]]], dict[str, d
 
 def _readable_error(m: re.Match) -> bytes:
     """An error cell whose code calamine does not know, as #N/A (its real code is reported from the scan)."""
-    if not _ERROR_TYPE_RE.search(m.group(3)) or not m.group(4):
+    if not _ERROR_TYPE_RE.search(m.group(1)) or not m.group(2):
         return m.group(0)
-    value = _ERROR_VALUE_RE.search(m.group(4))
+    value = _ERROR_VALUE_RE.search(m.group(2))
     if value is None or value.group(1).decode("utf-8", "replace") in CALAMINE_ERRORS:
         return m.group(0)
-    return m.group(0).replace(value.group(0), b"<v>#N/A</v>")
+    return m.group(0).replace(value.group(0), value.group(0).replace(value.group(1), b"#N/A"))
 
 
 # BIFF8 (.xls): BOOLERR cells with the error flag, and FORMULA cells whose cached result is an error.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -108,6 +110,43 @@ def test_error_cells_arrive_as_excel_errors_and_text_stays_text_in_xlsx():
     assert [type(r[0]) for r in rows[1:]] == [ExcelError, ExcelError, ExcelError]
     assert rows[1][0] == "#DIV/0!" and rows[2][0] == "#SPILL!" and rows[3][0] == "#CALC!"
     assert type(rows[1][1]) is str and rows[1][1] == "#DIV/0!"
+
+
+def _respelled(data: bytes) -> bytes:
+    """The same workbook with its cells written as other writers do: attributes in reverse order, single quotes,
+    the main namespace as a prefix (<x:c t='e' r='A2'>, as the OpenXML SDK writes)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                text = body.decode()
+
+                def cell(m: re.Match) -> str:
+                    attrs = re.findall(r'(\w+)="([^"]*)"', m.group(1))
+                    return "<x:c " + " ".join(f"{k}='{v}'" for k, v in reversed(attrs)) + m.group(2)
+
+                text = re.sub(r"<c ([^>]*?)(/?>)", cell, text).replace("</c>", "</x:c>")
+                text = text.replace("<v>", "<x:v>").replace("</v>", "</x:v>")
+                text = text.replace("<worksheet xmlns=", "<worksheet xmlns:x=").replace(
+                    "<sheetData>", "<x:sheetData>").replace("</sheetData>", "</x:sheetData>")
+                text = re.sub(r"<(/?)(row|is|t|f)\b", r"<\1x:\2", text)
+                text = text.replace("<worksheet xmlns:x=", "<x:worksheet xmlns:x=").replace(
+                    "</worksheet>", "</x:worksheet>")
+                body = re.sub(r"<(/?)(sheetPr|outlinePr|pageSetUpPr|dimension|sheetViews|sheetView|selection|"
+                              r"sheetFormatPr|pageMargins|cols|col)\b", r"<\1x:\2", text).encode()
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def test_error_cells_are_found_however_the_writer_spells_the_cell():
+    data = _respelled(book([["a", "b"], [None, None], [None, None]], errors=[("A2", "#DIV/0!"), ("A3", "#SPILL!")]))
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b"<x:c t='e' r='A2'>" in sheet and b"<x:v>#DIV/0!</x:v>" in sheet
+    rows = read_workbook(data, "e.xlsx").sheets[0].rows
+    assert rows[1][0] == "#DIV/0!" and type(rows[1][0]) is ExcelError
+    assert rows[2][0] == "#SPILL!" and type(rows[2][0]) is ExcelError
 
 
 def test_error_cells_arrive_as_excel_errors_in_xls():
