@@ -18,7 +18,9 @@ from seed.importer.report import Finding
 from seed.importer.values import display
 
 MAX_CONFLICTS = 50  # conflicts listed one by one; the rest are counted
-NAME_FIELDS = ("code", "name", "title", "number", "key")  # how a row a key points to is named, first found
+NAME_FIELDS = ("code", "name", "title", "number", "key")
+# Rows written as a part of another row's value: a plan task's unit rows are claimed as its "units" (work_plans).
+IMPLIED = frozenset({"task_unit"})  # how a row a key points to is named, first found
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Claims:
 
     def claim(self, table: str, key_fields: tuple[str, ...], key: tuple, claim: Claim) -> None:
         if any(k is None for k in key):  # a row not yet flushed: no key to compare by
+            return
+        if table in IMPLIED:  # compared through the row they belong to, so one disagreement is one line
             return
         ident = (table, key_fields, key)
         first = self.by_row.get(ident)

@@ -136,6 +136,21 @@ def test_lead_and_co_unit_columns_are_kept_with_their_roles(db):
     assert (task.title, task.text) == ("开展校园食品安全守护行动", "开展校园食品安全守护行动")
 
 
+def test_two_files_giving_one_task_other_units_are_a_conflict_naming_both(db):
+    header = ["序号", "工作任务", "牵头单位", "配合单位", "完成时限"]
+    a = xlsx([*TITLE, header, [1, "开展校园食品安全守护行动", "区教育局", "区卫健委", "2023年6月底前"]])
+    b = xlsx([*TITLE, header, [1, "开展校园食品安全守护行动", "区教育局", "区市场监管局", "2023年6月底前"]])
+    before = snapshot(db)
+    report = import_files([("A.xlsx", a), ("B.xlsx", b)], engine=db, today=dt.date(2023, 12, 31))
+    assert report.exit_code == 1 and not report.committed
+    assert [f.message for f in report.errors] == [
+        "A.xlsx（Sheet1 第4行） 与 B.xlsx（Sheet1 第4行） 对同一条“工作要点”记录（2023年食品安全工作要点·1）"
+        "填写了不同的值：牵头：区教育局；配合：区卫健委 / 牵头：区教育局；配合：区市场监管局"]
+    assert snapshot(db) == before
+    # The same units in both files: no conflict.
+    assert import_files([("A.xlsx", a), ("C.xlsx", a + b"")], engine=db, dry_run=True).exit_code == 0
+
+
 def test_a_responsible_unit_column(db):
     rows = [*TITLE, ["序号", "任务", "内容", "负责单位", "完成时限"],
             [1, "抽检", "完成监督抽检", "区市场监管局、区农业农村局", "2023.6.30"]]

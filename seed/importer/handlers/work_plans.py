@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from db import models as m
 from db.changelog import Writer
 from seed import plans
+from seed.importer.conflicts import Claim, ClaimingWriter
 from seed.importer.handlers.common import duplicates, handler, upsert_row
 from seed.importer.job import Record, SheetJob
 from seed.importer.values import ValueProblem, is_blank, parse_date, squash
@@ -52,6 +53,11 @@ def write_plan_task(job, writer, session, plan, rec, number, values, found: list
                 unit, _ = upsert_row(job, writer, m.MemberUnit, {"name": unit_name}, {}, rec, count=False)
                 session.flush()
                 wanted.append((clause_no, unit.id, role, clause.text))
+    if isinstance(writer, ClaimingWriter):  # two files in one import giving this task other units: a conflict
+        units = "；".join(f"{role}：{'、'.join(names)}" for clause in found for role, names in clause.parts)
+        writer.claims.claim(m.PlanTask.__tablename__, ("plan_id", "number"), (plan.id, number),
+                            Claim(writer.owner, writer.file, job.sheet, rec.row0 + 1 if rec else None,
+                                  {"units": units or "（未写）"}))
     existing = {(tu.clause_no, tu.unit_id): tu for tu in session.exec(
         select(m.TaskUnit).where(m.TaskUnit.task_id == task.id)).all()}
     keep = set()
