@@ -37,38 +37,43 @@ BOTH_LEVELS = "镇(街道)级、区级"
 def build(url: str) -> None:
     dbs.build_schema(url)
     with Session(get_engine(url)) as s:
-        f = Factory(s)
-        ms, ss = f.station("明水所"), f.station("双山所")
-        town = f.township("明水街道", ms)
-        zhang, li = f.cadre("张某", "乡", ms), f.cadre("李某", "县")
-        zhao, wang = f.cadre("赵某", "乡", ss), f.cadre("王某", "乡", ss)
-        a, b = f.business("店A", ms, township=town), f.business("店B", ms, township=town)
-        c, e, fb = f.business("店C", ss), f.business("店E", ms), f.business("店F", ms)
-        for cadre, biz in ((zhang, a), (li, a), (zhang, b), (zhao, c)):
-            f.assign(cadre, biz)
-        f.assign(zhang, fb, end=D(2022, 6, 30))
-        batch = f.sample(a, D(2022, 8, 1), result="不合格", failed_item="镉（以Cd计）")
-        f.problem_at(a, D(2022, 8, 1), source="抽检", sample=batch, deadline=D(2022, 8, 31), status="已整改",
-                     closed=D(2022, 8, 20), outcome="责令整改", description="小麦粉镉（以Cd计）不合格")
-        f.problem_at(a, D(2022, 9, 10), deadline=D(2022, 9, 30), description="未公示许可证")
-        f.problem_at(a, D(2021, 12, 1), deadline=D(2021, 12, 31), description="去年执法问题")
-        f.problem_at(b, D(2022, 10, 20), deadline=D(2022, 11, 20), description="超范围经营")
-        f.problem(f.visit(zhang, b, D(2022, 10, 5)), deadline=D(2022, 10, 10), description="进货查验记录不全")
-        f.problem(f.visit(zhao, b, D(2022, 10, 6)), deadline=D(2022, 10, 30), description="餐具消毒记录缺失")
-        cold = f.problem(f.visit(wang, c, D(2022, 9, 1)), deadline=D(2022, 9, 15), status="已整改",
-                         closed=D(2022, 9, 14), description="冷库温度不达标")
-        cold.source = "风险隐患"
-        f.problem_at(e, D(2022, 9, 1), deadline=D(2022, 10, 1), description="无包保主体问题")
-        f.problem_at(fb, D(2022, 5, 1), deadline=D(2022, 5, 31), status="已整改", closed=D(2022, 5, 20))
-        f.hazard(ss, D(2022, 9, 1), business=c, deadline=D(2022, 9, 15), status="已整改", rectified=D(2022, 9, 14),
-                 description="冷库温度不达标")
-        f.hazard(ss, D(2022, 10, 8), business=c, deadline=D(2022, 10, 15), description="灭蝇设施缺失")
-        f.hazard(ms, D(2022, 7, 1), business=a, deadline=D(2022, 7, 31), status="已整改", rectified=D(2022, 7, 10),
-                 description="排水沟堵塞")
-        f.hazard(ms, D(2022, 9, 2), business=e, deadline=D(2022, 9, 30))
-        f.hazard(ms, D(2022, 9, 3), deadline=D(2022, 9, 30))  # matched to no business
+        add_rows(s)
         s.commit()
     dispose_engines()
+
+
+def add_rows(s: Session) -> None:
+    """The module's rows (its docstring), added to a session with the schema in place."""
+    f = Factory(s)
+    ms, ss = f.station("明水所"), f.station("双山所")
+    town = f.township("明水街道", ms)
+    zhang, li = f.cadre("张某", "乡", ms), f.cadre("李某", "县")
+    zhao, wang = f.cadre("赵某", "乡", ss), f.cadre("王某", "乡", ss)
+    a, b = f.business("店A", ms, township=town), f.business("店B", ms, township=town)
+    c, e, fb = f.business("店C", ss), f.business("店E", ms), f.business("店F", ms)
+    for cadre, biz in ((zhang, a), (li, a), (zhang, b), (zhao, c)):
+        f.assign(cadre, biz)
+    f.assign(zhang, fb, end=D(2022, 6, 30))
+    batch = f.sample(a, D(2022, 8, 1), result="不合格", failed_item="镉（以Cd计）")
+    f.problem_at(a, D(2022, 8, 1), source="抽检", sample=batch, deadline=D(2022, 8, 31), status="已整改",
+                 closed=D(2022, 8, 20), outcome="责令整改", description="小麦粉镉（以Cd计）不合格")
+    f.problem_at(a, D(2022, 9, 10), deadline=D(2022, 9, 30), description="未公示许可证")
+    f.problem_at(a, D(2021, 12, 1), deadline=D(2021, 12, 31), description="去年执法问题")
+    f.problem_at(b, D(2022, 10, 20), deadline=D(2022, 11, 20), description="超范围经营")
+    f.problem(f.visit(zhang, b, D(2022, 10, 5)), deadline=D(2022, 10, 10), description="进货查验记录不全")
+    f.problem(f.visit(zhao, b, D(2022, 10, 6)), deadline=D(2022, 10, 30), description="餐具消毒记录缺失")
+    cold = f.problem(f.visit(wang, c, D(2022, 9, 1)), deadline=D(2022, 9, 15), status="已整改",
+                     closed=D(2022, 9, 14), description="冷库温度不达标")
+    cold.source = "风险隐患"
+    f.problem_at(e, D(2022, 9, 1), deadline=D(2022, 10, 1), description="无包保主体问题")
+    f.problem_at(fb, D(2022, 5, 1), deadline=D(2022, 5, 31), status="已整改", closed=D(2022, 5, 20))
+    f.hazard(ss, D(2022, 9, 1), business=c, deadline=D(2022, 9, 15), status="已整改", rectified=D(2022, 9, 14),
+             description="冷库温度不达标")
+    f.hazard(ss, D(2022, 10, 8), business=c, deadline=D(2022, 10, 15), description="灭蝇设施缺失")
+    f.hazard(ms, D(2022, 7, 1), business=a, deadline=D(2022, 7, 31), status="已整改", rectified=D(2022, 7, 10),
+             description="排水沟堵塞")
+    f.hazard(ms, D(2022, 9, 2), business=e, deadline=D(2022, 9, 30))
+    f.hazard(ms, D(2022, 9, 3), deadline=D(2022, 9, 30))  # matched to no business
 
 
 @pytest.fixture(scope="module")
