@@ -1,21 +1,13 @@
-"""包保督导: coverage, completion, on-site and rectification by group; not-visited and overdue lists; drill-downs."""
+"""包保督导: coverage, completion, on-site and rectification by group; not-visited, overdue and found-by-others
+lists; drill-downs (components/baobao_lists.py)."""
 
 import streamlit as st
 
+from components import baobao_lists as lists_view
 from components import data, period, views
-from services import access, lists, metrics
 from services import baobao_view as bv
+from services import lists, metrics
 from services.rules import fmt
-
-
-def listing(fn, **kwargs):
-    """A list checked against the viewer (services.access); a refusal takes the list's place, and its download's."""
-    try:
-        return data.listing(fn, **kwargs)
-    except PermissionError as e:
-        st.error(fmt.md_escape(str(e)))
-        return None
-
 
 p = period.current()
 st.title(f"包保督导 · {p.label}")
@@ -81,42 +73,16 @@ else:
                  column_config={**{c: pcol for c in bv.RATE_COLUMNS},
                                 "进度差（百分点）": st.column_config.NumberColumn(format="%.1f")})
 
-tab1, tab2, tab3, tab4 = st.tabs(["本季度未督导主体", "逾期未整改问题", "整改时长", "按干部查看"])
+tab1, tab2, tab3, tab4, tab5 = st.tabs(["本季度未督导主体", "逾期未整改问题", bv.OTHERS_TITLE, "整改时长", "按干部查看"])
+label = f"{p.year}年{p.month}月"
 with tab1:
-    nv = listing(access.not_visited, **kw)
-    if nv is not None:
-        st.caption(f"超过{len(nv)}个主体本季度尚未督导（仅列出前{len(nv)}个）" if nv.attrs.get("truncated")
-                   else f"共{len(nv)}个主体本季度尚未督导")
-        nv_view = bv.not_visited_rows(nv)
-        st.dataframe(nv_view, hide_index=True, key="bb-not-visited", height=360)
-        views.download(nv_view, label="下载（Excel）", file_name=f"本季度未督导主体_{p.year}年{p.month}月.xlsx",
-                       key="dl-not-visited")
+    lists_view.not_visited(kw, label)
 with tab2:
-    od = listing(access.overdue_problems, **kw)
-    if od is not None:
-        st.caption(f"超过{len(od)}个问题逾期未整改（仅列出前{len(od)}个）" if od.attrs.get("truncated")
-                   else f"共{len(od)}个问题逾期未整改")
-        od_view = bv.overdue_rows(od)
-        st.dataframe(od_view, hide_index=True, key="bb-overdue",
-                     height=360)
-        views.download(od_view, label="下载（Excel）", file_name=f"逾期未整改问题_{p.year}年{p.month}月.xlsx",
-                       key="dl-overdue")
-with tab3:  # counts per station, no business named: the same for every role
+    lists_view.overdue(kw, label)
+with tab3:  # 执法, 抽检, 风险隐患 and other cadres' findings at the businesses packaged
+    lists_view.others(kw, label, own=own)
+with tab4:  # counts per station, no business named: the same for every role
     ag = data.cached(metrics.problem_aging, **kw)
     st.dataframe(bv.aging_rows(ag), hide_index=True, key="bb-aging")
-with tab4:
-    cadres = listing(access.cadres, station_id=station_id)
-    if cadres is None:
-        pass
-    elif cadres.empty:
-        st.caption("无包保干部。")
-    else:
-        labels = bv.cadre_labels(cadres, kind)
-        pick = st.selectbox("包保干部", range(len(labels)), format_func=lambda i: labels[i], placeholder="请选择", key="bb_cadre")
-        pick = pick if pick is not None and pick < len(labels) else 0
-        detail = listing(access.cadre_detail, cadre_id=int(cadres.iloc[pick]["cadre_id"]), year=p.year, month=p.month,
-                         as_of=p.as_of)
-        if detail is not None:
-            st.dataframe(bv.cadre_detail_rows(detail), hide_index=True, key="bb-cadre-detail")
-            if detail.attrs.get("n_hidden"):
-                st.caption(f"该干部另包保其他监管所主体{detail.attrs['n_hidden']}个，监管所账号不列出。")
+with tab5:
+    lists_view.cadre(kw, kind=kind, period=p)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from db import models as m
 from db.sql import LIST_LIMIT
 from services import lists, metrics
+from services.rules.permissions import station_scope
 from services.rules.viewer import Viewer
 from services.scope import scope, station_name
 from services.unit import unit_of_work
@@ -52,6 +53,20 @@ def overdue_problems(*, session: Session | None = None, viewer: Viewer, year: in
                                     limit=limit)
 
 
+@unit_of_work
+def others_problems(*, session: Session | None = None, viewer: Viewer, year: int, month: int, as_of: dt.date,
+                    station_id: int | None = None, cadre_id: int | None = None, source: str | None = None,
+                    limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """Problems found by others (执法, 抽检, 风险隐患, another cadre's visit) at packaged businesses
+    (services.metrics.others_problems), for this user: a 监管所 account its own station's; for one cadre, a cadre
+    not tied to its station is refused."""
+    sid = scope(session, viewer, BAOBAO_PAGE, station_id)
+    if cadre_id is not None:
+        _check_cadre(session, viewer, cadre_id, station_scope(viewer))
+    return metrics.others_problems(session=session, year=year, month=month, as_of=as_of, station_id=sid,
+                                   cadre_id=cadre_id, source=source, limit=limit)
+
+
 def _tied_to_station(station_id: int):
     """A cadre is tied to a station when it belongs to it or covers (or covered) one of its businesses."""
     a, b, c = m.Assignment, m.Business, m.Cadre
@@ -75,16 +90,21 @@ def cadres(*, session: Session | None = None, viewer: Viewer, station_id: int | 
 @unit_of_work
 def cadre_detail(*, session: Session | None = None, viewer: Viewer, cadre_id: int, year: int, month: int, as_of: dt.date,
                  limit: int = lists.LIMIT) -> pd.DataFrame:
-    """A cadre's businesses with this quarter's visits (services.lists.cadre_detail). A 监管所 account: only its own
-    station's businesses, attrs["n_hidden"] the number left out; a cadre not tied to its station is refused."""
+    """A cadre's businesses with this quarter's visits (services.lists.cadre_detail) and the problems found there by
+    others this year (n_others, n_others_open: not 已整改; services.metrics.others_problems). A 监管所 account: only
+    its own station's businesses, attrs["n_hidden"] the number left out; a cadre not tied to its station is refused."""
     own = scope(session, viewer, BAOBAO_PAGE)
+    _check_cadre(session, viewer, cadre_id, own)
     df = lists.cadre_detail(session=session, cadre_id=cadre_id, year=year, month=month, as_of=as_of, limit=limit)
+    others = metrics.others_problems(session=session, year=year, month=month, as_of=as_of, cadre_id=cadre_id,
+                                     station_id=own)
+    counts = others.groupby("business_id").agg(n_others=("shown", "size"),
+                                               n_others_open=("shown", lambda s: int((s != "已整改").sum())))
+    df = df.merge(counts, left_on="business_id", right_index=True, how="left")
+    df[["n_others", "n_others_open"]] = df[["n_others", "n_others_open"]].fillna(0).astype("int64")
     if own is None:
         df.attrs["n_hidden"] = 0
         return df
-    tied = session.exec(select(m.Cadre.id).where(m.Cadre.id == cadre_id, _tied_to_station(own))).first()
-    if tied is None:
-        raise PermissionError(MSG_OTHER_CADRE.format(station=station_name(session, viewer, own)))
     ids = [int(i) for i in df["business_id"]]
     mine = set(session.exec(select(m.Business.id).where(m.Business.station_id == own,
                                                          col(m.Business.id).in_(ids))).all()) if ids else set()
@@ -92,6 +112,15 @@ def cadre_detail(*, session: Session | None = None, viewer: Viewer, cadre_id: in
     out = df[keep].reset_index(drop=True)
     out.attrs["n_hidden"] = int((~keep).sum())
     return out
+
+
+def _check_cadre(session: Session, viewer: Viewer, cadre_id: int, own: int | None) -> None:
+    """A 监管所 account (own: its station) may look at a cadre tied to its station only."""
+    if own is None:
+        return
+    tied = session.exec(select(m.Cadre.id).where(m.Cadre.id == cadre_id, _tied_to_station(own))).first()
+    if tied is None:
+        raise PermissionError(MSG_OTHER_CADRE.format(station=station_name(session, viewer, own)))
 
 
 # --- 任务清单 ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ GROUPS = {"监管所": "station", "镇街": "township", "业态": "sector", "包
           "干部层级": "cadre_level"}
 PROBLEM_RATE_LABEL = "问题整改率（包保督导问题）"
 OPEN_LABEL = "逾期未整改问题（各来源）"
+NO_CADRE = "无包保干部"  # a problem at a business no cadre packages at the period's end
 RATE_COLUMNS = ("包保覆盖率", "督导完成率", "现场督导率", "问题整改率")
 STATUS_NOTE = ("状态：督导完成率对照季度时间进度（与地图相同），进度差 = 督导完成率 − 季度时间进度；监管所和镇街按状态排序（明显滞后、略有滞后、无包保主体、"
                "达到进度），同一状态落后最多的在前。")
@@ -94,12 +95,13 @@ def not_visited_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 def overdue_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Columns: 主体, 监管所, 问题, 问题来源, 整改期限, 逾期天数, 发现日期, 包保干部, 状态; longest overdue first (the
-    table and its download alike). Every source is listed (未整改 counts them all)."""
+    table and its download alike). Every source is listed (未整改 counts them all); 包保干部 is who must act: the
+    visit's cadre, else (执法, 抽检) the cadres packaging the business, else 无包保干部."""
     view = pd.DataFrame({"主体": rows["business"], "监管所": rows["station"], "问题": rows["description"],
                          "问题来源": rows["source"],
                          "整改期限": rows["deadline"].map(lambda d: fmt.date_label(d) if pd.notna(d) else ""),
                          "逾期天数": rows["days_overdue"], "发现日期": rows["found_date"].map(fmt.date_label),
-                         "包保干部": rows["cadre"], "状态": rows["status"]})
+                         "包保干部": rows["cadre"].fillna(NO_CADRE), "状态": rows["status"]})
     return view.sort_values("逾期天数", ascending=False, kind="stable")
 
 
@@ -117,10 +119,47 @@ def cadre_labels(cadres: pd.DataFrame, kind: str = levels.DISTRICT) -> list[str]
 
 
 def cadre_detail_rows(detail: pd.DataFrame) -> pd.DataFrame:
-    """Columns: 主体, 监管所, 业态, 包保分级, 风险等级, 本季度督导次数, 其中现场, 最近督导."""
-    return pd.DataFrame({
+    """Columns: 主体, 监管所, 业态, 包保分级, 风险等级, 本季度督导次数, 其中现场, 最近督导, 其他渠道发现问题 (this year,
+    access.cadre_detail's n_others), 其中未整改."""
+    view = pd.DataFrame({
         "主体": detail["business"], "监管所": detail["station"], "业态": detail["sector"],
         "包保分级": detail["tier"], "风险等级": detail["risk_level"], "本季度督导次数": detail["visits"],
         "其中现场": detail["onsite"],
         "最近督导": detail["last_visit"].map(lambda d: fmt.date_label(d) if pd.notna(d) and d else "—"),
     })
+    if "n_others" in detail:
+        view["其他渠道发现问题"] = detail["n_others"]
+        view["其中未整改"] = detail["n_others_open"]
+    return view
+
+
+# --- problems found by others (the loop between 包保 and 执法 / 抽检 / 风险隐患) ----------------------------------
+
+OTHERS_TITLE = "其他渠道发现的问题（包保干部须知）"
+OTHERS_NOTE = ("今年以来执法、抽检、风险隐患排查或其他干部督导在包保主体发现的问题，由包保干部跟进整改；"
+               "同一问题只列一次（风险隐患清单与督导记录的同一隐患只计一次），逾期的在前。")
+
+
+def others_caption(counts: pd.DataFrame) -> str:
+    """"执法3项、抽检5项、风险隐患12项；其中逾期未整改4项" from metrics.others_problem_counts (sources in their
+    order, a source with none left out); a sentence saying so when there are none."""
+    if counts.empty or not counts["n"].sum():
+        return "今年以来其他渠道未在包保主体发现问题"
+    parts = "、".join(f"{r.source}{fmt.num(r.n)}项" for r in counts.itertuples() if r.n)
+    return f"{parts}；其中逾期未整改{fmt.num(int(counts['n_overdue'].sum()))}项"
+
+
+def others_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Columns: 状态 (逾期 / 未整改 / 已整改 at the period's end), 包保干部, 干部层级, 主体, 监管所, 镇街, 问题来源, 问题,
+    发现日期, 整改期限, 整改日期, 处置结果; overdue first, then open, then closed (the query's order kept within)."""
+    def day(d) -> str:
+        return fmt.date_label(d) if pd.notna(d) and d else ""
+
+    view = pd.DataFrame({
+        "状态": rows["shown"], "包保干部": rows["cadres"], "干部层级": rows["cadre_levels"], "主体": rows["business"],
+        "监管所": rows["station"], "镇街": rows["township"].fillna(""), "问题来源": rows["source"],
+        "问题": rows["description"], "发现日期": rows["found_date"].map(day), "整改期限": rows["deadline"].map(day),
+        "整改日期": rows["closed_date"].map(day), "处置结果": rows["outcome"].fillna(""),
+    })
+    rank = view["状态"].map({"逾期": 0, "未整改": 1, "已整改": 2}).fillna(3)
+    return view.loc[rank.sort_values(kind="stable").index].reset_index(drop=True)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from db.models import (
@@ -343,8 +344,19 @@ def overdue_problem_rows(
     *, session: Session, ref: dt.date, station_id: int | None = None, limit: int = LIST_LIMIT
 ) -> pd.DataFrame:
     """Problems found by ref whose deadline is before ref and which were not closed by ref, oldest deadline
-    first; limit + 1 rows so the caller can tell a cut list."""
+    first; limit + 1 rows so the caller can tell a cut list. `cadre` is who must act: the cadre of the visit that
+    found it, else (执法, 抽检, a hazard) the cadres packaging the business at ref, names joined; cadre_level is the
+    visit's cadre's (NULL for the packaging cadres: they may be of several levels)."""
     p = Problem
+    a, pc = Assignment, aliased(Cadre)  # the alias keeps the subquery's cadre apart from the visit's
+    packaging = (
+        select(func.aggregate_strings(pc.name, "、"))
+        .select_from(a)
+        .join(pc, pc.id == a.cadre_id)
+        .where(a.business_id == p.business_id, _active_at(ref))
+        .correlate(p)
+        .scalar_subquery()
+    )
     stmt = (
         select(
             p.id.label("problem_id"),
@@ -360,7 +372,7 @@ def overdue_problem_rows(
             p.deadline,
             p.found_date,
             Visit.method,
-            Cadre.name.label("cadre"),
+            func.coalesce(Cadre.name, packaging).label("cadre"),
             Cadre.level.label("cadre_level"),
             p.is_demo,
         )

@@ -33,6 +33,7 @@ from services.metrics.kpis import (
     kpi_reference,
     kpi_trend,
 )
+from services.metrics.problems import OTHERS_COLUMNS, others_problem_counts, others_problems
 from services.metrics.tasks import (
     TASK_COLUMNS,
     rollup_tasks,
@@ -66,4 +67,5 @@ __all__ = [
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend", "task_window",
     "NORM_COLUMNS", "WORKSHOP_COLUMNS", "award_list", "norm_rates", "sweep_list", "workshop_list", "workshop_rates",
     "workshop_totals", "workshop_totals_frame",
+    "OTHERS_COLUMNS", "others_problem_counts", "others_problems",
 ]

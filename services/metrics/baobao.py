@@ -189,9 +189,12 @@ def overdue_problems(
     station_id: int | None = None,
     limit: int = LIST_LIMIT,
 ) -> pd.DataFrame:
-    """Problems past their deadline and still open at ref, most overdue first, with days_overdue."""
+    """Problems past their deadline and still open at ref, most overdue first, with days_overdue; `cadre` is who
+    must act (the visit's cadre, else the cadres packaging the business)."""
     ref = pacing.ref_date(year, month, as_of)
     df = bq.overdue_problem_rows(session=session, ref=ref, station_id=station_id, limit=limit)
+    # Packaging cadres (for a problem found without a visit) come joined in any order: sorted, the list is stable.
+    df["cadre"] = df["cadre"].map(lambda s: "、".join(sorted(str(s).split("、"))), na_action="ignore")
     df["days_overdue"] = (pd.Timestamp(ref) - pd.to_datetime(df["deadline"])).dt.days.astype("int64")
     return _truncate(df, limit)
 

@@ -297,7 +297,7 @@ def test_a_station_account_opens_baobao_on_its_own_lists(demo_url, monkeypatch, 
 def test_a_station_account_asking_for_another_station_is_refused(demo_url, monkeypatch, downloads):
     at = open_page(demo_url, monkeypatch, "mingshui", BAOBAO, bb_station=OTHER)
     assert at.selectbox(key="bb_station").value == OTHER
-    assert errors(at) == [REFUSAL] * 3  # not-visited, overdue, cadres: each list's place
+    assert errors(at) == [REFUSAL] * 4  # not-visited, overdue, found by others, cadres: each list's place
     assert table(at, "主体") is None
     assert not downloads and not at.get("download_button")
     # The figures for that station are still shown.
@@ -328,7 +328,7 @@ def test_one_viewers_cached_lists_never_serve_another(demo_url, monkeypatch):
     at.run()
     at.switch_page(BAOBAO).run()
     assert not at.exception
-    assert errors(at) == [REFUSAL] * 3
+    assert errors(at) == [REFUSAL] * 4
     assert table(at, "主体") is None
 
 

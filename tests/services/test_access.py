@@ -47,15 +47,19 @@ PRINCIPALS = list(MATRIX)
 ROWS: dict[str, dict[str, set[str]]] = {
     "not_visited": {ALL: {"店B", "店C", "店D"}, MS: {"店B"}, SS: {"店C", "店D"}},
     "overdue_problems": {ALL: {"店A", "店D"}, MS: {"店A"}, SS: {"店D"}},
+    "others_problems": {ALL: {"店B", "店C"}, MS: {"店B"}, SS: {"店C"}},
     "cadres": {ALL: {"张某", "李某", "王某"}, MS: {"张某"}, SS: {"张某", "李某", "王某"}},
     "task_items": {ALL: {"明水示范点", "双山示范点"}, MS: {"明水示范点"}, SS: {"双山示范点"}},
 }
-NAME_COLUMN = {"not_visited": "business", "overdue_problems": "business", "cadres": "name", "task_items": "name"}
+NAME_COLUMN = {"not_visited": "business", "overdue_problems": "business", "cadres": "name", "task_items": "name",
+               "others_problems": "business"}
 # What each list needs besides the user and the station.
-ARGS = {"not_visited": PERIOD, "overdue_problems": PERIOD, "cadres": {}, "task_items": {"year": 2022}}
+ARGS = {"not_visited": PERIOD, "overdue_problems": PERIOD, "cadres": {}, "task_items": {"year": 2022},
+        "others_problems": PERIOD}
 # The function underneath, which a refusal must never reach.
 UNDERNEATH = {"not_visited": (metrics, "not_visited"), "overdue_problems": (metrics, "overdue_problems"),
-              "cadres": (lists, "cadres"), "task_items": (lists, "task_items")}
+              "cadres": (lists, "cadres"), "task_items": (lists, "task_items"),
+              "others_problems": (metrics, "others_problems")}
 
 # A cadre's detail (no station argument): the businesses shown, and how many were left out; or REFUSED.
 DETAIL: dict[str, dict[str, tuple[set[str], int] | str]] = {
@@ -87,6 +91,9 @@ def url(tmp_path_factory):
         f.assign(wang, store_c)
         visit = f.visit(li, store_d, D(2022, 9, 5), "现场")
         f.problem(visit, deadline=D(2022, 9, 30), description="从业人员健康证过期")
+        store_b = s.exec(select(m.Business).where(m.Business.name == "店B")).one()
+        for biz in (store_b, store_c):  # found by 执法, no deadline: listed for the cadres, on no overdue list
+            f.problem_at(biz, D(2022, 9, 1), description="执法检查发现问题")
         ind = s.exec(select(m.TaskIndicator)).first()
         f.item(station[MS], ind, "明水示范点")
         f.item(station[SS], ind, "双山示范点")
