@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from services.meeting import Session
 
 NUMERALS = "一二三四五六七八九十"
-NONE = "（无）"
+# Lists longer than this show their first rows in Word (a long table there is slow to write and to read); the
+# workbook has them whole.
+DOC_ROWS = 30
 
 
 @dataclass
@@ -215,7 +217,9 @@ def docx_bytes(c: Consultation, *, fonts: Fonts | None = None, now: dt.datetime 
         for caption, df in s.tables.items():
             para(doc, caption, fonts, size=12, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER
                  ).paragraph_format.keep_with_next = True
-            briefing._table(doc, df, fonts)  # noqa: SLF001
+            briefing._table(doc, df.head(DOC_ROWS), fonts)  # noqa: SLF001
+            if len(df) > DOC_ROWS:
+                para(doc, f"（共{len(df)}条，此处列前{DOC_ROWS}条，完整清单见Excel统计表）", fonts, size=12)
     para(doc, c.office, fonts, align=WD_ALIGN_PARAGRAPH.RIGHT)
     para(doc, fmt.date_label(c.as_of), fonts, align=WD_ALIGN_PARAGRAPH.RIGHT)
     buf = io.BytesIO()

@@ -171,7 +171,7 @@ def _paragraphs(data: bytes) -> tuple[list[str], object]:
     return [p.text.replace("\u2060", "").replace("\u200b", "") for p in doc.paragraphs], doc
 
 
-def test_the_word_pack_has_its_sections_figures_and_topics(c):
+def test_the_word_pack_has_its_sections_figures_and_topics(c, monkeypatch):
     text, doc = _paragraphs(pack.docx_bytes(c, now=dt.datetime(2022, 11, 1, tzinfo=dt.UTC)))
     assert text[:2] == ["2022年第3季度食品安全风险会商材料", "（数据截至2022年9月30日）"]
     assert not any("示例数据" in t for t in text)
@@ -193,6 +193,9 @@ def test_the_word_pack_has_its_sections_figures_and_topics(c):
     overdue = doc.tables[6]
     assert [x.text for x in overdue.rows[0].cells][-2:] == ["逾期天数", "责任人"]
     assert [x.text.replace("\u2060", "") for x in overdue.rows[3].cells][-2:] == ["92", "刘某"]
+    monkeypatch.setattr(pack, "DOC_ROWS", 4)  # long lists: their first rows in Word, whole in Excel
+    text, doc = _paragraphs(pack.docx_bytes(c))
+    assert len(doc.tables[6].rows) == 5 and "（共6条，此处列前4条，完整清单见Excel统计表）" in text
 
 
 def test_the_workbook_has_a_sheet_per_section_with_numbers_as_numbers(c):
