@@ -59,10 +59,6 @@ class Consultation:
     organisation: str = ""
     office: str = ""
 
-    def total(self, frame: str, column: str) -> int:
-        """The district's sum of a count column of one of the frames."""
-        return int(getattr(self, frame)[column].sum())
-
 
 def _rate(failed: pd.Series, batches: pd.Series, pending: pd.Series) -> pd.Series:
     done = (batches - pending).astype("float64")
