@@ -6,9 +6,11 @@ from typing import Any
 
 import streamlit as st
 
-from components import auth, data, period
+from components import auth, consultation_view, data, period
 from reports import assessment as notice
 from reports import briefing
+from reports import consultation as consult
+from services.rules.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,12 @@ def notice_files(*, year: int, as_of: dt.date) -> dict[str, Any]:
     """The 年终督导考核 通报 draft (Word) and its score table (Excel) for a year, through data.pack."""
     n = notice.gather(year=year, as_of=as_of, session=None)
     return {"docx": notice.docx_bytes(n), "xlsx": notice.xlsx_bytes(n), "rows": len(n.table)}
+
+
+def consultation_files(*, year: int, quarter: int, as_of: dt.date, role: str | None) -> dict[str, Any]:
+    """The 季度风险会商 pack (Word and Excel) for a quarter, read as the viewer's role may; through data.pack."""
+    c = consult.gather(year=year, quarter=quarter, as_of=as_of, viewer=Viewer(role=role), session=None)
+    return {"docx": consult.docx_bytes(c), "xlsx": consult.xlsx_bytes(c), "rows": len(c.failed) + len(c.overdue)}
 
 
 def files_for(year: int, month: int) -> dict[str, Any]:
@@ -115,3 +123,23 @@ if ("notice", p.year, data.data_version()) in generated:
         name = notice.file_name(p.year, suffix)
         column.download_button(label, data=made[suffix[1:]], file_name=name, mime=mime, key=f"notice{suffix}",
                                on_click=auth.audit_export, args=(name, made["rows"]), icon=":material/download:")
+
+st.subheader("季度风险会商", anchor=False)
+st.caption("汇总一个季度的抽检结果、各渠道问题及整改、逾期未整改、高风险主体现场督导和企业主体责任，起草会商议题"
+           "（Word可直接修改）并附统计表（Excel）。")
+cy, cq = consultation_view.pick_quarter(data.as_of(), data.years())
+consult_key = ("consultation", cy, cq, data.data_version())
+if st.button("生成风险会商材料", key="consult-generate", icon=":material/forum:", disabled=cy is None or cq is None):
+    try:
+        with st.spinner("正在汇总本季度数据并起草会商材料…"):
+            data.pack(consultation_files, year=cy, quarter=cq, as_of=data.as_of(), role=data.viewer().role)
+    except (ValueError, PermissionError) as exc:  # a quarter not begun, a year without records: the service's words
+        st.warning(str(exc))
+    except Exception:  # logged for the technician; the user gets a plain message, never a traceback
+        log.exception("consultation pack for %s Q%s failed", cy, cq)
+        st.error("风险会商材料生成失败，请稍后重试，或联系管理员查看服务器日志。")
+    else:
+        generated.add(consult_key)
+if consult_key in generated:
+    made = data.pack(consultation_files, year=cy, quarter=cq, as_of=data.as_of(), role=data.viewer().role)
+    consultation_view.downloads(made, {s: consult.file_name(cy, cq, s) for s in (".docx", ".xlsx")})

@@ -1,5 +1,6 @@
 """python -m reports briefing --year Y --month M --out DIR [--db URL]: write the meeting pack to DIR;
-python -m reports 考核通报 --year Y --out FILE: the 年终督导考核 通报 draft.
+python -m reports 考核通报 --year Y --out FILE: the 年终督导考核 通报 draft;
+python -m reports 风险会商 --year Y --quarter Q --out DIR: the 季度风险会商 pack (.docx and .xlsx).
 Every error is one Chinese line (cli/errors.py)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from cli.errors import DEBUG_HELP, ChineseParser, run
+from cli.errors import DEBUG_HELP, EXIT_UNUSABLE, ChineseParser, run, say
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,9 +36,18 @@ def _main(argv: list[str]) -> int:
     p.add_argument("--out", type=Path, required=True, help="输出文件（.docx）")
     p.add_argument("--db", help="数据库 URL（默认取 DATABASE_URL）")
     p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")
+    what = "季度风险会商材料（.docx、.xlsx）"
+    p = sub.add_parser("风险会商", help=what, description=what)
+    p.add_argument("--year", type=int, required=True, help="年度")
+    p.add_argument("--quarter", type=int, required=True, choices=range(1, 5), metavar="Q", help="季度（1–4）")
+    p.add_argument("--out", type=Path, required=True, help="输出目录")
+    p.add_argument("--db", help="数据库 URL（默认取 DATABASE_URL）")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, help="数据截至日期（默认取数据库记录的日期）")
     args = parser.parse_args(argv)
     if args.command == "考核通报":
         return _notice(args)
+    if args.command == "风险会商":
+        return _consultation(args)
     # Imported once the arguments are good: the briefing brings pandas and altair (a second at every start).
     from sqlmodel import Session
 
@@ -68,4 +78,23 @@ def _notice(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(assessment.docx_bytes(notice))
     print(out)
+    return 0
+
+
+def _consultation(args) -> int:
+    """The quarter's pack into args.out; a quarter not begun or a year without records is one Chinese line, exit 2,
+    nothing written."""
+    from sqlmodel import Session
+
+    from db import engine as dbe
+    from reports import consultation
+
+    with Session(dbe.get_engine(args.db)) as session:
+        try:
+            pack = consultation.gather(year=args.year, quarter=args.quarter, as_of=args.as_of, session=session)
+        except ValueError as exc:  # the service's own words (services/consultation.py)
+            say(f"{exc}，未生成风险会商材料")
+            return EXIT_UNUSABLE
+    for path in consultation.write(pack, args.out):
+        print(path)
     return 0

@@ -298,20 +298,34 @@ def docx_bytes(b: Briefing, *, now: dt.datetime | None = None, fonts: Fonts | No
 # --- Excel ------------------------------------------------------------------------------------------------
 
 
+def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0) -> None:
+    """The frame on a sheet from row `top`: its header in `head`, then numbers as numbers, text (dates in words) as
+    text, blanks blank, each column as wide as its text (the briefing's sheets and the 风险会商 workbook)."""
+    for j, col in enumerate(df.columns):
+        ws.write_string(top, j, str(col), head)
+        ws.set_column(j, j, column_width([col, *[cell_text(v) for v in df[col].head(500)]]))
+    for i, values in enumerate(df.itertuples(index=False), start=top + 1):
+        for j, v in enumerate(values):
+            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                ws.write_blank(i, j, None, cell)
+            elif isinstance(v, bool) or not isinstance(v, int | float):
+                ws.write_string(i, j, cell_text(v), cell)
+            else:
+                ws.write_number(i, j, float(v), cell)
+
+
 def xlsx_bytes(b: Briefing) -> bytes:
     """A sheet per table: text written as text (never a formula or a link), frozen header, A4 landscape print."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, typeset.EXCEL_OPTIONS)
     wb.set_properties({"title": b.title, "author": b.organisation, "company": b.office,
                        "created": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
-    head = wb.add_format({"bold": True, "bg_color": "#e6ebf1", "border": 1, "text_wrap": True, "valign": "vcenter"})
-    cell = wb.add_format({"border": 1, "valign": "top"})
+    head, cell = wb.add_format(typeset.EXCEL_HEADER), wb.add_format(typeset.EXCEL_CELL)
     summary = wb.add_worksheet("本期概况")
     summary.set_column(0, 0, 120)
     summary.write_string(0, 0, b.title, wb.add_format({"bold": True, "font_size": 14}))
     row = 1
-    demo_note = wb.add_format({"bold": True, "font_color": "#9c5700"})
+    demo_note = wb.add_format(typeset.EXCEL_DEMO)
     if b.is_demo:
         summary.write_string(row, 0, meeting.DEMO_NOTE, demo_note)
         row += 1
@@ -323,17 +337,7 @@ def xlsx_bytes(b: Briefing) -> bytes:
             row += 1
     for name, df in b.tables.items():
         ws = wb.add_worksheet(name[:31])
-        for j, col in enumerate(df.columns):
-            ws.write_string(0, j, str(col), head)
-            ws.set_column(j, j, column_width([col, *[cell_text(v) for v in df[col].head(500)]]))
-        for i, values in enumerate(df.itertuples(index=False), start=1):
-            for j, v in enumerate(values):
-                if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                    ws.write_blank(i, j, None, cell)
-                elif isinstance(v, bool) or not isinstance(v, int | float):
-                    ws.write_string(i, j, cell_text(v), cell)
-                else:
-                    ws.write_number(i, j, float(v), cell)
+        write_frame(ws, df, head, cell)
         if b.is_demo:  # every sheet says so, below its table (the header row stays the first) and on paper
             ws.write_string(len(df) + 2, 0, meeting.DEMO_NOTE, demo_note)
             ws.set_header("&L" + meeting.DEMO_NOTE.replace("&", "&&"))

@@ -35,6 +35,14 @@ SIGN = f"[-{MINUS}+]"
 NUMBER = re.compile(rf"(?:(?<![0-9A-Za-z.]){SIGN})?\d+(?:[.,/]\d+)*(?:{UNITS})?")
 
 
+# The Excel workbooks' options and formats (xlsxwriter): text stays text (never a formula, a link or a number), the
+# header row shaded and wrapped, cells boxed, the 示例 note in amber. reports/briefing.py and reports/consultation.py.
+EXCEL_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+EXCEL_HEADER = {"bold": True, "bg_color": "#e6ebf1", "border": 1, "text_wrap": True, "valign": "vcenter"}
+EXCEL_CELL = {"border": 1, "valign": "top"}
+EXCEL_DEMO = {"bold": True, "font_color": "#9c5700"}
+
+
 @dataclass(frozen=True)
 class Fonts:
     """East Asian font names for the 标题, the headings and tables' headers, the body; and the Latin font."""

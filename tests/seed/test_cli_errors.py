@@ -88,7 +88,7 @@ def test_python_m_seed_answers_every_error_with_one_chinese_line(tmp_path, args,
 
 
 REPORT_CASES = [
-    ((), "缺少必需的参数：子命令（可选：briefing、考核通报）"),
+    ((), "缺少必需的参数：子命令（可选：briefing、考核通报、风险会商）"),
     (("brief",), "没有子命令“brief”"),
     (("briefing",), "缺少必需的参数：--year、--month、--out"),
     (("briefing", "--year", "x", "--month", "10", "--out", "o"), "参数 --year：“x”不是有效的整数"),
@@ -96,6 +96,7 @@ REPORT_CASES = [
     (("briefing", "--year", "2022", "--month", "10", "--out", "o", "--as-of", "2022-13-01"),
      "参数 --as-of：“2022-13-01”不是有效的日期（YYYY-MM-DD）"),
     (("briefing", "--year", "2022", "--month", "10", "--out", "o", "--pdf"), "无法识别的参数：--pdf"),
+    (("风险会商", "--year", "2022", "--quarter", "5", "--out", "o"), "参数 --quarter：没有取值“5”（可选：1、2、3、4）"),
     (("briefing", "--year", "2022", "--month", "10", "--out", "{tmp}/o", "--db", "bogus://x"),
      "数据库地址无法识别：bogus://x"),
     (("briefing", "--year", "2022", "--month", "10", "--out", "{tmp}/o", "--db", UNREACHABLE),
