@@ -119,12 +119,10 @@ def docx_bytes(n: Notice, *, fonts: Fonts | None = None, now: dt.datetime | None
 def xlsx_bytes(n: Notice) -> bytes:
     """The score table on one sheet (text as text, frozen header), the rule and the 示例 note above it."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(buf, typeset.EXCEL_OPTIONS)
     wb.set_properties({"title": f"{n.year}年度督导考核得分", "author": n.organisation, "company": n.office})
     ws = wb.add_worksheet("考核得分")
-    head = wb.add_format({"bold": True, "bg_color": "#e6ebf1", "border": 1, "text_wrap": True, "valign": "vcenter"})
-    cell = wb.add_format({"border": 1, "valign": "top"})
+    head, cell = wb.add_format(typeset.EXCEL_HEADER), wb.add_format(typeset.EXCEL_CELL)
     ws.write_string(0, 0, f"{n.year}年度督导考核得分（数据截至{fmt.date_label(n.as_of)}）", wb.add_format({"bold": True}))
     notes = [*n.rules_text, *([meeting.DEMO_NOTE] if n.is_demo else [])]
     for i, line in enumerate(notes, start=1):
