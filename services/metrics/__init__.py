@@ -33,6 +33,16 @@ from services.metrics.kpis import (
     kpi_reference,
     kpi_trend,
 )
+from services.metrics.oversight import (
+    CHECK_COLUMNS,
+    SAMPLE_COLUMNS,
+    STAFFING_COLUMNS,
+    duty_completion,
+    duty_staffing,
+    population,
+    register_figures,
+    sampling,
+)
 from services.metrics.tasks import (
     TASK_COLUMNS,
     rollup_tasks,
@@ -66,4 +76,6 @@ __all__ = [
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend", "task_window",
     "NORM_COLUMNS", "WORKSHOP_COLUMNS", "award_list", "norm_rates", "sweep_list", "workshop_list", "workshop_rates",
     "workshop_totals", "workshop_totals_frame",
+    "CHECK_COLUMNS", "SAMPLE_COLUMNS", "STAFFING_COLUMNS", "duty_completion", "duty_staffing", "population",
+    "register_figures", "sampling",
 ]
