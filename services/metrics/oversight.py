@@ -61,8 +61,8 @@ def _with_district(df: pd.DataFrame, counts: Sequence[str], key: str) -> pd.Data
     total.update({key: DISTRICT_LABEL, "is_demo": bool(df["is_demo"].any()) if len(df) else False})
     out = pd.concat([df, pd.DataFrame([total])], ignore_index=True)
     if "station_id" in out:
-        out["station_id"] = [None if pd.isna(v) else int(v) for v in out["station_id"]]
-        out["station_id"] = out["station_id"].astype(object)
+        out["station_id"] = pd.Series([None if pd.isna(v) else int(v) for v in out["station_id"]], dtype=object,
+                                      index=out.index)
     return out
 
 
