@@ -50,3 +50,18 @@ else:
         kv.reference_rows(ref),
         hide_index=True, key="kpi-reference",
     )
+
+st.subheader("主体责任与抽检（由台账计算）", anchor=False)
+staffing = data.cached(metrics.duty_staffing, by="sector")
+completion = data.cached(metrics.duty_completion, year=p.year, month=p.month)
+sampled = data.cached(metrics.sampling, year=p.year, month=p.month)
+if any(df["is_demo"].any() for df in (staffing, completion, sampled)):
+    st.caption("示例数据：主体责任、日管控周排查月调度与抽检台账为生成的演示数据，并非真实统计。")
+st.markdown("**食品安全总监、食品安全员配备率（按业态）**")
+st.caption("总监配备率 = 已配总监 ÷ 应配总监（包保分级A、B级的企业）；安全员配备率 = 已配安全员 ÷ 在营企业。")
+st.dataframe(kv.staffing_rows(staffing), hide_index=True, key="duty-staffing")
+st.markdown(f"**日管控、周排查、月调度（{p.month}月及本年累计，最需关注在前）**")
+st.dataframe(kv.completion_rows(completion), hide_index=True, key="duty-completion")
+st.markdown("**抽检与不合格食品核查处置（本年累计）**")
+st.caption(fmt.md_escape(kv.per_thousand_line(sampled)))
+st.dataframe(kv.sampling_rows(sampled), hide_index=True, key="sampling")

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from components import auth as web_auth
-from services import assessment, backups, meeting
+from services import assessment, backups, meeting, population
 from services import kiosk as kiosk_db
 from services.rules import assessment as assessment_rules
 from services.rules import fmt
@@ -94,4 +94,20 @@ if weighed:
         st.error(fmt.md_escape(exc))
     else:
         st.session_state[FLASH] = f"已保存考核权重：{assessment_rules.weights_text(saved_w)}。"
+        st.rerun()
+
+st.subheader("常住人口")
+st.caption("用于计算“监督抽检批次/千人”（批次 ÷ 常住人口 × 1000），默认取区的统计公报人口。可写人数或“万”，如 1101000 或 110.1万。")
+current_pop = population.population()
+with st.form("population-settings"):
+    pop_text = st.text_input("常住人口（人）", value="" if current_pop is None else str(current_pop),
+                             key="population")
+    counted = st.form_submit_button("保存常住人口", type="primary")
+if counted:
+    try:
+        saved_pop = population.save_population(viewer=viewer, text=pop_text)
+    except (ValueError, PermissionError) as exc:
+        st.error(fmt.md_escape(exc))
+    else:
+        st.session_state[FLASH] = f"已保存常住人口：{fmt.num(saved_pop)}人。"
         st.rerun()

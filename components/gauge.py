@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from services import narrative
+from services import kpis_view, narrative
 from services.rules import fmt
 from services.rules.style import DOT, FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, STATUS_MD, TRACK
 
@@ -128,6 +128,8 @@ def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: in
         "状态": status_word(row),
         "来源": _tooltip_text(row),
     }
+    if row.get("value_source"):  # a KPI row: the register, the readings or the submissions
+        info["取值"] = kpis_view.value_source(row)
     # The title's lines at the top, the half circle under them on a baseline, the notes under it; every position is
     # explicit so nothing overlaps or leaves the view.
     width = max(size, width or size)

@@ -14,9 +14,12 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session, select
 
+from db import engine as dbe
 from db import models as m
 from services.entry import ENTRY_PREFIX
+from services.metrics.oversight import register_figures
 from services.rules import fmt
+from services.rules import oversight as oversight_rules
 from services.rules.localtime import local_time_label
 from services.rules.permissions import require
 from services.rules.viewer import Viewer
@@ -116,7 +119,17 @@ def kpi_figure(*, session: Session | None = None, viewer: Viewer, kpi_id: int, y
     target = {"figure": "目标", "value": kpi.target, "month": "", **_lineage_fields(kpi, batches)}
     if kpi.source_doc:
         target["source"] += f"；依据：{kpi.source_doc}{kpi.source_article or ''}"
-    if kpi.computed_from:
+    figure = oversight_rules.KPI_FIGURES.get(kpi.name)
+    register = (register_figures(session=session, year=year, months=[month], as_of=dbe.as_of(session.get_bind()))
+                if figure else pd.DataFrame())
+    if not register.empty:
+        got = register.set_index("figure").loc[figure]
+        value = {"figure": "本年累计", "value": got["actual"], "month": fmt.month_label(year, month), "batch_id": None,
+                 "file_name": None, "sheet": None, "row": None, "user": None, "at": None, "status": None,
+                 "is_demo": bool(got["is_demo"]),
+                 "source": oversight_rules.source_text(oversight_rules.SOURCE_REGISTER, figure, got["basis"])
+                 + "，由系统计算；指标月报填报的数值不用于仪表"}
+    elif kpi.computed_from:
         value = {"figure": "本年累计", "value": None, "month": fmt.month_label(year, month), "batch_id": None,
                  "file_name": None, "sheet": None, "row": None, "user": None, "at": None, "status": None,
                  "is_demo": False, "source": "由系统根据各监管所的上报记录计算（见“上报监测”），不经导入"}

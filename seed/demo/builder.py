@@ -16,6 +16,7 @@ from db import models as m
 from seed.demo.context import Context, bulk_insert
 from seed.demo.helpers import Workdays, lineage, report_deadline
 from seed.demo.kpis import KpiMixin
+from seed.demo.oversight import OversightMixin
 from seed.demo.plans import PlansMixin
 from seed.demo.register import RegisterMixin
 from seed.demo.vocab import (
@@ -37,7 +38,7 @@ from seed.demo.workshops import WorkshopMixin
 from services.rules.pacing import month_end
 
 
-class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin, WorkshopMixin):
+class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin, WorkshopMixin, OversightMixin):
     """Draws every demo row from one random.Random(seed), in a fixed order, so a seed always gives the same data."""
 
     def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress):
@@ -79,6 +80,9 @@ class DemoBuilder(RegisterMixin, KpiMixin, PlansMixin, WorkshopMixin):
         # After everything else, from a stream of its own: every row drawn before stays as it was.
         self.say("生成食品小作坊档案、摸排与评选…")
         self.workshop_register()
+        # After the workshops, from a stream of its own: 主体责任 and 抽检 agree with the KPI readings drawn above.
+        self.say("生成企业主体责任、日管控周排查月调度与抽检台账…")
+        self.oversight()
 
     def insert(self, model: type[SQLModel], rows: list[dict[str, Any]], label: str) -> None:
         self.counts[label] = self.counts.get(label, 0) + bulk_insert(self.s, model, rows)

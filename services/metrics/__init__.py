@@ -33,6 +33,16 @@ from services.metrics.kpis import (
     kpi_reference,
     kpi_trend,
 )
+from services.metrics.oversight import (
+    CHECK_COLUMNS,
+    SAMPLE_COLUMNS,
+    STAFFING_COLUMNS,
+    duty_completion,
+    duty_staffing,
+    population,
+    register_figures,
+    sampling,
+)
 from services.metrics.problems import OTHERS_COLUMNS, others_problem_counts, others_problems
 from services.metrics.tasks import (
     TASK_COLUMNS,
@@ -68,4 +78,6 @@ __all__ = [
     "NORM_COLUMNS", "WORKSHOP_COLUMNS", "award_list", "norm_rates", "sweep_list", "workshop_list", "workshop_rates",
     "workshop_totals", "workshop_totals_frame",
     "OTHERS_COLUMNS", "others_problem_counts", "others_problems",
+    "CHECK_COLUMNS", "SAMPLE_COLUMNS", "STAFFING_COLUMNS", "duty_completion", "duty_staffing", "population",
+    "register_figures", "sampling",
 ]

@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from db.queries import kpis as kq
 from services.metrics.common import DeadlineFn, months_through
+from services.metrics.oversight import register_figures
 from services.metrics.timeliness import report_timeliness
+from services.rules import oversight as oversight_rules
 from services.rules import pacing
 from services.rules.deadlines import report_deadline
 from services.unit import unit_of_work
@@ -18,12 +20,12 @@ KPI_COLUMNS = [
     "kpi_id", "name", "unit", "target", "direction", "pacing", "baseline", "window_start", "due_date",
     "jurisdiction", "year", "source_doc", "source_article", "rule_text", "computed_from", "actual", "numerator",
     "denominator", "last_month", "reported", "time_progress", "expected", "rate", "expected_rate", "lag_pp",
-    "status", "is_demo",
+    "status", "value_source", "source_basis", "is_demo",
 ]
 KPI_TREND_COLUMNS = [
     "kpi_id", "name", "unit", "year", "month", "target", "direction", "pacing", "actual", "numerator",
     "denominator", "last_month", "reported", "reported_ytd", "time_progress", "expected", "rate", "expected_rate",
-    "lag_pp", "status", "is_demo",
+    "lag_pp", "status", "value_source", "source_basis", "is_demo",
 ]
 TIMELINESS_SOURCE = "submissions"
 
@@ -81,10 +83,38 @@ def _kpi_values(
         comp["is_demo"] = comp["kpi_demo"].astype(bool) | comp["any_demo"]
         parts.append(comp.drop(columns="any_demo"))
     df = pd.concat([p for p in parts if not p.empty], ignore_index=True) if len(grid) else read
+    df = _from_register(df, session=session, year=year, months=months, as_of=as_of)
     for c in ("actual", "numerator", "denominator", "target", "baseline"):
         df[c] = df[c].astype("float64")
     df["last_month"] = df["last_month"].astype("Float64").astype("Int64")
     return df.drop(columns="kpi_demo")
+
+
+def _from_register(df: pd.DataFrame, *, session: Session, year: int, months: list[int],
+                   as_of: dt.date) -> pd.DataFrame:
+    """value_source on every row (月报填报, 上报记录 or 抽检台账); the KPIs of oversight_rules.KPI_FIGURES read their
+    values from the 抽检 register when it has batches in the year (source_basis = what the figure counts), else
+    they keep the readings."""
+    df = df.assign(value_source=df["computed_from"].eq(TIMELINESS_SOURCE).map(
+        {True: oversight_rules.SOURCE_SUBMISSIONS, False: oversight_rules.SOURCE_READINGS}), source_basis=pd.NA)
+    figure = df["name"].map(oversight_rules.KPI_FIGURES) if len(df) else df["name"]
+    if not figure.notna().any():
+        return df
+    figs = register_figures(session=session, year=year, months=months, as_of=as_of)
+    if figs.empty:
+        return df
+    values = {(int(r["month"]), r["figure"]): r for r in figs.to_dict("records")}
+    for i in df.index[figure.notna()]:
+        r = values.get((int(df.at[i, "month"]), figure[i]))
+        if r is None:
+            continue
+        for col in ("actual", "numerator", "denominator"):
+            df.at[i, col] = r[col]
+        df.at[i, "last_month"] = int(df.at[i, "month"])
+        df.at[i, "reported"] = df.at[i, "reported_ytd"] = True
+        df.at[i, "value_source"], df.at[i, "source_basis"] = oversight_rules.SOURCE_REGISTER, r["basis"]
+        df.at[i, "is_demo"] = bool(df.at[i, "kpi_demo"]) or bool(r["is_demo"])
+    return df
 
 
 @unit_of_work

@@ -78,7 +78,7 @@ def test_kpi_page_small_database(small_url, monkeypatch):
     at = fresh_app(small_url, monkeypatch).run()
     at.switch_page("app_pages/kpis.py").run()
     assert not at.exception
-    assert "目标 ≥95.0%（全年保持）｜本年累计 90.0%｜低于目标5.0个百分点｜无基线" in texts(at)
+    assert "目标 ≥95.0%（全年保持）｜本年累计 90.0%｜低于目标5.0个百分点｜无基线｜取自指标月报填报" in texts(at)
 
 
 def test_period_is_kept_in_the_url(small_url, monkeypatch):

@@ -37,7 +37,7 @@ TASK_LIST_FILE = "2022年度各监管所食品小作坊提升任务清单.xlsx"
 GENERATED = (m.StationProgress, m.MonthlySubmission, m.TaskItem, m.PlanTaskStatus, m.ScheduleStatus, m.KpiReading,
              m.Business,
              m.Cadre, m.Assignment, m.Visit, m.Problem, m.HazardReport, m.Hazard, m.Workshop, m.WorkshopSweep,
-             m.WorkshopAward)
+             m.WorkshopAward, m.BusinessDuty, m.DutyCheck, m.Sample)
 # Dates of things that happened: on or before the demo's "today". Deadlines may lie ahead of it.
 EVENT_DATES = {
     m.MonthlySubmission: ("report_date",),
@@ -49,6 +49,7 @@ EVENT_DATES = {
     m.Hazard: ("found_date", "rectified_date"),
     m.Workshop: ("review_date", "upgraded_date", "exit_date"),  # its archives may date from 2021
     m.WorkshopSweep: ("sweep_date",),
+    m.Sample: ("sample_date", "report_date"),
 }
 
 
@@ -110,7 +111,7 @@ def test_the_summary_names_the_seed_and_every_generated_table(demo):
     assert any(line.startswith(f"{TASK_LIST_FILE}（任务清单）：新增72") for line in demo.lines)
     for label in ("任务进度", "月报记录", "任务明细", "工作要点进展", "指标月报", "包保主体", "包保干部", "包保关系",
                   "督导记录", "问题", "风险隐患排查整治表", "隐患清单", "月报记录（风险隐患）", "食品小作坊",
-                  "无证黑窝点摸排", "评选"):
+                  "无证黑窝点摸排", "评选", "主体责任人员", "日管控周排查月调度", "抽检", "问题（抽检）", "问题（执法）"):
         assert any(line.startswith(f"{label}：") for line in demo.lines), label
 
 
@@ -453,7 +454,7 @@ def test_visits_carry_keys_methods_and_their_problem_counts(session):
     visits = session.exec(select(m.Visit)).all()
     assert 8000 <= len(visits) <= 16000
     assert all(v.key == v.record_no and re.fullmatch(r"DD2022\d{6}", v.key) for v in visits)
-    per_visit = Counter(session.exec(select(m.Problem.visit_id)).all())
+    per_visit = Counter(session.exec(select(m.Problem.visit_id).where(m.Problem.visit_id.is_not(None))).all())
     assert all(v.problems_found == per_visit.get(v.id, 0) for v in visits)
     assert all(n in (1, 2) for n in per_visit.values())
     assert 0.15 <= len(per_visit) / len(visits) <= 0.25
@@ -515,6 +516,13 @@ def checksums(engine: Engine) -> dict[str, str]:
                                               m.HazardReport.report_date)),
             "hazard": digest(s, select(m.Hazard.key, m.Hazard.business_id, m.Hazard.description, m.Hazard.found_date,
                                        m.Hazard.deadline, m.Hazard.status, m.Hazard.rectified_date)),
+            "business_duty": digest(s, select(m.BusinessDuty.business_id, m.BusinessDuty.director_name,
+                                              m.BusinessDuty.director_trained, m.BusinessDuty.officer_name,
+                                              m.BusinessDuty.officer_assessed)),
+            "duty_check": digest(s, select(m.DutyCheck.business_id, m.DutyCheck.month, m.DutyCheck.daily,
+                                           m.DutyCheck.weekly, m.DutyCheck.monthly, m.DutyCheck.source)),
+            "sample": digest(s, select(m.Sample.key, m.Sample.sample_date, m.Sample.business_id, m.Sample.category,
+                                       m.Sample.sample_name, m.Sample.kind, m.Sample.result, m.Sample.report_date)),
         }
 
 
@@ -555,3 +563,26 @@ def test_postgresql_gets_the_same_demo(pg_url, demo):
     engine = get_engine(pg_url)
     assert build_demo(engine) == demo.lines
     assert checksums(engine) == checksums(demo.engine)
+
+
+# --- 主体责任 and 抽检 (seed/demo/oversight.py) -------------------------------------------------------------
+
+
+def test_duty_checks_on_a_visit_month_name_the_visit_and_samples_agree_with_the_readings(session):
+    checks = session.exec(select(m.DutyCheck, m.Visit).join(m.Visit, m.Visit.id == m.DutyCheck.visit_id)).all()
+    assert checks and all(c.source == "包保督导" and v.business_id == c.business_id and v.visit_date.month == c.month
+                          and v.method == "现场" for c, v in checks)
+    assert count(session, m.DutyCheck, m.DutyCheck.source == "包保督导", m.DutyCheck.visit_id.is_(None)) == 0
+    sectors = {b.sector for b, _ in session.exec(select(m.Business, m.BusinessDuty).join(m.BusinessDuty)).all()}
+    assert sectors == {"生产", "销售", "餐饮", "单位食堂", "集中交易市场"}
+    k = kpis(session)["监督抽检批次"]
+    reading = session.exec(select(m.KpiReading).where(m.KpiReading.kpi_id == k.id, m.KpiReading.month == 10)).one()
+    assert count(session, m.Sample) == reading.value == 4240
+    failed = session.exec(select(m.Sample, m.Problem).join(m.Problem, m.Problem.sample_id == m.Sample.id)).all()
+    assert len(failed) == count(session, m.Sample, m.Sample.result == "不合格") == 68
+    for s_, p in failed:
+        assert p.source == "抽检" and p.business_id == s_.business_id and p.visit_id is None
+        assert p.found_date == s_.report_date and (p.deadline - s_.report_date).days == 30
+    enforcement = session.exec(select(m.Problem).where(m.Problem.source == "执法")).all()
+    assert len(enforcement) == 8 and all(p.visit_id is None for p in enforcement)
+    assert sum(p.closed_date is None and p.deadline < AS_OF for p in enforcement) == 2

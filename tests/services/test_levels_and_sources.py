@@ -84,6 +84,7 @@ def test_problem_rate_counts_baobao_problems_and_open_counts_every_source(demo_u
     with Session(engine) as s:
         problems = s.exec(select(m.Problem, m.Visit).join(m.Visit, m.Visit.id == m.Problem.visit_id)).all()
         d = metrics.baobao(session=s, by="district", **PERIOD).iloc[0]
+        others = s.exec(select(m.Problem).where(m.Problem.visit_id.is_(None))).all()  # 执法, 抽检: no visit
     dispose_engines()
     sources = {p.source for p, _ in problems}
     assert sources == {"包保督导", "风险隐患"}  # the demo sets both
@@ -95,9 +96,10 @@ def test_problem_rate_counts_baobao_problems_and_open_counts_every_source(demo_u
     baobao_ = [(p, v) for p, v in year if p.source == "包保督导"]
     assert (d.n_prob_ytd, d.n_prob_ytd_closed) == (len(baobao_), sum(closed(p) for p, _ in baobao_))
     assert d.n_prob_ytd < len(year)  # the 风险隐患 problems are not in 问题整改率
-    overdue = [p for p, v in problems if v.visit_date <= OCT31 and p.deadline and p.deadline < OCT31 and not closed(p)]
-    assert d.n_prob_overdue == len(overdue) and any(p.source == "风险隐患" for p in overdue)
-    assert d.n_prob_open == sum(1 for p, v in problems if v.visit_date <= OCT31 and not closed(p))
+    every = [*(p for p, _ in problems), *others]
+    overdue = [p for p in every if p.found_date <= OCT31 and p.deadline and p.deadline < OCT31 and not closed(p)]
+    assert d.n_prob_overdue == len(overdue) and {"风险隐患", "执法"} <= {p.source for p in overdue}
+    assert d.n_prob_open == sum(1 for p in every if p.found_date <= OCT31 and not closed(p))
 
 
 def test_one_high_risk_setting_drives_counts_and_labels(demo_url):  # noqa: F811
