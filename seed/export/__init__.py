@@ -21,7 +21,10 @@ leaves the system. With it, every row carries a last column 示例 (是/否) and
 Readings of computed KPIs (Kpi.computed_from) are left out of 指标月报: the importer refuses to import them.
 """
 
-from seed.export import workshop_rows  # noqa: F401 - registers the 小作坊 kinds' builders
+from seed.export import (
+    oversight_rows,  # noqa: F401 - registers the 主体责任 and 抽检 kinds' builders
+    workshop_rows,  # noqa: F401 - registers the 小作坊 kinds' builders
+)
 from seed.export.cells import (
     EXPORT_VERSION,
     column_width,

@@ -359,17 +359,29 @@ def _visits(s: Session, year: int | None, demo: bool) -> Built:
 
 @builder("问题")
 def _problems(s: Session, year: int | None, demo: bool) -> Built:
+    """The problems of the visits (by 记录编号), then those found without a visit (执法) by business and 发现日期;
+    抽检 problems travel with their batch (the 抽检 kind)."""
     k = KINDS["问题"]
-    stmt = (select(m.Problem, m.Visit).join(m.Visit, m.Visit.id == m.Problem.visit_id)
-            .where(live(m.Problem, demo)))
+    P = m.Problem
+    stmt = select(P, m.Visit).join(m.Visit, m.Visit.id == P.visit_id).where(live(P, demo))
     if year is not None:
         stmt = stmt.where(m.Visit.visit_date >= dt.date(year, 1, 1), m.Visit.visit_date <= dt.date(year, 12, 31))
-    stmt = stmt.order_by(m.Visit.visit_date, m.Visit.id, m.Problem.seq)
+    stmt = stmt.order_by(m.Visit.visit_date, m.Visit.id, P.seq)
     # The importer finds a visit by its 记录编号, or by its key when it has none.
     found = s.exec(stmt).all()
-    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date, p.source]
-            for p, v in found]
-    return Built([c.label for c in k.columns], rows, year, _types(k), demo=[p.is_demo for p, _ in found])
+    rows = [[v.record_no or v.key, p.seq, p.description, p.deadline, p.status, p.closed_date, p.source,
+             None, None, None, None] for p, v in found]
+    flags = [p.is_demo for p, _ in found]
+    stmt = select(P, m.Business).join(m.Business, m.Business.id == P.business_id).where(
+        P.visit_id.is_(None), P.sample_id.is_(None), live(P, demo))
+    if year is not None:
+        stmt = stmt.where(P.found_date >= dt.date(year, 1, 1), P.found_date <= dt.date(year, 12, 31))
+    stations = stations_of(s)
+    for p, b in s.exec(stmt.order_by(P.found_date, P.business_id, P.seq)).all():
+        rows.append([None, p.seq, p.description, p.deadline, p.status, p.closed_date, p.source, b.code, b.name,
+                     stations[b.station_id].name, p.found_date])
+        flags.append(p.is_demo)
+    return Built([c.label for c in k.columns], rows, year, _types(k), demo=flags)
 
 
 @builder("风险隐患")

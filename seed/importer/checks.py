@@ -34,6 +34,8 @@ FOLLOW_UP_DATES: frozenset[tuple[str, str]] = frozenset({
     ("任务进度", "report_date"),
     ("风险隐患", "report_date"),
     ("包保关系", "end_date"),
+    ("抽检", "lab_report_date"),  # a batch sampled in December reports in January
+    ("抽检", "closed_date"),
 })
 
 

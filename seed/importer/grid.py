@@ -243,6 +243,8 @@ def layout_for(kind: Kind, header: Header, ind_names: dict[str, str]) -> Layout 
     required = [c.field for c in kind.columns if c.required]
     if any(f not in columns for f in required):
         return None
+    if kind.any_of and not any(f in columns for f in kind.any_of):
+        return None
     if kind.layout == "wide" and not indicators and not unknown:
         return None
     score = len(columns) + len(indicators) - len(duplicates)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from db import models as m
 from seed.importer import synonyms as syn
+from seed.importer.kinds_oversight import OVERSIGHT_ENUM_SYNONYMS, OVERSIGHT_KINDS
 from seed.importer.kinds_workshops import WORKSHOP_ENUM_SYNONYMS, WORKSHOP_KINDS
 from seed.importer.kindspec import KINDS, Col, Kind, _register  # noqa: F401 - KINDS re-exported
 from services.rules import levels
@@ -365,19 +366,27 @@ _register(Kind(
     name="问题",
     table="problem",
     columns=(
-        Col("record_no", "记录编号", ("督导编号",), "code", required=True),
+        Col("record_no", "记录编号", ("督导编号",), "code",
+            help="包保督导发现的问题填写督导记录编号；执法等没有督导记录的问题不填，改填主体和发现日期"),
         Col("seq", "序号", ("问题序号",), "int", required=True),
         Col("description", "问题描述", ("问题", "存在问题"), required=True),
         Col("deadline", "整改期限", ("整改时限",), "date"),
         Col("status", "整改状态", ("状态",), "enum", choices=m.PROBLEM_STATUSES),
         Col("closed_date", "销号日期", ("整改完成日期", "完成日期"), "date"),
-        Col("source", "问题来源", ("来源", "发现途径"), "enum", choices=m.PROBLEM_SOURCES),
+        Col("source", "问题来源", ("来源", "发现途径"), "enum", choices=m.PROBLEM_SOURCES,
+            help="不填时：有记录编号的为包保督导，没有的为执法；抽检发现的问题随抽检表导入"),
+        Col("business_code", "主体编码", syn.rest(syn.BUSINESS_CODE, "主体编码"), "code", help="没有记录编号的问题填写"),
+        Col("business_name", "主体名称", syn.rest(syn.BUSINESS_NAME, "主体名称"), help="没有记录编号的问题填写"),
+        Col("station", "监管所", STATION_NAMES, "station", help="没有记录编号的问题填写，按名称查找主体时用"),
+        Col("found_date", "发现日期", ("检查日期", "执法检查日期", "发现时间"), "date", help="没有记录编号的问题必填"),
     ),
-    key="督导记录 + 序号",
+    key="督导记录 + 序号；没有记录编号时为 主体 + 发现日期 + 序号",
     updatable="问题描述、整改期限、整改状态、销号日期、问题来源",
     title_words=("问题清单", "问题台账", "整改"),
-    description="督导发现的问题及整改（清单制 + 销号制）；问题来源为 包保督导 / 风险隐患 / 执法 / 抽检，不填为包保督导",
-    template_example=(("DD2022000001", 1, "进货查验记录不全", "2022-03-30", "已销号", "2022-03-28", "包保督导"),),
+    description="督导发现的问题及整改（清单制 + 销号制）；问题来源为 包保督导 / 风险隐患 / 执法 / 抽检，不填为包保督导；"
+                "执法检查发现的问题没有督导记录：不填记录编号，写明主体（编码或名称 + 监管所）和发现日期",
+    template_example=(("DD2022000001", 1, "进货查验记录不全", "2022-03-30", "已销号", "2022-03-28", "包保督导", "", "", "", ""),),
+    any_of=("record_no", "source"),  # without 记录编号 a sheet says 问题来源: else it is a 隐患清单
 ))
 
 # 风险隐患排查整治表 (seeds/001: "每月23日前上报风险隐患排查整治表"): one row per station for a month.
@@ -442,6 +451,7 @@ APPLY_ORDER = (
     "指标", "指标月报", "包保主体", "小作坊", "摸排", "评选",
     "任务明细",  # after the workshops: an item names a 小作坊 of the same import
     "包保干部", "包保关系", "督导记录", "问题",
+    "主体责任", "抽检",  # after the visits they may name and the businesses they match
     "风险隐患", "隐患清单",  # the list after the counts: its check then sees the counts of the same import
 )
 
@@ -460,3 +470,8 @@ ENUM_SYNONYMS: dict[str, dict[str, str]] = {
 for _kind in WORKSHOP_KINDS:
     _register(_kind)
 ENUM_SYNONYMS.update(WORKSHOP_ENUM_SYNONYMS)
+
+# The 主体责任 and 抽检 kinds (kinds_oversight.py), registered after them.
+for _kind in OVERSIGHT_KINDS:
+    _register(_kind)
+ENUM_SYNONYMS.update(OVERSIGHT_ENUM_SYNONYMS)

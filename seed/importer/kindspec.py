@@ -35,6 +35,7 @@ class Kind:
     needs_month: bool = False
     description: str = ""
     template_example: tuple[tuple[object, ...], ...] = ()
+    any_of: tuple[str, ...] = ()  # a sheet is this kind only with at least one of these columns (besides required)
 
     def col(self, field_name: str) -> Col:
         for c in self.columns:

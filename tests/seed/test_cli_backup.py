@@ -28,7 +28,7 @@ def test_backup_then_restore_from_the_command_line(url, tmp_path, monkeypatch, c
     assert main(["backup", "--db", url]) == 0
     out = capsys.readouterr().out
     [file] = list((tmp_path / "backups").iterdir())
-    assert out.startswith(f"已备份到 {file}（") and "结构版本 0010" in out
+    assert out.startswith(f"已备份到 {file}（") and "结构版本 0011" in out
     assert file.suffix == (".db" if url.startswith("sqlite") else ".dump")
     with auth_session(url) as s:
         [rec] = s.exec(select(BackupRecord)).all()

@@ -321,7 +321,7 @@ def db_with_every_kind(tmp_path):
     _load(eng, "隐患清单", [["YH2022100001", "明水所", 2022, 10, "某某食品有限公司", "91370181MA3C000001", "冷藏设施温度记录缺失",
                          "2022-10-12", "2022-10-27", "已整改", "2022-10-15"],
                         ["", "明水所", 2022, 10, "某某小店", "", "过期食品未及时下架", "2022-10-13", "2022-10-20", "", ""]])
-    for kind in ("小作坊", "摸排", "评选"):  # the 小作坊 kinds: their templates' example rows
+    for kind in ("小作坊", "摸排", "评选", "主体责任", "抽检"):  # their templates' example rows
         _load(eng, kind, [list(KINDS[kind].template_example[0])])
     yield eng
     eng.dispose()

@@ -288,6 +288,8 @@ def test_every_kind_filled_in_order_imports(db_with_stations):
         ("小作坊", {}, [ex["小作坊"]]),
         ("摸排", {"year": 2022}, [ex["摸排"]]),
         ("评选", {"year": 2022}, [ex["评选"]]),  # the 小作坊 of the 名录 above
+        ("主体责任", {"year": 2022}, [ex["主体责任"]]),  # the 包保主体 above
+        ("抽检", {"year": 2022}, [ex["抽检"]]),  # a 不合格 batch: its problem comes too
     ]
     assert [f[0] for f in filled] == list(KINDS)
     for kind, period, rows in filled:
@@ -301,7 +303,9 @@ def test_every_kind_filled_in_order_imports(db_with_stations):
         assert (status.year, status.month, status.status) == (2022, 5, "进行中")
         reading = s.exec(select(m.KpiReading)).one()
         assert (reading.year, reading.month, reading.value) == (2022, 10, 4200)
-        assert s.exec(select(m.Problem.status)).one() == "已销号"
+        assert s.exec(select(m.Problem.status).where(m.Problem.source == "包保督导")).one() == "已销号"
+        assert s.exec(select(m.Problem.status).where(m.Problem.source == "抽检")).one() == "已整改"
+        assert s.exec(select(m.DutyCheck.daily, m.DutyCheck.monthly)).one() == (True, False)
         assert s.exec(select(m.WorkshopAward.stage)).one() == "获评"
         assert s.exec(select(m.Kpi.target).where(m.Kpi.name == "抽检合格率")).one() == pytest.approx(0.98)
         windows = s.exec(select(m.ScheduleMilestone.start_date, m.ScheduleMilestone.end_date)

@@ -14,7 +14,7 @@ from db.changelog import Writer
 from seed.importer.handlers.common import Stations, duplicates, handler, upsert_row
 from seed.importer.job import Record, SheetJob
 from seed.importer.names import TownshipMatcher
-from seed.importer.values import squash
+from seed.importer.values import is_blank, squash
 from services.rules import levels
 
 # --- 包保 register --------------------------------------------------------------------------
@@ -247,8 +247,14 @@ def visits(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> N
         job.counts.add(status)
 
 
+# Sources a problem without a visit may come from through this kind (抽检 problems come with their batch).
+VISITLESS_SOURCES = ("执法", "风险隐患")
+
+
 @handler("问题")
 def problems(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> None:
+    """A problem of a 督导记录 (by its 记录编号), or one found without a visit (执法): then its business (code, or
+    name + station) and 发现日期 say where and when."""
     nos = list({r.values.get("record_no") for r in job.records if r.values.get("record_no")})
     found: dict[str, Any] = {}  # 记录编号 / key -> the visit's (id, record_no, key, business_id, visit_date)
     for i in range(0, len(nos), 500):
@@ -258,22 +264,58 @@ def problems(job: SheetJob, writer: Writer, session: Session, today: dt.date) ->
                                 .where((m.Visit.record_no.in_(chunk)) | (m.Visit.key.in_(chunk)))).all():
             found[row.record_no or row.key] = row
             found[row.key] = row
+    people = None
     resolved = []
     for rec in job.records:
         v = rec.values
-        vid = found.get(v.get("record_no") or "")
-        if vid is None:
-            job.error(rec.row0, rec.cells["record_no"], "未找到该督导记录，请先导入督导记录", v.get("record_no"))
-            continue
+        if v.get("record_no"):
+            vid = found.get(v["record_no"])
+            if vid is None:
+                job.error(rec.row0, rec.cells["record_no"], "未找到该督导记录，请先导入督导记录", v.get("record_no"))
+                continue
+            where = (vid.id, vid.business_id, vid.visit_date)
+        else:
+            people = people or People(job, session, [r for r in job.records if not r.values.get("record_no")])
+            place = _visitless(job, rec, people)
+            where = (None, *place) if place is not None else None
         if v.get("status") in m.PROBLEM_CLOSED and not v.get("closed_date"):
-            job.error(rec.row0, rec.cells.get("closed_date", rec.cells["record_no"]), "已整改或已销号的问题需填写销号日期")
-        resolved.append((rec, vid))
-    duplicates(job, job.records, lambda r: (r.values.get("record_no"), r.values.get("seq")), "seq", "同一督导记录的问题序号")
+            job.error(rec.row0, rec.cells.get("closed_date", rec.cells.get("record_no", rec.cells.get("status"))),
+                      "已整改或已销号的问题需填写销号日期")
+        if where is not None:
+            resolved.append((rec, *where))
+    key_of = {id(rec): (vid, bid if vid is None else None, day if vid is None else None, rec.values.get("seq"))
+              for rec, vid, bid, day in resolved}
+    duplicates(job, [r for r, *_x in resolved], lambda r: key_of[id(r)], "seq", "同一督导记录（或主体、发现日期）的问题序号")
     if job.has_errors:
         return
-    for rec, vid in resolved:
+    for rec, vid, bid, day in resolved:
         v = rec.values
         status = v.get("status") or ("已销号" if v.get("closed_date") else "待整改")
-        upsert_row(job, writer, m.Problem, {"visit_id": vid.id, "seq": v["seq"]},
-                {"business_id": vid.business_id, "found_date": vid.visit_date, "description": v["description"], "deadline": v.get("deadline"), "status": status,
-                 "closed_date": v.get("closed_date"), "source": v.get("source") or m.PROBLEM_SOURCE_DEFAULT}, rec)
+        default_source = m.PROBLEM_SOURCE_DEFAULT if vid is not None else VISITLESS_SOURCES[0]
+        key = ({"visit_id": vid, "seq": v["seq"]} if vid is not None else
+               {"visit_id": None, "sample_id": None, "business_id": bid, "found_date": day, "seq": v["seq"]})
+        values = {"description": v["description"], "deadline": v.get("deadline"), "status": status,
+                  "closed_date": v.get("closed_date"), "source": v.get("source") or default_source}
+        if vid is not None:
+            values.update({"business_id": bid, "found_date": day})
+        upsert_row(job, writer, m.Problem, key, values, rec)
+
+
+def _visitless(job: SheetJob, rec: Record, people: People) -> tuple[int, dt.date] | None:
+    """(business, 发现日期) of a problem without a 记录编号, or None with the errors at their cells."""
+    v = rec.values
+    if v.get("source") and v["source"] not in VISITLESS_SOURCES:
+        job.error(rec.row0, rec.cells["source"], f"问题来源为{v['source']}的问题需填写记录编号"
+                  if v["source"] == m.PROBLEM_SOURCE_DEFAULT else "抽检发现的问题请随抽检表导入", v["source"])
+        return None
+    if not v.get("business_code") and not v.get("business_name"):
+        job.error(rec.row0, rec.cells.get("record_no", rec.cells.get("business_name")),
+                  "缺少记录编号：执法等没有督导记录的问题需填写主体名称（或主体编码）和发现日期")
+        return None
+    biz = people.business(rec)
+    if not v.get("found_date"):
+        if is_blank(rec.raw.get("found_date")):  # else the cell was refused as it was read
+            job.error(rec.row0, rec.cells.get("found_date", rec.cells.get("business_name")),
+                      "没有记录编号的问题需填写发现日期")
+        return None
+    return (biz[0], v["found_date"]) if biz else None
