@@ -302,11 +302,15 @@ _FIELD_LABELS: dict[str, str] | None = None
 FIELD_LABELS = {"kind": "类型", "report_date": "上报日期", "cumulative": "累计完成", "target": "目标值",
                 "value": "数值", "sort_order": "排序", "unit": "单位", "year": "年度", "month": "月份",
                 "name": "名称", "population": "常住人口（人）"}
+# A field some table heads otherwise than the rest (a 抽检 batch's report_date is the test report's day).
+TABLE_FIELD_LABELS = {("sample", "report_date"): "报告日期", ("sample", "kind"): "任务类别"}
 
 
-def _field_label(name: str) -> str:
+def _field_label(name: str, table: str | None = None) -> str:
     """A column as the templates head it (the kinds' labels), else its own name."""
     global _FIELD_LABELS
+    if (table, name) in TABLE_FIELD_LABELS:
+        return TABLE_FIELD_LABELS[(table, name)]
     if _FIELD_LABELS is None:
         _FIELD_LABELS = dict(FIELD_LABELS)
         for kind in KINDS.values():
@@ -338,10 +342,10 @@ def _content(c: Change) -> str:
     """What changed in one row, as 列：旧 → 新; bounded to DIFF_CHARS."""
     if c.before is None or c.after is None:
         row = c.after or c.before or {}
-        parts = [f"{_field_label(k)}：{_text(v)}" for k, v in row.items()
+        parts = [f"{_field_label(k, c.table)}：{_text(v)}" for k, v in row.items()
                  if k not in QUIET and not k.endswith("_id") and v not in (None, "", [])]
     else:
-        parts = [f"{_field_label(k)}：{_text(c.before.get(k))} → {_text(v)}" for k, v in c.after.items()
+        parts = [f"{_field_label(k, c.table)}：{_text(c.before.get(k))} → {_text(v)}" for k, v in c.after.items()
                  if k not in QUIET and c.before.get(k) != v]
     text = "；".join(parts)
     return text if len(text) <= DIFF_CHARS else text[: DIFF_CHARS - 1] + "…"
