@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-# 主体责任 (002 流通 1–2), as services/metrics/oversight.py counts it: every enterprise of these sectors names a
-# 食品安全员; those of 包保分级 A and B name a 食品安全总监 too.
-ENTERPRISE_SECTORS = ("生产", "销售", "餐饮", "单位食堂", "集中交易市场")
-DIRECTOR_TIERS = ("A", "B")
+# 主体责任 (002 流通 1–2): one definition with the year's figures.
+from services.rules.oversight import DIRECTOR_TIERS, ENTERPRISE_SECTORS  # noqa: F401 - used through this module
+
 QUARTERS = (1, 2, 3, 4)
 
 # The 核查处置 of a 不合格 batch at the quarter's end.
