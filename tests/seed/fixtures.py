@@ -46,6 +46,12 @@ def task_rows(title: str | None = "附件1：2022年度各监管所食品小作�
     return rows
 
 
+def counts(report) -> tuple[int, int, int]:
+    """New, updated and unchanged rows over every file of an import report."""
+    return (sum(f.counts.new for f in report.files), sum(f.counts.updated for f in report.files),
+            sum(f.counts.unchanged for f in report.files))
+
+
 def snapshot(engine) -> dict[str, int]:
     """Row counts of every table and the data_version: equal before and after a refused import."""
     out = {"data_version": data_version(engine)}

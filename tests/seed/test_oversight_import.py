@@ -19,7 +19,7 @@ from seed.importer import import_files
 from seed.importer.kinds import KINDS
 from seed.templates import FIRST_ROW, HEADER_ROW, template_bytes
 from tests import dbs
-from tests.seed.fixtures import snapshot, with_stations, xlsx
+from tests.seed.fixtures import counts, snapshot, with_stations, xlsx
 
 D = dt.date
 TODAY = D(2022, 10, 31)
@@ -69,11 +69,6 @@ def refused(engine, name, data) -> list[str]:
     assert report.exit_code == 1 and not report.committed
     assert snapshot(engine) == before
     return [f.line() for f in report.errors]
-
-
-def counts(report) -> tuple[int, int, int]:
-    return (sum(f.counts.new for f in report.files), sum(f.counts.updated for f in report.files),
-            sum(f.counts.unchanged for f in report.files))
 
 
 def filled(kind: str, engine, rows: list[dict[str, object]]) -> bytes:

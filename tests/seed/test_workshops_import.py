@@ -18,7 +18,7 @@ from seed.importer import import_files
 from seed.importer.handlers.workshops import MSG_NEW_NEEDS_GRADES
 from seed.importer.kinds import KINDS
 from seed.templates import FIRST_ROW, HEADER_ROW, template_bytes
-from tests.seed.fixtures import snapshot, xlsx
+from tests.seed.fixtures import counts, snapshot, xlsx
 
 D = dt.date
 TODAY = D(2022, 10, 31)
@@ -47,11 +47,6 @@ def refused(engine, name, data) -> list[str]:
     assert report.exit_code == 1 and not report.committed
     assert snapshot(engine) == before
     return [f.line() for f in report.errors]
-
-
-def counts(report) -> tuple[int, int, int]:
-    return (sum(f.counts.new for f in report.files), sum(f.counts.updated for f in report.files),
-            sum(f.counts.unchanged for f in report.files))
 
 
 _TEMPLATES: dict[tuple[str, int | None], bytes] = {}
