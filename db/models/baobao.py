@@ -88,7 +88,7 @@ class Problem(Lineage, table=True):
     __tablename__ = "problem"
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
-    business_id: int = Field(foreign_key="business.id", index=True)
+    business_id: int = Field(foreign_key="business.id")  # indexed by ix_problem_business_found, which leads with it
     found_date: dt.date = Field(index=True)
     seq: int = 1
     description: str
@@ -98,7 +98,11 @@ class Problem(Lineage, table=True):
     source: str = Field(default=PROBLEM_SOURCE_DEFAULT, sa_column_kwargs={"server_default": PROBLEM_SOURCE_DEFAULT})
     sample_id: int | None = Field(default=None, foreign_key="sample.id", unique=True)
     outcome: str | None = None  # 处置结果 (抽检: 立案查处 / 责令整改 …)
-    __table_args__ = (UniqueConstraint("visit_id", "seq", name="uq_problem"),)
+    __table_args__ = (
+        UniqueConstraint("visit_id", "seq", name="uq_problem"),
+        # A business's problems by day: the problem loop matches a 隐患清单 row to the Problem found the same day.
+        Index("ix_problem_business_found", "business_id", "found_date"),
+    )
 
 
 # --- visit rules ---------------------------------------------------------------------------
