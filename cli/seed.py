@@ -1,11 +1,14 @@
-"""The command line: python -m seed demo | synth | init | import | export | template | undo | migrate | setup, and the
-account commands user | kiosk-token (cli/seed_user.py). Every error is one Chinese line (cli/errors.py)."""
+"""The command line: python -m seed demo | synth | init | import | export | template | undo | migrate | setup | verify |
+rollups, and the account commands user | kiosk-token (cli/seed_user.py). Every error is one Chinese line
+(cli/errors.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+
+from sqlmodel import Session
 
 from cli.errors import DEBUG_HELP, EXIT_UNUSABLE, ChineseParser, run
 from cli.errors import say as _err
@@ -246,6 +249,43 @@ def cmd_undo(args) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args) -> int:
+    """Every stored rollup day recomputed from the records (db/rollups.py): one line per difference, exit 1."""
+    from db import rollups
+
+    url = _db(args)
+    upgrade(url)
+    with Session(get_engine(url)) as session:
+        days = rollups.stored_days(session)
+        lines = rollups.verify(session)
+    for line in lines:
+        print(line)
+    if lines:
+        _err(f"汇总表与明细不一致：{len(lines)}处（见上）；任何一次导入、填报或撤销之后页面会重新计算")
+        return EXIT_INVALID
+    print(f"汇总表核对完毕：{days}个已存日期，与明细记录一致")
+    return EXIT_OK
+
+
+def cmd_rollups(args) -> int:
+    """Store the 包保 rollup of each month's last day of a year up to the as-of day, so no viewer waits for one."""
+    import datetime as dt
+
+    from db import rollups
+    from db.engine import as_of
+    from services.rules import pacing
+
+    url = _db(args)
+    upgrade(url)
+    engine = get_engine(url)
+    today = as_of(engine)
+    year = args.year or today.year
+    refs = [pacing.ref_date(year, month, today) for month in range(1, 13) if dt.date(year, month, 1) <= today]
+    n = rollups.build(engine, refs)
+    print(f"已计算{year}年{len(refs)}个月末（截至{today:%Y年%-m月%-d日}）的包保汇总，写入{n:,}行")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = ChineseParser(prog="python -m seed", description="食安督导看板：数据库与导入导出命令")
     p.add_argument("--debug", action="store_true", help=DEBUG_HELP)  # taken off the command line by cli.errors.run
@@ -265,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("init", cmd_init, "建立空的正式数据库")
     add("migrate", cmd_migrate, "把数据库结构升级到最新")
     add("setup", cmd_setup, "升级结构；数据库为空时建立演示数据（make run 使用）")
+    add("verify", cmd_verify, "用明细记录重新计算已存的汇总表并逐行核对，不一致时列出")
+    sp = add("rollups", cmd_rollups, "预先计算一年各月末的包保汇总（页面首次打开不必等待）")
+    sp.add_argument("--year", type=int, help="年度（默认截至日所在年度）")
     sp = add("import", cmd_import, "导入一个或多个表格文件（全部成功才写入）")
     sp.add_argument("files", nargs="+", metavar="文件",
                     help="文件（.xlsx/.xls/.et/.csv/.txt，可用通配符如 区县/*.xlsx；同一文件给两次只导入一次）")

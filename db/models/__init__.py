@@ -51,6 +51,7 @@ from db.models.org import (
     TaskUnit,
     Township,
 )
+from db.models.rollups import BaobaoRollup, RollupRef
 from db.models.samples import SAMPLE_FAILED, SAMPLE_KINDS, SAMPLE_OUTCOMES, SAMPLE_RESULTS, Sample
 from db.models.system import (
     AccountUnlock,
@@ -218,4 +219,6 @@ __all__ = [
     "Sample",
     "DATA_TABLES",
     "TABLES_BY_NAME",
+    "BaobaoRollup",
+    "RollupRef",
 ]

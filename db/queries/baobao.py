@@ -43,6 +43,8 @@ BAOBAO_GROUPS = {
     "sector": ("sector",),
     "tier": ("tier",),
     "risk_level": ("risk_level",),
+    # The finest group, every other a sum of it: the rollup's cell (db/rollups.py).
+    "cell": ("station_id", "township_id", "sector", "tier", "risk_level"),
 }
 # Days since a problem was found: (column, lower bound inclusive, upper bound inclusive or None).
 AGING_BUCKETS = (("d0_7", 0, 7), ("d8_30", 8, 30), ("d31_90", 31, 90), ("d91_plus", 91, None))

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlmodel import Session
 
+from db import rollups
 from db.models import CADRE_LEVELS
 from db.queries import baobao as bq
 from db.queries import org as oq
@@ -71,34 +72,19 @@ def baobao(
     station_id: int | None = None,
 ) -> pd.DataFrame:
     """包保 coverage, completion (quarter to date), 现场督导率 and problem counts per group, with rates."""
-    if by not in bq.BAOBAO_GROUPS:
-        raise ValueError(f"by must be one of {sorted(bq.BAOBAO_GROUPS)}, not {by!r}")
+    if by not in BAOBAO_LEAD:
+        raise ValueError(f"by must be one of {sorted(BAOBAO_LEAD)}, not {by!r}")
     if by == "district":  # the sum of the station rows: the one aggregate serves both (components.data shares it)
         stations = baobao(session=session, year=year, month=month, as_of=as_of, by="station", station_id=station_id)
         return baobao_total(stations, year=year, month=month, as_of=as_of)
     keys = list(bq.BAOBAO_GROUPS[by])
     w = _baobao_window(year, month, as_of)
-    ents = bq.baobao_business_counts(
-        session=session,
-        by=by,
-        start=w["start"],
-        ref=w["ref"],
-        rules=bq.visit_rules(session=session),
-        high=bq.high_risk_levels(session=session),
-        station_id=station_id,
-    )
-    probs = bq.baobao_problem_counts(
-        session=session,
-        by=by,
-        month_start=w["month_start"],
-        year_start=w["year_start"],
-        ref=w["ref"],
-        station_id=station_id,
-    )
-    if "township_id" in keys:  # NULL townships come back as None; align key dtypes before merging
-        for part in (ents, probs):
-            part["township_id"] = part["township_id"].astype("Int64")
-    df = ents.merge(probs, on=keys, how="outer")
+    rules, high = bq.visit_rules(session=session), bq.high_risk_levels(session=session)
+    if rollups.windows(w["ref"]) == w:  # the usual case: the month's windows end at ref, a rollup day serves them
+        df = rollups.baobao_counts(session=session, ref=w["ref"], rules=rules, high=high, keys=keys,
+                                   station_id=station_id)
+    else:  # a month that begins after the as-of day: its windows start after ref, counted from the records
+        df = _counts_from_records(session=session, by=by, w=w, rules=rules, high=high, station_id=station_id)
     # Every station (and township) appears, with zeros, so a page never silently loses one.
     if by in ("station", "township"):
         st = oq.stations(session=session).drop(columns="is_demo")
@@ -120,6 +106,19 @@ def baobao(
         by, [by])
     df = df.sort_values(sort, na_position="last", kind="stable")
     return df[BAOBAO_LEAD[by] + BAOBAO_COLUMNS].reset_index(drop=True)
+
+
+def _counts_from_records(*, session: Session, by: str, w: dict[str, dt.date], rules: pd.DataFrame, high,
+                         station_id: int | None) -> pd.DataFrame:
+    keys = list(bq.BAOBAO_GROUPS[by])
+    ents = bq.baobao_business_counts(session=session, by=by, start=w["start"], ref=w["ref"], rules=rules, high=high,
+                                     station_id=station_id)
+    probs = bq.baobao_problem_counts(session=session, by=by, month_start=w["month_start"],
+                                     year_start=w["year_start"], ref=w["ref"], station_id=station_id)
+    if "township_id" in keys:  # NULL townships come back as None; align key dtypes before merging
+        for part in (ents, probs):
+            part["township_id"] = part["township_id"].astype("Int64")
+    return ents.merge(probs, on=keys, how="outer")
 
 
 def baobao_total(stations: pd.DataFrame, *, year: int, month: int, as_of: dt.date) -> pd.DataFrame:

@@ -1,0 +1,53 @@
+"""Rollups (issue 21): summary rows a page reads in proportion to stations, not to visits. Each is a figure at a
+day (`ref_date`, a month's last day or the as-of day) per cell, the finest group a page asks for; a page's group is a
+sum of cells. `RollupRef` says at which data_version and under which rules a day's rows were computed: rows of
+another version are stale and never read (db/rollups.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class RollupRef(SQLModel, table=True):
+    """One rollup's rows at one day: built at data_version, under rules_key (visit rules and the high-risk levels)."""
+
+    __tablename__ = "rollup_ref"
+    name: str = Field(primary_key=True)  # the rollup: "baobao"
+    ref_date: dt.date = Field(primary_key=True)
+    data_version: int
+    rules_key: str
+    n_rows: int = 0
+    built_at: dt.datetime
+
+
+class BaobaoRollup(SQLModel, table=True):
+    """包保 figures at ref_date per station × township × sector × tier × risk level, over in-operation businesses
+    (coverage, completion, 现场) and problems found by ref_date (db/queries/baobao.py's definitions, computed by the
+    same SQL): the counts of services/metrics/baobao.BAOBAO_COUNTS except n_assigned (= n_covered)."""
+
+    __tablename__ = "baobao_rollup"
+    id: int | None = Field(default=None, primary_key=True)
+    ref_date: dt.date
+    station_id: int
+    township_id: int | None = None
+    sector: str
+    tier: str
+    risk_level: str
+    n_business: int = 0
+    n_covered: int = 0
+    n_done: int = 0
+    n_high_risk: int = 0
+    n_high_risk_onsite: int = 0
+    n_prob_period: int = 0
+    n_prob_period_closed: int = 0
+    n_prob_ytd: int = 0
+    n_prob_ytd_closed: int = 0
+    n_prob_due: int = 0
+    n_prob_due_ontime: int = 0
+    n_prob_overdue: int = 0
+    n_prob_open: int = 0
+    is_demo: bool = False
+    __table_args__ = (Index("ix_baobao_rollup_ref_station", "ref_date", "station_id"),)

@@ -1,0 +1,215 @@
+"""Rollups (issue 21): the 包保 figures at a day per cell (station × township × sector × tier × risk level), stored in
+`baobao_rollup` so a page reads rows in proportion to stations and their groups, not to visits and assignments.
+
+Freshness is exact, never a guess: a day's rows are read only when their `rollup_ref` row was built at the
+database's current data_version under the current visit rules and high-risk levels. Every import, 数据填报, undo and
+setting moves data_version in its own transaction, so from that commit on the old rows are stale and the next reader
+recomputes that day from the records (the same SQL as before, grouped by cell) and stores it for everyone after,
+other replicas included. `verify` recomputes every stored day and reports any difference (`python -m seed verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+from db.models import BaobaoRollup, DataVersion, RollupRef
+from db.queries import baobao as bq
+from db.sql import flag as _flag
+from db.sql import frame as _frame
+
+log = logging.getLogger(__name__)
+
+BAOBAO = "baobao"
+STORE_WAIT_MS = 200  # how long a reader storing a day waits for SQLite's write lock
+CELL = ("station_id", "township_id", "sector", "tier", "risk_level")
+COUNTS = (
+    "n_business", "n_covered", "n_done", "n_high_risk", "n_high_risk_onsite", "n_prob_period", "n_prob_period_closed",
+    "n_prob_ytd", "n_prob_ytd_closed", "n_prob_due", "n_prob_due_ontime", "n_prob_overdue", "n_prob_open",
+)
+
+
+def windows(ref: dt.date) -> dict[str, dt.date]:
+    """The 包保 windows ending at ref: the quarter to date (coverage, completion, 现场), the month and the year to date
+    (problems)."""
+    return {"ref": ref, "start": dt.date(ref.year, 3 * ((ref.month - 1) // 3) + 1, 1),
+            "month_start": ref.replace(day=1), "year_start": dt.date(ref.year, 1, 1)}
+
+
+def rules_key(rules: pd.DataFrame, high: Sequence[str]) -> str:
+    """A fingerprint of what the figures depend on besides the records: the visit rules and the high-risk levels."""
+    cols = ["cadre_level", "tier", "risk_level", "min_visits", "onsite_required"]
+    body = json.dumps([rules[cols].astype(str).values.tolist() if not rules.empty else [], list(high)],
+                      ensure_ascii=False)
+    return hashlib.sha1(body.encode("utf-8")).hexdigest()[:16]
+
+
+def current_version(session: Session) -> int:
+    return int(session.exec(select(DataVersion.version).where(DataVersion.id == 1)).scalar() or 0)  # type: ignore[call-overload]
+
+
+def compute_cells(*, session: Session, ref: dt.date, rules: pd.DataFrame, high: Sequence[str]) -> pd.DataFrame:
+    """The 包保 counts at ref per cell, straight from the records (db/queries/baobao.py, grouped by cell)."""
+    w = windows(ref)
+    ents = bq.baobao_business_counts(session=session, by="cell", start=w["start"], ref=ref, rules=rules, high=high)
+    probs = bq.baobao_problem_counts(session=session, by="cell", month_start=w["month_start"],
+                                     year_start=w["year_start"], ref=ref)
+    for part in (ents, probs):
+        part["township_id"] = part["township_id"].astype("Int64")
+    df = ents.merge(probs, on=list(CELL), how="outer")
+    for c in COUNTS:
+        df[c] = df[c].fillna(0).astype("int64")
+    df["is_demo"] = df["is_demo"].fillna(0).astype(bool)
+    return _sorted(df[[*CELL, *COUNTS, "is_demo"]])
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(list(CELL), na_position="first", kind="stable").reset_index(drop=True)
+
+
+def _fresh(session: Session, ref: dt.date, key: str, version: int) -> bool:
+    row = session.get(RollupRef, (BAOBAO, ref))
+    return row is not None and row.data_version == version and row.rules_key == key
+
+
+def stored_cells(session: Session, ref: dt.date, station_id: int | None = None,
+                 keys: Sequence[str] = CELL) -> pd.DataFrame:
+    """The stored day's counts summed by `keys` (a part of CELL; the cells themselves by default) in SQL."""
+    r = BaobaoRollup
+    key_cols = [getattr(r, k) for k in keys]
+    stmt = (select(*key_cols, *(func.sum(getattr(r, c)).label(c) for c in COUNTS),
+                   func.max(_flag(r.is_demo)).label("is_demo"))
+            .where(r.ref_date == ref).group_by(*key_cols).order_by(*key_cols))
+    if station_id is not None:
+        stmt = stmt.where(r.station_id == station_id)
+    df = _frame(session, stmt)
+    if "township_id" in keys:
+        df["township_id"] = df["township_id"].astype("Int64")
+    for c in COUNTS:
+        df[c] = df[c].astype("int64")
+    df["is_demo"] = df["is_demo"].astype(bool)
+    return df
+
+
+def store(session: Session, *, ref: dt.date, cells: pd.DataFrame, version: int, key: str) -> None:
+    """Replace the day's rows (in the caller's transaction) and drop the stale days. The rollup_ref row goes first:
+    two writers storing the same day at once collide on its key, and the second rolls back whole."""
+    session.execute(delete(RollupRef).where(RollupRef.name == BAOBAO, RollupRef.ref_date == ref))
+    session.add(RollupRef(name=BAOBAO, ref_date=ref, data_version=version, rules_key=key, n_rows=len(cells),
+                          built_at=dt.datetime.now(dt.UTC).replace(microsecond=0)))
+    session.flush()
+    stale = select(RollupRef.ref_date).where(RollupRef.name == BAOBAO, RollupRef.data_version != version)
+    session.execute(delete(BaobaoRollup).where((BaobaoRollup.ref_date == ref) | BaobaoRollup.ref_date.in_(stale)))
+    session.execute(delete(RollupRef).where(RollupRef.name == BAOBAO, RollupRef.data_version != version))
+    rows = cells.astype(object).where(cells.notna(), None).to_dict("records")
+    if rows:
+        session.execute(insert(BaobaoRollup), [{**r, "ref_date": ref} for r in rows])
+
+
+def baobao_counts(*, session: Session, ref: dt.date, rules: pd.DataFrame, high: Sequence[str],
+                  keys: Sequence[str] = CELL, station_id: int | None = None) -> pd.DataFrame:
+    """The 包保 counts at ref summed by `keys` (a part of CELL): from the stored day when fresh; else computed per
+    cell from the records and stored (in a transaction of its own, after this read) for the next reader. A failed
+    store (another writer, a locked SQLite file) costs nothing but the next reader's time: the figures returned are
+    the computed ones."""
+    key = rules_key(rules, high)
+    version = current_version(session)  # read before the records: a write in between leaves the stored day stale
+    if _fresh(session, ref, key, version):
+        return stored_cells(session, ref, station_id, keys)
+    cells = compute_cells(session=session, ref=ref, rules=rules, high=high)
+    if not _has_written(session):  # what a session sees of its own uncommitted writes is not for others
+        _store_apart(session.get_bind(), ref=ref, cells=cells, version=version, key=key)
+    if station_id is not None:
+        cells = cells[cells["station_id"] == station_id]
+    counts = list(COUNTS)
+    df = cells.groupby(list(keys), dropna=False).agg({**{c: "sum" for c in counts}, "is_demo": "any"})
+    return df.reset_index()
+
+
+def _has_written(session: Session) -> bool:
+    """Whether the session's transaction has written anything not yet committed (SQLite: a write transaction is
+    open; PostgreSQL: the transaction has a transaction id). Unknown backends count as written."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        return bool(conn.connection.dbapi_connection.in_transaction)
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned()").scalar() is not None
+    return True
+
+
+def _store_apart(engine: Engine, *, ref: dt.date, cells: pd.DataFrame, version: int, key: str) -> None:
+    """store() in a transaction of its own, when the data_version is still the one the cells were computed at. On
+    SQLite it waits at most a moment for the write lock: during an import the reader goes on without storing."""
+    if isinstance(engine.pool, StaticPool):  # an in-memory database: one connection, the reader's own
+        return
+    try:
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={STORE_WAIT_MS}")
+                conn.commit()
+            try:
+                with Session(bind=conn) as writer:
+                    if current_version(writer) == version:
+                        store(writer, ref=ref, cells=cells, version=version, key=key)
+                        writer.commit()
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA busy_timeout=15000")  # the engine's own (db/engine.py)
+                    conn.commit()
+    except (IntegrityError, OperationalError) as exc:  # a concurrent store of the same day, or the file is busy
+        log.info("rollup %s at %s not stored: %s", BAOBAO, ref, exc.__class__.__name__)
+
+
+def verify(session: Session) -> list[str]:
+    """Every stored fresh day recomputed from the records and compared cell by cell: a line per difference (empty
+    when all agree). Stale days are not compared: they are never read."""
+    rules, high = bq.visit_rules(session=session), bq.high_risk_levels(session=session)
+    key, version = rules_key(rules, high), current_version(session)
+    refs = session.exec(select(RollupRef.ref_date).where(  # type: ignore[call-overload]
+        RollupRef.name == BAOBAO, RollupRef.data_version == version, RollupRef.rules_key == key
+    ).order_by(RollupRef.ref_date)).scalars().all()
+    lines: list[str] = []
+    for ref in refs:
+        stored = _sorted(stored_cells(session, ref))
+        fresh = compute_cells(session=session, ref=ref, rules=rules, high=high)
+        both = stored.merge(fresh, on=list(CELL), how="outer", suffixes=("_stored", "_records"), indicator="found")
+        for row in both.itertuples(index=False):
+            d = row._asdict()
+            diffs = [c for c in COUNTS if d.get(f"{c}_stored") != d.get(f"{c}_records")]
+            if diffs or d["found"] != "both":
+                cell = "/".join(str(d[c]) for c in CELL)
+                what = "、".join(f"{c} 汇总{d.get(f'{c}_stored')} ≠ 明细{d.get(f'{c}_records')}" for c in diffs)
+                lines.append(f"包保汇总 {ref:%Y-%m-%d} {cell}：{what or '行缺失或多余'}")
+    return lines
+
+
+def build(engine: Engine, refs: Sequence[dt.date]) -> int:
+    """Compute and store these days (those already fresh are left as they are); how many rows were stored."""
+    n = 0
+    for ref in refs:
+        with Session(engine) as session:
+            rules, high = bq.visit_rules(session=session), bq.high_risk_levels(session=session)
+            key, version = rules_key(rules, high), current_version(session)
+            if _fresh(session, ref, key, version):
+                continue
+            cells = compute_cells(session=session, ref=ref, rules=rules, high=high)
+            store(session, ref=ref, cells=cells, version=version, key=key)
+            session.commit()
+            n += len(cells)
+    return n
+
+
+def stored_days(session: Session) -> int:
+    return len(session.exec(select(RollupRef.ref_date).where(RollupRef.name == BAOBAO)).scalars().all())  # type: ignore[call-overload]

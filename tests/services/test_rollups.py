@@ -1,0 +1,177 @@
+"""Rollups (issue 21, item 1): the 包保 figures a page reads come from baobao_rollup when its day is fresh, and equal
+what the records give, after an import, a 数据填报, an undo and a setting change, on SQLite and PostgreSQL; a stale
+day is never read; `verify` finds a stored row that disagrees with the records, and `python -m seed verify` says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from db import models as m
+from db import rollups
+from db.engine import dispose_engines, get_engine, set_setting
+from db.queries import baobao as bq
+from seed.importer import import_paths, undo_batch
+from services import metrics
+from services.rules import pacing
+from tests import dbs
+
+OCT31 = dt.date(2022, 10, 31)
+GROUPS = ("station", "township", "sector", "tier", "risk_level", "district")
+
+
+@pytest.fixture
+def demo(demo_template, tmp_path):
+    url = dbs.copy_url(demo_template, tmp_path, "demo.db")
+    yield get_engine(url)
+    dispose_engines()
+
+
+def from_records(s: Session, by: str, month: int) -> pd.DataFrame:
+    """metrics.baobao with the rollup left out: its windows made unequal to a day's, so the records are counted."""
+    real = rollups.windows
+    try:
+        rollups.windows = lambda ref: {}  # type: ignore[assignment]
+        return metrics.baobao(session=s, year=2022, month=month, as_of=OCT31, by=by)
+    finally:
+        rollups.windows = real  # type: ignore[assignment]
+
+
+def assert_rollup_agrees(engine, months=(10, 4)) -> None:
+    for month in months:
+        for by in GROUPS:
+            with Session(engine) as s:
+                got = metrics.baobao(session=s, year=2022, month=month, as_of=OCT31, by=by)
+            with Session(engine) as s:
+                day = pacing.ref_date(2022, month, OCT31)
+                assert s.get(m.RollupRef, (rollups.BAOBAO, day)).data_version == rollups.current_version(s), by
+                pd.testing.assert_frame_equal(got, from_records(s, by, month), check_dtype=False, obj=f"{by} {month}")
+    with Session(engine) as s:
+        assert rollups.verify(s) == []
+
+
+def visits_to_the_unvisited(engine, path) -> int:
+    """A 督导记录 register: a 现场 visit on 2022-10-15 by its own cadre to each of 20 businesses whose only cadre has
+    not visited them this quarter; returns how many."""
+    from seed.importer.kinds import KINDS
+
+    with Session(engine) as s:
+        rows = bq.unvisited_businesses(session=s, start=dt.date(2022, 10, 1), ref=OCT31, limit=500)
+        rows = rows[rows["n_assignments"] == 1].head(20)
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["2022年包保督导记录"])
+        ws.append([col.label for col in KINDS["督导记录"].columns])
+        for i, r in enumerate(rows.itertuples(index=False)):
+            cadre = s.exec(select(m.Cadre).join(m.Assignment, m.Assignment.cadre_id == m.Cadre.id)
+                           .where(m.Assignment.business_id == r.business_id)).first()
+            biz = s.get(m.Business, r.business_id)
+            ws.append([f"RT2022{i:04d}", "2022-10-15", cadre.code, cadre.name, cadre.unit, biz.code, biz.name,
+                       r.station, "现场", 0, ""])
+    wb.save(path)
+    return len(rows)
+
+
+def district(engine) -> pd.Series:
+    with Session(engine) as s:
+        return metrics.baobao(session=s, year=2022, month=10, as_of=OCT31, by="district").iloc[0]
+
+
+def test_pages_read_stored_days_that_equal_the_records(demo):
+    with Session(demo) as s:
+        assert rollups.stored_days(s) == 0
+    assert_rollup_agrees(demo)
+    with Session(demo) as s:
+        stored = s.exec(select(m.RollupRef).order_by(m.RollupRef.ref_date)).all()
+        assert [r.ref_date for r in stored] == [dt.date(2022, 4, 30), OCT31]
+        # The demo district, as the 包保 page shows it (test_one_figure's values), read from the stored cells.
+        n_rows = len(s.exec(select(m.BaobaoRollup.id).where(m.BaobaoRollup.ref_date == OCT31)).all())
+        assert n_rows == stored[1].n_rows > 18  # cells: every station's townships × sectors × tiers × levels
+        cells = rollups.stored_cells(s, OCT31, keys=())
+    row = district(demo)
+    assert int(cells.loc[0, "n_business"]) == row.n_business and int(cells.loc[0, "n_prob_overdue"]) == row.n_prob_overdue
+
+
+def test_import_undo_and_setting_leave_no_stale_figure(demo, tmp_path):
+    assert_rollup_agrees(demo, months=(10,))
+    before = district(demo)
+    register = tmp_path / "督导记录.xlsx"
+    n = visits_to_the_unvisited(demo, register)
+    report = import_paths([register], engine=demo, year=2022, user="office")
+    assert report.exit_code == 0, report.summary_lines()
+    after = district(demo)
+    # The new 现场 visits count at once: the day stored before the import was not read again.
+    assert after.n_covered == before.n_covered and after.n_done == before.n_done + n
+    assert_rollup_agrees(demo, months=(10,))
+    with Session(demo) as s:
+        undo_batch(s, report.files[0].batch_id)
+        s.commit()
+    pd.testing.assert_series_equal(district(demo), before)
+    assert_rollup_agrees(demo, months=(10,))
+    with Session(demo) as s:  # the high-risk levels: a setting, part of the day's rules key
+        set_setting(s, "high_risk_levels", "D")
+        s.commit()
+    assert district(demo).n_high_risk < before.n_high_risk
+    assert_rollup_agrees(demo, months=(10,))
+
+
+def test_an_entry_moves_data_version_and_the_day_is_recomputed(demo):
+    """A 数据填报 (a station's 累计完成) changes no 包保 record, yet moves data_version: the stored day is stale from
+    its commit, and the next reader stores it again at the new version, with the same figures."""
+    from services import entry
+    from services.rules.viewer import Viewer
+
+    before = district(demo)
+    with Session(demo) as s:
+        built = s.get(m.RollupRef, (rollups.BAOBAO, OCT31)).data_version
+        station = s.exec(select(m.Station).order_by(m.Station.sort_order, m.Station.id)).first()
+        target = s.exec(select(m.StationTarget).where(m.StationTarget.station_id == station.id,
+                                                      m.StationTarget.year == 2022)).first()
+    office = Viewer(username="office", role="食安办", station_id=None, client="test")
+    result = entry.save_progress(engine=demo, viewer=office, station_id=station.id, year=2022, month=10,
+                                 rows={target.indicator_id: target.target}, today=OCT31)
+    assert not result.errors and result.batch_id is not None
+    pd.testing.assert_series_equal(district(demo), before)
+    with Session(demo) as s:
+        assert s.get(m.RollupRef, (rollups.BAOBAO, OCT31)).data_version > built
+    assert_rollup_agrees(demo, months=(10,))
+
+
+def test_a_stale_day_is_never_read_and_verify_finds_a_wrong_row(demo):
+    district(demo)
+    with Session(demo) as s:  # a stored row made wrong behind the records' back, at the current version
+        row = s.exec(select(m.BaobaoRollup).where(m.BaobaoRollup.ref_date == OCT31).order_by(m.BaobaoRollup.id)).first()
+        row.n_business += 5
+        s.add(row)
+        s.commit()
+        lines = rollups.verify(s)
+    assert len(lines) == 1 and lines[0].startswith("包保汇总 2022-10-31 ") and "n_business 汇总" in lines[0]
+    assert district(demo).n_business == sum_business(demo) + 5  # read as stored: verify is how such a row is found
+    with Session(demo) as s:  # any write makes every stored day stale: the next read counts the records again
+        set_setting(s, "population", "1101000")
+        from db.engine import bump_data_version
+        bump_data_version(s)
+        s.commit()
+    assert district(demo).n_business == sum_business(demo)
+    with Session(demo) as s:
+        assert rollups.verify(s) == []
+
+
+def sum_business(engine) -> int:
+    with Session(engine) as s:
+        return len(s.exec(select(m.Business.id).where(m.Business.status == bq.IN_OPERATION)).all())
+
+
+def test_a_reader_with_its_own_uncommitted_writes_stores_nothing(demo):
+    with Session(demo) as s:
+        b = s.exec(select(m.Business).where(m.Business.status == bq.IN_OPERATION).order_by(m.Business.id)).first()
+        b.status = "注销"
+        s.add(b)
+        s.flush()
+        seen = metrics.baobao(session=s, year=2022, month=10, as_of=OCT31, by="district").iloc[0]
+        s.rollback()
+    assert district(demo).n_business == seen.n_business + 1  # the rolled-back closure was never stored for others
