@@ -73,16 +73,23 @@ else:
                  column_config={**{c: pcol for c in bv.RATE_COLUMNS},
                                 "进度差（百分点）": st.column_config.NumberColumn(format="%.1f")})
 
-tab1, tab2, tab3, tab4, tab5 = st.tabs(["本季度未督导主体", "逾期未整改问题", bv.OTHERS_TITLE, "整改时长", "按干部查看"])
+# Only the open tab's list is computed and sent (on_change="rerun": tab.open); the tab is kept in the address.
+tab1, tab2, tab3, tab4, tab5 = st.tabs(["本季度未督导主体", "逾期未整改问题", bv.OTHERS_TITLE, "整改时长", "按干部查看"],
+                                       key="bb_tab", on_change="rerun", bind="query-params")
 label = f"{p.year}年{p.month}月"
-with tab1:
-    lists_view.not_visited(kw, label)
-with tab2:
-    lists_view.overdue(kw, label)
-with tab3:  # 执法, 抽检, 风险隐患 and other cadres' findings at the businesses packaged
-    lists_view.others(kw, label, own=own)
-with tab4:  # counts per station, no business named: the same for every role
-    ag = data.cached(metrics.problem_aging, **kw)
-    st.dataframe(bv.aging_rows(ag), hide_index=True, key="bb-aging")
-with tab5:
-    lists_view.cadre(kw, kind=kind, period=p)
+if tab1.open:
+    with tab1:
+        lists_view.not_visited(kw, label)
+if tab2.open:
+    with tab2:
+        lists_view.overdue(kw, label)
+if tab3.open:
+    with tab3:  # 执法, 抽检, 风险隐患 and other cadres' findings at the businesses packaged
+        lists_view.others(kw, label, own=own)
+if tab4.open:
+    with tab4:  # counts per station, no business named: the same for every role
+        ag = data.cached(metrics.problem_aging, **kw)
+        st.dataframe(bv.aging_rows(ag), hide_index=True, key="bb-aging")
+if tab5.open:
+    with tab5:
+        lists_view.cadre(kw, kind=kind, period=p)

@@ -77,6 +77,25 @@ def fresh_app(url: str, monkeypatch, as_of: str | None = "2022-10-31", user: str
     return at
 
 
+# The 包保 page's tabs, in order: only the open one is computed and drawn (st.tabs on_change="rerun").
+BAOBAO_TABS = ("本季度未督导主体", "逾期未整改问题", "其他渠道发现的问题（包保干部须知）", "整改时长", "按干部查看")
+
+
+def open_tab(at: AppTest, label: str, key: str = "bb_tab") -> AppTest:
+    """Open a tab of a page whose tabs are lazy, as a click would: the tab's label into its key, then a rerun."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def each_tab(at: AppTest, labels=BAOBAO_TABS, key: str = "bb_tab"):
+    """Open every tab in turn, yielding the app with that tab open (then the first tab again)."""
+    for label in labels:
+        yield label, open_tab(at, label, key)
+    open_tab(at, labels[0], key)
+
+
 def build_small(url: str) -> None:
     """Two stations, one indicator (98 of 126 done at 2022-10), one KPI, a small 包保 register.
 

@@ -18,7 +18,7 @@ from streamlit.util import calc_hash
 from db import models as m
 from db.engine import dispose_engines, get_engine
 from services.rules import permissions
-from tests.pages.conftest import ROOT, TEST_USERS, fresh_app, sign_in
+from tests.pages.conftest import ROOT, TEST_USERS, each_tab, fresh_app, sign_in
 
 BAOBAO, TASKS = "app_pages/baobao.py", "app_pages/tasks.py"
 OWN, OTHER = "明水所", "双山所"  # mingshui's station, and another
@@ -271,40 +271,56 @@ def test_an_anonymous_run_shows_only_the_login_form(demo_url, monkeypatch, nav):
 # --- 包保督导: a station's lists -----------------------------------------------------------------
 
 
+def all_tabs(at: AppTest, downloads=()) -> tuple[list[str], list[pd.DataFrame], str]:
+    """The 包保 page with each tab opened in turn (only the open one is drawn): every error, table and the text."""
+    errs: list[str] = []
+    frames: list[pd.DataFrame] = []
+    texts: list[str] = []
+    for _, tab in each_tab(at):
+        errs += errors(tab)
+        frames += [d.value for d in tab.dataframe]
+        texts.append(visible_text(tab))
+    return errs, frames, "\n".join([*texts, *(df.to_csv() for df in downloads)])
+
+
+def in_frames(frames: list[pd.DataFrame], column: str, *more: str) -> pd.DataFrame | None:
+    return next((df for df in frames if {column, *more} <= set(df.columns)), None)
+
+
 def test_a_station_account_opens_baobao_on_its_own_lists(demo_url, monkeypatch, downloads):
     at = open_page(demo_url, monkeypatch, "mingshui", BAOBAO)
-    assert not errors(at)
     assert at.selectbox(key="bb_station").value == "全区"
     assert any("汇总数据为全区" in c.value and f"本所（{OWN}）" in c.value for c in at.caption)
-    nv = table(at, "主体", "包保干部", "镇街")
-    od = table(at, "主体", "逾期天数")
-    detail = table(at, "主体", "本季度督导次数")
+    # The figures stay district-wide: the 分组 table lists every station.
+    groups = table(at, "监管所", "在营主体")
+    assert len(groups) == 18
+    errs, frames, shown = all_tabs(at, downloads)
+    assert not errs
+    nv = in_frames(frames, "主体", "包保干部", "镇街")
+    od = in_frames(frames, "主体", "逾期天数")
+    detail = in_frames(frames, "主体", "本季度督导次数")
     assert len(nv) and set(nv["监管所"]) == {OWN}
     assert set(od["监管所"]) <= {OWN}
     assert len(detail) and set(detail["监管所"]) == {OWN}
     assert downloads and all(set(df["监管所"]) <= {OWN} for df in downloads)
-    # The figures stay district-wide: the 分组 table lists every station.
-    groups = table(at, "监管所", "在营主体")
-    assert len(groups) == 18
-    # And no business of another station is named anywhere, downloads included.
+    # And no business of another station is named anywhere, in any tab, downloads included.
     others: set[str] = set()
     for station in (OTHER, "刁镇所", "黄河所"):
         others |= names_of(demo_url, station)[0]
-    shown = visible_text(at, downloads)
     assert not [n for n in others if n in shown]
 
 
 def test_a_station_account_asking_for_another_station_is_refused(demo_url, monkeypatch, downloads):
     at = open_page(demo_url, monkeypatch, "mingshui", BAOBAO, bb_station=OTHER)
     assert at.selectbox(key="bb_station").value == OTHER
-    assert errors(at) == [REFUSAL] * 4  # not-visited, overdue, found by others, cadres: each list's place
-    assert table(at, "主体") is None
+    errs, frames, shown = all_tabs(at, downloads)
+    assert errs == [REFUSAL] * 4  # not-visited, overdue, found by others, cadres: each list's place
+    assert in_frames(frames, "主体") is None
     assert not downloads and not at.get("download_button")
     # The figures for that station are still shown.
     assert any(m.label == "包保覆盖率" for m in at.metric)
     businesses, _ = names_of(demo_url, OTHER)
     assert len(businesses) > 100
-    shown = visible_text(at, downloads)
     assert not [n for n in businesses if n in shown]
 
 
@@ -320,16 +336,19 @@ def test_the_office_asking_for_that_station_sees_its_lists(demo_url, monkeypatch
 
 
 def test_one_viewers_cached_lists_never_serve_another(demo_url, monkeypatch):
-    """The office fills the cache with 双山所's lists; mingshui, asking the same in the same process, is refused."""
-    open_page(demo_url, monkeypatch, "office", BAOBAO, bb_station=OTHER)
+    """The office fills the cache with 双山所's lists (every tab); mingshui, asking the same in the same process, is
+    refused in every tab."""
+    office_errs, _, _ = all_tabs(open_page(demo_url, monkeypatch, "office", BAOBAO, bb_station=OTHER))
+    assert not office_errs
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # no cache cleared this time
     sign_in(at, demo_url, "mingshui")
     at.query_params["bb_station"] = OTHER
     at.run()
     at.switch_page(BAOBAO).run()
     assert not at.exception
-    assert errors(at) == [REFUSAL] * 4
-    assert table(at, "主体") is None
+    errs, frames, _ = all_tabs(at)
+    assert errs == [REFUSAL] * 4
+    assert in_frames(frames, "主体") is None
 
 
 # --- 任务清单: a station's sites -----------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.pages.conftest import open_tab
 from tests.pages.test_hazard_pages import OVERVIEW, SUBMISSIONS, TASKS, open_page, sql
 
 pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
@@ -89,7 +90,7 @@ def test_baobao_page_opens_on_the_station_most_behind(demo_url, monkeypatch):
     assert round(first["督导完成率"], 1) == 28.6 and first["进度差（百分点）"] == -5.1
     assert "季度时间进度33.7%" in " ".join(c.value for c in at.caption)
     assert table["状态"].tolist().count("● 明显滞后") == 1 and table["状态"].tolist().count("● 略有滞后") == 4
-    aging = table_with(at, "90天以上", "未整改问题合计")
+    aging = table_with(open_tab(at, "整改时长"), "90天以上", "未整改问题合计")
     assert aging["90天以上"].tolist() == sorted(aging["90天以上"], reverse=True)
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from cli.seed import main
 from db.authstore import auth_session
+from db.backup import head_revision
 from db.engine import dispose_engines, get_engine
 from db.models import AuditLog, BackupRecord
 from tests.db.test_backup import url  # noqa: F401  (the fixture: db_url, with what a restore leaves dropped)
@@ -28,7 +29,7 @@ def test_backup_then_restore_from_the_command_line(url, tmp_path, monkeypatch, c
     assert main(["backup", "--db", url]) == 0
     out = capsys.readouterr().out
     [file] = list((tmp_path / "backups").iterdir())
-    assert out.startswith(f"已备份到 {file}（") and "结构版本 0011" in out
+    assert out.startswith(f"已备份到 {file}（") and f"结构版本 {head_revision()}" in out
     assert file.suffix == (".db" if url.startswith("sqlite") else ".dump")
     with auth_session(url) as s:
         [rec] = s.exec(select(BackupRecord)).all()
