@@ -175,3 +175,28 @@ def test_a_reader_with_its_own_uncommitted_writes_stores_nothing(demo):
         seen = metrics.baobao(session=s, year=2022, month=10, as_of=OCT31, by="district").iloc[0]
         s.rollback()
     assert district(demo).n_business == seen.n_business + 1  # the rolled-back closure was never stored for others
+
+
+def test_the_command_line_builds_and_verifies_the_days(demo, capsys, monkeypatch):
+    from cli.seed import main
+
+    url = demo.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("AS_OF", "2022-10-31")
+    assert main(["rollups", "--db", url, "--year", "2022"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("已计算2022年10个月末（截至2022年10月31日）的包保汇总，写入") and out.rstrip().endswith("行")
+    with Session(demo) as s:
+        days = s.exec(select(m.RollupRef.ref_date).order_by(m.RollupRef.ref_date)).all()
+    assert days == [pacing.month_end(2022, month) for month in range(1, 11)]
+    assert main(["verify", "--db", url]) == 0
+    assert capsys.readouterr().out == "汇总表核对完毕：10个已存日期，与明细记录一致\n"
+    with Session(demo) as s:
+        row = s.exec(select(m.BaobaoRollup).where(m.BaobaoRollup.ref_date == dt.date(2022, 3, 31))
+                     .order_by(m.BaobaoRollup.id)).first()
+        row.n_done += 1
+        s.add(row)
+        s.commit()
+    assert main(["verify", "--db", url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("包保汇总 2022-03-31 ") and "n_done 汇总" in captured.out
+    assert "汇总表与明细不一致：1处" in captured.err
