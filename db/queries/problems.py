@@ -69,6 +69,10 @@ def _others(*, year_start: dt.date, ref: dt.date, cadre_id: int | None) -> sa.Su
         case((p_closed, 1), else_=0).label("closed"), p.is_demo,
     ).where(p.found_date >= year_start, p.found_date <= ref, not_(by_own_cadre),
             _packaged(p.business_id, ref, cadre_id))
+    if cadre_id is not None:  # one cadre's businesses first: their problems by index, not every problem of the year
+        mine = aliased(Assignment)
+        own = select(mine.business_id).where(mine.cadre_id == cadre_id, _active_at(ref, mine)).scalar_subquery()
+        problems = problems.where(p.business_id.in_(own))
     same = exists(select(p.id).where(p.business_id == h.business_id, p.source == HAZARD_SOURCE,
                                      p.found_date == h.found_date, p.description == h.description))
     h_closed = and_(h.status == HAZARD_RECTIFIED, h.rectified_date.is_not(None), h.rectified_date <= ref)
@@ -78,6 +82,8 @@ def _others(*, year_start: dt.date, ref: dt.date, cadre_id: int | None) -> sa.Su
         sa.null().label("outcome"), case((h_closed, 1), else_=0).label("closed"), h.is_demo,
     ).where(h.business_id.is_not(None), h.found_date >= year_start, h.found_date <= ref, not_(same),
             _packaged(h.business_id, ref, cadre_id))
+    if cadre_id is not None:
+        hazards = hazards.where(h.business_id.in_(own))
     return sa.union_all(problems, hazards).subquery("others")
 
 
