@@ -337,8 +337,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _main(argv: list[str]) -> int:
+    from db import rollups
+
     args = build_parser().parse_args(argv)
-    return args.fn(args)
+    code = args.fn(args)
+    if rollups.refreshing():  # a write committed: the viewed rollup days are being recomputed (db/rollups.py)
+        print("正在更新已查看过的包保汇总……", flush=True)
+        rollups.wait_for_refresh()
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

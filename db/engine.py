@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine, select
 
+from db import rollups
 from db.models import AppSetting, DataVersion
 from db.settings import get_settings
 
@@ -74,12 +75,29 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+DATA_WRITTEN = "data_written"  # session.info: this transaction moved data_version (db/rollups.py refreshes on commit)
+
+
 def bump_data_version(session: Session) -> None:
     updated = session.exec(  # type: ignore[call-overload]
         text("UPDATE data_version SET version = version + 1 WHERE id = 1")
     )
     if updated.rowcount == 0:
         session.add(DataVersion(id=1, version=1))
+    session.info[DATA_WRITTEN] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    """A transaction that moved data_version has committed: the rollup days someone has viewed are recomputed in the
+    background (db/rollups.py), unless ROLLUP_REFRESH=0."""
+    if session.info.pop(DATA_WRITTEN, False) and get_settings().rollup_refresh:
+        rollups.refresh_in_background(session.get_bind())
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(DATA_WRITTEN, None)
 
 
 @contextmanager

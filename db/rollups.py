@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Sequence
 
 import pandas as pd
@@ -209,6 +210,64 @@ def build(engine: Engine, refs: Sequence[dt.date]) -> int:
             session.commit()
             n += len(cells)
     return n
+
+
+MAX_REFRESH_DAYS = 13  # a year's month ends and today: the days a refresh after a write recomputes at most
+_lock = threading.Lock()
+_threads: dict[str, threading.Thread] = {}
+_again: set[str] = set()
+
+
+def refresh_stored(engine: Engine) -> int:
+    """Recompute the days stored (those someone has viewed), latest first, up to MAX_REFRESH_DAYS; rows stored."""
+    with Session(engine) as session:
+        days = session.exec(select(RollupRef.ref_date).where(RollupRef.name == BAOBAO)  # type: ignore[call-overload]
+                            .order_by(RollupRef.ref_date.desc()).limit(MAX_REFRESH_DAYS)).scalars().all()
+    return build(engine, days)
+
+
+def refresh_in_background(engine: Engine) -> threading.Thread | None:
+    """refresh_stored in a thread of its own, after a write has committed (db/engine.py's after_commit): the next
+    viewer reads a stored day instead of waiting for it. One thread per database at a time; a write during a refresh
+    makes it run once more."""
+    if isinstance(engine.pool, StaticPool):
+        return None
+    key = engine.url.render_as_string(hide_password=True)
+    with _lock:
+        running = _threads.get(key)
+        if running is not None and running.is_alive():
+            _again.add(key)
+            return running
+        thread = threading.Thread(target=_refresh_loop, args=(engine, key), name="rollup-refresh", daemon=True)
+        _threads[key] = thread
+        thread.start()
+        return thread
+
+
+def _refresh_loop(engine: Engine, key: str) -> None:
+    while True:
+        try:
+            refresh_stored(engine)
+        except Exception:  # noqa: BLE001 — a refresh is an optimisation: the next reader computes the day itself
+            log.exception("rollup refresh failed for %s", key)
+        with _lock:
+            if key not in _again:
+                _threads.pop(key, None)
+                return
+            _again.discard(key)
+
+
+def refreshing() -> bool:
+    with _lock:
+        return any(t.is_alive() for t in _threads.values())
+
+
+def wait_for_refresh(timeout: float | None = None) -> None:
+    """Wait for the background refreshes of this process (the command line before it exits, tests)."""
+    with _lock:
+        threads = list(_threads.values())
+    for thread in threads:
+        thread.join(timeout)
 
 
 def stored_days(session: Session) -> int:

@@ -90,6 +90,12 @@ class Settings:
         default="data/backups",
         metadata={"env": "BACKUP_DIR", "help": "python -m seed backup 不指定 --out 时备份文件存放的目录"},
     )
+    rollup_refresh: int = field(
+        default=1,
+        metadata={"env": "ROLLUP_REFRESH",
+                  "help": "1 = 每次导入、填报、撤销或修改设置之后，在后台重新计算有人查看过的包保汇总（截至日），"
+                          "下一位查看者不必等待；0 = 不在后台计算，由页面首次打开时计算"},
+    )
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -110,6 +116,7 @@ class Settings:
             trusted_proxies=os.environ.get("TRUSTED_PROXIES", "").strip(),
             log_dir=os.environ.get("LOG_DIR") or "data/logs",
             backup_dir=os.environ.get("BACKUP_DIR") or "data/backups",
+            rollup_refresh=int(os.environ.get("ROLLUP_REFRESH") or 1),
         )
 
     @classmethod

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 
-import pytest
-from sqlalchemy import create_engine, text
+# The background refresh of the rollups after a write (db/rollups.py) would write into test databases while a test
+# goes on and hold connections a teardown drops: off for the tests (browser servers inherit it), on where a test
+# turns it on (tests/services/test_rollups.py).
+os.environ["ROLLUP_REFRESH"] = "0"
 
-from db.engine import dispose_engines, get_engine
-from tests import dbs
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from db.engine import dispose_engines, get_engine  # noqa: E402
+from tests import dbs  # noqa: E402
 
 PG_ADMIN_URL = dbs.PG_ADMIN_URL
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -182,8 +182,9 @@ def test_the_command_line_builds_and_verifies_the_days(demo, capsys, monkeypatch
 
     url = demo.url.render_as_string(hide_password=False)
     monkeypatch.setenv("AS_OF", "2022-10-31")
-    assert main(["rollups", "--db", url, "--year", "2022"]) == 0
-    out = capsys.readouterr().out
+    code = main(["rollups", "--db", url, "--year", "2022"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
     assert out.startswith("已计算2022年10个月末（截至2022年10月31日）的包保汇总，写入") and out.rstrip().endswith("行")
     with Session(demo) as s:
         days = s.exec(select(m.RollupRef.ref_date).order_by(m.RollupRef.ref_date)).all()
@@ -200,3 +201,26 @@ def test_the_command_line_builds_and_verifies_the_days(demo, capsys, monkeypatch
     captured = capsys.readouterr()
     assert captured.out.startswith("包保汇总 2022-03-31 ") and "n_done 汇总" in captured.out
     assert "汇总表与明细不一致：1处" in captured.err
+
+
+def test_a_write_refreshes_the_viewed_days_in_the_background(demo, tmp_path, monkeypatch):
+    """ROLLUP_REFRESH=1 (the default outside tests): an import's commit starts a refresh of the days viewed, so the
+    next viewer reads a stored day; a dry run (rolled back) starts none."""
+    monkeypatch.setenv("ROLLUP_REFRESH", "1")
+    district(demo)
+    with Session(demo) as s:
+        viewed = s.get(m.RollupRef, (rollups.BAOBAO, OCT31)).data_version
+    register = tmp_path / "督导记录.xlsx"
+    n = visits_to_the_unvisited(demo, register)
+    assert import_paths([register], engine=demo, year=2022, user="office", dry_run=True).exit_code == 0
+    assert not rollups._threads  # nothing committed, nothing to refresh
+    report = import_paths([register], engine=demo, year=2022, user="office")
+    assert report.exit_code == 0
+    rollups.wait_for_refresh(timeout=120)
+    with Session(demo) as s:
+        day = s.get(m.RollupRef, (rollups.BAOBAO, OCT31))
+        assert day.data_version == rollups.current_version(s) > viewed  # stored before anyone asked again
+        stored = rollups.stored_cells(s, OCT31, keys=())
+        assert rollups.verify(s) == []
+    assert int(stored.loc[0, "n_done"]) == district(demo).n_done
+    assert n == 20
