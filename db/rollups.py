@@ -206,8 +206,13 @@ def build(engine: Engine, refs: Sequence[dt.date]) -> int:
             if _fresh(session, ref, key, version):
                 continue
             cells = compute_cells(session=session, ref=ref, rules=rules, high=high)
-            store(session, ref=ref, cells=cells, version=version, key=key)
-            session.commit()
+            try:
+                store(session, ref=ref, cells=cells, version=version, key=key)
+                session.commit()
+            except (IntegrityError, OperationalError) as exc:  # a reader stored the day first, or the file is busy
+                session.rollback()
+                log.info("rollup %s at %s not stored: %s", BAOBAO, ref, exc.__class__.__name__)
+                continue
             n += len(cells)
     return n
 
