@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from db import authstore
-from db.engine import dispose_engines, get_engine, normalise_url
+from db.engine import analyze, dispose_engines, get_engine, normalise_url
 from db.migrate import alembic_config, upgrade
 from db.models import AuditLog, LoginSession
 
@@ -398,6 +398,7 @@ def restore_pg(url: str, file: Path, *, client: str | None, now: dt.datetime | N
                 revision = None
         revision = _check_revision(file, revision)
         upgrade(fresh_url)
+        analyze(engine)  # a dump carries no planner statistics
         end_sessions(engine, file_name=file.name, client=client,
                      detail={"备份文件": str(file), "备份的结构版本": revision})
         dispose_engines()

@@ -11,7 +11,7 @@ import random
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from db.engine import get_setting, set_setting, write_session
+from db.engine import analyze, get_setting, set_setting, write_session
 from seed.demo.accounts import DEMO_ACCOUNTS, DEMO_KIOSK_LABEL, DEMO_KIOSK_TOKEN, DEMO_PASSWORD, demo_accounts
 from seed.demo.base import configure, import_seed_files, seed_files
 from seed.demo.builder import DemoBuilder
@@ -57,6 +57,7 @@ def build_demo(engine: Engine, *, seed: int = DEFAULT_SEED, progress: Progress |
     lines += [f"{label}：{n}行" for label, n in builder.counts.items()]
     lines += builder.notes
     lines += demo_accounts(engine)
+    analyze(engine)
     lines.append(f"示例数据已生成（随机种子 {seed}）")
     say("完成")
     return lines
