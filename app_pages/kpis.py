@@ -19,6 +19,7 @@ if gauges.empty:
 else:
     st.subheader("各指标状态（最需关注在前）", anchor=False)
     st.dataframe(views.style_status(views.with_chips(kv.status_rows(gauges))), hide_index=True, key="kpi-status")
+trends = data.cached(metrics.kpi_trends, year=p.year)  # every KPI's trend in one read
 for row in gauges.to_dict("records"):
     with st.container(border=True, key=f"kpi-{row['kpi_id']}"):
         left, right = st.columns([1, 2])
@@ -35,7 +36,7 @@ for row in gauges.to_dict("records"):
                 lineage_view.show(lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
                                   year=p.year, month=p.month,
                                   value_format=lambda v, u=row["unit"]: fmt.with_unit(v, u))
-            trend = kv.trend_to(data.cached(metrics.kpi_trend, kpi_id=int(row["kpi_id"]), year=p.year), p.month)
+            trend = kv.trend_to(metrics.kpi_trend_of(trends, int(row["kpi_id"])), p.month)
             if trend["reported"].any():
                 st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值",
                                                     pace=kv.PACE_LINE.get(row["pacing"], "应达")),

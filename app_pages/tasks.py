@@ -34,12 +34,13 @@ c4.metric("与明细不符", f"{n_mismatch}项", help="已完成/已验收的点
 
 st.subheader("各监管所进度")
 st.caption("监管所按状态排序（明显滞后、略有滞后、未报、达到进度），同一状态按最差任务项的进度差；所内任务项同样最差在前。")
-views.progress_table(tasks_view.worst_rows(shown), key="task-table", height=min(38 * len(shown) + 40, 640))
+lags = data.cached(metrics.station_lag, year=p.year, month=p.month)  # station_lag_frame(df), computed once
+shown_lags = lags if shown is df else None
+views.progress_table(tasks_view.worst_rows(shown, shown_lags), key="task-table", height=min(38 * len(shown) + 40, 640))
 
 left, right = st.columns(2)
 with left:
     st.subheader("监管所排名")
-    lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
     st.caption("按最差一项任务项的进度差排序，颜色为该任务项的状态；悬停可见任务项名称与平均进度差")
     st.vega_lite_chart(views.chart_spec(views.build_ranking, lags, expected_rate=float(df["expected_rate"].iloc[0])),
                        key="task-ranking")
@@ -61,11 +62,11 @@ else:
                    key="duban-download")
 
 st.subheader("监管所明细")
-stations = tasks_view.stations_worst_first(df)  # worst first, each named with the 任务项 that makes it so
-station_label = tasks_view.station_labels(df)
+stations = tasks_view.stations_worst_first(df, lags)  # worst first, each named with the 任务项 that makes it so
+station_label = tasks_view.station_labels(df, lags)
 # A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
 # the sites behind them (names of businesses) are its own station's only (services.access).
-default = tasks_view.station_default(df, data.own_station())
+default = tasks_view.station_default(df, data.own_station(), lags)
 # the options are the names themselves: the URL holds the option as shown (?task_station=双山所)
 station = st.selectbox("选择监管所", stations, index=default, placeholder="请选择", key="task_station",
                        bind="query-params", help="最落后的监管所在前")

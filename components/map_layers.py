@@ -126,7 +126,7 @@ def station_records(frame: pd.DataFrame, metric: str) -> list[dict]:
     """Plain records for the station layers: names, position, colour and tooltip lines (no NaN: JSON has none)."""
     m = METRICS[metric]
     rows = []
-    for _, r in _located(frame).iterrows():
+    for r in _located(frame).to_dict("records"):  # plain dicts: iterrows builds a Series per station
         status = r[m.status]
         rows.append({
             "station": str(r["station"]),

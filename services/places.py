@@ -9,10 +9,11 @@ import json
 import math
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.affinity import scale
-from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPoint, MultiPolygon, Polygon, mapping, shape
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -88,10 +89,13 @@ def service_areas(stations_df: pd.DataFrame, boundary: dict) -> dict:
     else:
         diagram = shapely.voronoi_polygons(MultiPoint(points), extend_to=area_k)
         cells = {}
+        located_points = shapely.points(points)
         for cell in shapely.get_parts(diagram):
-            for p in points:
-                if p not in cells and cell.intersects(Point(p)):
-                    cells[p] = cell
+            # the first point (in the stations' order) the cell holds and no earlier cell took: every point tested
+            # at once, not one intersects() call per point (150 stations: 11,000 calls)
+            for i in np.flatnonzero(shapely.intersects(cell, located_points)):
+                if points[i] not in cells:
+                    cells[points[i]] = cell
                     break
     features = []
     for p, rows in groups.items():

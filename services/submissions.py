@@ -76,10 +76,17 @@ def submission_grid(
     the first report's date, status 按时 / 逾期 / 未报 / 未到期 / 不要求 and days late (逾期: report − deadline; 未报:
     as_of − deadline; 按时 0; 未到期 and 不要求 NA). 不要求: a 月报 month before the rule's start (first_required_month),
     whatever came — a report that came still shows its date. A 监管所 account gets its own station's rows only."""
+    return _grid(session, viewer=viewer, year=year, months=list(range(1, int(month) + 1)), as_of=as_of,
+                 station_id=station_id, deadline_fn=deadline_fn, kind=kind)
+
+
+def _grid(session: Session, *, viewer: Viewer, year: int, months: list[int], as_of: dt.date, station_id: int | None,
+          deadline_fn: DeadlineFn, kind: str) -> pd.DataFrame:
+    """submission_grid's rows for these months (each station × month stands alone: a month's row never reads
+    another month's)."""
     if kind not in KINDS:
         raise ValueError(f"未知的月报类型“{kind}”，可选：{'、'.join(KINDS)}")
     sid = scope(session=session, viewer=viewer, station_id=station_id)
-    months = list(range(1, int(month) + 1))
     stations = oq.stations(session=session)
     if sid is not None:
         stations = stations[stations["station_id"] == sid]
@@ -131,8 +138,9 @@ def submission_status(
     kind: str = dl_rules.HAZARD_KIND,
 ) -> pd.DataFrame:
     """The month's row per station (see submission_grid), in the bureau's order of stations."""
-    df = submission_grid(session=session, viewer=viewer, year=year, month=month, as_of=as_of, station_id=station_id,
-                         deadline_fn=deadline_fn, kind=kind)
+    # the month's rows only: the months before it are not read (at city scale the year's grid is 1,500 rows)
+    df = _grid(session, viewer=viewer, year=year, months=[int(month)] if int(month) >= 1 else [], as_of=as_of,
+               station_id=station_id, deadline_fn=deadline_fn, kind=kind)
     return df[df["month"] == int(month)].reset_index(drop=True)
 
 

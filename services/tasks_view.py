@@ -7,6 +7,7 @@ the largest lag behind, then the bureau's order; a 任务项 (task indicator) is
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from services.metrics.tasks import station_lag_frame
@@ -23,13 +24,15 @@ def _severity(status: pd.Series) -> pd.Series:
     return status.map(SEVERITY).fillna(len(SEVERITY))
 
 
-def worst_rows(progress: pd.DataFrame) -> pd.DataFrame:
+def worst_rows(progress: pd.DataFrame, lags: pd.DataFrame | None = None) -> pd.DataFrame:
     """Station × 任务项 rows (metrics.task_progress), worst first: the stations in the order of their status
     (metrics.station_lag_frame: worst 任务项's status, then its lag, then the bureau's order), and within a station
-    its 任务项 by status, then lag, then the bureau's order of 任务项."""
+    its 任务项 by status, then lag, then the bureau's order of 任务项. `lags`: station_lag_frame(progress) when the
+    caller has it already (metrics.station_lag)."""
     if progress.empty:
         return progress
-    rank = {sid: i for i, sid in enumerate(station_lag_frame(progress)["station_id"])}
+    lags = station_lag_frame(progress) if lags is None else lags
+    rank = {sid: i for i, sid in enumerate(lags["station_id"])}
     return (progress.assign(_rank=progress["station_id"].map(rank), _sev=_severity(progress["status"]))
             .sort_values(["_rank", "_sev", "lag_pp", "indicator_order"], na_position="last", kind="stable")
             .drop(columns=["_rank", "_sev"]))
@@ -57,23 +60,26 @@ def duban(progress: pd.DataFrame) -> pd.DataFrame:
 
 def station_rows(progress: pd.DataFrame, station: str) -> pd.DataFrame:
     """One station's 任务项, worst first. Columns: 任务项, 目标, 累计完成, 完成率, 应完成率, 进度差（百分点）, 状态."""
-    rows = worst_rows(progress[progress["station"] == station])
+    rows = progress[progress["station"] == station]
+    # one station: its rank among stations is the same for every row, so only its 任务项 are ordered
+    rows = rows.assign(_sev=_severity(rows["status"])).sort_values(
+        ["_sev", "lag_pp", "indicator_order"], na_position="last", kind="stable")
     return pd.DataFrame({INDICATOR: rows["indicator"], "目标": rows["target"], "累计完成": rows["actual"],
                          "完成率": rows["rate"].map(fmt.pct), "应完成率": rows["expected_rate"].map(fmt.pct),
                          "进度差（百分点）": rows["lag_pp"].map(lambda x: fmt.round_half_up(x)),
                          "状态": rows["status"]})
 
 
-def stations_worst_first(progress: pd.DataFrame) -> list[str]:
-    """The page's list of stations, worst first (metrics.station_lag_frame)."""
-    return station_lag_frame(progress)["station"].tolist()
+def stations_worst_first(progress: pd.DataFrame, lags: pd.DataFrame | None = None) -> list[str]:
+    """The page's list of stations, worst first (metrics.station_lag_frame; `lags` when the caller has it)."""
+    return (station_lag_frame(progress) if lags is None else lags)["station"].tolist()
 
 
-def station_labels(progress: pd.DataFrame) -> dict[str, str]:
+def station_labels(progress: pd.DataFrame, lags: pd.DataFrame | None = None) -> dict[str, str]:
     """What the page says under its station picker: the station's status and the 任务项 that makes it so (its worst
     one, with its lag), e.g. "普集所：明显滞后，最差任务项抱团发展活动（完成率0.0%，低于时序进度89.1个百分点）"; on pace
     or without reports, the status alone."""
-    lags = station_lag_frame(progress)
+    lags = station_lag_frame(progress) if lags is None else lags
     worst = progress.set_index(["station_id", "indicator"])["rate"]
     out = {}
     for r in lags.itertuples():
@@ -87,10 +93,10 @@ def station_labels(progress: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def station_default(progress: pd.DataFrame, own: int | None) -> int:
+def station_default(progress: pd.DataFrame, own: int | None, lags: pd.DataFrame | None = None) -> int:
     """The position of a 监管所 account's own station in the page's list of stations (stations_worst_first); 0 (the
     worst station) for everyone else."""
-    stations = stations_worst_first(progress)
+    stations = stations_worst_first(progress, lags)
     names = progress.loc[progress["station_id"] == own, "station"].tolist() if own is not None else []
     return stations.index(names[0]) if names else 0
 
@@ -149,7 +155,10 @@ def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> p
     from the 隐患清单 where present): never the monthly snapshots summed. 未整改隐患 is metrics.hazards' n_open, the
     figure 总览 shows (隐患, not the 包保督导 问题 of 逾期未整改问题)."""
     h = totals.iloc[0]
-    status = hazards.apply(hazard_status, axis=1) if len(hazards) else pd.Series([], dtype="object")
+    # hazard_status of every row at once
+    status = pd.Series(np.select([hazards["n_overdue"].to_numpy() > 0, hazards["n_open"].to_numpy() > 0,
+                                  hazards["reported"].astype(bool).to_numpy()], ["red", "amber", "green"], "grey"),
+                       index=hazards.index, dtype="object") if len(hazards) else pd.Series([], dtype="object")
     stations = (hazards.assign(_status=status, _sev=_severity(status), _rate=hazards["rectification_rate"])
                 .sort_values(["_sev", "n_overdue", "n_open", "_rate", "sort_order"],
                              ascending=[True, False, False, True, True], na_position="last", kind="stable"))

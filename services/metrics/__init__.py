@@ -32,6 +32,8 @@ from services.metrics.kpis import (
     kpi_gauges,
     kpi_reference,
     kpi_trend,
+    kpi_trend_of,
+    kpi_trends,
 )
 from services.metrics.oversight import (
     CHECK_COLUMNS,
@@ -72,7 +74,7 @@ __all__ = [
     "HAZARD_COLUMNS", "KPI_COLUMNS", "TASK_COLUMNS", "DeadlineFn", "HazardRates",
     "add_baobao_rates", "baobao", "baobao_by_cadre_level", "baobao_total",
     "hazard_rates", "hazard_totals", "hazard_totals_frame", "hazards", "rates_of",
-    "high_risk_label", "jurisdiction_kind", "kpi_gauges", "kpi_reference", "kpi_trend",
+    "high_risk_label", "jurisdiction_kind", "kpi_gauges", "kpi_reference", "kpi_trend", "kpi_trend_of", "kpi_trends",
     "not_visited", "overdue_problems", "problem_aging", "report_start", "report_timeliness", "rollup_tasks",
     "schedule", "station_lag", "station_lag_frame", "task_progress", "task_totals", "task_trend", "task_window",
     "NORM_COLUMNS", "WORKSHOP_COLUMNS", "award_list", "norm_rates", "sweep_list", "workshop_list", "workshop_rates",

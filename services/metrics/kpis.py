@@ -157,9 +157,34 @@ def kpi_trend(
 ) -> pd.DataFrame:
     """One KPI by month that has begun: the YTD value carried forward and the value expected at that month."""
     kpi = kq.kpi_rows(session=session, kpi_id=kpi_id)
+    return _trends(kpi, session=session, year=year, as_of=as_of, deadline_fn=deadline_fn)
+
+
+@unit_of_work
+def kpi_trends(
+    *,
+    session: Session | None = None,
+    year: int,
+    as_of: dt.date,
+    jurisdiction: str | None = None,
+    deadline_fn: DeadlineFn = report_deadline,
+) -> pd.DataFrame:
+    """kpi_trend of every gauged KPI of the year (kpi_gauges' KPIs) in one read: the register's figures, the
+    readings and the report timeliness are read once, not once per KPI. kpi_trend_of picks one KPI's rows."""
+    kpis = kq.kpi_rows(session=session, year=year, gauged=True, jurisdiction=jurisdiction)
+    return _trends(kpis, session=session, year=year, as_of=as_of, deadline_fn=deadline_fn)
+
+
+def kpi_trend_of(trends: pd.DataFrame, kpi_id: int) -> pd.DataFrame:
+    """One KPI's rows of kpi_trends, as kpi_trend returns them."""
+    return trends[trends["kpi_id"] == kpi_id].sort_values("month")[KPI_TREND_COLUMNS].reset_index(drop=True)
+
+
+def _trends(kpis: pd.DataFrame, *, session: Session, year: int, as_of: dt.date,
+            deadline_fn: DeadlineFn) -> pd.DataFrame:
     months = months_through(year, as_of)
-    if kpi.empty or not months:
+    if kpis.empty or not months:
         return pd.DataFrame(columns=KPI_TREND_COLUMNS)
-    df = _kpi_values(kpi, session=session, year=year, months=months, as_of=as_of, deadline_fn=deadline_fn)
+    df = _kpi_values(kpis, session=session, year=year, months=months, as_of=as_of, deadline_fn=deadline_fn)
     df = pace_kpis(df.assign(year=year), year=year, month=None, as_of=as_of)
-    return df.sort_values("month")[KPI_TREND_COLUMNS].reset_index(drop=True)
+    return df.sort_values(["kpi_id", "month"])[KPI_TREND_COLUMNS].reset_index(drop=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 STATUSES = ("green", "amber", "red", "grey")
@@ -175,6 +176,30 @@ def status(
     raise ValueError(f"unknown direction {direction!r}")
 
 
+def _at_least_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a >= b - _REL_TOL * np.maximum(1.0, np.abs(b))
+
+
+def status_array(actual: np.ndarray, expected: np.ndarray, direction, reported, amber: float = AMBER) -> list[str]:
+    """status() of each row at once (the same comparisons, element by element)."""
+    actual = np.asarray(actual, dtype="float64")
+    expected = np.asarray(expected, dtype="float64")
+    directions = np.asarray(direction, dtype=object)
+    rep = reported.to_numpy() if isinstance(reported, pd.Series) else np.asarray(reported)
+    rep = rep.astype(bool) if rep.dtype == bool else np.array([bool(r) for r in rep], dtype=bool)
+    grey = ~rep | np.isnan(actual) | np.isnan(expected)
+    up, down = directions == ">=", directions == "<="
+    bad = ~grey & ~up & ~down
+    if bad.any():
+        raise ValueError(f"unknown direction {directions[bad][0]!r}")
+    with np.errstate(invalid="ignore"):
+        green = np.where(up, _at_least_array(actual, expected), _at_least_array(expected, actual))
+        amber_ok = np.where(up, _at_least_array(actual, amber * expected),
+                            _at_least_array((2 - amber) * expected, actual))
+    codes = np.where(grey, "grey", np.where(green, "green", np.where(amber_ok, "amber", "red")))
+    return codes.astype(object).tolist()
+
+
 def lag_pp(actual_rate: float, expected_rate: float) -> float:
     """Actual rate − expected rate in percentage points, unrounded."""
     return (actual_rate - expected_rate) * 100
@@ -206,10 +231,7 @@ def derive_rates(df: pd.DataFrame, *, reported_col: str = "reported") -> pd.Data
     out["lag_pp"] = lag_pp(out["rate"], out["expected_rate"])
     direction = out["direction"] if "direction" in out else pd.Series(">=", index=out.index)
     reported = out[reported_col] if reported_col in out else pd.Series(True, index=out.index)
-    # One status per aggregated row (stations × indicators, KPIs): a handful, never raw records.
-    out["status"] = [
-        status(a, e, d, bool(r)) for a, e, d, r in zip(actual, exp, direction, reported, strict=True)
-    ]
+    out["status"] = status_array(actual.to_numpy(), exp.to_numpy(), direction, reported)
     return out
 
 
@@ -234,22 +256,41 @@ def pace_frame(
     start = df["window_start"] if "window_start" in df else [None] * n
     months = df["month"] if month is None else [month] * n
     out = df.copy()
-    # One call per aggregated row (station × indicator, KPI × month): tens of rows, never raw records.
-    out["expected"] = pd.Series(
-        [
-            expected(k, t, year=year, month=int(m), as_of=as_of, baseline=b, due_date=d, window_start=w)
-            for k, t, b, d, w, m in zip(kind, df["target"], baseline, due, start, months, strict=True)
-        ],
-        index=df.index,
-        dtype="float64",
-    )
-    out["time_progress"] = pd.Series(
-        [
-            time_progress(year, int(m), as_of, start=None if _missing(w) else _as_date(w),
-                          due=None if _missing(d) else _as_date(d))
-            for d, w, m in zip(due, start, months, strict=True)
-        ],
-        index=df.index,
-        dtype="float64",
-    )
+    # Whole columns at once (a trend at city scale is 150 stations × indicators × months, ~10,000 rows): the same
+    # arithmetic as expected() and time_progress(), in the same order, so every figure is bit-for-bit theirs.
+    refs = {m: ref_date(year, m, as_of).toordinal() for m in {int(m) for m in months}}
+    ref = np.array([refs[int(m)] for m in months], dtype="int64")
+    dec31, jan1 = dt.date(year, 12, 31).toordinal(), dt.date(year, 1, 1).toordinal()
+    due_o = _ordinals(due, dec31)
+    start_o = _ordinals(start, jan1)
+    span = np.maximum(due_o - start_o + 1, 0)
+    elapsed = np.maximum(ref - start_o + 1, 0)
+    target = np.asarray(df["target"], dtype="float64")
+    base = np.array([0.0 if _missing(b) else float(b) for b in baseline], dtype="float64")
+    kinds = np.asarray(kind, dtype=object)
+    unknown = set(kinds.tolist()) - {"ramp", "level", "once"}
+    if unknown:
+        raise ValueError(f"unknown pacing kind {sorted(unknown, key=str)[0]!r}")
+    owed = (span == 0) | (elapsed >= span)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ramp = np.where(owed, target, base + (target - base) * elapsed / np.where(span == 0, 1, span))
+        progress = np.where(span == 0, 1.0, np.minimum(elapsed, span) / np.where(span == 0, 1, span))
+    exp = np.where(kinds == "level", target, np.where(kinds == "once", np.where(ref >= due_o, target, 0.0), ramp))
+    out["expected"] = pd.Series(exp.astype("float64"), index=df.index, dtype="float64")
+    out["time_progress"] = pd.Series(progress.astype("float64"), index=df.index, dtype="float64")
     return derive_rates(out, reported_col=reported_col)
+
+
+def _ordinals(values, default: int) -> np.ndarray:
+    """Dates (plain or pandas Timestamps, or missing: `default`) as day ordinals; each distinct value read once."""
+    seen: dict = {}
+    out = []
+    for v in values:
+        if _missing(v):
+            out.append(default)
+            continue
+        o = seen.get(v)
+        if o is None:
+            o = seen[v] = _as_date(v).toordinal()
+        out.append(o)
+    return np.array(out, dtype="int64")

@@ -122,6 +122,18 @@ def test_the_three_sampling_gauges_read_the_register_and_say_so(demo):
     assert rows.iloc[1]["value"] == 4240 and rows.iloc[1]["source"].startswith("取自抽检台账（4,240批次）")
 
 
+
+def test_every_kpi_trend_read_at_once_is_the_one_read_alone(demo):
+    """指标 reads every gauged KPI's trend in one call (metrics.kpi_trends): each KPI's rows are kpi_trend's, frame
+    for frame, the register's, the readings' and the 月报按时上报率's alike."""
+    trends = metrics.kpi_trends(session=demo, year=2022, as_of=OCT31)
+    ids = metrics.kpi_gauges(session=demo, year=2022, month=10, as_of=OCT31)["kpi_id"].tolist()
+    assert len(ids) > 3 and set(trends["kpi_id"]) == set(ids)
+    for kpi_id in ids:
+        pd.testing.assert_frame_equal(metrics.kpi_trend_of(trends, int(kpi_id)),
+                                      metrics.kpi_trend(session=demo, kpi_id=int(kpi_id), year=2022, as_of=OCT31),
+                                      check_exact=True)
+
 @pytest.fixture
 def copy(demo_template, tmp_path):
     url = dbs.copy_url(demo_template, tmp_path, "oversight.db")
