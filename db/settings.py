@@ -48,11 +48,11 @@ class Settings:
                   "help": "一个.xlsx解压后的总大小上限（MB），超过即按疑似压缩炸弹拒绝（压缩比检查始终保留）"},
     )
     parse_memory_mb: int = field(
-        default=1536,
-        metadata={"env": "PARSE_MEMORY_MB", "help": "解析子进程的内存上限（MB）"},
+        default=4096,
+        metadata={"env": "PARSE_MEMORY_MB", "help": "解析子进程的内存上限（MB）；100万行的督导记录约需2 GB"},
     )
     parse_timeout_s: int = field(
-        default=120, metadata={"env": "PARSE_TIMEOUT_S", "help": "解析子进程的时间上限（秒）"}
+        default=180, metadata={"env": "PARSE_TIMEOUT_S", "help": "解析子进程的时间上限（秒）"}
     )
 
     lockout_attempts: int = field(
@@ -115,8 +115,8 @@ class Settings:
             max_import_mb=int(os.environ.get("MAX_IMPORT_MB") or 200),
             max_rows=int(os.environ.get("MAX_ROWS") or 1_048_576),
             max_expanded_mb=int(os.environ.get("MAX_EXPANDED_MB") or 1024),
-            parse_memory_mb=int(os.environ.get("PARSE_MEMORY_MB") or 1536),
-            parse_timeout_s=int(os.environ.get("PARSE_TIMEOUT_S") or 120),
+            parse_memory_mb=int(os.environ.get("PARSE_MEMORY_MB") or 4096),
+            parse_timeout_s=int(os.environ.get("PARSE_TIMEOUT_S") or 180),
             lockout_attempts=int(os.environ.get("LOCKOUT_ATTEMPTS") or 5),
             lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES") or 15),
             client_rate_limit=int(os.environ.get("CLIENT_RATE_LIMIT") or 20),

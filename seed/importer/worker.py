@@ -243,7 +243,7 @@ def read_excel(data: bytes, fmt: str) -> dict:
         sheets.append(SheetGrid(
             name=meta.name,
             visible=meta.visible == SheetVisibleEnum.Visible,
-            rows=[list(r) for r in rows],
+            rows=rows if isinstance(rows, list) and all(isinstance(r, list) for r in rows[:1]) else [list(r) for r in rows],
             merged=merged,
             formula_empty=empty_formulas.get(meta.name, set()),
             errors=errors.get(meta.name, {}),
@@ -428,7 +428,7 @@ def read_html(data: bytes) -> dict:
 
 def main() -> None:
     global MAX_ROWS
-    limit_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 1536
+    limit_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 4096
     if len(sys.argv) > 2:
         MAX_ROWS = int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (limit_mb * 1024 * 1024, limit_mb * 1024 * 1024))
