@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -252,8 +253,9 @@ def _import_files(files, *, engine, year, dry_run, user, kind, is_demo, today, s
             raise
         finally:
             if engine.dialect.name == "sqlite":  # the pooled connection goes back with the usual cache
-                session.execute(text("PRAGMA cache_size = -2000"))
-                session.rollback()
+                with contextlib.suppress(Exception):  # a broken connection: the pool discards it anyway
+                    session.execute(text("PRAGMA cache_size = -2000"))
+                    session.rollback()
 
 
 def import_paths(paths: list[str | Path], **kwargs) -> ImportResult:
