@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from sqlmodel import Session
@@ -110,6 +111,11 @@ def _expand(names: list[str]) -> list[str]:
     return out
 
 
+def _progress(_fraction: float, line: str) -> None:
+    """Progress lines of an import on stderr (stdout keeps the report)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def cmd_import(args) -> int:
     from seed.importer import import_files
 
@@ -119,7 +125,7 @@ def cmd_import(args) -> int:
         if not path.is_file():
             _err(f"{name}：文件不存在或无法读取")
             return EXIT_UNUSABLE
-        cap = get_settings().max_upload_mb
+        cap = get_settings().max_import_mb
         size = path.stat().st_size / 2**20
         if size > cap:  # checked before reading: a huge file never enters memory
             _err(f"{path.name}：文件大小{size:.1f} MB，超过{cap} MB上限，请拆分后再导入")
@@ -128,7 +134,7 @@ def cmd_import(args) -> int:
     url = _db(args)
     upgrade(url)
     report = import_files(files, engine=get_engine(url), year=args.year, dry_run=args.dry_run,
-                          user=args.user or "命令行")
+                          user=args.user or "命令行", size_cap_mb=get_settings().max_import_mb, progress=_progress)
     for finding in report.errors:
         print(finding.line())
     for finding in report.warnings:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -131,13 +132,24 @@ def checked_for(files: list[tuple[str, bytes]], viewer: Viewer, *, key: str) -> 
     return checked
 
 
+def progress_bar(first: str) -> Callable[[float, str], None]:
+    """An st.progress bar and the importer's progress(fraction, line) that moves it (读取中：第200,000行… /
+    写入中：40%…)."""
+    bar = st.progress(0.0, text=first)
+
+    def progress(fraction: float, line: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=line)
+
+    return progress
+
+
 def run_check(files: list[tuple[str, bytes]], viewer: Viewer, *, key: str) -> Checked:
     """The dry run with a status box: read and check, the preview, the annotated copies."""
     checked = Checked(digest=digest(files), names=[n for n, _ in files])
     with st.status(f"正在读取并检查{len(files)}个文件…", expanded=True) as status:
         try:
             st.write("读取文件并逐行检查（不写入数据）…")
-            report = imports.check(files, viewer=viewer, today=data.as_of())
+            report = imports.check(files, viewer=viewer, today=data.as_of(), progress=progress_bar("读取文件…"))
             checked.summary = imports.summary_frame(report)
             checked.rejected = [f.rejected for f in report.rejected]
             checked.errors = imports.findings_frame(report.errors)
@@ -243,7 +255,7 @@ def confirm(checked: Checked, viewer: Viewer, *, key: str) -> None:
     if not st.button("确认导入", type="primary", key=f"{key}-commit", icon=":material/upload:"):
         return
     try:
-        report = imports.commit(checked.files, viewer=viewer, today=data.as_of())
+        report = imports.commit(checked.files, viewer=viewer, today=data.as_of(), progress=progress_bar("正在导入…"))
     except (PermissionError, ValueError, FileRejected) as e:
         st.error(fmt.md_escape(e))
         return

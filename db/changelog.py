@@ -32,6 +32,19 @@ def _json_row(values: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     return {c: (v.isoformat() if isinstance(v := values[c], dt.date) else v) for c in columns}
 
 
+def insert_in_steps(session: Session, table, rows: list[dict[str, Any]], progress, start: float, end: float) -> None:
+    """insert_many in tenths, telling progress(fraction, line) after each (写入中：40%…); fractions of the
+    import run from 0.5 (rows read) to 1, this insert's share from `start` to `end` of the writing."""
+    if progress is None or len(rows) < 10_000:
+        insert_many(session, table, rows)
+        return
+    step = -(-len(rows) // 10)
+    for i in range(0, len(rows), step):
+        insert_many(session, table, rows[i : i + step])
+        share = start + (end - start) * min(i + step, len(rows)) / len(rows)
+        progress(0.5 + 0.5 * share, f"写入中：{round(100 * share)}%…")
+
+
 def insert_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
     """INSERT rows (dicts with the same keys) in one executemany, in the session's transaction.
 
@@ -104,6 +117,7 @@ class Writer:
         # change records of upsert_many, written as they are (its rows have ids already): new rows, then updates
         self._bulk_new: list[dict[str, Any]] = []
         self._bulk_log: list[dict[str, Any]] = []
+        self.progress = None  # progress(fraction, line) of a large import (seed/importer/core.py)
 
     # -- lookups -------------------------------------------------------------------------
     def prefetch(self, model: type[SQLModel], key_fields: tuple[str, ...], where=None) -> dict[tuple, SQLModel]:
@@ -245,11 +259,19 @@ class Writer:
         if inserts:
             # A plain executemany, then the ids by key: INSERT … RETURNING of many rows is one huge statement a
             # page, which psycopg re-parses in Python (5× slower on PostgreSQL); this way is as fast on SQLite.
-            insert_many(self.session, table, inserts)
-            new_keys = [tuple(values[f] for f in key_fields) for values in inserts]
-            ids = {tuple(found[1:]): found[0] for found in by_key(new_keys, [table.c.id, *key_cols])}
-            for values, key in zip(inserts, new_keys, strict=True):
-                values["id"] = ids[key]
+            if self.session.connection().dialect.name == "sqlite":
+                # ids assigned here, as SQLite would (max + 1): the transaction holds the write lock since the
+                # batch row went in, so no other writer can take them; no read-back of 100k keys
+                top = self.session.execute(select(func.max(table.c.id))).scalar() or 0
+                for i, values in enumerate(inserts, top + 1):
+                    values["id"] = i
+                insert_in_steps(self.session, table, inserts, self.progress, 0.0, 0.5)
+            else:
+                insert_in_steps(self.session, table, inserts, self.progress, 0.0, 0.5)
+                new_keys = [tuple(values[f] for f in key_fields) for values in inserts]
+                ids = {tuple(found[1:]): found[0] for found in by_key(new_keys, [table.c.id, *key_cols])}
+                for values, key in zip(inserts, new_keys, strict=True):
+                    values["id"] = ids[key]
             if self.batch is not None:
                 self._bulk_new.extend(
                     {"batch_id": batch_id, "table_name": table.name, "row_id": values["id"], "before": None,
@@ -307,7 +329,7 @@ class Writer:
             })
         records.extend(self._bulk_log)
         if records:  # Core, not the ORM's bulk insert: one plain executemany (issue 8); the same rows and JSON
-            insert_many(self.session, ImportChange.__table__, records)
+            insert_in_steps(self.session, ImportChange.__table__, records, self.progress, 0.5, 1.0)
         self._pending_new.clear()
         self._log.clear()
         self._bulk_new.clear()

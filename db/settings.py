@@ -33,12 +33,26 @@ class Settings:
     max_upload_mb: int = field(
         default=20, metadata={"env": "MAX_UPLOAD_MB", "help": "导入文件大小上限（MB）"}
     )
+    max_import_mb: int = field(
+        default=200,
+        metadata={"env": "MAX_IMPORT_MB",
+                  "help": "命令行导入（python -m seed import）的文件大小上限（MB）；网页上传仍以 MAX_UPLOAD_MB 为准"},
+    )
+    max_rows: int = field(
+        default=1_048_576,
+        metadata={"env": "MAX_ROWS", "help": "导入时一个工作表（或CSV、网页表格）的行数上限；默认即Excel的最大行数"},
+    )
+    max_expanded_mb: int = field(
+        default=1024,
+        metadata={"env": "MAX_EXPANDED_MB",
+                  "help": "一个.xlsx解压后的总大小上限（MB），超过即按疑似压缩炸弹拒绝（压缩比检查始终保留）"},
+    )
     parse_memory_mb: int = field(
-        default=1536,
-        metadata={"env": "PARSE_MEMORY_MB", "help": "解析子进程的内存上限（MB）"},
+        default=4096,
+        metadata={"env": "PARSE_MEMORY_MB", "help": "解析子进程的内存上限（MB）；100万行的督导记录约需2 GB"},
     )
     parse_timeout_s: int = field(
-        default=120, metadata={"env": "PARSE_TIMEOUT_S", "help": "解析子进程的时间上限（秒）"}
+        default=180, metadata={"env": "PARSE_TIMEOUT_S", "help": "解析子进程的时间上限（秒）"}
     )
 
     lockout_attempts: int = field(
@@ -104,8 +118,11 @@ class Settings:
             as_of=_env_date("AS_OF"),
             port=int(os.environ.get("PORT") or 8501),
             max_upload_mb=int(os.environ.get("MAX_UPLOAD_MB") or 20),
-            parse_memory_mb=int(os.environ.get("PARSE_MEMORY_MB") or 1536),
-            parse_timeout_s=int(os.environ.get("PARSE_TIMEOUT_S") or 120),
+            max_import_mb=int(os.environ.get("MAX_IMPORT_MB") or 200),
+            max_rows=int(os.environ.get("MAX_ROWS") or 1_048_576),
+            max_expanded_mb=int(os.environ.get("MAX_EXPANDED_MB") or 1024),
+            parse_memory_mb=int(os.environ.get("PARSE_MEMORY_MB") or 4096),
+            parse_timeout_s=int(os.environ.get("PARSE_TIMEOUT_S") or 180),
             lockout_attempts=int(os.environ.get("LOCKOUT_ATTEMPTS") or 5),
             lockout_minutes=int(os.environ.get("LOCKOUT_MINUTES") or 15),
             client_rate_limit=int(os.environ.get("CLIENT_RATE_LIMIT") or 20),

@@ -32,7 +32,7 @@ from seed.importer import (
     undo_batch,
 )
 from seed.importer.annotate import annotate_file, annotated_name
-from seed.importer.core import table_label
+from seed.importer.core import Progress, table_label
 from seed.importer.kinds import KINDS
 from seed.importer.values import display
 from services import accounts
@@ -162,15 +162,16 @@ def _prepare(files: Files, viewer: Viewer) -> dict[str, Any]:
 
 
 def check(files: Files, *, viewer: Viewer, engine: Engine | None = None,
-          today: dt.date | None = None) -> ImportResult:
-    """The dry run: every file read and checked, the rows it would write on report.changes, nothing written."""
+          today: dt.date | None = None, progress: Progress | None = None) -> ImportResult:
+    """The dry run: every file read and checked, the rows it would write on report.changes, nothing written.
+    `progress(fraction, line)` hears how far it has got (the page's progress bar)."""
     args = _prepare(files, viewer)
     return import_files([(n, bytes(d)) for n, d in files], engine=engine or get_engine(), dry_run=True, today=today,
-                        **args)
+                        progress=progress, **args)
 
 
 def commit(files: Files, *, viewer: Viewer, engine: Engine | None = None,
-           today: dt.date | None = None) -> ImportResult:
+           today: dt.date | None = None, progress: Progress | None = None) -> ImportResult:
     """The import: all files in one transaction (or nothing, if any has an error), audited (导入, with the viewer's
     client) in that same transaction; data_version moves. report.changes holds the rows written."""
     args = _prepare(files, viewer)
@@ -184,7 +185,7 @@ def commit(files: Files, *, viewer: Viewer, engine: Engine | None = None,
                                "未变": sum(f.counts.unchanged for f in done), "提示": len(report.warnings)})
 
     return import_files([(n, bytes(d)) for n, d in files], engine=engine or get_engine(), dry_run=False,
-                        today=today, collect_changes=True, before_commit=audit, **args)
+                        today=today, collect_changes=True, before_commit=audit, progress=progress, **args)
 
 
 def summary_frame(report: ImportResult) -> pd.DataFrame:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -26,6 +29,9 @@ from seed.importer.sheets import ANNOTATION_SHEET, META_SHEET, collect_rows, pla
 
 __all__ = ["ANNOTATION_SHEET", "META_SHEET", "Change", "FileResult", "Finding", "ImportResult", "import_files",
            "import_paths", "table_label"]
+
+
+Progress = Callable[[float, str], None]  # (fraction done, a Chinese line)
 
 
 def _sort_key(job: SheetJob) -> int:
@@ -91,13 +97,35 @@ def import_files(
     allowed_kinds: Collection[str] | None = None,
     collect_changes: bool | None = None,
     before_commit: Callable[[Session, ImportResult], None] | None = None,
+    size_cap_mb: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate every file; write nothing if anything is wrong; else write all files in one transaction.
 
     `station_scope`: a station's own import — a row naming another station is an error, and so is any written row
     not of that station. `allowed_kinds`: a sheet of another kind is an error. `collect_changes` (default: in a dry
     run) puts the rows written, before and after, on `report.changes`. `before_commit(session, report)` runs in the
-    import's transaction just before it commits (batch ids are set): the web page writes its audit row there."""
+    import's transaction just before it commits (batch ids are set): the web page writes its audit row there.
+    `size_cap_mb`: each file's size cap (default MAX_UPLOAD_MB; the command line passes MAX_IMPORT_MB).
+    `progress(fraction, line)`: called as the import goes, with a Chinese line (读取中：第200,000行… / 写入中：40%…).
+
+    The collector is paused while the import runs: a large register makes millions of small objects that live to
+    the end, and each full collection would walk them all again."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_files(files, engine=engine, year=year, dry_run=dry_run, user=user, kind=kind, is_demo=is_demo,
+                             today=today, station_scope=station_scope, report_date=report_date,
+                             keep_content=keep_content, allowed_kinds=allowed_kinds, collect_changes=collect_changes,
+                             before_commit=before_commit, size_cap_mb=size_cap_mb, progress=progress)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _import_files(files, *, engine, year, dry_run, user, kind, is_demo, today, station_scope, report_date,
+                  keep_content, allowed_kinds, collect_changes, before_commit, size_cap_mb,
+                  progress: Progress | None) -> ImportResult:
     report = ImportResult(dry_run=dry_run)
     if collect_changes is None:
         collect_changes = dry_run
@@ -112,8 +140,10 @@ def import_files(
             report.findings.append(Finding("提示", name, None, None, None, None, duplicate_message(fr.name, first.name)))
             continue
         first_by_content[fr.sha256] = fr
+        if progress is not None:
+            progress(0.0, f"读取中：{name}…")
         try:
-            wb = read_workbook(data, name)
+            wb = read_workbook(data, name, size_cap_mb)
         except FileRejected as exc:
             fr.rejected = str(exc)
             continue
@@ -128,6 +158,8 @@ def import_files(
     group = uuid.uuid4().hex[:12]
     with Session(engine) as session:
         try:
+            if engine.dialect.name == "sqlite":  # a larger page cache for this import's connection (about 256 MB)
+                session.execute(text("PRAGMA cache_size = -262144"))
             jobs: list[tuple[SheetJob, FileResult]] = []
             for wb, fr, _data in workbooks:
                 previous = session.exec(
@@ -168,10 +200,11 @@ def import_files(
             for job, fr in sorted(jobs, key=lambda jf: _sort_key(jf[0])):
                 if job.has_errors and not job.records:
                     continue
-                collect_rows(job, today)
+                collect_rows(job, today, progress=progress)
                 batch = batches[fr.sha256]
                 writer = (Writer(session, batch, is_demo=is_demo) if claims is None else ClaimingWriter(
                     session, batch, is_demo=is_demo, claims=claims, file=fr.name, owner=fr.sha256))
+                writer.progress = progress
                 handlers.HANDLERS[job.kind.name](job, writer, session, today)
                 writer.flush()
                 fr.counts.new += job.counts.new
@@ -208,6 +241,8 @@ def import_files(
                     session.delete(batch)
                     fr.batch_id = None
             bump_data_version(session)
+            if progress is not None:
+                progress(1.0, "写入中：100%…")
             if before_commit is not None:
                 before_commit(session, report)
             session.commit()
@@ -216,6 +251,11 @@ def import_files(
         except BaseException:
             session.rollback()
             raise
+        finally:
+            if engine.dialect.name == "sqlite":  # the pooled connection goes back with the usual cache
+                with contextlib.suppress(Exception):  # a broken connection: the pool discards it anyway
+                    session.execute(text("PRAGMA cache_size = -2000"))
+                    session.rollback()
 
 
 def import_paths(paths: list[str | Path], **kwargs) -> ImportResult:

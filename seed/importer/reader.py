@@ -21,8 +21,6 @@ WORKER = Path(__file__).resolve().parent / "worker.py"
 
 # Zip limits checked before any reader sees the file: an .xlsx of the bureau's size is far below them.
 MAX_ZIP_ENTRIES = 2000
-MAX_ENTRY_BYTES = 150 * 1024 * 1024
-MAX_TOTAL_BYTES = 250 * 1024 * 1024
 MAX_RATIO = 150  # uncompressed ÷ compressed for any sizeable entry
 
 
@@ -133,11 +131,12 @@ def check_zip(data: bytes, file_name: str) -> None:
         raise FileRejected(f"{file_name}：压缩包内文件数过多（{len(infos)}个，上限{MAX_ZIP_ENTRIES}个），"
                            f"疑似异常文件，已拒绝")
     check_members(infos, file_name)
+    cap_mb = get_settings().max_expanded_mb  # the whole workbook inflated (MAX_EXPANDED_MB)
     total = 0
     for info in infos:
         total += info.file_size
-        if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES:
-            raise FileRejected(f"{file_name}：解压后体积异常（超过{MAX_TOTAL_BYTES // 2**20} MB），疑似压缩炸弹，已拒绝")
+        if total > cap_mb * 2**20:
+            raise FileRejected(f"{file_name}：解压后体积异常（超过{cap_mb} MB），疑似压缩炸弹，已拒绝")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise FileRejected(f"{file_name}：压缩比异常（{info.file_size // max(info.compress_size, 1)}:1），"
                                f"疑似压缩炸弹，已拒绝")
@@ -148,9 +147,10 @@ def check_zip(data: bytes, file_name: str) -> None:
         raise FileRejected(f"{file_name}：不是Excel工作簿（.xlsx）")
 
 
-def check_file(data: bytes, file_name: str) -> str:
-    """Cheap checks before parsing; returns the sniffed kind of content."""
-    cap = get_settings().max_upload_mb
+def check_file(data: bytes, file_name: str, cap_mb: int | None = None) -> str:
+    """Cheap checks before parsing; returns the sniffed kind of content. `cap_mb`: the size cap (default
+    MAX_UPLOAD_MB, the web's; the command line passes MAX_IMPORT_MB)."""
+    cap = cap_mb if cap_mb is not None else get_settings().max_upload_mb
     if len(data) > cap * 1024 * 1024:
         size = len(data) / 1024 / 1024
         raise FileRejected(f"{file_name}：文件大小{size:.1f} MB，超过{cap} MB上限，请拆分后再导入")
@@ -174,7 +174,7 @@ def run_reader(data: bytes, file_name: str) -> Workbook:
     env = dict(os.environ)
     try:
         proc = subprocess.run(
-            [sys.executable, "-I", str(WORKER), str(settings.parse_memory_mb)],
+            [sys.executable, "-I", str(WORKER), str(settings.parse_memory_mb), str(settings.max_rows)],
             input=data,
             capture_output=True,
             timeout=settings.parse_timeout_s,
@@ -192,6 +192,6 @@ def run_reader(data: bytes, file_name: str) -> Workbook:
                     encoding=result.get("encoding"), delimiter=result.get("delimiter"))
 
 
-def read_workbook(data: bytes, file_name: str) -> Workbook:
-    check_file(data, file_name)
+def read_workbook(data: bytes, file_name: str, cap_mb: int | None = None) -> Workbook:
+    check_file(data, file_name, cap_mb)
     return run_reader(data, file_name)

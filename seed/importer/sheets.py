@@ -236,9 +236,13 @@ def _checked(read: tuple, check) -> tuple:
     return read
 
 
-def collect_rows(job: SheetJob, today: dt.date | None = None) -> None:
+PROGRESS_ROWS = 100_000  # a progress line every so many rows
+
+
+def collect_rows(job: SheetJob, today: dt.date | None = None, *, progress=None) -> None:
     """Classify rows and parse the cells of data rows (long kinds) into typed records. Dates past `today` or outside
-    the register's year are problems unless the column holds a plan (checks.py)."""
+    the register's year are problems unless the column holds a plan (checks.py). `progress(fraction, line)` hears
+    of every PROGRESS_ROWS rows (core.Progress)."""
     layout = job.layout
     text_numbers: dict[int, int] = {}
     # the register's year bounds its dates; a sheet with a 年度 column gives each row its own year
@@ -252,8 +256,11 @@ def collect_rows(job: SheetJob, today: dt.date | None = None) -> None:
         check = date_check(job.kind.name, column, layout.header.name(col0), today=today, year=year)
         fields.append((fname, col0, column, seen, seen.get, check))
     long = job.kind.layout == "long"
-    for row0 in range(layout.header.end, len(job.rows)):
+    n_rows = len(job.rows)
+    for row0 in range(layout.header.end, n_rows):
         row = job.rows[row0]
+        if progress is not None and row0 and row0 % PROGRESS_ROWS == 0:
+            progress(0.5 * row0 / n_rows, f"读取中：第{row0:,}行…")
         kind_of_row = row_kind(row)
         if kind_of_row in ("blank", "footer", "group"):
             continue
@@ -290,6 +297,8 @@ def collect_rows(job: SheetJob, today: dt.date | None = None) -> None:
         if long and not filled:
             continue
         job.records.append(record)
+    if progress is not None:
+        progress(0.5, f"读取中：第{n_rows:,}行…")
     for col0, n in sorted(text_numbers.items()):
         job.warn(None, None, f"“{job.column_label(col0)}”列共{n}处文本型数字，已自动转换")
     if not job.records and not job.has_errors:

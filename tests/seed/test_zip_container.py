@@ -96,7 +96,7 @@ BAD = [
     ("ratio-bomb", ratio_bomb, "压缩比异常（1028:1），疑似压缩炸弹，已拒绝"),
     ("size-bomb", lambda d: lying_about_size(rewrite(d, [("xl/media/big.bin", b"x" * 100)],
                                                      compression=zipfile.ZIP_STORED), "xl/media/big.bin", 2**31),
-     "解压后体积异常（超过250 MB），疑似压缩炸弹，已拒绝"),
+     "解压后体积异常（超过1024 MB），疑似压缩炸弹，已拒绝"),  # MAX_EXPANDED_MB
 ]
 
 
