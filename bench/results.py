@@ -45,7 +45,11 @@ def merge(section: str, data: dict, path: Path = RESULTS, key: str | None = None
     else:
         everything.setdefault(section, {})[key] = {**data, "machine": machine()}
     path.write_text(json.dumps(everything, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"\n{section}{'' if key is None else ' ' + key}: written into {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if path == RESULTS:
+        from bench import report  # the README's table follows the figures (tests/test_bench_results.py)
+
+        report.write_readme(everything)
+    print(f"\n{section}{'' if key is None else ' ' + key}: written into {RELATIVE} and the README's table")
     return everything
 
 
