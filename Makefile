@@ -49,7 +49,8 @@ pg-start:
 	fi
 
 ## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, LibreOffice Writer and poppler-utils for
-## the meeting pack's PDF (and its test), nginx for the deploy/ config's tests, installed when missing and run as root
+## the meeting pack's PDF (and its test), nginx and its brotli module for the deploy/ config's tests, installed when
+## missing and run as root
 sysdeps:
 	@# fonts-noto-cjk: the SC faces of Noto Sans CJK and Noto Serif CJK, the briefing's fallback for 黑体 and 仿宋.
 	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" \
@@ -86,6 +87,18 @@ sysdeps:
 			|| echo "sysdeps: apt-get failed; the nginx tests will skip"; \
 	else \
 		echo "sysdeps: nginx is missing and this is not root; the nginx tests will skip. As root: apt-get install nginx"; \
+	fi
+	@# deploy/nginx-brotli.conf: Debian's brotli filter for nginx (issue 21); without it nginx serves gzip only.
+	@if [ -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || ! command -v nginx >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "sysdeps: installing libnginx-mod-http-brotli-filter (deploy/nginx-brotli.conf)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update && apt-get install -y --no-install-recommends libnginx-mod-http-brotli-filter; } \
+			|| echo "sysdeps: apt-get failed; nginx serves gzip only and the brotli test skips"; \
+	else \
+		echo "sysdeps: the nginx brotli module is missing and this is not root; the brotli test skips." \
+			"As root: apt-get install libnginx-mod-http-brotli-filter"; \
 	fi
 
 lint: dev-venv
