@@ -4,7 +4,7 @@ accepts gzip and brotli gets it. Per page: the compressed bytes of every HTTP re
 Network.loadingFinished encodedDataLength: headers and body as they went over the wire), the JavaScript files among
 them, and the websocket's messages (their payload as received; Streamlit's permessage-deflate is not counted apart).
 
-    python bench/transfer.py [--db URL] [--as-of 2022-10-31] [--pages 总览 地图] [--no-results]
+    python bench/transfer.py [--db URL] [--as-of 2022-10-31] [--pages 总览 地图] [--no-brotli | --direct]
 
 Default database: the synthetic county database of `make bench` (data/bench/county.db). Writes the "transfer" section
 of bench/results.json and the README's table. Target: a first visit ≤ 2.5 MB compressed.
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--user", default="leader")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--no-brotli", action="store_true", help="nginx without the brotli snippet (gzip only)")
+    p.add_argument("--direct", action="store_true", help="straight to the replica, without nginx (for comparison)")
     p.add_argument("--no-results", action="store_true", help=f"do not write {results.RELATIVE}")
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -105,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     brotli = False if args.no_brotli else None
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="transfer-") as tmp, \
-            stack.deploy_stack(database_url, 1, base_port=8601, as_of=as_of, tmp=Path(tmp), brotli=brotli) as (base, _):
+            stack.deploy_stack(database_url, 1, base_port=8601, as_of=as_of, tmp=Path(tmp), brotli=brotli) as (base, ports):
+        if args.direct:
+            base = f"http://127.0.0.1:{next(iter(ports))}"
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else None)
             visit(browser, base, cookie, args.pages[0], urls[args.pages[0]], args.timeout)  # the replica's caches
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(rows.values(), key=lambda r: r["bytes"])
     print(f"\nlargest first visit {worst['bytes'] / 1e6:.2f} MB (target ≤ {TARGET_FIRST_VISIT_MB:g} MB), "
           f"JavaScript sent as {encoding}")
-    if not args.no_results:
+    if not args.no_results and not args.direct:
         backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
         results.merge("transfer", {"database": f"{backend} {database_url.rsplit('/', 1)[-1]}", "encoding": encoding,
                                    "via": "nginx (deploy/nginx.conf" + ("" if args.no_brotli else ", brotli") + ")",
