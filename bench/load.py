@@ -362,6 +362,18 @@ def load_section(levels: list[dict], args, database_url: str) -> dict:
             "rounds": None if args.duration else args.rounds, "pages": list(args.pages), "levels": out}
 
 
+def keep_other_levels(section: dict) -> dict:
+    """The levels of the last run on the same setup (database, replicas, think time, duration) that this run did not
+    measure stay: `--sessions 100` after `--sessions 50` keeps both."""
+    old = results.load().get("load") or {}
+    setup = ("database", "replicas", "nginx", "think_s", "duration_s")
+    if all(old.get(k) == section[k] for k in setup):
+        ran = {lv["viewers"] for lv in section["levels"]}
+        section["levels"] = sorted([lv for lv in old.get("levels", []) if lv["viewers"] not in ran]
+                                   + section["levels"], key=lambda lv: lv["viewers"])
+    return section
+
+
 def write_json(path: Path, cold: dict | None, levels: list[dict], pages: list[str]) -> None:
     path.write_text(json.dumps({"client": CLIENT_KIND, "database": os.environ.get("DATABASE_URL"), "pages": pages,
                                 "cold": cold, "levels": levels}, ensure_ascii=False, indent=1))
@@ -449,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         write_json(args.json, cold, levels, args.pages)
     if not args.no_results:
-        results.merge("load", load_section(levels, args, database_url))
+        results.merge("load", keep_other_levels(load_section(levels, args, database_url)))
     return 1 if any(summarise(level)["errors"] for level in levels) else 0
 
 
