@@ -124,7 +124,8 @@ soak: dev-venv
 
 ## bench: page times at county and city scale next to their data calls, a 100k-row import next to a bare
 ## python-calamine read, 16 sign-ins during a 250k-row import (p95 ≤ 2 s), peak memory (not part of `make test`;
-## builds data/bench/*.db once, about a minute, and reuses them). BENCH_ARGS="--scales county" for the county scale only.
+## builds data/bench/*.db once, about a minute, and reuses them). BENCH_ARGS="--scales county" for the county scale only,
+## "--repeat 3" for medians of three. Figures go into bench/results.json and the README's table (bench/report.py).
 bench: dev-venv
 	$(PY) bench/run.py $(BENCH_ARGS)
 
@@ -134,6 +135,8 @@ clean:
 ## load: N concurrent sessions (10, 25, 50 by default) through a websocket-level client, no browser, against a
 ## server it starts on the synthetic county database; p50/p95 page time, server CPU and memory, the client's own CPU
 ## (not part of `make test`). LOAD_ARGS="--db URL", "--url http://127.0.0.1:8501", "--sessions 5 --rounds 2" …
+## Issue 21's run: LOAD_ARGS="--db postgresql+psycopg://… --replicas 2 --sessions 50 100 --think 10 --duration 300"
+## (replicas behind nginx with deploy/nginx.conf, a random page every 10 s for 5 minutes; into bench/results.json).
 .PHONY: load
 load: dev-venv
 	$(PY) bench/load.py $(LOAD_ARGS)
