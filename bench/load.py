@@ -2,6 +2,12 @@
 memory, and the client's own CPU.
 
     python bench/load.py [--sessions 10 25 50] [--rounds 1] [--db URL | --url http://127.0.0.1:8501] [--json PATH]
+    python bench/load.py --db URL --replicas 2 --sessions 50 100 --think 10 --duration 300   # issue 21
+
+Issue 21's mode: --replicas N starts N replicas behind nginx with deploy/nginx.conf (bench/stack.py); with
+--duration each session is a viewer with think time (wsclient.viewer: a random figure page every --think seconds
+until the duration is over); RSS and CPU are per replica. The summary (viewers, p50, p95, errors, RSS per replica,
+the machine) goes into bench/results.json (--no-results: not).
 
 The client works at the websocket level and runs no browser. On 2 cores, 50 Chromium tabs would measure the browsers
 more than the server. Each session is one websocket on /_stcore/stream. It speaks Streamlit's own protocol: BackMsg
