@@ -197,6 +197,17 @@ async def viewer(index: int, ws_url: str, cookie: str, pages: list[str], *, thin
                 if beat - began >= duration or time.perf_counter() - began >= duration:
                     return visits  # time is up (slow pages make a viewer skip beats, not run over)
                 await asyncio.sleep(max(0.0, beat - time.perf_counter()))
+                if not hashes:  # the opening failed (no navigation came back): reload "/", as a person would
+                    started = time.perf_counter()
+                    try:
+                        first = await rerun(ws, page_name="", timeout=timeout)
+                    except TimeoutError:
+                        record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                        return visits
+                    home = first.default_page or "(open)"
+                    record(home, first, judge(first, home), first.seconds)
+                    hashes = first.pages
+                    continue
                 page = rng.choice(pages)
                 if page not in hashes:
                     record(page, None, "not in this account's navigation", 0.0)
