@@ -49,7 +49,8 @@ pg-start:
 	fi
 
 ## sysdeps: Debian's Chromium and the Noto CJK fonts for the browser tests, LibreOffice Writer and poppler-utils for
-## the meeting pack's PDF (and its test), nginx for the deploy/ config's tests, installed when missing and run as root
+## the meeting pack's PDF (and its test), nginx and its brotli module for the deploy/ config's tests, installed when
+## missing and run as root
 sysdeps:
 	@# fonts-noto-cjk: the SC faces of Noto Sans CJK and Noto Serif CJK, the briefing's fallback for 黑体 and 仿宋.
 	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" \
@@ -87,6 +88,18 @@ sysdeps:
 	else \
 		echo "sysdeps: nginx is missing and this is not root; the nginx tests will skip. As root: apt-get install nginx"; \
 	fi
+	@# deploy/nginx-brotli.conf: Debian's brotli filter for nginx (issue 21); without it nginx serves gzip only.
+	@if [ -e /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || ! command -v nginx >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "sysdeps: installing libnginx-mod-http-brotli-filter (deploy/nginx-brotli.conf)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update && apt-get install -y --no-install-recommends libnginx-mod-http-brotli-filter; } \
+			|| echo "sysdeps: apt-get failed; nginx serves gzip only and the brotli test skips"; \
+	else \
+		echo "sysdeps: the nginx brotli module is missing and this is not root; the brotli test skips." \
+			"As root: apt-get install libnginx-mod-http-brotli-filter"; \
+	fi
 
 lint: dev-venv
 	$(VENV)/bin/ruff check .
@@ -111,7 +124,8 @@ soak: dev-venv
 
 ## bench: page times at county and city scale next to their data calls, a 100k-row import next to a bare
 ## python-calamine read, 16 sign-ins during a 250k-row import (p95 ≤ 2 s), peak memory (not part of `make test`;
-## builds data/bench/*.db once, about a minute, and reuses them). BENCH_ARGS="--scales county" for the county scale only.
+## builds data/bench/*.db once, about a minute, and reuses them). BENCH_ARGS="--scales county" for the county scale only,
+## "--repeat 3" for medians of three. Figures go into bench/results.json and the README's table (bench/report.py).
 bench: dev-venv
 	$(PY) bench/run.py $(BENCH_ARGS)
 
@@ -121,6 +135,8 @@ clean:
 ## load: N concurrent sessions (10, 25, 50 by default) through a websocket-level client, no browser, against a
 ## server it starts on the synthetic county database; p50/p95 page time, server CPU and memory, the client's own CPU
 ## (not part of `make test`). LOAD_ARGS="--db URL", "--url http://127.0.0.1:8501", "--sessions 5 --rounds 2" …
+## Issue 21's run: LOAD_ARGS="--db postgresql+psycopg://… --replicas 2 --sessions 50 100 --think 10 --duration 300"
+## (replicas behind nginx with deploy/nginx.conf, a random page every 10 s for 5 minutes; into bench/results.json).
 .PHONY: load
 load: dev-venv
 	$(PY) bench/load.py $(LOAD_ARGS)

@@ -2,6 +2,12 @@
 memory, and the client's own CPU.
 
     python bench/load.py [--sessions 10 25 50] [--rounds 1] [--db URL | --url http://127.0.0.1:8501] [--json PATH]
+    python bench/load.py --db URL --replicas 2 --sessions 50 100 --think 10 --duration 300   # issue 21
+
+Issue 21's mode: --replicas N starts N replicas behind nginx with deploy/nginx.conf (bench/stack.py); with
+--duration each session is a viewer with think time (wsclient.viewer: a random figure page every --think seconds
+until the duration is over); RSS and CPU are per replica. The summary (viewers, p50, p95, errors, RSS per replica,
+the machine) goes into bench/results.json (--no-results: not).
 
 The client works at the websocket level and runs no browser. On 2 cores, 50 Chromium tabs would measure the browsers
 more than the server. Each session is one websocket on /_stcore/stream. It speaks Streamlit's own protocol: BackMsg
@@ -52,8 +58,9 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import results, stack  # noqa: E402
 from bench.run import AS_OF, FIGURE_PAGES, db_url, ensure_db  # noqa: E402
-from bench.wsclient import CLIENT_KIND, Run, judge, login_cookie, session  # noqa: E402
+from bench.wsclient import CLIENT_KIND, Run, judge, login_cookie, session, viewer  # noqa: E402
 
 __all__ = ["Run", "judge", "free_port", "healthy", "stop"]  # tests import these from here
 
@@ -207,45 +214,58 @@ def client_cpu_seconds() -> float:
 # --- one load level: N sessions, server and client measured around them ----------------------------
 
 
-async def _sample_rss(pid: int | None, peak: list[float], stop: asyncio.Event) -> None:
-    """Every 0.25 s the summed VmRSS of the server's processes; the process tree is re-read every 5 s only
-    (walking /proc costs the client ~0.1 s of CPU each time)."""
-    pids: list[int] = []
+async def _sample_rss(roots: list[int], peak: list[float], stop: asyncio.Event) -> None:
+    """Every 0.25 s the summed VmRSS of each server's processes (peak[i] for roots[i]); the process trees are re-read
+    every 5 s only (walking /proc costs the client ~0.1 s of CPU each time)."""
+    trees: list[list[int]] = []
     sample = 0
-    while pid is not None and not stop.is_set():
+    while roots and not stop.is_set():
         if sample % 20 == 0:
-            pids = _tree(pid)
+            trees = [_tree(pid) for pid in roots]
         sample += 1
-        mb = rss_mb(pids)
-        if mb is not None:
-            peak[0] = max(peak[0], mb)
+        for i, pids in enumerate(trees):
+            mb = rss_mb(pids)
+            if mb is not None:
+                peak[i] = max(peak[i], mb)
         try:
             await asyncio.wait_for(stop.wait(), 0.25)
         except TimeoutError:
             pass
 
 
-async def load_level(n: int, ws_url: str, cookie: str, pages: list[str], rounds: int, *, pid: int | None,
-                     timeout: float, think: float) -> dict:
-    peak, stop = [0.0], asyncio.Event()
-    rss_before = rss_mb(_tree(pid)) if pid else None
-    cpu_before = cpu_seconds(pid) if pid else None
+def _sum(values: list) -> float | None:
+    return None if not values or any(v is None for v in values) else sum(values)
+
+
+async def load_level(n: int, ws_url: str, cookie: str, pages: list[str], rounds: int, *, pid: int | list[int] | None,
+                     timeout: float, think: float, duration: float = 0.0) -> dict:
+    """One level; pid is the server's, or the replicas' (then RSS and CPU are per replica and summed). With a
+    duration the sessions are think-time viewers (wsclient.viewer: a random page every `think` s)."""
+    roots = [pid] if isinstance(pid, int) else list(pid or [])
+    peak, stop = [0.0] * len(roots), asyncio.Event()
+    rss_each = [rss_mb(_tree(r)) for r in roots]
+    cpu_each = [cpu_seconds(r) for r in roots]
     client_before = client_cpu_seconds()
     load_before = os.getloadavg()[0]
     wall_started = time.perf_counter()
-    sampler = asyncio.create_task(_sample_rss(pid, peak, stop))
-    results = await asyncio.gather(*(session(i, ws_url, cookie, pages, rounds, timeout=timeout, think=think)
-                                     for i in range(n)))
+    sampler = asyncio.create_task(_sample_rss(roots, peak, stop))
+    if duration:
+        runs = (viewer(i, ws_url, cookie, pages, think=think, duration=duration, timeout=timeout) for i in range(n))
+    else:
+        runs = (session(i, ws_url, cookie, pages, rounds, timeout=timeout, think=think) for i in range(n))
+    results = await asyncio.gather(*runs)
     wall = time.perf_counter() - wall_started
     stop.set()
     await sampler
-    cpu_after = cpu_seconds(pid) if pid else None
-    server_cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    cpu_used = [(a - b) if a is not None and b is not None else None
+                for a, b in zip([cpu_seconds(r) for r in roots], cpu_each, strict=True)]
+    server_cpu, rss_before = _sum(cpu_used), _sum(rss_each)
     visits = [v for s in results for v in s]
-    return {
+    return {"replica_rss_peak_mb": peak, "replica_rss_before_mb": rss_each, "replica_cpu_s": cpu_used,
+            "think_s": think, "duration_s": duration,
         "sessions": n, "rounds": rounds, "wall_s": wall, "visits": [asdict(v) for v in visits],
         "server_cpu_s": server_cpu, "server_cpu_pct": server_cpu / wall * 100 if server_cpu is not None else None,
-        "server_rss_before_mb": rss_before, "server_rss_peak_mb": peak[0] or None,
+        "server_rss_before_mb": rss_before, "server_rss_peak_mb": sum(peak) or None,
         "client_cpu_s": client_cpu_seconds() - client_before,
         "loadavg_before": load_before, "loadavg_after": os.getloadavg()[0],
     }
@@ -320,7 +340,7 @@ async def measure(base: str, cookie: str, pages: list[str], args, pid: int | Non
     for n in args.sessions:
         print(f"  {n} sessions × {args.rounds} round(s) …", end=" ", flush=True)
         level = await load_level(n, ws_url, cookie, pages, args.rounds, pid=pid, timeout=args.timeout,
-                                 think=args.think)
+                                 think=args.think, duration=args.duration)
         levels.append(level)
         s = summarise(level)  # a line now, in case a long run is stopped before the tables
         print(f"{level['wall_s']:.0f} s, {s['runs']} runs, {s['errors']} errors, p50 {s['p50']:.2f} s, "
@@ -328,6 +348,36 @@ async def measure(base: str, cookie: str, pages: list[str], args, pid: int | Non
         if args.json:
             write_json(args.json, cold, levels, pages)
     return levels, cold
+
+
+def load_section(levels: list[dict], args, database_url: str) -> dict:
+    """The summary bench/results.json keeps: per level viewers, p50, p95, errors and RSS (per replica)."""
+    backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    out = []
+    for level in levels:
+        s = summarise(level)
+        out.append({"viewers": level["sessions"], "runs": s["runs"], "p50": round(s["p50"], 3),
+                    "p95": round(s["p95"], 3), "max": round(s["max"], 3), "errors": s["errors"],
+                    "first_errors": s["first_errors"], "wall_s": round(level["wall_s"], 1),
+                    "rss_mb_per_replica": [round(mb) for mb in level["replica_rss_peak_mb"]],
+                    "cpu_s_per_replica": [None if c is None else round(c, 1) for c in level["replica_cpu_s"]],
+                    "client_cpu_s": round(level["client_cpu_s"], 1),
+                    "loadavg": [round(level["loadavg_before"], 2), round(level["loadavg_after"], 2)]})
+    return {"database": f"{backend} {database_url.rsplit('/', 1)[-1]}", "replicas": args.replicas or 1,
+            "nginx": bool(args.replicas), "think_s": args.think, "duration_s": args.duration,
+            "rounds": None if args.duration else args.rounds, "pages": list(args.pages), "levels": out}
+
+
+def keep_other_levels(section: dict) -> dict:
+    """The levels of the last run on the same setup (database, replicas, think time, duration) that this run did not
+    measure stay: `--sessions 100` after `--sessions 50` keeps both."""
+    old = results.load().get("load") or {}
+    setup = ("database", "replicas", "nginx", "think_s", "duration_s")
+    if all(old.get(k) == section[k] for k in setup):
+        ran = {lv["viewers"] for lv in section["levels"]}
+        section["levels"] = sorted([lv for lv in old.get("levels", []) if lv["viewers"] not in ran]
+                                   + section["levels"], key=lambda lv: lv["viewers"])
+    return section
 
 
 def write_json(path: Path, cold: dict | None, levels: list[dict], pages: list[str]) -> None:
@@ -349,6 +399,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--think", type=float, default=0.0, help="seconds a session waits between pages (default none)")
     p.add_argument("--no-warmup", action="store_true", help="skip the one-session cold visit of every page")
     p.add_argument("--json", type=Path, help="also write every visit and measurement here")
+    p.add_argument("--duration", type=float, default=0.0,
+                   help="think-time mode: each session opens a random page every --think s for this many seconds")
+    p.add_argument("--replicas", type=int, default=0,
+                   help="start this many replicas (ports from --base-port) behind nginx with deploy/nginx.conf")
+    p.add_argument("--base-port", type=int, default=8501, help="first replica port (taken ports are skipped)")
+    p.add_argument("--no-results", action="store_true", help=f"do not write the summary into {results.RELATIVE}")
     args = p.parse_args(argv)
     # A plain `kill` still stops the server this script started (the finally blocks run on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -376,7 +432,15 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.think:g} s\n", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="load-") as tmp:
-        if args.url:
+        if args.replicas:
+            with stack.deploy_stack(database_url, args.replicas, base_port=args.base_port, as_of=as_of,
+                                    tmp=Path(tmp)) as (base, ports):
+                pid = list(ports.values())
+                print(f"  {args.replicas} replicas on ports {', '.join(map(str, ports))} behind nginx {base}",
+                      flush=True)
+                levels, cold = asyncio.run(measure(base, cookie, args.pages, args, pid))
+                tail = "".join((Path(tmp) / f"replica-{p}.log").read_text(errors="replace") for p in ports)
+        elif args.url:
             base = args.url.rstrip("/")
             port = urlsplit(base).port or (443 if base.startswith("https") else 80)
             pid = listening_pid(port)
@@ -393,10 +457,17 @@ def main(argv: list[str] | None = None) -> int:
             times = ", ".join(f"{v['page']} {v['seconds']:.2f}" for v in cold["visits"])
             print(f"cold run, 1 session (not in the table): {times} s; errors {s['errors']}\n")
         print_report(levels, args.pages)
+        if args.replicas:
+            for level in levels:
+                print(f"{level['sessions']} sessions: peak RSS per replica "
+                      + ", ".join(f"{mb:.0f}" for mb in level["replica_rss_peak_mb"]) + " MB; CPU s per replica "
+                      + ", ".join(_fmt(c, ".0f") for c in level["replica_cpu_s"]))
         if not args.url and "Traceback" in tail:
             print("\nthe server logged a traceback:\n" + tail[-2000:])
     if args.json:
         write_json(args.json, cold, levels, args.pages)
+    if not args.no_results:
+        results.merge("load", keep_other_levels(load_section(levels, args, database_url)))
     return 1 if any(summarise(level)["errors"] for level in levels) else 0
 
 

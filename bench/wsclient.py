@@ -159,3 +159,66 @@ async def session(index: int, ws_url: str, cookie: str, pages: list[str], rounds
     except (OSError, websockets.WebSocketException) as exc:
         record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
     return visits
+
+
+async def viewer(index: int, ws_url: str, cookie: str, pages: list[str], *, think: float, duration: float,
+                 timeout: float, seed: int = 21) -> list[Visit]:
+    """A viewer with think time (issue 21): opens "/" at a random moment of the first think period (so viewers do
+    not all arrive at once), then a random page of `pages` every `think` seconds, on a fixed beat from its opening
+    (a page slower than the beat is followed at once), until `duration` seconds have passed since the run began:
+    no page starts after that, so a slow server gets fewer visits rather than a longer run."""
+    import random
+
+    import websockets
+
+    rng = random.Random(seed * 100_003 + index)
+    visits: list[Visit] = []
+    began = time.perf_counter()
+    await asyncio.sleep(rng.uniform(0, think))
+
+    def record(page: str, run: Run | None, error: str, seconds: float) -> None:
+        visits.append(Visit(index, page, seconds, error, run.elements if run else 0,
+                            run.data_elements if run else 0, run.logged_in if run else False))
+
+    try:
+        async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
+                                      max_size=None, open_timeout=timeout, ping_interval=None) as ws:
+            beat = time.perf_counter()
+            try:
+                first = await rerun(ws, page_name="", timeout=timeout)
+            except TimeoutError:
+                record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - beat)
+                return visits
+            home = first.default_page or "(open)"
+            record(home, first, judge(first, home), first.seconds)
+            hashes = first.pages
+            while True:
+                beat += think
+                if beat - began >= duration or time.perf_counter() - began >= duration:
+                    return visits  # time is up (slow pages make a viewer skip beats, not run over)
+                await asyncio.sleep(max(0.0, beat - time.perf_counter()))
+                if not hashes:  # the opening failed (no navigation came back): reload "/", as a person would
+                    started = time.perf_counter()
+                    try:
+                        first = await rerun(ws, page_name="", timeout=timeout)
+                    except TimeoutError:
+                        record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                        return visits
+                    home = first.default_page or "(open)"
+                    record(home, first, judge(first, home), first.seconds)
+                    hashes = first.pages
+                    continue
+                page = rng.choice(pages)
+                if page not in hashes:
+                    record(page, None, "not in this account's navigation", 0.0)
+                    continue
+                started = time.perf_counter()
+                try:
+                    run = await rerun(ws, page_script_hash=hashes[page], timeout=timeout)
+                except TimeoutError:
+                    record(page, None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                    return visits
+                record(page, run, judge(run, page), run.seconds)
+    except (OSError, websockets.WebSocketException) as exc:
+        record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
+    return visits

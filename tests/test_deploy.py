@@ -98,3 +98,32 @@ def test_the_systemd_unit_verifies(tmp_path):
     done = subprocess.run([analyze, "verify", "--man=no", str(tmp_path / "shian@8501.service")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and not done.stderr.strip() and not done.stdout.strip(), done.stdout + done.stderr
+
+
+BROTLI_CONF = DEPLOY / "nginx-brotli.conf"
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
+
+
+def test_the_nginx_config_parses_with_the_brotli_snippet(tmp_path):
+    """deploy/nginx-brotli.conf beside the site, with Debian's module loaded as modules-enabled/ loads it."""
+    binary = nginx()
+    if not BROTLI_MODULE.exists():
+        pytest.skip("the brotli module is not installed (make sysdeps, or apt-get install libnginx-mod-http-brotli-filter)")
+    conf = nginx_conf(tmp_path, listen=18081, replicas=(8501, 8502))
+    text = conf.read_text(encoding="utf-8").replace(f"    include {tmp_path}/shian.conf;\n",
+                                                    f"    include {tmp_path}/shian.conf;\n    include {BROTLI_CONF};\n")
+    conf.write_text(f"load_module {BROTLI_MODULE};\n" + text, encoding="utf-8")
+    done = subprocess.run([*nginx_command(binary, tmp_path, conf), "-t"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "syntax is ok" in done.stderr, done.stderr
+
+
+def test_nginx_compresses_what_the_app_sends():
+    """gzip always (the site alone parses without the brotli module), brotli for the same types in its snippet; the
+    replicas are asked for plain bodies so that nginx compresses once."""
+    site, snippet = NGINX_CONF.read_text(encoding="utf-8"), BROTLI_CONF.read_text(encoding="utf-8")
+    assert "gzip on;" in site and 'proxy_set_header Accept-Encoding "";' in site and "brotli" not in re.sub(
+        r"#[^\n]*", "", site)
+    assert "brotli on;" in snippet
+    types = {kind: set(re.search(rf"{kind}_types([^;]+);", text).group(1).split())
+             for kind, text in (("gzip", site), ("brotli", snippet))}
+    assert types["gzip"] == types["brotli"] and "application/javascript" in types["gzip"]

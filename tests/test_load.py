@@ -35,7 +35,7 @@ def demo_db_url(tmp_path):
 def test_two_sessions_see_their_pages_logged_in_with_data(demo_db_url, tmp_path):
     out = tmp_path / "load.json"
     proc = subprocess.run([sys.executable, "bench/load.py", "--db", demo_db_url, "--sessions", "2", "--rounds", "1",
-                           "--pages", *PAGES, "--no-warmup", "--timeout", "90", "--json", str(out)],
+                           "--pages", *PAGES, "--no-warmup", "--timeout", "90", "--json", str(out), "--no-results"],
                           cwd=ROOT, capture_output=True, text=True, timeout=170)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "websocket-level client" in proc.stdout
@@ -47,6 +47,31 @@ def test_two_sessions_see_their_pages_logged_in_with_data(demo_db_url, tmp_path)
     assert {v["page"] for v in visits} == {"总览", *PAGES}
     assert all(v["logged_in"] and v["data_elements"] > 0 and v["seconds"] > 0 for v in visits)
     assert level["server_cpu_s"] > 0 and level["server_rss_peak_mb"] > 0
+
+
+@pytest.mark.sqlite_file
+def test_think_time_viewers_through_nginx_in_front_of_two_replicas(demo_db_url, tmp_path):
+    """Issue 21: --replicas starts the replicas and nginx with deploy/nginx.conf; viewers with think time open random
+    pages until the duration is over; each replica's memory is reported."""
+    from bench import stack
+
+    if not stack.nginx_binary():
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    out = tmp_path / "load.json"
+    proc = subprocess.run([sys.executable, "bench/load.py", "--db", demo_db_url, "--sessions", "2", "--replicas", "2",
+                           "--think", "2", "--duration", "25", "--pages", *PAGES, "--no-warmup", "--timeout", "90",
+                           "--json", str(out), "--no-results"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "2 replicas on ports" in proc.stdout and "behind nginx" in proc.stdout
+    (level,) = json.loads(out.read_text())["levels"]
+    assert level["duration_s"] == 25 and level["think_s"] == 2
+    visits = level["visits"]
+    assert [v for v in visits if v["error"]] == []
+    assert {v["session"] for v in visits} == {0, 1}
+    assert {v["page"] for v in visits} <= {"总览", *PAGES}
+    # "/" (a cold page: seconds here) and then at least one random page each, none started after the 25 s
+    assert all(sum(v["session"] == s for v in visits) >= 2 for s in (0, 1))
+    assert len(level["replica_rss_peak_mb"]) == 2 and all(mb > 0 for mb in level["replica_rss_peak_mb"])
 
 
 def test_the_login_page_is_an_error_not_a_page():

@@ -1,0 +1,53 @@
+"""bench/results.json and the README's benchmark table (issue 21): the table is what bench/report.py renders from the
+committed figures, and the rendering judges each figure against its target. No timing is measured or asserted here:
+the figures are read from the file (or made up below)."""
+
+from __future__ import annotations
+
+import json
+
+from bench import report, results
+from bench.run import TARGET_LOAD_P95
+
+
+def test_the_readme_table_is_rendered_from_the_committed_results():
+    text = report.README.read_text(encoding="utf-8")
+    assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
+    assert report.readme_block(text) == report.render(results.load()), "run: python bench/report.py --write"
+
+
+def test_every_section_names_its_machine():
+    res = results.load()
+    for name, section in res.items():
+        entries = [section] if "machine" in section else list(section.values())
+        for entry in entries:
+            assert {"cpus", "python", "date", "commit"} <= entry["machine"].keys(), name
+
+
+def test_the_table_judges_figures_against_the_targets(tmp_path):
+    made_up = {
+        "pages": {"city": {"pages": {"总览": {"cold": 0.2, "warm": 0.01, "data": 0.1},
+                                     "地图": {"cold": 0.5, "warm": 0.02, "data": 0.3}}}},
+        "import": {"100000": {"seconds": 4.0, "calamine_seconds": 1.0}},
+        "load": {"replicas": 2, "nginx": True, "database": "PostgreSQL x", "think_s": 10,
+                 "levels": [{"viewers": 50, "p50": 0.5, "p95": TARGET_LOAD_P95 - 0.1, "errors": 0, "runs": 1500,
+                             "rss_mb_per_replica": [400, 410]}]},
+        "transfer": {"encoding": "br", "pages": {"总览": {"bytes": 2_600_000, "js_files": 40}}},
+    }
+    table = {row[0]: row for row in report.rows(made_up)}
+    assert table["City scale, slowest figure page, cold"][2:] == ["0.50 s (地图)", "**no**"]
+    assert table["City scale, slowest figure page, warm"][2:] == ["0.02 s (地图)", "yes"]
+    assert table["Import of a 100k-row register"][2:] == ["4.0 s", "yes"]
+    assert table["… against a bare python-calamine read"][2:] == ["4.0× (1.00 s)", "**no**"]
+    assert table["Import of a 1M-row register"][2:] == [report.NOT_MEASURED, "—"]
+    load = table["50 viewers, a page every 10 s (2 replicas behind nginx, PostgreSQL x)"]
+    assert load[3] == "yes" and "0 errors of 1500" in load[2] and "400 MB / 410 MB" in load[2]
+    assert table["First visit, compressed bytes (br)"][2:] == ["2.60 MB, 40 JavaScript files (总览, the largest)",
+                                                               "**no**"]
+    # merge keeps the other sections and stamps the machine
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(made_up), encoding="utf-8")
+    results.merge("import", {"rows": 1_000_000, "seconds": 50.0, "calamine_seconds": 9.0}, path=path, key="1000000")
+    merged = json.loads(path.read_text(encoding="utf-8"))
+    assert merged["import"]["100000"] == made_up["import"]["100000"] and merged["load"] == made_up["load"]
+    assert merged["import"]["1000000"]["machine"]["cpus"] >= 1
