@@ -55,7 +55,11 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # Every Streamlit session runs its page in a thread of its own, and each holds a connection while its queries run:
+    # 25 viewers a replica exhausted a pool of 5 + 5 (bench/load.py, issue 21).
+    settings = get_settings()
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
 
 
 def get_engine(url: str | None = None) -> Engine:

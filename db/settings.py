@@ -104,6 +104,16 @@ class Settings:
         default="data/backups",
         metadata={"env": "BACKUP_DIR", "help": "python -m seed backup 不指定 --out 时备份文件存放的目录"},
     )
+    db_pool_size: int = field(
+        default=10,
+        metadata={"env": "DB_POOL_SIZE",
+                  "help": "PostgreSQL：每个网页服务进程保持的数据库连接数（每位同时打开页面的查看者占用一个）"},
+    )
+    db_max_overflow: int = field(
+        default=30,
+        metadata={"env": "DB_MAX_OVERFLOW",
+                  "help": "PostgreSQL：查看者多时在 DB_POOL_SIZE 之外临时增开的连接数（各副本合计不要超过数据库的 max_connections）"},
+    )
     rollup_refresh: int = field(
         default=1,
         metadata={"env": "ROLLUP_REFRESH",
@@ -133,6 +143,8 @@ class Settings:
             trusted_proxies=os.environ.get("TRUSTED_PROXIES", "").strip(),
             log_dir=os.environ.get("LOG_DIR") or "data/logs",
             backup_dir=os.environ.get("BACKUP_DIR") or "data/backups",
+            db_pool_size=int(os.environ.get("DB_POOL_SIZE") or 10),
+            db_max_overflow=int(os.environ.get("DB_MAX_OVERFLOW") or 30),
             rollup_refresh=int(os.environ.get("ROLLUP_REFRESH") or 1),
         )
 

@@ -107,7 +107,7 @@ def import_files(
     run) puts the rows written, before and after, on `report.changes`. `before_commit(session, report)` runs in the
     import's transaction just before it commits (batch ids are set): the web page writes its audit row there.
     `size_cap_mb`: each file's size cap (default MAX_UPLOAD_MB; the command line passes MAX_IMPORT_MB).
-    `progress(fraction, line)`: called as the import goes, with a Chinese line (读取中：第200,000行… / 写入中：40%…).
+    `progress(fraction, line)`: called as the import goes, with a Chinese line (读取中：第200,000行… / 写入中：40%… / 正在提交…).
 
     The collector is paused while the import runs: a large register makes millions of small objects that live to
     the end, and each full collection would walk them all again."""
@@ -242,7 +242,7 @@ def _import_files(files, *, engine, year, dry_run, user, kind, is_demo, today, s
                     fr.batch_id = None
             bump_data_version(session)
             if progress is not None:
-                progress(1.0, "写入中：100%…")
+                progress(1.0, "正在提交…")
             if before_commit is not None:
                 before_commit(session, report)
             session.commit()

@@ -93,7 +93,7 @@ def test_the_command_line_prints_progress_lines_on_stderr(url, tmp_path, capsys)
     lines = err.splitlines()
     assert lines[0] == f"读取中：{NAME}…"
     assert any(line.startswith("读取中：第") and line.endswith("行…") for line in lines)
-    assert lines[-1] == "写入中：100%…"
+    assert lines[-1] == "正在提交…"
     assert "读取中" not in out and "新增12" in out  # the report stays on stdout
 
 
@@ -105,7 +105,7 @@ def test_the_web_import_hears_its_progress(url):
     assert all(0.0 <= f <= 1.0 for f, _ in heard)
     heard.clear()
     done = imports.commit(files, viewer=OFFICE, engine=get_engine(url), progress=lambda f, line: heard.append((f, line)))
-    assert done.committed and heard[-1] == (1.0, "写入中：100%…")
+    assert done.committed and heard[-1] == (1.0, "正在提交…")
     assert [f for f, _ in heard] == sorted(f for f, _ in heard)
 
 
