@@ -73,14 +73,16 @@ PG_ONLY = "省级规模（{name}）的合成数据只能建在 PostgreSQL 数据
 class SynthBuilder(StreamedVisits, DemoBuilder):
     """The demo's generator, sized by a Scale. Business names get a serial suffix when the word lists run out."""
 
-    def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress, scale: Scale):
+    def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress, scale: Scale,
+                 copy: bool | None = None):
         super().__init__(session, ctx, rng, say)
         self.n_businesses = scale.businesses
         self.cadre_counts = dict(scale.cadres)
         self.second_visit_chance = scale.second_visit_chance
         self.quarter_visits = scale.quarter_visits
         self._name_serial = 0
-        self._copy = session.get_bind().dialect.name == "postgresql"
+        on_pg = session.get_bind().dialect.name == "postgresql"
+        self._copy = on_pg if copy is None else copy and on_pg  # COPY on PostgreSQL unless told otherwise
 
     def _business_name(self, rng: random.Random, sector: str, subtype: str | None, short: str,
                        used: set[str]) -> tuple[str, str]:
@@ -201,8 +203,9 @@ def add_stations(session: Session, total: int) -> int:
 
 
 def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
-                progress: Progress | None = None) -> list[str]:
-    """Build a synthetic database on an empty (migrated) database. Returns summary lines."""
+                progress: Progress | None = None, copy: bool | None = None) -> list[str]:
+    """Build a synthetic database on an empty (migrated) database. Returns summary lines. copy=False loads by
+    executemany on PostgreSQL too (tests compare the two)."""
     scale = SCALES[scale] if isinstance(scale, str) else scale
     say = progress or (lambda _s: None)
     started = time.perf_counter()
@@ -218,7 +221,7 @@ def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
         if added:
             lines.append(f"示例监管所：{added}个（每所2个镇街，目标按真实监管所轮流复制）")
         ctx = Context.load(session)
-        builder = SynthBuilder(session, ctx, random.Random(seed), say, scale)
+        builder = SynthBuilder(session, ctx, random.Random(seed), say, scale, copy)
         builder.run()
         say("生成2020年11月至2021年12月的任务进度与指标月报（示例）…")
         builder.history(random.Random(seed + 1))
