@@ -4,8 +4,9 @@ in memory as dicts.
 The same draws, in the same order, as the demo's RegisterMixin._visits: the visit drafts (date, business, cadre,
 order, method) are drawn and sorted first, as small tuples, then turned into rows and their problems a chunk at a
 time and written at once, the visits before their problems. Visit ids are given explicitly (the next free id on),
-so no key→id lookup of millions of keys is needed; on PostgreSQL the sequence is moved past them afterwards and the
-two tables' plain secondary indexes are dropped for the load and created again after it (db/copy.py).
+so no key→id lookup of millions of keys is needed; on PostgreSQL the sequence is moved past them afterwards, and the
+plain secondary indexes of the register's tables are dropped for the whole register's load and created again after
+it (db/copy.py; unique ones stay).
 """
 
 from __future__ import annotations
@@ -21,12 +22,20 @@ from seed.demo.helpers import lineage, pick
 from seed.demo.vocab import AS_OF, HIGH_RISK, HIGH_RISK_METHODS, LOW_RISK_METHODS, QUARTERS, YEAR
 
 CHUNK = 100_000
+REGISTER_TABLES = ("business", "cadre", "assignment", "visit", "problem")
 
 
 class StreamedVisits:
     """A part of SynthBuilder: overrides RegisterMixin._visits."""
 
     quarter_visits: int = 1  # visits a quarter before the chance of one more (the province draws 2)
+
+    def register(self) -> None:
+        """The register with the plain secondary indexes of its five tables dropped, created again at the end (on
+        PostgreSQL): the lookups in between read whole tables anyway."""
+        with deferred_indexes(self.s.connection(), REGISTER_TABLES):  # type: ignore[attr-defined]
+            super().register()  # type: ignore[misc]
+        self.say("  包保主体、包保干部、包保关系、督导记录与问题的索引已建立")  # type: ignore[attr-defined]
 
     def _visits(self, assignments: list[dict[str, Any]], cadres: dict[int, dict[str, Any]]) -> None:
         rng: random.Random = self.rng  # type: ignore[attr-defined]
@@ -75,4 +84,3 @@ class StreamedVisits:
             drafts.clear()
             if conn.dialect.name == "postgresql":
                 set_sequence(conn, "visit")
-            self.say("  建立督导记录与问题的索引…")  # type: ignore[attr-defined]
