@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 export DATABASE_URL ?= sqlite:///data/shian.db
 
-.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak bench clean
+.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak bench bench-province clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -128,6 +128,14 @@ soak: dev-venv
 ## "--repeat 3" for medians of three. Figures go into bench/results.json and the README's table (bench/report.py).
 bench: dev-venv
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## bench-province: page times (cold and warm) on the province-scale database on PostgreSQL, 1,800 stations, 1.5
+## million businesses, about 10 million visits (not part of `make test` or CI). Builds it once with COPY (python -m
+## seed synth --scale province, about half an hour on 2 cores) into PROVINCE_URL and reuses it afterwards;
+## PROVINCE_ARGS="--rebuild" builds it again, PROVINCE_ARGS="-- --pages 总览" passes arguments on to bench/run.py.
+PROVINCE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/shian_province
+bench-province: dev-venv pg-start
+	$(PY) bench/province.py --db "$(PROVINCE_URL)" $(PROVINCE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -67,9 +67,12 @@ def cmd_demo(args) -> int:
 def cmd_synth(args) -> int:
     import time
 
-    from seed.synth import build_synth
+    from seed.synth import PG_ONLY, SCALES, build_synth
 
     url = _db(args)
+    if SCALES[args.scale].postgresql_only and not url.startswith("postgresql"):
+        _err(PG_ONLY.format(name=args.scale))
+        return EXIT_UNUSABLE
     started = time.perf_counter()
     upgrade(url)
     engine = get_engine(url)
@@ -304,9 +307,10 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("demo", cmd_demo, "建立演示数据库（可重复执行）")
-    sp = add("synth", cmd_synth, "在空数据库中生成县级或市级规模的合成示例数据（性能测试用）")
-    sp.add_argument("--scale", choices=("county", "city", "tiny"), default="county",
-                    help="county = 演示库规模（18个所）；city = 150个所、15万主体、60万条督导记录")
+    sp = add("synth", cmd_synth, "在空数据库中生成县级、市级或省级规模的合成示例数据（性能测试用）")
+    sp.add_argument("--scale", choices=("county", "city", "province", "tiny"), default="county",
+                    help="county = 演示库规模（18个所）；city = 150个所、15万主体、60万条督导记录；"
+                         "province = 1800个所、150万主体、约1000万条督导记录（仅 PostgreSQL）")
     sp.add_argument("--seed", type=int, default=20221031, help="随机种子（同一种子生成相同数据）")
     add("init", cmd_init, "建立空的正式数据库")
     add("migrate", cmd_migrate, "把数据库结构升级到最新")

@@ -6,8 +6,10 @@ generator, sized by a Scale. City scale adds generated stations (示例, with to
 copied round-robin) up to 150. Before the demo's year (2022, months 1–10) come 14 earlier months, 2020-11 … 2021-12,
 of task progress and KPI values against 示例 targets for 2020 and 2021 (2022's scaled down), so a city database holds
 the 24 months 2020-11 … 2022-10 the issue asks for. Every generated row is is_demo=True; the database is flagged database_kind=demo, so
-the app says 示例数据, and it carries the demo accounts and kiosk token. Rows go in by Core executemany, never as ORM
-objects one by one.
+the app says 示例数据, and it carries the demo accounts and kiosk token. Rows go in by Core executemany on SQLite and
+by COPY on PostgreSQL (db/copy.py), never as ORM objects one by one; the visits and their problems are drawn and
+written in chunks (seed/synth_stream.py). Province scale (1,800 stations, 1.5 million businesses, about 10 million
+visits) is built on PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db import models as m
+from db.copy import copy_rows
 from db.engine import get_engine, get_setting, has_data, set_setting, write_session
 from seed.demo import base, vocab
 from seed.demo.accounts import demo_accounts
@@ -32,6 +35,7 @@ from seed.demo.builder import DemoBuilder
 from seed.demo.context import Context
 from seed.demo.helpers import lineage, with_year
 from seed.demo.vocab import DEFAULT_SEED, DISTRICT, YEAR, Progress
+from seed.synth_stream import StreamedVisits
 
 SYNTH_KEY = "synth_scale"
 # The months before the demo's year: (year, months, target as a share of 2022's).
@@ -44,7 +48,9 @@ class Scale:
     stations: int  # in all: the real ones first, generated 示例 stations up to this number
     businesses: int
     cadres: dict[str, int] = field(default_factory=dict)  # by level 市/县/乡/村 (乡 and 村 at least 2 a station)
-    second_visit_chance: float = 0.08  # chance a quarter's visit to an entity is followed by a second, on site
+    second_visit_chance: float = 0.08  # chance a quarter's visit to an entity is followed by one more, on site
+    quarter_visits: int = 1  # visits to an entity in a quarter it is visited, before that chance
+    postgresql_only: bool = False
 
 
 SCALES = {
@@ -52,20 +58,31 @@ SCALES = {
     "county": Scale("county", 18, vocab.N_BUSINESSES, dict(vocab.CADRE_COUNTS)),
     # A prefecture city: 150 stations, 150,000 businesses, 12,000 cadres, about 600,000 visits in the year.
     "city": Scale("city", 150, 150_000, {"市": 100, "县": 900, "乡": 4_500, "村": 6_500}, second_visit_chance=0.25),
+    # A province: 1,800 stations, 1.5 million businesses, 144,000 cadres, about 10 million visits in the year
+    # (two a visited quarter, 8% a third). PostgreSQL only.
+    "province": Scale("province", 1_800, 1_500_000, {"市": 1_200, "县": 10_800, "乡": 54_000, "村": 78_000},
+                      second_visit_chance=0.08, quarter_visits=2, postgresql_only=True),
     # For tests (hidden from --help): a few hundred rows, a second or two.
     "tiny": Scale("tiny", 20, 400, {"市": 2, "县": 4, "乡": 40, "村": 40}),
 }
 
 
-class SynthBuilder(DemoBuilder):
+PG_ONLY = "省级规模（{name}）的合成数据只能建在 PostgreSQL 数据库上：请用 --db postgresql+psycopg://… 指定一个新的空数据库"
+
+
+class SynthBuilder(StreamedVisits, DemoBuilder):
     """The demo's generator, sized by a Scale. Business names get a serial suffix when the word lists run out."""
 
-    def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress, scale: Scale):
+    def __init__(self, session: Session, ctx: Context, rng: random.Random, say: Progress, scale: Scale,
+                 copy: bool | None = None):
         super().__init__(session, ctx, rng, say)
         self.n_businesses = scale.businesses
         self.cadre_counts = dict(scale.cadres)
         self.second_visit_chance = scale.second_visit_chance
+        self.quarter_visits = scale.quarter_visits
         self._name_serial = 0
+        on_pg = session.get_bind().dialect.name == "postgresql"
+        self._copy = on_pg if copy is None else copy and on_pg  # COPY on PostgreSQL unless told otherwise
 
     def _business_name(self, rng: random.Random, sector: str, subtype: str | None, short: str,
                        used: set[str]) -> tuple[str, str]:
@@ -79,10 +96,13 @@ class SynthBuilder(DemoBuilder):
     def insert(self, model, rows: list[dict[str, Any]], label: str) -> None:
         started = time.perf_counter()
         n = 0
-        for i in range(0, len(rows), 20_000):  # chunks: bounded statement size, and progress on big tables
-            chunk = rows[i:i + 20_000]
-            self.s.connection().execute(insert(model.__table__), chunk)
-            n += len(chunk)
+        if self._copy:  # PostgreSQL: one COPY a call
+            n = copy_rows(self.s.connection(), model.__table__, rows)
+        else:
+            for i in range(0, len(rows), 20_000):  # chunks: bounded statement size, and progress on big tables
+                chunk = rows[i:i + 20_000]
+                self.s.connection().execute(insert(model.__table__), chunk)
+                n += len(chunk)
         self.counts[label] = self.counts.get(label, 0) + n
         if n >= 20_000:
             self.say(f"  {label}：{n}行，{time.perf_counter() - started:.1f} 秒")
@@ -183,11 +203,14 @@ def add_stations(session: Session, total: int) -> int:
 
 
 def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
-                progress: Progress | None = None) -> list[str]:
-    """Build a synthetic database on an empty (migrated) database. Returns summary lines."""
+                progress: Progress | None = None, copy: bool | None = None) -> list[str]:
+    """Build a synthetic database on an empty (migrated) database. Returns summary lines. copy=False loads by
+    executemany on PostgreSQL too (tests compare the two)."""
     scale = SCALES[scale] if isinstance(scale, str) else scale
     say = progress or (lambda _s: None)
     started = time.perf_counter()
+    if scale.postgresql_only and engine.dialect.name != "postgresql":
+        raise RuntimeError(PG_ONLY.format(name=scale.name))
     if has_data(engine):
         raise RuntimeError("数据库已有数据：合成数据只写入空数据库（请换一个 --db）")
     say("导入种子文件（真实的监管所、任务清单、工作要点与指标）…")
@@ -198,7 +221,7 @@ def build_synth(engine: Engine, scale: Scale | str, *, seed: int = DEFAULT_SEED,
         if added:
             lines.append(f"示例监管所：{added}个（每所2个镇街，目标按真实监管所轮流复制）")
         ctx = Context.load(session)
-        builder = SynthBuilder(session, ctx, random.Random(seed), say, scale)
+        builder = SynthBuilder(session, ctx, random.Random(seed), say, scale, copy)
         builder.run()
         say("生成2020年11月至2021年12月的任务进度与指标月报（示例）…")
         builder.history(random.Random(seed + 1))
