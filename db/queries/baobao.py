@@ -168,6 +168,12 @@ def _active_at(ref: dt.date) -> sa.ColumnElement:
     )
 
 
+def _row_bound(by: str) -> int | None:
+    """MAX_ROWS for a page's group; none for the rollup's cells, which a province holds by the hundred thousand and
+    which must all be stored (a page reads their sums, db/rollups.py)."""
+    return None if by == "cell" else MAX_ROWS
+
+
 def _group_cols(by: str) -> list:
     if by not in BAOBAO_GROUPS:
         raise ValueError(f"by must be one of {sorted(BAOBAO_GROUPS)}, not {by!r}")
@@ -216,7 +222,7 @@ def baobao_business_counts(
         .outerjoin(onsite, onsite.c.business_id == Business.id)
         .where(Business.status == IN_OPERATION)
         .group_by(*keys)
-        .limit(MAX_ROWS)
+        .limit(_row_bound(by))
     )
     if station_id is not None:
         stmt = stmt.where(Business.station_id == station_id)
@@ -266,7 +272,7 @@ def baobao_problem_counts(
         .join(Business, Business.id == Problem.business_id)
         .where(found <= ref)
         .group_by(*keys)
-        .limit(MAX_ROWS)
+        .limit(_row_bound(by))
     )
     if station_id is not None:
         stmt = stmt.where(Business.station_id == station_id)

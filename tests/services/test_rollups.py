@@ -224,3 +224,15 @@ def test_a_write_refreshes_the_viewed_days_in_the_background(demo, tmp_path, mon
         assert rollups.verify(s) == []
     assert int(stored.loc[0, "n_done"]) == district(demo).n_done
     assert n == 20
+
+
+def test_every_cell_is_stored_however_many(demo, monkeypatch):
+    """A province has hundreds of thousands of cells: the page row bound (MAX_ROWS) must not cut the rollup's."""
+    monkeypatch.setattr(bq, "MAX_ROWS", 5)
+    with Session(demo) as s:
+        rules, high = bq.visit_rules(session=s), bq.high_risk_levels(session=s)
+        cells = rollups.compute_cells(session=s, ref=OCT31, rules=rules, high=high)
+        assert len(cells) > 100
+        assert int(cells["n_business"].sum()) == sum_business(demo)
+        assert len(bq.baobao_business_counts(session=s, by="township", start=dt.date(2022, 10, 1), ref=OCT31,
+                                             rules=rules, high=high)) == 5  # a page's groups keep the bound
