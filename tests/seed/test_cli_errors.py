@@ -68,7 +68,7 @@ SEED_CASES = [  # (arguments, what the line must name)
     (("user",), "子命令（可选：add、list"),
     (("user", "add", "zhang"), "缺少必需的参数：--role"),
     (("user", "add"), "缺少必需的参数：用户名、--role"),
-    (("synth", "--scale", "huge"), "参数 --scale：没有取值“huge”（可选：county、city、tiny）"),
+    (("synth", "--scale", "huge"), "参数 --scale：没有取值“huge”（可选：county、city、province、tiny）"),
     (("undo", "abc"), "参数 批次号：“abc”不是有效的整数"),
     (("export", "任务清单", "--year", "二〇二二"), "参数 --year：“二〇二二”不是有效的整数"),
     (("migrate", "--bogus"), "无法识别的参数：--bogus"),

@@ -383,7 +383,10 @@ def test_zip_bomb_is_refused_before_any_reader(db_with_stations, monkeypatch):
     data = buf.getvalue()
     assert len(data) < 1024 * 1024
     lines = refused(db_with_stations, "炸弹.xlsx", data)
-    assert lines == ["炸弹.xlsx：解压后体积异常（超过250 MB），疑似压缩炸弹，已拒绝"]
+    # 300 MB of zeros is under MAX_EXPANDED_MB (1024 MB, which admits a 1M-row register): the ratio check refuses it
+    assert len(lines) == 1 and lines[0].startswith("炸弹.xlsx：压缩比异常（") and lines[0].endswith("疑似压缩炸弹，已拒绝")
+    monkeypatch.setenv("MAX_EXPANDED_MB", "250")
+    assert refused(db_with_stations, "炸弹.xlsx", data) == ["炸弹.xlsx：解压后体积异常（超过250 MB），疑似压缩炸弹，已拒绝"]
     assert calls == []
 
 

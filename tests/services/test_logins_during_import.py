@@ -1,6 +1,6 @@
 """Issue 17, item 2: logins never wait on an import.
 
-A 250,000-row 督导记录 register is imported through the real command line (`python -m seed import FILE --db URL`, a
+A 400,000-row 督导记录 register is imported through the real command line (`python -m seed import FILE --db URL`, a
 subprocess) into a tiny synthetic database. Once the import is really writing — on SQLite it holds the one writer of
 the main file, on PostgreSQL it holds a RowExclusiveLock on `visit` — 16 sign-ins run as the login page does them
 (`auth.authenticate` → `sessions.begin` → `sessions.claim` → `sessions.resume`), with one audit line and one logout
@@ -34,7 +34,7 @@ from services.rules.viewer import Viewer
 from tests import dbs
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = 250_000  # the issue's register
+ROWS = 400_000  # issue 17 asked for 250,000; since issue 21 their writes take about 3 s, less than 16 sign-ins
 SIGN_INS = 16
 AT_ONCE = 4  # sign-ins in flight at a time
 WAL_GROWTH = 4 * 2**20  # bytes of -wal that show the import is writing (SQLite)
@@ -44,7 +44,7 @@ IMPORT_TIMEOUT = 900  # seconds for the whole import
 
 @pytest.fixture(scope="session")
 def register(tmp_path_factory) -> Path:
-    """The 250,000-row register, once per test session, for the tiny synthetic database's cadres and businesses
+    """The 400,000-row register, once per test session, for the tiny synthetic database's cadres and businesses
     (the build is deterministic: the same codes on SQLite and PostgreSQL)."""
     folder = tmp_path_factory.mktemp("logins-register")
     url = f"sqlite:///{folder / 'tiny.db'}"
@@ -112,7 +112,7 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def test_sixteen_logins_succeed_while_a_250k_row_import_runs(db_url, register, monkeypatch):
+def test_sixteen_logins_succeed_while_a_400k_row_import_runs(db_url, register, monkeypatch):
     url = db_url
     build_synth(get_engine(url), "tiny")
     monkeypatch.setenv("DATABASE_URL", url)  # the services open their own units of work, as on the page
