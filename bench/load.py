@@ -41,15 +41,11 @@ import json
 import os
 import resource
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -70,58 +66,16 @@ CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # --- the server: start one or find the one behind --url ------------------------------------------
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(base: str) -> bool:
-    """Streamlit's health endpoint answers ok."""
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-            return r.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
+free_port, healthy, stop = stack.free_port, stack.healthy, stack.stop  # one of each, in bench/stack.py
 
 
 @contextmanager
 def start_server(database_url: str, *, as_of: str | None, log_dir: Path, env_extra: dict[str, str] | None = None):
-    """`streamlit run server.py` on this database on a free loopback port; yields (base URL, pid, log path)."""
+    """`streamlit run server.py` on this database on a free loopback port (bench/stack.replica); yields (base URL,
+    pid, log path)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "STREAMLIT_LOGGER_LEVEL": "warning", **(env_extra or {})}
-    env.pop("AS_OF", None)
-    if as_of:
-        env["AS_OF"] = as_of
-    log_path = log_dir / f"load-streamlit-{port}.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while not healthy(base):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("streamlit did not answer /_stcore/health within 120 s:\n"
-                                       + log_path.read_text(errors="replace")[-3000:])
-                time.sleep(0.3)
-            yield base, proc.pid, log_path
-        finally:
-            stop(proc)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Terminate a server and reap it; kill it when it has not stopped within 15 s."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with stack.replica(database_url, port, as_of=as_of, log_dir=log_dir, env_extra=env_extra) as pid:
+        yield f"http://127.0.0.1:{port}", pid, log_dir / f"replica-{port}.log"
 
 
 def listening_pid(port: int) -> int | None:
