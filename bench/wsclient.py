@@ -183,30 +183,31 @@ async def viewer(index: int, ws_url: str, cookie: str, pages: list[str], *, thin
     try:
         async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
                                       max_size=None, open_timeout=timeout, ping_interval=None) as ws:
+            async def open_home() -> dict | None:
+                """Open "/" as a browser would; the page hashes of the navigation, None after a timeout."""
+                started = time.perf_counter()
+                try:
+                    first = await rerun(ws, page_name="", timeout=timeout)
+                except TimeoutError:
+                    record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                    return None
+                home = first.default_page or "(open)"
+                record(home, first, judge(first, home), first.seconds)
+                return first.pages
+
             beat = time.perf_counter()
-            try:
-                first = await rerun(ws, page_name="", timeout=timeout)
-            except TimeoutError:
-                record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - beat)
+            hashes = await open_home()
+            if hashes is None:
                 return visits
-            home = first.default_page or "(open)"
-            record(home, first, judge(first, home), first.seconds)
-            hashes = first.pages
             while True:
                 beat += think
                 if beat - began >= duration or time.perf_counter() - began >= duration:
                     return visits  # time is up (slow pages make a viewer skip beats, not run over)
                 await asyncio.sleep(max(0.0, beat - time.perf_counter()))
                 if not hashes:  # the opening failed (no navigation came back): reload "/", as a person would
-                    started = time.perf_counter()
-                    try:
-                        first = await rerun(ws, page_name="", timeout=timeout)
-                    except TimeoutError:
-                        record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
+                    hashes = await open_home()
+                    if hashes is None:
                         return visits
-                    home = first.default_page or "(open)"
-                    record(home, first, judge(first, home), first.seconds)
-                    hashes = first.pages
                     continue
                 page = rng.choice(pages)
                 if page not in hashes:
