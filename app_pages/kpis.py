@@ -32,9 +32,8 @@ for row in gauges.to_dict("records"):
             st.markdown(fmt.md_escape(kv.headline(row, as_of=ref_day)))
             source = narrative.kpi_source(row)
             st.caption(fmt.md_escape(source + (f"；{row['rule_text']}" if row.get("rule_text") else "")))
-            with st.expander("数据来源"):
-                lineage_view.show(lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}", kpi_id=int(row["kpi_id"]),
-                                  year=p.year, month=p.month,
+            lineage_view.expander("数据来源", lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}",
+                                  kpi_id=int(row["kpi_id"]), year=p.year, month=p.month,
                                   value_format=lambda v, u=row["unit"]: fmt.with_unit(v, u))
             trend = kv.trend_to(metrics.kpi_trend_of(trends, int(row["kpi_id"])), p.month)
             if trend["reported"].any():

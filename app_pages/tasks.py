@@ -75,9 +75,8 @@ with st.container(key="station-box"):  # the one station's rows (a browser test 
     st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
                  key="station-rows")
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
-with st.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报"):
-    lineage_view.show(lineage.station_figures, key="station-lineage", indicator_label=tasks_view.INDICATOR,
-                      year=p.year, month=p.month, station_id=station_id)
+lineage_view.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报", lineage.station_figures, key="station-lineage",
+                      indicator_label=tasks_view.INDICATOR, year=p.year, month=p.month, station_id=station_id)
 try:
     items = data.listing(access.task_items, year=p.year, station_id=station_id)
 except PermissionError as e:

@@ -105,10 +105,10 @@ def render(res: dict) -> str:
     where = []
     for name in ("pages", "import", "load", "transfer"):
         section = res.get(name) or {}
-        machines = [section["machine"]] if "machine" in section else [
-            v["machine"] for v in section.values() if isinstance(v, dict) and "machine" in v]
-        for m in machines:
-            where.append(f"{name}: {m['date']}, commit {m['commit']}, {m['cpus']} CPUs, Python {m['python']}, "
+        machines = [(name, section["machine"])] if "machine" in section else [
+            (f"{name} ({scale})", v["machine"]) for scale, v in section.items() if isinstance(v, dict) and "machine" in v]
+        for label, m in machines:
+            where.append(f"{label}: {m['date']}, commit {m['commit']}, {m['cpus']} CPUs, Python {m['python']}, "
                          f"load average {m['loadavg'][0]:g}")
     lines += ["", "Measured (bench/results.json): " + ("; ".join(where) if where else "nothing yet") + "."]
     return "\n".join(lines)

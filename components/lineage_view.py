@@ -29,3 +29,14 @@ def show(source: Callable[..., pd.DataFrame], *, key: str, value_format: Callabl
         "数据项": df["figure"], "数值": df["value"].map(lambda v: "" if pd.isna(v) else value_format(v)), "月份": df["month"], "来源": df["source"],
     })
     st.dataframe(view, hide_index=True, key=key)
+
+
+def expander(label: str, source: Callable[..., pd.DataFrame], *, key: str, value_format: Callable[[float], str] = fmt.num,
+             indicator_label: str = "指标", **kwargs) -> None:
+    """A collapsed 数据来源 expander whose list is read only while it is open: opening it reruns the page
+    (on_change="rerun"), so a page with a dozen of them reads none until one is opened. Its open state is kept under
+    f"{key}-open" in session state."""
+    box = st.expander(label, key=f"{key}-open", on_change="rerun")
+    with box:
+        if box.open:
+            show(source, key=key, value_format=value_format, indicator_label=indicator_label, **kwargs)

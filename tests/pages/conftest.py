@@ -89,6 +89,18 @@ def open_tab(at: AppTest, label: str, key: str = "bb_tab") -> AppTest:
     return at
 
 
+def open_expanders(at: AppTest, suffix: str = "-open") -> AppTest:
+    """Open every keyed lazy expander of the page (components.lineage_view.expander keeps its state under a key ending
+    in -open), as clicks would, and rerun."""
+    keys = [k for k in at.session_state.keys() if isinstance(k, str) and k.endswith(suffix)]
+    assert keys, "no lazy expander on this page"
+    for k in keys:
+        at.session_state[k] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def each_tab(at: AppTest, labels=BAOBAO_TABS, key: str = "bb_tab"):
     """Open every tab in turn, yielding the app with that tab open (then the first tab again)."""
     for label in labels:
