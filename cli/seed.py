@@ -265,24 +265,25 @@ def cmd_verify(args) -> int:
     url = _db(args)
     upgrade(url)
     with Session(get_engine(url)) as session:
-        days = rollups.stored_days(session)
+        days, years = rollups.stored_days(session), rollups.stored_days(session, rollups.DUTY)
         lines = rollups.verify(session)
     for line in lines:
         print(line)
     if lines:
         _err(f"汇总表与明细不一致：{len(lines)}处（见上）；任何一次导入、填报或撤销之后页面会重新计算")
         return EXIT_INVALID
-    print(f"汇总表核对完毕：{days}个已存日期，与明细记录一致")
+    print(f"汇总表核对完毕：包保汇总{days}个已存日期、主体责任汇总{years}个年度，与明细记录一致")
     return EXIT_OK
 
 
 def cmd_rollups(args) -> int:
-    """Store the 包保 rollup of each month's last day of a year up to the as-of day, so no viewer waits for one."""
+    """Store the 包保 rollup of each month's last day of a year up to the as-of day, and the year's 日管控 / 周排查 /
+    月调度 rollup, so no viewer waits for one."""
     import datetime as dt
 
     from db import rollups
     from db.engine import as_of
-    from services.rules import pacing
+    from services.rules import oversight, pacing
 
     url = _db(args)
     upgrade(url)
@@ -292,6 +293,8 @@ def cmd_rollups(args) -> int:
     refs = [pacing.ref_date(year, month, today) for month in range(1, 13) if dt.date(year, month, 1) <= today]
     n = rollups.build(engine, refs)
     print(f"已计算{year}年{len(refs)}个月末（截至{today:%Y年%-m月%-d日}）的包保汇总，写入{n:,}行")
+    n = rollups.build_duty(engine, [year], oversight.ENTERPRISE_SECTORS)
+    print(f"已计算{year}年各监管所逐月的日管控、周排查、月调度汇总，写入{n:,}行")
     return EXIT_OK
 
 

@@ -1,5 +1,6 @@
 """Rollups (issue 21): the 包保 figures at a day per cell (station × township × sector × tier × risk level), stored in
-`baobao_rollup` so a page reads rows in proportion to stations and their groups, not to visits and assignments.
+`baobao_rollup`, and the 日管控 / 周排查 / 月调度 records of a year per station and month, in `duty_rollup`, so a page
+reads rows in proportion to stations and their groups, not to visits, assignments and enterprise records.
 
 Freshness is exact, never a guess: a day's rows are read only when their `rollup_ref` row was built at the
 database's current data_version under the current visit rules and high-risk levels. Every import, 数据填报, undo and
@@ -24,14 +25,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
-from db.models import BaobaoRollup, DataVersion, RollupRef
+from db.models import BaobaoRollup, DataVersion, DutyRollup, RollupRef
 from db.queries import baobao as bq
+from db.queries import oversight as oq
 from db.sql import flag as _flag
 from db.sql import frame as _frame
 
 log = logging.getLogger(__name__)
 
 BAOBAO = "baobao"
+DUTY = "duty"
+TABLES = {BAOBAO: BaobaoRollup, DUTY: DutyRollup}
 STORE_WAIT_MS = 200  # how long a reader storing a day waits for SQLite's write lock
 CELL = ("station_id", "township_id", "sector", "tier", "risk_level")
 COUNTS = (
@@ -78,8 +82,8 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(list(CELL), na_position="first", kind="stable").reset_index(drop=True)
 
 
-def _fresh(session: Session, ref: dt.date, key: str, version: int) -> bool:
-    row = session.get(RollupRef, (BAOBAO, ref))
+def _fresh(session: Session, ref: dt.date, key: str, version: int, name: str = BAOBAO) -> bool:
+    row = session.get(RollupRef, (name, ref))
     return row is not None and row.data_version == version and row.rules_key == key
 
 
@@ -102,19 +106,20 @@ def stored_cells(session: Session, ref: dt.date, station_id: int | None = None,
     return df
 
 
-def store(session: Session, *, ref: dt.date, cells: pd.DataFrame, version: int, key: str) -> None:
-    """Replace the day's rows (in the caller's transaction) and drop the stale days. The rollup_ref row goes first:
-    two writers storing the same day at once collide on its key, and the second rolls back whole."""
-    session.execute(delete(RollupRef).where(RollupRef.name == BAOBAO, RollupRef.ref_date == ref))
-    session.add(RollupRef(name=BAOBAO, ref_date=ref, data_version=version, rules_key=key, n_rows=len(cells),
+def store(session: Session, *, ref: dt.date, cells: pd.DataFrame, version: int, key: str, name: str = BAOBAO) -> None:
+    """Replace the day's rows of rollup `name` (in the caller's transaction) and drop its stale days. The rollup_ref
+    row goes first: two writers storing the same day at once collide on its key, and the second rolls back whole."""
+    table = TABLES[name]
+    session.execute(delete(RollupRef).where(RollupRef.name == name, RollupRef.ref_date == ref))
+    session.add(RollupRef(name=name, ref_date=ref, data_version=version, rules_key=key, n_rows=len(cells),
                           built_at=dt.datetime.now(dt.UTC).replace(microsecond=0)))
     session.flush()
-    stale = select(RollupRef.ref_date).where(RollupRef.name == BAOBAO, RollupRef.data_version != version)
-    session.execute(delete(BaobaoRollup).where((BaobaoRollup.ref_date == ref) | BaobaoRollup.ref_date.in_(stale)))
-    session.execute(delete(RollupRef).where(RollupRef.name == BAOBAO, RollupRef.data_version != version))
+    stale = select(RollupRef.ref_date).where(RollupRef.name == name, RollupRef.data_version != version)
+    session.execute(delete(table).where((table.ref_date == ref) | table.ref_date.in_(stale)))  # type: ignore[attr-defined]
+    session.execute(delete(RollupRef).where(RollupRef.name == name, RollupRef.data_version != version))
     rows = cells.astype(object).where(cells.notna(), None).to_dict("records")
     if rows:
-        session.execute(insert(BaobaoRollup), [{**r, "ref_date": ref} for r in rows])
+        session.execute(insert(table), [{**r, "ref_date": ref} for r in rows])
 
 
 def baobao_counts(*, session: Session, ref: dt.date, rules: pd.DataFrame, high: Sequence[str],
@@ -129,7 +134,7 @@ def baobao_counts(*, session: Session, ref: dt.date, rules: pd.DataFrame, high: 
         return stored_cells(session, ref, station_id, keys)
     cells = compute_cells(session=session, ref=ref, rules=rules, high=high)
     if not _has_written(session):  # what a session sees of its own uncommitted writes is not for others
-        _store_apart(session.get_bind(), ref=ref, cells=cells, version=version, key=key)
+        _store_apart(session.get_bind(), ref=ref, cells=cells, version=version, key=key, name=BAOBAO)
     if station_id is not None:
         cells = cells[cells["station_id"] == station_id]
     counts = list(COUNTS)
@@ -148,7 +153,7 @@ def _has_written(session: Session) -> bool:
     return True
 
 
-def _store_apart(engine: Engine, *, ref: dt.date, cells: pd.DataFrame, version: int, key: str) -> None:
+def _store_apart(engine: Engine, *, ref: dt.date, cells: pd.DataFrame, version: int, key: str, name: str) -> None:
     """store() in a transaction of its own, when the data_version is still the one the cells were computed at. On
     SQLite it waits at most a moment for the write lock: during an import the reader goes on without storing."""
     if isinstance(engine.pool, StaticPool):  # an in-memory database: one connection, the reader's own
@@ -162,7 +167,7 @@ def _store_apart(engine: Engine, *, ref: dt.date, cells: pd.DataFrame, version: 
             try:
                 with Session(bind=conn) as writer:
                     if current_version(writer) == version:
-                        store(writer, ref=ref, cells=cells, version=version, key=key)
+                        store(writer, ref=ref, cells=cells, version=version, key=key, name=name)
                         writer.commit()
             finally:
                 if sqlite:
@@ -170,7 +175,70 @@ def _store_apart(engine: Engine, *, ref: dt.date, cells: pd.DataFrame, version: 
                     conn.exec_driver_sql("PRAGMA busy_timeout=15000")  # the engine's own (db/engine.py)
                     conn.commit()
     except (IntegrityError, OperationalError) as exc:  # a concurrent store of the same day, or the file is busy
-        log.info("rollup %s at %s not stored: %s", BAOBAO, ref, exc.__class__.__name__)
+        log.info("rollup %s at %s not stored: %s", name, ref, exc.__class__.__name__)
+
+
+# --- 日管控 / 周排查 / 月调度 -----------------------------------------------------------------------------------
+DUTY_COUNTS = ("records", "daily_checked", "daily_kept", "weekly_checked", "weekly_kept", "monthly_checked",
+               "monthly_kept", "onsite")
+DUTY_KEYS = ("station_id", "month")
+
+
+def duty_key(sectors: Sequence[str]) -> str:
+    """The duty rollup's rules_key: the sectors counted, as JSON (a refresh reads them back from it)."""
+    return json.dumps(sorted(sectors), ensure_ascii=False)
+
+
+def compute_duty(*, session: Session, year: int, sectors: Sequence[str]) -> pd.DataFrame:
+    """The year's records per station and month, straight from the records (db/queries/oversight.duty_checks)."""
+    df = oq.duty_checks(session=session, year=year, months=list(range(1, 13)), sectors=sectors)
+    return _typed_duty(df)
+
+
+def _typed_duty(df: pd.DataFrame) -> pd.DataFrame:
+    df = df[[*DUTY_KEYS, *DUTY_COUNTS, "is_demo"]].copy()
+    for c in (*DUTY_KEYS, *DUTY_COUNTS):
+        df[c] = df[c].astype("int64")
+    df["is_demo"] = df["is_demo"].astype(bool)
+    return df.sort_values(list(DUTY_KEYS), kind="stable").reset_index(drop=True)
+
+
+def stored_duty(session: Session, ref: dt.date) -> pd.DataFrame:
+    r = DutyRollup
+    stmt = select(*(getattr(r, c) for c in (*DUTY_KEYS, *DUTY_COUNTS, "is_demo"))).where(r.ref_date == ref)
+    return _typed_duty(_frame(session, stmt))
+
+
+def duty_counts(*, session: Session, year: int, months: Sequence[int], sectors: Sequence[str]) -> pd.DataFrame:
+    """db/queries/oversight.duty_checks's rows for these months (station_id, month, records, the six kept/checked
+    counts, onsite, is_demo): from the stored year when fresh; else computed for the whole year from the records and
+    stored apart for the next reader, as baobao_counts does."""
+    ref, key = dt.date(year, 1, 1), duty_key(sectors)
+    version = current_version(session)
+    if _fresh(session, ref, key, version, DUTY):
+        df = stored_duty(session, ref)
+    else:
+        df = compute_duty(session=session, year=year, sectors=sectors)
+        if not _has_written(session):
+            _store_apart(session.get_bind(), ref=ref, cells=df, version=version, key=key, name=DUTY)
+    return df[df["month"].isin(list(months))].reset_index(drop=True)
+
+
+def _verify_duty(session: Session, version: int) -> list[str]:
+    lines: list[str] = []
+    refs = session.exec(select(RollupRef).where(  # type: ignore[call-overload]
+        RollupRef.name == DUTY, RollupRef.data_version == version).order_by(RollupRef.ref_date)).scalars().all()
+    for ref in refs:
+        stored = stored_duty(session, ref.ref_date)
+        fresh = compute_duty(session=session, year=ref.ref_date.year, sectors=json.loads(ref.rules_key))
+        both = stored.merge(fresh, on=list(DUTY_KEYS), how="outer", suffixes=("_stored", "_records"), indicator="found")
+        for d in (row._asdict() for row in both.itertuples(index=False)):
+            diffs = [c for c in DUTY_COUNTS if d.get(f"{c}_stored") != d.get(f"{c}_records")]
+            if diffs or d["found"] != "both":
+                what = "、".join(f"{c} 汇总{d.get(f'{c}_stored')} ≠ 明细{d.get(f'{c}_records')}" for c in diffs)
+                lines.append(f"主体责任汇总 {ref.ref_date.year}年{d['month']}月 监管所{d['station_id']}："
+                             f"{what or '行缺失或多余'}")
+    return lines
 
 
 def verify(session: Session) -> list[str]:
@@ -193,7 +261,7 @@ def verify(session: Session) -> list[str]:
                 cell = "/".join(str(d[c]) for c in CELL)
                 what = "、".join(f"{c} 汇总{d.get(f'{c}_stored')} ≠ 明细{d.get(f'{c}_records')}" for c in diffs)
                 lines.append(f"包保汇总 {ref:%Y-%m-%d} {cell}：{what or '行缺失或多余'}")
-    return lines
+    return lines + _verify_duty(session, version)
 
 
 def build(engine: Engine, refs: Sequence[dt.date]) -> int:
@@ -217,6 +285,26 @@ def build(engine: Engine, refs: Sequence[dt.date]) -> int:
     return n
 
 
+def build_duty(engine: Engine, years: Sequence[int], sectors: Sequence[str]) -> int:
+    """Compute and store these years' duty rollup (those already fresh are left as they are); rows stored."""
+    n = 0
+    for year in years:
+        with Session(engine) as session:
+            ref, key, version = dt.date(year, 1, 1), duty_key(sectors), current_version(session)
+            if _fresh(session, ref, key, version, DUTY):
+                continue
+            df = compute_duty(session=session, year=year, sectors=sectors)
+            try:
+                store(session, ref=ref, cells=df, version=version, key=key, name=DUTY)
+                session.commit()
+            except (IntegrityError, OperationalError) as exc:
+                session.rollback()
+                log.info("rollup %s at %s not stored: %s", DUTY, ref, exc.__class__.__name__)
+                continue
+            n += len(df)
+    return n
+
+
 MAX_REFRESH_DAYS = 13  # a year's month ends and today: the days a refresh after a write recomputes at most
 _lock = threading.Lock()
 _threads: dict[str, threading.Thread] = {}
@@ -224,11 +312,15 @@ _again: set[str] = set()
 
 
 def refresh_stored(engine: Engine) -> int:
-    """Recompute the days stored (those someone has viewed), latest first, up to MAX_REFRESH_DAYS; rows stored."""
+    """Recompute the days stored (those someone has viewed), latest first, up to MAX_REFRESH_DAYS, and the stored
+    duty years under their own sectors; rows stored."""
     with Session(engine) as session:
         days = session.exec(select(RollupRef.ref_date).where(RollupRef.name == BAOBAO)  # type: ignore[call-overload]
                             .order_by(RollupRef.ref_date.desc()).limit(MAX_REFRESH_DAYS)).scalars().all()
-    return build(engine, days)
+        duty = session.exec(select(RollupRef).where(RollupRef.name == DUTY)  # type: ignore[call-overload]
+                            .order_by(RollupRef.ref_date.desc()).limit(2)).scalars().all()
+        duty = [(r.ref_date.year, json.loads(r.rules_key)) for r in duty]
+    return build(engine, days) + sum(build_duty(engine, [year], sectors) for year, sectors in duty)
 
 
 def refresh_in_background(engine: Engine) -> threading.Thread | None:
@@ -275,5 +367,6 @@ def wait_for_refresh(timeout: float | None = None) -> None:
         thread.join(timeout)
 
 
-def stored_days(session: Session) -> int:
-    return len(session.exec(select(RollupRef.ref_date).where(RollupRef.name == BAOBAO)).scalars().all())  # type: ignore[call-overload]
+def stored_days(session: Session, name: str = BAOBAO) -> int:
+    """How many days of rollup `name` are stored (a duty rollup's day is a year)."""
+    return len(session.exec(select(RollupRef.ref_date).where(RollupRef.name == name)).scalars().all())  # type: ignore[call-overload]

@@ -51,7 +51,7 @@ from db.models.org import (
     TaskUnit,
     Township,
 )
-from db.models.rollups import BaobaoRollup, RollupRef
+from db.models.rollups import BaobaoRollup, DutyRollup, RollupRef
 from db.models.samples import SAMPLE_FAILED, SAMPLE_KINDS, SAMPLE_OUTCOMES, SAMPLE_RESULTS, Sample
 from db.models.system import (
     AccountUnlock,
@@ -220,5 +220,6 @@ __all__ = [
     "DATA_TABLES",
     "TABLES_BY_NAME",
     "BaobaoRollup",
+    "DutyRollup",
     "RollupRef",
 ]

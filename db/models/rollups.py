@@ -12,10 +12,11 @@ from sqlmodel import Field, SQLModel
 
 
 class RollupRef(SQLModel, table=True):
-    """One rollup's rows at one day: built at data_version, under rules_key (visit rules and the high-risk levels)."""
+    """One rollup's rows at one day: built at data_version, under rules_key (baobao: a fingerprint of the visit rules
+    and the high-risk levels; duty: the enterprise sectors counted, as JSON)."""
 
     __tablename__ = "rollup_ref"
-    name: str = Field(primary_key=True)  # the rollup: "baobao"
+    name: str = Field(primary_key=True)  # the rollup: "baobao" or "duty"
     ref_date: dt.date = Field(primary_key=True)
     data_version: int
     rules_key: str
@@ -51,3 +52,25 @@ class BaobaoRollup(SQLModel, table=True):
     n_prob_open: int = 0
     is_demo: bool = False
     __table_args__ = (Index("ix_baobao_rollup_ref_station", "ref_date", "station_id"),)
+
+
+class DutyRollup(SQLModel, table=True):
+    """日管控 / 周排查 / 月调度 records of a year per station and month, over in-operation enterprises of the sectors
+    in the RollupRef's rules_key (db/queries/oversight.duty_checks, the same SQL). ref_date is the year's 1 January:
+    one stored day holds all of that year's months."""
+
+    __tablename__ = "duty_rollup"
+    id: int | None = Field(default=None, primary_key=True)
+    ref_date: dt.date
+    station_id: int
+    month: int
+    records: int = 0
+    daily_checked: int = 0
+    daily_kept: int = 0
+    weekly_checked: int = 0
+    weekly_kept: int = 0
+    monthly_checked: int = 0
+    monthly_kept: int = 0
+    onsite: int = 0
+    is_demo: bool = False
+    __table_args__ = (Index("ix_duty_rollup_ref_station", "ref_date", "station_id"),)

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from db import engine as dbe
+from db import rollups
 from db.queries import org as oq
 from db.queries import oversight as q
 from services.metrics.common import DISTRICT_LABEL, ratio
@@ -115,7 +116,9 @@ def duty_completion(*, session: Session | None = None, year: int, month: int) ->
     st = oq.stations(session=session)[["station_id", "station", "is_demo"]]
     staff = q.duty_staffing(session=session, sectors=rules.ENTERPRISE_SECTORS, director_tiers=rules.DIRECTOR_TIERS)
     ent = staff.groupby("station_id")["enterprises"].sum()
-    raw = q.duty_checks(session=session, year=year, months=list(range(1, month + 1)), sectors=rules.ENTERPRISE_SECTORS)
+    # the year's records per station and month from the duty rollup when fresh (db/rollups.py), else the records
+    raw = rollups.duty_counts(session=session, year=year, months=list(range(1, month + 1)),
+                              sectors=rules.ENTERPRISE_SECTORS)
     counts = [f"{r}_{k}" for r in RECORDS for k in ("checked", "kept")]
     this = raw[raw["month"] == month].set_index("station_id")
     ytd = raw.groupby("station_id")[counts].sum().add_suffix("_ytd")

@@ -185,12 +185,16 @@ def test_the_command_line_builds_and_verifies_the_days(demo, capsys, monkeypatch
     code = main(["rollups", "--db", url, "--year", "2022"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert out.startswith("已计算2022年10个月末（截至2022年10月31日）的包保汇总，写入") and out.rstrip().endswith("行")
+    first, second = out.splitlines()
+    assert first.startswith("已计算2022年10个月末（截至2022年10月31日）的包保汇总，写入") and first.endswith("行")
+    assert second.startswith("已计算2022年各监管所逐月的日管控、周排查、月调度汇总，写入") and second.endswith("行")
     with Session(demo) as s:
-        days = s.exec(select(m.RollupRef.ref_date).order_by(m.RollupRef.ref_date)).all()
+        days = s.exec(select(m.RollupRef.ref_date).where(m.RollupRef.name == rollups.BAOBAO)
+                      .order_by(m.RollupRef.ref_date)).all()
+        assert s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1))).n_rows > 0
     assert days == [pacing.month_end(2022, month) for month in range(1, 11)]
     assert main(["verify", "--db", url]) == 0
-    assert capsys.readouterr().out == "汇总表核对完毕：10个已存日期，与明细记录一致\n"
+    assert capsys.readouterr().out == "汇总表核对完毕：包保汇总10个已存日期、主体责任汇总1个年度，与明细记录一致\n"
     with Session(demo) as s:
         row = s.exec(select(m.BaobaoRollup).where(m.BaobaoRollup.ref_date == dt.date(2022, 3, 31))
                      .order_by(m.BaobaoRollup.id)).first()
@@ -236,3 +240,111 @@ def test_every_cell_is_stored_however_many(demo, monkeypatch):
         assert int(cells["n_business"].sum()) == sum_business(demo)
         assert len(bq.baobao_business_counts(session=s, by="township", start=dt.date(2022, 10, 1), ref=OCT31,
                                              rules=rules, high=high)) == 5  # a page's groups keep the bound
+
+
+# --- 日管控 / 周排查 / 月调度 (duty_rollup) ---------------------------------------------------------------------
+
+
+def completion(engine, month: int = 10) -> pd.DataFrame:
+    with Session(engine) as s:
+        return metrics.duty_completion(session=s, year=2022, month=month)
+
+
+def completion_from_records(engine, month: int = 10) -> pd.DataFrame:
+    """metrics.duty_completion with the rollup left out: the records counted by db/queries/oversight.duty_checks."""
+    from db.queries import oversight as oq
+
+    real = rollups.duty_counts
+    try:
+        rollups.duty_counts = oq.duty_checks  # type: ignore[assignment]
+        return completion(engine, month)
+    finally:
+        rollups.duty_counts = real  # type: ignore[assignment]
+
+
+def assert_duty_agrees(engine) -> None:
+    for month in (10, 6):
+        pd.testing.assert_frame_equal(completion(engine, month), completion_from_records(engine, month),
+                                      obj=f"month {month}")
+    with Session(engine) as s:
+        assert s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1))).data_version == rollups.current_version(s)
+        assert rollups.verify(s) == []
+
+
+def duty_register(engine, path, n: int = 12) -> list[int]:
+    """A 主体责任 register for October: 日管控 是, 周排查 否, 月调度 是 at n enterprises in operation that have no
+    October record; returns their ids."""
+    from seed.importer.kinds import KINDS
+    from services.rules import oversight as rules
+
+    with Session(engine) as s:
+        had = select(m.DutyCheck.business_id).where(m.DutyCheck.year == 2022, m.DutyCheck.month == 10)
+        rows = s.exec(select(m.Business, m.Station.name).join(m.Station, m.Station.id == m.Business.station_id)
+                      .where(m.Business.status == bq.IN_OPERATION, m.Business.sector.in_(rules.ENTERPRISE_SECTORS),
+                             m.Business.id.not_in(had)).order_by(m.Business.id).limit(n)).all()
+    labels = [c.label for c in KINDS["主体责任"].columns]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2022年主体责任"])
+    ws.append(labels)
+    for b, station in rows:
+        cells = {"主体名称": b.name, "统一社会信用代码": b.code, "监管所": station, "月份": "2022年10月",
+                 "日管控": "是", "周排查": "否", "月调度": "是"}
+        ws.append([cells.get(label) for label in labels])
+    wb.save(path)
+    return [b.id for b, _ in rows]
+
+
+def test_duty_figures_come_from_the_stored_year_and_follow_an_import_and_its_undo(demo, tmp_path):
+    before = completion(demo)
+    with Session(demo) as s:
+        ref = s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1)))
+        assert ref.rules_key == rollups.duty_key(("生产", "销售", "餐饮", "单位食堂", "集中交易市场"))
+        stored = rollups.stored_duty(s, dt.date(2022, 1, 1))
+    assert ref.n_rows == len(stored) and set(stored["month"]) == set(range(1, 11))  # the demo's months, all stored
+    assert_duty_agrees(demo)
+    district_row = lambda df: df[df["station_id"].isna()].iloc[0]  # noqa: E731
+    register = tmp_path / "主体责任.xlsx"
+    added = duty_register(demo, register)
+    report = import_paths([register], engine=demo, year=2022, user="office", today=OCT31)
+    assert report.exit_code == 0, report.summary_lines()
+    after = completion(demo)
+    # 12 more October records, read at once: the year stored before the import was stale from its commit
+    assert len(added) == 12
+    assert district_row(after)["records"] == district_row(before)["records"] + 12
+    assert district_row(after)["weekly_checked"] == district_row(before)["weekly_checked"] + 12
+    assert district_row(after)["weekly_kept"] == district_row(before)["weekly_kept"]
+    assert_duty_agrees(demo)
+    with Session(demo) as s:
+        undo_batch(s, report.files[0].batch_id)
+        s.commit()
+    pd.testing.assert_frame_equal(completion(demo), before)
+    assert_duty_agrees(demo)
+
+
+def test_verify_finds_a_wrong_duty_row(demo):
+    completion(demo)
+    with Session(demo) as s:
+        row = s.exec(select(m.DutyRollup).where(m.DutyRollup.month == 9).order_by(m.DutyRollup.id)).first()
+        row.daily_kept += 3
+        station_id = row.station_id
+        s.add(row)
+        s.commit()
+        lines = rollups.verify(s)
+    assert len(lines) == 1 and lines[0].startswith(f"主体责任汇总 2022年9月 监管所{station_id}：")
+    assert "daily_kept 汇总" in lines[0]
+
+
+def test_a_write_refreshes_the_viewed_duty_year_in_the_background(demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROLLUP_REFRESH", "1")
+    completion(demo)
+    with Session(demo) as s:
+        viewed = s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1))).data_version
+    register = tmp_path / "主体责任.xlsx"
+    duty_register(demo, register, n=3)
+    assert import_paths([register], engine=demo, year=2022, user="office", today=OCT31).exit_code == 0
+    rollups.wait_for_refresh(timeout=120)
+    with Session(demo) as s:
+        year = s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1)))
+        assert year.data_version == rollups.current_version(s) > viewed
+        assert rollups.verify(s) == []
