@@ -1,5 +1,6 @@
 """Rollups (issue 21): the 包保 figures at a day per cell (station × township × sector × tier × risk level), stored in
-`baobao_rollup`, and the 日管控 / 周排查 / 月调度 records of a year per station and month, in `duty_rollup`, so a page
+`baobao_rollup`; the 日管控 / 周排查 / 月调度 records of a year per station and month, in `duty_rollup`; and the
+enterprises' 总监 / 安全员 staffing per station, sector and whether a 总监 is required, in `staffing_rollup`; so a page
 reads rows in proportion to stations and their groups, not to visits, assignments and enterprise records.
 
 Freshness is exact, never a guess: a day's rows are read only when their `rollup_ref` row was built at the
@@ -16,16 +17,17 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
-from db.models import BaobaoRollup, DataVersion, DutyRollup, RollupRef
+from db.models import BaobaoRollup, DataVersion, DutyRollup, RollupRef, StaffingRollup
 from db.queries import baobao as bq
 from db.queries import oversight as oq
 from db.sql import flag as _flag
@@ -35,7 +37,8 @@ log = logging.getLogger(__name__)
 
 BAOBAO = "baobao"
 DUTY = "duty"
-TABLES = {BAOBAO: BaobaoRollup, DUTY: DutyRollup}
+STAFFING = "staffing"
+TABLES = {BAOBAO: BaobaoRollup, DUTY: DutyRollup, STAFFING: StaffingRollup}
 STORE_WAIT_MS = 200  # how long a reader storing a day waits for SQLite's write lock
 CELL = ("station_id", "township_id", "sector", "tier", "risk_level")
 COUNTS = (
@@ -178,66 +181,111 @@ def _store_apart(engine: Engine, *, ref: dt.date, cells: pd.DataFrame, version: 
         log.info("rollup %s at %s not stored: %s", name, ref, exc.__class__.__name__)
 
 
-# --- 日管控 / 周排查 / 月调度 -----------------------------------------------------------------------------------
+# --- the oversight registers: 日管控 / 周排查 / 月调度 per year, 总监 / 安全员 staffing as it stands ---------------
 DUTY_COUNTS = ("records", "daily_checked", "daily_kept", "weekly_checked", "weekly_kept", "monthly_checked",
                "monthly_kept", "onsite")
-DUTY_KEYS = ("station_id", "month")
+STAFFING_COUNTS = ("enterprises", "director_named", "director_trained", "director_assessed", "officer_named",
+                   "officer_trained", "officer_assessed")
+UNDATED = dt.date(2000, 1, 1)  # the staffing rollup's day: staffing has no date, it is the enterprises as they stand
+
+
+@dataclass(frozen=True)
+class RegisterRollup:
+    """A rollup of a register query grouped by `keys`, one stored day per ref_date, under rules (JSON in rules_key:
+    a refresh and verify read them back from it)."""
+
+    table: type[SQLModel]
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    compute: Callable[[Session, dt.date, dict], pd.DataFrame]
+    where: Callable[[dt.date, dict], str]  # how verify names a row: its day and keys
+
+
+REGISTERS: dict[str, RegisterRollup] = {
+    DUTY: RegisterRollup(
+        DutyRollup, ("station_id", "month"), DUTY_COUNTS,
+        lambda s, ref, rules: oq.duty_checks(session=s, year=ref.year, months=list(range(1, 13)),
+                                             sectors=rules["sectors"]),
+        lambda ref, d: f"主体责任汇总 {ref.year}年{d['month']}月 监管所{d['station_id']}"),
+    STAFFING: RegisterRollup(
+        StaffingRollup, ("station_id", "sector", "required"), STAFFING_COUNTS,
+        lambda s, ref, rules: oq.duty_staffing(session=s, sectors=rules["sectors"],
+                                               director_tiers=rules["director_tiers"]),
+        lambda ref, d: f"人员配备汇总 监管所{d['station_id']} {d['sector']} {'应配总监' if d['required'] else '不需总监'}"),
+}
+
+
+def register_key(rules: dict) -> str:
+    return json.dumps(rules, ensure_ascii=False, sort_keys=True)
 
 
 def duty_key(sectors: Sequence[str]) -> str:
-    """The duty rollup's rules_key: the sectors counted, as JSON (a refresh reads them back from it)."""
-    return json.dumps(sorted(sectors), ensure_ascii=False)
+    """The duty rollup's rules_key: the sectors counted."""
+    return register_key({"sectors": sorted(sectors)})
 
 
-def compute_duty(*, session: Session, year: int, sectors: Sequence[str]) -> pd.DataFrame:
-    """The year's records per station and month, straight from the records (db/queries/oversight.duty_checks)."""
-    df = oq.duty_checks(session=session, year=year, months=list(range(1, 13)), sectors=sectors)
-    return _typed_duty(df)
-
-
-def _typed_duty(df: pd.DataFrame) -> pd.DataFrame:
-    df = df[[*DUTY_KEYS, *DUTY_COUNTS, "is_demo"]].copy()
-    for c in (*DUTY_KEYS, *DUTY_COUNTS):
-        df[c] = df[c].astype("int64")
+def _typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    spec = REGISTERS[name]
+    df = df[[*spec.keys, *spec.counts, "is_demo"]].copy()
+    for c in (*spec.keys, *spec.counts):
+        if c != "sector":
+            df[c] = df[c].astype("int64")
     df["is_demo"] = df["is_demo"].astype(bool)
-    return df.sort_values(list(DUTY_KEYS), kind="stable").reset_index(drop=True)
+    return df.sort_values(list(spec.keys), kind="stable").reset_index(drop=True)
 
 
-def stored_duty(session: Session, ref: dt.date) -> pd.DataFrame:
-    r = DutyRollup
-    stmt = select(*(getattr(r, c) for c in (*DUTY_KEYS, *DUTY_COUNTS, "is_demo"))).where(r.ref_date == ref)
-    return _typed_duty(_frame(session, stmt))
+def compute_register(name: str, *, session: Session, ref: dt.date, rules: dict) -> pd.DataFrame:
+    """The register rollup's rows at ref, straight from the records (the query in REGISTERS, ungrouped further)."""
+    return _typed(name, REGISTERS[name].compute(session, ref, rules))
+
+
+def stored_register(name: str, session: Session, ref: dt.date) -> pd.DataFrame:
+    spec = REGISTERS[name]
+    cols = [getattr(spec.table, c) for c in (*spec.keys, *spec.counts, "is_demo")]
+    return _typed(name, _frame(session, select(*cols).where(spec.table.ref_date == ref)))  # type: ignore[attr-defined]
+
+
+def register_counts(name: str, *, session: Session, ref: dt.date, rules: dict) -> pd.DataFrame:
+    """The rollup's rows at ref: stored when fresh; else computed from the records and stored apart for the next
+    reader, as baobao_counts does."""
+    key, version = register_key(rules), current_version(session)
+    if _fresh(session, ref, key, version, name):
+        return stored_register(name, session, ref)
+    df = compute_register(name, session=session, ref=ref, rules=rules)
+    if not _has_written(session):
+        _store_apart(session.get_bind(), ref=ref, cells=df, version=version, key=key, name=name)
+    return df
 
 
 def duty_counts(*, session: Session, year: int, months: Sequence[int], sectors: Sequence[str]) -> pd.DataFrame:
-    """db/queries/oversight.duty_checks's rows for these months (station_id, month, records, the six kept/checked
-    counts, onsite, is_demo): from the stored year when fresh; else computed for the whole year from the records and
-    stored apart for the next reader, as baobao_counts does."""
-    ref, key = dt.date(year, 1, 1), duty_key(sectors)
-    version = current_version(session)
-    if _fresh(session, ref, key, version, DUTY):
-        df = stored_duty(session, ref)
-    else:
-        df = compute_duty(session=session, year=year, sectors=sectors)
-        if not _has_written(session):
-            _store_apart(session.get_bind(), ref=ref, cells=df, version=version, key=key, name=DUTY)
+    """db/queries/oversight.duty_checks's rows for these months of the year (station_id, month, records, the six
+    kept / checked counts, onsite, is_demo); the rollup holds the whole year (its day: 1 January)."""
+    df = register_counts(DUTY, session=session, ref=dt.date(year, 1, 1), rules={"sectors": sorted(sectors)})
     return df[df["month"].isin(list(months))].reset_index(drop=True)
 
 
-def _verify_duty(session: Session, version: int) -> list[str]:
+def staffing_counts(*, session: Session, sectors: Sequence[str], director_tiers: Sequence[str]) -> pd.DataFrame:
+    """db/queries/oversight.duty_staffing's rows (station_id, sector, required, enterprises, the six named / trained /
+    assessed counts, is_demo), from the staffing rollup when fresh."""
+    return register_counts(STAFFING, session=session, ref=UNDATED,
+                           rules={"sectors": sorted(sectors), "director_tiers": sorted(director_tiers)})
+
+
+def _verify_registers(session: Session, version: int) -> list[str]:
     lines: list[str] = []
     refs = session.exec(select(RollupRef).where(  # type: ignore[call-overload]
-        RollupRef.name == DUTY, RollupRef.data_version == version).order_by(RollupRef.ref_date)).scalars().all()
+        RollupRef.name.in_(list(REGISTERS)), RollupRef.data_version == version)
+        .order_by(RollupRef.name, RollupRef.ref_date)).scalars().all()
     for ref in refs:
-        stored = stored_duty(session, ref.ref_date)
-        fresh = compute_duty(session=session, year=ref.ref_date.year, sectors=json.loads(ref.rules_key))
-        both = stored.merge(fresh, on=list(DUTY_KEYS), how="outer", suffixes=("_stored", "_records"), indicator="found")
+        spec = REGISTERS[ref.name]
+        stored = stored_register(ref.name, session, ref.ref_date)
+        fresh = compute_register(ref.name, session=session, ref=ref.ref_date, rules=json.loads(ref.rules_key))
+        both = stored.merge(fresh, on=list(spec.keys), how="outer", suffixes=("_stored", "_records"), indicator="found")
         for d in (row._asdict() for row in both.itertuples(index=False)):
-            diffs = [c for c in DUTY_COUNTS if d.get(f"{c}_stored") != d.get(f"{c}_records")]
+            diffs = [c for c in spec.counts if d.get(f"{c}_stored") != d.get(f"{c}_records")]
             if diffs or d["found"] != "both":
                 what = "、".join(f"{c} 汇总{d.get(f'{c}_stored')} ≠ 明细{d.get(f'{c}_records')}" for c in diffs)
-                lines.append(f"主体责任汇总 {ref.ref_date.year}年{d['month']}月 监管所{d['station_id']}："
-                             f"{what or '行缺失或多余'}")
+                lines.append(f"{spec.where(ref.ref_date, d)}：{what or '行缺失或多余'}")
     return lines
 
 
@@ -261,7 +309,7 @@ def verify(session: Session) -> list[str]:
                 cell = "/".join(str(d[c]) for c in CELL)
                 what = "、".join(f"{c} 汇总{d.get(f'{c}_stored')} ≠ 明细{d.get(f'{c}_records')}" for c in diffs)
                 lines.append(f"包保汇总 {ref:%Y-%m-%d} {cell}：{what or '行缺失或多余'}")
-    return lines + _verify_duty(session, version)
+    return lines + _verify_registers(session, version)
 
 
 def build(engine: Engine, refs: Sequence[dt.date]) -> int:
@@ -285,24 +333,29 @@ def build(engine: Engine, refs: Sequence[dt.date]) -> int:
     return n
 
 
-def build_duty(engine: Engine, years: Sequence[int], sectors: Sequence[str]) -> int:
-    """Compute and store these years' duty rollup (those already fresh are left as they are); rows stored."""
-    n = 0
-    for year in years:
+def build_register(engine: Engine, name: str, refs: Sequence[dt.date], rules: dict) -> int:
+    """Compute and store the register rollup at these days (those already fresh are left as they are); rows stored."""
+    n, key = 0, register_key(rules)
+    for ref in refs:
         with Session(engine) as session:
-            ref, key, version = dt.date(year, 1, 1), duty_key(sectors), current_version(session)
-            if _fresh(session, ref, key, version, DUTY):
+            version = current_version(session)
+            if _fresh(session, ref, key, version, name):
                 continue
-            df = compute_duty(session=session, year=year, sectors=sectors)
+            df = compute_register(name, session=session, ref=ref, rules=rules)
             try:
-                store(session, ref=ref, cells=df, version=version, key=key, name=DUTY)
+                store(session, ref=ref, cells=df, version=version, key=key, name=name)
                 session.commit()
             except (IntegrityError, OperationalError) as exc:
                 session.rollback()
-                log.info("rollup %s at %s not stored: %s", DUTY, ref, exc.__class__.__name__)
+                log.info("rollup %s at %s not stored: %s", name, ref, exc.__class__.__name__)
                 continue
             n += len(df)
     return n
+
+
+def build_duty(engine: Engine, years: Sequence[int], sectors: Sequence[str]) -> int:
+    """The duty rollup of these years; rows stored."""
+    return build_register(engine, DUTY, [dt.date(y, 1, 1) for y in years], {"sectors": sorted(sectors)})
 
 
 MAX_REFRESH_DAYS = 13  # a year's month ends and today: the days a refresh after a write recomputes at most
@@ -313,14 +366,14 @@ _again: set[str] = set()
 
 def refresh_stored(engine: Engine) -> int:
     """Recompute the days stored (those someone has viewed), latest first, up to MAX_REFRESH_DAYS, and the stored
-    duty years under their own sectors; rows stored."""
+    register rollups under their own rules; rows stored."""
     with Session(engine) as session:
         days = session.exec(select(RollupRef.ref_date).where(RollupRef.name == BAOBAO)  # type: ignore[call-overload]
                             .order_by(RollupRef.ref_date.desc()).limit(MAX_REFRESH_DAYS)).scalars().all()
-        duty = session.exec(select(RollupRef).where(RollupRef.name == DUTY)  # type: ignore[call-overload]
-                            .order_by(RollupRef.ref_date.desc()).limit(2)).scalars().all()
-        duty = [(r.ref_date.year, json.loads(r.rules_key)) for r in duty]
-    return build(engine, days) + sum(build_duty(engine, [year], sectors) for year, sectors in duty)
+        registers = [(r.name, r.ref_date, json.loads(r.rules_key)) for r in session.exec(
+            select(RollupRef).where(RollupRef.name.in_(list(REGISTERS)))  # type: ignore[call-overload]
+            .order_by(RollupRef.ref_date.desc()).limit(MAX_REFRESH_DAYS)).scalars().all()]
+    return build(engine, days) + sum(build_register(engine, name, [ref], rules) for name, ref, rules in registers)
 
 
 def refresh_in_background(engine: Engine) -> threading.Thread | None:

@@ -51,7 +51,7 @@ from db.models.org import (
     TaskUnit,
     Township,
 )
-from db.models.rollups import BaobaoRollup, DutyRollup, RollupRef
+from db.models.rollups import BaobaoRollup, DutyRollup, RollupRef, StaffingRollup
 from db.models.samples import SAMPLE_FAILED, SAMPLE_KINDS, SAMPLE_OUTCOMES, SAMPLE_RESULTS, Sample
 from db.models.system import (
     AccountUnlock,
@@ -222,4 +222,5 @@ __all__ = [
     "BaobaoRollup",
     "DutyRollup",
     "RollupRef",
+    "StaffingRollup",
 ]

@@ -13,10 +13,10 @@ from sqlmodel import Field, SQLModel
 
 class RollupRef(SQLModel, table=True):
     """One rollup's rows at one day: built at data_version, under rules_key (baobao: a fingerprint of the visit rules
-    and the high-risk levels; duty: the enterprise sectors counted, as JSON)."""
+    and the high-risk levels; duty and staffing: the sectors and 总监 tiers counted, as JSON)."""
 
     __tablename__ = "rollup_ref"
-    name: str = Field(primary_key=True)  # the rollup: "baobao" or "duty"
+    name: str = Field(primary_key=True)  # the rollup: "baobao", "duty" or "staffing"
     ref_date: dt.date = Field(primary_key=True)
     data_version: int
     rules_key: str
@@ -74,3 +74,25 @@ class DutyRollup(SQLModel, table=True):
     onsite: int = 0
     is_demo: bool = False
     __table_args__ = (Index("ix_duty_rollup_ref_station", "ref_date", "station_id"),)
+
+
+class StaffingRollup(SQLModel, table=True):
+    """The 食品安全总监 / 食品安全员 of in-operation enterprises per station, sector and required (1: a 总监 is
+    required, the tier is in the RollupRef's director_tiers), as db/queries/oversight.duty_staffing counts them.
+    Staffing has no date: ref_date is always db/rollups.UNDATED, and data_version alone says whether it is fresh."""
+
+    __tablename__ = "staffing_rollup"
+    id: int | None = Field(default=None, primary_key=True)
+    ref_date: dt.date
+    station_id: int
+    sector: str
+    required: int
+    enterprises: int = 0
+    director_named: int = 0
+    director_trained: int = 0
+    director_assessed: int = 0
+    officer_named: int = 0
+    officer_trained: int = 0
+    officer_assessed: int = 0
+    is_demo: bool = False
+    __table_args__ = (Index("ix_staffing_rollup_ref_station", "ref_date", "station_id"),)

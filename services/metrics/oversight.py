@@ -72,7 +72,7 @@ def duty_staffing(*, session: Session | None = None, by: str = "station") -> pd.
     """总监配备率 (among the enterprises that must name one: tier A/B), 安全员配备率 (among all enterprises), and the
     shares of the named people trained and assessed; one row per station (by="station") or sector (by="sector"),
     then 全区. Enterprises in operation of rules.ENTERPRISE_SECTORS."""
-    raw = q.duty_staffing(session=session, sectors=rules.ENTERPRISE_SECTORS, director_tiers=rules.DIRECTOR_TIERS)
+    raw = rollups.staffing_counts(session=session, sectors=rules.ENTERPRISE_SECTORS, director_tiers=rules.DIRECTOR_TIERS)
     raw = raw.assign(
         director_required=raw["enterprises"].where(raw["required"] == 1, 0),
         director_named_req=raw["director_named"].where(raw["required"] == 1, 0),
@@ -114,7 +114,8 @@ def duty_completion(*, session: Session | None = None, year: int, month: int) ->
     1…month), the enterprises with no record for the month (no_record, its share of the enterprises in operation)
     and the records a 包保 visit on site checked (onsite)."""
     st = oq.stations(session=session)[["station_id", "station", "is_demo"]]
-    staff = q.duty_staffing(session=session, sectors=rules.ENTERPRISE_SECTORS, director_tiers=rules.DIRECTOR_TIERS)
+    staff = rollups.staffing_counts(session=session, sectors=rules.ENTERPRISE_SECTORS,
+                                    director_tiers=rules.DIRECTOR_TIERS)
     ent = staff.groupby("station_id")["enterprises"].sum()
     # the year's records per station and month from the duty rollup when fresh (db/rollups.py), else the records
     raw = rollups.duty_counts(session=session, year=year, months=list(range(1, month + 1)),

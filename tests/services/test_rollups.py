@@ -250,24 +250,33 @@ def completion(engine, month: int = 10) -> pd.DataFrame:
         return metrics.duty_completion(session=s, year=2022, month=month)
 
 
-def completion_from_records(engine, month: int = 10) -> pd.DataFrame:
-    """metrics.duty_completion with the rollup left out: the records counted by db/queries/oversight.duty_checks."""
+def staffing(engine, by: str = "station") -> pd.DataFrame:
+    with Session(engine) as s:
+        return metrics.duty_staffing(session=s, by=by)
+
+
+def from_the_records(figure, *args):
+    """A register figure with the rollups left out: the records counted by db/queries/oversight's own queries."""
     from db.queries import oversight as oq
 
-    real = rollups.duty_counts
+    real = rollups.duty_counts, rollups.staffing_counts
     try:
-        rollups.duty_counts = oq.duty_checks  # type: ignore[assignment]
-        return completion(engine, month)
+        rollups.duty_counts, rollups.staffing_counts = oq.duty_checks, oq.duty_staffing  # type: ignore[assignment]
+        return figure(*args)
     finally:
-        rollups.duty_counts = real  # type: ignore[assignment]
+        rollups.duty_counts, rollups.staffing_counts = real  # type: ignore[assignment]
 
 
 def assert_duty_agrees(engine) -> None:
     for month in (10, 6):
-        pd.testing.assert_frame_equal(completion(engine, month), completion_from_records(engine, month),
+        pd.testing.assert_frame_equal(completion(engine, month), from_the_records(completion, engine, month),
                                       obj=f"month {month}")
+    for by in ("station", "sector"):
+        pd.testing.assert_frame_equal(staffing(engine, by), from_the_records(staffing, engine, by), obj=by)
     with Session(engine) as s:
-        assert s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1))).data_version == rollups.current_version(s)
+        version = rollups.current_version(s)
+        assert s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1))).data_version == version
+        assert s.get(m.RollupRef, (rollups.STAFFING, rollups.UNDATED)).data_version == version
         assert rollups.verify(s) == []
 
 
@@ -287,20 +296,20 @@ def duty_register(engine, path, n: int = 12) -> list[int]:
     ws = wb.active
     ws.append(["2022年主体责任"])
     ws.append(labels)
-    for b, station in rows:
+    for i, (b, station) in enumerate(rows):
         cells = {"主体名称": b.name, "统一社会信用代码": b.code, "监管所": station, "月份": "2022年10月",
-                 "日管控": "是", "周排查": "否", "月调度": "是"}
+                 "日管控": "是", "周排查": "否", "月调度": "是", "食品安全员": f"测试{i:02d}", "安全员是否培训": "是"}
         ws.append([cells.get(label) for label in labels])
     wb.save(path)
     return [b.id for b, _ in rows]
 
 
 def test_duty_figures_come_from_the_stored_year_and_follow_an_import_and_its_undo(demo, tmp_path):
-    before = completion(demo)
+    before, staffed = completion(demo), staffing(demo, "sector")
     with Session(demo) as s:
         ref = s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1)))
         assert ref.rules_key == rollups.duty_key(("生产", "销售", "餐饮", "单位食堂", "集中交易市场"))
-        stored = rollups.stored_duty(s, dt.date(2022, 1, 1))
+        stored = rollups.stored_register(rollups.DUTY, s, dt.date(2022, 1, 1))
     assert ref.n_rows == len(stored) and set(stored["month"]) == set(range(1, 11))  # the demo's months, all stored
     assert_duty_agrees(demo)
     district_row = lambda df: df[df["station_id"].isna()].iloc[0]  # noqa: E731
@@ -314,15 +323,19 @@ def test_duty_figures_come_from_the_stored_year_and_follow_an_import_and_its_und
     assert district_row(after)["records"] == district_row(before)["records"] + 12
     assert district_row(after)["weekly_checked"] == district_row(before)["weekly_checked"] + 12
     assert district_row(after)["weekly_kept"] == district_row(before)["weekly_kept"]
+    # the staffing figures follow too: every one of them now names a 安全员, trained
+    assert staffing(demo, "sector").iloc[-1]["officer_named"] >= staffed.iloc[-1]["officer_named"]
+    assert staffing(demo, "sector").iloc[-1]["trained"] > staffed.iloc[-1]["trained"]
     assert_duty_agrees(demo)
     with Session(demo) as s:
         undo_batch(s, report.files[0].batch_id)
         s.commit()
     pd.testing.assert_frame_equal(completion(demo), before)
+    pd.testing.assert_frame_equal(staffing(demo, "sector"), staffed)
     assert_duty_agrees(demo)
 
 
-def test_verify_finds_a_wrong_duty_row(demo):
+def test_verify_finds_a_wrong_duty_or_staffing_row(demo):
     completion(demo)
     with Session(demo) as s:
         row = s.exec(select(m.DutyRollup).where(m.DutyRollup.month == 9).order_by(m.DutyRollup.id)).first()
@@ -333,6 +346,15 @@ def test_verify_finds_a_wrong_duty_row(demo):
         lines = rollups.verify(s)
     assert len(lines) == 1 and lines[0].startswith(f"主体责任汇总 2022年9月 监管所{station_id}：")
     assert "daily_kept 汇总" in lines[0]
+    staffing(demo)
+    with Session(demo) as s:
+        row = s.exec(select(m.StaffingRollup).order_by(m.StaffingRollup.id)).first()
+        row.enterprises -= 1
+        where = f"人员配备汇总 监管所{row.station_id} {row.sector} "
+        s.add(row)
+        s.commit()
+        lines = rollups.verify(s)
+    assert len(lines) == 2 and lines[1].startswith(where) and "enterprises 汇总" in lines[1]
 
 
 def test_a_write_refreshes_the_viewed_duty_year_in_the_background(demo, tmp_path, monkeypatch):
