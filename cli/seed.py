@@ -266,19 +266,20 @@ def cmd_verify(args) -> int:
     upgrade(url)
     with Session(get_engine(url)) as session:
         days, years = rollups.stored_days(session), rollups.stored_days(session, rollups.DUTY)
+        staffing = rollups.stored_days(session, rollups.STAFFING)
         lines = rollups.verify(session)
     for line in lines:
         print(line)
     if lines:
         _err(f"汇总表与明细不一致：{len(lines)}处（见上）；任何一次导入、填报或撤销之后页面会重新计算")
         return EXIT_INVALID
-    print(f"汇总表核对完毕：包保汇总{days}个已存日期、主体责任汇总{years}个年度，与明细记录一致")
+    print(f"汇总表核对完毕：包保汇总{days}个已存日期、日管控等{years}个年度、人员配备{staffing}份，与明细记录一致")
     return EXIT_OK
 
 
 def cmd_rollups(args) -> int:
-    """Store the 包保 rollup of each month's last day of a year up to the as-of day, and the year's 日管控 / 周排查 /
-    月调度 rollup, so no viewer waits for one."""
+    """Store the 包保 rollup of each month's last day of a year up to the as-of day, the year's 日管控 / 周排查 /
+    月调度 rollup and the staffing rollup, so no viewer waits for one."""
     import datetime as dt
 
     from db import rollups
@@ -294,7 +295,8 @@ def cmd_rollups(args) -> int:
     n = rollups.build(engine, refs)
     print(f"已计算{year}年{len(refs)}个月末（截至{today:%Y年%-m月%-d日}）的包保汇总，写入{n:,}行")
     n = rollups.build_duty(engine, [year], oversight.ENTERPRISE_SECTORS)
-    print(f"已计算{year}年各监管所逐月的日管控、周排查、月调度汇总，写入{n:,}行")
+    n += rollups.build_staffing(engine, oversight.ENTERPRISE_SECTORS, oversight.DIRECTOR_TIERS)
+    print(f"已计算{year}年各监管所逐月的日管控、周排查、月调度汇总及食品安全总监、安全员配备汇总，写入{n:,}行")
     return EXIT_OK
 
 

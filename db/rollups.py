@@ -358,6 +358,12 @@ def build_duty(engine: Engine, years: Sequence[int], sectors: Sequence[str]) -> 
     return build_register(engine, DUTY, [dt.date(y, 1, 1) for y in years], {"sectors": sorted(sectors)})
 
 
+def build_staffing(engine: Engine, sectors: Sequence[str], director_tiers: Sequence[str]) -> int:
+    """The staffing rollup as the enterprises stand; rows stored."""
+    return build_register(engine, STAFFING, [UNDATED],
+                          {"sectors": sorted(sectors), "director_tiers": sorted(director_tiers)})
+
+
 MAX_REFRESH_DAYS = 13  # a year's month ends and today: the days a refresh after a write recomputes at most
 _lock = threading.Lock()
 _threads: dict[str, threading.Thread] = {}

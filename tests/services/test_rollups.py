@@ -187,14 +187,16 @@ def test_the_command_line_builds_and_verifies_the_days(demo, capsys, monkeypatch
     assert code == 0, err
     first, second = out.splitlines()
     assert first.startswith("已计算2022年10个月末（截至2022年10月31日）的包保汇总，写入") and first.endswith("行")
-    assert second.startswith("已计算2022年各监管所逐月的日管控、周排查、月调度汇总，写入") and second.endswith("行")
+    assert second.startswith("已计算2022年各监管所逐月的日管控、周排查、月调度汇总及食品安全总监、安全员配备汇总，写入")
+    assert second.endswith("行")
     with Session(demo) as s:
         days = s.exec(select(m.RollupRef.ref_date).where(m.RollupRef.name == rollups.BAOBAO)
                       .order_by(m.RollupRef.ref_date)).all()
         assert s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1))).n_rows > 0
+        assert s.get(m.RollupRef, (rollups.STAFFING, rollups.UNDATED)).n_rows > 0
     assert days == [pacing.month_end(2022, month) for month in range(1, 11)]
     assert main(["verify", "--db", url]) == 0
-    assert capsys.readouterr().out == "汇总表核对完毕：包保汇总10个已存日期、主体责任汇总1个年度，与明细记录一致\n"
+    assert capsys.readouterr().out == "汇总表核对完毕：包保汇总10个已存日期、日管控等1个年度、人员配备1份，与明细记录一致\n"
     with Session(demo) as s:
         row = s.exec(select(m.BaobaoRollup).where(m.BaobaoRollup.ref_date == dt.date(2022, 3, 31))
                      .order_by(m.BaobaoRollup.id)).first()
