@@ -20,10 +20,12 @@ else:
     st.subheader("各指标状态（最需关注在前）", anchor=False)
     st.dataframe(views.style_status(views.with_chips(kv.status_rows(gauges))), hide_index=True, key="kpi-status")
 trends = data.cached(metrics.kpi_trends, year=p.year)  # every KPI's trend in one read
+charts = views.kpi_trend_specs(trends, p.month, tuple(
+    (int(r["kpi_id"]), "数值" if r["unit"] == "%" else "完成率", kv.PACE_LINE.get(r["pacing"], "应达"))
+    for r in gauges.to_dict("records")))
 for row in gauges.to_dict("records"):
     with st.container(border=True, key=f"kpi-{row['kpi_id']}"):
         left, right = st.columns([1, 2])
-        is_rate = row["unit"] == "%"
         with left:
             show_gauge(row, key=f"kpi-gauge-{row['kpi_id']}", as_of=ref_day)
         with right:
@@ -35,11 +37,8 @@ for row in gauges.to_dict("records"):
             lineage_view.expander("数据来源", lineage.kpi_figure, key=f"kpi-lineage-{row['kpi_id']}",
                                   kpi_id=int(row["kpi_id"]), year=p.year, month=p.month,
                                   value_format=lambda v, u=row["unit"]: fmt.with_unit(v, u))
-            trend = kv.trend_to(metrics.kpi_trend_of(trends, int(row["kpi_id"])), p.month)
-            if trend["reported"].any():
-                st.vega_lite_chart(views.trend_spec(trend, title="完成率" if not is_rate else "数值",
-                                                    pace=kv.PACE_LINE.get(row["pacing"], "应达")),
-                                key=f"kpi-trend-{row['kpi_id']}")
+            if int(row["kpi_id"]) in charts:
+                st.vega_lite_chart(charts[int(row["kpi_id"])], key=f"kpi-trend-{row['kpi_id']}")
 
 st.subheader("参考指标（其他地区公开文件，不纳入仪表）")
 ref = data.cached(metrics.kpi_reference)

@@ -13,6 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from services.charts import build_ranking, build_trend, mean_lag_status, trend_rows  # noqa: F401 - re-exported for the pages
+from services.kpis_view import trend_to
+from services.metrics.kpis import kpi_trend_of
 from services.rules import fmt
 from services.rules.localtime import local_time_label
 from services.rules.style import DOT, FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS, STATUS_MD
@@ -197,6 +199,26 @@ def _chart_spec(name: str, frame: pd.DataFrame, kwargs: tuple, _builder: Callabl
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
     return _convert_altair_to_vega_lite_spec(_builder(frame, **dict(kwargs)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def kpi_trend_specs(trends: pd.DataFrame, month: int, charts: tuple[tuple[int, str, str], ...]) -> dict[int, dict]:
+    """Each KPI's trend_spec up to `month`, for charts = (kpi_id, title, pace) of the KPIs shown, made once per input
+    (trends comes from the data_version-keyed cache) instead of once per KPI on every rerun of 指标; a KPI with
+    nothing reported has no chart."""
+    from streamlit import dataframe_util
+
+    out = {}
+    for kpi_id, title, pace in charts:
+        trend = trend_to(kpi_trend_of(trends, kpi_id), month)
+        if trend["reported"].any():
+            spec = trend_spec(trend, title=title, pace=pace)
+            # st.vega_lite_chart sends a dataset given as Arrow bytes as it is (as Altair's own specs do), instead of
+            # converting the rows again on every rerun
+            spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+                                for name, rows in spec["datasets"].items()}
+            out[kpi_id] = spec
+    return out
 
 
 XLSX_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
