@@ -44,3 +44,23 @@ def test_cached_chart_specs_are_what_streamlit_makes_of_the_altair_charts():
         got = views.chart_spec(builder, frame, **kwargs)
         assert {k: v for k, v in got.items() if k != "datasets"} == {k: v for k, v in want.items() if k != "datasets"}
         assert got["datasets"] == want["datasets"] and all(isinstance(d, bytes) for d in got["datasets"].values())
+
+
+def test_kpi_trend_specs_carry_the_trend_rows_as_arrow_bytes():
+    """指标's trends, made once per input: trend_spec's spec, the rows up to the month as Arrow bytes (what
+    st.vega_lite_chart passes on as they are), and no chart for a KPI with nothing reported."""
+    import pyarrow as pa
+
+    trends = pd.DataFrame({
+        "kpi_id": [7, 7, 7, 9], "month": [1, 2, 3, 1], "rate": [0.1, math.nan, 0.35, math.nan],
+        "expected_rate": [0.08, 0.16, 0.25, 0.1], "reported": [True, False, True, False]})
+    from services.metrics.kpis import KPI_TREND_COLUMNS
+
+    trends = trends.reindex(columns=KPI_TREND_COLUMNS)
+    specs = views.kpi_trend_specs(trends, 2, ((7, "数值", "目标"), (9, "完成率", "时序进度")))
+    assert list(specs) == [7]  # KPI 9 reported nothing
+    want = views.trend_spec(trends[(trends["kpi_id"] == 7) & (trends["month"] <= 2)], title="数值", pace="目标")
+    got = specs[7]
+    assert {k: v for k, v in got.items() if k != "datasets"} == {k: v for k, v in want.items() if k != "datasets"}
+    rows = pa.ipc.open_stream(got["datasets"]["trend"]).read_all().to_pylist()  # a missing value stays null
+    assert [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows] == want["datasets"]["trend"]
