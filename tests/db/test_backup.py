@@ -235,7 +235,7 @@ def batch_state(url: str, file_name: str) -> tuple[int, int]:
 
 def test_a_backup_taken_during_an_import_restores_to_a_consistent_database(url, tmp_path):
     build(url)
-    n = 20_000
+    n = 60_000  # its write must outlast a backup or two (writes got faster with issue 21)
     register = tmp_path / "督导记录-大批.csv"
     register.write_bytes(register_csv("督导记录", visits(n, "BK")))
     dispose_engines()
