@@ -5,8 +5,8 @@
 
 Builds the province database once (`python -m seed synth --scale province`, COPY; the database is created when
 absent and reused when it already holds the province scale), prints its build time and size, then runs bench/run.py's
-page measurements on it: `--scales city --pages-db URL --no-import --no-logins` (bench/run.py names its one scale
-"city"; the rows are the province database's). The build time of the first build is kept in the database itself
+page measurements on it: `--scales province --pages-db URL --no-import --no-logins`, written into bench/results.json
+as the province scale (the README's "Province scale" row). The build time of the first build is kept in the database itself
 (setting synth_build_s).
 """
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     build(args.db, args.rebuild)
     print(describe(args.db), flush=True)
     rest = [a for a in args.rest if a != "--"]
-    return subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--scales", "city", "--pages-db", args.db,
+    return subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--scales", "province", "--pages-db", args.db,
                            "--no-import", "--no-logins", *rest], cwd=ROOT).returncode
 
 
