@@ -85,6 +85,9 @@ def rows(res: dict) -> list[list[str]]:
             continue
         value = (f"p50 {level['p50']:.2f} s, p95 {level['p95']:.2f} s, {level['errors']} errors of "
                  f"{level['runs']}; RSS per replica " + " / ".join(f"{mb} MB" for mb in level["rss_mb_per_replica"]))
+        if level.get("repeats", 1) > 1:
+            value += (f" (median of {level['repeats']} runs by p95; each run's p95: "
+                      + ", ".join(f"{x:.2f}" for x in level["p95_each"]) + " s)")
         ok = level["p95"] <= TARGET_LOAD_P95 and level["errors"] == 0 if viewers == TARGET_LOAD_VIEWERS else None
         out.append([label, target, value, _met(ok)])
     transfer = res.get("transfer")

@@ -51,3 +51,24 @@ def test_the_table_judges_figures_against_the_targets(tmp_path):
     merged = json.loads(path.read_text(encoding="utf-8"))
     assert merged["import"]["100000"] == made_up["import"]["100000"] and merged["load"] == made_up["load"]
     assert merged["import"]["1000000"]["machine"]["cpus"] >= 1
+
+
+def test_a_load_level_run_three_times_is_kept_as_its_median_run_with_every_error_counted():
+    import argparse
+
+    from bench.load import load_section
+
+    def level(p95_like: float, errors: int) -> dict:
+        visits = [{"page": "总览", "seconds": s, "error": None} for s in [0.2] * 90 + [p95_like] * 10]
+        visits += [{"page": "指标", "seconds": 0.0, "error": "timeout"}] * errors
+        return {"sessions": 50, "visits": visits, "wall_s": 300.0, "replica_rss_peak_mb": [300, 310],
+                "replica_cpu_s": [100.0, 90.0], "client_cpu_s": 3.0, "loadavg_before": 1.0, "loadavg_after": 2.0}
+
+    args = argparse.Namespace(replicas=2, think=10.0, duration=300.0, rounds=1, pages=["总览", "指标"])
+    section = load_section([level(1.6, 0), level(1.2, 1), level(1.4, 0)], args, "postgresql+psycopg://h/county")
+    [kept] = section["levels"]
+    assert kept["repeats"] == 3 and kept["p95_each"] == sorted(kept["p95_each"])
+    assert kept["p95"] == kept["p95_each"][1] and 1.2 < kept["p95"] < 1.6  # the middle run
+    assert kept["errors"] == 1 and kept["runs"] == 301  # an error in any run counts
+    [row] = [r for r in report.rows({"load": section}) if r[0].startswith("50 viewers")]
+    assert "1 errors of 301" in row[2] and "median of 3 runs by p95" in row[2] and row[3] == "**no**"
