@@ -131,7 +131,7 @@ bench: dev-venv
 
 ## bench-province: page times (cold and warm) on the province-scale database on PostgreSQL, 1,800 stations, 1.5
 ## million businesses, about 10 million visits (not part of `make test` or CI). Builds it once with COPY (python -m
-## seed synth --scale province, about half an hour on 2 cores) into PROVINCE_URL and reuses it afterwards;
+## seed synth --scale province, about 12 minutes on 2 quiet cores) into PROVINCE_URL and reuses it afterwards;
 ## PROVINCE_ARGS="--rebuild" builds it again, PROVINCE_ARGS="-- --pages 总览" passes arguments on to bench/run.py.
 PROVINCE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/shian_province
 bench-province: dev-venv pg-start

@@ -69,7 +69,7 @@ def build(url: str, rebuild: bool) -> float | None:
             c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    print(f"building the province database {name} (once; about half an hour on 2 cores) …", flush=True)
+    print(f"building the province database {name} (once; about 12 minutes on 2 quiet cores) …", flush=True)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "seed", "synth", "--scale", "province", "--db", url], cwd=ROOT, check=True)
     seconds = round(time.perf_counter() - started, 1)
