@@ -309,11 +309,22 @@ def unvisited_businesses(
 ) -> pd.DataFrame:
     """In-operation businesses with an assignment active at ref and no visit by anyone in [start, ref].
 
-    Fetches limit + 1 rows so the caller can tell a full list from a cut one."""
+    Fetches limit + 1 rows so the caller can tell a full list from a cut one. The businesses are picked and cut first
+    (a province has hundreds of thousands unvisited), then only those have their cadres gathered."""
     visited = exists(
         select(Visit.id).where(Visit.business_id == Business.id, Visit.visit_date >= start, Visit.visit_date <= ref)
     )
+    assigned = exists(select(Assignment.id).where(Assignment.business_id == Business.id, _active_at(ref)))
     b = Business
+    picked = (
+        select(b.id)
+        .join(Station, Station.id == b.station_id)
+        .where(b.status == IN_OPERATION, assigned, not_(visited))
+        .order_by(Station.sort_order, b.station_id, b.risk_level.desc(), b.name, b.id)
+        .limit(limit + 1)
+    )
+    if station_id is not None:
+        picked = picked.where(b.station_id == station_id)
     stmt = (
         select(
             b.id.label("business_id"),
@@ -334,17 +345,14 @@ def unvisited_businesses(
         .join(Cadre, Cadre.id == Assignment.cadre_id)
         .join(Station, Station.id == b.station_id)
         .outerjoin(Township, Township.id == b.township_id)
-        .where(_active_at(ref), b.status == IN_OPERATION, not_(visited))
+        .where(_active_at(ref), b.id.in_(picked.scalar_subquery()))
         .group_by(
             b.id, b.name, b.station_id, Station.name, Station.sort_order, Township.name,
             b.sector, b.tier, b.risk_level, b.is_demo,
         )
         # Highest risk first within a station: those are the visits a 所长 chases first.
         .order_by(Station.sort_order, b.station_id, b.risk_level.desc(), b.name, b.id)
-        .limit(limit + 1)
     )
-    if station_id is not None:
-        stmt = stmt.where(b.station_id == station_id)
     return _frame(session, stmt)
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from db import models as m
@@ -372,3 +373,23 @@ def test_a_write_refreshes_the_viewed_duty_year_in_the_background(demo, tmp_path
         year = s.get(m.RollupRef, (rollups.DUTY, dt.date(2022, 1, 1)))
         assert year.data_version == rollups.current_version(s) > viewed
         assert rollups.verify(s) == []
+
+
+def test_the_unvisited_list_is_cut_after_its_order_and_names_every_active_cadre(demo):
+    """db/queries/baobao.unvisited_businesses picks and cuts the businesses first, then gathers their cadres: a short
+    list is the head of the long one, and each row names its active assignments."""
+    with Session(demo) as s:
+        kw = {"session": s, "start": dt.date(2022, 10, 1), "ref": OCT31}
+        full = bq.unvisited_businesses(**kw)
+        head = bq.unvisited_businesses(**kw, limit=7)
+        one = bq.unvisited_businesses(**kw, station_id=int(full["station_id"].iloc[-1]), limit=3)
+        active = dict(s.exec(
+            select(m.Assignment.business_id, func.count()).where(
+                m.Assignment.start_date <= OCT31, or_(m.Assignment.end_date.is_(None), m.Assignment.end_date >= OCT31))
+            .group_by(m.Assignment.business_id)).all())
+    assert 8 < len(full) <= 5001 and len(head) == 8 and len(one) == 4
+    cols = ["business_id", "station_id", "risk_level", "n_assignments"]
+    assert head[cols].to_dict("records") == full[cols].head(8).to_dict("records")
+    of_station = full[full["station_id"] == one["station_id"].iloc[0]]
+    assert one["business_id"].tolist() == of_station["business_id"].head(4).tolist()
+    assert all(active[r.business_id] == r.n_assignments == len(r.cadres.split("、")) for r in full.itertuples())
