@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKEND = os.environ.get("TEST_DB", "sqlite").strip().lower() or "sqlite"
@@ -36,7 +37,17 @@ def new_pg_url(template: str | None = None) -> str:
     name = f"shian_test_{uuid.uuid4().hex[:10]}"
     admin = _admin()
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        for attempt in range(3):
+            try:
+                c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+                break
+            except OperationalError as e:
+                # PostgreSQL has already waited 5 s for other connections to the template to go: one left open by an
+                # earlier test (a thread still finishing, an engine not disposed) holds it. Templates are ours only.
+                if not template or "being accessed by other users" not in str(e) or attempt == 2:
+                    raise
+                c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = :t AND pid <> pg_backend_pid()"), {"t": template})
     admin.dispose()
     _created.append(name)
     return _pg_url(name)
