@@ -101,8 +101,9 @@ def nginx_main(tmp: Path, *, listen: int, replicas: list[int], brotli: bool | No
 
 
 @contextmanager
-def replica(database_url: str, port: int, *, as_of: str | None, log_dir: Path, env_extra: dict | None = None):
-    """`streamlit run server.py` on this port; yields its pid once /_stcore/health answers."""
+def replica(database_url: str, port: int, *, as_of: str | None, log_dir: Path, env_extra: dict | None = None,
+            script: str = "server.py"):
+    """`streamlit run server.py` (or another script) on this port; yields its pid once /_stcore/health answers."""
     env = {**os.environ, "DATABASE_URL": database_url, "STREAMLIT_LOGGER_LEVEL": "warning",
            "TRUSTED_PROXIES": "127.0.0.1", **(env_extra or {})}
     env.pop("AS_OF", None)
@@ -111,7 +112,7 @@ def replica(database_url: str, port: int, *, as_of: str | None, log_dir: Path, e
     log_path = log_dir / f"replica-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--global.developmentMode", "false",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
