@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 export DATABASE_URL ?= sqlite:///data/shian.db
 
-.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak bench bench-province clean
+.PHONY: run test lint venv dev-venv pg-start sysdeps demo soak bench bench-province bench-browser clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -136,6 +136,11 @@ bench: dev-venv
 PROVINCE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/shian_province
 bench-province: dev-venv pg-start
 	$(PY) bench/province.py --db "$(PROVINCE_URL)" $(PROVINCE_ARGS)
+
+## bench-browser: each figure page's load in headless Chromium against a one-chart Streamlit page (bench/one_chart.py),
+## cold and warm, medians of 3 rounds on the city database (not part of `make test`). BROWSER_ARGS="--scale county" …
+bench-browser: dev-venv sysdeps
+	$(PY) bench/browser.py $(BROWSER_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

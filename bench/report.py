@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import results  # noqa: E402
+from bench.browser import TARGET_BROWSER_COLD, TARGET_BROWSER_WARM  # noqa: E402
 from bench.run import (  # noqa: E402
     TARGET_COLD,
     TARGET_FIRST_VISIT_MB,
@@ -90,6 +91,15 @@ def rows(res: dict) -> list[list[str]]:
                       + ", ".join(f"{x:.2f}" for x in level["p95_each"]) + " s)")
         ok = level["p95"] <= TARGET_LOAD_P95 and level["errors"] == 0 if viewers == TARGET_LOAD_VIEWERS else None
         out.append([label, target, value, _met(ok)])
+    browser = res.get("browser")
+    for key, label in (("cold", "cold (a fresh browser)"), ("warm", "warm (a reload)")):
+        row, target = (browser or {}).get(key), TARGET_BROWSER_COLD if key == "cold" else TARGET_BROWSER_WARM
+        name = f"Headless browser, slowest figure page against a one-chart page, {label}"
+        if not row:
+            out.append([name, f"≤ {target:g}×", NOT_MEASURED, _met(None)])
+            continue
+        out.append([name, f"≤ {target:g}×", f"{row['ratio']:.2f}× ({row['page']} {row['seconds']:.2f} s, the one-chart "
+                    f"page {row['one_chart']:.2f} s; {browser.get('database', '?')})", _met(row["ratio"] <= target)])
     transfer = res.get("transfer")
     if transfer and transfer.get("pages"):
         page, row = max(transfer["pages"].items(), key=lambda item: item[1]["bytes"])
@@ -106,7 +116,7 @@ def render(res: dict) -> str:
     lines = ["| Figure | Target | Latest measured | Met? |", "|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows(res)]
     where = []
-    for name in ("pages", "import", "load", "transfer"):
+    for name in ("pages", "import", "load", "transfer", "browser"):
         section = res.get(name) or {}
         machines = [(name, section["machine"])] if "machine" in section else [
             (f"{name} ({scale})", v["machine"]) for scale, v in section.items() if isinstance(v, dict) and "machine" in v]

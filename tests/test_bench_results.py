@@ -33,6 +33,9 @@ def test_the_table_judges_figures_against_the_targets(tmp_path):
                  "levels": [{"viewers": 50, "p50": 0.5, "p95": TARGET_LOAD_P95 - 0.1, "errors": 0, "runs": 1500,
                              "rss_mb_per_replica": [400, 410]}]},
         "transfer": {"encoding": "br", "pages": {"总览": {"bytes": 2_600_000, "js_files": 40}}},
+        "browser": {"database": "city (SQLite)",
+                    "cold": {"page": "指标", "seconds": 1.5, "one_chart": 1.2, "ratio": 1.25, "target_ratio": 1.5},
+                    "warm": {"page": "指标", "seconds": 1.8, "one_chart": 0.3, "ratio": 6.0, "target_ratio": 1.2}},
     }
     table = {row[0]: row for row in report.rows(made_up)}
     assert table["City scale, slowest figure page, cold"][2:] == ["0.50 s (地图)", "**no**"]
@@ -44,6 +47,10 @@ def test_the_table_judges_figures_against_the_targets(tmp_path):
     assert load[3] == "yes" and "0 errors of 1500" in load[2] and "400 MB / 410 MB" in load[2]
     assert table["First visit, compressed bytes (br)"][2:] == ["2.60 MB, 40 JavaScript files (总览, the largest)",
                                                                "**no**"]
+    browser = "Headless browser, slowest figure page against a one-chart page, "
+    assert table[browser + "cold (a fresh browser)"][2:] == [
+        "1.25× (指标 1.50 s, the one-chart page 1.20 s; city (SQLite))", "yes"]
+    assert table[browser + "warm (a reload)"][3] == "**no**"
     # merge keeps the other sections and stamps the machine
     path = tmp_path / "results.json"
     path.write_text(json.dumps(made_up), encoding="utf-8")
