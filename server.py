@@ -10,10 +10,13 @@ deploy/): Streamlit finds the `app` below and serves app.py through it.
   which this module's middleware hands to the page in a header of its own (a browser's copy of it is removed).
   uvicorn would otherwise rewrite the peer from X-Forwarded-For for any connection from 127.0.0.1
   (FORWARDED_ALLOW_IPS), so its proxy-header middleware is switched off here, before uvicorn wraps this app.
+- Each page's HTML tells the front end where the server is (BaseUrlMiddleware), so a page opened at its own URL
+  connects at the first try.
 """
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -53,6 +56,59 @@ class PeerMiddleware:
                 headers.append((PEER, str(client[0]).encode("latin-1")))
             scope = {**scope, "headers": headers}
         await self.app(scope, receive, send)
+
+
+# Paths Streamlit serves that are not its page (index.html): left untouched by BaseUrlMiddleware.
+NOT_PAGES = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/account/", "/favicon")
+
+
+def base_url_script(base_path: str) -> bytes:
+    """The inline script that tells Streamlit's front end where its server is (window.__streamlit.BACKEND_BASE_URL,
+    its documented embedding setting): this origin plus server.baseUrlPath."""
+    path = "/" + base_path.strip("/") if base_path.strip("/") else ""
+    return f'<script>window.__streamlit={{BACKEND_BASE_URL:location.origin+{json.dumps(path + "/")}}}</script>'.encode()
+
+
+class BaseUrlMiddleware:
+    """Without it, the front end of a page opened at /map first looks for its server at /map/_stcore/health, gets a
+    404, waits 100 ms and only then tries /_stcore/health: every page but the first lost about 150 ms before its
+    websocket opened (bench/browser.py). The page's HTML gets base_url_script in its <head>, so the server is found
+    at the first try. Only a 200 text/html answer to a GET is changed: asked without compression (nginx compresses it
+    on its way out), its length set anew and its ETag and Last-Modified dropped, as the HTML now differs."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(NOT_PAGES):
+            await self.app(scope, receive, send)
+            return
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+        start: dict | None = None
+        chunks: list[bytes] = []
+
+        async def rewrite(message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = dict((k.lower(), v) for k, v in message.get("headers", ()))
+                if message["status"] == 200 and headers.get(b"content-type", b"").startswith(b"text/html") \
+                        and b"content-encoding" not in headers:
+                    start = message  # held until the body is complete
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                script = base_url_script(st.get_option("server.baseUrlPath") or "")
+                html = b"".join(chunks).replace(b"<head>", b"<head>" + script, 1)
+                headers = [(k, v) for k, v in start.get("headers", ())
+                           if k.lower() not in (b"content-length", b"etag", b"last-modified")]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(html)).encode())]})
+                await send({"type": "http.response.body", "body": html})
+                return
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
 
 
 def _secure(request: Request) -> bool:
@@ -99,5 +155,5 @@ async def signout(request: Request) -> RedirectResponse:
 app = st.App(
     "app.py",
     routes=[Route(sessions.SIGNIN_PATH, signin), Route(sessions.SIGNOUT_PATH, signout)],
-    middleware=[Middleware(PeerMiddleware)],
+    middleware=[Middleware(PeerMiddleware), Middleware(BaseUrlMiddleware)],
 )
