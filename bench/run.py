@@ -121,6 +121,7 @@ def bench_pages(scale: str, only: list[str], url: str | None = None) -> dict:
     from streamlit.runtime.caching.cache_utils import CachedFunc
     from streamlit.testing.v1 import AppTest
 
+    import server  # noqa: F401  (the served process's settings: its garbage-collector thresholds)
     from components import data
 
     calls: list[tuple[str, tuple, dict]] = []

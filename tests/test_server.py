@@ -83,3 +83,9 @@ def test_streamlits_own_paths_keep_their_compression(path):
 
 def test_the_app_serves_through_it():
     assert "BaseUrlMiddleware" in [m.cls.__name__ for m in server.app._user_middleware]
+
+
+def test_the_server_collects_young_objects_less_often_than_python_by_default():
+    import gc
+
+    assert gc.get_threshold() == server.GC_THRESHOLDS and server.GC_THRESHOLDS[0] >= 10 * 700
