@@ -117,48 +117,76 @@ def judge(run: Run, page: str) -> str:
     return ""
 
 
+class Tab:
+    """What one websocket does for session() and viewer(): open "/", visit a page, note every visit."""
+
+    def __init__(self, index: int, timeout: float) -> None:
+        self.index, self.timeout, self.visits, self.ws = index, timeout, [], None
+
+    def connect(self, ws_url: str, cookie: str):
+        import websockets
+
+        # No keepalive pings: a server busy for seconds answers them late, which is a slow page, not a lost session.
+        return websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
+                                  max_size=None, open_timeout=self.timeout, ping_interval=None)
+
+    def record(self, page: str, run: Run | None, error: str, seconds: float) -> None:
+        self.visits.append(Visit(self.index, page, seconds, error, run.elements if run else 0,
+                                 run.data_elements if run else 0, run.logged_in if run else False))
+
+    def failed(self, exc: Exception) -> list[Visit]:
+        self.record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
+        return self.visits
+
+    async def open_home(self) -> dict | None:
+        """Open "/" as a browser would; the page hashes of the navigation, None after a timeout."""
+        started = time.perf_counter()
+        try:
+            first = await rerun(self.ws, page_name="", timeout=self.timeout)  # "/": the navigation's default page
+        except TimeoutError:
+            self.record("(open)", None, f"timeout after {self.timeout:.0f} s", time.perf_counter() - started)
+            return None
+        home = first.default_page or "(open)"
+        self.record(home, first, judge(first, home), first.seconds)
+        return first.pages
+
+    async def visit(self, page: str, hashes: dict) -> bool:
+        """One page by its navigation hash; False after a timeout (the run may still be going: this websocket's
+        later times would be wrong)."""
+        if page not in hashes:
+            self.record(page, None, "not in this account's navigation", 0.0)
+            return True
+        started = time.perf_counter()
+        try:
+            run = await rerun(self.ws, page_script_hash=hashes[page], timeout=self.timeout)
+        except TimeoutError:
+            self.record(page, None, f"timeout after {self.timeout:.0f} s", time.perf_counter() - started)
+            return False
+        self.record(page, run, judge(run, page), run.seconds)
+        return True
+
+
 async def session(index: int, ws_url: str, cookie: str, pages: list[str], rounds: int, *, timeout: float,
                   think: float) -> list[Visit]:
     """One browser tab's worth of traffic: open "/", then the pages in turn, starting at a page of its own."""
     import websockets
 
-    visits: list[Visit] = []
-
-    def record(page: str, run: Run | None, error: str, seconds: float) -> None:
-        visits.append(Visit(index, page, seconds, error, run.elements if run else 0,
-                            run.data_elements if run else 0, run.logged_in if run else False))
-
+    tab = Tab(index, timeout)
     order = pages[index % len(pages):] + pages[:index % len(pages)]
-    # No keepalive pings: a server busy for seconds answers them late, which is a slow page, not a lost session.
     try:
-        async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
-                                      max_size=None, open_timeout=timeout, ping_interval=None) as ws:
-            started = time.perf_counter()
-            try:
-                first = await rerun(ws, page_name="", timeout=timeout)  # "/": the navigation's default page
-            except TimeoutError:
-                record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
-                return visits
-            home = first.default_page or "(open)"
-            record(home, first, judge(first, home), first.seconds)
-            hashes = first.pages
+        async with tab.connect(ws_url, cookie) as tab.ws:
+            hashes = await tab.open_home()
+            if hashes is None:
+                return tab.visits
             for _ in range(rounds):
                 for page in order:
                     if think:
                         await asyncio.sleep(think)
-                    if page not in hashes:
-                        record(page, None, "not in this account's navigation", 0.0)
-                        continue
-                    started = time.perf_counter()
-                    try:
-                        run = await rerun(ws, page_script_hash=hashes[page], timeout=timeout)
-                    except TimeoutError:
-                        record(page, None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
-                        return visits  # the run may still be going: this websocket's later times would be wrong
-                    record(page, run, judge(run, page), run.seconds)
+                    if not await tab.visit(page, hashes):
+                        return tab.visits
     except (OSError, websockets.WebSocketException) as exc:
-        record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
-    return visits
+        return tab.failed(exc)
+    return tab.visits
 
 
 async def viewer(index: int, ws_url: str, cookie: str, pages: list[str], *, think: float, duration: float,
@@ -172,54 +200,27 @@ async def viewer(index: int, ws_url: str, cookie: str, pages: list[str], *, thin
     import websockets
 
     rng = random.Random(seed * 100_003 + index)
-    visits: list[Visit] = []
+    tab = Tab(index, timeout)
     began = time.perf_counter()
     await asyncio.sleep(rng.uniform(0, think))
-
-    def record(page: str, run: Run | None, error: str, seconds: float) -> None:
-        visits.append(Visit(index, page, seconds, error, run.elements if run else 0,
-                            run.data_elements if run else 0, run.logged_in if run else False))
-
     try:
-        async with websockets.connect(ws_url, additional_headers={"Cookie": cookie}, subprotocols=["streamlit"],
-                                      max_size=None, open_timeout=timeout, ping_interval=None) as ws:
-            async def open_home() -> dict | None:
-                """Open "/" as a browser would; the page hashes of the navigation, None after a timeout."""
-                started = time.perf_counter()
-                try:
-                    first = await rerun(ws, page_name="", timeout=timeout)
-                except TimeoutError:
-                    record("(open)", None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
-                    return None
-                home = first.default_page or "(open)"
-                record(home, first, judge(first, home), first.seconds)
-                return first.pages
-
+        async with tab.connect(ws_url, cookie) as tab.ws:
             beat = time.perf_counter()
-            hashes = await open_home()
+            hashes = await tab.open_home()
             if hashes is None:
-                return visits
+                return tab.visits
             while True:
                 beat += think
                 if beat - began >= duration or time.perf_counter() - began >= duration:
-                    return visits  # time is up (slow pages make a viewer skip beats, not run over)
+                    return tab.visits  # time is up (slow pages make a viewer skip beats, not run over)
                 await asyncio.sleep(max(0.0, beat - time.perf_counter()))
                 if not hashes:  # the opening failed (no navigation came back): reload "/", as a person would
-                    hashes = await open_home()
+                    hashes = await tab.open_home()
                     if hashes is None:
-                        return visits
+                        return tab.visits
                     continue
-                page = rng.choice(pages)
-                if page not in hashes:
-                    record(page, None, "not in this account's navigation", 0.0)
-                    continue
-                started = time.perf_counter()
-                try:
-                    run = await rerun(ws, page_script_hash=hashes[page], timeout=timeout)
-                except TimeoutError:
-                    record(page, None, f"timeout after {timeout:.0f} s", time.perf_counter() - started)
-                    return visits
-                record(page, run, judge(run, page), run.seconds)
+                if not await tab.visit(rng.choice(pages), hashes):
+                    return tab.visits
     except (OSError, websockets.WebSocketException) as exc:
-        record("(connection)", None, f"{type(exc).__name__}: {exc}"[:200], 0.0)
-    return visits
+        return tab.failed(exc)
+    return tab.visits

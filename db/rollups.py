@@ -312,45 +312,42 @@ def verify(session: Session) -> list[str]:
     return lines + _verify_registers(session, version)
 
 
-def build(engine: Engine, refs: Sequence[dt.date]) -> int:
-    """Compute and store these days (those already fresh are left as they are); how many rows were stored."""
+def _build_days(engine: Engine, name: str, refs: Sequence[dt.date], prepare) -> int:
+    """Compute and store rollup `name` at these days (those already fresh are left as they are); rows stored.
+    `prepare(session)` gives the rules' key and `compute(session, ref)` of the cells, read anew each day."""
     n = 0
     for ref in refs:
         with Session(engine) as session:
-            rules, high = bq.visit_rules(session=session), bq.high_risk_levels(session=session)
-            key, version = rules_key(rules, high), current_version(session)
-            if _fresh(session, ref, key, version):
+            key, compute = prepare(session)
+            version = current_version(session)
+            if _fresh(session, ref, key, version, name):
                 continue
-            cells = compute_cells(session=session, ref=ref, rules=rules, high=high)
+            cells = compute(session, ref)
             try:
-                store(session, ref=ref, cells=cells, version=version, key=key)
+                store(session, ref=ref, cells=cells, version=version, key=key, name=name)
                 session.commit()
             except (IntegrityError, OperationalError) as exc:  # a reader stored the day first, or the file is busy
                 session.rollback()
-                log.info("rollup %s at %s not stored: %s", BAOBAO, ref, exc.__class__.__name__)
+                log.info("rollup %s at %s not stored: %s", name, ref, exc.__class__.__name__)
                 continue
             n += len(cells)
     return n
 
 
+def build(engine: Engine, refs: Sequence[dt.date]) -> int:
+    """Compute and store the 包保 rollup at these days (those already fresh are left as they are); rows stored."""
+    def prepare(session: Session):
+        rules, high = bq.visit_rules(session=session), bq.high_risk_levels(session=session)
+        return rules_key(rules, high), lambda s, ref: compute_cells(session=s, ref=ref, rules=rules, high=high)
+
+    return _build_days(engine, BAOBAO, refs, prepare)
+
+
 def build_register(engine: Engine, name: str, refs: Sequence[dt.date], rules: dict) -> int:
     """Compute and store the register rollup at these days (those already fresh are left as they are); rows stored."""
-    n, key = 0, register_key(rules)
-    for ref in refs:
-        with Session(engine) as session:
-            version = current_version(session)
-            if _fresh(session, ref, key, version, name):
-                continue
-            df = compute_register(name, session=session, ref=ref, rules=rules)
-            try:
-                store(session, ref=ref, cells=df, version=version, key=key, name=name)
-                session.commit()
-            except (IntegrityError, OperationalError) as exc:
-                session.rollback()
-                log.info("rollup %s at %s not stored: %s", name, ref, exc.__class__.__name__)
-                continue
-            n += len(df)
-    return n
+    key = register_key(rules)
+    return _build_days(engine, name, refs, lambda _session: (
+        key, lambda s, ref: compute_register(name, session=s, ref=ref, rules=rules)))
 
 
 def build_duty(engine: Engine, years: Sequence[int], sectors: Sequence[str]) -> int:
