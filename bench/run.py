@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--import-scale", default=None, help="database the register is imported into (default: largest)")
     p.add_argument("--pages", nargs="*", default=[], help="only these pages (titles)")
     p.add_argument("--no-import", action="store_true", help="the pages only")
+    p.add_argument("--no-pages", action="store_true", help="the import (and sign-ins) only: --rows 1000000 for the 1M row")
     p.add_argument("--pages-db", help="measure the pages on this database URL instead (one scale)")
     p.add_argument("--login-rows", type=int, default=250_000,
                    help="rows of the register imported while the sign-ins run (logins during import)")
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         print("database builds (python -m seed synth, first build): "
               + ", ".join(f"{s} {b['build_s']} s" for s, b in builds.items()))
     peaks: list[str] = []
-    if not args.logins_only:
+    if not (args.logins_only or args.no_pages):
         peaks += print_pages(args)
     if not (args.no_import or args.logins_only):
         peaks += print_import(args)
