@@ -69,7 +69,7 @@ def insert_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
     for n, proc in zip(names, procs, strict=True):
         values = [row[n] for row in rows]
         columns.append(values if proc is None else list(map(proc, values)))
-    conn.exec_driver_sql(sql, list(zip(*columns)))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 def row_to_dict(row: SQLModel) -> dict[str, Any]:
