@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench import results, stack  # noqa: E402
 from bench.run import AS_OF, FIGURE_PAGES, app_pages, db_url, ensure_db  # noqa: E402
+from bench.transfer import CHROMIUM  # noqa: E402
 from bench.wsclient import login_cookie  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 QUIET_S = 2.0  # nothing changed in the DOM for this long: the page is drawn
 YARDSTICK = "单图页"  # bench/one_chart.py's heading
 TARGET_BROWSER_COLD, TARGET_BROWSER_WARM = 1.5, 1.2  # × the one-chart page, the slowest figure page
