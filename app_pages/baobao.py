@@ -69,9 +69,9 @@ else:
     view = views.with_chips(bv.group_rows(g, by=by))
     st.caption(bv.STATUS_NOTE)
     pcol = st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100)
-    st.dataframe(views.style_status(view, raw=bv.RATE_COLUMNS), hide_index=True, key="bb-groups",
-                 column_config={**{c: pcol for c in bv.RATE_COLUMNS},
-                                "进度差（百分点）": st.column_config.NumberColumn(format="%.1f")})
+    views.status_table(view, raw=bv.RATE_COLUMNS, key="bb-groups",
+                       column_config={**{c: pcol for c in bv.RATE_COLUMNS},
+                                      "进度差（百分点）": st.column_config.NumberColumn(format="%.1f")})
 
 # Only the open tab's list is computed and sent (on_change="rerun": tab.open); the tab is kept in the address.
 tab1, tab2, tab3, tab4, tab5 = st.tabs(["本季度未督导主体", "逾期未整改问题", bv.OTHERS_TITLE, "整改时长", "按干部查看"],

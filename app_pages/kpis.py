@@ -18,7 +18,7 @@ if gauges.empty:
     st.info(f"{p.year}年尚无纳入仪表的指标。")
 else:
     st.subheader("各指标状态（最需关注在前）", anchor=False)
-    st.dataframe(views.style_status(views.with_chips(kv.status_rows(gauges))), hide_index=True, key="kpi-status")
+    views.status_table(views.with_chips(kv.status_rows(gauges)), key="kpi-status")
 trends = data.cached(metrics.kpi_trends, year=p.year)  # every KPI's trend in one read
 charts = views.kpi_trend_specs(trends, p.month, tuple(
     (int(r["kpi_id"]), "数值" if r["unit"] == "%" else "完成率", kv.PACE_LINE.get(r["pacing"], "应达"))

@@ -55,7 +55,7 @@ for col, status in zip(st.columns(5), submissions.STATUSES, strict=True):
 
 view = sv.month_table(month)
 st.caption("按状态排序：未报、逾期、未到期（不要求）、按时；同一状态逾期天数多的在前。")
-st.dataframe(views.colour_chips(view, ["状态"], CHIPS), hide_index=True, key="submission-table")
+views.chip_table(view, ["状态"], CHIPS, key="submission-table")
 views.download(sv.month_download(month), label="下载上报情况（Excel）",
                file_name=f"上报情况_{kind_label}_{p.year}年{p.month}月.xlsx", key="submission-download")
 
@@ -80,4 +80,4 @@ with right:
 st.subheader("各月上报情况")
 st.caption("未报月份多的监管所在前，其次逾期月份多的。")
 table = sv.grid_table(grid)
-st.dataframe(views.colour_chips(table, list(table.columns[1:]), CHIPS), hide_index=True, key="submission-grid")
+views.chip_table(table, list(table.columns[1:]), CHIPS, key="submission-grid")

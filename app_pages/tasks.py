@@ -57,7 +57,7 @@ if duban_view.empty:
     st.success("各监管所各项任务均达到时序进度。")
 else:
     st.caption(f"共{len(duban_view)}项滞后于时序进度：明显滞后在前，再按进度差（最落后在前）")
-    st.dataframe(views.style_status(duban_view), hide_index=True, key="duban")
+    views.status_table(duban_view, key="duban")
     views.download(duban_view, label="下载督办清单（Excel）", file_name=f"督办清单_{p.year}年{p.month}月.xlsx",
                    key="duban-download")
 
@@ -72,8 +72,7 @@ station = st.selectbox("选择监管所", stations, index=default, placeholder="
                        bind="query-params", help="最落后的监管所在前")
 st.caption(f"{fmt.md_escape(station_label.get(station, station))}")
 with st.container(key="station-box"):  # the one station's rows (a browser test finds them by this key)
-    st.dataframe(views.style_status(views.with_chips(tasks_view.station_rows(df, station))), hide_index=True,
-                 key="station-rows")
+    views.status_table(views.with_chips(tasks_view.station_rows(df, station)), key="station-rows")
 station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
 lineage_view.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报", lineage.station_figures, key="station-lineage",
                       indicator_label=tasks_view.INDICATOR, year=p.year, month=p.month, station_id=station_id)
@@ -113,9 +112,9 @@ else:
     hz_view = tasks_view.hazard_rows(hz, hz_total, month=p.month)
     st.caption("按状态排序：有逾期隐患、有待整改隐患、本月未报、已全部整改；同一状态逾期和未整改多的在前。")
     chips = {chip: STATUS_COLORS[code] for code, chip in tasks_view.HAZARD_CHIPS.items()}
-    st.dataframe(views.colour_chips(hz_view, ["状态"], chips), hide_index=True, key="hazard-table",
-                 height=35 * (len(hz_view) + 1) + 3,  # every station and the district row, no inner scroll
-                 column_config={"监管所": st.column_config.TextColumn("监管所", pinned=True),
-                                **{c: st.column_config.NumberColumn(format="%d") for c in tasks_view.HAZARD_COUNTS}})
+    views.chip_table(hz_view, ["状态"], chips, key="hazard-table",
+                     height=35 * (len(hz_view) + 1) + 3,  # every station and the district row, no inner scroll
+                     column_config={"监管所": st.column_config.TextColumn("监管所", pinned=True),
+                                    **{c: st.column_config.NumberColumn(format="%d") for c in tasks_view.HAZARD_COUNTS}})
     views.download(hz_view, label="下载风险隐患排查整治情况（Excel）",
                    file_name=f"风险隐患排查整治_{p.year}年{p.month}月.xlsx", key="hazard-download")

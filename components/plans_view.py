@@ -152,8 +152,9 @@ def show_tasks(df: pd.DataFrame, *, key: str, kind: str = "all", with_role: bool
                "长文字点选单元格可看全文，完整条文见表下“详情”。")
     text = st.column_config.TextColumn
     st.dataframe(
-        views.style_plan_status(view) if "状态" in view else view, hide_index=True, key=key,
+        view, hide_index=True, key=key,
         column_config={
+            **({"状态": views.chip_column(views.MILESTONE_COLORS)} if "状态" in view else {}),
             "序号": st.column_config.NumberColumn("序号", format="%d"),
             "逾期天数": st.column_config.NumberColumn("逾期天数", format="%d天"),
             "剩余天数": st.column_config.NumberColumn("剩余天数", format="%d天"),
@@ -211,8 +212,8 @@ def show_schedule(sched: pd.DataFrame, *, today, key: str) -> None:
     })
     text = st.column_config.TextColumn
     # rows tall enough for the grid to wrap its text (Streamlit wraps cells only when a row is taller than 4rem)
-    st.dataframe(views.style_plan_status(view), hide_index=True, key=f"{key}-table", row_height=112,
-                 column_config={"时间": text("时间", width="small"), "工作重点": text("工作重点", width="medium"),
+    st.dataframe(view, hide_index=True, key=f"{key}-table", row_height=112,
+                 column_config={"状态": views.chip_column(views.MILESTONE_COLORS), "时间": text("时间", width="small"), "工作重点": text("工作重点", width="medium"),
                                 "推进措施": text("推进措施", width="large"), "进展": text("进展", width="medium")})
 
 
