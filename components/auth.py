@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
+from components import run
 from services import accounts, auth, sessions
 from services.rules import fmt
 from services.rules.passwords import MAX_USERNAME_LENGTH
@@ -25,6 +26,7 @@ from services.rules.viewer import NOBODY, Viewer
 
 SESSION_KEY = "_auth_session"  # id of this browser session's login (services.sessions)
 _KIOSK_KEY = "_auth_kiosk"
+_PRINCIPAL = "principal"  # components.run: asked once per run
 
 
 def _headers() -> dict[str, str]:
@@ -88,7 +90,14 @@ def kiosk_principal() -> Viewer:
 
 
 def principal() -> Viewer:
-    """Whoever this run acts for: a logged-in account, else a kiosk token, else NOBODY."""
+    """Whoever this run acts for: a logged-in account, else a kiosk token, else NOBODY.
+
+    Asked of the server once per script run (components.run): the frame, the sidebar and each data call of the page
+    share the answer, and a revoked session ends at the next run as before."""
+    return run.once(_PRINCIPAL, _principal)
+
+
+def _principal() -> Viewer:
     who = current_user()
     return who if who.logged_in else kiosk_principal()
 
@@ -103,6 +112,7 @@ def log_in(username: str, password: str) -> tuple[auth.AuthResult, bool]:
     if result.ok and result.user:
         sid, code = sessions.begin(user=result.user, client=who)
         st.session_state[SESSION_KEY] = sid
+        run.forget(_PRINCIPAL)
         leaving = _send_browser_to(f"{sessions.SIGNIN_PATH}?code={code}&next={quote(_here(), safe='')}")
     return result, leaving
 
@@ -149,6 +159,7 @@ def log_out(viewer: Viewer) -> bool:
     if viewer.username:
         auth.logout(viewer=viewer, session_id=st.session_state.get(SESSION_KEY))
     st.session_state.pop(SESSION_KEY, None)
+    run.forget(_PRINCIPAL)
     return _send_browser_to(sessions.SIGNOUT_PATH)
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
+from components import run
 from services import catalog, metrics
 from services.rules.permissions import station_scope
 from services.rules.viewer import Viewer
@@ -41,7 +42,7 @@ PACK_CACHE = {"max_entries": 8, "ttl": 3600, "show_spinner": False}
 
 
 def data_version() -> int:
-    return _data_version(_tick())
+    return run.once("data_version", lambda: _data_version(_tick()))  # one answer for the whole run
 
 
 def _tick() -> int:
@@ -55,7 +56,7 @@ def _data_version(tick: int) -> int:
 
 
 def as_of() -> dt.date:
-    return _as_of(data_version(), dt.date.today())
+    return run.once("as_of", lambda: _as_of(data_version(), dt.date.today()))
 
 
 @st.cache_data(**CACHE)
@@ -74,11 +75,15 @@ def _is_demo(version: int) -> bool:
 
 def clear() -> None:
     st.cache_data.clear()
+    run.forget("data_version")
+    run.forget("as_of")
 
 
 def refresh() -> None:
     """After this session wrote data: read data_version afresh on the next call, not up to a second late."""
     _data_version.clear()
+    run.forget("data_version")
+    run.forget("as_of")
 
 
 # --- service results by reference -----------------------------------------------------------------
@@ -109,9 +114,13 @@ def cached(fn: Callable[..., T], /, **kwargs: Any) -> T:
     if fn is metrics.baobao and kwargs.get("by") == "district":
         # The district row is the sum of the station rows (metrics.baobao_total): a page showing both, and every
         # page after it, runs the one aggregate, and both always agree.
-        stations = cached(metrics.baobao, **{**kwargs, "by": "station"})
-        return metrics.baobao_total(stations, year=kwargs["year"], month=kwargs["month"], as_of=kwargs["as_of"])
+        return _cached(data_version(), _name(_district_baobao), tuple(sorted(kwargs.items())), _district_baobao)
     return _cached(data_version(), _name(fn), tuple(sorted(kwargs.items())), fn)
+
+
+def _district_baobao(**kwargs: Any) -> pd.DataFrame:
+    stations = cached(metrics.baobao, **{**kwargs, "by": "station"})
+    return metrics.baobao_total(stations, year=kwargs["year"], month=kwargs["month"], as_of=kwargs["as_of"])
 
 
 @st.cache_data(**CACHE)

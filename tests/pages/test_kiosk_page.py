@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from components import auth as ui_auth
-from components import views
+from components import run, views
 from db import models as m
 from db.authstore import auth_session
 from db.engine import dispose_engines, get_engine, write_session
@@ -131,7 +131,8 @@ def test_rotation_keeps_one_index_in_the_session(demo_url, monkeypatch):
         rotate(at)
     assert state_keys(at) == before
     assert at.session_state["kiosk_index"] == 13 % 5
-    assert set(at.session_state.keys()) == {"_auth_kiosk", "kiosk_index"}  # the token's principal, the index
+    # the token's principal, the index, and the one run's answers (components.run: replaced, not added to, each run)
+    assert set(at.session_state.keys()) == {"_auth_kiosk", "kiosk_index", run._KEY}
 
 
 def test_panels_and_interval_from_the_url(demo_url, monkeypatch, intervals):
