@@ -4,7 +4,7 @@ station's 风险隐患排查整治 (counts year to date, 隐患整改率, open h
 
 import streamlit as st
 
-from components import data, lineage_view, period, views
+from components import data, lineage_view, period, task_tables, views
 from services import access, lineage, metrics, narrative, tasks_view
 from services.rules import fmt, pacing
 from services.rules.style import STATUS_COLORS
@@ -34,16 +34,14 @@ c4.metric("与明细不符", f"{n_mismatch}项", help="已完成/已验收的点
 
 st.subheader("各监管所进度")
 st.caption("监管所按状态排序（明显滞后、略有滞后、未报、达到进度），同一状态按最差任务项的进度差；所内任务项同样最差在前。")
-lags = data.cached(metrics.station_lag, year=p.year, month=p.month)  # station_lag_frame(df), computed once
-shown_lags = lags if shown is df else None
-views.progress_table(tasks_view.worst_rows(shown, shown_lags), key="task-table", height=min(38 * len(shown) + 40, 640))
+views.progress_table(data.cached(task_tables.progress, year=p.year, month=p.month, indicator=choice), key="task-table",
+                     height=min(38 * len(shown) + 40, 640))
 
 left, right = st.columns(2)
 with left:
     st.subheader("监管所排名")
     st.caption("按最差一项任务项的进度差排序，颜色为该任务项的状态；悬停可见任务项名称与平均进度差")
-    st.vega_lite_chart(views.chart_spec(views.build_ranking, lags, expected_rate=float(df["expected_rate"].iloc[0])),
-                       key="task-ranking")
+    st.vega_lite_chart(data.cached(task_tables.ranking_spec, year=p.year, month=p.month), key="task-ranking")
 with right:
     st.subheader("全区月度进度")
     trend = data.cached(metrics.task_trend, year=p.year)
@@ -52,7 +50,7 @@ with right:
     st.vega_lite_chart(views.trend_spec(tasks_view.for_indicator(trend, trend_ind)), key="task-trend")
 
 st.subheader("督办清单")
-duban_view = views.with_chips(tasks_view.duban(df))
+duban_view = data.cached(task_tables.duban, year=p.year, month=p.month)
 if duban_view.empty:
     st.success("各监管所各项任务均达到时序进度。")
 else:
@@ -62,18 +60,19 @@ else:
                    key="duban-download")
 
 st.subheader("监管所明细")
-stations = tasks_view.stations_worst_first(df, lags)  # worst first, each named with the 任务项 that makes it so
-station_label = tasks_view.station_labels(df, lags)
+picker = data.cached(task_tables.station_picker, year=p.year, month=p.month)  # worst first, each named with its worst 任务项
+stations = picker.stations
 # A 监管所 account opens on its own station; the progress rows of any station are figures open to every role,
 # the sites behind them (names of businesses) are its own station's only (services.access).
-default = tasks_view.station_default(df, data.own_station(), lags)
+default = picker.position(data.own_station())
 # the options are the names themselves: the URL holds the option as shown (?task_station=双山所)
 station = st.selectbox("选择监管所", stations, index=default, placeholder="请选择", key="task_station",
                        bind="query-params", help="最落后的监管所在前")
-st.caption(f"{fmt.md_escape(station_label.get(station, station))}")
+st.caption(f"{fmt.md_escape(picker.labels.get(station, station))}")
 with st.container(key="station-box"):  # the one station's rows (a browser test finds them by this key)
-    views.status_table(views.with_chips(tasks_view.station_rows(df, station)), key="station-rows")
-station_id = int(df.loc[df["station"] == station, "station_id"].iloc[0])
+    views.status_table(data.cached(task_tables.station_rows, year=p.year, month=p.month, station=station),
+                       key="station-rows")
+station_id = picker.ids[station]
 lineage_view.expander("数据来源：每个数字来自哪个批次、文件和行，或由谁填报", lineage.station_figures, key="station-lineage",
                       indicator_label=tasks_view.INDICATOR, year=p.year, month=p.month, station_id=station_id)
 try:
@@ -98,18 +97,15 @@ else:
     st.table(views.style_plan_status(tasks_view.schedule_rows(sched)))
 
 st.subheader("风险隐患排查整治")
-hz = data.cached(metrics.hazards, year=p.year, month=p.month)
-hz_total = metrics.hazard_totals_frame(hz)  # the district row, from the stations already read
-if hz.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
+hz = data.cached(task_tables.hazards, year=p.year, month=p.month)
+if hz is None:
     st.caption(f"{p.year}年尚无风险隐患排查整治表。")
 else:
-    h = hz_total.iloc[0]
+    h, hz_rates, hz_view = hz.total, hz.rates, hz.view
     ref = pacing.ref_date(p.year, p.month, p.as_of)
-    hz_rates = metrics.rates_of(hz_total, year=p.year, month=p.month, as_of=p.as_of)  # DOMAIN.md §5, as on 总览
     st.caption(f"全区{hz_rates.running.sentence}，{hz_rates.cohort.sentence}；"
                f"截至{fmt.date_label(ref)}隐患清单中未整改{fmt.num(h['n_open'])}项，其中逾期{fmt.num(h['n_overdue'])}项。"
                f"{hz_rates.definition}；{hz_rates.basis_note}。")
-    hz_view = tasks_view.hazard_rows(hz, hz_total, month=p.month)
     st.caption("按状态排序：有逾期隐患、有待整改隐患、本月未报、已全部整改；同一状态逾期和未整改多的在前。")
     chips = {chip: STATUS_COLORS[code] for code, chip in tasks_view.HAZARD_CHIPS.items()}
     views.chip_table(hz_view, ["状态"], chips, key="hazard-table",

@@ -111,11 +111,25 @@ def cached(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """fn(**kwargs), cached by fn's qualified name, kwargs and data_version, e.g.
     `data.cached(metrics.task_progress, year=2022, month=10)` (as_of: the database's as-of date unless given)."""
     kwargs = _dated(fn, kwargs)
+    if fn in _DERIVED:
+        source, derive = _DERIVED[fn]
+        return _cached(data_version(), _name(fn), tuple(sorted(kwargs.items())),
+                       functools.partial(_derive, source, derive))
     if fn is metrics.baobao and kwargs.get("by") == "district":
         # The district row is the sum of the station rows (metrics.baobao_total): a page showing both, and every
         # page after it, runs the one aggregate, and both always agree.
         return _cached(data_version(), _name(_district_baobao), tuple(sorted(kwargs.items())), _district_baobao)
     return _cached(data_version(), _name(fn), tuple(sorted(kwargs.items())), fn)
+
+
+# Figures that are a function of another cached figure: made from its cached frame instead of by their own reads.
+_DERIVED: dict[Callable[..., Any], tuple[Callable[..., Any], Callable[[Any], Any]]] = {
+    metrics.station_lag: (metrics.task_progress, metrics.station_lag_frame),
+}
+
+
+def _derive(source: Callable[..., Any], derive: Callable[[Any], Any], **kwargs: Any) -> Any:
+    return derive(cached(source, **kwargs))
 
 
 def _district_baobao(**kwargs: Any) -> pd.DataFrame:

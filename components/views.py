@@ -10,6 +10,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+import pandas.io.formats.style  # noqa: F401  (st.table's colours: loaded with the app, not by the first page drawing one, ~25 ms)
 import streamlit as st
 
 from services.charts import build_ranking, build_trend, mean_lag_status, trend_rows  # noqa: F401 - re-exported for the pages
@@ -125,9 +126,10 @@ def count_card(label: str, value: int | float, unit: str = "", *, help: str | No
         status_style(key, status)
 
 
-def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") -> None:
-    """Station × indicator rows: target, completed, rate (bar), expected, lag, status, 未报 and 与明细不符 flags."""
-    view = pd.DataFrame({
+def progress_view(df: pd.DataFrame) -> pd.DataFrame:
+    """Station × indicator rows (metrics.task_progress) as progress_table shows them: target, completed, rate,
+    expected, lag, status chip, 未报 and 与明细不符 flags."""
+    return pd.DataFrame({
         "监管所": df["station"],
         "任务项": df["indicator"],
         "目标": df["target"],
@@ -139,6 +141,10 @@ def progress_table(df: pd.DataFrame, *, key: str, height: int | str = "auto") ->
         "本月上报": df["reported"].map(lambda r: "已报" if r else "未报"),
         "明细核对": df["item_mismatch"].map(lambda x: "与明细不符" if x else ""),
     })
+
+
+def progress_table(view: pd.DataFrame, *, key: str, height: int | str = "auto") -> None:
+    """A progress_view: the rate as a bar, the status chip in its colour."""
     st.dataframe(
         view, hide_index=True, key=key, height=height,
         column_config={

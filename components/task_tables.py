@@ -1,0 +1,86 @@
+"""任务清单's tables and charts, each made once per data_version from the cached figures and cached itself
+(`data.cached(task_tables.duban, year=…, month=…)`): a rerun of the page (a click, a station picked) reads them
+instead of sorting, labelling and formatting 600 station × 任务项 rows again.
+
+Each function takes only plain arguments (the cache key) and reads its frames through data.cached, so the figures
+are read once per data_version whichever table asks first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components import data, views
+from services import metrics, tasks_view
+from services.metrics.hazards import HazardRates
+
+
+def _progress(year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    return data.cached(metrics.task_progress, year=year, month=month, as_of=as_of)
+
+
+def _lags(year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    return data.cached(metrics.station_lag, year=year, month=month, as_of=as_of)
+
+
+def progress(*, year: int, month: int, as_of: dt.date, indicator: str | None) -> pd.DataFrame:
+    """views.progress_view of one 任务项's rows (or all), worst first (tasks_view.worst_rows)."""
+    df = _progress(year, month, as_of)
+    shown = tasks_view.for_indicator(df, indicator)
+    lags = _lags(year, month, as_of) if shown is df else None  # station_lag_frame(df): the stations' order
+    return views.progress_view(tasks_view.worst_rows(shown, lags))
+
+
+def duban(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
+    """The 督办清单 (tasks_view.duban) with its status chips."""
+    return views.with_chips(tasks_view.duban(_progress(year, month, as_of)))
+
+
+@dataclass(frozen=True)
+class StationPicker:
+    stations: list[str]  # worst first
+    labels: dict[str, str]  # what the page says under the picker
+    ids: dict[str, int]
+
+    def position(self, own: int | None) -> int:
+        """Where a 监管所 account's own station is in the list (tasks_view.station_default); 0, the worst, else."""
+        return next((i for i, name in enumerate(self.stations) if self.ids.get(name) == own), 0)
+
+
+def station_picker(*, year: int, month: int, as_of: dt.date) -> StationPicker:
+    df, lags = _progress(year, month, as_of), _lags(year, month, as_of)
+    return StationPicker(stations=tasks_view.stations_worst_first(df, lags),
+                         labels=tasks_view.station_labels(df, lags),
+                         ids=dict(zip(df["station"], df["station_id"].astype(int), strict=True)))
+
+
+def station_rows(*, year: int, month: int, as_of: dt.date, station: str) -> pd.DataFrame:
+    """One station's 任务项 (tasks_view.station_rows) with their status chips."""
+    return views.with_chips(tasks_view.station_rows(_progress(year, month, as_of), station))
+
+
+def ranking_spec(*, year: int, month: int, as_of: dt.date) -> dict:
+    """The stations' ranking chart (views.build_ranking) as a Vega-Lite spec."""
+    df = _progress(year, month, as_of)
+    return views.chart_spec(views.build_ranking, _lags(year, month, as_of),
+                            expected_rate=float(df["expected_rate"].iloc[0]))
+
+
+@dataclass(frozen=True)
+class Hazards:
+    total: pd.Series  # the district row (metrics.hazard_totals_frame)
+    rates: HazardRates
+    view: pd.DataFrame  # tasks_view.hazard_rows: each station and the district
+
+
+def hazards(*, year: int, month: int, as_of: dt.date) -> Hazards | None:
+    """风险隐患排查整治 by station and for the district as the page shows it; None when the year has no 风险隐患排查整治表
+    (nothing reported, nothing listed)."""
+    rows = data.cached(metrics.hazards, year=year, month=month, as_of=as_of)
+    total = metrics.hazard_totals_frame(rows)  # the district row, from the stations already read
+    if rows.empty or not (total.iloc[0]["n_reports"] or total.iloc[0]["n_listed"]):
+        return None
+    return Hazards(total=total.iloc[0], rates=metrics.rates_of(total, year=year, month=month, as_of=as_of),
+                   view=tasks_view.hazard_rows(rows, total, month=month))
