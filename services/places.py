@@ -128,7 +128,7 @@ def station_places(*, session: Session | None = None) -> pd.DataFrame:
         .limit(MAX_ROWS)  # a district has tens of stations; the bound only guards against a bad import
     )
     res = session.exec(stmt)
-    df = pd.DataFrame(res.fetchall(), columns=PLACE_COLUMNS)
+    df = pd.DataFrame([tuple(row) for row in res], columns=PLACE_COLUMNS)  # tuples: as db.sql.frame
     return df.astype({"lat": "float64", "lon": "float64"})
 
 
