@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import data, lineage_view, period, views
+from components import data, kpi_tables, lineage_view, period, views
 from components.gauge import show_gauge
 from services import kpis_view as kv
 from services import lineage, metrics, narrative
@@ -18,11 +18,8 @@ if gauges.empty:
     st.info(f"{p.year}年尚无纳入仪表的指标。")
 else:
     st.subheader("各指标状态（最需关注在前）", anchor=False)
-    views.status_table(views.with_chips(kv.status_rows(gauges)), key="kpi-status")
-trends = data.cached(metrics.kpi_trends, year=p.year)  # every KPI's trend in one read
-charts = views.kpi_trend_specs(trends, p.month, tuple(
-    (int(r["kpi_id"]), "数值" if r["unit"] == "%" else "完成率", kv.PACE_LINE.get(r["pacing"], "应达"))
-    for r in gauges.to_dict("records")))
+    views.status_table(data.cached(kpi_tables.status, year=p.year, month=p.month), key="kpi-status")
+charts = data.cached(kpi_tables.trend_specs, year=p.year, month=p.month)  # every KPI's trend from one read
 for row in gauges.to_dict("records"):
     with st.container(border=True, key=f"kpi-{row['kpi_id']}"):
         left, right = st.columns([1, 2])
@@ -58,9 +55,9 @@ if any(df["is_demo"].any() for df in (staffing, completion, sampled)):
     st.caption("示例数据：主体责任、日管控周排查月调度与抽检台账为生成的演示数据，并非真实统计。")
 st.markdown("**食品安全总监、食品安全员配备率（按业态）**")
 st.caption("总监配备率 = 已配总监 ÷ 应配总监（包保分级A、B级的企业）；安全员配备率 = 已配安全员 ÷ 在营企业。")
-st.dataframe(kv.staffing_rows(staffing), hide_index=True, key="duty-staffing")
+st.dataframe(data.cached(kpi_tables.staffing), hide_index=True, key="duty-staffing")
 st.markdown(f"**日管控、周排查、月调度（{p.month}月及本年累计，最需关注在前）**")
-st.dataframe(kv.completion_rows(completion), hide_index=True, key="duty-completion")
+st.dataframe(data.cached(kpi_tables.completion, year=p.year, month=p.month), hide_index=True, key="duty-completion")
 st.markdown("**抽检与不合格食品核查处置（本年累计）**")
 st.caption(fmt.md_escape(kv.per_thousand_line(sampled)))
-st.dataframe(kv.sampling_rows(sampled), hide_index=True, key="sampling")
+st.dataframe(data.cached(kpi_tables.sampling, year=p.year, month=p.month), hide_index=True, key="sampling")

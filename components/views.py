@@ -231,11 +231,10 @@ def _chart_spec(name: str, frame: pd.DataFrame, kwargs: tuple, _builder: Callabl
     return _convert_altair_to_vega_lite_spec(_builder(frame, **dict(kwargs)))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def kpi_trend_specs(trends: pd.DataFrame, month: int, charts: tuple[tuple[int, str, str], ...]) -> dict[int, dict]:
-    """Each KPI's trend_spec up to `month`, for charts = (kpi_id, title, pace) of the KPIs shown, made once per input
-    (trends comes from the data_version-keyed cache) instead of once per KPI on every rerun of 指标; a KPI with
-    nothing reported has no chart."""
+    """Each KPI's trend_spec up to `month`, for charts = (kpi_id, title, pace) of the KPIs shown (cached once per
+    data_version by components.kpi_tables.trend_specs, not on every rerun of 指标); a KPI with nothing reported has no
+    chart."""
     from streamlit import dataframe_util
 
     out = {}
