@@ -15,12 +15,13 @@ from sqlmodel import Session
 
 from components import views
 from db.engine import dispose_engines, get_engine
-from tests.pages.conftest import fresh_app
+from tests.pages.conftest import fresh_app, open_tab
 from tests.services.test_plans import COPY_ORIGIN, OTHER_ISSUER, A
 
 pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
 
 ROOT = Path(__file__).resolve().parents[2]
+TAB_KEY = "plan_tab"  # app_pages/plans.py: its lazy tabs
 
 
 def plans_page() -> str:
@@ -45,9 +46,26 @@ def metrics(at) -> dict[str, str]:
 
 
 def table_with(at, column: str) -> pd.DataFrame:
-    found = [d.value for d in at.dataframe if column in d.value.columns]
-    assert found, f"no table with a {column} column"
-    return found[0]
+    """The first table with this column, in whichever tab holds it: the page's tabs are lazy (only the open one is
+    drawn), so each is opened in turn as a click would."""
+    labels = [t.label for t in at.tabs]
+    for label in labels:
+        open_tab(at, label, key=TAB_KEY)
+        found = [d.value for d in at.dataframe if column in d.value.columns]
+        if found:
+            return found[0]
+    raise AssertionError(f"no table with a {column} column in any tab ({labels})")
+
+
+def test_only_the_open_tab_is_drawn(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, as_of="2022-10-31")
+    tabs = [t.label for t in at.tabs]
+    assert tabs[0] == "要点清单" and len(tabs) >= 9
+    shown = {c for d in at.dataframe for c in d.value.columns}
+    assert "进展" in shown and "来源" not in shown  # the task list, not the by-plan summary of 按文件
+    open_tab(at, "按文件", key=TAB_KEY)
+    shown = {c for d in at.dataframe for c in d.value.columns}
+    assert "来源" in shown and "进展" not in shown
 
 
 # --- the demo database (2022-10, 7 示例 copies counted, 7 reference originals not) ----------------------------
@@ -88,6 +106,7 @@ def test_demo_counts_match_sql(demo_url, monkeypatch):
     assert n.get("已延期", 0) > 0 and n.get("已完成", 0) > 0  # the demo's generated progress is there
     by_plan = table_with(at, "来源")
     assert list(by_plan["要点数"]) == [6] and list(by_plan["来源"]) == ["本区文件"]
+    open_tab(at, "参考文件", key=TAB_KEY)
     labels = [e.label for e in at.expander if e.label.startswith("参考：")]
     assert "参考：南开区2024年工作要点：南开区2024年食品安全监督管理计划（23项）" in labels and len(labels) == 7
     listed = table_with(at, "进展")
@@ -160,6 +179,7 @@ def test_small_database_exact_words(plans_url, monkeypatch):
         (4, "已延期", 25, "2022年7月10日"), (5, "进行中", 0, "2022年6月15日")]
     delays = table_with(at, "延期原因").query("状态 == '已延期'")
     assert delays[["序号", "延期原因", "填报月份"]].to_dict("records") == [{"序号": 4, "延期原因": "资金未到位", "填报月份": "4月"}]
+    open_tab(at, "参考文件", key=TAB_KEY)
     assert [e.label for e in at.expander if e.label.startswith("参考：")] == ["参考：某区2024年工作要点：2024年某区工作要点（2项）",
                                              "参考：他区2022年工作要点：2022年他区工作要点（1项）"]
 
@@ -172,6 +192,7 @@ def test_small_database_unit_view_from_the_url(plans_url, monkeypatch):
     # worst first: 4 (已延期), then 5 (进行中, due 6-15), then 1 (已完成)
     assert list(zip(listed["序号"], listed["状态"], listed["本单位职责"], listed["牵头单位"], strict=True)) == [
         (4, "已延期", "配合", "区商务局"), (5, "进行中", "牵头", "区卫健委、区食安办"), (1, "已完成", "牵头", "区卫健委")]
+    open_tab(at, "逾期未完成", key=TAB_KEY)
     assert not at.download_button  # no overdue task of A's: nothing to download
     assert "没有逾期未完成的要点。" in [c.value for c in at.caption]
 
