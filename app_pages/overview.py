@@ -35,9 +35,9 @@ with st.container(border=True, key="act-now"):
     if red:
         per = -(-len(red) // 3)  # down each column, in metrics.station_lag's order
         for k, col in enumerate(st.columns(3)):
-            with col:
-                for line in red[k * per:(k + 1) * per]:
-                    st.markdown(f":red[{DOT}] {fmt.md_escape(line)}")
+            with col:  # one block of paragraphs per column: a city's hundred stations are 3 elements, not 100
+                if lines_k := red[k * per:(k + 1) * per]:
+                    st.markdown("\n\n".join(f":red[{DOT}] {fmt.md_escape(line)}" for line in lines_k))
     for status in ("amber", "grey"):
         if more := overview.compact(lags, status):
             st.markdown(f":{STATUS_MD[status]}[{DOT}] {fmt.md_escape(more)}")

@@ -18,7 +18,8 @@ OCT31 = dt.date(2022, 10, 31)
 
 
 def markdowns(at) -> list[str]:
-    return [m.value for m in at.markdown]
+    """Every paragraph of the page's markdown: 需要督办 writes a column's stations as one block of paragraphs."""
+    return [line for m in at.markdown for line in m.value.split("\n\n")]
 
 
 def test_overview_names_every_red_station_and_the_unreported(demo_url, monkeypatch):
@@ -39,6 +40,7 @@ def test_overview_names_every_red_station_and_the_unreported(demo_url, monkeypat
     # Every red station, in station_lag's order (worst lag first), with its worst indicator, lag and due date.
     expected = [f":red[●] {fmt.md_escape(narrative.station_phrase(r))}" for r in red.to_dict("records")]
     assert act == expected
+    assert sum(m.value.startswith(":red[●] ") for m in at.markdown) <= 3  # a block per column, not one per station
     assert "**需要督办** · 13个监管所有明显滞后的任务项，任务清单2022年11月30日到期" in md
     # Literal ones: the five today's top five left out are named too.
     for line in ("明水所：示范创建 −19.1个百分点", "刁镇所：示范创建 −39.1个百分点", "普集所：抱团发展活动 −89.1个百分点"):
