@@ -30,7 +30,8 @@ plans_view.show_own_plans(data.cached(plans.own_plans, year=p.year))
 plans_view.show_cards(totals, key="plan-cards")
 mine = unit is not None
 labels = ["要点清单", "工作阶段", "配档表", "按牵头单位", "逾期未完成", "即将到期", "延期原因", "按文件", "参考文件"]
-# Only the open tab is computed and sent (on_change="rerun": tab.open); the tab is kept in the address.
+# Only the open tab is computed and sent (on_change="rerun": tab.open), but for 更新进展; the tab is kept in the
+# address.
 t_list, t_phases, t_sched, t_units, t_overdue, t_upcoming, t_delays, t_plans, t_ref, *t_edit = st.tabs(
     [*labels, "更新进展"] if editor else labels, key="plan_tab", on_change="rerun", bind="query-params")
 if t_plans.open:
@@ -67,7 +68,7 @@ if t_delays.open:
 if t_ref.open:
     with t_ref:
         plans_view.show_reference_plans(data.cached(reference_plans.reference_plans), key="reference-plans")
-if t_edit and t_edit[0].open:
+if t_edit:  # drawn whichever tab is open: a tab switch must not throw away edits not yet saved
     with t_edit[0]:
         plans_view.show_progress_editor(viewer=user, year=p.year, month=p.month,
                                         as_of=p.as_of)

@@ -26,7 +26,7 @@ from services.rules.viewer import NOBODY, Viewer
 
 SESSION_KEY = "_auth_session"  # id of this browser session's login (services.sessions)
 _KIOSK_KEY = "_auth_kiosk"
-_PRINCIPAL = "principal"  # components.run: asked once per run
+_PRINCIPAL, _USER = "principal", "current_user"  # components.run: asked once per run
 
 
 def _headers() -> dict[str, str]:
@@ -53,7 +53,11 @@ def _cookie_value() -> str | None:
 
 
 def current_user() -> Viewer:
-    """The logged-in account as a Viewer, or NOBODY. Re-checked against the server's session on every run."""
+    """The logged-in account as a Viewer, or NOBODY. Re-checked against the server's session once every run."""
+    return run.once(_USER, _current_user)
+
+
+def _current_user() -> Viewer:
     account = _current_account()
     return Viewer.of_account(account, client=client()) if account else NOBODY
 
@@ -113,6 +117,7 @@ def log_in(username: str, password: str) -> tuple[auth.AuthResult, bool]:
         sid, code = sessions.begin(user=result.user, client=who)
         st.session_state[SESSION_KEY] = sid
         run.forget(_PRINCIPAL)
+        run.forget(_USER)
         leaving = _send_browser_to(f"{sessions.SIGNIN_PATH}?code={code}&next={quote(_here(), safe='')}")
     return result, leaving
 
@@ -160,6 +165,7 @@ def log_out(viewer: Viewer) -> bool:
         auth.logout(viewer=viewer, session_id=st.session_state.get(SESSION_KEY))
     st.session_state.pop(SESSION_KEY, None)
     run.forget(_PRINCIPAL)
+    run.forget(_USER)
     return _send_browser_to(sessions.SIGNOUT_PATH)
 
 

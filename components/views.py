@@ -37,32 +37,40 @@ def status_md(status: str) -> str:
     return f":{STATUS_MD.get(status, 'gray')}[{DOT}] {STATUS_LABELS.get(status, '未报')}"
 
 
+MISSING = "—"  # a missing figure in a grid (Streamlit's own placeholder is "None")
 _CHIP_COLORS = {f"{DOT} {label}": STATUS_COLORS[key] for key, label in STATUS_LABELS.items()}
 
 
-def number_formats(df: pd.DataFrame, *, skip: tuple[str, ...] = ()) -> dict:
-    """column_config for a table's numeric columns: counts with a thousands separator and no decimals, other figures
-    to 0.1 (e.g. 1,234 and 77.8); columns in `skip` keep what the caller configures."""
-    config = {}
+def number_formats(df: pd.DataFrame, *, skip: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
+    """The frame and column_config for its numeric columns: counts with a thousands separator and no decimals,
+    other figures rounded half up to 0.1 (fmt.round_half_up; e.g. 1,234 and 77.8); columns in `skip` are left as
+    the caller configures them. The grid would cut a figure to a step's decimals, not round it: the values are
+    rounded here and shown with printf's %.1f."""
+    config, rounded = {}, {}
     for col in df.columns:
         if col in skip or not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
             continue
         values = df[col].dropna()
-        whole = bool(len(values)) and bool((values == values.round()).all())
-        config[col] = st.column_config.NumberColumn(format="localized", step=1 if whole else 0.1)
-    return config
+        if bool(len(values)) and bool((values == values.round()).all()):
+            config[col] = st.column_config.NumberColumn(format="localized", step=1)
+        else:
+            rounded[col] = df[col].map(lambda x: fmt.round_half_up(x, 1), na_action="ignore").astype("float64")
+            config[col] = st.column_config.NumberColumn(format="%.1f")
+    return (df.assign(**rounded) if rounded else df), config
 
 
 def status_table(df: pd.DataFrame, *, key: str, column: str = "状态", raw: tuple[str, ...] = (),
                  column_config: dict | None = None, **kwargs) -> None:
     """st.dataframe of a table with a status column of chips (views.with_chips) shown in their colours; numbers as
-    counts (no decimals) or to 0.1, columns in `raw` and in `column_config` as configured there.
+    counts (no decimals) or to 0.1, columns in `raw` and in `column_config` as configured there; a missing figure
+    as —.
 
     Column settings rather than a pandas Styler: a Styler is rendered cell by cell in Python on every rerun."""
-    config = {**number_formats(df, skip=(*raw, *(column_config or {}))), **(column_config or {})}
+    shown, config = number_formats(df, skip=(*raw, *(column_config or {})))
+    config.update(column_config or {})
     if column in df:
         config[column] = chip_column(_CHIP_COLORS)
-    st.dataframe(df, hide_index=True, key=key, column_config=config, **kwargs)
+    st.dataframe(shown, hide_index=True, key=key, column_config=config, placeholder=MISSING, **kwargs)
 
 
 def style_status(df: pd.DataFrame, column: str = "状态"):
@@ -146,7 +154,7 @@ def progress_view(df: pd.DataFrame) -> pd.DataFrame:
 def progress_table(view: pd.DataFrame, *, key: str, height: int | str = "auto") -> None:
     """A progress_view: the rate as a bar, the status chip in its colour."""
     st.dataframe(
-        view, hide_index=True, key=key, height=height,
+        view, hide_index=True, key=key, height=height, placeholder=MISSING,
         column_config={
             "状态": chip_column(_CHIP_COLORS),
             "完成率": st.column_config.ProgressColumn("完成率", format="%.1f%%", min_value=0, max_value=100),
@@ -271,7 +279,7 @@ def chip_table(df: pd.DataFrame, columns: list[str], colours: dict[str, str], *,
                column_config: dict | None = None, **kwargs) -> None:
     """st.dataframe with the chip texts (keys of `colours`, e.g. "● 按时") of these columns shown in their colours."""
     config = {**(column_config or {}), **{c: chip_column(colours, c) for c in columns}}
-    st.dataframe(df, hide_index=True, key=key, column_config=config, **kwargs)
+    st.dataframe(df, hide_index=True, key=key, column_config=config, placeholder=MISSING, **kwargs)
 
 
 def build_rate_chart(rows: pd.DataFrame, *, field: str, title: str) -> alt.Chart:

@@ -3,6 +3,7 @@ next; the page's principal is looked up on the server once per run, not by every
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from services import sessions
@@ -44,8 +45,9 @@ def test_outside_a_run_nothing_is_kept():
     assert (run.once("n", bump), run.once("n", bump)) == (1, 2)
 
 
-def test_a_page_run_resumes_the_session_once(demo_url, monkeypatch):
-    at = open_page(demo_url, monkeypatch, TASKS)
+@pytest.mark.parametrize("page", [TASKS, "app_pages/plans.py"])  # principal(), and current_user() as well
+def test_a_page_run_resumes_the_session_once(demo_url, monkeypatch, page):
+    at = open_page(demo_url, monkeypatch, page)
     calls = []
     real = sessions.resume
 

@@ -10,6 +10,7 @@ import pytest
 
 from components.views import MILESTONE_COLORS
 from services.rules.style import STATUS_COLORS, STATUS_LABELS
+from tests.pages.conftest import open_tab
 from tests.pages.test_hazard_pages import SUBMISSIONS, TASKS, open_page
 
 pytestmark = pytest.mark.covered_on_pg  # page layout only; its reads run on PostgreSQL in test_roles
@@ -52,9 +53,19 @@ def test_submission_grid_colours_every_month_column(demo_url, monkeypatch):
         assert set(chip_colours(settings[month]).values()) <= set(STATUS_COLORS.values())
 
 
-def test_plan_table_colours_its_milestone_status(demo_url, monkeypatch):
+def test_plan_tables_colour_their_milestone_status(demo_url, monkeypatch):
     at = open_page(demo_url, monkeypatch, "app_pages/plans.py")
-    tables = [d for d in at.dataframe if "状态" in d.value.columns]
-    assert tables
-    for table in tables:
-        assert chip_colours(column_settings(table)["状态"]) == MILESTONE_COLORS
+    for tab in ("要点清单", "配档表", "逾期未完成", "延期原因"):  # the task list and the 配档表 (lazy tabs)
+        open_tab(at, tab, key="plan_tab")
+        tables = [d for d in at.dataframe if "状态" in d.value.columns]
+        assert tables or tab in ("逾期未完成",), tab  # nothing is overdue on the demo's 10-31
+        for table in tables:
+            assert chip_colours(column_settings(table)["状态"]) == MILESTONE_COLORS
+
+
+def test_missing_figures_show_a_dash(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, TASKS)
+    chipped = [d for d in at.dataframe if column_settings(d).get("状态", {}).get("type_config", {}).get("type")
+               == "multiselect"]
+    assert len(chipped) == 4  # progress, 督办清单, the station's rows, 风险隐患排查整治
+    assert {d.proto.placeholder for d in chipped} == {"—"}
