@@ -116,8 +116,7 @@ def log_in(username: str, password: str) -> tuple[auth.AuthResult, bool]:
     if result.ok and result.user:
         sid, code = sessions.begin(user=result.user, client=who)
         st.session_state[SESSION_KEY] = sid
-        run.forget(_PRINCIPAL)
-        run.forget(_USER)
+        run.forget(_PRINCIPAL, _USER)
         leaving = _send_browser_to(f"{sessions.SIGNIN_PATH}?code={code}&next={quote(_here(), safe='')}")
     return result, leaving
 
@@ -164,8 +163,7 @@ def log_out(viewer: Viewer) -> bool:
     if viewer.username:
         auth.logout(viewer=viewer, session_id=st.session_state.get(SESSION_KEY))
     st.session_state.pop(SESSION_KEY, None)
-    run.forget(_PRINCIPAL)
-    run.forget(_USER)
+    run.forget(_PRINCIPAL, _USER)
     return _send_browser_to(sessions.SIGNOUT_PATH)
 
 

@@ -75,15 +75,13 @@ def _is_demo(version: int) -> bool:
 
 def clear() -> None:
     st.cache_data.clear()
-    run.forget("data_version")
-    run.forget("as_of")
+    run.forget("data_version", "as_of")
 
 
 def refresh() -> None:
     """After this session wrote data: read data_version afresh on the next call, not up to a second late."""
     _data_version.clear()
-    run.forget("data_version")
-    run.forget("as_of")
+    run.forget("data_version", "as_of")
 
 
 # --- service results by reference -----------------------------------------------------------------
@@ -111,30 +109,25 @@ def cached(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """fn(**kwargs), cached by fn's qualified name, kwargs and data_version, e.g.
     `data.cached(metrics.task_progress, year=2022, month=10)` (as_of: the database's as-of date unless given)."""
     kwargs = _dated(fn, kwargs)
-    if fn in _DERIVED:
-        source, derive = _DERIVED[fn]
-        return _cached(data_version(), _name(fn), tuple(sorted(kwargs.items())),
-                       functools.partial(_derive, source, derive))
     if fn is metrics.baobao and kwargs.get("by") == "district":
         # The district row is the sum of the station rows (metrics.baobao_total): a page showing both, and every
         # page after it, runs the one aggregate, and both always agree.
-        return _cached(data_version(), _name(_district_baobao), tuple(sorted(kwargs.items())), _district_baobao)
+        fn = _district_baobao
+    fn = _FROM_CACHED.get(fn, fn)
     return _cached(data_version(), _name(fn), tuple(sorted(kwargs.items())), fn)
-
-
-# Figures that are a function of another cached figure: made from its cached frame instead of by their own reads.
-_DERIVED: dict[Callable[..., Any], tuple[Callable[..., Any], Callable[[Any], Any]]] = {
-    metrics.station_lag: (metrics.task_progress, metrics.station_lag_frame),
-}
-
-
-def _derive(source: Callable[..., Any], derive: Callable[[Any], Any], **kwargs: Any) -> Any:
-    return derive(cached(source, **kwargs))
 
 
 def _district_baobao(**kwargs: Any) -> pd.DataFrame:
     stations = cached(metrics.baobao, **{**kwargs, "by": "station"})
     return metrics.baobao_total(stations, year=kwargs["year"], month=kwargs["month"], as_of=kwargs["as_of"])
+
+
+def _station_lag(**kwargs: Any) -> pd.DataFrame:
+    return metrics.station_lag_frame(cached(metrics.task_progress, **kwargs))
+
+
+# Figures that are a function of another cached figure: made from its cached frame instead of by their own reads.
+_FROM_CACHED: dict[Callable[..., Any], Callable[..., Any]] = {metrics.station_lag: _station_lag}
 
 
 @st.cache_data(**CACHE)

@@ -37,8 +37,9 @@ def once(name: str, compute: Callable[[], T]) -> T:
     return values[name]
 
 
-def forget(name: str) -> None:
+def forget(*names: str) -> None:
     """Ask again at the next call in this run (after a login, a logout or a write)."""
     memo = st.session_state.get(_KEY)
     if memo is not None:
-        memo[1].pop(name, None)
+        for name in names:
+            memo[1].pop(name, None)
