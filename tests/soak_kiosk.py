@@ -49,6 +49,21 @@ def demo_database(tmp: Path) -> str:
     return url
 
 
+def move_data_version(url: str) -> None:
+    """Move data_version on, as an import's commit does; RuntimeError when it did not move."""
+    from sqlmodel import Session
+
+    from db.engine import bump_data_version, data_version, get_engine
+
+    engine = get_engine(url)
+    before = data_version(engine)
+    with Session(engine) as session:
+        bump_data_version(session)
+        session.commit()
+    if data_version(engine) != before + 1:
+        raise RuntimeError(f"data_version did not move on ({before} → {data_version(engine)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rotations", type=int, default=2000)
@@ -66,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         from streamlit.testing.v1 import AppTest
 
         from components import auth
-        from db.engine import get_engine, write_session
 
         # AppTest's st.context.cookies is a MagicMock that reads as a login cookie; a kiosk browser sends none.
         auth._cookie_value = lambda: None
@@ -82,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(1, args.rotations + 1):
             at.run()
             if args.bump_every and i % args.bump_every == 0:
-                with write_session(get_engine(url)):
-                    pass  # an empty unit of work still moves data_version: every cached figure is read afresh
+                move_data_version(url)  # every cached figure is read afresh
                 time.sleep(1.0)  # data_version is read at most once a second
             if at.exception:
                 print(f"rotation {i}: exception: {[e.value for e in at.exception]}", file=sys.stderr)
