@@ -28,8 +28,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _json_row(values: dict[str, Any], columns: list[str]) -> dict[str, Any]:
-    """row_to_dict of a row held as a dict (_jsonable inlined: upsert_many builds one per row)."""
-    return {c: (v.isoformat() if isinstance(v := values[c], dt.date) else v) for c in columns}
+    """row_to_dict of a row held as a dict, its dates left to the engine's JSON serializer (db.engine.json_text
+    writes them as ISO text, as _jsonable does): upsert_many builds one per row."""
+    return {c: values[c] for c in columns}
 
 
 def insert_in_steps(session: Session, table, rows: list[dict[str, Any]], progress, start: float, end: float) -> None:

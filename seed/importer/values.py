@@ -89,6 +89,8 @@ def nfkc(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if value.isascii():  # NFKC leaves ASCII as it is; record numbers and codes need not fill the cache
+            return " ".join(value.split())
         return _normal_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -120,9 +122,11 @@ def is_blank(value: object) -> bool:
         return True
     if not isinstance(value, str):
         return False
-    if value.isascii():  # NFKC leaves ASCII as it is; record numbers need not fill the text cache
+    if value.isascii():
         return not value.strip()
-    return not _normal_text(value)
+    # What NFKC turns into whitespace (NBSP, U+3000 …) is whitespace to strip() already, and it turns nothing else
+    # into nothing (checked over every code point): only the invisible characters need dropping.
+    return not value.translate(_DROP_INVISIBLE).strip()
 
 
 def cjk_free(value: object) -> bool:

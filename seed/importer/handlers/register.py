@@ -7,6 +7,7 @@ import difflib
 from collections import Counter
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db import models as m
@@ -95,6 +96,11 @@ def cadres(job: SheetJob, writer: Writer, session: Session, today: dt.date) -> N
                  "title": v.get("title"), "station_id": sid}, rec)
 
 
+# A register naming many business codes finds them in one pass over the table, not hundreds of IN queries of 500:
+# a row scanned costs about a quarter of a code looked up (150k businesses: 0.25 s against 0.65 s for 100k codes).
+SCAN_CODES = 20_000
+
+
 class People:
     """Finds cadres and businesses named in a row, by code or by name (+ unit / station)."""
 
@@ -117,11 +123,17 @@ class People:
                  if r.values.get("business_name") and not r.values.get("business_code")}
         self.biz_by_code: dict[str, tuple[int, str]] = {}
         self.biz_by_name: dict[str, list[tuple[int, int, str]]] = {}
-        code_list = list(codes)
-        for i in range(0, len(code_list), 500):
-            for b in session.exec(select(m.Business.id, m.Business.code, m.Business.key)
-                                  .where(m.Business.code.in_(code_list[i : i + 500]))).all():
-                self.biz_by_code[b.code] = (b.id, b.key)
+        conn = session.connection()  # plain tuples: a register names up to 100k businesses
+        columns = select(m.Business.id, m.Business.code, m.Business.key)
+        if len(codes) >= SCAN_CODES and 4 * len(codes) >= conn.execute(select(func.count(m.Business.id))).scalar():
+            for bid, code, key in conn.execute(columns.where(m.Business.code.is_not(None))):
+                if code in codes:
+                    self.biz_by_code[code] = (bid, key)
+        else:
+            code_list = list(codes)
+            for i in range(0, len(code_list), 500):
+                for bid, code, key in conn.execute(columns.where(m.Business.code.in_(code_list[i : i + 500]))):
+                    self.biz_by_code[code] = (bid, key)
         if names:
             for b in session.exec(select(m.Business.id, m.Business.name, m.Business.station_id, m.Business.key)).all():
                 sq = squash(b.name)
