@@ -202,7 +202,9 @@ def scan_xls(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     return out
 
 
-def read_excel(data: bytes, fmt: str) -> dict:
+def read_excel(data: bytes, fmt: str, *, scan: bool = True) -> dict:
+    """The sheets of an .xlsx or .xls. `scan=False`: the parent scans the .xlsx's XML itself, at the same time
+    (reader.run_reader), and the grids come without formula_empty and errors."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if fmt == "ole2":
@@ -215,12 +217,12 @@ def read_excel(data: bytes, fmt: str) -> dict:
             pass
     empty_formulas: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, dict[tuple[int, int], str]] = {}
-    if fmt == "zip":
+    if fmt == "zip" and scan:
         try:
             empty_formulas, errors, data = scan_xlsx(data)
         except Exception:  # a broken workbook: calamine says so below
             pass
-    else:
+    elif fmt == "ole2":
         errors = scan_xls(data)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -431,12 +433,13 @@ def main() -> None:
     limit_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 4096
     if len(sys.argv) > 2:
         MAX_ROWS = int(sys.argv[2])
+    scan = "--no-scan" not in sys.argv[3:]
     resource.setrlimit(resource.RLIMIT_AS, (limit_mb * 1024 * 1024, limit_mb * 1024 * 1024))
     data = sys.stdin.buffer.read()
     fmt = sniff(data)
     try:
         if fmt in ("zip", "ole2"):
-            result = read_excel(data, fmt)
+            result = read_excel(data, fmt, scan=scan)
         elif fmt == "text":
             result = read_csv(data)
         elif fmt == "html":
