@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -170,23 +171,49 @@ def check_file(data: bytes, file_name: str, cap_mb: int | None = None) -> str:
 
 
 def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
-    """The worker's result for these bytes: a subprocess under a memory and a time limit."""
+    """The worker's result for these bytes: a subprocess under a memory and a time limit. Its rows arrive in
+    parts (worker.write_result), each unpickled here while the worker pickles the next."""
     settings = get_settings()
+    proc = subprocess.Popen(
+        [sys.executable, "-I", str(WORKER), str(settings.parse_memory_mb), str(settings.max_rows),
+         *([] if scan else ["--no-scan"])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=str(ROOT), env=dict(os.environ),
+    )
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        proc.kill()
+
+    timer = threading.Timer(settings.parse_timeout_s, expire)
+    timer.daemon = True
+    timer.start()
+    result: dict | None = None
     try:
-        proc = subprocess.run(
-            [sys.executable, "-I", str(WORKER), str(settings.parse_memory_mb), str(settings.max_rows),
-             *([] if scan else ["--no-scan"])],
-            input=data,
-            capture_output=True,
-            timeout=settings.parse_timeout_s,
-            cwd=str(ROOT),
-            env=dict(os.environ),
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise FileRejected(f"{file_name}：解析超时（超过{settings.parse_timeout_s}秒），文件可能过大或异常") from exc
-    if proc.returncode != 0 or not proc.stdout:
+        with contextlib.suppress(BrokenPipeError):  # the worker died early: its exit status says so below
+            proc.stdin.write(data)
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+        try:
+            result = pickle.load(proc.stdout)
+            for sheet in result.get("sheets", []):
+                n_rows, rows = sheet.pop("n_rows"), []
+                while len(rows) < n_rows:
+                    rows.extend(pickle.load(proc.stdout))
+                sheet["rows"] = rows
+        except Exception:  # cut off (killed: memory or time): nothing usable
+            result = None
+        code = proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if expired.is_set():
+        raise FileRejected(f"{file_name}：解析超时（超过{settings.parse_timeout_s}秒），文件可能过大或异常")
+    if code != 0 or result is None:
         raise FileRejected(f"{file_name}：文件无法解析（内存超限或格式异常），请用Excel或WPS另存为.xlsx后再试")
-    result = pickle.loads(proc.stdout)
     if "error" in result:
         raise FileRejected(f"{file_name}：{result['error']}")
     return result

@@ -448,7 +448,24 @@ def main() -> None:
             result = {"error": "不是表格文件（支持.xlsx、.xls、.csv）"}
     except MemoryError:
         result = {"error": "文件解析超出内存上限，疑似异常文件，已拒绝"}
-    sys.stdout.buffer.write(pickle.dumps(result))
+    write_result(result, sys.stdout.buffer)
+
+
+CHUNK_ROWS = 20_000  # rows a part
+
+
+def write_result(result: dict, out) -> None:
+    """The result pickled in parts: first the sheets without their rows (each with its n_rows), then each sheet's
+    rows in parts of CHUNK_ROWS. The parent unpickles a part while the next is pickled (reader._parse)."""
+    sheets = result.get("sheets", [])
+    head = {**result, "sheets": [{**{k: v for k, v in s.items() if k != "rows"}, "n_rows": len(s["rows"])}
+                                 for s in sheets]}
+    pickle.dump(head, out)
+    for sheet in sheets:
+        rows = sheet["rows"]
+        for i in range(0, len(rows), CHUNK_ROWS):
+            pickle.dump(rows[i : i + CHUNK_ROWS], out)
+    out.flush()
 
 
 if __name__ == "__main__":

@@ -69,6 +69,24 @@ def test_max_rows_is_passed_to_the_reader(monkeypatch):
     assert str(err.value) == "a.csv：行数过多（12行），上限为10行"
 
 
+def test_rows_arrive_in_parts_whole_and_in_order(monkeypatch):
+    """The worker sends a sheet's rows in parts of CHUNK_ROWS (issue 21): every row arrives, in order."""
+    from seed.importer import worker
+
+    n = 2 * worker.CHUNK_ROWS + 7
+    csv = ("名称,数量\n" + "".join(f"甲{i},{i}\n" for i in range(n))).encode()
+    rows = reader.read_workbook(csv, "a.csv").sheets[0].rows
+    assert len(rows) == n + 1 and rows[0] == ["名称", "数量"]
+    assert rows[1:] == [[f"甲{i}", str(i)] for i in range(n)]
+
+
+def test_a_parse_over_its_time_is_stopped_with_a_message(monkeypatch):
+    monkeypatch.setenv("PARSE_TIMEOUT_S", "0")  # the timer fires before the worker has started
+    with pytest.raises(reader.FileRejected) as err:
+        reader.read_workbook(xlsx(task_rows()), NAME)
+    assert str(err.value) == f"{NAME}：解析超时（超过0秒），文件可能过大或异常"
+
+
 def test_max_import_mb_caps_the_command_line_and_the_web_keeps_its_own(url, tmp_path, monkeypatch, capsys):
     good = xlsx(task_rows())
     padded = rewrite(good, [("xl/media/noise.bin", os.urandom(2 * 2**20))], compression=zipfile.ZIP_STORED)
