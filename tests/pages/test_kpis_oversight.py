@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages.conftest import fresh_app
+from tests.pages.conftest import fresh_app, open_tab
 
 pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in tests/services/test_oversight_figures.py
 
@@ -14,6 +14,13 @@ def test_the_kpi_page_shows_the_register_figures(demo_url, monkeypatch):
     at = fresh_app(demo_url, monkeypatch).run()
     at.switch_page("app_pages/kpis.py").run()
     assert not at.exception
+    status = next(df.value for df in at.dataframe if "进度差" in df.value.columns)
+    assert dict(zip(status["指标"], status["取值"], strict=True))["监督抽检批次"] == "取自抽检台账（4,240批次）"
+    assert any("取自抽检台账（不合格68批次）" in md.value for md in at.markdown)
+    # the register tables are in their own tab, computed and sent only when it is open
+    assert "主体责任与抽检（由台账计算）" not in [s.value for s in at.subheader]
+    assert [df.key for df in at.dataframe if df.key in ("duty-staffing", "duty-completion", "sampling")] == []
+    open_tab(at, "主体责任与抽检", key="kpi_tab")
     assert "主体责任与抽检（由台账计算）" in [s.value for s in at.subheader]
     tables = {tuple(df.value.columns)[0]: df.value for df in at.dataframe}
     staffing = tables["业态"]
@@ -28,6 +35,4 @@ def test_the_kpi_page_shows_the_register_figures(demo_url, monkeypatch):
     captions = [c.value for c in at.caption]
     assert any(c.startswith("示例数据：主体责任") for c in captions)
     assert any("3.85批次/千人（规则5批次/千人，全年应达5,505批次）" in c for c in captions)
-    status = next(df.value for df in at.dataframe if "进度差" in df.value.columns)
-    assert dict(zip(status["指标"], status["取值"], strict=True))["监督抽检批次"] == "取自抽检台账（4,240批次）"
-    assert any("取自抽检台账（不合格68批次）" in md.value for md in at.markdown)
+    assert not [md for md in at.markdown if md.value.startswith("#### ")]  # the gauges' tab is closed
