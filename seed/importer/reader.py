@@ -219,22 +219,35 @@ def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
     return result
 
 
+PARENT_SCAN_MB = 256  # an .xlsx whose sheets' XML is larger is scanned in the subprocess, under its memory limit
+
+
+def _sheets_xml_mb(data: bytes) -> float:
+    """The sheets' XML as the zip declares it inflated (zipfile never inflates a member past its declared size)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return sum(i.file_size for i in zf.infolist() if i.filename.startswith("xl/worksheets/")) / 2**20
+    except (zipfile.BadZipFile, ValueError, EOFError):  # the subprocess says what is wrong with it
+        return float("inf")
+
+
 def run_reader(data: bytes, file_name: str) -> Workbook:
     """Parse in a subprocess with a memory and a time limit, so one bad file cannot take the server down.
 
     An .xlsx's XML is scanned for empty formulas and error cells here while the subprocess reads the grids (two
-    cores: 0.4 s of a 100k-row register, issue 21); its size was bounded by check_zip before. The rare workbook
-    with an error code calamine does not know is read again from the patched bytes."""
-    if sniff(data) != "zip":
+    cores: 0.4 s of a 100k-row register, issue 21), when its sheets' XML is at most PARENT_SCAN_MB (check_zip
+    bounded it before; a larger one is scanned by the subprocess, as everything else is). The rare workbook with
+    an error code calamine does not know is read again from the patched bytes."""
+    if sniff(data) != "zip" or _sheets_xml_mb(data) > PARENT_SCAN_MB:
         result = _parse(data, file_name, scan=True)
     else:
-        found: dict[str, dict] = {}
+        found: dict[str, object] = {}
 
         def parse() -> None:
             try:
                 found["result"] = _parse(data, file_name, scan=False)
-            except FileRejected as exc:
-                found["rejected"] = exc
+            except BaseException as exc:  # raised again in the caller's thread
+                found["raised"] = exc
 
         reading = threading.Thread(target=parse, name="reader")
         reading.start()
@@ -245,8 +258,8 @@ def run_reader(data: bytes, file_name: str) -> Workbook:
         reading.join()
         if patched is not data:  # calamine refuses #SPILL!, #CALC! …: the bytes with them as #N/A
             result = _parse(patched, file_name, scan=False)
-        elif "rejected" in found:
-            raise found["rejected"]
+        elif "raised" in found:
+            raise found["raised"]
         else:
             result = found["result"]
         for sheet in result.get("sheets", []):

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from db import models as m
 from db.engine import dispose_engines, get_engine
-from seed.importer import import_files
+from seed.importer import import_files, reader
 from seed.importer.checks import FOLLOW_UP_DATES, PLANNED_DATES, date_check, is_planned
 from seed.importer.kinds import KINDS
 from seed.importer.reader import read_workbook
@@ -103,7 +103,9 @@ def stations(stations_engine):
 # --- Excel error values ----------------------------------------------------------------------
 
 
-def test_error_cells_arrive_as_excel_errors_and_text_stays_text_in_xlsx():
+@pytest.mark.parametrize("parent_scan_mb", [reader.PARENT_SCAN_MB, 0])  # scanned by the app, or by the subprocess
+def test_error_cells_arrive_as_excel_errors_and_text_stays_text_in_xlsx(monkeypatch, parent_scan_mb):
+    monkeypatch.setattr(reader, "PARENT_SCAN_MB", parent_scan_mb)
     data = book([["a", "b"], [None, None], [None, None], [None, None]],
                 errors=[("A2", "#DIV/0!"), ("A3", "#SPILL!"), ("A4", "#CALC!")], texts=[("B2", "#DIV/0!")])
     rows = read_workbook(data, "e.xlsx").sheets[0].rows
