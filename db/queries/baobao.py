@@ -304,6 +304,35 @@ def assignment_counts_by_cadre_level(
     return _frame(session, stmt)
 
 
+def _unvisited_ids(session: Session, start: dt.date, ref: dt.date, station_id: int | None, limit: int) -> list[int]:
+    """The ids of the first limit + 1 unvisited businesses in the list's order (station, highest risk, name).
+
+    Stations are taken in that order, 1, then 2, 4, 8 … at a time, each group's businesses through their station's
+    index, and the walk stops once the list is full. One query over every business had to judge them all before
+    it could cut the list: 0.2 s at city scale, where the first stations already fill it. At most twice the stations
+    needed are read, in about eleven queries for a province's 1,800."""
+    b = Business
+    visited = exists(select(Visit.id).where(Visit.business_id == b.id, Visit.visit_date >= start, Visit.visit_date <= ref))
+    assigned = exists(select(Assignment.id).where(Assignment.business_id == b.id, _active_at(ref)))
+    if station_id is not None:
+        stations = [station_id]
+    else:  # the database's own order (NULL sort orders first on SQLite, last on PostgreSQL), as the list's
+        stations = list(session.execute(select(Station.id).order_by(Station.sort_order, Station.id)).scalars())
+    ids: list[int] = []
+    at, group = 0, 1
+    while at < len(stations) and len(ids) <= limit:
+        chunk = stations[at : at + group]
+        ids.extend(session.execute(
+            select(b.id)
+            .join(Station, Station.id == b.station_id)
+            .where(b.station_id.in_(chunk), b.status == IN_OPERATION, assigned, not_(visited))
+            .order_by(Station.sort_order, b.station_id, b.risk_level.desc(), b.name, b.id)
+            .limit(limit + 1 - len(ids))
+        ).scalars())
+        at, group = at + group, group * 2
+    return ids
+
+
 def unvisited_businesses(
     *, session: Session, start: dt.date, ref: dt.date, station_id: int | None = None, limit: int = LIST_LIMIT
 ) -> pd.DataFrame:
@@ -311,20 +340,8 @@ def unvisited_businesses(
 
     Fetches limit + 1 rows so the caller can tell a full list from a cut one. The businesses are picked and cut first
     (a province has hundreds of thousands unvisited), then only those have their cadres gathered."""
-    visited = exists(
-        select(Visit.id).where(Visit.business_id == Business.id, Visit.visit_date >= start, Visit.visit_date <= ref)
-    )
-    assigned = exists(select(Assignment.id).where(Assignment.business_id == Business.id, _active_at(ref)))
     b = Business
-    picked = (
-        select(b.id)
-        .join(Station, Station.id == b.station_id)
-        .where(b.status == IN_OPERATION, assigned, not_(visited))
-        .order_by(Station.sort_order, b.station_id, b.risk_level.desc(), b.name, b.id)
-        .limit(limit + 1)
-    )
-    if station_id is not None:
-        picked = picked.where(b.station_id == station_id)
+    picked = _unvisited_ids(session, start, ref, station_id, limit)
     stmt = (
         select(
             b.id.label("business_id"),
@@ -345,7 +362,7 @@ def unvisited_businesses(
         .join(Cadre, Cadre.id == Assignment.cadre_id)
         .join(Station, Station.id == b.station_id)
         .outerjoin(Township, Township.id == b.township_id)
-        .where(_active_at(ref), b.id.in_(picked.scalar_subquery()))
+        .where(_active_at(ref), b.id.in_(picked))
         .group_by(
             b.id, b.name, b.station_id, Station.name, Station.sort_order, Township.name,
             b.sector, b.tier, b.risk_level, b.is_demo,

@@ -376,20 +376,30 @@ def test_a_write_refreshes_the_viewed_duty_year_in_the_background(demo, tmp_path
 
 
 def test_the_unvisited_list_is_cut_after_its_order_and_names_every_active_cadre(demo):
-    """db/queries/baobao.unvisited_businesses picks and cuts the businesses first, then gathers their cadres: a short
-    list is the head of the long one, and each row names its active assignments."""
+    """db/queries/baobao.unvisited_businesses picks and cuts the businesses first, station group by station group
+    (1, 2, 4 … stations a query), then gathers their cadres: a short list is the head of the long one, whichever
+    group it ends in, and each row names its active assignments."""
     with Session(demo) as s:
         kw = {"session": s, "start": dt.date(2022, 10, 1), "ref": OCT31}
         full = bq.unvisited_businesses(**kw)
         head = bq.unvisited_businesses(**kw, limit=7)
+        heads = {n: bq.unvisited_businesses(**kw, limit=n)["business_id"].tolist()
+                 for n in range(0, len(full), max(1, len(full) // 40))}
         one = bq.unvisited_businesses(**kw, station_id=int(full["station_id"].iloc[-1]), limit=3)
         active = dict(s.exec(
             select(m.Assignment.business_id, func.count()).where(
                 m.Assignment.start_date <= OCT31, or_(m.Assignment.end_date.is_(None), m.Assignment.end_date >= OCT31))
             .group_by(m.Assignment.business_id)).all())
-    assert 8 < len(full) <= 5001 and len(head) == 8 and len(one) == 4
+        visited = set(s.exec(select(m.Visit.business_id).where(m.Visit.visit_date >= dt.date(2022, 10, 1),
+                                                               m.Visit.visit_date <= OCT31)).all())
+        in_operation = set(s.exec(select(m.Business.id).where(m.Business.status == "在营")).all())
+    # every unvisited business, counted apart from the query: the walk skipped no station
+    assert sorted(full["business_id"]) == sorted((in_operation & set(active)) - visited)
+    assert 8 < len(full) <= 5000 and len(head) == 8 and len(one) == 4
     cols = ["business_id", "station_id", "risk_level", "n_assignments"]
     assert head[cols].to_dict("records") == full[cols].head(8).to_dict("records")
+    assert full["station_id"].nunique() >= 8  # the walk went past its groups of 1, 2 and 4 stations
+    assert all(ids == full["business_id"].head(n + 1).tolist() for n, ids in heads.items())
     of_station = full[full["station_id"] == one["station_id"].iloc[0]]
     assert one["business_id"].tolist() == of_station["business_id"].head(4).tolist()
     assert all(active[r.business_id] == r.n_assignments == len(r.cadres.split("、")) for r in full.itertuples())
