@@ -214,7 +214,8 @@ def show_schedule(sched: pd.DataFrame, *, today, key: str) -> None:
     # rows tall enough for the grid to wrap its text (Streamlit wraps cells only when a row is taller than 4rem)
     st.dataframe(view, hide_index=True, key=f"{key}-table", row_height=112,
                  column_config={"状态": views.chip_column(views.MILESTONE_COLORS), "时间": text("时间", width="small"),
-                                "工作重点": text("工作重点", width="medium"), "推进措施": text("推进措施", width="large"), "进展": text("进展", width="medium")})
+                                "工作重点": text("工作重点", width="medium"),
+                                "推进措施": text("推进措施", width="large"), "进展": text("进展", width="medium")})
 
 
 def show_phases(phases: list, *, key: str) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,27 +242,14 @@ def run_reader(data: bytes, file_name: str) -> Workbook:
     if sniff(data) != "zip" or _sheets_xml_mb(data) > PARENT_SCAN_MB:
         result = _parse(data, file_name, scan=True)
     else:
-        found: dict[str, object] = {}
-
-        def parse() -> None:
+        with ThreadPoolExecutor(1, thread_name_prefix="reader") as pool:
+            reading = pool.submit(_parse, data, file_name, scan=False)
             try:
-                found["result"] = _parse(data, file_name, scan=False)
-            except BaseException as exc:  # raised again in the caller's thread
-                found["raised"] = exc
-
-        reading = threading.Thread(target=parse, name="reader")
-        reading.start()
-        try:
-            empty, errors, patched = scan_xlsx(data)
-        except Exception:  # a broken workbook: the subprocess says so
-            empty, errors, patched = {}, {}, data
-        reading.join()
-        if patched is not data:  # calamine refuses #SPILL!, #CALC! …: the bytes with them as #N/A
-            result = _parse(patched, file_name, scan=False)
-        elif "raised" in found:
-            raise found["raised"]
-        else:
-            result = found["result"]
+                empty, errors, patched = scan_xlsx(data)
+            except Exception:  # a broken workbook: the subprocess says so
+                empty, errors, patched = {}, {}, data
+        # (the pool waited for the first read) calamine refuses #SPILL!, #CALC! …: the bytes with them as #N/A
+        result = _parse(patched, file_name, scan=False) if patched is not data else reading.result()
         for sheet in result.get("sheets", []):
             sheet["formula_empty"] = empty.get(sheet["name"], set())
             sheet["errors"] = errors.get(sheet["name"], {})
