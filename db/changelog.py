@@ -1,25 +1,24 @@
-"""Upserts on natural keys with a change log (before/after), and undo of a batch from that log."""
+"""Upserts on natural keys with a change log (before/after); db.changes reads the log back and undoes a batch."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Date, DateTime, bindparam, func, insert, tuple_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from db.engine import bump_data_version
-from db.models import TABLES_BY_NAME, ImportBatch, ImportChange
+from db.models import ImportBatch, ImportChange
 
 LINEAGE = ("batch_id", "src_sheet", "src_row")
 IGNORED_IN_COMPARE = (*LINEAGE, "id")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A column value as the change log's JSON holds it (dates and times as ISO text)."""
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date):
@@ -29,8 +28,19 @@ def _jsonable(value: Any) -> Any:
 
 def _json_row(values: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     """row_to_dict of a row held as a dict, its dates left to the engine's JSON serializer (db.engine.json_text
-    writes them as ISO text, as _jsonable does): upsert_many builds one per row."""
+    writes them as ISO text, as jsonable does): upsert_many builds one per row."""
     return {c: values[c] for c in columns}
+
+
+def id_runs(ids: Collection[int]) -> list[tuple[int, int]]:
+    """Consecutive ids as (first, last) runs: [3, 4, 5, 9] → [(3, 5), (9, 9)]."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return [(lo, hi) for lo, hi in runs]
 
 
 def insert_in_steps(session: Session, table, rows: list[dict[str, Any]], progress, start: float, end: float) -> None:
@@ -74,7 +84,7 @@ def insert_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
 
 
 def row_to_dict(row: SQLModel) -> dict[str, Any]:
-    return {c.name: _jsonable(getattr(row, c.name)) for c in row.__table__.columns}
+    return {c.name: jsonable(getattr(row, c.name)) for c in row.__table__.columns}
 
 
 def dict_to_values(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
@@ -278,11 +288,11 @@ class Writer:
                 ids = {tuple(found[1:]): found[0] for found in by_key(new_keys, [table.c.id, *key_cols])}
                 for values, key in zip(inserts, new_keys, strict=True):
                     values["id"] = ids[key]
-            if self.batch is not None:
+            if self.batch is not None:  # one record a run of ids, the rows themselves holding the values
                 self._bulk_new.extend(
-                    {"batch_id": batch_id, "table_name": table.name, "row_id": values["id"], "before": None,
-                     "after": _json_row(values, columns)}
-                    for values in inserts)
+                    {"batch_id": batch_id, "table_name": table.name, "row_id": lo, "row_id_last": hi,
+                     "before": None, "after": None}
+                    for lo, hi in id_runs([values["id"] for values in inserts]))
         if updates:
             changed = [c for c in columns if c != "id" and c in updates[0][1]]
             stmt = (update(table).where(table.c.id == bindparam("b_id"))
@@ -334,67 +344,15 @@ class Writer:
                 "after": row_to_dict(obj) if obj is not None else None,
             })
         records.extend(self._bulk_log)
+        if self._bulk_new:  # one executemany names the same columns in every row; row_id_last only when a run is
+            for record in records:  # written (a database before revision 0015 still takes the other imports)
+                record.setdefault("row_id_last", None)
         if records:  # Core, not the ORM's bulk insert: one plain executemany (issue 8); the same rows and JSON
             insert_in_steps(self.session, ImportChange.__table__, records, self.progress, 0.5, 1.0)
         self._pending_new.clear()
         self._log.clear()
         self._bulk_new.clear()
         self._bulk_log.clear()
-
-
-class UndoRefused(Exception):
-    """The batch cannot be undone; the message says why (in Chinese)."""
-
-
-class UnknownBatch(Exception):
-    pass
-
-
-def undo_batch(session: Session, batch_id: int) -> ImportBatch:
-    """Revert a batch from its change log, unless a later batch touched the same rows."""
-    batch = session.get(ImportBatch, batch_id)
-    if batch is None:
-        raise UnknownBatch(f"批次 #{batch_id} 不存在")
-    if batch.status == "已撤销":
-        raise UndoRefused(f"批次 #{batch_id} 已于 {batch.undone_at:%Y-%m-%d %H:%M} 撤销，无需重复撤销")
-    changes = session.exec(  # type: ignore[call-overload]
-        select(ImportChange).where(ImportChange.batch_id == batch_id).order_by(ImportChange.id.desc())
-    ).all()
-    touched = {(c.table_name, c.row_id) for c in changes}
-    later: set[int] = set()
-    pairs = list(touched)
-    for i in range(0, len(pairs), 400):
-        chunk = pairs[i : i + 400]
-        stmt = (
-            select(ImportChange.batch_id)
-            .join(ImportBatch, ImportBatch.id == ImportChange.batch_id)
-            .where(ImportChange.batch_id > batch_id, ImportBatch.status == "已导入")
-            .where(tuple_(ImportChange.table_name, ImportChange.row_id).in_(chunk))
-            .distinct()
-        )
-        later.update(session.exec(stmt).all())  # type: ignore[call-overload]
-    if later:
-        names = "、".join(f"#{b}" for b in sorted(later))
-        raise UndoRefused(f"批次 #{batch_id} 的数据已被之后的批次 {names} 修改，请先撤销这些批次")
-    try:
-        for change in changes:
-            model = TABLES_BY_NAME[change.table_name]
-            obj = session.get(model, change.row_id)
-            if change.before is None:
-                if obj is not None:
-                    session.delete(obj)
-            elif obj is None:
-                session.add(model(**dict_to_values(model, change.before)))
-            else:
-                for f, v in dict_to_values(model, change.before).items():
-                    setattr(obj, f, v)
-            session.flush()
-    except IntegrityError as exc:
-        raise UndoRefused(f"批次 #{batch_id} 新增的记录已被其他数据引用（{change.table_name}），无法撤销") from exc
-    batch.status = "已撤销"
-    batch.undone_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    bump_data_version(session)
-    return batch
 
 
 def count_rows(session: Session, model: type[SQLModel]) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from db import models as m
+from db.changes import logged
 from db.engine import get_engine
 from db.settings import get_settings
 from seed.importer import (
@@ -453,10 +454,8 @@ def batch_changes(*, session: Session | None = None, viewer: Viewer, batch_id: i
     """What a batch changed (preview's two frames), from its change log."""
     batch = _batch(session, viewer, batch_id)
     # Bounded: a batch writes at most a file's rows; the page shows the first `limit`.
-    rows = session.exec(select(m.ImportChange).where(m.ImportChange.batch_id == batch.id)
-                        .order_by(m.ImportChange.id).limit(limit)).all()
     return preview(session=session, changes=[Change(batch.file_name, r.table_name, r.row_id, r.before, r.after)
-                                             for r in rows])
+                                             for r in logged(session, [batch.id], limit=limit)])
 
 
 def can_undo(viewer: Viewer) -> bool:

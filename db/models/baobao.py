@@ -68,6 +68,7 @@ class Visit(Lineage, table=True):
     """督导记录."""
 
     __tablename__ = "visit"
+    is_demo: bool = False  # not indexed: no query filters visits by it (Lineage's index was a write per visit)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)  # 记录编号, else date|cadre|business|method|order
     record_no: str | None = None

@@ -41,5 +41,6 @@ class DutyCheck(Lineage, table=True):
     weekly: bool | None = None
     monthly: bool | None = None
     source: str = DUTY_SOURCES[0]
-    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    # indexed: deleting a visit (undo of its import) checks its duty records through it, not by reading them all
+    visit_id: int | None = Field(default=None, foreign_key="visit.id", index=True)
     __table_args__ = (UniqueConstraint("business_id", "year", "month", name="uq_duty_check"),)

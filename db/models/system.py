@@ -52,13 +52,18 @@ class ImportBatch(SQLModel, table=True):
 
 
 class ImportChange(SQLModel, table=True):
-    """One row written by a batch: before and after, so the batch can be undone."""
+    """One row written by a batch: before and after, so the batch can be undone.
+
+    A run of rows the batch inserted in bulk (Writer.upsert_many) is one record while they stand: row_id …
+    row_id_last, before and after None, the values being the rows themselves (db.changelog.logged reads them);
+    undo writes each row's values out as one record a row as it deletes them."""
 
     __tablename__ = "import_change"
     id: int | None = Field(default=None, primary_key=True)
     batch_id: int = Field(foreign_key="import_batch.id", index=True)
     table_name: str
     row_id: int
+    row_id_last: int | None = None  # a run of inserted rows: row_id … row_id_last
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     __table_args__ = (Index("ix_import_change_row", "table_name", "row_id"),)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.changelog import Writer
+from db.changes import logged
 from db.engine import bump_data_version
 from db.models import ImportBatch, ImportChange
 from db.settings import get_settings
@@ -50,12 +51,10 @@ def table_label(table: str) -> str:
     return TABLE_LABELS.get(table, table)
 
 
-def _changes(session: Session, batches: dict[str, ImportBatch]):
-    """The change log the writers flushed for these batches, as (file name, ImportChange), in write order."""
+def _changes(session: Session, batches: dict[str, ImportBatch], limit: int | None = None):
+    """The change log the writers flushed for these batches, as (file name, db.changes.Logged), in write order."""
     files = {b.id: b.file_name for b in batches.values()}
-    stmt = (select(ImportChange).where(col(ImportChange.batch_id).in_(list(files)))
-            .order_by(ImportChange.id).execution_options(yield_per=1000))
-    for change in session.exec(stmt):
+    for change in logged(session, list(files), limit=limit):
         yield files[change.batch_id], change
 
 
@@ -215,7 +214,7 @@ def _import_files(files, *, engine, year, dry_run, user, kind, is_demo, today, s
             if station_scope is not None:
                 _check_station_scope(session, batches, report, station_scope)
             if collect_changes:
-                for file_name, change in _changes(session, batches):
+                for file_name, change in _changes(session, batches, limit=MAX_CHANGES + 1):
                     if len(report.changes) >= MAX_CHANGES:
                         report.changes_truncated = True
                         break

@@ -11,7 +11,7 @@ import xlwt
 from sqlmodel import Session, select
 
 from db import models as m
-from db.changelog import UndoRefused
+from db.changes import UndoRefused
 from seed.importer import core, import_files, import_paths, reader, undo_batch
 from tests.seed.fixtures import HEADERS, SEED_DATA, snapshot, task_rows, xlsx
 

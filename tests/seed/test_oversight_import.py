@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db import models as m
-from db.changelog import undo_batch
+from db.changes import undo_batch
 from db.engine import dispose_engines, get_engine
 from seed.export import export_bytes, export_frame
 from seed.importer import import_files

@@ -1,11 +1,15 @@
 """The 督导记录 register, written in bulk (issue 8): lineage, change log, re-import, update and undo as for any kind."""
 
 import csv
+import datetime as dt
 import io
 
+import pytest
 from sqlmodel import Session, select
 
 from db import models as m
+from db.changelog import id_runs
+from db.changes import Logged, UndoRefused, logged
 from db.engine import data_version, get_engine
 from seed.importer import import_files, import_paths, undo_batch
 from seed.importer.kinds import KINDS
@@ -32,10 +36,20 @@ def _visits(engine) -> dict[str, dict]:
         return {v.key: v.model_dump() for v in s.exec(select(m.Visit)).all()}
 
 
-def _changes(engine, batch_id: int) -> list[m.ImportChange]:
+def _records(engine, batch_id: int) -> list[m.ImportChange]:
     with Session(engine) as s:
         return s.exec(select(m.ImportChange).where(m.ImportChange.batch_id == batch_id)
                       .order_by(m.ImportChange.id)).all()
+
+
+def _changes(engine, batch_id: int) -> list[Logged]:
+    """The batch's changes as the log tells them, row by row."""
+    with Session(engine) as s:
+        return list(logged(s, [batch_id]))
+
+
+def _as_logged(row: dict) -> dict:
+    return {k: (v.isoformat() if k == "visit_date" else v) for k, v in row.items()}
 
 
 def _register(engine) -> None:
@@ -66,13 +80,16 @@ def test_visits_carry_lineage_and_a_change_log_and_undo_goes_back_step_by_step(d
     keyless = next(v for v in visits.values() if v["record_no"] is None)
     assert keyless["method"] == "电话询问" and keyless["problems_found"] == 0 and keyless["is_demo"] is False
     assert visits["DD2022000003"]["visit_date"].isoformat() == "2022-05-06"
+    # one record for the run of ids the bulk insert took, the rows themselves holding the values
+    ids = sorted(v["id"] for v in visits.values())
+    assert [(r.table_name, r.row_id, r.row_id_last, r.before, r.after) for r in _records(engine, batch)] == [
+        ("visit", ids[0], ids[-1], None, None)]
     changes = _changes(engine, batch)
-    assert [c.table_name for c in changes] == ["visit"] * 3
+    assert [(c.table_name, c.row_id) for c in changes] == [("visit", i) for i in ids]
     by_id = {v["id"]: v for v in visits.values()}
-    for change in changes:  # the after image is the row as written, as the ORM path logs it
-        row = by_id[change.row_id]
+    for change in changes:  # read back row by row: the after image is the row as written, as the ORM path logs it
         assert change.before is None
-        assert change.after == {k: (v.isoformat() if k == "visit_date" else v) for k, v in row.items()}
+        assert change.after == _as_logged(by_id[change.row_id])
     after_first = snapshot(engine)
 
     again = _import(engine, "督导记录", VISITS)
@@ -94,7 +111,12 @@ def test_visits_carry_lineage_and_a_change_log_and_undo_goes_back_step_by_step(d
     assert updated.before["method"] == "现场" and updated.before["batch_id"] == batch
     assert updated.after["method"] == "集中督导" and updated.after["src_sheet"] == "CSV"
     assert log[visits2["DD2022000004"]["id"]].before is None
+    assert log[visits2["DD2022000004"]["id"]].after == _as_logged(visits2["DD2022000004"])
+    # the first batch's log still tells the row as it wrote it, not as the second batch left it
+    assert [c.after for c in _changes(engine, batch)] == [_as_logged(by_id[i]) for i in ids]
 
+    with Session(engine) as s, pytest.raises(UndoRefused, match=f"已被之后的批次 #{second.files[0].batch_id} 修改"):
+        undo_batch(s, batch)  # the second batch changed a row of the first one's run
     with Session(engine) as s:
         undo_batch(s, second.files[0].batch_id)
         s.commit()
@@ -103,6 +125,10 @@ def test_visits_carry_lineage_and_a_change_log_and_undo_goes_back_step_by_step(d
         undo_batch(s, batch)
         s.commit()
     assert _visits(engine) == {}
+    # undo wrote the deleted rows out, one record a row: the undone batch still tells what it had inserted
+    assert [(r.row_id, r.row_id_last, r.before is None) for r in _records(engine, batch)] == [
+        (i, None, True) for i in ids]
+    assert [(c.row_id, c.after) for c in _changes(engine, batch)] == [(i, _as_logged(by_id[i])) for i in ids]
 
 
 def test_a_visit_naming_an_unknown_cadre_writes_nothing_and_names_the_cell(db_url):
@@ -148,3 +174,26 @@ def test_the_sqlite_bulk_insert_stores_exactly_what_sqlalchemys_insert_stores(tm
     assert stored["driver"]["visit"] and stored["driver"]["import_change"]
     assert {v for row in stored["driver"]["import_change"] for v in row[1::2]} >= {"text", "integer"}
     assert stored["driver"] == stored["sqlalchemy"]
+
+
+def test_a_run_whose_visits_a_problem_refers_to_is_not_undone(db_url):
+    """Undo deletes a run's rows with one statement: a row another table refers to refuses it, nothing changed."""
+    engine = get_engine(db_url)
+    _register(engine)
+    report = _import(engine, "督导记录", VISITS)
+    batch = report.files[0].batch_id
+    visits = _visits(engine)
+    with Session(engine) as s:
+        business = s.exec(select(m.Business)).first()
+        s.add(m.Problem(business_id=business.id, visit_id=visits["DD2022000003"]["id"], found_date=dt.date(2022, 5, 6),
+                        description="示例问题"))
+        s.commit()
+    before = snapshot(engine)
+    with Session(engine) as s, pytest.raises(UndoRefused, match=f"批次 #{batch} 新增的记录已被其他数据引用（visit）"):
+        undo_batch(s, batch)
+    assert snapshot(engine) == before
+
+
+def test_id_runs():
+    assert id_runs([9, 3, 5, 4, 11, 10]) == [(3, 5), (9, 11)]
+    assert id_runs([]) == []
