@@ -130,7 +130,7 @@ class Writer:
         self._cache: dict[tuple[type, tuple[str, ...]], dict[tuple, SQLModel]] = {}
         self._log: list[dict[str, Any]] = []
         self._pending_new: list[SQLModel] = []
-        # change records of upsert_many, written as they are (its rows have ids already): new rows, then updates
+        # change records of upsert_many, written as they are (its rows have ids already): runs of new rows, then updates
         self._bulk_new: list[dict[str, Any]] = []
         self._bulk_log: list[dict[str, Any]] = []
         self.progress = None  # progress(fraction, line) of a large import (seed/importer/core.py)
