@@ -17,7 +17,7 @@ from pathlib import Path
 
 from db.settings import get_settings
 from seed.importer.values import ExcelError
-from seed.importer.worker import scan_xlsx, sniff
+from seed.importer.worker import has_marks, scan_xlsx, sniff
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).resolve().parent / "worker.py"
@@ -220,7 +220,9 @@ def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
     return result
 
 
-PARENT_SCAN_MB = 256  # an .xlsx whose sheets' XML is larger is scanned in the subprocess, under its memory limit
+# An .xlsx whose sheets' XML is larger is not held here: read in parts for the marks of formulas and error cells,
+# and scanned in the subprocess, under its memory limit, only when it has any.
+PARENT_SCAN_MB = 256
 
 
 def _sheets_xml_mb(data: bytes) -> float:
@@ -237,10 +239,26 @@ def run_reader(data: bytes, file_name: str) -> Workbook:
 
     An .xlsx's XML is scanned for empty formulas and error cells here while the subprocess reads the grids (two
     cores: 0.4 s of a 100k-row register, issue 21), when its sheets' XML is at most PARENT_SCAN_MB (check_zip
-    bounded it before; a larger one is scanned by the subprocess, as everything else is). The rare workbook with
-    an error code calamine does not know is read again from the patched bytes."""
-    if sniff(data) != "zip" or _sheets_xml_mb(data) > PARENT_SCAN_MB:
+    bounded it before). A larger one is read here in parts for any mark of a formula or an error cell (4 s of a
+    1M-row register): one without is done, one with them is read again by the subprocess, scanned. The rare
+    workbook with an error code calamine does not know is read again from the patched bytes."""
+    if sniff(data) != "zip":
         result = _parse(data, file_name, scan=True)
+    elif _sheets_xml_mb(data) > PARENT_SCAN_MB:
+        # Too large to hold here: read in parts meanwhile, for any mark of a formula or an error cell (a register
+        # exported by a system has none); only a workbook with one is read again, scanned, in the subprocess.
+        with ThreadPoolExecutor(1, thread_name_prefix="reader") as pool:
+            reading = pool.submit(_parse, data, file_name, scan=False)
+            try:
+                marked = has_marks(data)
+            except Exception:  # a broken workbook: the subprocess says so
+                marked = True
+        if marked:
+            result = _parse(data, file_name, scan=True)
+        else:
+            result = reading.result()
+            for sheet in result.get("sheets", []):
+                sheet["formula_empty"], sheet["errors"] = set(), {}
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="reader") as pool:
             reading = pool.submit(_parse, data, file_name, scan=False)

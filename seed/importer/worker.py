@@ -102,6 +102,26 @@ def _sheet_paths(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     return out
 
 
+def has_marks(data: bytes, part: int = 2**20) -> bool:
+    """Whether any sheet's XML may hold a formula or an error cell (scan_xlsx's tests), read in parts of `part`
+    bytes: a workbook too large to hold in memory, which scan_xlsx would inflate whole."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for _name, path in _sheet_paths(zf):
+            try:
+                member = zf.open(path)
+            except KeyError:
+                continue
+            with member:
+                tail = b""
+                while block := member.read(part):
+                    chunk = tail + block  # the last bytes again: a tag cut between two parts
+                    if (((b"<f" in chunk or b":f" in chunk) and _FORMULA_RE.search(chunk))
+                            or ((b't="e"' in chunk or b"t='e'" in chunk) and _ERROR_TYPE_RE.search(chunk))):
+                        return True
+                    tail = chunk[-64:]
+    return False
+
+
 def scan_xlsx(data: bytes) -> tuple[dict[str, set[tuple[int, int]]], dict[str, dict[tuple[int, int], str]], bytes]:
     """One pass over the sheets' XML: (cells holding a formula but no cached value — files last saved by a library,
     not by Excel/WPS —, error cells (row, col) -> "#DIV/0!", the bytes calamine is to read). calamine reads an error

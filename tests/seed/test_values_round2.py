@@ -114,6 +114,43 @@ def test_error_cells_arrive_as_excel_errors_and_text_stays_text_in_xlsx(monkeypa
     assert type(rows[1][1]) is str and rows[1][1] == "#DIV/0!"
 
 
+def _formula_book(rows) -> bytes:
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    out = io.BytesIO()
+    wb.save(out)  # openpyxl writes formulas without cached values
+    return out.getvalue()
+
+
+def test_a_workbook_too_large_to_hold_is_read_in_parts_for_formulas_and_error_cells():
+    """has_marks reads the sheets' XML in parts (here 7 bytes: every tag cut somewhere) and finds what scan_xlsx
+    would look at: a formula, an error cell; a plain workbook has neither."""
+    from seed.importer.worker import has_marks
+
+    plain = book([["a", "b"], [1, "x"], [2, "=y"]], texts=[("B2", "t=e")])
+    formula = _formula_book([["a", "b"], [1, "=A2*2"]])
+    error = book([["a"], [None]], errors=[("A2", "#DIV/0!")])
+    for part in (7, 2**20):
+        assert not has_marks(plain, part)
+        assert has_marks(formula, part) and has_marks(error, part)
+        assert has_marks(_respelled(error), part)
+
+
+def test_a_large_workbook_without_marks_is_read_once_and_one_with_them_scanned(monkeypatch):
+    """Past PARENT_SCAN_MB the app reads the XML in parts only: a workbook with no formula nor error cell keeps the
+    one read; one with an empty formula is read again, scanned by the subprocess, and the formula is found."""
+    monkeypatch.setattr(reader, "PARENT_SCAN_MB", 0)
+    calls = []
+    parse = reader._parse
+    monkeypatch.setattr(reader, "_parse", lambda *a, **k: calls.append(k["scan"]) or parse(*a, **k))
+    sheet = read_workbook(book([["a", "b"], [1, "x"]]), "p.xlsx").sheets[0]
+    assert (calls, sheet.formula_empty, sheet.errors, sheet.rows[1]) == ([False], set(), {}, [1, "x"])
+    calls.clear()
+    sheet = read_workbook(_formula_book([["a", "b"], [1, "=A2*2"]]), "f.xlsx").sheets[0]
+    assert calls == [False, True] and sheet.formula_empty == {(1, 1)}
+
+
 def _respelled(data: bytes) -> bytes:
     """The same workbook with its cells written as other writers do: attributes in reverse order, single quotes,
     the main namespace as a prefix (<x:c t='e' r='A2'>, as the OpenXML SDK writes)."""
