@@ -10,6 +10,8 @@ one record a row, so an undone batch still tells what it had inserted.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -113,8 +115,18 @@ def _later_batches(session: Session, batch_id: int, changes: list[ImportChange])
     runs = session.execute(standing_later.add_columns(
         ImportChange.table_name, ImportChange.row_id, ImportChange.row_id_last)
         .where(col(ImportChange.row_id_last).is_not(None))).all()
+    ids: dict[str, list[int]] = defaultdict(list)  # this batch's rows by table: one record's, or a run's span
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for c in changes:
+        if c.row_id_last is None:
+            ids[c.table_name].append(c.row_id)
+        else:
+            spans[c.table_name].append((c.row_id, c.row_id_last))
+    for table_ids in ids.values():
+        table_ids.sort()
     for later_batch, table, lo, hi in runs:
-        if any(c.table_name == table and c.row_id <= hi and (c.row_id_last or c.row_id) >= lo for c in changes):
+        at = bisect_left(ids[table], lo)
+        if (at < len(ids[table]) and ids[table][at] <= hi) or any(a <= hi and b >= lo for a, b in spans[table]):
             later.add(later_batch)
     return later
 
