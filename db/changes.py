@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, tuple_
+from sqlalchemy import bindparam, delete, insert, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -142,6 +142,55 @@ def _undo_run(session: Session, change: ImportChange) -> None:
     session.delete(change)
 
 
+def _groups(changes: list[ImportChange]) -> Iterator[tuple[str, list[ImportChange]]]:
+    """The records in the order given (undo: the last written first), as (table, records) to undo together: a run
+    alone; else records of one table in a row, none of them on a row already in the group."""
+    group: list[ImportChange] = []
+    ids: set[int] = set()
+    for change in changes:
+        if group and (change.row_id_last is not None or group[0].row_id_last is not None
+                      or change.table_name != group[0].table_name or change.row_id in ids):
+            yield group[0].table_name, group
+            group, ids = [], set()
+        group.append(change)
+        ids.add(change.row_id)
+    if group:
+        yield group[0].table_name, group
+
+
+def _undo_rows(session: Session, table_name: str, changes: list[ImportChange]) -> None:
+    """One table's records, each on another row, undone with a statement a kind (not a query and a flush a row:
+    5,000 changed visits took 17 s): the rows the batch inserted deleted, the rows it changed set back, the rows it
+    deleted written again."""
+    model = TABLES_BY_NAME[table_name]
+    table = model.__table__
+    inserted = [c.row_id for c in changes if c.before is None]
+    for i in range(0, len(inserted), 500):
+        session.execute(delete(table).where(table.c.id.in_(inserted[i : i + 500])))
+    restore = {c.row_id: dict_to_values(model, c.before) for c in changes if c.before is not None}
+    present: set[int] = set()
+    ids = list(restore)
+    for i in range(0, len(ids), 500):
+        present.update(session.execute(select(table.c.id).where(table.c.id.in_(ids[i : i + 500]))).scalars())
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, values in restore.items():
+        if row_id in present:
+            by_columns[tuple(c for c in values if c != "id")].append(values)
+        else:
+            session.execute(insert(table).values(values))  # a row the batch deleted (rare: one by one)
+    for columns, rows in by_columns.items():
+        if columns:
+            stmt = (update(table).where(table.c.id == bindparam("b_id"))
+                    .values({c: bindparam(f"b_{c}") for c in columns}))
+            session.execute(stmt, [{"b_id": v["id"], **{f"b_{c}": v[c] for c in columns}} for v in rows])
+    gone = set(inserted)
+    for obj in list(session.identity_map.values()):  # ORM copies of these rows, if any: dropped, or reloaded
+        if isinstance(obj, model) and obj.id in gone:
+            session.expunge(obj)
+        elif isinstance(obj, model) and obj.id in restore:
+            session.expire(obj)
+
+
 def undo_batch(session: Session, batch_id: int) -> ImportBatch:
     """Revert a batch from its change log, unless a later batch touched the same rows."""
     batch = session.get(ImportBatch, batch_id)
@@ -157,24 +206,14 @@ def undo_batch(session: Session, batch_id: int) -> ImportBatch:
         names = "、".join(f"#{b}" for b in sorted(later))
         raise UndoRefused(f"批次 #{batch_id} 的数据已被之后的批次 {names} 修改，请先撤销这些批次")
     try:
-        for change in changes:
-            if change.row_id_last is not None:
-                _undo_run(session, change)
-                session.flush()
-                continue
-            model = TABLES_BY_NAME[change.table_name]
-            obj = session.get(model, change.row_id)
-            if change.before is None:
-                if obj is not None:
-                    session.delete(obj)
-            elif obj is None:
-                session.add(model(**dict_to_values(model, change.before)))
+        for table_name, group in _groups(changes):
+            if group[0].row_id_last is not None:
+                _undo_run(session, group[0])
             else:
-                for f, v in dict_to_values(model, change.before).items():
-                    setattr(obj, f, v)
+                _undo_rows(session, table_name, group)
             session.flush()
     except IntegrityError as exc:
-        raise UndoRefused(f"批次 #{batch_id} 新增的记录已被其他数据引用（{change.table_name}），无法撤销") from exc
+        raise UndoRefused(f"批次 #{batch_id} 新增的记录已被其他数据引用（{table_name}），无法撤销") from exc
     batch.status = "已撤销"
     batch.undone_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     bump_data_version(session)
