@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, tuple_, update
+from sqlalchemy import bindparam, delete, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -173,11 +173,14 @@ def _undo_rows(session: Session, table_name: str, changes: list[ImportChange]) -
     for i in range(0, len(ids), 500):
         present.update(session.execute(select(table.c.id).where(table.c.id.in_(ids[i : i + 500]))).scalars())
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    deleted: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)  # rows the batch deleted
     for row_id, values in restore.items():
         if row_id in present:
             by_columns[tuple(c for c in values if c != "id")].append(values)
         else:
-            session.execute(insert(table).values(values))  # a row the batch deleted (rare: one by one)
+            deleted[tuple(values)].append(values)
+    for rows in deleted.values():
+        insert_many(session, table, rows)
     for columns, rows in by_columns.items():
         if columns:
             stmt = (update(table).where(table.c.id == bindparam("b_id"))
