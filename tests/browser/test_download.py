@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import time
+import warnings
 from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlmodel import select
 
 from db import models as m
@@ -24,9 +26,19 @@ def test_the_duban_list_downloads_as_the_listed_rows_and_is_audited(page, app, o
     wait_for_app_run(page)
     button = page.get_by_role("button", name="下载督办清单（Excel）")
     button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=30_000) as info:
-        button.click()
-    download = info.value
+    download = None
+    for attempt in (1, 2):
+        try:
+            with page.expect_download(timeout=30_000) as info:
+                button.click()
+            download = info.value
+            break
+        except PlaywrightTimeout:  # once in CI under load (the cause unknown): say what the page and server showed
+            shown = page.get_by_test_id("stDownloadButtonError").all_inner_texts()
+            said = f"no download within 30 s (click {attempt}); the button said {shown!r}; server log:\n{app.log_tail()}"
+            if attempt == 2:
+                pytest.fail(said)
+            warnings.warn(said, stacklevel=1)  # a second click is what a user would do; the warning keeps the trace
     assert download.suggested_filename == "督办清单_2022年10月.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     sheet = book.worksheets[0]
