@@ -44,8 +44,27 @@ def latest_per_month(model, keys: Sequence[str], *, year: int, months: Sequence[
 
 
 
+def carry_forward(rows: pd.DataFrame, keys: Sequence[str], months: Sequence[int]) -> pd.DataFrame:
+    """latest_per_month over rows already read (one per key and `last_month`): for each month m and key, the row of
+    the latest month ≤ m, with `month` m and `reported` 1 when m itself holds a row, 0 when carried forward. Keys with
+    no row up to m have none for m. Sorted by month, then keys."""
+    keys = list(keys)
+    grid = rows[keys].drop_duplicates().merge(pd.DataFrame({"month": sorted(set(months))}, dtype="int64"), how="cross")
+    right = rows.astype({"last_month": "int64"}).sort_values("last_month", kind="stable")
+    out = pd.merge_asof(grid.sort_values("month", kind="stable"), right, left_on="month", right_on="last_month",
+                        by=keys, direction="backward")
+    out = out[out["last_month"].notna()].astype({"last_month": "int64"}, copy=False)
+    out["reported"] = (out["last_month"] == out["month"]).astype("int64")
+    return out.sort_values(["month", *keys], kind="stable").reset_index(drop=True)
+
+
 def frame(session: Session, stmt) -> pd.DataFrame:
-    res = session.exec(stmt)
+    """The rows of a select of columns as a frame, through the session's connection: the ORM's result machinery, which
+    a select of columns does not need, doubled the time of a large read (6,000 rows: 12.8 ms against 6.8 ms). Pending
+    changes are flushed first, as the session's own execute would."""
+    if session.autoflush:
+        session.flush()
+    res = session.connection().execute(stmt)
     # plain tuples: pandas builds a frame from SQLAlchemy's Row objects through its slow generic path (6,000 rows of
     # station_progress: 15 ms against 2 ms), with the same column types
     return pd.DataFrame([tuple(row) for row in res], columns=list(res.keys()))

@@ -21,7 +21,7 @@ from db.models import (
     TaskItem,
     TaskList,
 )
-from db.sql import MAX_ROWS, latest_per_month
+from db.sql import MAX_ROWS, carry_forward, latest_per_month
 from db.sql import count_if as _count_if
 from db.sql import flag as _flag
 from db.sql import frame as _frame
@@ -68,10 +68,21 @@ def station_progress_asof(*, session: Session, year: int, months: Sequence[int])
     """month, station_id, indicator_id, actual (latest 累计完成 with month ≤ month), last_month, reported
     (a row for exactly that month), progress_demo. Pairs with no report up to a month have no row."""
     if not months:
-        return pd.DataFrame(
-            columns=["month", "station_id", "indicator_id", "actual", "last_month", "reported", "progress_demo"]
-        )
+        return pd.DataFrame(columns=list(_ASOF_COLUMNS))
     sp = StationProgress
+    if len(set(months)) > 1:
+        # Several months (a trend): the year's rows through the last one, carried forward in pandas
+        # (db.sql.carry_forward). In SQL each month joined every earlier one: city, ten months, 31 ms against 16 ms.
+        # Not bounded by MAX_ROWS: every row counts in the figures.
+        stmt = select(
+            sp.month.label("last_month"),
+            sp.station_id,
+            sp.indicator_id,
+            sp.cumulative.label("actual"),
+            sp.is_demo.label("progress_demo"),
+        ).where(sp.year == year, sp.month <= max(months))
+        return carry_forward(_frame(session, stmt), ("station_id", "indicator_id"), months)[list(_ASOF_COLUMNS)]
+    # One month: SQL's latest row per pair is the cheaper read (city: 5 ms against 15 ms).
     lt = latest_per_month(sp, ("station_id", "indicator_id"), year=year, months=months)
     stmt = (
         select(
@@ -93,10 +104,13 @@ def station_progress_asof(*, session: Session, year: int, months: Sequence[int])
                 sp.month == lt.c.last_month,
             ),
         )
-        .order_by(lt.c.m, lt.c.station_id, lt.c.indicator_id)
+        .order_by(lt.c.station_id, lt.c.indicator_id)
         .limit(MAX_ROWS)
     )
     return _frame(session, stmt)
+
+
+_ASOF_COLUMNS = ("month", "station_id", "indicator_id", "actual", "last_month", "reported", "progress_demo")
 
 
 def task_item_counts(*, session: Session, year: int, ref: dt.date) -> pd.DataFrame:

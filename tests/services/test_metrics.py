@@ -12,6 +12,7 @@ from db import sql
 from db.engine import get_engine
 from db.models import TaskList
 from db.queries import baobao as bq
+from db.queries import tasks as tq
 from services import metrics, narrative
 from services.rules import fmt
 from tests.db.factories import Factory
@@ -249,6 +250,29 @@ def test_task_trend_carries_forward_per_station(session, db_two_stations):
     assert metrics.task_trend(session=session, year=2022, as_of=D(2021, 12, 31)).empty
     assert metrics.task_trend(session=session, year=2022, as_of=D(2023, 2, 1))["month"].max() == 12
 
+
+
+def test_progress_carried_forward_over_months_equals_month_by_month(session, db_two_stations):
+    """Several months are carried forward in pandas, one month in SQL: the same rows either way (a pair that starts
+    reporting late, months with no report, a month reported again)."""
+    months = list(range(1, 11))
+    together = tq.station_progress_asof(session=session, year=2022, months=months)
+    apart = pd.concat([tq.station_progress_asof(session=session, year=2022, months=[m]) for m in months],
+                      ignore_index=True)
+    assert len(together) > 10 and together["reported"].isin([0, 1]).all()
+    assert (together["reported"] == 0).any()  # some months carried forward
+    apart["progress_demo"] = apart["progress_demo"].astype(bool)  # PostgreSQL gives a bool, SQLite 0/1
+    pd.testing.assert_frame_equal(together, apart, check_dtype=False)
+
+
+def test_the_trend_is_not_cut_by_the_page_row_bound(session, db_two_stations, monkeypatch):
+    """A province has 7,200 station × 任务项 pairs, 72,000 over ten months: more than MAX_ROWS, and every one counts."""
+    whole = metrics.task_trend(session=session, year=2022, as_of=OCT31)
+    pairs = len(tq.station_targets(session=session, year=2022))
+    monkeypatch.setattr(tq, "MAX_ROWS", pairs)  # the targets fit; their months (ten times as many rows) do not
+    bounded = metrics.task_trend(session=session, year=2022, as_of=OCT31)
+    assert sorted(set(bounded["month"])) == list(range(1, 11))
+    pd.testing.assert_frame_equal(bounded, whole)
 
 def test_is_demo_when_any_row_involved(session, f):
     st = f.station("明水所")
