@@ -258,15 +258,18 @@ def pace_frame(
     out = df.copy()
     # Whole columns at once (a trend at city scale is 150 stations × indicators × months, ~10,000 rows): the same
     # arithmetic as expected() and time_progress(), in the same order, so every figure is bit-for-bit theirs.
-    refs = {m: ref_date(year, m, as_of).toordinal() for m in {int(m) for m in months}}
-    ref = np.array([refs[int(m)] for m in months], dtype="int64")
+    month_no = np.asarray(months, dtype="int64")
+    by_month = np.zeros(13, dtype="int64")  # month number -> its ref date's ordinal
+    for m in set(month_no.tolist()):
+        by_month[m] = ref_date(year, m, as_of).toordinal()
+    ref = by_month[month_no]
     dec31, jan1 = dt.date(year, 12, 31).toordinal(), dt.date(year, 1, 1).toordinal()
     due_o = _ordinals(due, dec31)
     start_o = _ordinals(start, jan1)
     span = np.maximum(due_o - start_o + 1, 0)
     elapsed = np.maximum(ref - start_o + 1, 0)
     target = np.asarray(df["target"], dtype="float64")
-    base = np.array([0.0 if _missing(b) else float(b) for b in baseline], dtype="float64")
+    base = _floats_or_zero(baseline)
     kinds = np.asarray(kind, dtype=object)
     unknown = set(kinds.tolist()) - {"ramp", "level", "once"}
     if unknown:
@@ -283,14 +286,15 @@ def pace_frame(
 
 def _ordinals(values, default: int) -> np.ndarray:
     """Dates (plain or pandas Timestamps, or missing: `default`) as day ordinals; each distinct value read once."""
-    seen: dict = {}
-    out = []
-    for v in values:
-        if _missing(v):
-            out.append(default)
-            continue
-        o = seen.get(v)
-        if o is None:
-            o = seen[v] = _as_date(v).toordinal()
-        out.append(o)
-    return np.array(out, dtype="int64")
+    codes, uniques = pd.factorize(pd.Series(values, dtype="object"), use_na_sentinel=True)  # missing: code -1
+    table = np.array([_as_date(v).toordinal() for v in uniques] + [default], dtype="int64")
+    return table[codes]
+
+
+def _floats_or_zero(values) -> np.ndarray:
+    """Numbers as float64, missing ones 0.0 (a baseline not given)."""
+    col = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        a = col.to_numpy(dtype="float64", na_value=np.nan)
+        return np.where(np.isnan(a), 0.0, a)
+    return np.array([0.0 if _missing(b) else float(b) for b in col], dtype="float64")
