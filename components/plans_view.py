@@ -204,7 +204,7 @@ def show_schedule(sched: pd.DataFrame, *, today, key: str) -> None:
         st.caption("尚无配档表。")
         return
     st.caption("状态：已完成；窗口已过仍未完成的为逾期未完成（含已延期）；其余按最近一次填报，未填报的按窗口显示未开始或进行中。")
-    st.vega_lite_chart(views.chart_spec(views.build_schedule, sched, today=today), key=f"{key}-chart")
+    st.vega_lite_chart(views.schedule_spec(sched, today=today), key=f"{key}-chart")
     view = pd.DataFrame({
         "时间": sched["time_text"], "工作重点": sched["focus"], "推进措施": sched["measures"].fillna(""),
         "状态": sched["status"], "填报状态": sched["recorded_status"].fillna("未填报"),

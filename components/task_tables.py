@@ -62,10 +62,9 @@ def station_rows(*, year: int, month: int, as_of: dt.date, station: str) -> pd.D
 
 
 def ranking_spec(*, year: int, month: int, as_of: dt.date) -> dict:
-    """The stations' ranking chart (views.build_ranking) as a Vega-Lite spec."""
+    """The stations' ranking chart (views.ranking_spec) as a Vega-Lite spec."""
     df = _progress(year, month, as_of)
-    return views.chart_spec(views.build_ranking, _lags(year, month, as_of),
-                            expected_rate=float(df["expected_rate"].iloc[0]))
+    return views.ranking_spec(_lags(year, month, as_of), expected_rate=float(df["expected_rate"].iloc[0]))
 
 
 @dataclass(frozen=True)

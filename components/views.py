@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
-from collections.abc import Callable
-from typing import Any
 
 import altair as alt
 import pandas as pd
 import pandas.io.formats.style  # noqa: F401  (st.table's colours: loaded with the app, not by the first page drawing one, ~25 ms)
 import streamlit as st
 
-from services.charts import build_ranking, build_trend, mean_lag_status, trend_rows  # noqa: F401 - re-exported for the pages
+from services.charts import (  # noqa: F401 - re-exported for the pages
+    build_ranking,
+    build_trend,
+    mean_lag_status,
+    ranking_encoding,
+    ranking_frame,
+    ranking_height,
+    trend_rows,
+)
 from services.kpis_view import trend_to
 from services.metrics.kpis import kpi_trend_of
 from services.rules import fmt
@@ -177,30 +184,66 @@ def style_plan_status(df: pd.DataFrame, column: str = "状态"):
                         subset=[column])
 
 
-def build_schedule(df: pd.DataFrame, *, today) -> alt.Chart:
-    """配档表 windows as bars with today's line; colour by each milestone's status."""
-    data = df.assign(
-        开始=pd.to_datetime(df["start_date"]),
-        结束=pd.to_datetime(df["end_date"]) + pd.Timedelta(days=1),
-        工作重点=df["focus"].str.slice(0, 40),
-        时间=df["time_text"],
-        状态=df["status"],
-        行=df["row_order"].map(lambda n: f"{n:02d}"),
-    )
-    bars = alt.Chart(data).mark_bar(cornerRadius=3, height=18).encode(
-        y=alt.Y("行:N", title=None, axis=alt.Axis(labels=False, ticks=False)),
-        x=alt.X("开始:T", title=None, axis=alt.Axis(format="%-m月", tickCount="month", labelAngle=0)),
-        x2=alt.X2("结束:T"),
-        color=alt.Color("状态:N", scale=alt.Scale(domain=list(MILESTONE_COLORS), range=list(MILESTONE_COLORS.values())),
-                        legend=alt.Legend(title=None, orient="top")),
-        tooltip=[alt.Tooltip("时间:N"), alt.Tooltip("工作重点:N"), alt.Tooltip("状态:N")],
-    )
-    # channels as objects, not shorthand strings: Altair reads a string through its schema (~10 ms a chart)
-    labels = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11, color="#1c2430").encode(
-        y=alt.Y("行:N"), x=alt.X("结束:T"), text=alt.Text("时间:N"))
-    rule = alt.Chart(pd.DataFrame({"今天": [pd.Timestamp(today)]})).mark_rule(color="#d64541", strokeWidth=2).encode(
-        x=alt.X("今天:T"), tooltip=[alt.Tooltip("今天:T", format="%Y年%-m月%-d日")])
-    return alt.layer(bars, labels, rule).properties(height=34 * max(1, len(data))).configure(font=FONT)
+def schedule_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The 配档表 chart's rows: each milestone's window (结束 the day after its last), its 工作重点 cut to 40
+    characters, 时间, 状态 and 行 (the printed order, for the y axis)."""
+    return pd.DataFrame({
+        "开始": pd.to_datetime(df["start_date"]),
+        "结束": pd.to_datetime(df["end_date"]) + pd.Timedelta(days=1),
+        "工作重点": df["focus"].str.slice(0, 40),
+        "时间": df["time_text"],
+        "状态": df["status"],
+        "行": df["row_order"].map(lambda n: f"{n:02d}"),
+    }, index=df.index)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def schedule_spec(df: pd.DataFrame, *, today) -> dict:
+    """配档表 windows as bars with today's line, coloured by each milestone's status, as Vega-Lite written out (as
+    trend_spec is): Altair took ~25 ms to build and convert it on a cold run of 任务清单 or 工作要点. Cached per
+    input (the frames come from the data_version-keyed cache), so a rerun sends the same spec without making it."""
+    rows, now = _dataset(schedule_rows(df)), _dataset(pd.DataFrame({"今天": [pd.Timestamp(today)]}))
+    row_y = {"field": "行", "type": "nominal"}
+    return {
+        "layer": [
+            {"data": {"name": rows[0]}, "mark": {"type": "bar", "cornerRadius": 3, "height": 18}, "encoding": {
+                "color": {"field": "状态", "legend": {"orient": "top", "title": None},
+                          "scale": {"domain": list(MILESTONE_COLORS), "range": list(MILESTONE_COLORS.values())},
+                          "type": "nominal"},
+                "tooltip": [{"field": c, "type": "nominal"} for c in ("时间", "工作重点", "状态")],
+                "x": {"axis": {"format": "%-m月", "labelAngle": 0, "tickCount": "month"}, "field": "开始", "title": None,
+                      "type": "temporal"},
+                "x2": {"field": "结束"},
+                "y": {"axis": {"labels": False, "ticks": False}, **row_y, "title": None}}},
+            {"data": {"name": rows[0]}, "mark": {"type": "text", "align": "left", "color": "#1c2430", "dx": 4, "fontSize": 11},
+             "encoding": {"text": {"field": "时间", "type": "nominal"}, "x": {"field": "结束", "type": "temporal"},
+                          "y": row_y}},
+            {"data": {"name": now[0]}, "mark": {"type": "rule", "color": "#d64541", "strokeWidth": 2}, "encoding": {
+                "tooltip": [{"field": "今天", "format": "%Y年%-m月%-d日", "type": "temporal"}],
+                "x": {"field": "今天", "type": "temporal"}}},
+        ],
+        "config": {"font": FONT},
+        "height": 34 * max(1, len(df)),
+        "$schema": alt.SCHEMA_URL,
+        "datasets": dict([rows, now]),
+    }
+
+
+def ranking_spec(df: pd.DataFrame, *, expected_rate: float) -> dict:
+    """build_ranking as Vega-Lite written out (services.charts.ranking_encoding), its rows as Arrow bytes."""
+    data, label = ranking_frame(df, expected_rate=expected_rate)
+    name, rows = _dataset(data)
+    return {"data": {"name": name}, "mark": {"type": "bar"}, "config": {"font": FONT},
+            "encoding": ranking_encoding(label), "height": ranking_height(len(data)), "$schema": alt.SCHEMA_URL,
+            "datasets": {name: rows}}
+
+
+def _dataset(frame: pd.DataFrame) -> tuple[str, bytes]:
+    """A chart's rows as the Arrow bytes st.vega_lite_chart passes on as they are, named by their content."""
+    from streamlit import dataframe_util
+
+    data = dataframe_util.convert_anything_to_arrow_bytes(frame)
+    return hashlib.blake2b(data, digest_size=16).hexdigest(), data
 
 
 def trend_spec(trend: pd.DataFrame, *, title: str = "完成率", pace: str = "时序进度") -> dict:
@@ -224,20 +267,6 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率", pace: str = "�
         "height": 260,
         "datasets": {"trend": trend_rows(trend, pace=pace)},
     }
-
-
-def chart_spec(builder: Callable[..., alt.Chart], frame: pd.DataFrame, **kwargs: Any) -> dict:
-    """The Vega-Lite spec st.altair_chart sends for builder(frame, **kwargs) (e.g. views.build_schedule), made once
-    per input (the frames come from the data_version-keyed cache): Altair builds and validates a chart again on every
-    rerun, 20–60 ms each on 任务清单 (issue 8: warm ≤ 0.15 s). Draw it with st.vega_lite_chart."""
-    return _chart_spec(f"{builder.__module__}.{builder.__qualname__}", frame, tuple(sorted(kwargs.items())), builder)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _chart_spec(name: str, frame: pd.DataFrame, kwargs: tuple, _builder: Callable[..., alt.Chart]) -> dict:
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-
-    return _convert_altair_to_vega_lite_spec(_builder(frame, **dict(kwargs)))
 
 
 def kpi_trend_specs(trends: pd.DataFrame, month: int, charts: tuple[tuple[int, str, str], ...]) -> dict[int, dict]:

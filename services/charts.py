@@ -19,11 +19,10 @@ def mean_lag_status(mean_lag_pp: float, expected_rate: float) -> str:
     return "amber" if mean_lag_pp >= -10 * expected_rate else "red"
 
 
-def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst_lag_pp",
-                  label: str = "最差任务项进度差（百分点）") -> alt.Chart:
-    """Stations ranked by their worst 任务项's lag (metrics.station_lag), coloured by their status, which is
-    that indicator's: one red indicator makes the bar red. The tooltip names the indicator and gives the mean lag as
-    a second figure. A frame without worst_status (an older caller) is coloured by its mean lag."""
+def ranking_frame(df: pd.DataFrame, *, expected_rate: float, value: str = "worst_lag_pp",
+                  label: str = "最差任务项进度差（百分点）") -> tuple[pd.DataFrame, str]:
+    """build_ranking's rows (value, color, 状态, 最差任务项, 平均进度差 beside the frame's own columns) and the value
+    axis' title."""
     if value not in df and "mean_lag_pp" in df:  # a frame of mean lags only
         value, label = "mean_lag_pp", "平均进度差（百分点）"
     if "worst_status" in df:
@@ -37,6 +36,34 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst
         最差任务项=df["worst_indicator"] if "worst_indicator" in df else "",
         平均进度差=df["mean_lag_pp"].map(lambda x: fmt.round_half_up(x)) if "mean_lag_pp" in df else None,
     )
+    return data, label
+
+
+def ranking_encoding(label: str) -> dict:
+    """build_ranking's mark, encoding and height rule as Vega-Lite (components.views.ranking_spec writes the spec
+    from it without Altair, which took ~20 ms a chart to build and convert)."""
+    return {
+        "color": {"field": "color", "scale": None, "type": "nominal"},
+        "tooltip": [{"field": "station", "title": "监管所", "type": "nominal"}, {"field": "状态", "type": "nominal"},
+                    {"field": "最差任务项", "type": "nominal"},
+                    {"field": "value", "title": label, "type": "quantitative"},
+                    {"field": "平均进度差", "title": "平均进度差（百分点）", "type": "quantitative"}],
+        "x": {"axis": {"titlePadding": 12}, "field": "value", "title": label, "type": "quantitative"},
+        "y": {"axis": {"labelLimit": 120, "labelOverlap": False}, "field": "station",
+              "sort": {"field": "value", "order": "ascending"}, "title": None, "type": "nominal"},
+    }
+
+
+def ranking_height(n: int) -> int:
+    return max(200, 22 * n)
+
+
+def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst_lag_pp",
+                  label: str = "最差任务项进度差（百分点）") -> alt.Chart:
+    """Stations ranked by their worst 任务项's lag (metrics.station_lag), coloured by their status, which is
+    that indicator's: one red indicator makes the bar red. The tooltip names the indicator and gives the mean lag as
+    a second figure. A frame without worst_status (an older caller) is coloured by its mean lag."""
+    data, label = ranking_frame(df, expected_rate=expected_rate, value=value, label=label)
     return (
         alt.Chart(data)
         .mark_bar()
@@ -49,7 +76,7 @@ def build_ranking(df: pd.DataFrame, *, expected_rate: float, value: str = "worst
                      alt.Tooltip("value:Q", title=label),
                      alt.Tooltip("平均进度差:Q", title="平均进度差（百分点）")],
         )
-        .properties(height=max(200, 22 * len(data)))
+        .properties(height=ranking_height(len(data)))
         .configure(font=FONT)
     )
 
