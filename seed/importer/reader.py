@@ -198,10 +198,9 @@ def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
         try:
             result = pickle.load(proc.stdout)
             for sheet in result.get("sheets", []):
-                n_rows, rows = sheet.pop("n_rows"), []
-                while len(rows) < n_rows:
-                    rows.extend(pickle.load(proc.stdout))
-                sheet["rows"] = rows
+                rows = sheet["rows"] = []
+                while part := pickle.load(proc.stdout):  # an empty part ends the sheet
+                    rows.extend(part)
         except Exception:  # cut off (killed: memory or time): nothing usable
             result = None
         code = proc.wait()

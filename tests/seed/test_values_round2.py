@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import pickle
 import re
 import zipfile
 
@@ -150,6 +151,50 @@ def test_a_large_workbook_without_marks_is_read_once_and_one_with_them_scanned(m
     sheet = read_workbook(_formula_book([["a", "b"], [1, "=A2*2"]]), "f.xlsx").sheets[0]
     assert calls == [False, True] and sheet.formula_empty == {(1, 1)}
 
+
+
+def test_the_worker_sends_rows_as_made_and_every_cell_keeps_its_address():
+    """The subprocess sends a sheet's rows as calamine makes them (read_excel's lazy, issue 21): the same grid as the
+    whole sheet read at once, in .xlsx and .xls, when the first used cell is C3 (calamine's row iterator starts at
+    the first used column), on an empty sheet, and beyond a part of CHUNK_ROWS rows."""
+    from seed.importer import worker
+
+    def offset_xlsx() -> bytes:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws["C3"], ws["D3"], ws["C4"], ws["E5"] = "a", 1, "b", 2.5
+        wb.create_sheet("空表")
+        long = wb.create_sheet("长表")
+        for i in range(worker.CHUNK_ROWS + 3):
+            long.append([i, f"r{i}"])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    def offset_xls() -> bytes:
+        wb = xlwt.Workbook()
+        ws = wb.add_sheet("表")
+        ws.write(2, 2, "a")
+        ws.write(3, 4, 7)
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    for data, fmt in ((offset_xlsx(), "zip"), (offset_xls(), "ole2")):
+        whole = worker.read_excel(data, fmt)["sheets"]
+        made = worker.read_excel(data, fmt, lazy=True)["sheets"]
+        assert [list(s["rows"]) for s in made] == [s["rows"] for s in whole]
+        assert whole[0]["rows"][2][2] == "a"  # C3 where C3 is
+        out = io.BytesIO()
+        worker.write_result({"format": "xlsx", "sheets": worker.read_excel(data, fmt, lazy=True)["sheets"]}, out)
+        out.seek(0)
+        assert {k: v for k, v in pickle.load(out).items() if k != "sheets"} == {"format": "xlsx"}
+        for sheet in whole:  # each sheet's rows in parts, an empty part after the last
+            rows = []
+            while part := pickle.load(out):
+                rows.extend(part)
+            assert rows == sheet["rows"]
+    assert read_workbook(offset_xlsx(), "o.xlsx").sheets[2].rows[-1] == [worker.CHUNK_ROWS + 2, f"r{worker.CHUNK_ROWS + 2}"]
 
 def _respelled(data: bytes) -> bytes:
     """The same workbook with its cells written as other writers do: attributes in reverse order, single quotes,
