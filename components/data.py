@@ -126,8 +126,14 @@ def _station_lag(**kwargs: Any) -> pd.DataFrame:
     return metrics.station_lag_frame(cached(metrics.task_progress, **kwargs))
 
 
-# Figures that are a function of another cached figure: made from its cached frame instead of by their own reads.
-_FROM_CACHED: dict[Callable[..., Any], Callable[..., Any]] = {metrics.station_lag: _station_lag}
+def _task_totals(**kwargs: Any) -> pd.DataFrame:
+    return metrics.rollup_tasks(cached(metrics.task_progress, **kwargs))
+
+
+# Figures that are a function of another cached figure: made from its cached frame instead of by their own reads
+# (总览 shows the district totals and the stations' lags, both from one task_progress).
+_FROM_CACHED: dict[Callable[..., Any], Callable[..., Any]] = {metrics.station_lag: _station_lag,
+                                                             metrics.task_totals: _task_totals}
 
 
 @st.cache_data(**CACHE)
