@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from db.settings import get_settings
+from seed.importer.cell_marks import has_marks, scan_xlsx
 from seed.importer.values import ExcelError
-from seed.importer.worker import has_marks, scan_xlsx, sniff
+from seed.importer.worker import sniff
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).resolve().parent / "worker.py"

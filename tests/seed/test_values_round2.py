@@ -127,7 +127,7 @@ def _formula_book(rows) -> bytes:
 def test_a_workbook_too_large_to_hold_is_read_in_parts_for_formulas_and_error_cells():
     """has_marks reads the sheets' XML in parts (here 7 bytes: every tag cut somewhere) and finds what scan_xlsx
     would look at: a formula, an error cell; a plain workbook has neither."""
-    from seed.importer.worker import has_marks
+    from seed.importer.cell_marks import has_marks
 
     plain = book([["a", "b"], [1, "x"], [2, "=y"]], texts=[("B2", "t=e")])
     formula = _formula_book([["a", "b"], [1, "=A2*2"]])
