@@ -4,7 +4,7 @@ shown, deadlines, delays, its phases and its 配档表 — and, apart, the other
 import streamlit as st
 
 from components import auth as web_auth
-from components import data, period, plans_view
+from components import data, period, plans_view, task_tables
 from services import metrics, plan_entry, plans, reference_plans
 
 UPCOMING_DAYS = 60
@@ -48,7 +48,8 @@ if t_phases.open:
         plans_view.show_phases(data.cached(plans.phases, year=p.year), key="phases")
 if t_sched.open:
     with t_sched:
-        plans_view.show_schedule(data.cached(metrics.schedule, year=p.year, month=p.month), today=p.as_of,
+        plans_view.show_schedule(data.cached(metrics.schedule, year=p.year, month=p.month),
+                                 chart=data.cached(task_tables.schedule_chart, year=p.year, month=p.month),
                                  key="plan-schedule")
 if t_overdue.open:
     with t_overdue:

@@ -92,7 +92,7 @@ sched = data.cached(metrics.schedule, year=p.year)
 if sched.empty:
     st.caption(f"{p.year}年尚无配档表。")
 else:
-    st.vega_lite_chart(views.schedule_spec(sched, today=p.as_of), key="schedule")
+    st.vega_lite_chart(data.cached(task_tables.schedule_chart, year=p.year), key="schedule")
     # st.table wraps the long 工作重点 and 推进措施 in full (seven rows), where a grid cell would cut them
     st.table(views.style_plan_status(tasks_view.schedule_rows(sched)))
 

@@ -198,13 +198,14 @@ def show_own_plans(own: pd.DataFrame) -> None:
         st.markdown(f"**{fmt.md_escape(r.plan)}**{fmt.md_escape(number)}　{fmt.md_escape(r.issuer)}")
 
 
-def show_schedule(sched: pd.DataFrame, *, today, key: str) -> None:
-    """The plan's 配档表: windows coloured by the status shown (an ended window not 已完成 is 逾期未完成, red)."""
+def show_schedule(sched: pd.DataFrame, *, chart: dict, key: str) -> None:
+    """The plan's 配档表: windows coloured by the status shown (an ended window not 已完成 is 逾期未完成, red);
+    `chart` its task_tables.schedule_chart."""
     if sched.empty:
         st.caption("尚无配档表。")
         return
     st.caption("状态：已完成；窗口已过仍未完成的为逾期未完成（含已延期）；其余按最近一次填报，未填报的按窗口显示未开始或进行中。")
-    st.vega_lite_chart(views.schedule_spec(sched, today=today), key=f"{key}-chart")
+    st.vega_lite_chart(chart, key=f"{key}-chart")
     view = pd.DataFrame({
         "时间": sched["time_text"], "工作重点": sched["focus"], "推进措施": sched["measures"].fillna(""),
         "状态": sched["status"], "填报状态": sched["recorded_status"].fillna("未填报"),

@@ -197,11 +197,10 @@ def schedule_rows(df: pd.DataFrame) -> pd.DataFrame:
     }, index=df.index)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def schedule_spec(df: pd.DataFrame, *, today) -> dict:
     """配档表 windows as bars with today's line, coloured by each milestone's status, as Vega-Lite written out (as
-    trend_spec is): Altair took ~25 ms to build and convert it on a cold run of 任务清单 or 工作要点. Cached per
-    input (the frames come from the data_version-keyed cache), so a rerun sends the same spec without making it."""
+    trend_spec is): Altair took ~25 ms to build and convert it on a cold run of 任务清单 or 工作要点. The pages read
+    it cached per period (task_tables.schedule_chart)."""
     rows, now = _dataset(schedule_rows(df)), _dataset(pd.DataFrame({"今天": [pd.Timestamp(today)]}))
     row_y = {"field": "行", "type": "nominal"}
     return {
