@@ -3,7 +3,7 @@ task-list pace, KPI gauges, 包保 and the 风险隐患排查整治 (隐患整�
 
 import streamlit as st
 
-from components import data, period, views
+from components import data, overview_parts, period, task_tables, views
 from components.gauge import show_gauges
 from services import metrics, narrative, overview, submissions
 from services.rules import fmt, pacing
@@ -14,7 +14,6 @@ st.title(f"总览 · {p.label}")
 
 totals = data.cached(metrics.task_totals, year=p.year, month=p.month)
 gauges = data.cached(metrics.kpi_gauges, year=p.year, month=p.month)
-lags = data.cached(metrics.station_lag, year=p.year, month=p.month)
 window = data.cached(metrics.task_window, year=p.year)
 district = data.cached(metrics.baobao, year=p.year, month=p.month, by="district")
 
@@ -23,14 +22,14 @@ try:  # a viewer who may not see the month's reports sees the rest
 except PermissionError:
     nr = None
 unreported = tuple(dict.fromkeys((*nr.monthly_missing, *nr.progress_missing))) if nr else ()
-lines = narrative.overview(totals=totals, lags=lags, year=p.year, month=p.month, as_of=p.as_of, window=window,
-                           unreported=unreported)
+lines = data.cached(overview_parts.headline, year=p.year, month=p.month, unreported=unreported)
 with st.container(border=True, key="narrative"):
     for line in lines:
         st.markdown(f"**{fmt.md_escape(line)}。**")
 
 with st.container(border=True, key="act-now"):
-    red = overview.must_act(lags)
+    act = data.cached(overview_parts.act_now, year=p.year, month=p.month)
+    red = act.red
     st.markdown(f"**需要督办** · {overview.act_header(len(red), window.due if not totals.empty else None)}")
     if red:
         per = -(-len(red) // 3)  # down each column, in metrics.station_lag's order
@@ -38,9 +37,8 @@ with st.container(border=True, key="act-now"):
             with col:  # one block of paragraphs per column: a city's hundred stations are 3 elements, not 100
                 if lines_k := red[k * per:(k + 1) * per]:
                     st.markdown("\n\n".join(f":red[{DOT}] {fmt.md_escape(line)}" for line in lines_k))
-    for status in ("amber", "grey"):
-        if more := overview.compact(lags, status):
-            st.markdown(f":{STATUS_MD[status]}[{DOT}] {fmt.md_escape(more)}")
+    for status, more in act.more:
+        st.markdown(f":{STATUS_MD[status]}[{DOT}] {fmt.md_escape(more)}")
     if nr is not None:
         st.markdown(f":gray[{DOT}] {fmt.md_escape(overview.unreported_line(nr))}")
 
@@ -96,13 +94,11 @@ except PermissionError:
     pass
 
 st.subheader("风险隐患排查整治")
-hz_station = data.cached(metrics.hazards, year=p.year, month=p.month)
-hz_total = metrics.hazard_totals_frame(hz_station)  # the district row, from the stations already read
-hz = metrics.rates_of(hz_total, year=p.year, month=p.month, as_of=p.as_of)  # 隐患整改率 by DOMAIN.md §5
-if hz_total.empty or not (hz_total.iloc[0]["n_reports"] or hz_total.iloc[0]["n_listed"]):
+hazards = data.cached(task_tables.hazard_summary, year=p.year, month=p.month)  # as 任务清单 shows them
+if hazards is None:
     st.info(f"{p.year}年尚无风险隐患排查整治表。")
 else:
-    h = hz_total.iloc[0]
+    h, hz = hazards.total, hazards.rates  # the district row; 隐患整改率 by DOMAIN.md §5
     c1, c1b, c2, c3, c4 = st.columns(5)
     for col, rr, k in ((c1, hz.running, "hz-rate"), (c1b, hz.cohort, "hz-month-rate")):
         with col:
@@ -118,7 +114,7 @@ else:
     with c4:
         views.count_card(f"{p.month}月已报", int(h["n_reported"]), "个所", key="hz-reported",
                          note=f"共{fmt.num(h['n_stations'])}个所，详见“上报监测”")
-    open_by_station = overview.open_hazards(hz_station)
+    open_by_station = hazards.open_by_station
     if not open_by_station:
         st.caption("各监管所的隐患均已整改。")
     else:

@@ -1,4 +1,4 @@
-"""任务清单's tables and charts, each made once per data_version from the cached figures and cached itself
+"""任务清单's (and 总览's) tables and charts, each made once per data_version from the cached figures and cached itself
 (`data.cached(task_tables.duban, year=…, month=…)`): a rerun of the page (a click, a station picked) reads them
 instead of sorting, labelling and formatting 600 station × 任务项 rows again.
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from components import data, views
-from services import metrics, tasks_view
+from services import metrics, overview, tasks_view
 from services.metrics.hazards import HazardRates
 
 
@@ -74,6 +74,29 @@ def schedule_chart(*, year: int, as_of: dt.date, month: int | None = None) -> di
     period = {"year": year} if month is None else {"year": year, "month": month}
     return views.schedule_spec(data.cached(metrics.schedule, **period, as_of=as_of), today=as_of)
 
+
+@dataclass(frozen=True)
+class HazardSummary:
+    totals: pd.DataFrame  # the district row (metrics.hazard_totals_frame)
+    rates: HazardRates
+    open_by_station: list[tuple[str, int, int]]  # services.overview.open_hazards: (station, open, overdue)
+
+    @property
+    def total(self) -> pd.Series:
+        return self.totals.iloc[0]
+
+
+def hazard_summary(*, year: int, month: int, as_of: dt.date) -> HazardSummary | None:
+    """风险隐患排查整治 for the district (总览 and 任务清单): its row, 隐患整改率 and the stations with open hazards; None
+    when the year has no 风险隐患排查整治表 (nothing reported, nothing listed)."""
+    rows = data.cached(metrics.hazards, year=year, month=month, as_of=as_of)
+    total = metrics.hazard_totals_frame(rows)  # the district row, from the stations already read
+    if rows.empty or not (total.iloc[0]["n_reports"] or total.iloc[0]["n_listed"]):
+        return None
+    return HazardSummary(totals=total, rates=metrics.rates_of(total, year=year, month=month, as_of=as_of),
+                         open_by_station=overview.open_hazards(rows))
+
+
 @dataclass(frozen=True)
 class Hazards:
     total: pd.Series  # the district row (metrics.hazard_totals_frame)
@@ -82,11 +105,10 @@ class Hazards:
 
 
 def hazards(*, year: int, month: int, as_of: dt.date) -> Hazards | None:
-    """风险隐患排查整治 by station and for the district as the page shows it; None when the year has no 风险隐患排查整治表
-    (nothing reported, nothing listed)."""
-    rows = data.cached(metrics.hazards, year=year, month=month, as_of=as_of)
-    total = metrics.hazard_totals_frame(rows)  # the district row, from the stations already read
-    if rows.empty or not (total.iloc[0]["n_reports"] or total.iloc[0]["n_listed"]):
+    """风险隐患排查整治 by station and for the district as 任务清单 shows it (hazard_summary and each station's row)."""
+    summary = data.cached(hazard_summary, year=year, month=month, as_of=as_of)
+    if summary is None:
         return None
-    return Hazards(total=total.iloc[0], rates=metrics.rates_of(total, year=year, month=month, as_of=as_of),
-                   view=tasks_view.hazard_rows(rows, total, month=month))
+    rows = data.cached(metrics.hazards, year=year, month=month, as_of=as_of)
+    return Hazards(total=summary.total, rates=summary.rates,
+                   view=tasks_view.hazard_rows(rows, summary.totals, month=month))
