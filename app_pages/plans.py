@@ -48,9 +48,9 @@ if t_phases.open:
         plans_view.show_phases(data.cached(plans.phases, year=p.year), key="phases")
 if t_sched.open:
     with t_sched:
-        plans_view.show_schedule(data.cached(metrics.schedule, year=p.year, month=p.month),
-                                 chart=data.cached(task_tables.schedule_chart, year=p.year, month=p.month),
-                                 key="plan-schedule")
+        sched = data.cached(metrics.schedule, year=p.year, month=p.month)
+        plans_view.show_schedule(sched, key="plan-schedule", chart=None if sched.empty else data.cached(
+            task_tables.schedule_chart, year=p.year, month=p.month))
 if t_overdue.open:
     with t_overdue:
         view = plans_view.show_tasks(data.cached(plans.overdue, **scope), key="overdue", kind="overdue",

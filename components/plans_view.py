@@ -198,9 +198,9 @@ def show_own_plans(own: pd.DataFrame) -> None:
         st.markdown(f"**{fmt.md_escape(r.plan)}**{fmt.md_escape(number)}　{fmt.md_escape(r.issuer)}")
 
 
-def show_schedule(sched: pd.DataFrame, *, chart: dict, key: str) -> None:
+def show_schedule(sched: pd.DataFrame, *, chart: dict | None, key: str) -> None:
     """The plan's 配档表: windows coloured by the status shown (an ended window not 已完成 is 逾期未完成, red);
-    `chart` its task_tables.schedule_chart."""
+    `chart` its task_tables.schedule_chart (None for an empty one)."""
     if sched.empty:
         st.caption("尚无配档表。")
         return

@@ -201,7 +201,12 @@ def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
             for sheet in result.get("sheets", []):
                 rows = sheet["rows"] = []
                 while part := pickle.load(proc.stdout):  # an empty part ends the sheet
+                    if isinstance(part, dict):  # the worker ran out of memory making the rows: its message
+                        result = part
+                        break
                     rows.extend(part)
+                if "error" in result:
+                    break
         except Exception:  # cut off (killed: memory or time): nothing usable
             result = None
         code = proc.wait()

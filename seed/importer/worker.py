@@ -338,8 +338,11 @@ def main() -> None:
         else:
             result = {"error": "不是表格文件（支持.xlsx、.xls、.csv）"}
     except MemoryError:
-        result = {"error": "文件解析超出内存上限，疑似异常文件，已拒绝"}
+        result = {"error": OUT_OF_MEMORY}
     write_result(result, sys.stdout.buffer)
+
+
+OUT_OF_MEMORY = "文件解析超出内存上限，疑似异常文件，已拒绝"
 
 
 CHUNK_ROWS = 20_000  # rows a part
@@ -348,14 +351,19 @@ CHUNK_ROWS = 20_000  # rows a part
 def write_result(result: dict, out) -> None:
     """The result pickled in parts: first the sheets without their rows, then each sheet's rows in parts of
     CHUNK_ROWS, ended by an empty part. The parent unpickles a part while the next is made and pickled
-    (reader._parse); rows given as an iterator (read_excel's lazy) are made only as they are sent."""
+    (reader._parse); rows given as an iterator (read_excel's lazy) are made only as they are sent. Memory running out
+    while they are made sends {"error": …} in place of the next part: the parent reads it as the whole result."""
     sheets = result.get("sheets", [])
     pickle.dump({**result, "sheets": [{k: v for k, v in s.items() if k != "rows"} for s in sheets]}, out)
-    for sheet in sheets:
-        rows = iter(sheet["rows"])
-        while part := list(itertools.islice(rows, CHUNK_ROWS)):
-            pickle.dump(part, out)
-        pickle.dump([], out)
+    try:
+        for sheet in sheets:
+            rows = iter(sheet["rows"])
+            while part := list(itertools.islice(rows, CHUNK_ROWS)):
+                pickle.dump(part, out)
+            pickle.dump([], out)
+    except MemoryError:
+        part = rows = None  # what was being made is let go before the message is written
+        pickle.dump({"error": OUT_OF_MEMORY}, out)
     out.flush()
 
 

@@ -196,6 +196,34 @@ def test_the_worker_sends_rows_as_made_and_every_cell_keeps_its_address():
             assert rows == sheet["rows"]
     assert read_workbook(offset_xlsx(), "o.xlsx").sheets[2].rows[-1] == [worker.CHUNK_ROWS + 2, f"r{worker.CHUNK_ROWS + 2}"]
 
+
+def test_memory_running_out_while_rows_are_sent_is_said_as_before(monkeypatch):
+    """A sheet's rows are made as they are sent (after the worker's own try): memory running out then still ends in
+    the worker's message, not in a cut-off stream read as "无法解析"."""
+    from seed.importer import worker
+
+    def rows():
+        yield from ([i, "x"] for i in range(worker.CHUNK_ROWS))
+        raise MemoryError
+
+    out = io.BytesIO()
+    worker.write_result({"format": "xlsx", "sheets": [worker.SheetGrid(name="表", visible=True, rows=rows(),
+                                                                       merged=[])]}, out)
+
+    class Worker:  # the subprocess, as reader._parse drives it, having written `out` and exited normally
+        def __init__(self, *args, **kwargs):
+            self.stdin, self.stdout = io.BytesIO(), io.BytesIO(out.getvalue())
+
+        def wait(self):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(reader.subprocess, "Popen", Worker)
+    with pytest.raises(reader.FileRejected, match="b.xlsx：文件解析超出内存上限"):
+        reader._parse(b"PK", "b.xlsx", scan=False)
+
 def _respelled(data: bytes) -> bytes:
     """The same workbook with its cells written as other writers do: attributes in reverse order, single quotes,
     the main namespace as a prefix (<x:c t='e' r='A2'>, as the OpenXML SDK writes)."""
