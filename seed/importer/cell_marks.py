@@ -56,16 +56,18 @@ def _marks(xml: bytes) -> tuple[bool, bool]:
             (b't="e"' in xml or b"t='e'" in xml) and _ERROR_TYPE_RE.search(xml) is not None)
 
 
+def _held_sheets(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """_sheet_paths of the sheets the archive holds (a workbook may list one it lacks)."""
+    held = set(zf.namelist())
+    return [(name, path) for name, path in _sheet_paths(zf) if path in held]
+
+
 def has_marks(data: bytes, part: int = 2**20) -> bool:
     """Whether any sheet's XML may hold a formula or an error cell (scan_xlsx's tests), read in parts of `part`
     bytes: a workbook too large to hold in memory, which scan_xlsx would inflate whole."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for _name, path in _sheet_paths(zf):
-            try:
-                member = zf.open(path)
-            except KeyError:
-                continue
-            with member:
+        for _name, path in _held_sheets(zf):
+            with zf.open(path) as member:
                 tail = b""
                 while block := member.read(part):
                     chunk = tail + block  # the last bytes again: a tag cut between two parts
@@ -84,11 +86,8 @@ def scan_xlsx(data: bytes) -> tuple[dict[str, set[tuple[int, int]]], dict[str, d
     errors: dict[str, dict[tuple[int, int], str]] = {}
     patched: dict[str, bytes] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for name, path in _sheet_paths(zf):
-            try:
-                xml = zf.read(path)
-            except KeyError:
-                continue
+        for name, path in _held_sheets(zf):
+            xml = zf.read(path)
             has_formula, has_error = _marks(xml)
             if not (has_formula or has_error):
                 continue
