@@ -67,7 +67,6 @@ def ranking_spec(*, year: int, month: int, as_of: dt.date) -> dict:
     return views.ranking_spec(_lags(year, month, as_of), expected_rate=float(df["expected_rate"].iloc[0]))
 
 
-
 def schedule_chart(*, year: int, as_of: dt.date, month: int | None = None) -> dict:
     """The 配档表 chart (views.schedule_spec) of metrics.schedule as 任务清单 (the year) or 工作要点 (as of `month`)
     reads it, today's line at as_of. Cached by these plain arguments, not by hashing the frame on every rerun."""

@@ -53,7 +53,8 @@ def carry_forward(rows: pd.DataFrame, keys: Sequence[str], months: Sequence[int]
     right = rows.astype({"last_month": "int64"}).sort_values("last_month", kind="stable")
     out = pd.merge_asof(grid.sort_values("month", kind="stable"), right, left_on="month", right_on="last_month",
                         by=keys, direction="backward")
-    out = out[out["last_month"].notna()].astype({"last_month": "int64"}, copy=False)
+    # the rows merge_asof left unmatched (NaN) are dropped; the columns they had widened get their own types back
+    out = out[out["last_month"].notna()].astype(right.dtypes.to_dict(), copy=False)
     out["reported"] = (out["last_month"] == out["month"]).astype("int64")
     return out.sort_values(["month", *keys], kind="stable").reset_index(drop=True)
 

@@ -81,9 +81,7 @@ def station_progress_asof(*, session: Session, year: int, months: Sequence[int])
             sp.cumulative.label("actual"),
             sp.is_demo.label("progress_demo"),
         ).where(sp.year == year, sp.month <= max(months))
-        out = carry_forward(_frame(session, stmt), ("station_id", "indicator_id"), months)[list(_ASOF_COLUMNS)]
-        # the unmatched rows merge_asof filled (dropped since) had made the flag an object column
-        return out.astype({"progress_demo": bool}) if len(out) else out
+        return carry_forward(_frame(session, stmt), ("station_id", "indicator_id"), months)[list(_ASOF_COLUMNS)]
     # One month: SQL's latest row per pair is the cheaper read (city: 5 ms against 15 ms).
     lt = latest_per_month(sp, ("station_id", "indicator_id"), year=year, months=months)
     stmt = (

@@ -76,10 +76,10 @@ except ModuleNotFoundError:
 
 
 
-def read_excel(data: bytes, fmt: str, *, scan: bool = True, lazy: bool = False) -> dict:
-    """The sheets of an .xlsx or .xls. `scan=False`: the parent scans the .xlsx's XML itself, at the same time
-    (reader.run_reader), and the grids come without formula_empty and errors. `lazy`: each sheet's rows an iterator
-    (lazy_rows), made as write_result sends them, so the parent reads the first parts while the rest are made."""
+def read_excel(data: bytes, fmt: str, *, scan: bool = True) -> dict:
+    """The sheets of an .xlsx or .xls, each sheet's rows an iterator (lazy_rows) made as write_result sends them, so
+    the parent reads the first parts while the rest are made. `scan=False`: the parent scans the .xlsx's XML itself,
+    at the same time (reader.run_reader), and the grids come without formula_empty and errors."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if fmt == "ole2":
@@ -116,15 +116,10 @@ def read_excel(data: bytes, fmt: str, *, scan: bool = True, lazy: bool = False) 
             return {"error": f"工作表“{meta.name}”过大（{sheet.total_height}行×{sheet.total_width}列），"
                              f"上限为{MAX_ROWS}行×{MAX_COLS}列"}
         merged = [tuple(map(tuple, r)) for r in (sheet.merged_cell_ranges or [])]
-        if lazy:
-            rows = lazy_rows(sheet)
-        else:
-            rows = sheet.to_python(skip_empty_area=False)
-            rows = rows if isinstance(rows, list) and all(isinstance(r, list) for r in rows[:1]) else [list(r) for r in rows]
         sheets.append(SheetGrid(
             name=meta.name,
             visible=meta.visible == SheetVisibleEnum.Visible,
-            rows=rows,
+            rows=lazy_rows(sheet),
             merged=merged,
             formula_empty=empty_formulas.get(meta.name, set()),
             errors=errors.get(meta.name, {}),
@@ -330,7 +325,7 @@ def main() -> None:
     fmt = sniff(data)
     try:
         if fmt in ("zip", "ole2"):
-            result = read_excel(data, fmt, scan=scan, lazy=True)
+            result = read_excel(data, fmt, scan=scan)
         elif fmt == "text":
             result = read_csv(data)
         elif fmt == "html":
