@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -342,9 +343,18 @@ def download(df: pd.DataFrame, *, label: str, file_name: str, key: str, sheet: s
     from components import auth as ui_auth  # components.auth imports the data seam, which imports this module
 
     sheet = sheet or file_name.rsplit(".", 1)[0].split("_")[0]
-    # Written when clicked, not on every run: a 5,000-row list takes seconds to write as .xlsx.
-    st.download_button(label, data=functools.partial(xlsx_bytes, df, sheet=sheet), file_name=file_name, key=key,
-                       on_click=ui_auth.audit_export, args=(file_name, len(df)), mime=XLSX_MIME)
+    # Written when clicked, not on every run: a 5,000-row list takes seconds to write as .xlsx. The click starts no
+    # rerun (on_click="ignore"): Streamlit 1.67 empties the browser's message queue when a run starts, so a rerun
+    # started by the same click could drop the file's answer, and the button then spun for minutes (CI, under
+    # load). The export is audited when the file is made.
+    st.download_button(label, data=functools.partial(_exported, df, sheet, ui_auth.export_audit(file_name, len(df))),
+                       file_name=file_name, key=key, on_click="ignore", mime=XLSX_MIME)
+
+
+def _exported(df: pd.DataFrame, sheet: str, audit: Callable[[], object]) -> bytes:
+    data = xlsx_bytes(df, sheet=sheet)
+    audit()
+    return data
 
 
 def status_css(key: str, status: str | None, *, bar: bool = False) -> str:
