@@ -7,6 +7,7 @@ import io
 import pytest
 from sqlmodel import Session, select
 
+from db import changelog
 from db import models as m
 from db.changelog import id_runs
 from db.changes import Logged, UndoRefused, logged
@@ -64,7 +65,17 @@ def _register(engine) -> None:
         assert report.exit_code == 0, [f.line() for f in report.errors]
 
 
-def test_visits_carry_lineage_and_a_change_log_and_undo_goes_back_step_by_step(db_url):
+@pytest.fixture(params=["usual", "large"])
+def insert_path(request, monkeypatch) -> str:
+    """The way a register as large as its table is written, on a few rows: the table's keys read in one scan
+    (changelog.SCAN_KEYS) and, on SQLite, its indexes made again after the insert (REBUILD_MIN_ROWS)."""
+    if request.param == "large":
+        monkeypatch.setattr(changelog, "SCAN_KEYS", 1)
+        monkeypatch.setattr(changelog, "REBUILD_MIN_ROWS", 1)
+    return request.param
+
+
+def test_visits_carry_lineage_and_a_change_log_and_undo_goes_back_step_by_step(db_url, insert_path):
     engine = get_engine(db_url)
     _register(engine)
     version = data_version(engine)

@@ -1,0 +1,86 @@
+"""A register as large as its table (issue 21, 1M rows into 600k visits): the table's keys read in one scan, and on
+SQLite its indexes dropped before the insert and made again after it, in the import's own transaction."""
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from sqlalchemy import JSON, Date
+from sqlalchemy.dialects import sqlite
+
+from db import changelog
+from db.engine import get_engine
+from db.migrate import upgrade
+from tests.seed.test_visit_import import VISITS, _import, _register, _visits
+
+
+def _indexes(path) -> dict[str, str]:
+    with sqlite3.connect(path) as c:
+        return dict(c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+
+def test_a_large_insert_makes_the_indexes_again_and_a_failed_import_keeps_them(tmp_path, monkeypatch):
+    path = tmp_path / "large.db"
+    upgrade(f"sqlite:///{path}")
+    schema = _indexes(path)
+    assert {"ix_visit_business_date", "ix_visit_cadre_id", "ix_visit_visit_date"} <= set(schema)
+    engine = get_engine(f"sqlite:///{path}")
+    _register(engine)
+    monkeypatch.setattr(changelog, "REBUILD_MIN_ROWS", 1)
+    dropped = []
+    drop = changelog._drop_indexes
+    monkeypatch.setattr(changelog, "_drop_indexes", lambda *a: dropped.append(drop(*a)) or dropped[-1])
+
+    def fail(session, report):
+        raise RuntimeError("after the insert")
+
+    with pytest.raises(RuntimeError):
+        _import_failing(engine, fail)
+    visit_indexes = {sql for sql in dropped[0]}
+    assert visit_indexes and visit_indexes <= set(schema.values())  # dropped, written, then rolled back
+    assert _indexes(path) == schema and _visits(engine) == {}
+
+    report = _import(engine, "督导记录", VISITS)
+    assert report.committed and len(_visits(engine)) == 3
+    assert _indexes(path) == schema  # the same indexes, made again from the rows
+    with sqlite3.connect(path) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        plan = c.execute("EXPLAIN QUERY PLAN SELECT id FROM visit WHERE business_id = 1 AND visit_date > '2022-01-01'"
+                         ).fetchall()
+    assert "ix_visit_business_date" in str(plan)
+
+
+def _import_failing(engine, before_commit):
+    from seed.importer import import_files
+    from tests.seed.test_visit_import import _csv
+
+    return import_files([("督导记录.csv", _csv("督导记录", VISITS))], engine=engine, year=2022,
+                        before_commit=before_commit)
+
+
+def test_a_smaller_insert_keeps_the_indexes_in_place(tmp_path, monkeypatch):
+    """Fewer rows than the table holds: the indexes are updated as the rows go in (cheaper there), none dropped."""
+    path = tmp_path / "small.db"
+    upgrade(f"sqlite:///{path}")
+    engine = get_engine(f"sqlite:///{path}")
+    _register(engine)
+    assert _import(engine, "督导记录", VISITS).committed
+    monkeypatch.setattr(changelog, "REBUILD_MIN_ROWS", 1)
+    dropped = []
+    drop = changelog._drop_indexes
+    monkeypatch.setattr(changelog, "_drop_indexes", lambda *a: dropped.append(drop(*a)) or dropped[-1])
+    more = [["DD2022000009", "2022-06-01", "GB0001", "", "", "91370181MA3C000001", "", "", "线上", "", ""]]
+    assert _import(engine, "督导记录", more).committed
+    assert dropped and all(d == [] for d in dropped)  # one row into three: asked, and kept
+
+
+def test_bound_values_are_what_the_processor_makes():
+    dialect = sqlite.dialect()
+    proc = Date()._cached_bind_processor(dialect)
+    days = [dt.date(2022, 1, 1) + dt.timedelta(days=i % 7) for i in range(100)] + [None]
+    assert changelog.bound(days, proc) == [proc(d) for d in days]
+    distinct = [dt.date(2022, 1, 1) + dt.timedelta(days=i) for i in range(10)]
+    assert changelog.bound(distinct, proc) == [proc(d) for d in distinct]
+    json_proc = JSON()._cached_bind_processor(dialect)
+    docs = [{"a": 1}, {"a": 1}, None]
+    assert changelog.bound(docs, json_proc) == [json_proc(d) for d in docs]
