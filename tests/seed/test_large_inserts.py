@@ -11,7 +11,8 @@ from sqlalchemy.dialects import sqlite
 from db import changelog
 from db.engine import get_engine
 from db.migrate import upgrade
-from tests.seed.test_visit_import import VISITS, _import, _register, _visits
+from seed.importer import import_files
+from tests.seed.test_visit_import import VISITS, _csv, _import, _register, _visits
 
 
 def _indexes(path) -> dict[str, str]:
@@ -36,7 +37,7 @@ def test_a_large_insert_makes_the_indexes_again_and_a_failed_import_keeps_them(t
 
     with pytest.raises(RuntimeError):
         _import_failing(engine, fail)
-    visit_indexes = {sql for sql in dropped[0]}
+    visit_indexes = set(dropped[0])
     assert visit_indexes and visit_indexes <= set(schema.values())  # dropped, written, then rolled back
     assert _indexes(path) == schema and _visits(engine) == {}
 
@@ -51,9 +52,6 @@ def test_a_large_insert_makes_the_indexes_again_and_a_failed_import_keeps_them(t
 
 
 def _import_failing(engine, before_commit):
-    from seed.importer import import_files
-    from tests.seed.test_visit_import import _csv
-
     return import_files([("督导记录.csv", _csv("督导记录", VISITS))], engine=engine, year=2022,
                         before_commit=before_commit)
 
@@ -84,3 +82,17 @@ def test_bound_values_are_what_the_processor_makes():
     json_proc = JSON()._cached_bind_processor(dialect)
     docs = [{"a": 1}, {"a": 1}, None]
     assert changelog.bound(docs, json_proc) == [json_proc(d) for d in docs]
+
+
+def test_the_index_rebuild_is_said_in_the_progress_lines(tmp_path, monkeypatch):
+    path = tmp_path / "progress.db"
+    upgrade(f"sqlite:///{path}")
+    engine = get_engine(f"sqlite:///{path}")
+    _register(engine)
+    monkeypatch.setattr(changelog, "REBUILD_MIN_ROWS", 1)
+    heard = []
+    report = import_files([("督导记录.csv", _csv("督导记录", VISITS))], engine=engine, year=2022,
+                          progress=lambda fraction, line: heard.append((fraction, line)))
+    assert report.committed
+    assert (0.75, "写入中：50%（重建索引）…") in heard  # the visits' share of the writing ends at half
+    assert [f for f, _ in heard] == sorted(f for f, _ in heard)
