@@ -120,7 +120,10 @@ def insert_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
 
 def bound(values: list, proc) -> list:
     """values through a column type's bind processor, each distinct value once when they repeat (a register's
-    dates: 365 a year, 1M rows; the processor call was 0.7 s of them). Unhashable values (JSON) go one by one."""
+    dates: 365 a year, 1M rows; the processor call was 0.7 s of them). Values of more than one type (1, 1.0 and True
+    are one key) and unhashable ones (JSON) go one by one."""
+    if len(set(map(type, values)) - {type(None)}) > 1:
+        return list(map(proc, values))
     try:
         distinct = set(values)
     except TypeError:

@@ -82,6 +82,8 @@ def test_bound_values_are_what_the_processor_makes():
     json_proc = JSON()._cached_bind_processor(dialect)
     docs = [{"a": 1}, {"a": 1}, None]
     assert changelog.bound(docs, json_proc) == [json_proc(d) for d in docs]
+    mixed = [1, True, 1.0, 1, True, 1.0, None, None]  # equal as keys, not as JSON
+    assert changelog.bound(mixed, json_proc) == ["1", "true", "1.0", "1", "true", "1.0", json_proc(None), json_proc(None)]
 
 
 def test_the_index_rebuild_is_said_in_the_progress_lines(tmp_path, monkeypatch):
