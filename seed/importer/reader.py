@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import pickle
 import re
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 from db.settings import get_settings
 from seed.importer.cell_marks import has_marks, scan_xlsx
 from seed.importer.values import ExcelError
-from seed.importer.worker import sniff
+from seed.importer.worker import receive, sniff
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).resolve().parent / "worker.py"
@@ -197,10 +196,10 @@ def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
         with contextlib.suppress(BrokenPipeError):
             proc.stdin.close()
         try:
-            result = pickle.load(proc.stdout)
+            result = receive(proc.stdout)
             for sheet in result.get("sheets", []):
                 rows = sheet["rows"] = []
-                while part := pickle.load(proc.stdout):  # an empty part ends the sheet
+                while part := receive(proc.stdout):  # an empty part ends the sheet
                     if isinstance(part, dict):  # the worker ran out of memory making the rows: its message
                         result = part
                         break

@@ -16,6 +16,7 @@ import resource
 import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from typing import Any
 
 MAX_ROWS = 1_048_576  # the default; the parent passes the MAX_ROWS setting as the second argument
 MAX_COLS = 300
@@ -344,22 +345,42 @@ CHUNK_ROWS = 20_000  # rows a part
 
 
 def write_result(result: dict, out) -> None:
-    """The result pickled in parts: first the sheets without their rows, then each sheet's rows in parts of
+    """The result sent in parts (send): first the sheets without their rows, then each sheet's rows in parts of
     CHUNK_ROWS, ended by an empty part. The parent unpickles a part while the next is made and pickled
     (reader._parse); rows given as an iterator (read_excel's lazy) are made only as they are sent. Memory running out
     while they are made sends {"error": …} in place of the next part: the parent reads it as the whole result."""
     sheets = result.get("sheets", [])
-    pickle.dump({**result, "sheets": [{k: v for k, v in s.items() if k != "rows"} for s in sheets]}, out)
+    send({**result, "sheets": [{k: v for k, v in s.items() if k != "rows"} for s in sheets]}, out)
     try:
         for sheet in sheets:
             rows = iter(sheet["rows"])
             while part := list(itertools.islice(rows, CHUNK_ROWS)):
-                pickle.dump(part, out)
-            pickle.dump([], out)
+                send(part, out)
+            send([], out)
     except MemoryError:
         part = rows = None  # what was being made is let go before the message is written
-        pickle.dump({"error": OUT_OF_MEMORY}, out)
+        send({"error": OUT_OF_MEMORY}, out)
     out.flush()
+
+
+def send(message: Any, out) -> None:
+    """One message: its pickle's length (8 bytes), then the pickle. The parent takes a part off the pipe at once and
+    unpickles it while the next is made; unpickled straight off the pipe (64 KB), the two had taken turns."""
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(len(body).to_bytes(8, "little"))
+    out.write(body)
+
+
+def receive(stream) -> Any:
+    """A message of send(), read whole before it is unpickled; EOFError when the stream ends first."""
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError("the worker's stream ended")
+    size = int.from_bytes(head, "little")
+    body = stream.read(size)
+    if len(body) < size:
+        raise EOFError("the worker's stream ended")
+    return pickle.loads(body)
 
 
 if __name__ == "__main__":
