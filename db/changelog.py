@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Date, DateTime, bindparam, func, insert, tuple_, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, select
 
 from db.models import ImportBatch, ImportChange
@@ -54,28 +56,38 @@ SCAN_KEYS = 20_000  # upsert_many: from this many keys, and a quarter of the tab
 def insert_in_steps(session: Session, table, rows: list[dict[str, Any]], progress, start: float, end: float) -> None:
     """insert_many in tenths, telling progress(fraction, line) after each (写入中：40%…); fractions of the
     import run from 0.5 (rows read) to 1, this insert's share from `start` to `end` of the writing. The table's
-    indexes are made again after a large insert (REBUILD_MIN_ROWS)."""
+    indexes are made again after a large insert (REBUILD_MIN_ROWS), and before the error if the insert fails."""
     dropped = _drop_indexes(session, table, len(rows)) if len(rows) >= REBUILD_MIN_ROWS else []
-    if progress is None or len(rows) < 10_000:
-        insert_many(session, table, rows)
-    else:
-        step = -(-len(rows) // 10)
-        for i in range(0, len(rows), step):
-            insert_many(session, table, rows[i : i + step])
-            share = start + (end - start) * min(i + step, len(rows)) / len(rows)
-            progress(0.5 + 0.5 * share, f"写入中：{round(100 * share)}%…")
+    try:
+        if progress is None or len(rows) < 10_000:
+            insert_many(session, table, rows)
+        else:
+            step = -(-len(rows) // 10)
+            for i in range(0, len(rows), step):
+                insert_many(session, table, rows[i : i + step])
+                share = start + (end - start) * min(i + step, len(rows)) / len(rows)
+                progress(0.5 + 0.5 * share, f"写入中：{round(100 * share)}%…")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the transaction's rollback brings them back too
+            _make_indexes(session, dropped)
+        raise
     if dropped:
         if progress is not None:
             progress(0.5 + 0.5 * end, f"写入中：{round(100 * end)}%（重建索引）…")
-        conn = session.connection()
-        for sql in dropped:
-            conn.exec_driver_sql(sql)
+        _make_indexes(session, dropped)
+
+
+def _make_indexes(session: Session, statements: list[str]) -> None:
+    conn = session.connection()
+    for sql in statements:
+        conn.exec_driver_sql(sql)
 
 
 def _drop_indexes(session: Session, table, n_rows: int) -> list[str]:
     """On SQLite, inside an open transaction, when n_rows is at least the table's row count: drop its non-unique
     indexes and return their CREATE statements as SQLite keeps them (its own schema, not the models', so exactly
-    what was there comes back). DDL is transactional in SQLite: a rollback brings them back too. Else []."""
+    what was there comes back). DDL is transactional in SQLite: a rollback brings them back too. Else [], and also
+    when an index cannot be dropped (a query on this connection still being read): those dropped are made again."""
     conn = session.connection()
     if conn.dialect.name != "sqlite" or not conn.connection.driver_connection.in_transaction:
         return []
@@ -85,10 +97,17 @@ def _drop_indexes(session: Session, table, n_rows: int) -> list[str]:
     found = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         (table.name,)).all()
-    plain = [(name, sql) for name, sql in found if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
-    for name, _sql in plain:
-        conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
-    return [sql for _name, sql in plain]
+    dropped: list[str] = []
+    for name, sql in found:
+        if sql.lstrip().upper().startswith("CREATE UNIQUE"):
+            continue
+        try:
+            conn.exec_driver_sql(f"DROP INDEX {conn.dialect.identifier_preparer.quote(name)}")
+        except OperationalError:
+            _make_indexes(session, dropped)
+            return []
+        dropped.append(sql)
+    return dropped
 
 
 def insert_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
@@ -120,18 +139,20 @@ def insert_many(session: Session, table, rows: list[dict[str, Any]]) -> None:
 
 def bound(values: list, proc) -> list:
     """values through a column type's bind processor, each distinct value once when they repeat (a register's
-    dates: 365 a year, 1M rows; the processor call was 0.7 s of them). Values of more than one type (1, 1.0 and True
-    are one key) and unhashable ones (JSON) go one by one."""
-    if len(set(map(type, values)) - {type(None)}) > 1:
+    dates: 365 a year, 1M rows; the processor call was 0.7 s of them). Only for values of one type among MEMO_TYPES
+    (and None), which are equal only when they are the same value: 1, 1.0 and True are one key but not one JSON text,
+    nor two datetimes of different time zones one stored text."""
+    types = set(map(type, values)) - {type(None)}
+    if len(types) != 1 or not types <= MEMO_TYPES:
         return list(map(proc, values))
-    try:
-        distinct = set(values)
-    except TypeError:
-        return list(map(proc, values))
+    distinct = set(values)
     if 2 * len(distinct) > len(values):
         return list(map(proc, values))
     memo = {v: proc(v) for v in distinct}
     return list(map(memo.__getitem__, values))
+
+
+MEMO_TYPES = {str, int, bool, dt.date}  # dt.datetime is a type of its own: not among them
 
 
 def row_to_dict(row: SQLModel) -> dict[str, Any]:

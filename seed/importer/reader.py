@@ -196,10 +196,11 @@ def _parse(data: bytes, file_name: str, *, scan: bool) -> dict:
         with contextlib.suppress(BrokenPipeError):
             proc.stdin.close()
         try:
-            result = receive(proc.stdout)
+            limit = settings.parse_memory_mb * 1024 * 1024  # no message is larger than the worker's memory
+            result = receive(proc.stdout, limit)
             for sheet in result.get("sheets", []):
                 rows = sheet["rows"] = []
-                while part := receive(proc.stdout):  # an empty part ends the sheet
+                while part := receive(proc.stdout, limit):  # an empty part ends the sheet
                     if isinstance(part, dict):  # the worker ran out of memory making the rows: its message
                         result = part
                         break

@@ -341,12 +341,13 @@ def main() -> None:
 OUT_OF_MEMORY = "文件解析超出内存上限，疑似异常文件，已拒绝"
 
 
-CHUNK_ROWS = 20_000  # rows a part
+CHUNK_ROWS = 20_000  # rows a part, at most
+CHUNK_CELLS = 250_000  # cells a part, at most: a wide sheet's parts have fewer rows (each is pickled whole)
 
 
 def write_result(result: dict, out) -> None:
     """The result sent in parts (send): first the sheets without their rows, then each sheet's rows in parts of
-    CHUNK_ROWS, ended by an empty part. The parent unpickles a part while the next is made and pickled
+    CHUNK_ROWS (fewer on a sheet wider than CHUNK_CELLS / CHUNK_ROWS columns), ended by an empty part. The parent unpickles a part while the next is made and pickled
     (reader._parse); rows given as an iterator (read_excel's lazy) are made only as they are sent. Memory running out
     while they are made sends {"error": …} in place of the next part: the parent reads it as the whole result."""
     sheets = result.get("sheets", [])
@@ -354,8 +355,12 @@ def write_result(result: dict, out) -> None:
     try:
         for sheet in sheets:
             rows = iter(sheet["rows"])
-            while part := list(itertools.islice(rows, CHUNK_ROWS)):
-                send(part, out)
+            first = next(rows, None)
+            if first is not None:
+                size = min(CHUNK_ROWS, max(1, CHUNK_CELLS // max(1, len(first))))
+                rows = itertools.chain([first], rows)
+                while part := list(itertools.islice(rows, size)):
+                    send(part, out)
             send([], out)
     except MemoryError:
         part = rows = None  # what was being made is let go before the message is written
@@ -371,12 +376,15 @@ def send(message: Any, out) -> None:
     out.write(body)
 
 
-def receive(stream) -> Any:
-    """A message of send(), read whole before it is unpickled; EOFError when the stream ends first."""
+def receive(stream, limit: int) -> Any:
+    """A message of send(), read whole before it is unpickled; EOFError when the stream ends first, ValueError for
+    a length over `limit` bytes (more than the worker's memory could have made: not a message of send)."""
     head = stream.read(8)
     if len(head) < 8:
         raise EOFError("the worker's stream ended")
     size = int.from_bytes(head, "little")
+    if size > limit:
+        raise ValueError(f"a message of {size} bytes")
     body = stream.read(size)
     if len(body) < size:
         raise EOFError("the worker's stream ended")

@@ -80,6 +80,31 @@ def test_rows_arrive_in_parts_whole_and_in_order(monkeypatch):
     assert rows[1:] == [[f"甲{i}", str(i)] for i in range(n)]
 
 
+def test_a_wide_sheet_goes_in_parts_of_fewer_rows_and_a_stray_length_is_refused():
+    """Each part is pickled whole in the worker and read whole in the app: a part holds at most CHUNK_CELLS cells,
+    and a message longer than the worker's memory could have made is not allocated."""
+    import io
+
+    from seed.importer import worker
+
+    width, n = 300, 2_000
+    out = io.BytesIO()
+    rows = ([f"r{i}c{j}" for j in range(width)] for i in range(n))
+    worker.write_result({"format": "xlsx", "sheets": [worker.SheetGrid(name="宽", visible=True, rows=rows, merged=[])]},
+                        out)
+    out.seek(0)
+    worker.receive(out, 1 << 30)
+    parts = []
+    while part := worker.receive(out, 1 << 30):
+        parts.append(part)
+    assert max(len(p) for p in parts) * width <= worker.CHUNK_CELLS and sum(map(len, parts)) == n
+    assert [row for p in parts for row in p][-1][-1] == f"r{n - 1}c{width - 1}"
+    with pytest.raises(ValueError):
+        worker.receive(io.BytesIO((1 << 40).to_bytes(8, "little") + b"x"), 1 << 30)
+    with pytest.raises(EOFError):
+        worker.receive(io.BytesIO((100).to_bytes(8, "little") + b"cut"), 1 << 30)
+
+
 def test_a_parse_over_its_time_is_stopped_with_a_message(monkeypatch):
     monkeypatch.setenv("PARSE_TIMEOUT_S", "0")  # the timer fires before the worker has started
     with pytest.raises(reader.FileRejected) as err:

@@ -190,10 +190,10 @@ def test_the_worker_sends_rows_as_made_and_every_cell_keeps_its_address():
         out = io.BytesIO()
         worker.write_result({"format": "xlsx", "sheets": worker.read_excel(data, fmt)["sheets"]}, out)
         out.seek(0)
-        assert {k: v for k, v in worker.receive(out).items() if k != "sheets"} == {"format": "xlsx"}
+        assert {k: v for k, v in worker.receive(out, 1 << 30).items() if k != "sheets"} == {"format": "xlsx"}
         for sheet in whole:  # each sheet's rows in parts, an empty part after the last
             rows = []
-            while part := worker.receive(out):
+            while part := worker.receive(out, 1 << 30):
                 rows.extend(part)
             assert rows == sheet
     assert read_workbook(offset_xlsx(), "o.xlsx").sheets[2].rows[-1] == [worker.CHUNK_ROWS + 2, f"r{worker.CHUNK_ROWS + 2}"]
