@@ -91,8 +91,7 @@ def _drop_indexes(session: Session, table, n_rows: int) -> list[str]:
     conn = session.connection()
     if conn.dialect.name != "sqlite" or not conn.connection.driver_connection.in_transaction:
         return []
-    if n_rows < conn.exec_driver_sql(f"SELECT count(*) FROM {conn.dialect.identifier_preparer.quote(table.name)}"
-                                     ).scalar():
+    if n_rows < count_rows(session, table):
         return []
     found = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
@@ -308,8 +307,7 @@ class Writer:
 
         at = [columns.index(f) for f in key_fields]
         keys = [k for k, *_ in items]
-        if len(keys) >= SCAN_KEYS and 4 * len(keys) >= self.session.execute(
-                select(func.count()).select_from(table)).scalar():
+        if len(keys) >= SCAN_KEYS and 4 * len(keys) >= count_rows(self.session, table):
             # Many keys against the table's size: its keys in one scan, then the rows of those it holds (a 1M-row
             # register: 2,000 lookups of 500 keys took 1.9 s, finding none).
             held = {tuple(found) for found in self.session.execute(select(*key_cols))}
@@ -434,5 +432,6 @@ class Writer:
         self._bulk_log.clear()
 
 
-def count_rows(session: Session, model: type[SQLModel]) -> int:
-    return session.exec(select(func.count()).select_from(model)).one()  # type: ignore[call-overload]
+def count_rows(session: Session, table) -> int:
+    """Rows of a table (a model or its Table)."""
+    return session.exec(select(func.count()).select_from(table)).one()  # type: ignore[call-overload]

@@ -347,9 +347,10 @@ CHUNK_CELLS = 250_000  # cells a part, at most: a wide sheet's parts have fewer 
 
 def write_result(result: dict, out) -> None:
     """The result sent in parts (send): first the sheets without their rows, then each sheet's rows in parts of
-    CHUNK_ROWS (fewer on a sheet wider than CHUNK_CELLS / CHUNK_ROWS columns), ended by an empty part. The parent unpickles a part while the next is made and pickled
-    (reader._parse); rows given as an iterator (read_excel's lazy) are made only as they are sent. Memory running out
-    while they are made sends {"error": …} in place of the next part: the parent reads it as the whole result."""
+    CHUNK_ROWS (fewer on a sheet wider than CHUNK_CELLS / CHUNK_ROWS columns), ended by an empty part. The parent
+    unpickles a part while the next is made and pickled (reader._parse); rows given as an iterator (read_excel's
+    lazy_rows) are made only as they are sent. Memory running out while they are made sends {"error": …} in place
+    of the next part: the parent reads it as the whole result."""
     sheets = result.get("sheets", [])
     send({**result, "sheets": [{k: v for k, v in s.items() if k != "rows"} for s in sheets]}, out)
     try:
