@@ -15,19 +15,19 @@ PG_TESTS=${PG_TESTS:-tests/db tests/services tests/seed tests/pages tests/report
 mkdir -p tests/artifacts
 browser_log=tests/artifacts/browser-pass.log
 
-"$PY" -m pytest -q -rs --durations=8 tests/browser >"$browser_log" 2>&1 &
+"$PY" -m pytest -q -rs --durations=15 tests/browser >"$browser_log" 2>&1 &
 browser=$!
 trap 'kill "$browser" 2>/dev/null; exit 130' INT TERM
 
 status=0
 echo "--- the suite on SQLite (the browser tests run alongside: $browser_log) ---"
 # shellcheck disable=SC2086  # XDIST holds several words
-"$PY" -m pytest -q -rs $XDIST --ignore=tests/browser || status=1
+"$PY" -m pytest -q -rs $XDIST --durations=25 --ignore=tests/browser || status=1
 
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || [ "${CI:-}" = true ]; then
     echo "--- the same tests on PostgreSQL (TEST_DB=pg) ---"
     # shellcheck disable=SC2086
-    TEST_DB=pg "$PY" -m pytest -q -rs $XDIST --durations=8 $PG_TESTS || status=1
+    TEST_DB=pg "$PY" -m pytest -q -rs $XDIST --durations=25 $PG_TESTS || status=1
 else
     echo "test: no PostgreSQL at 127.0.0.1:5432, so the TEST_DB=pg pass is left out"
 fi
