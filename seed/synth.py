@@ -246,9 +246,9 @@ VISIT_METHODS = ("现场", "电话询问", "集中督导", "线上", "视频会�
 
 def visit_register(path: Path, url: str, n: int, *, seed: int = 8) -> None:
     """A 督导记录 register of n new visits (record numbers BJ2022000001 …) by the database's cadres to its 在营
-    businesses, written with xlsxwriter in constant memory (make bench, the logins-during-import test)."""
-    import xlsxwriter
-
+    businesses: a title row, the header row, then the visits. An .xlsx is written with xlsxwriter in constant memory
+    (make bench); a .csv (UTF-8) with the csv module, about ten times faster to write (the logins-during-import
+    test, whose point is the import's writes, not its reading)."""
     from seed.importer.kinds import KINDS
 
     with get_engine(url).connect() as c:
@@ -256,14 +256,32 @@ def visit_register(path: Path, url: str, n: int, *, seed: int = 8) -> None:
         businesses = c.execute(text("SELECT b.code, b.name, s.name FROM business b JOIN station s "
                                     "ON s.id = b.station_id WHERE b.status = '在营' ORDER BY b.id")).all()
     rng = random.Random(seed)
+    start = dt.date(2022, 1, 4)
+
+    def visits():
+        for i in range(n):
+            cadre, biz = rng.choice(cadres), rng.choice(businesses)
+            day = start + dt.timedelta(rng.randrange(290))
+            yield [f"BJ2022{i + 1:06d}", day.isoformat(), cadre[0], cadre[1], cadre[2], biz[0], biz[1], biz[2],
+                   rng.choice(VISIT_METHODS), 0, ""]
+
+    title = ["2022年包保督导记录（基准测试）"]
+    labels = [col.label for col in KINDS["督导记录"].columns]
+    if path.suffix.lower() == ".csv":
+        import csv
+
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(title)
+            writer.writerow(labels)
+            writer.writerows(visits())
+        return
+    import xlsxwriter
+
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet("督导记录")
-    ws.write_row(0, 0, ["2022年包保督导记录（基准测试）"])
-    ws.write_row(1, 0, [col.label for col in KINDS["督导记录"].columns])
-    start = dt.date(2022, 1, 4)
-    for i in range(n):
-        cadre, biz = rng.choice(cadres), rng.choice(businesses)
-        day = start + dt.timedelta(rng.randrange(290))
-        ws.write_row(i + 2, 0, [f"BJ2022{i + 1:06d}", day.isoformat(), cadre[0], cadre[1], cadre[2], biz[0], biz[1],
-                                biz[2], rng.choice(VISIT_METHODS), 0, ""])
+    ws.write_row(0, 0, title)
+    ws.write_row(1, 0, labels)
+    for i, row in enumerate(visits()):
+        ws.write_row(i + 2, 0, row)
     wb.close()

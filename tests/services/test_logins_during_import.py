@@ -54,7 +54,7 @@ def register(tmp_path_factory) -> Path:
     url = f"sqlite:///{folder / 'tiny.db'}"
     upgrade(url)
     build_synth(get_engine(url), "tiny")
-    path = folder / f"visits-{ROWS}.xlsx"
+    path = folder / f"visits-{ROWS}.csv"
     visit_register(path, url, ROWS)
     dispose_engines()
     return path
