@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -242,67 +244,143 @@ PROGRESS_ROWS = 100_000  # a progress line every so many rows
 def collect_rows(job: SheetJob, today: dt.date | None = None, *, progress=None) -> None:
     """Classify rows and parse the cells of data rows (long kinds) into typed records. Dates past `today` or outside
     the register's year are problems unless the column holds a plan (checks.py). `progress(fraction, line)` hears
-    of every PROGRESS_ROWS rows (core.Progress)."""
+    of every PROGRESS_ROWS rows (core.Progress).
+
+    Column by column (issue 21): each distinct cell of a column is read once (names, dates, methods repeat down a
+    register), and the column's values are then looked up for all its rows at once; the findings are put back in
+    row order, as a reader goes down the sheet."""
     layout = job.layout
-    text_numbers: dict[int, int] = {}
+    rows = job.rows
+    n_rows = len(rows)
+    data_rows: list[int] = []  # row indices of the data rows
+    for row0 in range(layout.header.end, n_rows):
+        if progress is not None and row0 and row0 % PROGRESS_ROWS == 0:
+            progress(0.2 * row0 / n_rows, f"读取中：第{row0:,}行…")
+        kind_of_row = row_kind(rows[row0])
+        if kind_of_row == "data":
+            data_rows.append(row0)
+        elif kind_of_row == "total":
+            job.totals.append(row0)
+    data = [rows[row0] for row0 in data_rows]
     # the register's year bounds its dates; a sheet with a 年度 column gives each row its own year
     year = None if "year" in layout.columns else job.year
-    # Per column, each distinct cell is read once (names, dates, methods repeat down a register; issue 8).
-    # Keyed with the type too: 1, 1.0 and True are equal as dict keys but not as cells.
-    fields = []
-    for fname, col0 in layout.columns.items():
-        seen: dict[tuple[type, Any], tuple] = {}
+    text_numbers: dict[int, int] = {}
+    findings: list[tuple[int, int, bool, int, str, Any]] = []  # (data row, column position, error?, col0, …)
+    names: list[str] = []
+    raw_columns: list[list[Any]] = []
+    value_columns: list[list[Any]] = []
+    empty: set[int] | None = None  # data rows whose every value so far is None (a long kind leaves them out)
+    for pos, (fname, col0) in enumerate(layout.columns.items()):
+        if progress is not None and n_rows >= PROGRESS_ROWS:
+            progress(0.2 + 0.3 * pos / len(layout.columns), f"读取中：第{pos + 1}/{len(layout.columns)}列…")
         column = job.kind.col(fname)
-        check = date_check(job.kind.name, column, layout.header.name(col0), today=today, year=year)
-        fields.append((fname, col0, column, seen, seen.get, check))
-    long = job.kind.layout == "long"
-    n_rows = len(job.rows)
-    for row0 in range(layout.header.end, n_rows):
-        row = job.rows[row0]
-        if progress is not None and row0 and row0 % PROGRESS_ROWS == 0:
-            progress(0.5 * row0 / n_rows, f"读取中：第{row0:,}行…")
-        kind_of_row = row_kind(row)
-        if kind_of_row in ("blank", "footer", "group"):
-            continue
-        if kind_of_row == "total":
-            job.totals.append(row0)
-            continue
-        record = Record(row0, dict(layout.columns), {}, {})
-        raws, values = record.raw, record.values
-        filled = False
-        width = len(row)
-        for fname, col0, column, seen, seen_get, check in fields:
-            cell = row[col0] if col0 < width else ""
-            key = (cell.__class__, cell)
-            read = seen_get(key)
-            if read is None:
-                read = _read_cell(column, cell)
-                seen[key] = read = _checked(read, check) if check is not None else read
-            outcome, raw, value, was_text, warning = read
-            raws[fname] = raw
-            if outcome == _VALUE:
-                values[fname] = value
-                filled = filled or value is not None
-                if was_text:
-                    text_numbers[col0] = text_numbers.get(col0, 0) + 1
-                if warning:
-                    job.warn(row0, col0, warning, raw)
-                continue
-            values[fname] = None
-            if outcome == _BLANK:
-                if column.required:
-                    job.error(row0, col0, "不能为空")
-            else:
-                job.error(row0, col0, value, raw)
-        if long and not filled:
-            continue
-        job.records.append(record)
+        got = _read_column(column, data, col0,
+                           date_check(job.kind.name, column, layout.header.name(col0), today=today, year=year))
+        keys, reads = got.keys, got.reads
+        names.append(fname)
+        raw_columns.append(got.cells if got.raws is None else list(map(got.raws.__getitem__, keys)))
+        values = list(map(got.values.__getitem__, keys))
+        value_columns.append(values)
+        if empty is None:
+            empty = {i for i, value in enumerate(values) if value is None}
+        elif empty:
+            empty = {i for i in empty if values[i] is None}
+        texts = {key for key, read in reads.items() if read[0] == _VALUE and read[3]}
+        if texts:
+            text_numbers[col0] = sum(1 for key in keys if key in texts)
+        noted = {key for key, read in reads.items()
+                 if read[0] == _PROBLEM or (read[0] == _BLANK and column.required) or read[4]}
+        if noted:
+            for i, key in enumerate(keys):
+                if key in noted:
+                    outcome, raw, value, _was_text, warning = reads[key]
+                    if outcome == _VALUE:
+                        findings.append((i, pos, False, col0, warning, raw))
+                    elif outcome == _BLANK:
+                        findings.append((i, pos, True, col0, "不能为空", None))
+                    else:
+                        findings.append((i, pos, True, col0, value, raw))
+    for i, _pos, is_error, col0, message, raw in sorted(findings, key=lambda f: (f[0], f[1])):
+        (job.error if is_error else job.warn)(data_rows[i], col0, message, raw)
+    skip = (empty if empty is not None else set(range(len(data)))) if job.kind.layout == "long" else set()
+    cells = dict(layout.columns)  # one map for every record: handlers only read it
+    raw_rows = zip(*raw_columns, strict=True) if names else ((),) * len(data)
+    value_rows = zip(*value_columns, strict=True) if names else ((),) * len(data)
+    job.records.extend(Record(data_rows[i], cells, dict(zip(names, raw, strict=True)), dict(zip(names, values, strict=True)))
+                       for i, (raw, values) in enumerate(zip(raw_rows, value_rows, strict=True)) if i not in skip)
     if progress is not None:
         progress(0.5, f"读取中：第{n_rows:,}行…")
     for col0, n in sorted(text_numbers.items()):
         job.warn(None, None, f"“{job.column_label(col0)}”列共{n}处文本型数字，已自动转换")
     if not job.records and not job.has_errors:
         job.error(None, None, header_only_message(job))
+
+
+@dataclass
+class ColumnRead:
+    """One column of the data rows, each distinct cell read once."""
+
+    cells: list[Any]  # as stored, one per data row
+    keys: list[Any]  # one per data row: its key into the maps below (the cell itself when the column has one type)
+    values: dict[Any, Any]  # key -> typed value; None for a blank cell or a problem
+    raws: dict[Any, Any] | None  # key -> the cell unescaped (unescape_text); None when that is every cell as stored
+    reads: dict[Any, tuple]  # key -> (outcome, raw, value or problem, was a text number, warning) of the cells read
+    # one by one; a column read in bulk has none (every cell a value, no warning)
+
+
+def _read_column(column: Col, data: list[list[Any]], col0: int, check) -> ColumnRead:
+    """Each distinct cell of one column read once (with its date check). Keyed with the type too when the column
+    holds several: 1, 1.0 and True are equal as dict keys but not as cells."""
+    if data and min(map(len, data)) > col0:
+        cells = list(map(itemgetter(col0), data))
+    else:  # a short row (CSV, HTML) has nothing past its end
+        cells = [row[col0] if col0 < len(row) else "" for row in data]
+    types = set(map(type, cells))
+    if len(types) == 1:  # the usual register column: all text, or all dates
+        one_type = types.pop()
+        keys: list[Any] = cells
+        distinct = list(dict.fromkeys(cells))
+        if one_type is str and check is None and (bulk := _BULK.get(column.type)) is not None:
+            values = bulk(distinct)
+            if values is not None:
+                return ColumnRead(cells, keys, values, None, {})
+        pairs = [(one_type, cell) for cell in distinct]
+    else:
+        keys = list(zip(map(type, cells), cells, strict=True))
+        pairs = distinct = list(dict.fromkeys(keys))
+    reads = {}
+    for key, (_type, cell) in zip(distinct, pairs, strict=True):
+        read = _read_cell(column, cell)
+        reads[key] = _checked(read, check) if check is not None else read
+    raws = None if all(read[1] is cell for (_type, cell), read in zip(pairs, reads.values(), strict=True)) else \
+        {key: read[1] for key, read in reads.items()}
+    values = {key: read[2] if read[0] == _VALUE else None for key, read in reads.items()}
+    return ColumnRead(cells, keys, values, raws, reads)
+
+
+def _bulk_code(cells: list[str]) -> dict[str, str] | None:
+    """A code column's distinct cells read at once when all are ASCII letters and digits (record numbers, 信用代码,
+    most business codes): nothing to unescape, blank, an error cell or for NFKC to change; each code upper-cased
+    (parse_code). None: some other text, read one by one."""
+    if all(map(str.isalnum, cells)) and all(map(str.isascii, cells)):
+        return dict(zip(cells, map(str.upper, cells), strict=True))
+    return None
+
+
+def _bulk_text(cells: list[str]) -> dict[str, str] | None:
+    """A text column's distinct cells read at once (names, units), each cleaned (clean_text), when none is blank
+    once cleaned or starts with an apostrophe (unescape_text) or # (an error cell's spelling). None: read one by
+    one."""
+    if any(cell[:1] in _SLOW_START for cell in cells):
+        return None
+    cleaned = list(map(clean_text, cells))
+    return dict(zip(cells, cleaned, strict=True)) if all(cleaned) else None
+
+
+_SLOW_START = ("'", "#", "＃", "")
+# Columns read in bulk, by type: a 100k-row register has some 260k distinct cells, most of them codes and names
+# (issue 21).
+_BULK = {"code": _bulk_code, "text": _bulk_text, "station": _bulk_text}
 
 
 def header_only_message(job: SheetJob) -> str:
