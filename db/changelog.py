@@ -299,11 +299,15 @@ class Writer:
         self.session.flush()  # a Core SELECT does not autoflush; earlier upsert() rows must be visible to it
 
         def by_key(keys: list[tuple], cols: list) -> Iterator[tuple]:
-            """The rows of these keys, as plain tuples of cols (500 keys a query)."""
+            """The rows of these keys, as plain tuples of cols (500 keys a query). One statement for every chunk,
+            its keys one expanding parameter, run on the connection (a statement built and run through the ORM
+            session for each chunk: 0.12 s against 0.08 s for a 100k-row register's 200 lookups)."""
+            one = len(key_cols) == 1
+            stmt = select(*cols).where((key_cols[0] if one else tuple_(*key_cols)).in_(bindparam("keys", expanding=True)))
+            conn = self.session.connection()
             for i in range(0, len(keys), 500):
                 chunk = keys[i : i + 500]
-                where = key_cols[0].in_([k[0] for k in chunk]) if len(key_cols) == 1 else tuple_(*key_cols).in_(chunk)
-                yield from self.session.execute(select(*cols).where(where))  # Rows behave as tuples
+                yield from conn.execute(stmt, {"keys": [k[0] for k in chunk] if one else chunk})  # Rows are tuples
 
         at = [columns.index(f) for f in key_fields]
         keys = [k for k, *_ in items]
