@@ -54,7 +54,7 @@ def carry_forward(rows: pd.DataFrame, keys: Sequence[str], months: Sequence[int]
     out = pd.merge_asof(grid.sort_values("month", kind="stable"), right, left_on="month", right_on="last_month",
                         by=keys, direction="backward")
     # the rows merge_asof left unmatched (NaN) are dropped; the columns they had widened get their own types back
-    out = out[out["last_month"].notna()].astype(right.dtypes.to_dict(), copy=False)
+    out = out[out["last_month"].notna()].astype(right.dtypes.to_dict())  # pandas 3 copies lazily (copy=False is deprecated)
     out["reported"] = (out["last_month"] == out["month"]).astype("int64")
     return out.sort_values(["month", *keys], kind="stable").reset_index(drop=True)
 
