@@ -287,7 +287,7 @@ def collect_rows(job: SheetJob, today: dt.date | None = None, *, progress=None) 
             empty = {i for i in empty if values[i] is None}
         texts = {key for key, read in reads.items() if read[0] == _VALUE and read[3]}
         if texts:
-            text_numbers[col0] = sum(1 for key in keys if key in texts)
+            text_numbers[col0] = text_numbers.get(col0, 0) + sum(1 for key in keys if key in texts)
         noted = {key for key, read in reads.items()
                  if read[0] == _PROBLEM or (read[0] == _BLANK and column.required) or read[4]}
         if noted:
