@@ -247,7 +247,7 @@ VISIT_METHODS = ("现场", "电话询问", "集中督导", "线上", "视频会�
 def visit_register(path: Path, url: str, n: int, *, seed: int = 8) -> None:
     """A 督导记录 register of n new visits (record numbers BJ2022000001 …) by the database's cadres to its 在营
     businesses: a title row, the header row, then the visits. An .xlsx is written with xlsxwriter in constant memory
-    (make bench); a .csv (UTF-8) with the csv module, about ten times faster to write (the logins-during-import
+    (make bench); a .csv (UTF-8) with the csv module, for 400,000 rows 1.3 s instead of 21.7 s (the logins-during-import
     test, whose point is the import's writes, not its reading)."""
     from seed.importer.kinds import KINDS
 
