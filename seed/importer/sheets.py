@@ -204,17 +204,6 @@ def read_value(col: Col, value: Any) -> tuple[Any, bool, str | None]:
     raise AssertionError(t)
 
 
-def parse_value(col: Col, value: Any, job: SheetJob, row0: int, col0: int, text_numbers: dict) -> Any:
-    """A typed value for one cell, or raises ValueProblem with a Chinese message; counts text numbers and
-    reports the cell's warning."""
-    number, was_text, warning = read_value(col, value)
-    if was_text:
-        text_numbers[col0] = text_numbers.get(col0, 0) + 1
-    if warning:
-        job.warn(row0, col0, warning, value)
-    return number
-
-
 _BLANK, _VALUE, _PROBLEM = 0, 1, 2
 
 

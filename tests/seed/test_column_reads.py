@@ -18,10 +18,6 @@ TRICKY = [
 ]
 
 
-def one_by_one(column, cells):
-    return {cell: _read_cell(column, cell) for cell in cells}
-
-
 @pytest.mark.parametrize("field", ["record_no", "business_code", "business_name", "cadre_unit", "station"])
 @pytest.mark.parametrize("cell", TRICKY)
 def test_a_bulk_read_equals_the_cell_read_or_declines(field, cell):
