@@ -7,7 +7,11 @@ and draws the Chinese one in its place, by the elements' data-testid:
   the importer's Chinese message rather than Streamlit's;
 - "Skip to main content" (the link a keyboard user meets first, on focus): hidden;
 - "Press Enter to submit form" / "Press Enter to apply" under text and number inputs: hidden (Enter still works);
-- an emptied date field's yyyy / mm / dd → 年 / 月 / 日, and a date range's English quick select: hidden.
+- an emptied date field's yyyy / mm / dd → 年 / 月 / 日, and a date range's English quick select: hidden;
+- an uncaught exception (a page's run, a widget's callback, the 大屏's fragment): under `showErrorDetails = "none"`
+  Streamlit shows neither its type nor its message but a generic English sentence, and on localhost a row of
+  "Copy / Ask Google / Ask ChatGPT": the sentence is said in Chinese (UNCAUGHT), the row hidden. The traceback stays
+  in the server's log, where Streamlit writes it.
 
 apply() is called by app.py on every run; the CSS is built once per cap (a cheap string)."""
 
@@ -17,6 +21,7 @@ import re
 from functools import lru_cache
 
 import streamlit as st
+from streamlit.elements import exception as st_exception
 
 from services import imports
 
@@ -24,6 +29,10 @@ from services import imports
 UPLOAD_TYPES = "XLSX、XLSM、XLS、ET、CSV、TXT"
 UPLOAD_BUTTON = "选择文件"
 DATE_PARTS = {"year": "年", "month": "月", "day": "日"}
+UNCAUGHT = "系统出错，这一步没有完成。错误详情已记入服务器日志；请刷新页面重试，如仍出错请联系系统管理员。"
+# Streamlit 1.67 reads this module constant each time it shows an uncaught exception; set when app.py first imports
+# this module, before anything of the run can fail (tests/pages/test_chrome.py fails should the name change).
+st_exception._GENERIC_UNCAUGHT_EXCEPTION_TEXT = UNCAUGHT
 
 
 def upload_note(cap_mb: int) -> str:
@@ -57,6 +66,8 @@ def css(cap_mb: int) -> str:
         "[data-testid='stDateInputQuickSelect']{display:none !important;}",
         *(_replace(f"[data-testid='stDateInputField'] [data-type='{part}'][data-placeholder]", word, "1rem")
           for part, word in DATE_PARTS.items()),
+        # An error box's "Copy / Ask Google / Ask ChatGPT" (localhost only): English, and links off the intranet.
+        "[data-testid='stException'] [data-testid='stExceptionMessage'] + div{display:none !important;}",
     ]
     return "<style>" + "".join(rules) + "</style>"
 

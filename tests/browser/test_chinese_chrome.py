@@ -1,15 +1,19 @@
 """Streamlit's own English, said in Chinese, as a zh-CN Chromium shows it (issue 16 items 3 and 6): the office's
 menu shows every page in its three sections with no "View 3 more"; the uploader reads 选择文件 and the importer's
 20 MB cap; a 监管所 account opening /users meets 无权访问, not "Page not found"; /overview is a page like any other;
-the login form has no "Press Enter"; a 390-wide phone starts with the sidebar collapsed, a desktop with it open.
-Screenshots go to tests/artifacts/screens/chrome-*.png."""
+the login form has no "Press Enter"; a 390-wide phone starts with the sidebar collapsed, a desktop with it open; a
+page whose run fails says so in Chinese, with no English and no detail of the failure. Screenshots go to tests/artifacts/screens/chrome-*.png."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from components import chrome
 from services.rules import permissions
-from tests.browser.conftest import SCREENS, new_page, wait_for_app_run
+from tests.browser import failing_server
+from tests.browser.conftest import SCREENS, build_demo_db, new_page, require_browser, serve, wait_for_app_run
 from tests.pages.test_roles import EXPECTED_NAV
 
 pytestmark = pytest.mark.browser
@@ -185,3 +189,33 @@ def test_an_address_no_page_has_is_said_in_chinese(browser, app, outside, user):
         assert page.get_by_label("用户名").is_visible()
     context.close()
     outside.check()
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory):
+    """A demo server of its own whose 总览 fails in its run (tests/browser/failing_server.py)."""
+    require_browser()
+    tmp = tmp_path_factory.mktemp("failing")
+    with serve(build_demo_db(tmp, tmp_path_factory), tmp, launcher=Path(failing_server.__file__),
+               FAIL_AT="components.overview_parts:headline") as running:
+        yield running
+
+
+def test_a_page_whose_run_fails_says_so_in_chinese_and_nothing_else(browser, failing, outside):
+    """Opened at 127.0.0.1, where Streamlit adds "Copy / Ask Google / Ask ChatGPT" to an error box: the box reads
+    chrome.UNCAUGHT alone; the failure's message stays in the server's log."""
+    context, page = new_page(browser, failing, outside, "leader")
+    page.goto(f"{failing.url}/overview")
+    wait_for_app_run(page)
+    box = page.get_by_test_id("stException")
+    assert box.count() == 1
+    assert box.inner_text().strip() == chrome.UNCAUGHT
+    main = page.get_by_test_id("stMain").inner_text()
+    for english in ("This app has encountered", "Copy", "Ask Google", "ChatGPT", "RuntimeError", "secret"):
+        assert english not in main
+    links = box.locator("a", has_text="Ask Google")
+    assert links.count() == 1 and not links.is_visible()  # in the page (at 127.0.0.1), not shown
+    page.screenshot(path=str(SCREENS / "chrome-page-failed.png"))
+    context.close()
+    outside.check()
+    assert failing_server.SECRET in failing.log_tail(20_000)  # Streamlit logged the failure for the technician

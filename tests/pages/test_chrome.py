@@ -1,6 +1,7 @@
 """Streamlit's own English strings, said in Chinese (AppTest on the demo database): the style block every run sends
 (components/chrome.py) with the importer's real cap, the 请选择 placeholder of every select box on every page a role
-opens, the 系统设置 panels by name, and the page config that starts the sidebar collapsed on a phone. What only a
+opens, the 系统设置 panels by name, the page config that starts the sidebar collapsed on a phone, and an uncaught
+exception's box in Chinese alone. What only a
 browser shows (the uploader's visible text, the menu, a phone's sidebar) is in tests/browser/test_chinese_chrome.py."""
 
 from __future__ import annotations
@@ -91,3 +92,20 @@ def test_the_sidebar_starts_collapsed_on_a_phone_and_open_on_a_desktop():
 
 def test_the_upload_note_is_chinese():
     assert chrome.upload_note(20) == "每个文件不超过20 MB · 支持 XLSX、XLSM、XLS、ET、CSV、TXT"
+
+
+def test_an_uncaught_exception_says_so_in_chinese_and_no_more(demo_url, monkeypatch):
+    """A page whose run fails shows Streamlit's error box with UNCAUGHT only: no English sentence, no exception type,
+    no message (which could carry a file path or a query), no traceback."""
+    from components import auth
+
+    def fail(who):
+        raise RuntimeError("/srv/secret/path: no such table: visit")
+
+    at = fresh_app(demo_url, monkeypatch, user="leader")
+    monkeypatch.setattr(auth, "sidebar_account", fail)  # app.py calls it on every page's run
+    at.run()
+    [box] = at.exception
+    assert box.message == chrome.UNCAUGHT == "系统出错，这一步没有完成。错误详情已记入服务器日志；请刷新页面重试，如仍出错请联系系统管理员。"
+    assert not box.stack_trace and not box.proto.type
+    assert "[data-testid='stExceptionMessage'] + div{display:none" in style_blocks(at)[0]
