@@ -301,3 +301,31 @@ def test_task_items_link_to_the_workshop_they_name(db):
     bid = ids["明水老王熏肉作坊"]
     assert got == [("煎饼示范点", "双山所", ids["双山张记煎饼坊"]), ("明水老王熏肉作坊", "明水所", bid),
                    ("老王作坊视频点", "明水所", bid), ("明水老王熏肉作坊", "双山所", None), ("某未登记作坊", "明水所", None)]
+
+
+def test_an_item_naming_two_namesake_workshops_is_linked_to_neither_and_says_so(db):
+    """Two 小作坊 of 明水所 bear one name (different addresses): an item naming it stays unlinked, as before, but the
+    import says so at its cell, whichever of the two files comes first."""
+    with Session(db) as s:
+        s.add(m.TaskIndicator(code="示范创建", name="示范创建", unit="家", sort_order=1))
+        s.commit()
+    twin = {**PLAIN, "小作坊名称": "明水老王熏肉作坊", "监管所": "明水所", "地址": "明水街道西村9号", "升级日期": None,
+            "新许可证号": None}
+    items = [["年度", "监管所", "指标", "名称", "主体名称"],
+             [2022, "明水所", "示范创建", "熏肉示范点", "明水老王熏肉作坊"],
+             [2022, "明水所", "示范创建", "明水老王熏肉作坊", None]]
+    note = ("该监管所有2个同名小作坊，此项未关联到其中任何一家，不计入小作坊页“名录中列明”的家数；"
+            "请在小作坊名录中把名称区分开（如加注村名）后重新导入")
+    # the items first: the 名录 that brings the namesakes names each item it could not link
+    ok(db, ("明细.xlsx", xlsx(items, title="任务明细")))
+    report = ok(db, ("小作坊.xlsx", sheet("小作坊", [FULL, twin])))
+    assert [f.line() for f in report.warnings] == [
+        f"小作坊.xlsx › 小作坊：已导入的2022年任务明细“熏肉示范点”（明水所）：{note}（原值：明水老王熏肉作坊）",
+        f"小作坊.xlsx › 小作坊：已导入的2022年任务明细“明水老王熏肉作坊”（明水所）：{note}（原值：明水老王熏肉作坊）"]
+    # the items again, after the 名录: each at its own cell (主体名称, else 名称)
+    report = ok(db, ("明细.xlsx", xlsx(items, title="任务明细")))
+    assert [f.line() for f in report.warnings] == [
+        f"明细.xlsx › 任务明细!E2（主体名称）：{note}（原值：明水老王熏肉作坊）",
+        f"明细.xlsx › 任务明细!D3（名称）：{note}（原值：明水老王熏肉作坊）"]
+    with Session(db) as s:
+        assert s.exec(select(m.TaskItem.business_id)).all() == [None, None]

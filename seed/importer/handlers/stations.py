@@ -323,11 +323,16 @@ def task_items(job: SheetJob, writer: Writer, session: Session, today: dt.date) 
     by_name = workshops.workshop_by_name(session, {sid for _r, sid, *_x in resolved if sid is not None})
     for rec, sid, ind_id, year in resolved:
         v = rec.values
+        named = (v.get("business_name"), v["name"])
+        note = workshops.unlinked_note(by_name, sid, *named)
+        if note:
+            field = "business_name" if v.get("business_name") else "name"
+            job.warn(rec.row0, rec.cells.get(field), note, rec.raw.get(field))
         status = v.get("status") or ("已完成" if v.get("completed_date") else "计划")
         upsert_row(job, writer, m.TaskItem, {"year": year, "station_id": sid, "indicator_id": ind_id, "name": v["name"]},
                 {"business_name": v.get("business_name"), "planned_month": v.get("planned_month"), "status": status,
                  "completed_date": v.get("completed_date"), "video_online": v.get("video_online"),
-                 "business_id": workshops.link_item(by_name, sid, v.get("business_name"), v["name"])}, rec)
+                 "business_id": workshops.link_item(by_name, sid, *named)}, rec)
 
 
 @handler("配档表")

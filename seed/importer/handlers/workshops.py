@@ -68,13 +68,25 @@ def workshop_by_name(session: Session, station_ids: set[int]) -> dict[tuple[int,
     return out
 
 
+def _namesakes(by_name: dict[tuple[int, str], list[int]], station_id: int | None, names: tuple) -> list[int]:
+    """The 小作坊 of the station bearing the first name given (a 任务明细's 主体名称, else its 名称)."""
+    name = next((n for n in names if n), None)
+    return by_name.get((station_id, squash(name)), []) if station_id is not None and name else []
+
+
 def link_item(by_name: dict[tuple[int, str], list[int]], station_id: int | None, *names: Any) -> int | None:
     """The 小作坊 a 任务明细 names (its 主体名称, else its 名称) when exactly one bears that name in the station."""
-    if station_id is None:
-        return None
-    name = next((n for n in names if n), None)
-    hits = by_name.get((station_id, squash(name)), []) if name else []
+    hits = _namesakes(by_name, station_id, names)
     return hits[0] if len(hits) == 1 else None
+
+
+def unlinked_note(by_name: dict[tuple[int, str], list[int]], station_id: int | None, *names: Any) -> str | None:
+    """Why a 任务明细 naming several 小作坊 of its station is linked to none (a 提示), else None."""
+    hits = _namesakes(by_name, station_id, names)
+    if len(hits) < 2:
+        return None
+    return (f"该监管所有{len(hits)}个同名小作坊，此项未关联到其中任何一家，不计入小作坊页“名录中列明”的家数；"
+            "请在小作坊名录中把名称区分开（如加注村名）后重新导入")
 
 
 # --- 小作坊 名录 -----------------------------------------------------------------------------------
@@ -220,16 +232,22 @@ def workshops(job: SheetJob, writer: Writer, session: Session, today: dt.date) -
         _w, status = upsert_row(job, writer, m.Workshop, {"business_id": obj.id}, _detail(rec.values), rec, count=False)
         job.counts.add("new" if "new" in (biz_status, status) else
                        "updated" if "updated" in (biz_status, status) else "unchanged")
-    _link_task_items(writer, session, {obj.station_id for _r, obj, _s in written})
+    _link_task_items(job, writer, session, {obj.station_id for _r, obj, _s in written})
 
 
-def _link_task_items(writer: Writer, session: Session, station_ids: set[int]) -> None:
-    """任务明细 imported before its 小作坊 gets the link now (logged, undoable), as a later 任务明细 import would set it."""
+def _link_task_items(job: SheetJob, writer: Writer, session: Session, station_ids: set[int]) -> None:
+    """任务明细 imported before its 小作坊 gets the link now (logged, undoable), as a later 任务明细 import would set it;
+    an item naming several 小作坊 of its station is a 提示 of this import."""
     session.flush()
     by_name = workshop_by_name(session, station_ids)
     T = m.TaskItem
     for item in session.exec(select(T).where(T.business_id.is_(None), T.station_id.in_(sorted(station_ids)))).all():
         bid = link_item(by_name, item.station_id, item.business_name, item.name)
+        note = unlinked_note(by_name, item.station_id, item.business_name, item.name)
+        if note:
+            station = session.get(m.Station, item.station_id)
+            job.warn(None, None, f"已导入的{item.year}年任务明细“{item.name}”（{station.name if station else ''}）："
+                     f"{note}", item.business_name or item.name)
         if bid is not None:
             writer.upsert(T, {"year": item.year, "station_id": item.station_id, "indicator_id": item.indicator_id,
                               "name": item.name}, {"business_id": bid}, sheet=item.src_sheet, row=item.src_row)
