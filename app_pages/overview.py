@@ -22,7 +22,8 @@ try:  # a viewer who may not see the month's reports sees the rest
 except PermissionError:
     nr = None
 unreported = tuple(dict.fromkeys((*nr.monthly_missing, *nr.progress_missing))) if nr else ()
-lines = data.cached(overview_parts.headline, year=p.year, month=p.month, unreported=unreported)
+lines = data.cached(overview_parts.headline, year=p.year, month=p.month, unreported=unreported,
+                    reporting_station=nr.station if nr else None)
 with st.container(border=True, key="narrative"):
     for line in lines:
         st.markdown(f"**{fmt.md_escape(line)}。**")
@@ -90,6 +91,8 @@ try:
             st.markdown(fmt.md_escape(line))
     if nr is not None:
         st.markdown(f"- **{fmt.md_escape(nr.monthly_line)}**\n- **{fmt.md_escape(nr.progress_line)}**")
+        if nr.station:
+            st.caption(f"监管所账号仅显示本所（{fmt.md_escape(nr.station)}）的上报情况。")
 except PermissionError:
     pass
 

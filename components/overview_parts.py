@@ -23,9 +23,12 @@ def act_now(*, year: int, month: int, as_of: dt.date) -> ActNow:
                   more=[(status, line) for status in ("amber", "grey") if (line := overview.compact(lags, status))])
 
 
-def headline(*, year: int, month: int, as_of: dt.date, unreported: tuple[str, ...]) -> list[str]:
-    """The headline's lines (narrative.overview); `unreported` names the stations this viewer sees as not reported."""
+def headline(*, year: int, month: int, as_of: dt.date, unreported: tuple[str, ...],
+             reporting_station: str | None = None) -> list[str]:
+    """The headline's lines (narrative.overview); `unreported` names the stations this viewer sees as not reported,
+    of `reporting_station` alone when the viewer sees one station's reports."""
     return narrative.overview(totals=data.cached(metrics.task_totals, year=year, month=month, as_of=as_of),
                               lags=data.cached(metrics.station_lag, year=year, month=month, as_of=as_of),
                               year=year, month=month, as_of=as_of,
-                              window=data.cached(metrics.task_window, year=year), unreported=unreported)
+                              window=data.cached(metrics.task_window, year=year), unreported=unreported,
+                              reporting_station=reporting_station)

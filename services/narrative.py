@@ -308,11 +308,13 @@ def baobao_line(district: pd.DataFrame) -> str | None:
 
 def overview(*, totals: pd.DataFrame, lags: pd.DataFrame, year: int, month: int, as_of: dt.date,
              window: pacing.Window | None = None, unreported: tuple[str, ...] = (),
-             n: int = 3) -> list[str]:
+             reporting_station: str | None = None, n: int = 3) -> list[str]:
     """总览's headline in two lines. Line 1, the task list against 时序进度 and how many stations are red:
     "截至10月底，任务清单完成率：示范创建77.8%、…，时序进度89.1%；18个监管所中13个明显滞后、0个略有滞后"; line 2, who must
     act and who has not reported: "需督办13个所：普集所、枣园所、龙山所等（详见“需要督办”）；10月未报：枣园所".
-    `unreported`: the stations named by submissions.not_reported (either report)."""
+    `unreported`: the stations named by submissions.not_reported (either report); `reporting_station`: the one station
+    those cover (a 监管所 account's own, NotReported.station), so that none unreported says "10月本所（明水所）无未报"
+    rather than of every station."""
     lines = []
     if not totals.empty:
         rates = "、".join(f"{r.indicator}{fmt.pct(r.rate)}" for r in totals.itertuples())
@@ -331,6 +333,9 @@ def overview(*, totals: pd.DataFrame, lags: pd.DataFrame, year: int, month: int,
         second.append(f"需督办{len(red_names)}个所：{'、'.join(red_names[:n])}{more}（详见“需要督办”）")
     elif not lags.empty:
         second.append("各监管所各项任务均未明显滞后")
-    second.append(f"{month}月未报：{'、'.join(unreported)}" if unreported else f"{month}月无未报的所")
+    if unreported:
+        second.append(f"{month}月未报：{'、'.join(unreported)}")
+    else:
+        second.append(f"{month}月本所（{reporting_station}）无未报" if reporting_station else f"{month}月无未报的所")
     lines.append("；".join(second))
     return lines

@@ -78,14 +78,16 @@ def compact(lags: pd.DataFrame, status: str) -> str | None:
 
 
 def unreported_line(nr: submissions.NotReported) -> str:
-    """Who has not reported this month, by name: "10月未报：月报 枣园所；任务进度 枣园所" (逾期上报 named apart)."""
+    """Who has not reported this month, by name: "10月未报：月报 枣园所；任务进度 枣园所" (逾期上报 named apart); for one
+    station (a 监管所 account) "本所（明水所）10月未报：…"."""
     monthly = "、".join(nr.monthly_missing) or "无"
     if not nr.monthly_required:
         monthly = "本月不要求"
     elif not nr.monthly_due:
         monthly = "未到截止日"
     late = f"（逾期上报：{'、'.join(nr.monthly_late)}）" if nr.monthly_late else ""
-    return (f"{nr.month}月未报：月报（风险隐患排查整治表）{monthly}{late}；"
+    who = f"本所（{nr.station}）" if nr.station else ""
+    return (f"{who}{nr.month}月未报：月报（风险隐患排查整治表）{monthly}{late}；"
             f"任务进度{'、'.join(nr.progress_missing) or '无'}")
 
 

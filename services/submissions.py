@@ -182,6 +182,7 @@ class NotReported:
     monthly_required: bool
     monthly_due: bool
     start_label: str
+    station: str | None = None  # the one station covered (a 监管所 account's own), None for the whole district
 
     @property
     def progress_line(self) -> str:
@@ -228,8 +229,10 @@ def not_reported(
         order = frames[0]["station"].tolist() if frames else []
         return tuple(st for st in order if st in hit)
 
+    one = scope(session=session, viewer=viewer, station_id=station_id) is not None and not progress.empty
     return NotReported(
         year=year, month=month, as_of=as_of, deadline=deadline,
+        station=str(progress["station"].iloc[0]) if one else None,
         progress_missing=tuple(progress.loc[progress["report_date"].isna(), "station"]),
         monthly_missing=names(monthly, MISSING) if due else (),
         monthly_late=tuple(st for st in names(monthly, LATE) if st not in names(monthly, MISSING)) if due else (),

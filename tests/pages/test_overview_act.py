@@ -59,6 +59,18 @@ def test_overview_names_every_red_station_and_the_unreported(demo_url, monkeypat
         f"**截至10月底，任务清单完成率：{rates}，时序进度89.1%；18个监管所中13个明显滞后、0个略有滞后。**",
         "**需督办13个所：普集所、枣园所、龙山所等（详见“需要督办”）；10月未报：枣园所。**",
     ]
+    assert not [c.value for c in at.caption if "仅显示本所" in c.value]
+
+
+def test_a_station_account_reads_its_own_reports_as_its_own(demo_url, monkeypatch):
+    """明水所 sees only its own reports: the headline and 需要督办 say 本所, not "无未报的所" while 枣园所 has not."""
+    at = fresh_app(demo_url, monkeypatch, user="mingshui").run()
+    assert not at.exception, [e.value for e in at.exception]
+    md = markdowns(at)
+    assert "**需督办13个所：普集所、枣园所、龙山所等（详见“需要督办”）；10月本所（明水所）无未报。**" in md
+    assert ":gray[●] 本所（明水所）10月未报：月报（风险隐患排查整治表）无；任务进度无" in md
+    assert not [m for m in md if "无未报的所" in m]
+    assert "监管所账号仅显示本所（明水所）的上报情况。" in [c.value for c in at.caption]
 
 
 def test_small_database_red_and_amber(small_url, monkeypatch):

@@ -8,11 +8,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from db.engine import dispose_engines, get_engine, set_setting
 from db.models import Station
-from services import entry, metrics, submissions
+from services import entry, metrics, narrative, overview, submissions
 from services.rules import fmt
 from services.rules.deadlines import FALLBACK_NOTE
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
@@ -209,6 +209,20 @@ def test_agreement_on_the_demo_database(demo_url):  # noqa: F811
         assert nr.progress_line == "进度未报（10月任务进度）：枣园所"
         assert nr.monthly_line == ("月报未报（10月风险隐患排查整治表，截止2022年10月24日）：枣园所；"
                                    "逾期上报：绣惠所、文祖所")
+        assert nr.station is None
+        assert overview.unreported_line(nr) == "10月未报：月报（风险隐患排查整治表）枣园所（逾期上报：绣惠所、文祖所）；任务进度枣园所"
+        # A 监管所 account learns of its own station only, and every sentence says so: none unreported is not "无未报的所".
+        with Session(engine) as s:
+            ms = s.exec(select(Station).where(Station.name == "明水所")).one()
+            own = submissions.not_reported(session=s, viewer=Viewer(role="监管所", station_id=ms.id), year=2022,
+                                           month=10, as_of=OCT31)
+        assert own.station == "明水所" and own.monthly_missing == own.progress_missing == ()
+        assert overview.unreported_line(own) == "本所（明水所）10月未报：月报（风险隐患排查整治表）无；任务进度无"
+        lines = narrative.overview(totals=pd.DataFrame(), lags=pd.DataFrame(), year=2022, month=10, as_of=OCT31,
+                                   unreported=(), reporting_station=own.station)
+        assert lines == ["10月本所（明水所）无未报"]
+        assert narrative.overview(totals=pd.DataFrame(), lags=pd.DataFrame(), year=2022, month=10, as_of=OCT31,
+                                  unreported=()) == ["10月无未报的所"]
     finally:
         dispose_engines()
 
