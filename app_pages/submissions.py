@@ -65,7 +65,7 @@ monthly = sv.timeliness_table(tl)
 left, right = st.columns([3, 2])
 with left:
     st.dataframe(monthly, hide_index=True, key="timeliness-table",
-                 column_config={c: st.column_config.NumberColumn(format="%d") for c in ("应报（个所）", "按时上报")})
+                 column_config={c: st.column_config.TextColumn(alignment="right") for c in ("应报（个所）", "按时上报")})
     st.caption("全区口径：截止日期已到的月份，按时上报的所数 ÷ 应报所数，逐月累计；截止日期未到的月份不计入。"
                + (f"月报{fmt.md_escape(nr.start_label)}，此前月份不计入。" if kind == submissions.KINDS[0] else ""))
     notes = tl.loc[tl["deadline_note"].notna(), "month"].tolist()

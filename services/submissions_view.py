@@ -52,14 +52,21 @@ def month_table(month: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _counted(tl: pd.DataFrame, column: str) -> list[str]:
+    """A month's count as the table says it: the number once the deadline has passed, else 不要求 (before the rule's
+    start month) or 未到期."""
+    return [fmt.num(int(n)) if due else ("未到期" if required else "不要求")
+            for n, due, required in zip(tl[column], tl["due"], tl["required"], strict=True)]
+
+
 def timeliness_table(tl: pd.DataFrame) -> pd.DataFrame:
-    """metrics.report_timeliness by month. Columns: 月份, 截止日期, 应报（个所）, 按时上报 (blank before the
-    deadline), 当月按时上报率, 累计按时上报率."""
+    """metrics.report_timeliness by month. Columns: 月份, 截止日期, 应报（个所）, 按时上报 (不要求 / 未到期 until
+    they count), 当月按时上报率, 累计按时上报率."""
     return pd.DataFrame({
         "月份": tl["month"].map(lambda m: f"{m}月"),
         "截止日期": tl["deadline"].map(day_label),
-        "应报（个所）": tl["n_expected"].where(tl["due"]),
-        "按时上报": tl["n_ontime"].where(tl["due"]),
+        "应报（个所）": _counted(tl, "n_expected"),
+        "按时上报": _counted(tl, "n_ontime"),
         "当月按时上报率": (tl["n_ontime"] / tl["n_expected"].where(tl["n_expected"] > 0)).map(fmt.pct),
         "累计按时上报率": tl["value"].map(fmt.pct),
     })

@@ -188,9 +188,10 @@ def workshop_card(row: pd.Series) -> list[tuple[str, str]]:
 
 
 def sweep_table(sweeps: pd.DataFrame) -> pd.DataFrame:
+    """The 摸排 as the page lists them; a blank 镇街 or 案件编号 stays blank (a table draws a null as "None")."""
     return pd.DataFrame({"摸排日期": [_day(d) for d in sweeps["sweep_date"]], "监管所": sweeps["station"],
-                         "镇街": sweeps["township"], "地点": sweeps["place"], "类型": sweeps["kind"],
-                         "处理结果": sweeps["outcome"], "案件编号": sweeps["case_no"]}).reset_index(drop=True)
+                         "镇街": sweeps["township"].fillna(""), "地点": sweeps["place"], "类型": sweeps["kind"],
+                         "处理结果": sweeps["outcome"], "案件编号": sweeps["case_no"].fillna("")}).reset_index(drop=True)
 
 
 def award_table(awards: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import chrome
 from services import kiosk
-from tests.pages.conftest import ROOT, fresh_app
+from tests.pages.conftest import BAOBAO_TABS, ROOT, fresh_app, open_tab
 from tests.pages.test_roles import EXPECTED_NAV, PAGES
 
 pytestmark = pytest.mark.covered_on_pg  # its reads run on PostgreSQL in test_roles and the services' tests
@@ -49,22 +49,55 @@ def test_streamlits_own_cap_stays_above_the_importers():
     assert config["server"]["maxUploadSize"] > Settings.max_upload_mb == 20
 
 
+def null_cells(at: AppTest, where: str) -> list[str]:
+    """The tables holding a missing value: Streamlit draws one as the English word "None" (on a canvas, where the
+    browser walk's text check cannot see it)."""
+    out = []
+    for frame in at.dataframe:
+        missing = frame.value.isna()
+        out += [f"{where}: {column}" for column in missing.columns[missing.any()]]
+    return out
+
+
 @pytest.mark.parametrize("user", ["office", "admin", "mingshui"])
 def test_every_select_box_a_role_meets_says_qing_xuan_ze_when_empty(demo_url, monkeypatch, user):
     """Each page of the role: every select box and multiselect has a Chinese placeholder (shown when it is
-    cleared), never Streamlit's "Choose an option"."""
+    cleared), never Streamlit's "Choose an option"; and no table cell is missing (drawn as "None")."""
     at = fresh_app(demo_url, monkeypatch, user=user).run()
-    seen = 0
+    seen, nulls = 0, []
     for _, title, path, _, _ in PAGES:
         if title not in EXPECTED_NAV[user] or title == "大屏":
             continue
         at.switch_page(path).run()
         assert not at.exception, (title, [e.value for e in at.exception])
+        nulls += null_cells(at, title)
         for box in [*at.selectbox, *at.multiselect]:
             placeholder = box.proto.placeholder
             assert placeholder.startswith("请选择") or placeholder == "在图上点选或在此选择", (title, box.label)
             seen += 1
     assert seen >= 6
+    assert not nulls, nulls
+
+
+# The pages whose tabs are computed only when opened (on_change="rerun"): the key and the labels of their tabs.
+LAZY_TABS = {
+    "app_pages/baobao.py": ("bb_tab", BAOBAO_TABS),
+    "app_pages/kpis.py": ("kpi_tab", ("各指标仪表与趋势", "主体责任与抽检", "参考指标")),
+    "app_pages/plans.py": ("plan_tab", ("要点清单", "工作阶段", "配档表", "按牵头单位", "逾期未完成", "即将到期", "延期原因",
+                                        "按文件", "参考文件")),
+}
+
+
+def test_no_table_of_a_lazy_tab_has_a_missing_cell(demo_url, monkeypatch):
+    at = fresh_app(demo_url, monkeypatch, user="office").run()
+    nulls, tables = [], 0
+    for path, (key, labels) in LAZY_TABS.items():
+        at.switch_page(path).run()
+        for label in labels:
+            open_tab(at, label, key)
+            nulls += null_cells(at, f"{path} {label}")
+            tables += len(at.dataframe)
+    assert tables >= 15 and not nulls, nulls
 
 
 def test_the_settings_page_names_the_kiosk_panels(demo_url, monkeypatch):

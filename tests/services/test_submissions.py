@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from db.engine import dispose_engines, get_engine, set_setting
 from db.models import Station
-from services import entry, metrics, narrative, overview, submissions
+from services import entry, metrics, narrative, overview, submissions, submissions_view
 from services.rules import fmt
 from services.rules.deadlines import FALLBACK_NOTE
 from services.rules.viewer import NOBODY, SYSTEM, Viewer
@@ -203,6 +203,13 @@ def test_agreement_on_the_demo_database(demo_url):  # noqa: F811
             kpi = metrics.kpi_gauges(session=s, year=2022, month=10, as_of=OCT31).set_index("name").loc["月报按时上报率"]
         # 月报按时上报率 counts the 月报 from 2022-05: 99 of 6 × 18 = 108 on time → 91.7%
         assert (tl["cum_ontime"].iloc[-1], tl["cum_expected"].iloc[-1]) == (99, 108)
+        table = submissions_view.timeliness_table(tl)  # 上报监测's table: words where a count does not apply yet
+        assert table["应报（个所）"].tolist() == ["不要求"] * 4 + ["18"] * 6
+        assert table["按时上报"].tolist() == ["不要求"] * 4 + ["18", "18", "17", "15", "16", "15"]
+        with Session(engine) as s:  # November on October 31: its deadline has not come
+            nov = submissions_view.timeliness_table(metrics.report_timeliness(session=s, year=2022, month=11,
+                                                                              as_of=OCT31, kind="风险隐患"))
+        assert nov.iloc[-1][["月份", "应报（个所）", "按时上报"]].tolist() == ["11月", "未到期", "未到期"]
         assert (kpi.numerator, kpi.denominator) == (99, 108) and fmt.pct(kpi.actual) == "91.7%"
         assert nr.progress_missing == ("枣园所",) and nr.monthly_missing == ("枣园所",)
         assert nr.monthly_late == ("绣惠所", "文祖所")
