@@ -77,13 +77,14 @@ def forbidden_page(title: str, icon: str, url: str):
 
 
 def login_pages() -> list:
-    """The login form at /login and, hidden, at every page's URL: a link opened before logging in meets the form,
-    and after logging in the same URL draws its page."""
+    """The login form at "/", /login and every page's URL: a link opened before logging in meets the form, and after
+    logging in the same URL draws its page. As in navigation_for, the default page (served at "/") has a url_path
+    nobody links to, since Streamlit answers the default page's own url_path with an English "Page not found"."""
     form = auth.login_form
-    urls = [url for *_, url in PAGES]
-    if unknown := chrome.unknown_path({*urls, "login"}):  # /foo: the form too, not "Page not found"
+    urls = [*(url for *_, url in PAGES), "login"]
+    if unknown := chrome.unknown_path({*urls, "home"}):  # /foo: the form too, not "Page not found"
         urls.append(unknown)
-    return [st.Page(form, title="登录", icon=":material/login:", url_path="login", default=True),
+    return [st.Page(form, title="登录", icon=":material/login:", url_path="home", default=True),
             *(st.Page(form, title="登录", icon=":material/login:", url_path=url, visibility="hidden") for url in urls)]
 
 

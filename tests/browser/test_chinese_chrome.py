@@ -111,6 +111,11 @@ def test_the_first_pages_own_url_is_a_page_like_any_other(browser, app, outside)
 
 def test_the_login_form_has_no_english_hint(anon_page, app, outside):
     page = anon_page
+    for path in ("", "login"):  # "/" and /login: the form, and no "Page not found" over it
+        page.goto(f"{app.url}/{path}")
+        wait_for_app_run(page)
+        no_dialog(page)
+        assert page.get_by_label("用户名").count() == 1, path
     page.goto(f"{app.url}/users")  # a link opened before logging in: the form, not "Page not found"
     wait_for_app_run(page)
     no_dialog(page)
