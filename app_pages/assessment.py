@@ -38,5 +38,6 @@ st.caption("任务清单：各任务项累计完成÷目标（超过目标按100
            "十个管理规范：达标项÷已评项；第三方评价：冷链、高风险小作坊中当年已评价的÷清单数（两张清单分别计）；"
            "黑窝点摸排：查处、取缔、移交的÷发现的（开展摸排未发现的按满分，未开展的为0）；按时上报：月报和进度填报"
            "按时上报的÷应报的。")
-views.download(view, label="下载考核得分（Excel）", file_name=f"{p.year}年度督导考核得分.xlsx", key="assessment-download")
+views.download(assessment.table(scores, w, numbers=True), label="下载考核得分（Excel）",
+               file_name=f"{p.year}年度督导考核得分.xlsx", key="assessment-download")  # points as numbers
 st.caption("考核通报（Word草稿）在“会议材料”页生成。")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from numbers import Number
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -36,6 +37,7 @@ class Notice:
     district: str
     scores: pd.DataFrame  # services.assessment.assessment
     table: pd.DataFrame  # services.assessment.table
+    sheet: pd.DataFrame  # the same with numbers (numbers=True), for the workbook
     rules_text: list[str]
     is_demo: bool
     organisation: str
@@ -61,6 +63,7 @@ def gather(*, year: int, as_of: dt.date | None = None, session: Session | None =
     scores = assessment.assessment(session=session, year=year, as_of=as_of, weights_in_force=w)
     district = catalog.district_name(session=session)
     return Notice(year=year, as_of=as_of, district=district, scores=scores, table=assessment.table(scores, w),
+                  sheet=assessment.table(scores, w, numbers=True),
                   rules_text=assessment.rule_lines(w), is_demo=catalog.is_demo(session=session),
                   **meeting.organisation(session, district))
 
@@ -128,18 +131,15 @@ def xlsx_bytes(n: Notice) -> bytes:
     for i, line in enumerate(notes, start=1):
         ws.write_string(i, 0, line)
     top = len(notes) + 1
-    # 排名 and 总分 as numbers (from the scores, not their text), so the office can sort and sum them
-    numbers = {"排名": [None if pd.isna(r) else int(r) for r in n.scores["rank"]],
-               "总分": [None if pd.isna(t) else round(float(t), 1) for t in n.scores["total"]]}
-    for j, col in enumerate(n.table.columns):
+    # 排名, each part's points and 总分 as numbers, so the office can sort and add them up; 不适用 stays text
+    for j, col in enumerate(n.sheet.columns):
         ws.write_string(top, j, col, head)
         ws.set_column(j, j, column_width([col, *[str(v) for v in n.table[col]]]))
-        for i, v in enumerate(n.table[col]):
-            number = numbers[col][i] if col in numbers else None
-            if number is None:
-                ws.write_string(top + 1 + i, j, str(v), cell)
+        for i, v in enumerate(n.sheet[col]):
+            if isinstance(v, Number) and not pd.isna(v):
+                ws.write_number(top + 1 + i, j, float(v), cell)
             else:
-                ws.write_number(top + 1 + i, j, number, cell)
+                ws.write_string(top + 1 + i, j, str(v), cell)
     ws.freeze_panes(top + 1, 2)
     wb.close()
     return buf.getvalue()

@@ -134,14 +134,18 @@ def assessment(*, session: Session | None = None, year: int, as_of: dt.date,
     return df[COLUMNS]
 
 
-def table(df: pd.DataFrame, w: rules.Weights) -> pd.DataFrame:
+def table(df: pd.DataFrame, w: rules.Weights, *, numbers: bool = False) -> pd.DataFrame:
     """The assessment as the office reads it (page, export, 通报 annex): 排名, 监管所, each part's points with its weight
-    in the header, 总分, 等次, 理由; a part that does not apply reads 不适用."""
+    in the header, 总分, 等次, 理由; a part that does not apply reads 不适用. `numbers`: the points and 总分 as numbers
+    (one decimal) rather than text, for a workbook the office sorts and adds up."""
+    def said(v: float) -> str | float:
+        return round(float(v), 1) if numbers else fmt.num(v, 1)
+
     out = pd.DataFrame({"排名": df["rank"], "监管所": df["station"]})
     for k, (label, _rate) in rules.PARTS.items():
         out[f"{label}（{fmt.num(getattr(w, k), 0)}分）"] = [
-            "不适用" if pd.isna(p) else fmt.num(p, 1) for p in df[f"{k}_points"]]
-    out["总分"] = ["—" if pd.isna(t) else fmt.num(t, 1) for t in df["total"]]
+            "不适用" if pd.isna(p) else said(p) for p in df[f"{k}_points"]]
+    out["总分"] = ["—" if pd.isna(t) else said(t) for t in df["total"]]
     out["等次"] = ["通报表彰" if v == rules.PRAISE else "通报批评" if v == rules.CRITICISE else "" for v in df["verdict"]]
     out["理由"] = df["reasons"]
     return out

@@ -23,6 +23,8 @@ import math
 import re
 from dataclasses import dataclass, fields, replace
 
+from services.rules import fmt
+
 PRAISE, CRITICISE = "表彰", "批评"
 
 
@@ -98,10 +100,11 @@ def parse_weights(text: str | None) -> Weights:
 
 
 def points(rate: float | None, weight: float) -> float | None:
-    """A part's points: its rate (clipped to 0–1) × its weight; None when the part does not apply."""
+    """A part's points: its rate (clipped to 0–1) × its weight, to one decimal (四舍五入), as the table shows them,
+    so that the total is the sum of the points shown; None when the part does not apply."""
     if rate is None or (isinstance(rate, float) and math.isnan(rate)):
         return None
-    return max(0.0, min(1.0, float(rate))) * weight
+    return fmt.round_half_up(max(0.0, min(1.0, float(rate))) * weight, 1)
 
 
 def total(scores: dict[str, float | None], w: Weights) -> float | None:

@@ -35,7 +35,10 @@ def test_export_assessment_writes_one_row_per_station(strict_demo, tmp_path, mon
     body = rows[header + 1:]
     assert len(body) == 18
     assert rows[header][:2] == ("排名", "监管所") and rows[header][-3:] == ("总分", "等次", "理由")
-    assert body[0][:2] == (1, "垛庄所") and body[0][-3] == 96.1 and body[0][-2] == "通报表彰"
+    assert body[0][:2] == (1, "垛庄所") and body[0][-3] == 96.2 and body[0][-2] == "通报表彰"
+    # Each part's points are numbers the office can add up (不适用 stays text), and they add up to the 总分.
+    assert all(isinstance(v, (int, float)) or v == "不适用" for r in body for v in r[2:-3])
+    assert round(sum(body[0][2:-3]), 1) == 96.2  # the parts' points add up to the 总分 in the workbook too
     assert [r[1] for r in body if r[-2] == "通报批评"] == ["曹范所", "文祖所", "龙山所", "枣园所"]
     assert any("低于80分的通报批评" in (r[0] or "") for r in rows[:header])
     # without a year: one Chinese line, nothing written
