@@ -112,7 +112,8 @@ else:
                          help=f"隐患清单中截至{fmt.date_label(ref)}尚未整改的隐患（未整改 + 逾期）",
                          note=f"其中逾期{fmt.num(h['n_overdue'])}项")
     with c3:
-        views.count_card("检查主体（今年累计）", int(h["entities_checked"]), "家", key="hz-checked",
+        views.count_card("检查主体（今年累计）", int(h["entities_checked"]), "家次", key="hz-checked",
+                         help="各月风险隐患排查整治表“检查主体数”相加：同一主体在几个月里都被检查的，每月各计一次",
                          note=f"立案{fmt.num(h['cases_opened'])}件")
     with c4:
         views.count_card(f"{p.month}月已报", int(h["n_reported"]), "个所", key="hz-reported",

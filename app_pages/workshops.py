@@ -60,7 +60,7 @@ with c[4]:
     views.count_card(
         "黑窝点摸排",
         int(t["swept"]),
-        "处",
+        "次",  # one row per place and day: sweeps, not places (docs/小作坊指标.md)
         key="ws-sweeps",
         note=f"发现{int(t['found'])}处，查处{int(t['handled'])}处",
     )

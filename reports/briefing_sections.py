@@ -73,7 +73,7 @@ def workshop_lines(f: PackFigures) -> list[str]:
              f"两个档案建档率{_ratio(int(t['archives_both']), int(t['registered']))}，十个管理规范达标率"
              f"{_ratio(int(t['norms_met_cells']), int(t['norms_assessed_cells']))}，冷链、高风险小作坊第三方评价覆盖率"
              f"{fmt.pct(t['cold_review_rate'])}、{fmt.pct(t['high_risk_review_rate'])}；无证黑窝点摸排"
-             f"{int(t['swept'])}处，发现{int(t['found'])}处，已查处{int(t['handled'])}处（各所见附表“{WORKSHOP_TABLE}”）"]
+             f"{int(t['swept'])}次，发现{int(t['found'])}处，已查处{int(t['handled'])}处（各所见附表“{WORKSHOP_TABLE}”）"]
     gaps = workshops_view.gap_lines(shops)
     if gaps:
         lines.append("名单与上报数不一致、需核对的：" + "；".join(gaps))

@@ -128,7 +128,7 @@ def schedule_rows(schedule: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-HAZARD_COUNTS = ("检查主体数", "发现隐患（累计）", "已整改（累计）", "当月发现", "当月已整改", "立案数", "未整改隐患（合计）",
+HAZARD_COUNTS = ("检查主体（累计家次）", "发现隐患（累计）", "已整改（累计）", "当月发现", "当月已整改", "立案数", "未整改隐患（合计）",
                  "其中逾期")
 # A station's 隐患 status, worst first: 逾期 hazards open (red), open hazards not yet due (amber), this month's
 # 风险隐患排查整治表 not reported (grey), nothing open (green). The colours are the status colours (STATUS_COLORS).
@@ -150,8 +150,8 @@ def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> p
     the most open, the lowest 隐患整改率, the bureau's order), and the district's row (metrics.hazard_totals) last.
 
     Columns: 监管所, 状态 (HAZARD_CHIPS; blank for the district), 未整改隐患（合计）, 其中逾期, {month}月上报,
-    隐患整改率（累计）, 发现隐患（累计）, 已整改（累计）, 隐患整改率（当月）, 当月发现, 当月已整改, 检查主体数 (as
-    reported), 立案数. Found and rectified are the rate's own numerator and denominator (DOMAIN.md §5,
+    隐患整改率（累计）, 发现隐患（累计）, 已整改（累计）, 隐患整改率（当月）, 当月发现, 当月已整改, 检查主体（累计家次）
+    (the months' 检查主体数 added up: a business checked in two months counts twice), 立案数. Found and rectified are the rate's own numerator and denominator (DOMAIN.md §5,
     from the 隐患清单 where present): never the monthly snapshots summed. 未整改隐患 is metrics.hazards' n_open, the
     figure 总览 shows (隐患, not the 包保督导 问题 of 逾期未整改问题)."""
     h = totals.iloc[0]
@@ -175,5 +175,5 @@ def hazard_rows(hazards: pd.DataFrame, totals: pd.DataFrame, *, month: int) -> p
         "发现隐患（累计）": rows["found_ytd"].astype("int64"), "已整改（累计）": rows["rectified_ytd"].astype("int64"),
         "隐患整改率（当月）": rows["month_rate"].map(fmt.pct),
         "当月发现": rows["found_month"].astype("int64"), "当月已整改": rows["rectified_month"].astype("int64"),
-        "检查主体数": rows["entities_checked"], "立案数": rows["cases_opened"],
+        "检查主体（累计家次）": rows["entities_checked"], "立案数": rows["cases_opened"],
     })

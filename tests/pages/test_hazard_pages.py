@@ -109,6 +109,9 @@ def test_tasks_page_shows_each_stations_rate_and_the_district_row(demo_url, monk
     # the three station-months the demo left unreported include one in October
     assert table.iloc[:-1]["10月上报"].tolist().count("未报") == 1
     assert table.iloc[-1]["10月上报"] == "17/18个所"
+    # 检查主体数 is a month's figure: added up over the months it counts checks (家次), not businesses
+    [(checked,)] = sql(demo_url, "SELECT SUM(entities_checked) FROM hazard_report WHERE year = 2022 AND month <= 10")
+    assert table.iloc[-1]["检查主体（累计家次）"] == checked and "检查主体数" not in table.columns
     assert any(f"全区隐患整改率（累计，1月至10月）{percent(rectified, found)}（整改{rectified}项/发现{found}项）" in c.value
                for c in at.caption)
 

@@ -32,6 +32,9 @@ def test_overview_demo_totals(demo_url, monkeypatch):
     t = texts(at)
     # Paced in 004's window 2022-03-01 … 11-30, its clause beside it (issue 15).
     assert "时序进度89.1%（2022年3月1日至11月30日已过245/275天；依据：章市监管发〔2022〕9号 三\\(二\\)）" in t
+    # the months' 检查主体数 added up are checks (家次), never "家" beside 2,931 businesses
+    [checked] = [m for m in at.metric if m.label == "检查主体（今年累计）"]
+    assert checked.value.endswith("家次") and "每月各计一次" in checked.proto.help
 
 
 def test_overview_small_database(small_url, monkeypatch):

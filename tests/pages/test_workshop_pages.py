@@ -22,7 +22,7 @@ def test_the_workshop_page_shows_the_district_worst_first_and_the_gap_to_check(d
     at = fresh_app(demo_url, monkeypatch).run()
     at.switch_page("app_pages/workshops.py").run()
     assert not at.exception
-    assert [m.value for m in at.metric][:5] == ["286家", "71.7%", "90.8%", "90.8%", "557处"]
+    assert [m.value for m in at.metric][:5] == ["286家", "71.7%", "90.8%", "90.8%", "557次"]  # 摸排: sweeps
     warning = "\n".join(w.value for w in at.warning)
     assert "垛庄所示范创建上报2家，小作坊名录中列明1家，名单少1家" in warning
     assert "普集所视频监管试点上报2家，小作坊名录中列明1家，名单少1家" in warning

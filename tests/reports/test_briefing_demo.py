@@ -105,7 +105,7 @@ def test_the_task_section_carries_the_workshop_registers_and_who_must_check_a_co
     line = next(i for i, t in enumerate(text) if t.startswith("小作坊名录："))
     assert line < end
     assert text[line] == ("小作坊名录：在册286家，其中冷链65家、高风险56家；两个档案建档率71.7%（205/286），十个管理规范达标率"
-                          "90.8%（2415/2660），冷链、高风险小作坊第三方评价覆盖率90.8%、83.9%；无证黑窝点摸排557处，发现106处，"
+                          "90.8%（2415/2660），冷链、高风险小作坊第三方评价覆盖率90.8%、83.9%；无证黑窝点摸排557次，发现106处，"
                           "已查处106处（各所见附表“小作坊”）。")
     gaps = text[line + 1]
     assert gaps.startswith("名单与上报数不一致、需核对的：")
