@@ -19,7 +19,8 @@ if gauges.empty:
     st.info(f"{p.year}年尚无纳入仪表的指标。")
 else:
     st.subheader("各指标状态（最需关注在前）", anchor=False)
-    views.status_table(data.cached(kpi_tables.status, year=p.year, month=p.month), key="kpi-status")
+    views.status_table(data.cached(kpi_tables.status, year=p.year, month=p.month), key="kpi-status",
+                       colours=views.KPI_CHIP_COLORS)
 # Only the open tab is computed and sent (on_change="rerun": tab.open), kept in the address: the register tables
 # below the gauges were 4 of the page's 5 grids, most of what a browser spent drawing it (issue 21).
 t_gauges, t_duty, t_ref = st.tabs(["各指标仪表与趋势", "主体责任与抽检", "参考指标"], key="kpi_tab", on_change="rerun",

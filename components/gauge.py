@@ -12,7 +12,7 @@ import streamlit as st
 
 from services import kpis_view, narrative
 from services.rules import fmt
-from services.rules.style import DOT, FONT, PACE_LINE, STATUS_COLORS, STATUS_LABELS, STATUS_MD, TRACK
+from services.rules.style import DOT, FONT, PACE_LINE, STATUS_COLORS, STATUS_MD, TRACK
 
 HALF = math.pi / 2
 
@@ -67,16 +67,6 @@ def gauge_notes(row: dict, *, width: float, font: float) -> list[str]:
     return [one] if text_width(one, font) <= width - 8 else [target_words(row), pace_words(row)]
 
 
-def status_word(row: dict) -> str:
-    """The status as a word; a once KPI not yet done and not yet due is 未到期 (not "达到进度" beside 0/1)."""
-    status = row.get("status") or "grey"
-    if _is_once(row) and status == "green":
-        actual, target = row.get("actual"), row.get("target")
-        if actual is not None and target is not None and not actual >= target:
-            return "未到期"
-    return STATUS_LABELS.get(status, "")
-
-
 def gauge_parts(row: dict) -> dict:
     """The numbers a gauge draws, kept apart from drawing so they can be tested."""
     rate = row.get("rate")
@@ -125,7 +115,7 @@ def _gauge_figures(row: dict, size: int, width: int | None = None, note_font: in
         "进度差": fmt.pp(lag) if lag is not None and not _is_once(row) else fmt.MISSING,
         "比较": narrative.comparison(row, as_of=row.get("as_of")),  # the day the caption is said on, too
         "基线": narrative.baseline_text(row),
-        "状态": status_word(row),
+        "状态": narrative.kpi_status_word(row),
         "来源": _tooltip_text(row),
     }
     if row.get("value_source"):  # a KPI row: the register, the readings or the submissions
@@ -248,9 +238,9 @@ def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date 
 def gauge_caption(row: dict, *, as_of: dt.date | None = None, brief: bool = False) -> str:
     """Status, the comparison its pacing kind calls for (时序进度 / 目标 / due date), the baseline and the source:
     ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the gauges' captions) names the source
-    by place, year and article only. A once KPI not yet done nor due says 未到期 (status_word)."""
+    by place, year and article only. A once KPI not yet done nor due says 未到期 (narrative.kpi_status_word)."""
     status = row.get("status") or "grey"
     words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of, brief=brief))
     if status == "grey":
         return f":gray[{DOT}] {words}"
-    return f":{STATUS_MD[status]}[{DOT}] {status_word(row)}｜{words}"
+    return f":{STATUS_MD[status]}[{DOT}] {narrative.kpi_status_word(row)}｜{words}"

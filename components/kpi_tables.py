@@ -13,9 +13,8 @@ from services import kpis_view, metrics
 
 
 def status(*, year: int, month: int, as_of: dt.date) -> pd.DataFrame:
-    """Every gauged KPI's status row (kpis_view.status_rows) with its chip."""
-    gauges = data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of)
-    return views.with_chips(kpis_view.status_rows(gauges))
+    """Every gauged KPI's status row (kpis_view.status_rows, its chip included)."""
+    return kpis_view.status_rows(data.cached(metrics.kpi_gauges, year=year, month=month, as_of=as_of))
 
 
 def trend_specs(*, year: int, month: int, as_of: dt.date) -> dict[int, dict]:

@@ -13,6 +13,7 @@ import pandas as pd
 import pandas.io.formats.style  # noqa: F401  (st.table's colours: loaded with the app, not by the first page drawing one, ~25 ms)
 import streamlit as st
 
+from services import narrative
 from services.charts import (  # noqa: F401 - re-exported for the pages
     build_ranking,
     build_trend,
@@ -47,6 +48,8 @@ def status_md(status: str) -> str:
 
 MISSING = "—"  # a missing figure in a grid (Streamlit's own placeholder is "None")
 _CHIP_COLORS = {f"{DOT} {label}": STATUS_COLORS[key] for key, label in STATUS_LABELS.items()}
+# 指标's table: a once KPI before its due date says 未到期 (narrative.kpi_status_word), in its status colour
+KPI_CHIP_COLORS = {**_CHIP_COLORS, f"{DOT} {narrative.NOT_DUE}": STATUS_COLORS["green"]}
 
 
 def number_formats(df: pd.DataFrame, *, skip: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
@@ -68,16 +71,16 @@ def number_formats(df: pd.DataFrame, *, skip: tuple[str, ...] = ()) -> tuple[pd.
 
 
 def status_table(df: pd.DataFrame, *, key: str, column: str = "状态", raw: tuple[str, ...] = (),
-                 column_config: dict | None = None, **kwargs) -> None:
-    """st.dataframe of a table with a status column of chips (views.with_chips) shown in their colours; numbers as
-    counts (no decimals) or to 0.1, columns in `raw` and in `column_config` as configured there; a missing figure
-    as —.
+                 column_config: dict | None = None, colours: dict[str, str] | None = None, **kwargs) -> None:
+    """st.dataframe of a table with a status column of chips (views.with_chips; `colours`: the chips and their
+    colours, the four statuses' by default) shown in their colours; numbers as counts (no decimals) or to 0.1,
+    columns in `raw` and in `column_config` as configured there; a missing figure as —.
 
     Column settings rather than a pandas Styler: a Styler is rendered cell by cell in Python on every rerun."""
     shown, config = number_formats(df, skip=(*raw, *(column_config or {})))
     config.update(column_config or {})
     if column in df:
-        config[column] = chip_column(_CHIP_COLORS)
+        config[column] = chip_column(colours or _CHIP_COLORS)
     st.dataframe(shown, hide_index=True, key=key, column_config=config, placeholder=MISSING, **kwargs)
 
 
@@ -250,6 +253,10 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率", pace: str = "�
     """build_trend as the Vega-Lite spec st.altair_chart would send, written out directly: Altair takes ~0.1 s to
     build and validate one, and 指标 draws one per KPI. `pace` names the second line (目标 for a level KPI)."""
     series = {"domain": ["实际", pace]}
+    rows = trend_rows(trend, pace=pace)
+    y = {"field": "值", "title": f"{title}（%）", "type": "quantitative"}
+    if not any(r["值"] for r in rows):  # all 0 (a once KPI not yet done): an axis of 0–100, not one "0.000000"
+        y["scale"] = {"domain": [0, 100]}
     return {
         "config": {"font": FONT},
         "data": {"name": "trend"},
@@ -262,10 +269,10 @@ def trend_spec(trend: pd.DataFrame, *, title: str = "完成率", pace: str = "�
             "tooltip": [{"field": "月份", "type": "nominal"}, {"field": "系列", "type": "nominal"},
                         {"field": "值", "format": ".1f", "title": f"{title}（%）", "type": "quantitative"}],
             "x": {"axis": {"labelAngle": 0}, "field": "月份", "sort": {"field": "m"}, "title": None, "type": "nominal"},
-            "y": {"field": "值", "title": f"{title}（%）", "type": "quantitative"},
+            "y": y,
         },
         "height": 260,
-        "datasets": {"trend": trend_rows(trend, pace=pace)},
+        "datasets": {"trend": rows},
     }
 
 

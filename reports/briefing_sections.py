@@ -336,7 +336,9 @@ def kpi_table(gauges: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataF
                  for r in rows],
         "比较对象": gauges["pacing"].map(lambda k: compared.get(k, "时序进度")),
         "应达值": [value(x, u) for x, u in zip(gauges["expected"], gauges["unit"], strict=True)],
-        "进度差（百分点）": gauges["lag_pp"].map(_lag), "状态": gauges["status"].map(lambda s: STATUS_LABELS.get(s, "")),
+        # a once KPI has no pace: no 进度差, and 未到期 rather than 达到进度 before its due date (as its gauge says)
+        "进度差（百分点）": [math.nan if r["pacing"] == "once" else _lag(r["lag_pp"]) for r in rows],
+        "状态": [narrative.kpi_status_word(r) for r in rows],
         "说明": [narrative.comparison(r, as_of=as_of) for r in rows],
         "基线": [narrative.baseline_text(r) for r in rows],
         "来源": [narrative.kpi_source(r) for r in rows],

@@ -11,7 +11,7 @@ from services import narrative
 from services.metrics.common import DISTRICT_LABEL
 from services.rules import fmt
 from services.rules import oversight as oversight_rules
-from services.rules.style import STATUS_ORDER
+from services.rules.style import DOT, STATUS_ORDER
 
 PACING = {"ramp": "按时序递增", "level": "全年保持", "once": "到期一次完成"}
 # What a KPI's expected line is called in its trend: only a ramp has a 时序进度.
@@ -45,20 +45,29 @@ def value_source(row: dict) -> str:
 
 def status_rows(gauges: pd.DataFrame) -> pd.DataFrame:
     """Every gauged KPI worst first: status (明显滞后, 略有滞后, 未报, 达到进度), then the furthest behind.
-    Columns: 指标, 状态 (status code, for views.with_chips), 本年累计, 目标, 应达, 进度差 (signed 百分点)."""
+    Columns: 指标, 状态 (a chip: "● " and narrative.kpi_status_word, so a once KPI not yet due says 未到期 as its gauge
+    does), 本年累计, 目标, 应达 (a once KPI: its due date), 进度差 (signed 百分点; — for a once KPI, which has no pace)."""
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     rows = gauges.assign(_rank=gauges["status"].map(lambda s: rank.get(s, len(rank)))).sort_values(
         ["_rank", "lag_pp"], kind="stable", na_position="last")
     signs = rows["direction"].map(lambda d: "≤" if d == "<=" else "≥")
+    records = rows.to_dict("records")
+    once = [(r.get("pacing") or "ramp") == "once" for r in records]
     return pd.DataFrame({
         "指标": rows["name"].tolist(),
-        "状态": rows["status"].tolist(),
+        "状态": [f"{DOT} {narrative.kpi_status_word(r)}" for r in records],
         "本年累计": [fmt.with_unit(a, u) for a, u in zip(rows["actual"], rows["unit"], strict=True)],
         "目标": [f"{s}{fmt.with_unit(t, u)}" for s, t, u in zip(signs, rows["target"], rows["unit"], strict=True)],
-        "应达": [fmt.with_unit(e, u) for e, u in zip(rows["expected"], rows["unit"], strict=True)],
-        "进度差": rows["lag_pp"].map(narrative.signed_pp).tolist(),
+        "应达": [_due(r) if o else fmt.with_unit(r["expected"], r["unit"]) for r, o in zip(records, once, strict=True)],
+        "进度差": [fmt.MISSING if o else narrative.signed_pp(r["lag_pp"]) for r, o in zip(records, once, strict=True)],
         "取值": [value_source(r) for r in rows.to_dict("records")],
     })
+
+
+def _due(row: dict) -> str:
+    """A once KPI's 应达: its due date ("12月31日到期"), or 年内完成 without one."""
+    due = row.get("due_date")
+    return f"{due.month}月{due.day}日到期" if hasattr(due, "month") else "年内完成"
 
 
 def reference_rows(reference: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from services.rules import fmt, pacing
+from services.rules.style import STATUS_LABELS
 
 _JURISDICTION = re.compile(r"^[\u4e00-\u9fff]{1,5}[区县市](?=[一二三四五六七八九十（(])")
 MINUS = "−"  # U+2212, as the bureau prints a signed lag: "示范创建 −11.3个百分点"
@@ -188,6 +189,20 @@ def comparison(row: Any, *, as_of: dt.date | None = None) -> str:
     said = _against(lag, "时序进度", direction)
     pace = ramp_basis(row)
     return f"{said}（{pace}）" if pace else said
+
+
+NOT_DUE = "未到期"  # a once KPI not yet done and not yet due: its status word (status code green)
+
+
+def kpi_status_word(row: Any) -> str:
+    """A KPI's status as a word: STATUS_LABELS of its code, but NOT_DUE for a once KPI not yet done (green until its
+    due date: not "达到进度" beside 0/1). The gauges, 指标's table and the briefing's 附表 say the same word."""
+    status = _get(row, "status") or "grey"
+    if (_get(row, "pacing") or "ramp") == "once" and status == "green":
+        actual, target = _get(row, "actual"), _get(row, "target")
+        if _ok(actual) and _ok(target) and not actual >= target:
+            return NOT_DUE
+    return STATUS_LABELS.get(status, "")
 
 
 def kpi_sentence(row: Any, *, as_of: dt.date | None = None, with_baseline: bool = True) -> str:

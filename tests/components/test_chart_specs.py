@@ -32,6 +32,14 @@ def test_trend_spec_is_what_streamlit_makes_of_the_altair_chart():
         ("3月", "实际", 35.0), ("3月", "时序进度", 25.0)]
 
 
+def test_a_trend_of_nothing_but_zeros_has_an_axis_of_0_to_100():
+    """A once KPI not yet done (新增区级实训中心: 0 of 1 all year): Vega would label a [0, 0] axis "0.000000"."""
+    zeros = pd.DataFrame({"month": [1, 2], "rate": [0.0, 0.0], "expected_rate": [0.0, math.nan]})
+    assert views.trend_spec(zeros, pace="应达")["encoding"]["y"]["scale"] == {"domain": [0, 100]}
+    some = pd.DataFrame({"month": [1, 2], "rate": [0.0, 0.02], "expected_rate": [0.0, 0.03]})
+    assert "scale" not in views.trend_spec(some)["encoding"]["y"]  # a small rate keeps its own scale
+
+
 def build_schedule(df: pd.DataFrame, *, today) -> alt.Chart:
     """views.schedule_spec's chart as Altair would say it (the pages send the spec written out)."""
     data = df.assign(**views.schedule_rows(df))

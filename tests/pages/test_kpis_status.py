@@ -21,7 +21,10 @@ def test_the_kpi_table_opens_worst_first(demo_url, monkeypatch):
     assert table.iloc[0][["状态", "本年累计", "目标", "应达", "进度差"]].tolist() == [
         views.status_chip("red"), "1次", "≥2次", "1.7次", "−33.3个百分点"]
     chips = table["状态"].tolist()
-    assert chips == [views.status_chip("red")] * 2 + [views.status_chip("amber")] * 6 + [views.status_chip("green")] * 5
+    # 新增区级实训中心 (0 of 1, due 12月31日) says 未到期 as its gauge does, with its due date and no pace
+    assert chips == ([views.status_chip("red")] * 2 + [views.status_chip("amber")] * 6 + ["● 未到期"]
+                     + [views.status_chip("green")] * 4)
+    assert table.iloc[8][["指标", "本年累计", "应达", "进度差"]].tolist() == ["新增区级实训中心", "0个", "12月31日到期", "—"]
     assert "各指标状态（最需关注在前）" in [s.value for s in at.subheader]
 
 

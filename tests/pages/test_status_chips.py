@@ -42,6 +42,15 @@ def test_task_tables_colour_their_status_chips(demo_url, monkeypatch):
     assert tables[0].value["状态"].iloc[0] == "● 明显滞后"  # worst first
 
 
+def test_the_kpi_table_colours_not_due_as_its_status(demo_url, monkeypatch):
+    """指标's table: a once KPI before its due date is the chip 未到期, in the colour of its status (green)."""
+    at = open_page(demo_url, monkeypatch, "app_pages/kpis.py")
+    [table] = [d for d in at.dataframe if "进度差" in d.value.columns]
+    colours = chip_colours(column_settings(table)["状态"])
+    assert colours == {**CHIPS, "● 未到期": STATUS_COLORS["green"]}
+    assert "● 未到期" in set(table.value["状态"]) and set(table.value["状态"]) <= set(colours)
+
+
 def test_submission_grid_colours_every_month_column(demo_url, monkeypatch):
     at = open_page(demo_url, monkeypatch, SUBMISSIONS)
     [table] = [d for d in at.dataframe if any(str(c).endswith("月") for c in d.value.columns)]

@@ -111,3 +111,14 @@ def test_the_task_section_carries_the_workshop_registers_and_who_must_check_a_co
     assert gaps.startswith("名单与上报数不一致、需核对的：")
     assert "垛庄所示范创建上报2家，小作坊名录中列明1家，名单少1家" in gaps and "普集所视频监管试点" in gaps
     assert "附表9 小作坊" in text
+
+
+def test_a_once_kpi_before_its_due_date_is_not_due_in_the_kpi_annex(demo_engine):
+    """附表2 says of 新增区级实训中心 (0 of 1, due 12月31日) what its gauge says: 未到期, with no 进度差."""
+    with Session(demo_engine) as s:
+        pack = briefing.gather(year=2022, month=10, as_of=AS_OF, charts=False, session=s)
+    table = pack.tables["重点指标"].set_index("指标")
+    row = table.loc["新增区级实训中心"]
+    assert (row["比较对象"], row["状态"], row["说明"]) == ("到期日", "未到期", "12月31日前完成1个，尚未到期")
+    assert row.isna()["进度差（百分点）"]
+    assert set(table["状态"]) <= {"明显滞后", "略有滞后", "未报", "达到进度", "未到期"}
