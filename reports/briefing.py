@@ -298,9 +298,16 @@ def docx_bytes(b: Briefing, *, now: dt.datetime | None = None, fonts: Fonts | No
 # --- Excel ------------------------------------------------------------------------------------------------
 
 
-def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0) -> None:
+def number_cells(wb) -> dict[str, object]:
+    """The boxed cell formats of typeset.EXCEL_NUMBER_FORMATS, for write_frame."""
+    return {kind: wb.add_format({**typeset.EXCEL_CELL, "num_format": spec})
+            for kind, spec in typeset.EXCEL_NUMBER_FORMATS.items()}
+
+
+def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0, numbers: dict | None = None) -> None:
     """The frame on a sheet from row `top`: its header in `head`, then numbers as numbers, text (dates in words) as
-    text, blanks blank, each column as wide as its text (the briefing's sheets and the 风险会商 workbook)."""
+    text, blanks blank, each column as wide as its text (the briefing's sheets and the 风险会商 workbook). With
+    `numbers` (number_cells), a figure the table says as text ("77.8%", "5,505") is written as the number it says."""
     for j, col in enumerate(df.columns):
         ws.write_string(top, j, str(col), head)
         ws.set_column(j, j, column_width([col, *[cell_text(v) for v in df[col].head(500)]]))
@@ -309,7 +316,12 @@ def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0) -> None:
             if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
                 ws.write_blank(i, j, None, cell)
             elif isinstance(v, bool) or not isinstance(v, int | float):
-                ws.write_string(i, j, cell_text(v), cell)
+                text = cell_text(v)
+                said = typeset.excel_number(text) if numbers and isinstance(v, str) else None
+                if said:
+                    ws.write_number(i, j, said[0], numbers[said[1]])
+                else:
+                    ws.write_string(i, j, text, cell)
             else:
                 ws.write_number(i, j, float(v), cell)
 
@@ -335,9 +347,10 @@ def xlsx_bytes(b: Briefing) -> bytes:
         for line in lines:
             summary.write_string(row, 0, line)
             row += 1
+    numbers = number_cells(wb)
     for name, df in b.tables.items():
         ws = wb.add_worksheet(name[:31])
-        write_frame(ws, df, head, cell)
+        write_frame(ws, df, head, cell, numbers=numbers)
         if b.is_demo:  # every sheet says so, below its table (the header row stays the first) and on paper
             ws.write_string(len(df) + 2, 0, meeting.DEMO_NOTE, demo_note)
             ws.set_header("&L" + meeting.DEMO_NOTE.replace("&", "&&"))

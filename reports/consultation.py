@@ -238,6 +238,7 @@ def xlsx_bytes(c: Consultation) -> bytes:
     wb.set_properties({"title": title(c), "author": c.organisation, "company": c.office,
                        "created": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
     head, cell = wb.add_format(typeset.EXCEL_HEADER), wb.add_format(typeset.EXCEL_CELL)
+    numbers = briefing.number_cells(wb)  # figures said as text ("77.8%") written as numbers
     bold, demo = wb.add_format({"bold": True}), wb.add_format(typeset.EXCEL_DEMO)
     for s in sections(c):
         ws = wb.add_worksheet(s.sheet)
@@ -254,7 +255,7 @@ def xlsx_bytes(c: Consultation) -> bytes:
         row += 2
         for caption, df in s.tables.items():
             ws.write_string(row, 0, caption, bold)
-            briefing.write_frame(ws, df, head, cell, top=row + 1)
+            briefing.write_frame(ws, df, head, cell, top=row + 1, numbers=numbers)
             row += len(df) + 3
         ws.set_landscape()
         ws.set_paper(9)  # A4

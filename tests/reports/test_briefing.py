@@ -144,11 +144,13 @@ def test_workbook_sheets_rows_and_print_setup(workbook):
                                    "章丘区工作要点", "配档表", "督办建议"]
     ws = workbook["各监管所任务进度"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    # the rates the tables say as "80.0%" are numbers the office can sort and add up, shown as the table says them
     assert rows == [
         ["监管所", "指标", "单位", "目标", "累计完成", "完成率", "时序进度", "进度差（百分点）", "状态"],
-        ["明水所", "示范创建", "家", 100, 80, "80.0%", "83.3%", -3.3, "略有滞后"],
-        ["双山所", "示范创建", "家", 26, 18, "69.2%", "83.3%", -14.1, "明显滞后"],
+        ["明水所", "示范创建", "家", 100, 80, 0.8, pytest.approx(0.833), -3.3, "略有滞后"],
+        ["双山所", "示范创建", "家", 26, 18, pytest.approx(0.692), pytest.approx(0.833), -14.1, "明显滞后"],
     ]
+    assert ws["F2"].number_format == "0.0%" and ws["F2"].data_type == "n"
     for name in workbook.sheetnames[1:]:
         sheet = workbook[name]
         assert sheet.freeze_panes == "A2", name
