@@ -28,7 +28,7 @@ from services.metrics.kpis import kpi_trend_of
 from services.rules import fmt
 from services.rules.localtime import local_time_label
 from services.rules.style import DOT, FONT, PACE_LINE, PRIMARY, STATUS_COLORS, STATUS_LABELS, STATUS_MD
-from services.rules.text import column_width
+from services.rules.text import column_width, text_width
 
 
 def status_chip(status: str) -> str:
@@ -81,6 +81,7 @@ def status_table(df: pd.DataFrame, *, key: str, column: str = "状态", raw: tup
     config.update(column_config or {})
     if column in df:
         config[column] = chip_column(colours or _CHIP_COLORS)
+    config = fitted(shown, config, (column,))
     st.dataframe(shown, hide_index=True, key=key, column_config=config, placeholder=MISSING, **kwargs)
 
 
@@ -311,10 +312,29 @@ def chip_column(colours: dict[str, str], label: str | None = None):
                                               disabled=True)
 
 
+def fitted(df: pd.DataFrame, config: dict, chips: tuple[str, ...] = ()) -> dict:
+    """The column settings with a width in pixels for each text column that has none, from its longest text (header
+    included): the grid sizes a column by its first rows, so 白云湖所 below 官庄所 was cut to "白云湖". `chips`: the
+    columns drawn as chips (their label adds padding)."""
+    out = dict(config)
+    for col in df.columns:
+        if not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
+            continue
+        setting = out.get(col, {})
+        if not isinstance(setting, dict) or setting.get("width") is not None:
+            continue  # hidden (None), a label only (str), or sized by the caller
+        texts = df[col].head(2000).dropna().astype(str)
+        longest = texts.loc[texts.str.len().nlargest(8).index] if len(texts) else []  # the widest are among them
+        widest = max((text_width(v) for v in (col, *longest)), default=0)
+        out[col] = {**setting, "width": min(420, round(widest * 7.5) + (44 if col in chips else 28))}
+    return out
+
+
 def chip_table(df: pd.DataFrame, columns: list[str], colours: dict[str, str], *, key: str,
                column_config: dict | None = None, **kwargs) -> None:
-    """st.dataframe with the chip texts (keys of `colours`, e.g. "● 按时") of these columns shown in their colours."""
-    config = {**(column_config or {}), **{c: chip_column(colours, c) for c in columns}}
+    """st.dataframe with the chip texts (keys of `colours`, e.g. "● 按时") of these columns shown in their colours;
+    text columns as wide as their longest text (fitted)."""
+    config = fitted(df, {**(column_config or {}), **{c: chip_column(colours, c) for c in columns}}, tuple(columns))
     st.dataframe(df, hide_index=True, key=key, column_config=config, placeholder=MISSING, **kwargs)
 
 

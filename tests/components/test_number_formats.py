@@ -8,7 +8,9 @@ import math
 
 import pandas as pd
 
+from components import views
 from components.views import number_formats
+from services.rules.text import text_width
 
 
 def test_counts_and_figures():
@@ -28,3 +30,19 @@ def test_missing_and_skipped():
     shown, config = number_formats(df, skip=("率",))
     assert set(config) == {"差"}
     assert shown["差"].iloc[0] == 1.3 and math.isnan(shown["差"].iloc[1])
+
+
+def test_text_columns_are_as_wide_as_their_longest_text_wherever_it_is():
+    """The grid sizes a column by its first rows: a longer name further down (白云湖所 below eleven 3-character names)
+    was cut. fitted() gives each text column the width of its longest text; a chip column adds the label's padding."""
+    df = pd.DataFrame({"监管所": ["官庄所"] * 11 + ["白云湖所"], "状态": ["● 有逾期隐患"] * 11 + ["● 有待整改隐患"],
+                       "n": range(12), "备注": ["a"] * 12, "隐藏": ["x"] * 12, "改名": ["y"] * 12})
+    config = views.fitted(df, {"n": {"width": 60}, "备注": {"label": "备注", "width": 99}, "隐藏": None, "改名": "别名"},
+                          ("状态",))
+    assert config["监管所"]["width"] == round(text_width("白云湖所") * 7.5) + 28
+    assert config["状态"]["width"] == round(text_width("● 有待整改隐患") * 7.5) + 44
+    assert config["n"] == {"width": 60} and config["备注"]["width"] == 99  # the caller's widths stand
+    assert config["隐藏"] is None and config["改名"] == "别名"  # a hidden column, a label only: left as they are
+    long = pd.DataFrame({"理由": ["很长" * 200]})
+    assert views.fitted(long, {})["理由"]["width"] == 420  # at most 420 px: a long text scrolls inside the grid
+

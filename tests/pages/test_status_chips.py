@@ -10,6 +10,7 @@ import pytest
 
 from components.views import MILESTONE_COLORS
 from services.rules.style import STATUS_COLORS, STATUS_LABELS
+from services.rules.text import text_width
 from tests.pages.conftest import open_tab
 from tests.pages.test_hazard_pages import SUBMISSIONS, TASKS, open_page
 
@@ -78,3 +79,11 @@ def test_missing_figures_show_a_dash(demo_url, monkeypatch):
                == "multiselect"]
     assert len(chipped) == 4  # progress, 督办清单, the station's rows, 风险隐患排查整治
     assert {d.proto.placeholder for d in chipped} == {"—"}
+
+
+def test_the_hazard_table_fits_every_station_name(demo_url, monkeypatch):
+    at = open_page(demo_url, monkeypatch, TASKS)
+    [table] = [d for d in at.dataframe if "隐患整改率（累计）" in d.value.columns]
+    widths = {c: s.get("width") for c, s in json.loads(table.proto.columns).items()}
+    names = table.value["监管所"].tolist()
+    assert "白云湖所" in names and widths["监管所"] >= round(max(map(text_width, names)) * 7.5) + 28
