@@ -215,6 +215,9 @@ def build_station_layer(records: list[dict]) -> pdk.Layer:
 
 LABEL_SIZE = 13  # px
 DOT_RADIUS = 8  # px
+# Around another station's dot, a name may not come this close either: a name ending right beside a dot reads as that
+# dot's name (the 大屏 had 枣园所 left of its own dot, just right of 龙山所's).
+DOT_GAP = 6  # px
 # Where a name may sit beside its dot, in order of preference: right, left, above, below.
 LABEL_SPOTS = (
     ("start", "center", (DOT_RADIUS + 4, 0)),
@@ -254,7 +257,8 @@ def _label_spots(stations: tuple[tuple[str, float, float], ...], zoom: float) ->
     scale = 512 * 2**zoom / (2 * math.pi)
     pts = [(scale * math.radians(lon), -scale * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
            for _, lon, lat in stations]
-    dots = [(x - DOT_RADIUS, y - DOT_RADIUS, x + DOT_RADIUS, y + DOT_RADIUS) for x, y in pts]
+    r = DOT_RADIUS + DOT_GAP
+    dots = [(x - r, y - r, x + r, y + r) for x, y in pts]
     dot_grid: dict[tuple[int, int], list[int]] = {}
     for j, d in enumerate(dots):
         for c in _cells(d):

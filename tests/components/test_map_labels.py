@@ -15,7 +15,7 @@ def every_pair(stations, zoom):
     scale = 512 * 2**zoom / (2 * math.pi)
     pts = [(scale * math.radians(lon), -scale * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
            for _, lon, lat in stations]
-    r = ml.DOT_RADIUS
+    r = ml.DOT_RADIUS + ml.DOT_GAP
     dots = [(x - r, y - r, x + r, y + r) for x, y in pts]
     crowd = [sum(math.dist(p, q) < 60 for q in pts) for p in pts]
     placed, spots = [], {}
@@ -44,3 +44,16 @@ def test_the_grid_places_every_name_as_comparing_all_pairs_does():
         got = ml._label_spots(stations, zoom)
         assert got == every_pair(stations, zoom)
         assert len({s[0] for s in got}) > 1  # crowded enough that names went to different sides
+
+
+def test_a_name_never_ends_right_beside_another_stations_dot():
+    """乙's right side is taken by 丙's dot; its left side would end the name right at 甲's dot, where it reads as
+    甲's name (枣园所 beside 龙山所's dot on the 大屏): it goes above instead."""
+    zoom = 10.0
+    px = math.degrees(2 * math.pi / (512 * 2**zoom))  # degrees of longitude per pixel at this zoom
+    width = 3 * ml.LABEL_SIZE + 8
+    b = 117.0 + (width + ml.DOT_RADIUS + 4 + ml.DOT_RADIUS) * px  # 乙's name on its left would touch 甲's dot
+    stations = (("甲站所", 117.0, 36.6), ("乙站所", b, 36.6), ("丙站所", b + 30 * px, 36.6))
+    spots = ml._label_spots(stations, zoom)
+    assert spots[1][:2] == ("middle", "bottom")  # above its dot
+    assert spots == every_pair(stations, zoom)
