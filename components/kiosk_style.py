@@ -73,7 +73,7 @@ html:has(.st-key-kiosk-root) {{ font-size: {ROOT_FONT}px; }}
 {_PANEL} [data-testid="stMetricLabel"] p {{ font-size: 1.1rem; color: {MUTED}; }}
 {_ON} [class*="st-key-kiosk-kpi-"] {{ background: {CARD}; gap: 0.15rem; padding: 0.5rem 0.6rem; }}
 {_ON} [class*="st-key-kiosk-kpi-"] p {{ font-size: 1.05rem; line-height: 1.3; }}
-{_ON} [class*="st-key-kiosk-kpi-"] [data-testid="stCaptionContainer"] p {{ font-size: 0.86rem; }}
+{_ON} [class*="st-key-kiosk-kpi-"] [data-testid="stCaptionContainer"] p {{ font-size: 0.8rem; }}
 {_ON} [class*="st-key-kiosk-task-"], {_ON} [class*="st-key-kiosk-bb-"] {{ background: {CARD}; gap: 0.3rem; }}
 {_ON} [class*="st-key-kiosk-task-"] p, {_ON} [class*="st-key-kiosk-bb-"] p {{ font-size: 1.1rem; }}
 {_ON} [data-testid="stProgressBarTrack"] {{ background-color: {GRID}; }}

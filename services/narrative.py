@@ -90,21 +90,26 @@ def kpi_window(row: Any) -> pacing.Window:
 
 _PLACE = re.compile(r"([^\d年（）()\s、，；]{2,3}[区县])")
 _YEAR = re.compile(r"(\d{4})年")
-# What a title says besides its place, year and kind: "2024年食品抽检和特殊食品安全监管工作要点（昌乐县）" → 食品抽检…
+# What a title says besides its place, year and kind: "2024年食品抽检和特殊食品安全监管工作要点（昌乐县）" → 抽检
 _NOT_TOPIC = re.compile(r"\d{4}年|（[^）]*）|\([^)]*\)|市场监督管理局|关于开展|关于|的通知|工作要点|要点|监督管理计划|计划|通知")
 _KINDS = ("要点", "计划", "通知", "方案")
+_TOPIC_END = re.compile(r"和|及|环节|安全|监管|服务|排查")  # where a topic's first words end: 抽检和…, 生产环节…
 
 
 def short_title(title: str) -> str:
     """A document as a gauge's caption names it: place, year, the first words of its topic and its kind, enough to
-    tell 昌乐县's five 2024 plans apart: "昌乐县2024年食品抽检要点", "宝山区2024年食品生产要点", "金山区2024年风险隐患通知";
+    tell 昌乐县's five 2024 plans apart: "昌乐县2024年抽检要点", "宝山区2024年生产要点", "金山区2024年风险隐患通知";
     the title itself when it names no place or year."""
     place, year = _PLACE.search(title), _YEAR.search(title)
     if not place and not year:
         return title
     topic = _NOT_TOPIC.sub("", title.replace(place.group(1), "", 1) if place else title)
-    if topic.startswith("食品安全") and len(topic) > 4:  # the most common opening says least
-        topic = topic[4:]
+    core = topic
+    for common in ("食品安全", "食品"):  # the most common openings say least
+        if core.startswith(common) and len(core) > len(common):
+            core = core[len(common):]
+            break
+    topic = _TOPIC_END.split(core, maxsplit=1)[0] or topic  # nothing left (食品安全计划): the topic as it was
     kind = next((k for k in _KINDS if k in title), "")
     return f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''}{topic[:4]}{kind}"
 
@@ -112,7 +117,7 @@ def short_title(title: str) -> str:
 def kpi_source(row: Any, *, brief: bool = False) -> str:
     """Where a KPI's target comes from. A 示例 gauge applies another district's rule to 章丘 and says so:
     "示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县）一、1"; the bureau's own: "依据：… …".
-    `brief` (the gauges' captions) names each document short (short_title): "示例目标，参照昌乐县2024年食品抽检要点 一、1";
+    `brief` (the gauges' captions) names each document short (short_title): "示例目标，参照昌乐县2024年抽检要点 一、1";
     the full title is on the 指标 page and in the gauge's tooltip."""
     doc, article = _get(row, "source_doc"), _get(row, "source_article")
     docs = doc.split("；") if _ok(doc) and doc else []

@@ -64,15 +64,17 @@ def test_demo_targets_are_labelled_with_their_source():
         "低于目标3.2个百分点｜无基线｜示例目标，参照2024年食品抽检和特殊食品安全监管工作要点（昌乐县） 一、1")
     # the gauges' captions (总览, the kiosk): each document short, by place, year, topic and kind, with its article —
     # 昌乐县 has five 2024 plans, each with its own 一、1
-    assert narrative.kpi_source(row, brief=True) == "示例目标，参照昌乐县2024年食品抽检要点 一、1"
-    assert narrative.kpi_source(two, brief=True) == "示例目标，参照宝山区2024年食品生产要点 二、8；昌乐县2024年食品抽检要点 二、6"
+    assert narrative.kpi_source(row, brief=True) == "示例目标，参照昌乐县2024年抽检要点 一、1"
+    assert narrative.kpi_source(two, brief=True) == "示例目标，参照宝山区2024年生产要点 二、8；昌乐县2024年抽检要点 二、6"
     assert narrative.kpi_caption(row, as_of=OCT31, brief=True) == (
-        "低于目标3.2个百分点｜无基线｜示例目标，参照昌乐县2024年食品抽检要点 一、1")
+        "低于目标3.2个百分点｜无基线｜示例目标，参照昌乐县2024年抽检要点 一、1")
     plans = ["2024年食品抽检和特殊食品安全监管工作要点（昌乐县）", "2024年餐饮服务食品安全工作要点（昌乐县）",
-             "2024年食品流通安全监管工作要点（昌乐县）", "2024年食品生产安全监管工作要点（昌乐县）"]
+             "2024年食品流通安全监管工作要点（昌乐县）", "2024年食品生产安全监管工作要点（昌乐县）",
+             "2024年食品安全协调工作要点（昌乐县）"]
     assert len({narrative.short_title(t) for t in plans}) == len(plans)
     assert narrative.short_title("金山区市场监督管理局关于开展2024年食品安全风险隐患排查整治专项行动的通知") == (
         "金山区2024年风险隐患通知")
+    assert narrative.short_title("南开区2024年食品安全监督管理计划") == "南开区2024年食品安全计划"
     assert narrative.short_title("章市监管发〔2022〕9号") == "章市监管发〔2022〕9号"  # neither place nor year: whole
 
 
