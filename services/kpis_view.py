@@ -145,11 +145,13 @@ def sampling_rows(sampling: pd.DataFrame) -> pd.DataFrame:
 
 
 def per_thousand_line(sampling: pd.DataFrame) -> str:
-    """ "全区抽检4,240批次，常住人口110.1万，3.85批次/千人（规则5批次/千人，全年应达5,505批次）"."""
+    """ "全区抽检4,240批次，常住人口110.1万（2023年末，章丘区统计公报），3.85批次/千人（规则5批次/千人，全年应达5,505批次）"."""
     d = sampling[sampling["station"] == DISTRICT_LABEL].iloc[0]
     if pd.isna(d["population"]):
         return f"全区抽检{fmt.num(d['batches'])}批次；未设常住人口，无法计算批次/千人（在“系统设置”中填写）"
-    line = (f"全区抽检{fmt.num(d['batches'])}批次，常住人口{fmt.num(d['population'] / 10000, 2)}万，"
+    wan = f"{fmt.round_half_up(d['population'] / 10000, 2):g}"  # 110.1万, 110.15万: no trailing zero
+    basis = d.get("population_basis") or ""
+    line = (f"全区抽检{fmt.num(d['batches'])}批次，常住人口{wan}万{f'（{basis}）' if basis else ''}，"
             f"{fmt.num(d['per_thousand'], 2)}{oversight_rules.PER_THOUSAND_UNIT}")
     if not pd.isna(d["rule_per_thousand"]):
         line += (f"（规则{fmt.num(d['rule_per_thousand'])}{oversight_rules.PER_THOUSAND_UNIT}，"

@@ -122,9 +122,15 @@ def has_batches(*, session: Session, start: dt.date, end: dt.date) -> int:
 
 def stored_population(*, session: Session) -> int | None:
     """The district's stored 常住人口 (the first district that has one)."""
-    row = session.exec(select(District.population).where(District.population.is_not(None))
-                       .order_by(District.id).limit(1)).first()
-    return int(row[0]) if row is not None else None
+    row = stored_population_record(session=session)
+    return row[0] if row is not None else None
+
+
+def stored_population_record(*, session: Session) -> tuple[int, int | None, str | None] | None:
+    """(常住人口, the year it is of, its source) of the first district that has one."""
+    row = session.exec(select(District.population, District.population_year, District.population_source)
+                       .where(District.population.is_not(None)).order_by(District.id).limit(1)).first()
+    return (int(row[0]), row[1], row[2]) if row is not None else None
 
 
 def per_thousand_rule(*, session: Session, unit: str) -> tuple[float, str, int] | None:

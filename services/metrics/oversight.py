@@ -34,7 +34,7 @@ CHECK_COLUMNS = ["station_id", "station", *CHECK_COUNTS, "no_record", "no_record
                  *[f"{r}_rate" for r in RECORDS], *[f"{r}_rate_ytd" for r in RECORDS], "is_demo"]
 SAMPLE_COUNTS = ["batches", "pending", "failed", "handled", "due", "on_time"]
 SAMPLE_COLUMNS = ["station_id", "station", *SAMPLE_COUNTS, "handled_rate", "on_time_rate", "population",
-                  "per_thousand", "rule_per_thousand", "rule_batches", "is_demo"]
+                  "population_basis", "per_thousand", "rule_per_thousand", "rule_batches", "is_demo"]
 FIGURE_COLUMNS = ["month", "figure", "actual", "numerator", "denominator", "basis", "is_demo"]
 
 
@@ -51,6 +51,25 @@ def population(*, session: Session | None = None) -> int | None:
         except ValueError:
             pass  # a setting that no longer parses: the stored figure
     return q.stored_population(session=session)
+
+
+@unit_of_work
+def population_basis(*, session: Session | None = None) -> str:
+    """Where the 常住人口 in force comes from, as a caption says it: "系统设置", "2023年末，章丘区统计公报", "" unknown."""
+    text = dbe.get_setting(session, rules.POPULATION_KEY)
+    if text:
+        try:
+            rules.parse_population(text)
+            return "系统设置"
+        except ValueError:
+            pass
+    row = q.stored_population_record(session=session)
+    if row is None:
+        return ""
+    _pop, year, source = row
+    if source and (not year or f"{year}年" in source):  # the source names its year itself
+        return source
+    return "，".join(p for p in (f"{year}年末" if year else "", source or "") if p)
 
 
 # --- staffing ----------------------------------------------------------------------------------------------
@@ -190,6 +209,8 @@ def sampling(*, session: Session | None = None, year: int, month: int, as_of: dt
     rule = q.per_thousand_rule(session=session, unit=rules.PER_THOUSAND_UNIT)
     district = df["station"] == DISTRICT_LABEL
     df["population"] = np.where(district, pop or np.nan, np.nan)
+    df["population_basis"] = np.where(district, "" if population_in_force is not None or not pop
+                                      else population_basis(session=session), "")
     df["per_thousand"] = np.where(district, rules.per_thousand(df["batches"].iloc[-1], pop), np.nan)
     df["rule_per_thousand"] = np.where(district, rule[0] if rule else np.nan, np.nan)
     df["rule_batches"] = np.where(district & bool(rule and pop), round(rule[0] * pop / 1000) if rule and pop else 0,

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from db import models as m
 from db.authstore import auth_session
 from db.engine import dispose_engines, get_engine
-from services import lineage, metrics, population
+from services import kpis_view, lineage, metrics, population
 from services.rules import fmt
 from services.rules.viewer import SYSTEM
 from tests import dbs
@@ -98,6 +98,10 @@ def test_sampling_by_station_and_per_thousand(demo):
     assert (fmt.pct(d.handled_rate), fmt.pct(d.on_time_rate)) == ("94.1%", "98.4%")
     assert (d.population, round(d.per_thousand, 2), d.rule_per_thousand, d.rule_batches) == (1101000, 3.85, 5, 5505)
     assert round(d.per_thousand, 6) == round(4240 / 1101, 6)
+    # the population said with where it comes from (the district's record, which names its year), no 110.10
+    with_basis = kpis_view.per_thousand_line(df)
+    assert with_basis.startswith("全区抽检4,240批次，常住人口110.1万（章丘区2023年国民经济和社会发展统计公报")
+    assert with_basis.endswith("），3.85批次/千人（规则5批次/千人，全年应达5,505批次）")
     by = df.set_index("station")
     assert (by.loc["明水所", "batches"], by.loc["埠村所", "handled_rate"]) == (474, 0.5)
     # Before the October reports the September figures hold.
@@ -163,6 +167,7 @@ def test_the_population_setting_moves_per_thousand(copy):
         assert population.save_population(session=s, viewer=SYSTEM, text="200万") == 2_000_000
         d = metrics.sampling(session=s, year=2022, month=10, as_of=OCT31).iloc[-1]
         assert (d.population, d.per_thousand, d.rule_batches) == (2_000_000, 2.12, 10_000)
+        assert d.population_basis == "系统设置"  # the caption says where 200万 comes from
         if version is not None:
             assert s.exec(select(m.DataVersion.version)).one() == version + 1
     with auth_session(copy) as a:
