@@ -40,6 +40,8 @@ with st.container(border=True, key="act-now"):
                     st.markdown("\n\n".join(f":red[{DOT}] {fmt.md_escape(line)}" for line in lines_k))
     for status, more in act.more:
         st.markdown(f":{STATUS_MD[status]}[{DOT}] {fmt.md_escape(more)}")
+    if act.plans:
+        st.markdown(f":red[{DOT}] {fmt.md_escape(act.plans)}")
     if nr is not None:
         st.markdown(f":gray[{DOT}] {fmt.md_escape(overview.unreported_line(nr))}")
 

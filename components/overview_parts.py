@@ -7,20 +7,24 @@ import datetime as dt
 from dataclasses import dataclass
 
 from components import data
-from services import metrics, narrative, overview
+from services import metrics, narrative, overview, plans
 
 
 @dataclass(frozen=True)
 class ActNow:
     red: list[str]  # overview.must_act: every red station with what makes it red
     more: list[tuple[str, str]]  # (status, line): the amber and the grey stations, one line each (overview.compact)
+    plans: str | None = None  # overview.overdue_plans_line: 工作要点 and 配档表 past their deadline
 
 
 def act_now(*, year: int, month: int, as_of: dt.date) -> ActNow:
-    """需要督办: who must act this month, from metrics.station_lag."""
+    """需要督办: who must act this month, from metrics.station_lag, and the plans past their deadline."""
     lags = data.cached(metrics.station_lag, year=year, month=month, as_of=as_of)
+    late_plans = overview.overdue_plans_line(data.cached(plans.overdue, year=year, month=month, as_of=as_of),
+                                             data.cached(metrics.schedule, year=year, month=month, as_of=as_of))
     return ActNow(red=overview.must_act(lags),
-                  more=[(status, line) for status in ("amber", "grey") if (line := overview.compact(lags, status))])
+                  more=[(status, line) for status in ("amber", "grey") if (line := overview.compact(lags, status))],
+                  plans=late_plans)
 
 
 def headline(*, year: int, month: int, as_of: dt.date, unreported: tuple[str, ...],

@@ -11,10 +11,9 @@ import pandas as pd
 from services import metrics, narrative, workshops_view
 from services.meeting import DELAYED, DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, SHOWN_STATUSES, PackFigures
 from services.rules import fmt, pacing
+from services.rules.plan_status import SCHEDULE_OWNER
 from services.rules.style import STATUS_LABELS
 
-# Who carries out the 配档表 (章市监管发〔2022〕9号 四(一)): the 食品生产监管科 coordinates, the stations act.
-SCHEDULE_OWNER = "食品生产监管科（统筹）、各监管所（落实）"
 # A 督办 item without a deadline of its own (a missing report, an overdue hazard): due this many days after the day
 # the data stand at — the bureau's usual 一周内 for 补报 and 整改销号 (our choice: the documents set no term).
 DUBAN_DAYS = 7

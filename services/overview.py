@@ -11,6 +11,7 @@ import pandas as pd
 
 from services import narrative, places, submissions
 from services.rules import fmt, pacing
+from services.rules.plan_status import OVERDUE, SCHEDULE_OWNER
 
 
 def worst_stations(lags: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -89,6 +90,26 @@ def unreported_line(nr: submissions.NotReported) -> str:
     who = f"本所（{nr.station}）" if nr.station else ""
     return (f"{who}{nr.month}月未报：月报（风险隐患排查整治表）{monthly}{late}；"
             f"任务进度{'、'.join(nr.progress_missing) or '无'}")
+
+
+def overdue_plans_line(tasks: pd.DataFrame, schedule: pd.DataFrame, *, n: int = 3) -> str | None:
+    """The district's 工作要点 tasks and 配档表 windows past their deadline and not done, each with who carries it (as
+    the briefing's 督办建议): "逾期未完成：配档表2022年8月~9月 组织观摩交流活动（食品生产监管科（统筹）、各监管所（落实））";
+    the first `n` of each, then how many in all. None when nothing is overdue. `tasks`: plans.overdue; `schedule`:
+    metrics.schedule."""
+    late = schedule[schedule["status"] == OVERDUE] if len(schedule) else schedule
+    parts = [f"工作要点第{r.number}项{_first_line(r.title)}（{r.lead_units or r.issuer}，期限{r.deadline_label}）"
+             for r in tasks.head(n).itertuples()]
+    parts += [f"配档表{r.time_text} {_first_line(r.focus)}（{SCHEDULE_OWNER}）" for r in late.head(n).itertuples()]
+    if not parts:
+        return None
+    total = len(tasks) + len(late)
+    return f"逾期未完成：{'；'.join(parts)}" + (f"等{total}项" if total > len(parts) else "") + "（详见“工作要点”）"
+
+
+def _first_line(text: str | None, n: int = 30) -> str:
+    t = (text or "").split("\n")[0].rstrip("。；;")
+    return t if len(t) <= n else t[:n] + "…"
 
 
 # --- 包保 cards: each with its target (where the rules give one) and its status -----------------------------------

@@ -13,6 +13,8 @@ SHOWN_STATUSES = (NOT_STARTED, IN_PROGRESS, DELAYED, OVERDUE, DONE)
 # Deadline kinds (db.models.DEADLINE_KINDS) and how a deadline without a date is shown.
 KIND_DATE, KIND_YEAR, KIND_OPEN, KIND_UNDATED = "日期", "全年", "长期", "未定"
 DEADLINE_WORDS = {KIND_YEAR: "全年", KIND_OPEN: "长期", KIND_UNDATED: "未定期限"}
+# Who carries out the 配档表 (章市监管发〔2022〕9号 四(一)): the 食品生产监管科 coordinates, the stations act.
+SCHEDULE_OWNER = "食品生产监管科（统筹）、各监管所（落实）"
 
 
 def _missing(x) -> bool:

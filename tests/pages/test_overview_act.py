@@ -36,11 +36,13 @@ def test_overview_names_every_red_station_and_the_unreported(demo_url, monkeypat
     at = fresh_app(demo_url, monkeypatch).run()
     assert not at.exception, [e.value for e in at.exception]
     md = markdowns(at)
-    act = [m for m in md if m.startswith(":red[●] ")]
+    act = [m for m in md if m.startswith(":red[●] ") and not m.startswith(":red[●] 逾期未完成")]
+    # the 配档表 window past its end, with who carries it, as the briefing's 督办建议 has it
+    assert ":red[●] 逾期未完成：配档表2022年8月\\~9月 组织观摩交流活动（食品生产监管科（统筹）、各监管所（落实））（详见“工作要点”）" in md
     # Every red station, in station_lag's order (worst lag first), with its worst indicator, lag and due date.
     expected = [f":red[●] {fmt.md_escape(narrative.station_phrase(r))}" for r in red.to_dict("records")]
     assert act == expected
-    assert sum(m.value.startswith(":red[●] ") for m in at.markdown) <= 3  # a block per column, not one per station
+    assert sum(m.value.startswith(":red[●] ") for m in at.markdown) <= 4  # a block per column, not one per station
     assert "**需要督办** · 13个监管所有明显滞后的任务项，任务清单2022年11月30日到期" in md
     # Literal ones: the five today's top five left out are named too.
     for line in ("明水所：示范创建 −19.1个百分点", "刁镇所：示范创建 −39.1个百分点", "普集所：抱团发展活动 −89.1个百分点"):
