@@ -30,6 +30,7 @@ def not_visited(kw: dict, label: str) -> None:
     if nv is None:
         return
     st.caption(_count(nv, "超过{n}个主体本季度尚未督导（仅列出前{n}个）", "共{n}个主体本季度尚未督导"))
+    st.caption(bv.NOT_VISITED_NOTE)
     view = bv.not_visited_rows(nv)
     st.dataframe(view, hide_index=True, key="bb-not-visited", height=360)
     views.download(view, label="下载（Excel）", file_name=f"本季度未督导主体_{label}.xlsx", key="dl-not-visited")

@@ -14,6 +14,9 @@ PROBLEM_RATE_LABEL = "问题整改率（包保督导问题）"
 OPEN_LABEL = "逾期未整改问题（各来源）"
 NO_CADRE = "无包保干部"  # a problem at a business no cadre packages at the period's end
 RATE_COLUMNS = ("包保覆盖率", "督导完成率", "现场督导率", "问题整改率")
+# Why 在营 − 督导完成 is more than this list: a business visited this quarter, but not as its rule asks, is neither.
+NOT_VISITED_NOTE = ("此处只列本季度没有任何督导记录的主体。已督导但未达督导规则的主体（如C、D级主体未现场督导）不在此列，"
+                    "也不计入督导完成率，因此本数与“督导完成率”的未完成数不同。")
 STATUS_NOTE = ("状态：督导完成率对照季度时间进度（与地图相同），进度差 = 督导完成率 − 季度时间进度；监管所和镇街按状态排序（明显滞后、略有滞后、无包保主体、"
                "达到进度），同一状态落后最多的在前。")
 _SEVERITY = {s: i for i, s in enumerate(pacing.STATUS_SEVERITY)}
