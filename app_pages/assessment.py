@@ -27,7 +27,8 @@ for column, (verdict, word, key, nobody) in zip(st.columns(2), lists, strict=Tru
         st.markdown(f"**拟通报{word}（{len(named)}个所）**")
         for r in named.itertuples():
             reasons = r.reasons or "各项得分均衡"
-            st.markdown(f"- {fmt.md_escape(r.station)} {fmt.num(r.total, 1)}分：{fmt.md_escape(reasons)}")
+            st.markdown(f"- {fmt.md_escape(r.station)} {fmt.num(r.total, 1)}分：{fmt.md_escape(reasons)}"
+                        f"{fmt.md_escape(assessment.check_note(r))}")
         if named.empty:
             st.caption(nobody)
 

@@ -72,7 +72,8 @@ def _lines(n: Notice, verdict: str, empty: str) -> list[str]:
     rows = n.named(verdict)
     if rows.empty:
         return [empty]
-    return [f"{r.station}（{fmt.num(r.total, 1)}分）：{r.reasons or '各项得分均衡'}" for r in rows.itertuples()]
+    return [f"{r.station}（{fmt.num(r.total, 1)}分）：{r.reasons or '各项得分均衡'}{assessment.check_note(r)}"
+            for r in rows.itertuples()]
 
 
 def docx_bytes(n: Notice, *, fonts: Fonts | None = None, now: dt.datetime | None = None) -> bytes:

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from db import engine as dbe
-from services import accounts, metrics, submissions
+from services import accounts, metrics, submissions, workshops_view
 from services.rules import assessment as rules
 from services.rules import deadlines as dl_rules
 from services.rules import fmt
@@ -20,7 +20,7 @@ from services.unit import unit_of_work
 
 SETTINGS_PAGE = "系统设置"
 COLUMNS = ["rank", "station_id", "station", *[f"{k}_rate" for k in rules.PARTS], *[f"{k}_points" for k in rules.PARTS],
-           "total", "verdict", "reasons", "is_demo"]
+           "total", "verdict", "reasons", "to_check", "is_demo"]
 REASON_LOW = 0.6  # a part below 60 % of its weight is named as a reason for 批评
 REASON_HIGH = 0.9  # a part at or above 90 % is named as a reason for 表彰
 
@@ -87,6 +87,12 @@ def _ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den else None
 
 
+def check_note(row) -> str:
+    """What to check before a station is named on the 表彰 or 批评 list, when a count behind its score is not
+    confirmed: "（需先核对：垛庄所示范创建上报2家，小作坊名录中列明1家，…）"; "" when nothing is."""
+    return f"（需先核对：{row.to_check}）" if getattr(row, "to_check", "") else ""
+
+
 def _reasons(row: dict, verdict: str) -> str:
     """The parts that earned a 表彰 (≥ 90 %) or cost a 批评 (< 60 %), with their rates, worst or best first."""
     parts = [(k, row[f"{k}_rate"]) for k in rules.PARTS if row[f"{k}_rate"] is not None]
@@ -112,6 +118,8 @@ def assessment(*, session: Session | None = None, year: int, as_of: dt.date,
     rows = []
     for s in shops.itertuples(index=False):
         sid = int(s.station_id)
+        # a count the 小作坊 page asks the station to check (上报 ≠ 名录列明): said beside a 表彰 or 批评
+        to_check = "；".join(workshops_view.gap_lines(shops[shops["station_id"] == sid]))
         rates = {
             "tasks": float(tasks[sid]) if sid in tasks.index else None,
             "archives": _ratio(s.archives_both, s.registered),
@@ -123,7 +131,7 @@ def assessment(*, session: Session | None = None, year: int, as_of: dt.date,
         scores = {k: rules.points(r, getattr(w, k)) for k, r in rates.items()}
         rows.append({"station_id": sid, "station": s.station,
                      **{f"{k}_rate": r for k, r in rates.items()}, **{f"{k}_points": p for k, p in scores.items()},
-                     "total": rules.total(scores, w), "is_demo": bool(s.is_demo)})
+                     "total": rules.total(scores, w), "to_check": to_check, "is_demo": bool(s.is_demo)})
     df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("rank", "verdict", "reasons")])
     if df.empty:
         return pd.DataFrame(columns=COLUMNS)

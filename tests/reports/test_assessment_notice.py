@@ -55,6 +55,7 @@ def test_the_notice_draft_names_praise_and_criticism_with_reasons(strict_demo, t
     assert text[0] == "关于2022年度食品小作坊提质增效工作督导考核情况的通报"
     praise, criticise = text.index("二、通报表彰"), text.index("三、通报批评")
     assert [t.split("（")[0] for t in text[praise + 1:criticise]] == ["垛庄所", "黄河所", "宁家埠所"]
+    assert text[praise + 1].endswith("（需先核对：垛庄所示范创建上报2家，小作坊名录中列明1家，名单少1家，请核对名单或上报数）")
     assert text[criticise + 1].startswith("曹范所（78分）：")
     assert any(t.startswith("枣园所（62.7分）：任务清单完成率27.5%") for t in text)
     assert any("示例数据" in t for t in text[:4])
