@@ -56,8 +56,7 @@ def target_words(row: dict) -> str:
 def pace_words(row: dict) -> str:
     """ "应达 83.3%" — or, for a once KPI (done by a date, not paced), "12月31日到期"."""
     if _is_once(row):
-        due = row.get("due_date")
-        return f"{due.month}月{due.day}日到期" if hasattr(due, "month") else "年内完成"
+        return narrative.due_words(row)
     return f"应达 {fmt.pct(row.get('expected_rate'))}"
 
 

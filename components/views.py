@@ -323,8 +323,10 @@ def fitted(df: pd.DataFrame, config: dict, chips: tuple[str, ...] = ()) -> dict:
         setting = out.get(col, {})
         if not isinstance(setting, dict) or setting.get("width") is not None:
             continue  # hidden (None), a label only (str), or sized by the caller
-        texts = df[col].head(2000).dropna().astype(str)
-        longest = texts.loc[texts.str.len().nlargest(8).index] if len(texts) else []  # the widest are among them
+        texts = df[col].head(1000).dropna().astype(str)
+        # the widest are among the widest by a quick measure (a CJK character twice a Latin one), then measured
+        rough = texts.str.len() + texts.str.count(r"[^\x00-\x7f]")
+        longest = texts.loc[rough.nlargest(8).index] if len(texts) else []
         widest = max((text_width(v) for v in (col, *longest)), default=0)
         out[col] = {**setting, "width": min(420, round(widest * 7.5) + (44 if col in chips else 28))}
     return out

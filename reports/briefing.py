@@ -298,13 +298,24 @@ def docx_bytes(b: Briefing, *, now: dt.datetime | None = None, fonts: Fonts | No
 # --- Excel ------------------------------------------------------------------------------------------------
 
 
-def number_cells(wb) -> dict[str, object]:
-    """The boxed cell formats of typeset.EXCEL_NUMBER_FORMATS, for write_frame."""
-    return {kind: wb.add_format({**typeset.EXCEL_CELL, "num_format": spec})
-            for kind, spec in typeset.EXCEL_NUMBER_FORMATS.items()}
+class NumberCells:
+    """The boxed cell format of each Excel number format a workbook's figures need (typeset.excel_number), made once."""
+
+    def __init__(self, wb) -> None:
+        self.wb, self.made = wb, {}
+
+    def __getitem__(self, spec: str):
+        if spec not in self.made:
+            self.made[spec] = self.wb.add_format({**typeset.EXCEL_CELL, "num_format": spec})
+        return self.made[spec]
 
 
-def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0, numbers: dict | None = None) -> None:
+def number_cells(wb) -> NumberCells:
+    """The cell formats for write_frame's `numbers`."""
+    return NumberCells(wb)
+
+
+def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0, numbers: NumberCells | None = None) -> None:
     """The frame on a sheet from row `top`: its header in `head`, then numbers as numbers, text (dates in words) as
     text, blanks blank, each column as wide as its text (the briefing's sheets and the 风险会商 workbook). With
     `numbers` (number_cells), a figure the table says as text ("77.8%", "5,505") is written as the number it says."""

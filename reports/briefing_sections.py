@@ -13,6 +13,7 @@ from services.meeting import DELAYED, DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, S
 from services.rules import fmt, pacing
 from services.rules.plan_status import SCHEDULE_OWNER
 from services.rules.style import STATUS_LABELS
+from services.rules.text import first_line
 
 # A 督办 item without a deadline of its own (a missing report, an overdue hazard): due this many days after the day
 # the data stand at — the bureau's usual 一周内 for 补报 and 整改销号 (our choice: the documents set no term).
@@ -214,17 +215,12 @@ def plan_section(f: PackFigures, *, year: int, month: int) -> list[str]:
                      "、".join(f"{s}{int(counts.get(s, 0))}个" for s in SHOWN_STATUSES))
         late = sched[sched["shown"] == OVERDUE]
         if len(late):
-            lines.append("配档表逾期未完成：" + "；".join(f"{r.time_text}，{_short(r.focus)}" for r in late.itertuples()))
+            lines.append("配档表逾期未完成：" + "；".join(f"{r.time_text}，{first_line(r.focus)}" for r in late.itertuples()))
     n_overdue = int((own["shown"] == OVERDUE).sum()) if len(own) else 0
     n_overdue += int((sched["shown"] == OVERDUE).sum()) if len(sched) else 0
     if not n_overdue:
         lines.append(f"截至{fmt.date_label(ref)}，{NO_OVERDUE}")
     return lines
-
-
-def _short(text: str | None, n: int = 30) -> str:
-    t = (text or "").split("\n")[0].rstrip("。；;")
-    return t if len(t) <= n else t[:n] + "…"
 
 
 def own_plan_table(f: PackFigures) -> pd.DataFrame:
@@ -268,7 +264,7 @@ def duban_table(f: PackFigures, *, year: int, month: int) -> pd.DataFrame:
         days = f"，逾期{int(r.overdue_days)}天" if not pd.isna(r.overdue_days) else ""
         rows.append(("工作要点", f"第{r.number}项：{r.title}", r.lead_units or r.issuer, soon, f"{OVERDUE}{days}"))
     for r in f.schedule[f.schedule["shown"] == OVERDUE].itertuples() if len(f.schedule) else ():
-        rows.append(("配档表", f"{r.time_text}：{_short(r.focus)}", SCHEDULE_OWNER, soon,
+        rows.append(("配档表", f"{r.time_text}：{first_line(r.focus)}", SCHEDULE_OWNER, soon,
                      f"{OVERDUE}，窗口{fmt.date_label(r.end_date)}结束"))
     if not f.district.empty and int(f.district.iloc[0]["n_prob_overdue"]):
         n = int(f.district.iloc[0]["n_prob_overdue"])
@@ -334,7 +330,7 @@ def kpi_table(gauges: pd.DataFrame, *, as_of: dt.date | None = None) -> pd.DataF
         "实际": [value(r["actual"], r["unit"]) + (narrative.fraction_text(r) if r["unit"] == "%" else "")
                  for r in rows],
         "比较对象": gauges["pacing"].map(lambda k: compared.get(k, "时序进度")),
-        "应达值": [value(x, u) for x, u in zip(gauges["expected"], gauges["unit"], strict=True)],
+        "应达值": [narrative.due_words(r) if r["pacing"] == "once" else value(r["expected"], r["unit"]) for r in rows],
         # a once KPI has no pace: no 进度差, and 未到期 rather than 达到进度 before its due date (as its gauge says)
         "进度差（百分点）": [math.nan if r["pacing"] == "once" else _lag(r["lag_pp"]) for r in rows],
         "状态": [narrative.kpi_status_word(r) for r in rows],

@@ -41,19 +41,20 @@ EXCEL_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_ur
 EXCEL_HEADER = {"bold": True, "bg_color": "#e6ebf1", "border": 1, "text_wrap": True, "valign": "vcenter"}
 EXCEL_CELL = {"border": 1, "valign": "top"}
 EXCEL_DEMO = {"bold": True, "font_color": "#9c5700"}
-# A figure the tables say as text (fmt.pct "77.8%", fmt.num "5,505" / "1,234.6" / "−3"), written back as a number in
-# the workbooks so that the office can sort and add up: the Excel format per kind shows it as the page says it.
-EXCEL_NUMBER_FORMATS = {"pct": "0.0%", "int": "#,##0", "dec": "#,##0.0"}
-_PERCENT = re.compile(r"[-−]?\d+(?:\.\d+)?%")
-_FIGURE = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|0|[1-9]\d{0,8})(?:\.\d+)?")  # no leading 0: a code stays text
+# A figure the tables say as text (fmt.pct "77.8%", fmt.num "5,505" / "1,234.6" / "805" / "−3"), written back as a
+# number in the workbooks so that the office can sort and add up, in a format that shows it as the table says it.
+# fmt.num groups every number of 1,000 or more, so 4 or more digits without a comma are a code or a year: text.
+_PERCENT = re.compile(r"[-−]?\d+(?:\.(\d+))?%")
+_FIGURE = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|0|[1-9]\d{0,2})(?:\.(\d+))?")  # no leading 0: a code stays text
 
 
 def excel_number(text: str) -> tuple[float, str] | None:
-    """(value, kind of EXCEL_NUMBER_FORMATS) of a figure said as text, else None (text with words, a code, a date)."""
-    if _PERCENT.fullmatch(text):
-        return float(text[:-1].replace("−", "-")) / 100, "pct"
-    if _FIGURE.fullmatch(text):
-        return float(text.replace(",", "").replace("−", "-")), "dec" if "." in text else "int"
+    """(value, Excel number format) of a figure said as text, else None (text with words, a code, a year, a date)."""
+    if m := _PERCENT.fullmatch(text):
+        return float(text[:-1].replace("−", "-")) / 100, "0" + ("." + "0" * len(m.group(1)) if m.group(1) else "") + "%"
+    if m := _FIGURE.fullmatch(text):
+        return (float(text.replace(",", "").replace("−", "-")),
+                "#,##0" + ("." + "0" * len(m.group(1)) if m.group(1) else ""))
     return None
 
 

@@ -119,7 +119,7 @@ def assessment(*, session: Session | None = None, year: int, as_of: dt.date,
     for s in shops.itertuples(index=False):
         sid = int(s.station_id)
         # a count the 小作坊 page asks the station to check (上报 ≠ 名录列明): said beside a 表彰 or 批评
-        to_check = "；".join(workshops_view.gap_lines(shops[shops["station_id"] == sid]))
+        to_check = "；".join(workshops_view.station_gaps(s))
         rates = {
             "tasks": float(tasks[sid]) if sid in tasks.index else None,
             "archives": _ratio(s.archives_both, s.registered),

@@ -58,16 +58,11 @@ def status_rows(gauges: pd.DataFrame) -> pd.DataFrame:
         "状态": [f"{DOT} {narrative.kpi_status_word(r)}" for r in records],
         "本年累计": [fmt.with_unit(a, u) for a, u in zip(rows["actual"], rows["unit"], strict=True)],
         "目标": [f"{s}{fmt.with_unit(t, u)}" for s, t, u in zip(signs, rows["target"], rows["unit"], strict=True)],
-        "应达": [_due(r) if o else fmt.with_unit(r["expected"], r["unit"]) for r, o in zip(records, once, strict=True)],
+        "应达": [narrative.due_words(r) if o else fmt.with_unit(r["expected"], r["unit"])
+               for r, o in zip(records, once, strict=True)],
         "进度差": [fmt.MISSING if o else narrative.signed_pp(r["lag_pp"]) for r, o in zip(records, once, strict=True)],
         "取值": [value_source(r) for r in rows.to_dict("records")],
     })
-
-
-def _due(row: dict) -> str:
-    """A once KPI's 应达: its due date ("12月31日到期"), or 年内完成 without one."""
-    due = row.get("due_date")
-    return f"{due.month}月{due.day}日到期" if hasattr(due, "month") else "年内完成"
 
 
 def reference_rows(reference: pd.DataFrame) -> pd.DataFrame:

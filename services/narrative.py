@@ -88,11 +88,12 @@ def kpi_window(row: Any) -> pacing.Window:
 # --- KPIs ---------------------------------------------------------------------------------------
 
 
-_PLACE = re.compile(r"([^\d年（）()\s、，；]{2,3}[区县])")
+_PLACE = re.compile(r"([^\d年（）()\s、，；市省]{2,3}[区县])")  # 济南市章丘区 → 章丘区
 _YEAR = re.compile(r"(\d{4})年")
 # What a title says besides its place, year and kind: "2024年食品抽检和特殊食品安全监管工作要点（昌乐县）" → 抽检
 _NOT_TOPIC = re.compile(r"\d{4}年|（[^）]*）|\([^)]*\)|市场监督管理局|关于开展|关于|的通知|工作要点|要点|监督管理计划|计划|通知")
 _KINDS = ("要点", "计划", "通知", "方案")
+_BRACKETS = re.compile(r"（[^）]*）|\([^)]*\)")
 _TOPIC_END = re.compile(r"和|及|环节|安全|监管|服务|排查")  # where a topic's first words end: 抽检和…, 生产环节…
 
 
@@ -103,14 +104,17 @@ def short_title(title: str) -> str:
     place, year = _PLACE.search(title), _YEAR.search(title)
     if not place and not year:
         return title
-    topic = _NOT_TOPIC.sub("", title.replace(place.group(1), "", 1) if place else title)
+    bare = _BRACKETS.sub("", title)  # a note in brackets says neither its topic nor its kind
+    if place and place.group(1) in bare:
+        bare = bare.split(place.group(1), 1)[1]  # what follows the place (济南市章丘区…: not 济南市)
+    topic = _NOT_TOPIC.sub("", bare)
     core = topic
     for common in ("食品安全", "食品"):  # the most common openings say least
         if core.startswith(common) and len(core) > len(common):
             core = core[len(common):]
             break
     topic = _TOPIC_END.split(core, maxsplit=1)[0] or topic  # nothing left (食品安全计划): the topic as it was
-    kind = next((k for k in _KINDS if k in title), "")
+    kind = next((k for k in _KINDS if k in bare), "")
     return f"{place.group(1) if place else ''}{year.group(1) + '年' if year else ''}{topic[:4]}{kind}"
 
 
@@ -212,6 +216,13 @@ def comparison(row: Any, *, as_of: dt.date | None = None) -> str:
 
 
 NOT_DUE = "未到期"  # a once KPI not yet done and not yet due: its status word (status code green)
+
+
+def due_words(row: Any) -> str:
+    """What a once KPI (done by a date, not paced) is to be measured against: "12月31日到期", "年内完成" without a
+    date. The gauge, 指标's table and the briefing's 附表2 say it alike."""
+    due = _date(_get(row, "due_date"))
+    return f"{due.month}月{due.day}日到期" if due is not None else "年内完成"
 
 
 def kpi_status_word(row: Any) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from services import narrative, places, submissions
 from services.rules import fmt, pacing
 from services.rules.plan_status import OVERDUE, SCHEDULE_OWNER
+from services.rules.text import first_line
 
 
 def worst_stations(lags: pd.DataFrame, n: int = 5) -> pd.DataFrame:
@@ -98,18 +99,13 @@ def overdue_plans_line(tasks: pd.DataFrame, schedule: pd.DataFrame, *, n: int = 
     the first `n` of each, then how many in all. None when nothing is overdue. `tasks`: plans.overdue; `schedule`:
     metrics.schedule."""
     late = schedule[schedule["status"] == OVERDUE] if len(schedule) else schedule
-    parts = [f"工作要点第{r.number}项{_first_line(r.title)}（{r.lead_units or r.issuer}，期限{r.deadline_label}）"
+    parts = [f"工作要点第{r.number}项{first_line(r.title)}（{r.lead_units or r.issuer}，期限{r.deadline_label}）"
              for r in tasks.head(n).itertuples()]
-    parts += [f"配档表{r.time_text} {_first_line(r.focus)}（{SCHEDULE_OWNER}）" for r in late.head(n).itertuples()]
+    parts += [f"配档表{r.time_text} {first_line(r.focus)}（{SCHEDULE_OWNER}）" for r in late.head(n).itertuples()]
     if not parts:
         return None
     total = len(tasks) + len(late)
     return f"逾期未完成：{'；'.join(parts)}" + (f"等{total}项" if total > len(parts) else "") + "（详见“工作要点”）"
-
-
-def _first_line(text: str | None, n: int = 30) -> str:
-    t = (text or "").split("\n")[0].rstrip("。；;")
-    return t if len(t) <= n else t[:n] + "…"
 
 
 # --- 包保 cards: each with its target (where the rules give one) and its status -----------------------------------

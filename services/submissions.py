@@ -22,7 +22,7 @@ from services import scope as scoping
 from services.metrics import DeadlineFn
 from services.metrics.timeliness import deadline_of, first_required_month
 from services.rules import deadlines as dl_rules
-from services.rules import fmt
+from services.rules import fmt, permissions
 from services.rules.deadlines import report_deadline
 from services.rules.viewer import SYSTEM, Viewer
 from services.unit import unit_of_work
@@ -182,7 +182,7 @@ class NotReported:
     monthly_required: bool
     monthly_due: bool
     start_label: str
-    station: str | None = None  # the one station covered (a 监管所 account's own), None for the whole district
+    station: str | None = None  # a 监管所 account's own station, the only one it learns about; else None
 
     @property
     def progress_line(self) -> str:
@@ -229,7 +229,8 @@ def not_reported(
         order = frames[0]["station"].tolist() if frames else []
         return tuple(st for st in order if st in hit)
 
-    one = scope(session=session, viewer=viewer, station_id=station_id) is not None and not progress.empty
+    # 本所 is a 监管所 account's own station (the office naming one station sees that station's name, not 本所)
+    one = permissions.station_scope(viewer) is not None and not progress.empty
     return NotReported(
         year=year, month=month, as_of=as_of, deadline=deadline,
         station=str(progress["station"].iloc[0]) if one else None,

@@ -116,14 +116,19 @@ def norm_heat(norms: pd.DataFrame) -> pd.DataFrame:
 
 def gap_lines(rates: pd.DataFrame) -> list[str]:
     """The stations whose named sites differ from the count they reported, one sentence each (who must act)."""
+    return [line for r in rates.itertuples(index=False) for line in station_gaps(r)]
+
+
+def station_gaps(r) -> list[str]:
+    """One station's row of metrics.workshop_rates: a sentence for each count it reported that its named sites do
+    not match."""
     lines = []
-    for r in rates.itertuples(index=False):
-        for named, reported, what in ((r.demo_named, r.demo_reported, "示范创建"),
-                                      (r.video_named, r.video_reported, "视频监管试点"),
-                                      (r.upgrades_named, r.upgrades_reported, "新升级为食品生产企业")):
-            if not pd.isna(reported) and int(named) != int(reported):
-                lines.append(f"{r.station}{what}上报{int(reported)}家，小作坊名录中列明{int(named)}家，"
-                             f"{_gap(named, reported)}，请核对名单或上报数")
+    for named, reported, what in ((r.demo_named, r.demo_reported, "示范创建"),
+                                  (r.video_named, r.video_reported, "视频监管试点"),
+                                  (r.upgrades_named, r.upgrades_reported, "新升级为食品生产企业")):
+        if not pd.isna(reported) and int(named) != int(reported):
+            lines.append(f"{r.station}{what}上报{int(reported)}家，小作坊名录中列明{int(named)}家，"
+                         f"{_gap(named, reported)}，请核对名单或上报数")
     return lines
 
 

@@ -8,6 +8,7 @@ three gauged KPIs their values from the register (services/metrics/kpis.py switc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -67,6 +68,7 @@ def population_basis(*, session: Session | None = None) -> str:
     if row is None:
         return ""
     _pop, year, source = row
+    source = re.sub(r"（[^）]*）|\([^)]*\)", "", source or "").strip()  # the record's own notes stay in the register
     if source and (not year or f"{year}年" in source):  # the source names its year itself
         return source
     return "，".join(p for p in (f"{year}年末" if year else "", source or "") if p)

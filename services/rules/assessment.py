@@ -108,12 +108,13 @@ def points(rate: float | None, weight: float) -> float | None:
 
 
 def total(scores: dict[str, float | None], w: Weights) -> float | None:
-    """Points scored ÷ the weights of the parts that applied × 100 (None when none applied)."""
+    """Points scored ÷ the weights of the parts that applied × 100, to 0.1 (None when none applied)."""
     applied = [k for k, v in scores.items() if v is not None]
     weight = sum(getattr(w, k) for k in applied)
     if not weight:
         return None
-    return sum(scores[k] for k in applied) / weight * 100  # type: ignore[misc]
+    # to 0.1 as shown, so a line is judged on the total people read (29.0+2.4+8.2+7.8+6.3+6.3 is 59.99999999999999)
+    return fmt.round_half_up(sum(scores[k] for k in applied) / weight * 100, 1)  # type: ignore[misc]
 
 
 def sweep_rate(swept: int, found: int, handled: int) -> float:

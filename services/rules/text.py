@@ -21,3 +21,9 @@ def column_width(texts: list[object], *, lo: float = 8, hi: float = 60) -> float
         for line in str(t).split("\n"):
             widest = max(widest, text_width(line))
     return round(min(hi, max(lo, widest + 2)), 1)
+
+
+def first_line(text: str | None, n: int = 30) -> str:
+    """A text's first line without its closing 。 or ；, cut to `n` characters with "…" (a plan item named in a line)."""
+    t = (text or "").split("\n")[0].rstrip("。；;")
+    return t if len(t) <= n else t[:n] + "…"

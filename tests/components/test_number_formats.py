@@ -43,6 +43,8 @@ def test_text_columns_are_as_wide_as_their_longest_text_wherever_it_is():
     assert config["状态"]["width"] == round(text_width("● 有待整改隐患") * 7.5) + 44
     assert config["n"] == {"width": 60} and config["备注"]["width"] == 99  # the caller's widths stand
     assert config["隐藏"] is None and config["改名"] == "别名"  # a hidden column, a label only: left as they are
+    latin = pd.DataFrame({"名称": ["abcdefghij"] * 20 + ["白云湖所所所"]})  # fewer characters, but wider
+    assert views.fitted(latin, {})["名称"]["width"] == round(text_width("白云湖所所所") * 7.5) + 28
     long = pd.DataFrame({"理由": ["很长" * 200]})
     assert views.fitted(long, {})["理由"]["width"] == 420  # at most 420 px: a long text scrolls inside the grid
 

@@ -245,3 +245,17 @@ def test_the_organisation_is_a_setting(tmp_path):
     data = briefing.docx_bytes(b)
     assert docx.Document(io.BytesIO(data)).core_properties.author == "某某区市场监督管理局"
     assert "<Company>某某区食品安全委员会办公室</Company>" in part(data, "docProps/app.xml")
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("77.8%", (0.778, "0.0%")), ("100%", (1.0, "0%")), ("5,505", (5505.0, "#,##0")), ("805", (805.0, "#,##0")),
+    ("1,234.6", (1234.6, "#,##0.0")), ("3.85", (3.85, "#,##0.00")), ("−3", (-3.0, "#,##0")), ("0", (0.0, "#,##0")),
+])
+def test_a_figure_said_as_text_goes_into_the_workbook_as_the_number_it_says(text, number):
+    assert typeset.excel_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["2022", "370114", "20221031", "0012", "1,23", "94.1%（64/68）", "—", "2022年", "A12"])
+def test_a_code_a_year_or_words_stay_text(text):
+    """fmt.num groups every figure of 1,000 or more: four digits or more without a comma are a code or a year."""
+    assert typeset.excel_number(text) is None

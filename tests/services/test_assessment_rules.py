@@ -37,7 +37,7 @@ def test_a_part_that_does_not_apply_is_left_out_of_the_total():
               "sweeps": rules.points(1.2, w.sweeps), "timeliness": rules.points(0.75, w.timeliness)}
     assert scores["sweeps"] == 10  # a rate over 1 is clipped
     # (20 + 10 + 10 + 15) of the 80 points that applied
-    assert rules.total(scores, w) == pytest.approx(55 / 80 * 100)
+    assert rules.total(scores, w) == round(55 / 80 * 100, 1) == 68.8
     assert rules.total({k: None for k in scores}, w) is None
 
 
@@ -54,3 +54,11 @@ def test_praise_goes_to_the_best_above_the_line_and_criticism_to_every_one_below
     # a tie at the last place shares it
     assert rules.verdicts([90.0, 87.0, 86.0, 86.0], w) == ["表彰", "表彰", "表彰", "表彰"]
     assert rules.verdicts([84.9, 80.0], w) == ["", ""]
+
+
+def test_a_total_on_a_line_is_on_it():
+    """Points that add up to 60.0 as shown are 60.0, not 59.99999999999999 (批评 is below the line, not on it)."""
+    w = rules.Weights()
+    scores = dict(zip(rules.PARTS, (29.0, 2.4, 8.2, 7.8, 6.3, 6.3), strict=True))
+    assert sum(scores.values()) < 60 and rules.total(scores, w) == 60.0
+    assert rules.verdicts([60.0], w) == [""]

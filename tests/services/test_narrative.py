@@ -75,6 +75,8 @@ def test_demo_targets_are_labelled_with_their_source():
     assert narrative.short_title("金山区市场监督管理局关于开展2024年食品安全风险隐患排查整治专项行动的通知") == (
         "金山区2024年风险隐患通知")
     assert narrative.short_title("南开区2024年食品安全监督管理计划") == "南开区2024年食品安全计划"
+    assert narrative.short_title("济南市章丘区市场监督管理局2022年食品安全重点工作任务") == "章丘区2022年重点工作"
+    assert narrative.short_title("食品安全重点指标（取自公开工作要点，2024年）") == "2024年重点指标"  # no kind in a note
     assert narrative.short_title("章市监管发〔2022〕9号") == "章市监管发〔2022〕9号"  # neither place nor year: whole
 
 
