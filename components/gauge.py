@@ -237,7 +237,7 @@ def show_gauges(df: pd.DataFrame, *, key: str, per_row: int = 4, as_of: dt.date 
 def gauge_caption(row: dict, *, as_of: dt.date | None = None, brief: bool = False) -> str:
     """Status, the comparison its pacing kind calls for (时序进度 / 目标 / due date), the baseline and the source:
     ":red[●] 明显滞后｜低于目标5.9个百分点｜无基线｜示例目标，参照…". `brief` (the gauges' captions) names the source
-    by place, year and article only. A once KPI not yet done nor due says 未到期 (narrative.kpi_status_word)."""
+    document short (narrative.short_title) with its article. A once KPI not yet done nor due says 未到期 (narrative.kpi_status_word)."""
     status = row.get("status") or "grey"
     words = fmt.md_escape(narrative.kpi_caption(row, as_of=as_of, brief=brief))
     if status == "grey":

@@ -310,15 +310,10 @@ class NumberCells:
         return self.made[spec]
 
 
-def number_cells(wb) -> NumberCells:
-    """The cell formats for write_frame's `numbers`."""
-    return NumberCells(wb)
-
-
 def write_frame(ws, df: pd.DataFrame, head, cell, *, top: int = 0, numbers: NumberCells | None = None) -> None:
     """The frame on a sheet from row `top`: its header in `head`, then numbers as numbers, text (dates in words) as
     text, blanks blank, each column as wide as its text (the briefing's sheets and the 风险会商 workbook). With
-    `numbers` (number_cells), a figure the table says as text ("77.8%", "5,505") is written as the number it says."""
+    `numbers` (NumberCells), a figure the table says as text ("77.8%", "5,505") is written as the number it says."""
     for j, col in enumerate(df.columns):
         ws.write_string(top, j, str(col), head)
         ws.set_column(j, j, column_width([col, *[cell_text(v) for v in df[col].head(500)]]))
@@ -358,7 +353,7 @@ def xlsx_bytes(b: Briefing) -> bytes:
         for line in lines:
             summary.write_string(row, 0, line)
             row += 1
-    numbers = number_cells(wb)
+    numbers = NumberCells(wb)
     for name, df in b.tables.items():
         ws = wb.add_worksheet(name[:31])
         write_frame(ws, df, head, cell, numbers=numbers)

@@ -238,7 +238,7 @@ def xlsx_bytes(c: Consultation) -> bytes:
     wb.set_properties({"title": title(c), "author": c.organisation, "company": c.office,
                        "created": dt.datetime.now(dt.UTC).replace(tzinfo=None)})
     head, cell = wb.add_format(typeset.EXCEL_HEADER), wb.add_format(typeset.EXCEL_CELL)
-    numbers = briefing.number_cells(wb)  # figures said as text ("77.8%") written as numbers
+    numbers = briefing.NumberCells(wb)  # figures said as text ("77.8%") written as numbers
     bold, demo = wb.add_format({"bold": True}), wb.add_format(typeset.EXCEL_DEMO)
     for s in sections(c):
         ws = wb.add_worksheet(s.sheet)

@@ -50,11 +50,14 @@ _FIGURE = re.compile(r"[-−]?(?:\d{1,3}(?:,\d{3})+|0|[1-9]\d{0,2})(?:\.(\d+))?"
 
 def excel_number(text: str) -> tuple[float, str] | None:
     """(value, Excel number format) of a figure said as text, else None (text with words, a code, a year, a date)."""
+    def places(m: re.Match) -> str:  # as many decimals as the text shows
+        return "." + "0" * len(m.group(1)) if m.group(1) else ""
+
+    value = text.replace(",", "").replace("−", "-")
     if m := _PERCENT.fullmatch(text):
-        return float(text[:-1].replace("−", "-")) / 100, "0" + ("." + "0" * len(m.group(1)) if m.group(1) else "") + "%"
+        return float(value[:-1]) / 100, f"0{places(m)}%"
     if m := _FIGURE.fullmatch(text):
-        return (float(text.replace(",", "").replace("−", "-")),
-                "#,##0" + ("." + "0" * len(m.group(1)) if m.group(1) else ""))
+        return float(value), f"#,##0{places(m)}"
     return None
 
 

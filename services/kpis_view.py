@@ -61,7 +61,7 @@ def status_rows(gauges: pd.DataFrame) -> pd.DataFrame:
         "应达": [narrative.due_words(r) if o else fmt.with_unit(r["expected"], r["unit"])
                for r, o in zip(records, once, strict=True)],
         "进度差": [fmt.MISSING if o else narrative.signed_pp(r["lag_pp"]) for r, o in zip(records, once, strict=True)],
-        "取值": [value_source(r) for r in rows.to_dict("records")],
+        "取值": [value_source(r) for r in records],
     })
 
 

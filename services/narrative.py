@@ -91,7 +91,7 @@ def kpi_window(row: Any) -> pacing.Window:
 _PLACE = re.compile(r"([^\d年（）()\s、，；市省]{2,3}[区县])")  # 济南市章丘区 → 章丘区
 _YEAR = re.compile(r"(\d{4})年")
 # What a title says besides its place, year and kind: "2024年食品抽检和特殊食品安全监管工作要点（昌乐县）" → 抽检
-_NOT_TOPIC = re.compile(r"\d{4}年|（[^）]*）|\([^)]*\)|市场监督管理局|关于开展|关于|的通知|工作要点|要点|监督管理计划|计划|通知")
+_NOT_TOPIC = re.compile(r"\d{4}年|市场监督管理局|关于开展|关于|的通知|工作要点|要点|监督管理计划|计划|通知")
 _KINDS = ("要点", "计划", "通知", "方案")
 _BRACKETS = re.compile(r"（[^）]*）|\([^)]*\)")
 _TOPIC_END = re.compile(r"和|及|环节|安全|监管|服务|排查")  # where a topic's first words end: 抽检和…, 生产环节…

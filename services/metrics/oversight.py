@@ -71,7 +71,7 @@ def population_basis(*, session: Session | None = None) -> str:
     source = re.sub(r"（[^）]*）|\([^)]*\)", "", source or "").strip()  # the record's own notes stay in the register
     if source and (not year or f"{year}年" in source):  # the source names its year itself
         return source
-    return "，".join(p for p in (f"{year}年末" if year else "", source or "") if p)
+    return "，".join(p for p in (f"{year}年末" if year else "", source) if p)
 
 
 # --- staffing ----------------------------------------------------------------------------------------------
